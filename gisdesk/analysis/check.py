@@ -1,0 +1,47 @@
+"""The `check` job: read a project's layers, run the conflict engine, store the results."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+
+from gisdesk.analysis.conflicts import CheckResult, check_conflicts
+from gisdesk.crs import crs_label
+from gisdesk.errors import ProjectError
+from gisdesk.jobs import Feedback
+from gisdesk.layers.kinds import CONTROL_KINDS, SUBJECT_KINDS
+from gisdesk.project import Project
+from gisdesk.rules import Rules
+
+SUBJECT_COLUMNS = ["district", "street", "community"]
+CONTROL_COLUMNS = ["half_width_m", "side", "setback_m", "road_class"]
+
+
+def load_check_inputs(project: Project) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, gpd.GeoDataFrame]]:
+    kinds = {info.kind for info in project.layers()}
+    subjects = {k: project.read_layer(k, SUBJECT_COLUMNS) for k in SUBJECT_KINDS if k in kinds}
+    controls = {k: project.read_layer(k, CONTROL_COLUMNS) for k in CONTROL_KINDS if k in kinds}
+    if not subjects:
+        raise ProjectError("项目 {path} 中没有建筑或台账图层：无可检查对象",
+                           "project {path} has no buildings or ledger layer: nothing to check", path=project.path.name)
+    if not controls:
+        raise ProjectError("项目 {path} 中没有控制线图层（red green blue purple yellow）",
+                           "project {path} has no control-line layer (red green blue purple yellow)",
+                           path=project.path.name)
+    return subjects, controls
+
+
+def run_check(project: Project, rules: Rules, *, feedback: Feedback | None = None) -> tuple[CheckResult, dict]:
+    """Check the project and store the results in it. Returns the result and the subject frames."""
+    feedback = feedback or Feedback()
+    feedback.set_stage("load")
+    subjects, controls = load_check_inputs(project)
+    result = check_conflicts(subjects, controls, rules, crs=project.crs, feedback=feedback)
+    feedback.set_stage("save")
+    project.save_check(result)
+    feedback.finish()
+    result.timings = dict(feedback.timings)
+    return result, subjects
+
+
+def area_method(project: Project) -> str:
+    return f"planar, {crs_label(project.crs)}" if project.crs else "planar"

@@ -1,0 +1,169 @@
+"""The indicators of DOMAIN.md §6 that the project's layers support.
+
+Local definitions differ, so every indicator carries its definition, numerator,
+denominator, unit and date window, and is exported with them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from gisdesk.layers.ledger import DECIDED
+
+INDICATOR_COLUMNS = ["code", "name_zh", "name_en", "value", "unit", "numerator", "denominator",
+                     "definition", "target", "window"]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name_zh: str
+    name_en: str
+    value: float
+    unit: str
+    numerator: float
+    denominator: float
+    definition: str
+    target: float | None = None
+    window: str = ""
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return float(numerator) / float(denominator) if denominator else float("nan")
+
+
+def compute_indicators(layers: dict[str, pd.DataFrame], conflicts: pd.DataFrame | None,
+                       targets: dict[str, float]) -> list[Indicator]:
+    """`layers` maps kinds to frames (any may be missing); `conflicts` the last check's results."""
+    out: list[Indicator] = []
+    if "ledger" in layers:
+        out += _ledger(layers["ledger"], targets)
+    if "old_estates" in layers:
+        out += _renovation(layers["old_estates"], targets)
+    if "parking" in layers:
+        out += _parking(layers["parking"])
+    if conflicts is not None and "buildings" in layers:
+        out += _occupation(layers["buildings"], conflicts)
+    if "buildings" in layers:
+        out += _land_ratios(layers, targets)
+    return out
+
+
+def indicators_frame(indicators: list[Indicator]) -> pd.DataFrame:
+    return pd.DataFrame([asdict(i) for i in indicators], columns=INDICATOR_COLUMNS)
+
+
+def _window(dates: pd.Series) -> str:
+    dates = pd.to_datetime(dates, errors="coerce").dropna()
+    return f"{dates.min().date()}..{dates.max().date()}" if len(dates) else ""
+
+
+def _ledger(ledger: pd.DataFrame, targets) -> list[Indicator]:
+    found = ledger[ledger["status"] != "不予立案"]
+    window = _window(ledger["found_on"])
+    decided = found["status"].isin(DECIDED)
+    area = pd.to_numeric(found["illegal_area_m2"], errors="coerce").fillna(0.0)
+    result = []
+    definition = ("已作出处理决定（限期整改/限期拆除及其后各状态）的案件 ÷ 窗口内发现的案件（不含不予立案）; "
+                  "cases with a decision (order to correct or demolish, or later) ÷ cases found in the window "
+                  "(excluding 不予立案)")
+    for suffix, mask, zh, en in (("", slice(None), "", ""), ("_stock", found["stock"] == "存量", "（存量）", " (stock)"),
+                                 ("_new", found["stock"] == "新增", "（新增）", " (new)")):
+        n, d = int(decided[mask].sum()), int(len(found[mask]))
+        result.append(Indicator(f"handling_rate{suffix}", f"违法建设查处率{zh}", f"handling rate{en}",
+                                _ratio(n, d), "ratio", n, d, definition + " [count]",
+                                targets.get("handling_rate"), window))
+    n, d = float(area[decided].sum()), float(area.sum())
+    result.append(Indicator("handling_rate_area", "违法建设查处率（按面积）", "handling rate by area", _ratio(n, d),
+                            "ratio", n, d, definition + " [illegal_area_m2, m²]", targets.get("handling_rate"), window))
+    stock = found[found["stock"] == "存量"]
+    n = float(pd.to_numeric(stock["demolished_m2"], errors="coerce").fillna(0).sum())
+    d = float(pd.to_numeric(stock["illegal_area_m2"], errors="coerce").fillna(0).sum())
+    result.append(Indicator("demolition_rate", "拆除率", "demolition rate", _ratio(n, d), "ratio", n, d,
+                            "存量案件已拆除面积 ÷ 存量违建面积; demolished m² of stock cases ÷ their illegal m²",
+                            targets.get("demolition_rate"), window))
+    return result
+
+
+def _renovation(estates: pd.DataFrame, targets) -> list[Indicator]:
+    planned = estates["status"].isin(("计划", "已开工", "已完工", "已验收"))
+    finished = estates["status"].isin(("已完工", "已验收"))
+    households = pd.to_numeric(estates["households"], errors="coerce").fillna(0)
+    definition = "已完工或已验收的小区 ÷ 列入计划的小区（计划/已开工/已完工/已验收）; finished or accepted ÷ planned"
+    return [
+        Indicator("renovation_rate", "老旧小区改造完成率", "renovation rate", _ratio(finished.sum(), planned.sum()),
+                  "ratio", int(finished.sum()), int(planned.sum()), definition + " [estates]",
+                  targets.get("renovation_rate")),
+        Indicator("renovation_rate_households", "老旧小区改造完成率（按户）", "renovation rate by households",
+                  _ratio(households[finished].sum(), households[planned].sum()), "ratio",
+                  float(households[finished].sum()), float(households[planned].sum()), definition + " [households]",
+                  targets.get("renovation_rate")),
+    ]
+
+
+def _parking(parking: pd.DataFrame) -> list[Indicator]:
+    spaces = pd.to_numeric(parking["spaces"], errors="coerce").fillna(0)
+    total = float(spaces.sum())
+    names = {"配建": "attached", "路外公共": "off-street public", "路内": "on-street"}
+    return [Indicator(f"parking_share_{en.split()[0].replace('-', '_')}", f"停车泊位结构：{zh}",
+                      f"parking structure: {en}", _ratio(spaces[parking["category"] == zh].sum(), total), "ratio",
+                      float(spaces[parking["category"] == zh].sum()), total,
+                      f"{zh}泊位 ÷ 全部泊位; {en} spaces ÷ all spaces")
+            for zh, en in names.items()]
+
+
+def _occupation(buildings: pd.DataFrame, conflicts: pd.DataFrame) -> list[Indicator]:
+    rows = conflicts[(conflicts["subject_layer"] == "buildings")]
+    total = len(buildings)
+    result = []
+    names = {"red": ("道路红线", "road red line"), "green": ("绿线", "green line"), "blue": ("蓝线", "blue line"),
+             "purple": ("紫线", "purple line"), "yellow": ("黄线", "yellow line")}
+    for kind, (zh, en) in names.items():
+        encroach = rows[(rows["control_kind"] == kind) & (rows["relation"] == "encroach")]
+        setback = rows[(rows["control_kind"] == kind) & (rows["relation"] == "setback")]
+        n = int(encroach["subject_id"].nunique())
+        overlaps = encroach["overlap"].to_numpy()
+        area = float(shapely.area(shapely.union_all(overlaps))) if len(overlaps) else 0.0
+        result += [
+            Indicator(f"occupation_count_{kind}", f"压{zh}建筑数", f"buildings encroaching the {en}", n, "buildings",
+                      n, total, f"压占{zh}控制区的建筑栋数（分母为建筑总数）; buildings encroaching (of all buildings)",
+                      0.0),
+            Indicator(f"occupation_area_{kind}", f"压{zh}面积", f"area encroaching the {en}", area, "m²", area, 1.0,
+                      f"压占{zh}控制区的建筑基底面积（合并去重，平面面积）; dissolved planar overlap area", 0.0),
+            Indicator(f"setback_shortfall_count_{kind}", f"{zh}退线不足建筑数", f"buildings short of the {en} setback",
+                      int(setback["subject_id"].nunique()), "buildings", int(setback["subject_id"].nunique()), total,
+                      f"与{zh}距离小于退线要求的建筑栋数; buildings nearer than the required setback", 0.0),
+        ]
+    return result
+
+
+def _land_ratios(layers: dict[str, pd.DataFrame], targets) -> list[Indicator]:
+    """Ratios over the built-up area, taken as the extent (bounding box) of the buildings layer."""
+    from gisdesk.analysis.conflicts import control_zones  # zones are the engine's definition
+
+    extent = shapely.box(*layers["buildings"].total_bounds)
+    built = float(extent.area)
+    extent_text = "建成区取建筑图层的外包矩形; built-up area = bounding box of the buildings layer"
+    result = []
+    for kind, code, zh, en, target in (("green", "green_land_ratio", "绿地率", "green-land ratio", "green_land_ratio"),
+                                       ("red", "road_area_ratio", "道路面积率", "road-area ratio", "road_area_ratio")):
+        if kind not in layers or not len(layers[kind]):
+            continue
+        zones, _ = control_zones(layers[kind], kind)
+        area = float(shapely.area(shapely.intersection(shapely.union_all(zones), extent)))
+        result.append(Indicator(code, zh, en, _ratio(area, built), "ratio", area, built,
+                                f"{kind} 控制区（合并去重）∩ 建成区 ÷ 建成区面积，m²; dissolved {kind} zones ∩ built-up "
+                                f"area ÷ built-up area; {extent_text}", targets.get(target)))
+    if "red" in layers and len(layers["red"]):
+        geoms = np.asarray(layers["red"].geometry.values, dtype=object)
+        lines = geoms[np.isin(shapely.get_type_id(geoms), (1, 5))]
+        km = float(shapely.length(shapely.intersection(shapely.union_all(lines), extent))) / 1000 if len(lines) else 0.0
+        result.append(Indicator("road_network_density", "道路网密度", "road-network density",
+                                _ratio(km, built / 1e6), "km/km²", km, built / 1e6,
+                                f"红线中心线长度（km）÷ 建成区面积（km²）; red-line centre-line km ÷ built-up km²; "
+                                f"{extent_text}", targets.get("road_network_density")))
+    return result

@@ -1,0 +1,228 @@
+"""The `gisdesk` command: runs jobs headless (and, later, opens the app).
+
+Exit codes: 0 success; 2 bad input (one clear line on stderr, in the user's language);
+1 an internal error (a bug: one line, and the traceback with GISDESK_DEBUG=1);
+130 cancelled with Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import traceback
+from pathlib import Path
+
+from gisdesk import i18n
+from gisdesk.errors import Cancelled, GisdeskError, InputError
+from gisdesk.i18n import tr
+from gisdesk.layers.kinds import KINDS
+
+DEMO_PROJECT = Path(__file__).resolve().parent.parent / "data" / "demo.gpkg"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, like every other bad input
+        raise InputError("命令行参数错误：{message}（gisdesk --help 查看用法）",
+                         "bad command line: {message} (see gisdesk --help)", message=message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gisdesk", description="gisdesk: offline GIS for control lines, ledgers and conflicts")
+    parser.add_argument("--lang", choices=i18n.LANGUAGES, help="message language (default zh, or GISDESK_LANG)")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("new", help="create an empty project")
+    p.add_argument("project")
+    p.add_argument("--crs", help="project CRS, e.g. EPSG:4549 (default: the 3° GK zone of the first import)")
+    p.add_argument("--name", help="project name")
+
+    p = sub.add_parser("import", help="import a vector file as a layer of a kind")
+    p.add_argument("project")
+    p.add_argument("source")
+    p.add_argument("--as", dest="kind", required=True, choices=list(KINDS))
+    p.add_argument("--layer", help="layer of SOURCE to read (for files with several)")
+    p.add_argument("--id-field", help="field whose values become the features' uid")
+    p.add_argument("--crs", help="CRS of SOURCE when it has none or a wrong one, e.g. EPSG:4490")
+    width = p.add_mutually_exclusive_group()
+    width.add_argument("--half-width", type=float, help="half width (m) turning centre lines into zones")
+    width.add_argument("--half-width-field", help="field holding each line's half width (m)")
+
+    p = sub.add_parser("check", help="check buildings and ledger against the control lines")
+    p.add_argument("project")
+    p.add_argument("--rules", help="rule file (TOML); default: the project's, else resources/rules/default.toml")
+    p.add_argument("--out", help="folder for conflicts.csv, totals.csv, indicators.csv (default: PROJECT-check/)")
+
+    p = sub.add_parser("totals", help="area totals of the last check per district, street or community")
+    p.add_argument("project")
+    p.add_argument("--by", choices=("district", "street", "community"), default="district")
+    p.add_argument("--out", help="CSV file to write (default: print a table)")
+
+    p = sub.add_parser("demo", help="copy the demo city project, check it and write the results")
+    p.add_argument("--out", default="gisdesk-demo", help="output folder (default: ./gisdesk-demo)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if "--lang" in argv[:-1]:  # before parsing, so that parse errors speak the language too
+            lang = argv[argv.index("--lang") + 1]
+            if lang in i18n.LANGUAGES:
+                i18n.set_language(lang)
+        args = build_parser().parse_args(argv)
+        if args.lang:
+            i18n.set_language(args.lang)
+        return COMMANDS[args.command](args) or 0
+    except GisdeskError as exc:
+        print(f"gisdesk: {tr('错误', 'error')}: {exc}", file=sys.stderr)
+        return 2
+    except (Cancelled, KeyboardInterrupt):
+        print(f"gisdesk: {tr('已取消，项目未改动', 'cancelled; the project is unchanged')}", file=sys.stderr)
+        return 130
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    except Exception as exc:  # a bug: say so in one line, keep the details for a report
+        print(f"gisdesk: {tr('内部错误', 'internal error')}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if os.environ.get("GISDESK_DEBUG"):
+            traceback.print_exc()
+        return 1
+
+
+def _new(args) -> int:
+    from gisdesk.crs import parse_crs
+    from gisdesk.project import Project
+
+    crs = parse_crs(args.crs) if args.crs else None
+    if crs is not None and not crs.is_projected:
+        raise InputError("项目坐标系应为米制投影坐标系（如 CGCS2000 3° 高斯-克吕格 EPSG:4549），而不是 {crs}",
+                         "the project CRS must be a metric projection (e.g. CGCS2000 3° Gauss-Krüger EPSG:4549), "
+                         "not {crs}", crs=crs.name)
+    Project.create(args.project, crs=crs, name=args.name)
+    print(tr("已创建项目 {path}", "created project {path}", path=args.project))
+    return 0
+
+
+def _import(args) -> int:
+    from gisdesk.io.importer import import_layer
+    from gisdesk.jobs import TerminalFeedback
+    from gisdesk.project import Project
+
+    project = Project.open(args.project)
+    report = import_layer(project, args.source, args.kind, layer=args.layer, id_field=args.id_field, crs=args.crs,
+                          half_width=args.half_width, half_width_field=args.half_width_field,
+                          feedback=TerminalFeedback())
+    print(tr("已导入 {n} 个要素到 {kind}（{src} → {dst}）", "imported {n} features as {kind} ({src} → {dst})",
+             n=report.imported, kind=KINDS[args.kind].title, src=report.source_crs, dst=report.project_crs))
+    if report.repaired:
+        print(tr("  修复无效几何 {n} 个（make_valid）", "  repaired {n} invalid geometries (make_valid)", n=report.repaired))
+    for reason, n in report.skipped.items():
+        print(tr("  跳过 {n} 个要素：{reason}", "  skipped {n} features: {reason}", n=n, reason=_skip_reason(reason)))
+    return 0
+
+
+def _skip_reason(reason: str) -> str:
+    return {"empty": tr("空几何", "empty geometry"), "point": tr("点（该类型不接受）", "points (not accepted by this kind)"),
+            "line": tr("线（该类型不接受）", "lines (not accepted by this kind)"),
+            "polygon": tr("面（该类型不接受）", "polygons (not accepted by this kind)")}.get(reason, reason)
+
+
+def _check(args) -> int:
+    from gisdesk.project import Project
+
+    project = Project.open(args.project)
+    out = Path(args.out) if args.out else project.path.with_name(project.path.stem + "-check")
+    _run_check_and_write(project, args.rules, out)
+    return 0
+
+
+def _run_check_and_write(project, rules_path, out: Path) -> None:
+    from gisdesk.analysis.check import area_method, run_check
+    from gisdesk.analysis.conflicts import CONFLICT_COLUMNS
+    from gisdesk.analysis.indicators import INDICATOR_COLUMNS, compute_indicators, indicators_frame
+    from gisdesk.analysis.totals import TOTAL_COLUMNS, area_totals
+    from gisdesk.io.tables import write_csv
+    from gisdesk.jobs import TerminalFeedback
+    from gisdesk.rules import load_rules, parse_rules
+
+    if rules_path:
+        rules = load_rules(rules_path)
+    elif project.setting("rules"):
+        rules = parse_rules(project.setting("rules"), source=f"{project.path.name} (rules)")
+    else:
+        rules = load_rules()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError("无法创建输出目录 {out}：{why}", "cannot create output folder {out}: {why}",
+                         out=out, why=exc.strerror) from exc
+    result, subjects = run_check(project, rules, feedback=TerminalFeedback())
+    method = area_method(project)
+    totals = area_totals(subjects, result.conflicts, by="district", area_method=method)
+    layers = {info.kind: project.read_layer(info.kind) for info in project.layers()}
+    indicators = indicators_frame(compute_indicators(layers, result.conflicts, rules.targets))
+    paths = [write_csv(result.conflicts, out / "conflicts.csv", CONFLICT_COLUMNS),
+             write_csv(totals, out / "totals.csv", TOTAL_COLUMNS),
+             write_csv(indicators, out / "indicators.csv", INDICATOR_COLUMNS)]
+    checked = "，".join(f"{KINDS[k].title} {n}" for k, n in result.checked.items()) if i18n.language() == "zh" else \
+        ", ".join(f"{n} {KINDS[k].title}" for k, n in result.checked.items())
+    print(tr("检查完成：{checked}；控制线要素 {controls} 个", "checked: {checked}; {controls} control features",
+             checked=checked, controls=sum(result.controls.values())))
+    print(tr("  压线 {e} 处，退线不足 {s} 处", "  {e} encroachments, {s} setback shortfalls",
+             e=result.count("encroach"), s=result.count("setback")))
+    repaired = sum(result.repaired.values())
+    skipped = sum(result.skipped.values())
+    if repaired or skipped:
+        print(tr("  修复无效几何 {r} 个；未检查 {s} 个（空几何或非面，如只有地址的台账点）",
+                 "  {r} invalid geometries repaired; {s} not checked (empty or not polygons, e.g. ledger points)",
+                 r=repaired, s=skipped))
+    print(tr("  容差：重叠面积 > {a} m² 且深度 ≥ {w} m；面积为{m}，单位 m²",
+             "  tolerances: overlap > {a} m² and depth ≥ {w} m; areas {m}, in m²",
+             a=rules.overlap_m2, w=rules.width_m, m=method))
+    print(tr("  结果已保存到项目 {p}", "  results stored in the project {p}", p=project.path))
+    for path in paths:
+        print(tr("  输出：{p}", "  output: {p}", p=path))
+
+
+def _totals(args) -> int:
+    import pandas as pd
+
+    from gisdesk.analysis.check import SUBJECT_COLUMNS, area_method
+    from gisdesk.analysis.totals import TOTAL_COLUMNS, area_totals
+    from gisdesk.io.tables import write_csv
+    from gisdesk.layers.kinds import SUBJECT_KINDS
+    from gisdesk.project import Project
+
+    project = Project.open(args.project)
+    conflicts = project.conflicts()
+    conflicts = conflicts.rename(columns={conflicts.geometry.name: "overlap"})
+    subjects = {k: project.read_layer(k, SUBJECT_COLUMNS) for k in SUBJECT_KINDS if project.has_layer(k)}
+    totals = area_totals(subjects, conflicts, by=args.by, area_method=area_method(project))
+    if args.out:
+        write_csv(totals, args.out, TOTAL_COLUMNS)
+        print(tr("  输出：{p}", "  output: {p}", p=args.out))
+    else:
+        with pd.option_context("display.width", 200, "display.max_rows", 500, "display.float_format", "{:.2f}".format):
+            print(totals[TOTAL_COLUMNS[:-1]].to_string(index=False))
+        print(tr("面积为{m}，单位 m²", "areas {m}, in m²", m=area_method(project)))
+    return 0
+
+
+def _demo(args) -> int:
+    from gisdesk.project import Project
+
+    if not DEMO_PROJECT.is_file():
+        raise InputError("找不到示例项目 {path}", "demo project not found: {path}", path=DEMO_PROJECT)
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    copy = out / DEMO_PROJECT.name
+    shutil.copyfile(DEMO_PROJECT, copy)  # the committed demo stays as it is
+    print(tr("示例城市项目（上海外滩—陆家嘴，OSM 数据派生，台账等为虚构）：{p}",
+             "demo city project (Shanghai Bund–Lujiazui, derived from OSM; ledger etc. fictional): {p}", p=copy))
+    _run_check_and_write(Project.open(copy), None, out)
+    print(tr("没有图形界面时以无界面方式运行；结果在 {out}", "ran headless (no window); the results are in {out}", out=out))
+    return 0
+
+
+COMMANDS = {"new": _new, "import": _import, "check": _check, "totals": _totals, "demo": _demo}

@@ -1,0 +1,196 @@
+"""Importing a source file into a project layer of a kind.
+
+Steps, all before the project is touched: read; keep the geometries the kind allows
+(others are counted and reported, never dropped silently); repair invalid ones; give
+each feature its uid; map and check the attributes against the kind's schema; pick
+the project CRS from the data's centre if the project has none; transform. Then one
+transactional append.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label, gk3_epsg, parse_crs
+from gisdesk.errors import InputError
+from gisdesk.io.sources import read_vector
+from gisdesk.jobs import Feedback
+from gisdesk.layers.kinds import LINE, POINT, POLYGON, kind_of
+from gisdesk.layers.schema import conform
+from gisdesk.project import Project
+
+_GEOMETRY_CLASS = {1: LINE, 2: LINE, 5: LINE, 0: POINT, 4: POINT, 3: POLYGON, 6: POLYGON}
+
+
+@dataclass
+class ImportReport:
+    source: str
+    kind: str
+    imported: int = 0
+    repaired: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> count
+    source_crs: str = ""
+    project_crs: str = ""
+
+
+def import_layer(project: Project, source, kind: str, *, layer: str | None = None, id_field: str | None = None,
+                 crs: str | None = None, half_width: float | None = None, half_width_field: str | None = None,
+                 feedback: Feedback | None = None) -> ImportReport:
+    feedback = feedback or Feedback()
+    info = kind_of(kind)
+    source = Path(source)
+    name = source.name + (f":{layer}" if layer else "")
+    if (half_width is not None or half_width_field) and not info.is_control:
+        raise InputError("--half-width 只适用于控制线（red green blue purple yellow）",
+                         "--half-width applies only to control lines (red green blue purple yellow)")
+    feedback.set_stage("read")
+    frame = read_vector(source, layer=layer)
+    report = ImportReport(source=name, kind=kind)
+
+    source_crs = parse_crs(crs) if crs else (CRS(frame.crs) if frame.crs else None)
+    if source_crs is None:
+        raise InputError("{source} 没有坐标系（缺少 .prj 或 CRS）：请用 --crs 指定，例如 --crs EPSG:4490",
+                         "{source} has no coordinate reference system (no .prj or CRS): give one with --crs, "
+                         "e.g. --crs EPSG:4490", source=name)
+    frame = frame.set_crs(source_crs, allow_override=True)
+    report.source_crs = crs_label(source_crs)
+
+    feedback.set_stage("geometry")
+    frame = _keep_allowed_geometries(frame, info, report)
+    if frame.empty:
+        raise InputError("{source} 中没有可作为{title}导入的要素（{skipped}）",
+                         "{source} has no features usable as {title} ({skipped})",
+                         source=name, title=info.title, skipped=_skipped_text(report))
+    frame["uid"] = _uids(frame, info, id_field, name, project.uids(kind))
+    frame = gpd.GeoDataFrame(conform(frame, info.schema, source=name, uids=frame["uid"]), geometry="geometry",
+                             crs=frame.crs)
+    if info.is_control:
+        _set_half_width(frame, half_width, half_width_field, name)
+
+    feedback.set_stage("transform")
+    project_crs = project.crs
+    if project_crs is None:
+        project_crs = CRS.from_epsg(gk3_epsg(_centre_longitude(frame)))
+    if not CRS(frame.crs).equals(project_crs):
+        frame = frame.to_crs(project_crs)
+    report.project_crs = crs_label(project_crs)
+    bad = ~np.isfinite(shapely.get_coordinates(frame.geometry.values)).all(axis=1)
+    if bad.any():
+        raise InputError("{source}：坐标无法转换到 {crs}（源坐标系可能不对）",
+                         "{source}: coordinates cannot be transformed to {crs} (is the source CRS right?)",
+                         source=name, crs=report.project_crs)
+
+    columns = ["uid", *[c for c in frame.columns if c not in ("uid", "geometry")], "geometry"]
+    frame = frame[columns]
+    feedback.set_stage("write")
+    project.add_features(kind, frame, source={
+        "path": str(source), "layer": layer, "source_crs": report.source_crs, "imported_at": _now(),
+        "features": len(frame), "repaired": report.repaired, "skipped": report.skipped})
+    report.imported = len(frame)
+    feedback.finish()
+    return report
+
+
+def _keep_allowed_geometries(frame: gpd.GeoDataFrame, info, report: ImportReport) -> gpd.GeoDataFrame:
+    geoms = shapely.force_2d(np.asarray(frame.geometry.values, dtype=object))
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    types = np.where(missing, -1, shapely.get_type_id(geoms))
+    invalid = ~missing & ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms[invalid] = shapely.make_valid(geoms[invalid])
+        types[invalid] = shapely.get_type_id(geoms[invalid])
+        report.repaired = int(invalid.sum())
+        # make_valid may return a collection: keep the part of the allowed class
+        collections = np.flatnonzero(types == 7)
+        for i in collections:
+            parts = [p for p in shapely.get_parts(shapely.get_parts(geoms[i]))
+                     if _GEOMETRY_CLASS.get(shapely.get_type_id(p)) in info.geometries]
+            geoms[i] = shapely.union_all(parts) if parts else None
+            types[i] = shapely.get_type_id(geoms[i]) if parts else -1
+    classes = np.array([_GEOMETRY_CLASS.get(t) for t in types], dtype=object)
+    allowed = np.isin(classes, info.geometries)
+    empty = types == -1
+    if empty.any():
+        report.skipped["empty"] = int(empty.sum())
+    for cls in (POINT, LINE, POLYGON):
+        wrong = ~allowed & (classes == cls)
+        if wrong.any():
+            report.skipped[cls] = int(wrong.sum())
+    frame = frame.set_geometry(geoms)
+    return frame[allowed].reset_index(drop=True)
+
+
+def _skipped_text(report: ImportReport) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in report.skipped.items()) or "—"
+
+
+def _uids(frame, info, id_field, name, existing: set[str]) -> pd.Series:
+    id_field = id_field or (info.id_field if info.id_field in frame.columns else None)
+    if id_field is None:
+        start = len(existing) + 1
+        uids = pd.Series([f"{info.code}-{n:06d}" for n in range(start, start + len(frame))], index=frame.index)
+        while uids.isin(existing).any():  # existing uids were given by a source
+            start += len(frame)
+            uids = pd.Series([f"{info.code}-{n:06d}" for n in range(start, start + len(frame))], index=frame.index)
+        return uids
+    if id_field not in frame.columns:
+        raise InputError("{source} 中没有字段 {field}（--id-field）；现有字段：{fields}",
+                         "{source} has no field {field} (--id-field); fields: {fields}",
+                         source=name, field=id_field, fields=", ".join(c for c in frame.columns if c != "geometry"))
+    values = frame[id_field]
+    empty = values.isna() | (values.astype(str).str.strip() == "")
+    if empty.any():
+        raise InputError("{source}：第 {n} 个要素的 {field} 为空，不能作为 uid",
+                         "{source}: feature #{n} has an empty {field}, which cannot be its uid",
+                         source=name, n=int(np.flatnonzero(empty)[0]) + 1, field=id_field)
+    uids = values.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip())
+    duplicated = uids[uids.duplicated()]
+    if len(duplicated):
+        raise InputError("{source}：{field} 的值 {value} 重复，不能作为 uid",
+                         "{source}: {field} value {value} occurs more than once and cannot be a uid",
+                         source=name, field=id_field, value=duplicated.iloc[0])
+    clash = uids[uids.isin(existing)]
+    if len(clash):
+        raise InputError("{source}：uid {value} 已在项目的该图层中", "{source}: uid {value} is already in the project's layer",
+                         source=name, value=clash.iloc[0])
+    return uids
+
+
+def _set_half_width(frame, half_width, half_width_field, name) -> None:
+    if half_width is not None and half_width_field:
+        raise InputError("--half-width 与 --half-width-field 只能选一个", "give --half-width or --half-width-field, not both")
+    if half_width is not None:
+        if half_width <= 0:
+            raise InputError("--half-width 应为正数（米）", "--half-width must be a positive number of metres")
+        frame["half_width_m"] = float(half_width)
+    elif half_width_field:
+        if half_width_field not in frame.columns:
+            raise InputError("{source} 中没有字段 {field}（--half-width-field）", "{source} has no field {field} (--half-width-field)",
+                             source=name, field=half_width_field)
+        values = pd.to_numeric(frame[half_width_field], errors="coerce")
+        lines = ~np.isin(shapely.get_type_id(frame.geometry.values), (3, 6))
+        bad = lines & ~(values > 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError("{source}：要素 {uid} 的 {field} = {value!r} 不是正数",
+                             "{source}: feature {uid} has {field} = {value!r}, not a positive number",
+                             source=name, uid=frame["uid"].iloc[i], field=half_width_field,
+                             value=frame[half_width_field].iloc[i])
+        frame["half_width_m"] = values.astype(float)
+
+
+def _centre_longitude(frame: gpd.GeoDataFrame) -> float:
+    xmin, ymin, xmax, ymax = frame.to_crs(CGCS2000_GEOGRAPHIC).total_bounds
+    return (xmin + xmax) / 2
+
+
+def _now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")

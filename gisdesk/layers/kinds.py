@@ -1,0 +1,181 @@
+"""The kinds of layer gisdesk knows (DOMAIN.md §1-4) and the schema of each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gisdesk.errors import InputError
+from gisdesk.i18n import tr
+from gisdesk.layers.schema import CODES, DATE, ENUM, FLOAT, INT, TEXT, Field, Schema
+
+POLYGON, POINT, LINE = "polygon", "point", "line"
+
+ADMIN_FIELDS = (
+    Field("district", "区"),
+    Field("street", "街道"),
+    Field("community", "社区"),
+)
+
+BUILDING_SCHEMA = Schema((
+    Field("name", "名称"),
+    Field("building_use", "用途"),
+    Field("floors", "层数", INT, minimum=0),
+    Field("height_m", "高度", FLOAT, minimum=0),
+    *ADMIN_FIELDS,
+    Field("address", "地址"),
+))
+
+VIOLATION_CODES = ("WPXJ", "CQLJ", "SDLJ", "CG", "CMJ", "YHX", "ZYGX", "ZLX", "ZLanX", "ZZX", "ZHX")
+VIOLATION_NAMES = {
+    "WPXJ": ("未批先建", "built without permit"),
+    "CQLJ": ("超期临建", "temporary building past its term"),
+    "SDLJ": ("私搭乱建", "unauthorised add-on"),
+    "CG": ("超高", "over height"),
+    "CMJ": ("超面积", "over area"),
+    "YHX": ("压红线/退线不足", "on road red line / setback shortfall"),
+    "ZYGX": ("占压管线", "over utility lines"),
+    "ZLX": ("占用绿线", "in green line"),
+    "ZLanX": ("占用蓝线", "in blue line"),
+    "ZZX": ("占用紫线", "in purple line"),
+    "ZHX": ("占用黄线", "in yellow line"),
+}
+
+# The ledger workflow (DOMAIN.md §2); the allowed moves live in gisdesk.layers.ledger.
+LEDGER_STATUSES = ("待核查", "已立案", "责令停止", "限期整改", "限期拆除", "催告", "强拆公告",
+                   "已拆除", "没收", "补办手续", "不予立案", "已结案")
+
+LEDGER_SCHEMA = Schema((
+    Field("case_no", "编号", required=True),
+    *ADMIN_FIELDS,
+    Field("grid", "网格"),
+    Field("address", "地址"),
+    Field("party", "当事人", personal=True),
+    Field("id_no", "证件号", personal=True),
+    Field("phone", "电话", personal=True),
+    Field("building_use", "建设类型", ENUM, ("住宅", "商业", "工业", "附属用房", "其他")),
+    Field("structure", "结构", ENUM, ("砖混", "钢混", "钢结构", "彩钢板/铁皮", "简易")),
+    Field("land_type", "土地性质", ENUM, ("国有", "集体", "宅基地", "耕地", "公共区域", "其他")),
+    Field("footprint_m2", "占地面积", FLOAT, minimum=0),
+    Field("floor_area_m2", "建筑面积", FLOAT, minimum=0),
+    Field("illegal_area_m2", "违建面积", FLOAT, minimum=0),
+    Field("floors", "层数", INT, minimum=0),
+    Field("height_m", "高度", FLOAT, minimum=0),
+    Field("started_on", "开工时间", DATE),
+    Field("found_on", "发现时间", DATE, required=True),
+    Field("source", "发现方式", ENUM, ("巡查发现", "群众举报", "卫片图斑", "数字城管", "街镇转办", "其他")),
+    Field("stock", "存量/新增", ENUM, ("存量", "新增")),
+    Field("violation", "违法类型", CODES, VIOLATION_CODES),
+    Field("status", "处置状态", ENUM, LEDGER_STATUSES, required=True),
+    Field("demolition", "拆除方式", ENUM, ("自拆", "强拆")),
+    Field("deadline", "处置期限", DATE),
+    Field("closed_on", "处置日期", DATE),
+    Field("demolished_m2", "拆除面积", FLOAT, minimum=0),
+    Field("unit", "责任单位"),
+    Field("notes", "备注"),
+))
+
+PARKING_SCHEMA = Schema((
+    Field("survey_no", "普查编号", required=True),
+    Field("category", "类别", ENUM, ("配建", "路外公共", "路内"), required=True),
+    Field("host_use", "配建建筑类型", ENUM, ("居住", "办公", "商业", "医院", "学校", "枢纽", "单位大院")),
+    Field("name", "名称"),
+    *ADMIN_FIELDS,
+    Field("address", "地址"),
+    Field("form", "形式", ENUM, ("地面", "地下", "地上立体", "机械")),
+    Field("spaces", "泊位数", INT, required=True, minimum=0),
+    Field("spaces_large", "大型车泊位", INT, minimum=0),
+    Field("spaces_accessible", "无障碍泊位", INT, minimum=0),
+    Field("spaces_ev", "充电泊位", INT, minimum=0),
+    Field("chargers", "充电桩", INT, minimum=0),
+    Field("opening", "开放方式", ENUM, ("全天开放", "时段开放", "内部")),
+    Field("operator", "运营单位"),
+    Field("fee", "收费标准"),
+))
+
+ESTATE_STATUSES = ("储备", "计划", "已开工", "已完工", "已验收")
+OLD_ESTATE_SCHEMA = Schema((
+    Field("estate_no", "小区编号", required=True),
+    Field("name", "小区名称", required=True),
+    *ADMIN_FIELDS,
+    Field("built_year", "建成年份", INT, minimum=1800),
+    Field("buildings", "楼栋数", INT, minimum=0),
+    Field("entrances", "单元数", INT, minimum=0),
+    Field("households", "户数", INT, minimum=0),
+    Field("floor_area_m2", "建筑面积", FLOAT, minimum=0),
+    Field("works_classes", "改造类别", CODES, ("基础类", "完善类", "提升类")),
+    Field("works_items", "改造内容"),
+    Field("investment_wan", "投资（万元）", FLOAT, minimum=0),
+    Field("status", "改造状态", ENUM, ESTATE_STATUSES, required=True),
+    Field("plan_year", "计划年度", INT),
+    Field("started_on", "开工日期", DATE),
+    Field("finished_on", "完工日期", DATE),
+    Field("accepted_on", "验收日期", DATE),
+    Field("new_parking", "新增车位", INT, minimum=0),
+    Field("lifts_added", "加装电梯", INT, minimum=0),
+    Field("chargers", "新增充电桩", INT, minimum=0),
+))
+
+ROAD_CLASSES = ("expressway", "trunk", "secondary", "branch")
+CONTROL_SCHEMA = Schema((
+    Field("name", "名称"),
+    # A centre line becomes a zone of this half width; a boundary line with a side, a
+    # zone of this width on that side. Zone polygons need neither.
+    Field("half_width_m", "半宽", FLOAT, minimum=0),
+    Field("side", "侧", ENUM, ("left", "right")),
+    Field("setback_m", "退线距离", FLOAT, minimum=0),  # overrides the rule file for this feature
+    Field("road_class", "道路等级", ENUM, ROAD_CLASSES),
+    Field("note", "说明"),
+), aliases={"宽度一半": "half_width_m", "class": "road_class"})
+
+
+@dataclass(frozen=True)
+class LayerKind:
+    code: str
+    table: str  # the table of this kind in the project
+    name_zh: str
+    name_en: str
+    schema: Schema
+    geometries: tuple[str, ...]
+    group: str  # the layer-tree group: control / ledger / resources / base
+    id_field: str | None = None  # schema field that gives the uid when --id-field is not given
+
+    @property
+    def title(self) -> str:
+        return tr(self.name_zh, self.name_en)
+
+    @property
+    def is_control(self) -> bool:
+        return self.group == "control"
+
+
+def _control(code: str, zh: str, en: str) -> LayerKind:
+    return LayerKind(code, f"{code}_lines", zh, en, CONTROL_SCHEMA, (POLYGON, LINE), "control")
+
+
+KINDS: dict[str, LayerKind] = {k.code: k for k in (
+    LayerKind("buildings", "buildings", "建筑", "buildings", BUILDING_SCHEMA, (POLYGON,), "base"),
+    LayerKind("ledger", "ledger", "违法建设台账", "illegal-construction ledger", LEDGER_SCHEMA,
+              (POLYGON, POINT), "ledger", id_field="case_no"),
+    LayerKind("parking", "parking", "停车资源", "parking resources", PARKING_SCHEMA,
+              (POLYGON, POINT, LINE), "resources", id_field="survey_no"),
+    LayerKind("old_estates", "old_estates", "老旧小区", "old residential areas", OLD_ESTATE_SCHEMA,
+              (POLYGON,), "resources", id_field="estate_no"),
+    _control("red", "道路红线", "road red line"),
+    _control("green", "城市绿线", "green line"),
+    _control("blue", "城市蓝线", "blue line"),
+    _control("purple", "城市紫线", "purple line"),
+    _control("yellow", "城市黄线", "yellow line"),
+)}
+CONTROL_KINDS = tuple(k for k, v in KINDS.items() if v.is_control)
+SUBJECT_KINDS = ("buildings", "ledger")  # the polygon layers the conflict check examines
+
+
+def kind_of(code: str) -> LayerKind:
+    try:
+        return KINDS[code]
+    except KeyError:
+        raise InputError(
+            "未知的图层类型 {code}；可选：{known}",
+            "unknown layer kind {code}; one of: {known}",
+            code=code, known=" ".join(KINDS),
+        ) from None

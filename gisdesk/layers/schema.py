@@ -1,0 +1,194 @@
+"""Typed fields and the validation that turns a source table into a layer of a kind.
+
+A schema lists the fields a kind knows. Sources may name a field by its code
+(`case_no`) or by its Chinese label (`编号`); both map onto the code. Fields the
+schema does not know are kept as they come. Every problem names the feature and
+the field, in the user's language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from gisdesk.errors import ValidationError
+from gisdesk.i18n import tr
+
+TEXT, INT, FLOAT, DATE, ENUM, CODES = "text", "int", "float", "date", "enum", "codes"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label_zh: str
+    type: str = TEXT
+    values: tuple[str, ...] = ()  # allowed values of ENUM / CODES
+    required: bool = False
+    minimum: float | None = None
+    personal: bool = False  # personal data: masked in exports unless the user opts in
+
+    def label(self) -> str:
+        return tr(self.label_zh, self.name)
+
+
+@dataclass(frozen=True)
+class Schema:
+    fields: tuple[Field, ...]
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def source_names(self) -> dict[str, str]:
+        """Map every accepted source column name (code, Chinese label, alias) to its field."""
+        names = {f.name: f.name for f in self.fields}
+        names.update({f.label_zh: f.name for f in self.fields})
+        names.update(self.aliases)
+        return names
+
+
+@dataclass
+class Problem:
+    row: int
+    uid: str | None
+    field: str
+    value: object
+    reason_zh: str
+    reason_en: str
+
+    def describe(self) -> str:
+        who = tr("要素 {uid}", "feature {uid}", uid=self.uid) if self.uid else tr(
+            "第 {n} 个要素", "feature #{n}", n=self.row + 1)
+        reason = tr(self.reason_zh, self.reason_en, value=self.value)
+        return tr("{who} 字段 {field}：{reason}", "{who}, field {field}: {reason}",
+                  who=who, field=self.field, reason=reason)
+
+
+def conform(frame: pd.DataFrame, schema: Schema, *, source: str, uids=None) -> pd.DataFrame:
+    """Rename source columns onto the schema, convert types and check values.
+
+    Returns a new frame whose schema fields have their proper dtypes (missing optional
+    fields are added empty). Raises ValidationError listing the first problems.
+    """
+    frame = frame.rename(columns={c: n for c, n in schema.source_names().items()
+                                  if c in frame.columns and c != n and n not in frame.columns})
+    uids = list(uids) if uids is not None else [None] * len(frame)
+    problems: list[Problem] = []
+    out = frame.copy()
+    for f in schema.fields:
+        if f.name not in out.columns:
+            if f.required:
+                problems.append(Problem(-1, None, f.name, None, "缺少必填字段", "required field is missing"))
+            out[f.name] = _empty_column(f, len(out))
+            continue
+        out[f.name] = _convert(out[f.name], f, uids, problems)
+    if problems:
+        raise _validation_error(source, problems)
+    return out
+
+
+def _empty_column(f: Field, n: int) -> pd.Series:
+    if f.type == INT:
+        return pd.Series(pd.array([pd.NA] * n, dtype="Int64"))
+    if f.type == FLOAT:
+        return pd.Series(np.full(n, np.nan))
+    return pd.Series([None] * n, dtype=object)
+
+
+def _convert(column: pd.Series, f: Field, uids, problems: list[Problem]) -> pd.Series:
+    values = column.to_list()
+    converted = []
+    for row, value in enumerate(values):
+        if _is_missing(value):
+            if f.required:
+                problems.append(Problem(row, uids[row], f.name, value, "必填字段为空", "required value is empty"))
+            converted.append(None)
+            continue
+        try:
+            converted.append(_convert_value(value, f))
+        except ValueError as exc:
+            zh, en = exc.args if len(exc.args) == 2 else ("值 {value!r} 无效", "invalid value {value!r}")
+            problems.append(Problem(row, uids[row], f.name, value, zh, en))
+            converted.append(None)
+    if f.type == INT:
+        return pd.Series(pd.array(converted, dtype="Int64"), index=column.index)
+    if f.type == FLOAT:
+        return pd.Series([np.nan if v is None else v for v in converted], index=column.index, dtype=float)
+    return pd.Series(converted, index=column.index, dtype=object)
+
+
+def _is_missing(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def _convert_value(value, f: Field):
+    if f.type == TEXT:
+        return str(value).strip() if not isinstance(value, str) else value.strip()
+    if f.type in (INT, FLOAT):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError("{value!r} 不是数字", "{value!r} is not a number") from None
+        if f.type == INT:
+            if number != int(number):
+                raise ValueError("{value!r} 不是整数", "{value!r} is not a whole number")
+            number = int(number)
+        if f.minimum is not None and number < f.minimum:
+            raise ValueError(f"{{value!r}} 小于允许的最小值 {f.minimum:g}",
+                             f"{{value!r}} is below the minimum {f.minimum:g}")
+        return number
+    if f.type == DATE:
+        return _iso_date(value)
+    if f.type == ENUM:
+        text = str(value).strip()
+        if text not in f.values:
+            raise ValueError("{value!r} 不在允许值之内：" + "、".join(f.values),
+                             "{value!r} is not one of: " + ", ".join(f.values))
+        return text
+    if f.type == CODES:
+        codes = [c.strip() for c in str(value).replace("，", ",").replace("、", ",").split(",") if c.strip()]
+        unknown = [c for c in codes if c not in f.values]
+        if unknown:
+            raise ValueError("未知代码 " + ",".join(unknown) + "；允许：" + ",".join(f.values),
+                             "unknown code " + ",".join(unknown) + "; allowed: " + ",".join(f.values))
+        return ",".join(codes)
+    raise AssertionError(f"unknown field type {f.type}")
+
+
+def _iso_date(value) -> str:
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return pd.Timestamp(value).date().isoformat()
+    text = str(value).strip().replace("/", "-").replace(".", "-")
+    for pattern in ("%Y-%m-%d", "%Y%m%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return dt.datetime.strptime(text, pattern).date().isoformat()
+        except ValueError:
+            pass
+    raise ValueError("{value!r} 不是日期（应为 YYYY-MM-DD）", "{value!r} is not a date (expected YYYY-MM-DD)")
+
+
+def _validation_error(source: str, problems: list[Problem]) -> ValidationError:
+    first = problems[0].describe() if problems[0].row >= 0 else tr(
+        "字段 {field}：缺少必填字段", "field {field}: required field is missing", field=problems[0].field)
+    more = len(problems) - 1
+    err = ValidationError(
+        "{source}：{first}" + ("（另有 {more} 处问题）" if more else ""),
+        "{source}: {first}" + (" (and {more} more problems)" if more else ""),
+        source=source, first=first, more=more,
+    )
+    err.problems = problems
+    return err

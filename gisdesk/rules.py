@@ -1,0 +1,90 @@
+"""Rule files: setbacks, tolerances, colours and plan targets of a city (TOML)."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from gisdesk.errors import RuleError
+from gisdesk.layers.kinds import CONTROL_KINDS, ROAD_CLASSES
+
+DEFAULT_RULES_PATH = Path(__file__).resolve().parent.parent / "resources" / "rules" / "default.toml"
+
+
+@dataclass(frozen=True)
+class Rules:
+    setback: dict[str, float]
+    setback_by_road_class: dict[str, float]
+    overlap_m2: float
+    width_m: float
+    colors: dict[str, str] = field(default_factory=dict)
+    targets: dict[str, float] = field(default_factory=dict)
+    city: str = ""
+    text: str = ""  # the TOML as read, saved into the project with the results
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()[:12]
+
+
+def load_rules(path: str | Path | None = None) -> Rules:
+    path = Path(path) if path else DEFAULT_RULES_PATH
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RuleError("无法读取规则文件 {path}：{why}", "cannot read rule file {path}: {why}",
+                        path=path, why=exc.strerror) from exc
+    return parse_rules(text, source=str(path))
+
+
+def parse_rules(text: str, *, source: str = "rules") -> Rules:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError("规则文件 {source} 不是有效的 TOML：{why}", "rule file {source} is not valid TOML: {why}",
+                        source=source, why=exc) from exc
+
+    def number(table: str, key: str, value) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise RuleError("规则文件 {source}：[{table}] {key} 应为非负数，而不是 {value!r}",
+                            "rule file {source}: [{table}] {key} must be a non-negative number, not {value!r}",
+                            source=source, table=table, key=key, value=value)
+        return float(value)
+
+    def table(name: str, known: tuple[str, ...] | None, required: tuple[str, ...] = ()) -> dict:
+        values = data.get(name, {})
+        if not isinstance(values, dict):
+            raise RuleError("规则文件 {source}：[{name}] 应为表", "rule file {source}: [{name}] must be a table",
+                            source=source, name=name)
+        for key in values:
+            if known is not None and key not in known:
+                raise RuleError("规则文件 {source}：[{name}] 中的 {key} 未知；可用：{known}",
+                                "rule file {source}: unknown key {key} in [{name}]; known: {known}",
+                                source=source, name=name, key=key, known=", ".join(known))
+        for key in required:
+            if key not in values:
+                raise RuleError("规则文件 {source}：[{name}] 缺少 {key}", "rule file {source}: [{name}] lacks {key}",
+                                source=source, name=name, key=key)
+        return values
+
+    setback = {k: number("setback", k, v) for k, v in table("setback", CONTROL_KINDS, CONTROL_KINDS).items()}
+    by_class = {k: number("setback_by_road_class", k, v)
+                for k, v in table("setback_by_road_class", ROAD_CLASSES).items()}
+    tolerance = table("tolerance", ("overlap_m2", "width_m"))
+    return Rules(
+        setback=setback,
+        setback_by_road_class=by_class,
+        overlap_m2=number("tolerance", "overlap_m2", tolerance.get("overlap_m2", 0.5)),
+        width_m=number("tolerance", "width_m", tolerance.get("width_m", 0.1)),
+        colors={k: str(v) for k, v in table("colors", None).items()},
+        targets={k: number("targets", k, v) for k, v in table("targets", None).items()},
+        city=str(data.get("city", {}).get("name", "")),
+        text=text,
+    )
