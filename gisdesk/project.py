@@ -299,6 +299,7 @@ class Project:
     def _write(self):
         """One SQLite transaction: committed if the block succeeds, rolled back if it raises."""
         db = sqlite3.connect(self.path, isolation_level=None)
+        _add_gpkg_functions(db)
         try:
             db.execute("BEGIN IMMEDIATE")
             yield db
@@ -332,6 +333,7 @@ def _register_attributes(db, tables) -> None:
 def _connect(path, readonly: bool = False):
     uri = f"file:{Path(path).resolve()}?mode={'ro' if readonly else 'rw'}"
     db = sqlite3.connect(uri, uri=True)
+    _add_gpkg_functions(db)
     try:
         yield db
         if not readonly:
@@ -354,6 +356,29 @@ def _atomic_file(path: Path, copy: bool = True):
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _add_gpkg_functions(db) -> None:
+    """The SQL functions GDAL's spatial-index triggers call (GeoPackage spec, extension gpkg_rtree_index).
+
+    Without them any UPDATE of a layer table written by GDAL fails with 'no such function'.
+    """
+    def envelope(blob):
+        if blob is None:
+            return None
+        flags = blob[3]
+        if flags & 0b10000:  # empty geometry
+            return None
+        if (flags >> 1) & 0b111:  # the header holds the envelope: minx, maxx, miny, maxy
+            return struct.unpack("<dddd" if flags & 1 else ">dddd", blob[8:40])
+        geom = _from_gpkg_blobs(np.array([blob], dtype=object))[0]
+        xmin, ymin, xmax, ymax = geom.bounds
+        return xmin, xmax, ymin, ymax
+
+    db.create_function("ST_IsEmpty", 1, lambda b: 1 if envelope(b) is None else 0, deterministic=True)
+    for i, name in enumerate(("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")):
+        db.create_function(name, 1, lambda b, i=i: (envelope(b) or (None,) * 4)[i], deterministic=True)
+    db.create_function("GPKG_IsAssignable", 2, lambda expected, actual: 1, deterministic=True)
 
 
 def _to_multi(geoms) -> np.ndarray:

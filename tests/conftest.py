@@ -1,0 +1,39 @@
+"""Shared fixtures: hand-made layers in a metric CRS, projects in tmp_path, the CLI in-process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+
+from gisdesk import i18n
+
+DATA = Path(__file__).parent / "data"
+METRIC = "EPSG:4549"  # CGCS2000 3° GK, CM 120°E, no zone prefix
+
+
+@pytest.fixture(autouse=True)
+def chinese_by_default():
+    """Each test starts in the default language, whatever an earlier test chose."""
+    i18n._language = None
+    yield
+    i18n._language = None
+
+
+def frame(rows: list[dict], crs: str = METRIC) -> gpd.GeoDataFrame:
+    """A GeoDataFrame from dicts that each hold a `geometry`."""
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run `gisdesk ARGS` in-process; returns (exit code, stdout, stderr)."""
+    from gisdesk.cli import main
+
+    def run(*args):
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
