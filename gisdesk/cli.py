@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    i18n.set_language(None)
     try:
         if "--lang" in argv[:-1]:  # before parsing, so that parse errors speak the language too
             lang = argv[argv.index("--lang") + 1]

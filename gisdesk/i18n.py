@@ -20,9 +20,10 @@ def language() -> str:
     return "en" if env.startswith("en") else "zh"
 
 
-def set_language(lang: str) -> None:
+def set_language(lang: str | None) -> None:
+    """Fix the language; None goes back to GISDESK_LANG (default Chinese)."""
     global _language
-    if lang not in LANGUAGES:
+    if lang is not None and lang not in LANGUAGES:
         raise ValueError(f"language must be one of {LANGUAGES}, not {lang!r}")
     _language = lang
 

@@ -16,9 +16,9 @@ METRIC = "EPSG:4549"  # CGCS2000 3° GK, CM 120°E, no zone prefix
 @pytest.fixture(autouse=True)
 def chinese_by_default():
     """Each test starts in the default language, whatever an earlier test chose."""
-    i18n._language = None
+    i18n.set_language(None)
     yield
-    i18n._language = None
+    i18n.set_language(None)
 
 
 def frame(rows: list[dict], crs: str = METRIC) -> gpd.GeoDataFrame:

@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from gisdesk.analysis.conflicts import control_zones
 from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label, gk3_epsg, parse_crs
 from gisdesk.errors import InputError
 from gisdesk.io.sources import read_vector
@@ -74,6 +75,7 @@ def import_layer(project: Project, source, kind: str, *, layer: str | None = Non
                              crs=frame.crs)
     if info.is_control:
         _set_half_width(frame, half_width, half_width_field, name)
+        control_zones(frame, kind)  # a line without a width has no zone: refuse it now, not at check time
 
     feedback.set_stage("transform")
     project_crs = project.crs
