@@ -108,12 +108,12 @@ def _renovation(estates: pd.DataFrame, targets) -> list[Indicator]:
 def _parking(parking: pd.DataFrame) -> list[Indicator]:
     spaces = pd.to_numeric(parking["spaces"], errors="coerce").fillna(0)
     total = float(spaces.sum())
-    names = {"配建": "attached", "路外公共": "off-street public", "路内": "on-street"}
-    return [Indicator(f"parking_share_{en.split()[0].replace('-', '_')}", f"停车泊位结构：{zh}",
-                      f"parking structure: {en}", _ratio(spaces[parking["category"] == zh].sum(), total), "ratio",
-                      float(spaces[parking["category"] == zh].sum()), total,
-                      f"{zh}泊位 ÷ 全部泊位; {en} spaces ÷ all spaces")
-            for zh, en in names.items()]
+    categories = (("配建", "attached", "attached"), ("路外公共", "off_street", "off-street public"),
+                  ("路内", "on_street", "on-street"))
+    return [Indicator(f"parking_share_{code}", f"停车泊位结构：{zh}", f"parking structure: {en}",
+                      _ratio(spaces[parking["category"] == zh].sum(), total), "ratio",
+                      float(spaces[parking["category"] == zh].sum()), total, f"{zh}泊位 ÷ 全部泊位; {en} spaces ÷ all spaces")
+            for zh, code, en in categories]
 
 
 def _occupation(buildings: pd.DataFrame, conflicts: pd.DataFrame) -> list[Indicator]:

@@ -93,7 +93,7 @@ def conform(frame: pd.DataFrame, schema: Schema, *, source: str, uids=None) -> p
             continue
         out[f.name] = _convert(out[f.name], f, uids, problems)
     if problems:
-        raise _validation_error(source, problems)
+        raise SchemaProblems(source, problems)
     return out
 
 
@@ -181,14 +181,19 @@ def _iso_date(value) -> str:
     raise ValueError("{value!r} 不是日期（应为 YYYY-MM-DD）", "{value!r} is not a date (expected YYYY-MM-DD)")
 
 
-def _validation_error(source: str, problems: list[Problem]) -> ValidationError:
-    first = problems[0].describe() if problems[0].row >= 0 else tr(
-        "字段 {field}：缺少必填字段", "field {field}: required field is missing", field=problems[0].field)
-    more = len(problems) - 1
-    err = ValidationError(
-        "{source}：{first}" + ("（另有 {more} 处问题）" if more else ""),
-        "{source}: {first}" + (" (and {more} more problems)" if more else ""),
-        source=source, first=first, more=more,
-    )
-    err.problems = problems
-    return err
+class SchemaProblems(ValidationError):
+    """Features that break a schema: names the first problem (by feature) and counts the rest."""
+
+    def __init__(self, source: str, problems: list[Problem]):
+        self.source = source
+        self.problems = sorted(problems, key=lambda p: p.row)
+        Exception.__init__(self, source)
+
+    @property
+    def message(self) -> str:
+        first = self.problems[0]
+        text = first.describe() if first.row >= 0 else tr(
+            "字段 {field}：缺少必填字段", "field {field}: required field is missing", field=first.field)
+        more = len(self.problems) - 1
+        return tr("{source}：{first}", "{source}: {first}", source=self.source, first=text) + (
+            tr("（另有 {more} 处问题）", " (and {more} more problems)", more=more) if more else "")
