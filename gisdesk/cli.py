@@ -161,7 +161,9 @@ def _run_check_and_write(project, rules_path, out: Path) -> None:
     result, subjects = run_check(project, rules, feedback=TerminalFeedback())
     method = area_method(project)
     totals = area_totals(subjects, result.conflicts, by="district", area_method=method)
-    layers = {info.kind: project.read_layer(info.kind) for info in project.layers()}
+    # buildings are the big layer: reuse the frame the check loaded; the others are small
+    layers = {info.kind: subjects[info.kind] if info.kind == "buildings" else project.read_layer(info.kind)
+              for info in project.layers()}
     indicators = indicators_frame(compute_indicators(layers, result.conflicts, rules.targets))
     paths = [write_csv(result.conflicts, out / "conflicts.csv", CONFLICT_COLUMNS),
              write_csv(totals, out / "totals.csv", TOTAL_COLUMNS),

@@ -205,6 +205,9 @@ class Project:
         """Replace the stored results of the last check with `result`; returns the run id."""
         conflicts = result.conflicts
         srs_id = self._srs_id()
+        # Read before the write transaction: once a large result spills the page cache, the
+        # writer holds an exclusive lock and a second connection reading would fail ("database is locked").
+        crs = self.setting("crs")
         summary = {"checked": result.checked, "skipped": result.skipped, "repaired": result.repaired,
                    "controls": result.controls, "encroach": result.count("encroach"),
                    "setback": result.count("setback")}
@@ -233,7 +236,7 @@ class Project:
                 f"INSERT INTO {RUNS} (finished_at, rules_digest, rules, overlap_m2, width_m, crs, summary) "
                 f"VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (_now(), result.rules.digest, result.rules.text, result.rules.overlap_m2, result.rules.width_m,
-                 self.setting("crs"), json.dumps(summary, ensure_ascii=False)))
+                 crs, json.dumps(summary, ensure_ascii=False)))
             _put_settings(db, {"rules": result.rules.text})
             return cursor.lastrowid
 
