@@ -15,6 +15,7 @@ import traceback
 from pathlib import Path
 
 from gisdesk import i18n
+from gisdesk.crs import crs_label
 from gisdesk.errors import Cancelled, GisdeskError, InputError
 from gisdesk.i18n import tr
 from gisdesk.layers.kinds import KINDS
@@ -79,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     except GisdeskError as exc:
         print(f"gisdesk: {tr('错误', 'error')}: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `gisdesk totals P | head`: the reader left, nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (Cancelled, KeyboardInterrupt):
         print(f"gisdesk: {tr('已取消，项目未改动', 'cancelled; the project is unchanged')}", file=sys.stderr)
         return 130
@@ -139,7 +143,7 @@ def _check(args) -> int:
 
 
 def _run_check_and_write(project, rules_path, out: Path) -> None:
-    from gisdesk.analysis.check import area_method, run_check
+    from gisdesk.analysis.check import area_method, control_kinds, run_check
     from gisdesk.analysis.conflicts import CONFLICT_COLUMNS
     from gisdesk.analysis.indicators import INDICATOR_COLUMNS, compute_indicators, indicators_frame
     from gisdesk.analysis.totals import TOTAL_COLUMNS, area_totals
@@ -160,7 +164,8 @@ def _run_check_and_write(project, rules_path, out: Path) -> None:
                          out=out, why=exc.strerror) from exc
     result, subjects = run_check(project, rules, feedback=TerminalFeedback())
     method = area_method(project)
-    totals = area_totals(subjects, result.conflicts, by="district", area_method=method)
+    totals = area_totals(subjects, result.conflicts, by="district", area_method=method,
+                         control_kinds=control_kinds(project))
     # buildings are the big layer: reuse the frame the check loaded; the others are small
     layers = {info.kind: subjects[info.kind] if info.kind == "buildings" else project.read_layer(info.kind)
               for info in project.layers()}
@@ -180,9 +185,9 @@ def _run_check_and_write(project, rules_path, out: Path) -> None:
         print(tr("  修复无效几何 {r} 个；未检查 {s} 个（空几何或非面，如只有地址的台账点）",
                  "  {r} invalid geometries repaired; {s} not checked (empty or not polygons, e.g. ledger points)",
                  r=repaired, s=skipped))
-    print(tr("  容差：重叠面积 > {a} m² 且深度 ≥ {w} m；面积为{m}，单位 m²",
-             "  tolerances: overlap > {a} m² and depth ≥ {w} m; areas {m}, in m²",
-             a=rules.overlap_m2, w=rules.width_m, m=method))
+    print(tr("  容差：重叠面积 > {a} m² 且深度 ≥ {w} m；面积为 {crs} 下的平面面积，单位 m²",
+             "  tolerances: overlap > {a} m² and depth ≥ {w} m; areas planar in {crs}, in m²",
+             a=rules.overlap_m2, w=rules.width_m, crs=crs_label(project.crs)))
     print(tr("  结果已保存到项目 {p}", "  results stored in the project {p}", p=project.path))
     for path in paths:
         print(tr("  输出：{p}", "  output: {p}", p=path))
@@ -191,7 +196,7 @@ def _run_check_and_write(project, rules_path, out: Path) -> None:
 def _totals(args) -> int:
     import pandas as pd
 
-    from gisdesk.analysis.check import SUBJECT_COLUMNS, area_method
+    from gisdesk.analysis.check import SUBJECT_COLUMNS, area_method, control_kinds
     from gisdesk.analysis.totals import TOTAL_COLUMNS, area_totals
     from gisdesk.io.tables import write_csv
     from gisdesk.layers.kinds import SUBJECT_KINDS
@@ -201,14 +206,15 @@ def _totals(args) -> int:
     conflicts = project.conflicts()
     conflicts = conflicts.rename(columns={conflicts.geometry.name: "overlap"})
     subjects = {k: project.read_layer(k, SUBJECT_COLUMNS) for k in SUBJECT_KINDS if project.has_layer(k)}
-    totals = area_totals(subjects, conflicts, by=args.by, area_method=area_method(project))
+    totals = area_totals(subjects, conflicts, by=args.by, area_method=area_method(project),
+                         control_kinds=control_kinds(project))
     if args.out:
         write_csv(totals, args.out, TOTAL_COLUMNS)
         print(tr("  输出：{p}", "  output: {p}", p=args.out))
     else:
         with pd.option_context("display.width", 200, "display.max_rows", 500, "display.float_format", "{:.2f}".format):
             print(totals[TOTAL_COLUMNS[:-1]].to_string(index=False))
-        print(tr("面积为{m}，单位 m²", "areas {m}, in m²", m=area_method(project)))
+        print(tr("面积为 {crs} 下的平面面积，单位 m²", "areas planar in {crs}, in m²", crs=crs_label(project.crs)))
     return 0
 
 

@@ -44,4 +44,11 @@ def run_check(project: Project, rules: Rules, *, feedback: Feedback | None = Non
 
 
 def area_method(project: Project) -> str:
+    """How areas are measured, for reports: 'planar, EPSG:4549 CGCS2000 / 3-degree Gauss-Kruger CM 120E'."""
     return f"planar, {crs_label(project.crs)}" if project.crs else "planar"
+
+
+def control_kinds(project: Project) -> list[str]:
+    """The control kinds the project has, in the order of CONTROL_KINDS."""
+    present = {info.kind for info in project.layers()}
+    return [k for k in CONTROL_KINDS if k in present]

@@ -21,11 +21,12 @@ UNASSIGNED = "—"  # features whose group field is empty
 
 
 def area_totals(subjects: dict[str, pd.DataFrame], conflicts: pd.DataFrame, *, by: str = "district",
-                area_method: str = "planar") -> pd.DataFrame:
+                area_method: str = "planar", control_kinds: list[str] | None = None) -> pd.DataFrame:
     """One row per subject layer × group (plus ALL) × control kind (plus ALL).
 
     `subjects` maps a layer name to a frame with `uid`, `geometry` and the `by` field;
-    `conflicts` has the conflict columns and the `overlap` geometry.
+    `conflicts` has the conflict columns and the `overlap` geometry. `control_kinds` are the
+    kinds the project has (rows of zero included); default: those in `conflicts`.
     """
     if by not in GROUP_LEVELS:
         raise InputError("--by 应为 {levels} 之一，而不是 {by}", "--by must be one of {levels}, not {by}",
@@ -38,7 +39,7 @@ def area_totals(subjects: dict[str, pd.DataFrame], conflicts: pd.DataFrame, *, b
         mine = conflicts[conflicts["subject_layer"] == layer]
         group_of = pd.Series(groups.to_numpy(), index=frame["uid"].astype(str).to_numpy())
         mine = mine.assign(group=group_of.reindex(mine["subject_id"].to_numpy()).fillna(UNASSIGNED).to_numpy())
-        kinds = sorted(mine["control_kind"].unique()) + [ALL]
+        kinds = list(control_kinds or sorted(conflicts["control_kind"].unique())) + [ALL]
         for group in sorted(groups.unique()) + [ALL]:
             in_group = polygon & ((groups == group).to_numpy() if group != ALL else True)
             here = mine if group == ALL else mine[mine["group"] == group]
