@@ -15,6 +15,8 @@ partitioned run.
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,6 +41,37 @@ _INNER = np.cos(np.pi / (4 * _QUAD_SEGS))  # a buffer of radius r contains the d
 
 _POLYGONAL = (3, 6)  # shapely type ids of Polygon, MultiPolygon
 _LINEAR = (1, 2, 5)  # LineString, LinearRing, MultiLineString
+
+_WORKERS = os.cpu_count() or 1
+_MIN_CHUNK = 4_000  # below this many elements a thread costs more than it saves
+
+
+def _parallel(func, *args, keys: np.ndarray | None = None, **kwargs) -> np.ndarray:
+    """func(*args, **kwargs) for an element-wise shapely function, in chunks over threads.
+
+    Shapely 2 releases the GIL inside GEOS, so chunks of one vectorised call run on all
+    cores, with the same result as one call. Array arguments of the first one's length
+    are split, others passed whole. With `keys` (sorted), equal keys stay in one chunk:
+    GEOS prepared geometries are not thread-safe (libgeos/geos#825), so a prepared zone
+    must not be used by two threads at once.
+    """
+    n = len(args[0])
+    chunks = min(4 * _WORKERS, n // _MIN_CHUNK)  # a few chunks per thread even out their costs
+    if _WORKERS < 2 or chunks < 2:
+        return func(*args, **kwargs)
+    edges = np.linspace(0, n, chunks + 1).astype(int)
+    if keys is not None:  # move each inner edge forward to where the key changes
+        edges[1:-1] = np.searchsorted(keys, keys[edges[1:-1] - 1], side="right")
+    edges = np.unique(edges)
+
+    def part(a, i):
+        return a[edges[i]:edges[i + 1]] if isinstance(a, np.ndarray) and a.ndim == 1 and len(a) == n else a
+
+    def run(i):
+        return func(*(part(a, i) for a in args), **{k: part(v, i) for k, v in kwargs.items()})
+
+    with ThreadPoolExecutor(_WORKERS) as pool:
+        return np.concatenate(list(pool.map(run, range(len(edges) - 1))))
 
 
 @dataclass
@@ -113,39 +146,42 @@ def _check_layer(layer, geoms, uids, zones, boundaries, zone_kind, zone_uid, req
     span = end - start
     if len(geoms) == 0 or len(zones) == 0:
         return _empty_conflicts()
-    # Each zone asks the index of subjects for those within its own setback (0: touching).
+    # Each zone asks the index of subjects for those within its own setback (0: touching):
+    # the pairs whose boxes come that close (the box of each zone grown by its setback, as
+    # STRtree's own 'dwithin' query does), then the exact test on them. In two steps
+    # because the exact test runs on all cores (STRtree.query runs on one).
     tree = shapely.STRtree(geoms)
-    zone_idx, subj_idx = [], []
-    chunks = np.array_split(np.arange(len(zones)), max(1, min(len(zones), 50)))
-    for i, chunk in enumerate(chunks):
-        found = tree.query(zones[chunk], predicate="dwithin", distance=required[chunk])
-        zone_idx.append(chunk[found[0]])
-        subj_idx.append(found[1])
-        feedback.set_progress(start + span * 0.5 * (i + 1) / len(chunks))
-    zone_idx = np.concatenate(zone_idx)
-    subj_idx = np.concatenate(subj_idx)
+    xmin, ymin, xmax, ymax = shapely.bounds(zones).T
+    near = shapely.box(xmin - required, ymin - required, xmax + required, ymax + required)
+    zone_idx, subj_idx = tree.query(near)  # sorted by zone
+    feedback.set_progress(start + span * 0.25)
+    feedback.check_cancelled()
+    within = _parallel(shapely.dwithin, zones[zone_idx], geoms[subj_idx], required[zone_idx], keys=zone_idx)
+    zone_idx, subj_idx = zone_idx[within], subj_idx[within]
+    feedback.set_progress(start + span * 0.5)
     if len(zone_idx) == 0:
         return _empty_conflicts()
 
     B, Z = geoms[subj_idx], zones[zone_idx]
     r = required[zone_idx]
-    overlapping = shapely.intersects(Z, B)  # zones are prepared
+    overlapping = _parallel(shapely.intersects, Z, B, keys=zone_idx)  # zones are prepared
     overlap = np.full(len(B), None, dtype=object)
     area = np.zeros(len(B))
     depth = np.zeros(len(B))
     distance = np.zeros(len(B))
     o = np.flatnonzero(overlapping)
-    overlap[o] = polygonal(shapely.intersection(B[o], Z[o]))[0]
+    overlap[o] = polygonal(_parallel(shapely.intersection, B[o], Z[o]))[0]
     area[o] = shapely.area(overlap[o])
     feedback.set_progress(start + span * 0.7)
     feedback.check_cancelled()
 
     deep = np.flatnonzero(area > 0)
-    depth[deep] = encroachment_depth(B[deep], Z[deep], overlap[deep], boundaries[zone_idx[deep]])
+    depth[deep] = encroachment_depth(B[deep], Z[deep], overlap[deep], boundaries[zone_idx[deep]],
+                                     keys=zone_idx[deep])
     feedback.set_progress(start + span * 0.9)
 
     apart = np.flatnonzero(~overlapping)
-    distance[apart] = shapely.distance(B[apart], Z[apart])
+    distance[apart] = _parallel(shapely.distance, B[apart], Z[apart])
 
     encroach = (area > rules.overlap_m2) & (depth >= rules.width_m)
     setback = ~encroach & (r > 0) & (distance < r)
@@ -199,11 +235,11 @@ def control_zones(frame: pd.DataFrame, kind: str) -> tuple[np.ndarray, int]:
                 "{kind} control feature {uid} is a line without a half width (half_width_m): cannot make its zone",
                 kind=kind, uid=uid)
         both = linear & ~np.isin(side, ("left", "right"))
-        geoms[both] = shapely.buffer(geoms[both], half[both])
+        geoms[both] = _parallel(shapely.buffer, geoms[both], half[both])
         for which, sign in (("left", 1.0), ("right", -1.0)):
             one = linear & (side == which)
             if one.any():
-                geoms[one] = shapely.buffer(geoms[one], sign * half[one], single_sided=True)
+                geoms[one] = _parallel(shapely.buffer, geoms[one], sign * half[one], single_sided=True)
     zones, usable, fixed = polygonal(geoms)
     if not usable.all():
         uid = frame["uid"].iloc[int(np.flatnonzero(~usable)[0])]
@@ -240,7 +276,7 @@ def polygonal(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     present = ~shapely.is_missing(geoms)
     types = np.where(present, shapely.get_type_id(geoms), -1)
     collection = types == 7
-    broken = present & np.isin(types, _POLYGONAL) & ~shapely.is_valid(geoms)
+    broken = present & np.isin(types, _POLYGONAL) & ~_parallel(shapely.is_valid, geoms)
     todo = np.flatnonzero(broken | collection)
     if len(todo):
         made = shapely.make_valid(geoms[todo])
@@ -262,7 +298,7 @@ def _polygonal_parts(geoms: np.ndarray) -> np.ndarray:
 # --- depth ------------------------------------------------------------------------------
 
 def encroachment_depth(buildings: np.ndarray, zones: np.ndarray, overlaps: np.ndarray,
-                       boundaries: np.ndarray) -> np.ndarray:
+                       boundaries: np.ndarray, *, keys: np.ndarray | None = None) -> np.ndarray:
     """Depth of each overlap I = B∩Z into its zone: max over p in I of dist(p, ∂Z), to ±4 mm.
 
     Only the part of ∂Z near I matters: if B crosses ∂Z, a piece of ∂Z lies in I, so no
@@ -270,6 +306,7 @@ def encroachment_depth(buildings: np.ndarray, zones: np.ndarray, overlaps: np.nd
     to ∂Z. The largest distance from a vertex of I gives a lower bound L, which is the
     answer when a buffer of ∂Z a hair wider than L covers I (the usual case); otherwise
     the depth lies in the interior of I (e.g. B spans a narrow zone) and is bisected.
+    `keys` (sorted): which zone each pair has, to run on all cores (see _parallel).
     """
     n = len(overlaps)
     if n == 0:
@@ -277,13 +314,16 @@ def encroachment_depth(buildings: np.ndarray, zones: np.ndarray, overlaps: np.nd
     xmin, ymin, xmax, ymax = shapely.bounds(overlaps).T
     diag = np.hypot(xmax - xmin, ymax - ymin)
     reach = diag.copy()
-    inside = np.flatnonzero(shapely.contains(zones, buildings))  # zones are prepared
-    reach[inside] += shapely.distance(buildings[inside], boundaries[inside])
+    # zones are prepared: split over threads only with the keys that keep each zone in one thread
+    contains = shapely.contains(zones, buildings) if keys is None else _parallel(shapely.contains, zones, buildings,
+                                                                                 keys=keys)
+    inside = np.flatnonzero(contains)
+    reach[inside] += _parallel(shapely.distance, buildings[inside], boundaries[inside])
     window = shapely.box(xmin - reach, ymin - reach, xmax + reach, ymax + reach)
-    local = shapely.intersection(boundaries, window)
+    local = _parallel(shapely.intersection, boundaries, window)
 
     coords, owner = shapely.get_coordinates(overlaps, return_index=True)
-    vertex_depth = shapely.distance(shapely.points(coords), local[owner])
+    vertex_depth = _parallel(shapely.distance, shapely.points(coords), local[owner])
     lower = np.zeros(n)
     np.maximum.at(lower, owner, vertex_depth)
 
@@ -316,6 +356,6 @@ def _covered(overlaps: np.ndarray, local: np.ndarray, radius: np.ndarray, *, sla
     bound = radius / _INNER[pick]
     for p in np.unique(pick):
         at = np.flatnonzero(pick == p)
-        grown = shapely.buffer(local[at], bound[at], quad_segs=int(_QUAD_SEGS[p]))
-        covered[at] = shapely.is_empty(shapely.difference(overlaps[at], grown))
+        grown = _parallel(shapely.buffer, local[at], bound[at], quad_segs=int(_QUAD_SEGS[p]))
+        covered[at] = shapely.is_empty(_parallel(shapely.difference, overlaps[at], grown))
     return covered, bound
