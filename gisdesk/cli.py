@@ -53,11 +53,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="check buildings and ledger against the control lines")
     p.add_argument("project")
     p.add_argument("--rules", help="rule file (TOML); default: the project's, else resources/rules/default.toml")
-    p.add_argument("--out", help="folder for conflicts.csv, totals.csv, indicators.csv (default: PROJECT-check/)")
+    p.add_argument("--out", help="folder for conflicts.csv and totals.csv (default: PROJECT-check/)")
 
     p = sub.add_parser("totals", help="area totals of the last check per district, street or community")
     p.add_argument("project")
     p.add_argument("--by", choices=("district", "street", "community"), default="district")
+    p.add_argument("--out", help="CSV file to write (default: print a table)")
+
+    p = sub.add_parser("indicators", help="plan indicators (DOMAIN.md §6) from the layers and the last check")
+    p.add_argument("project")
     p.add_argument("--out", help="CSV file to write (default: print a table)")
 
     p = sub.add_parser("demo", help="copy the demo city project, check it and write the results")
@@ -145,18 +149,12 @@ def _check(args) -> int:
 def _run_check_and_write(project, rules_path, out: Path) -> None:
     from gisdesk.analysis.check import area_method, control_kinds, run_check
     from gisdesk.analysis.conflicts import CONFLICT_COLUMNS
-    from gisdesk.analysis.indicators import INDICATOR_COLUMNS, compute_indicators, indicators_frame
     from gisdesk.analysis.totals import TOTAL_COLUMNS, area_totals
     from gisdesk.io.tables import write_csv
     from gisdesk.jobs import TerminalFeedback
-    from gisdesk.rules import load_rules, parse_rules
+    from gisdesk.rules import load_rules
 
-    if rules_path:
-        rules = load_rules(rules_path)
-    elif project.setting("rules"):
-        rules = parse_rules(project.setting("rules"), source=f"{project.path.name} (rules)")
-    else:
-        rules = load_rules()
+    rules = load_rules(rules_path) if rules_path else _project_rules(project)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -166,13 +164,8 @@ def _run_check_and_write(project, rules_path, out: Path) -> None:
     method = area_method(project)
     totals = area_totals(subjects, result.conflicts, by="district", area_method=method,
                          control_kinds=control_kinds(project))
-    # buildings are the big layer: reuse the frame the check loaded; the others are small
-    layers = {info.kind: subjects[info.kind] if info.kind == "buildings" else project.read_layer(info.kind)
-              for info in project.layers()}
-    indicators = indicators_frame(compute_indicators(layers, result.conflicts, rules.targets))
     paths = [write_csv(result.conflicts, out / "conflicts.csv", CONFLICT_COLUMNS),
-             write_csv(totals, out / "totals.csv", TOTAL_COLUMNS),
-             write_csv(indicators, out / "indicators.csv", INDICATOR_COLUMNS)]
+             write_csv(totals, out / "totals.csv", TOTAL_COLUMNS)]
     checked = "，".join(f"{KINDS[k].title} {n}" for k, n in result.checked.items()) if i18n.language() == "zh" else \
         ", ".join(f"{n} {KINDS[k].title}" for k, n in result.checked.items())
     print(tr("检查完成：{checked}；控制线要素 {controls} 个", "checked: {checked}; {controls} control features",
@@ -191,6 +184,14 @@ def _run_check_and_write(project, rules_path, out: Path) -> None:
     print(tr("  结果已保存到项目 {p}", "  results stored in the project {p}", p=project.path))
     for path in paths:
         print(tr("  输出：{p}", "  output: {p}", p=path))
+
+
+def _project_rules(project):
+    """The rules of the project's last check, else the default rule file."""
+    from gisdesk.rules import load_rules, parse_rules
+
+    text = project.setting("rules")
+    return parse_rules(text, source=f"{project.path.name} (rules)") if text else load_rules()
 
 
 def _totals(args) -> int:
@@ -218,6 +219,34 @@ def _totals(args) -> int:
     return 0
 
 
+def _indicators(args) -> int:
+    from gisdesk.project import Project
+
+    _write_indicators(Project.open(args.project), args.out)
+    return 0
+
+
+def _write_indicators(project, out) -> None:
+    """Compute the indicators and write them to `out` (CSV), or print them when out is None."""
+    import pandas as pd
+
+    from gisdesk.analysis.indicators import INDICATOR_COLUMNS, compute_indicators, indicators_frame
+    from gisdesk.io.tables import write_csv
+
+    conflicts = None
+    if project.last_run():
+        conflicts = project.conflicts()
+        conflicts = conflicts.rename(columns={conflicts.geometry.name: "overlap"})
+    layers = {info.kind: project.read_layer(info.kind) for info in project.layers()}
+    frame = indicators_frame(compute_indicators(layers, conflicts, _project_rules(project).targets))
+    if out:
+        print(tr("  输出：{p}", "  output: {p}", p=write_csv(frame, out, INDICATOR_COLUMNS)))
+        return
+    name = "name_zh" if i18n.language() == "zh" else "name_en"
+    with pd.option_context("display.width", 200, "display.max_rows", 500, "display.float_format", "{:.3f}".format):
+        print(frame[[name, "value", "unit", "numerator", "denominator", "target"]].to_string(index=False))
+
+
 def _demo(args) -> int:
     from gisdesk.project import Project
 
@@ -229,9 +258,12 @@ def _demo(args) -> int:
     shutil.copyfile(DEMO_PROJECT, copy)  # the committed demo stays as it is
     print(tr("示例城市项目（上海外滩—陆家嘴，OSM 数据派生，台账等为虚构）：{p}",
              "demo city project (Shanghai Bund–Lujiazui, derived from OSM; ledger etc. fictional): {p}", p=copy))
-    _run_check_and_write(Project.open(copy), None, out)
+    project = Project.open(copy)
+    _run_check_and_write(project, None, out)
+    _write_indicators(project, out / "indicators.csv")
     print(tr("没有图形界面时以无界面方式运行；结果在 {out}", "ran headless (no window); the results are in {out}", out=out))
     return 0
 
 
-COMMANDS = {"new": _new, "import": _import, "check": _check, "totals": _totals, "demo": _demo}
+COMMANDS = {"new": _new, "import": _import, "check": _check, "totals": _totals, "indicators": _indicators,
+            "demo": _demo}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from pyproj import CRS
 from shapely.geometry import LineString, Point, box
@@ -106,3 +107,16 @@ def test_indicators_state_numerator_denominator_and_value(checked):
     assert found["occupation_count_red"].value == 1
     assert found["occupation_area_red"].value == pytest.approx(84.0)
     assert all(i.definition for i in found.values())
+
+
+def test_dissolved_area_unions_only_what_overlaps():
+    from gisdesk.analysis.dissolve import dissolved_area, dissolved_length, touching_groups
+
+    squares = [box(0, 0, 10, 10), box(5, 0, 15, 10),    # overlap by 5 × 10: union 150
+               box(100, 0, 110, 10),                    # alone: 100
+               box(200, 0, 210, 10), box(208, 0, 218, 10), box(216, 0, 226, 10)]  # a chain: 26 × 10
+    groups = touching_groups(np.array(squares, dtype=object))
+    assert groups[0] == groups[1] and groups[3] == groups[4] == groups[5]
+    assert len(set(groups)) == 3
+    assert dissolved_area(squares + [None]) == pytest.approx(150 + 100 + 260)
+    assert dissolved_length([LineString([(0, 0), (10, 0)]), LineString([(5, 0), (20, 0)])]) == pytest.approx(20)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gisdesk.analysis.dissolve import dissolved_area, dissolved_length
 from gisdesk.layers.ledger import DECIDED
 
 INDICATOR_COLUMNS = ["code", "name_zh", "name_en", "value", "unit", "numerator", "denominator",
@@ -126,8 +127,7 @@ def _occupation(buildings: pd.DataFrame, conflicts: pd.DataFrame) -> list[Indica
         encroach = rows[(rows["control_kind"] == kind) & (rows["relation"] == "encroach")]
         setback = rows[(rows["control_kind"] == kind) & (rows["relation"] == "setback")]
         n = int(encroach["subject_id"].nunique())
-        overlaps = encroach["overlap"].to_numpy()
-        area = float(shapely.area(shapely.union_all(overlaps))) if len(overlaps) else 0.0
+        area = dissolved_area(encroach["overlap"].to_numpy())
         result += [
             Indicator(f"occupation_count_{kind}", f"压{zh}建筑数", f"buildings encroaching the {en}", n, "buildings",
                       n, total, f"压占{zh}控制区的建筑栋数（分母为建筑总数）; buildings encroaching (of all buildings)",
@@ -154,14 +154,14 @@ def _land_ratios(layers: dict[str, pd.DataFrame], targets) -> list[Indicator]:
         if kind not in layers or not len(layers[kind]):
             continue
         zones, _ = control_zones(layers[kind], kind)
-        area = float(shapely.area(shapely.intersection(shapely.union_all(zones), extent)))
+        area = dissolved_area(shapely.intersection(zones, extent))
         result.append(Indicator(code, zh, en, _ratio(area, built), "ratio", area, built,
                                 f"{kind} 控制区（合并去重）∩ 建成区 ÷ 建成区面积，m²; dissolved {kind} zones ∩ built-up "
                                 f"area ÷ built-up area; {extent_text}", targets.get(target)))
     if "red" in layers and len(layers["red"]):
         geoms = np.asarray(layers["red"].geometry.values, dtype=object)
         lines = geoms[np.isin(shapely.get_type_id(geoms), (1, 5))]
-        km = float(shapely.length(shapely.intersection(shapely.union_all(lines), extent))) / 1000 if len(lines) else 0.0
+        km = dissolved_length(shapely.intersection(lines, extent)) / 1000
         result.append(Indicator("road_network_density", "道路网密度", "road-network density",
                                 _ratio(km, built / 1e6), "km/km²", km, built / 1e6,
                                 f"红线中心线长度（km）÷ 建成区面积（km²）; red-line centre-line km ÷ built-up km²; "

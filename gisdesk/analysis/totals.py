@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gisdesk.analysis.dissolve import dissolved_area
 from gisdesk.errors import InputError
 
 GROUP_LEVELS = ("district", "street", "community")
@@ -52,7 +53,7 @@ def area_totals(subjects: dict[str, pd.DataFrame], conflicts: pd.DataFrame, *, b
                     "features": int(in_group.sum()),
                     "footprint_m2": float(footprint[in_group].sum()),
                     "encroach_count": int(encroach["subject_id"].nunique()),
-                    "overlap_m2": _dissolved_area(encroach["overlap"].to_numpy()),
+                    "overlap_m2": dissolved_area(encroach["overlap"].to_numpy()),
                     "setback_count": int(setback["subject_id"].nunique()),
                     "area_method": area_method,
                 })
@@ -64,10 +65,3 @@ def _groups(frame: pd.DataFrame, by: str) -> pd.Series:
         return pd.Series(UNASSIGNED, index=frame.index)
     values = frame[by].astype(object).where(frame[by].notna(), UNASSIGNED).astype(str).str.strip()
     return values.replace("", UNASSIGNED)
-
-
-def _dissolved_area(geoms: np.ndarray) -> float:
-    geoms = geoms[~shapely.is_missing(geoms)] if len(geoms) else geoms
-    if len(geoms) == 0:
-        return 0.0
-    return float(shapely.area(shapely.union_all(geoms)))
