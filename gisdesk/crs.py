@@ -30,8 +30,10 @@ def gk3_epsg(lon: float, *, prefixed: bool = False) -> int:
     cm = 3 * n
     if not _FIRST_CM <= cm <= _LAST_CM:
         raise InputError(
-            "经度 {lon:.4f}° 不在中国的 CGCS2000 3° 高斯-克吕格分带范围内（中央经线 75°E–135°E）",
-            "longitude {lon:.4f}° is outside China's CGCS2000 3° Gauss-Krüger zones (central meridians 75°E–135°E)",
+            "经度 {lon:.4f}° 不在中国的 CGCS2000 3° 高斯-克吕格分带范围内（中央经线 75°E–135°E）："
+            "请为项目指定米制坐标系（gisdesk new --crs）",
+            "longitude {lon:.4f}° is outside China's CGCS2000 3° Gauss-Krüger zones (central meridians 75°E–135°E): "
+            "give the project a metric CRS (gisdesk new --crs)",
             lon=lon,
         )
     return 4513 + (n - 25) if prefixed else 4534 + (cm - 75) // 3
