@@ -47,7 +47,11 @@ class RssSampler(threading.Thread):
                 time.sleep(self.every)
 
     def peak(self, start: float, end: float) -> int:
-        return max((rss for t, rss in self.samples if start <= t <= end), default=0)
+        inside = [rss for t, rss in self.samples if start <= t <= end]
+        if inside:
+            return max(inside)
+        # a stage shorter than the sampling interval: the last sample before it ended
+        return max((rss for t, rss in self.samples if t <= end), default=0)
 
 
 def _clock_feedback():
@@ -186,6 +190,14 @@ def _row(r: dict) -> str:
 
 HEADER = ("| buildings | " + " | ".join(f"{k:>7}" for k in STAGES) +
           " |   total | s/100k | peak MiB | baseline |  ratio | conflicts |")
+MEMORY_HEADER = "| buildings | " + " | ".join(f"{k:>7}" for k in STAGES) + " | baseline |"
+
+
+def _memory_row(r: dict) -> str:
+    """Peak RSS in MiB during each stage, and during the baseline."""
+    cells = [f"{r['buildings']:>9,}", *(f"{r['peak_rss'].get(k, 0) / 1024 ** 2:7.0f}" for k in STAGES),
+             f"{r['baseline_peak_rss'] / 1024 ** 2:8.0f}"]
+    return "| " + " | ".join(cells) + " |"
 
 
 def main(argv=None) -> int:
@@ -227,10 +239,10 @@ def main(argv=None) -> int:
     verdict = (f"budget for 1M buildings: {BUDGET_S:.0f} s, {BUDGET_BYTES / 1024 ** 3:.0f} GiB — "
                f"{big['buildings']:,} took {big['total_s']:.1f} s, {big['peak_rss_bytes'] / 1024 ** 3:.2f} GiB")
     linear = ", ".join(f"{r['buildings']:,}: {r['total_s'] / (r['buildings'] / 1e5):.2f}" for r in rows)
-    print(verdict)
-    print(f"linearity (s per 100k buildings): {linear}")
-    (OUT / "results.md").write_text("\n".join([HEADER, "|" + "---|" * (len(STAGES) + 7),
-                                               *map(_row, rows), "", verdict, f"linearity: {linear}", ""]))
+    memory = ["peak RSS per stage, MiB", MEMORY_HEADER, "|" + "---|" * (len(STAGES) + 2), *map(_memory_row, rows)]
+    print("\n".join(["", *memory, "", verdict, f"linearity (s per 100k buildings): {linear}"]))
+    (OUT / "results.md").write_text("\n".join([HEADER, "|" + "---|" * (len(STAGES) + 7), *map(_row, rows), "",
+                                               *memory, "", verdict, f"linearity: {linear}", ""]))
     return 0
 
 
