@@ -1,0 +1,1 @@
+"""The one map renderer (QPainter) for the canvas and for every export. QtGui only."""

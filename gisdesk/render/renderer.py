@@ -1,0 +1,294 @@
+"""Drawing layers with QPainter: the canvas renders into a QImage with it, exports onto pages.
+
+A MapView says which part of the map lands on which pixels. render() draws the visible
+layers bottom-up: per layer (and per category) one path of all the features in view, so
+a million footprints take a few path fills, not a million draw calls. Labels go last,
+largest features first, and a label that would overlap one already placed is dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable, Sequence
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
+
+from gisdesk.layers.layer import Layer, Rings, rings_of
+from gisdesk.render.paths import path_from_arrays
+
+INCH_M = 0.0254
+SCREEN_DPI = 96.0
+LABEL_FONT = "Noto Sans CJK SC"  # a CJK font the set-up installs; Qt falls back if missing
+MAX_LABELS = 400
+
+
+@dataclass(frozen=True)
+class MapView:
+    """The map centre (project CRS units), metres per pixel, and the picture size in pixels."""
+    cx: float
+    cy: float
+    resolution: float
+    width: int
+    height: int
+
+    @classmethod
+    def fit(cls, extent: tuple[float, float, float, float], width: int, height: int, margin: float = 0.05) -> MapView:
+        xmin, ymin, xmax, ymax = extent
+        w, h = max(xmax - xmin, 1e-6), max(ymax - ymin, 1e-6)
+        resolution = max(w / width, h / height) * (1 + 2 * margin)
+        return cls((xmin + xmax) / 2, (ymin + ymax) / 2, resolution, width, height)
+
+    @property
+    def extent(self) -> tuple[float, float, float, float]:
+        half_w, half_h = self.width * self.resolution / 2, self.height * self.resolution / 2
+        return self.cx - half_w, self.cy - half_h, self.cx + half_w, self.cy + half_h
+
+    def to_pixels(self, x, y):
+        xmin, _, _, ymax = self.extent
+        return (np.asarray(x) - xmin) / self.resolution, (ymax - np.asarray(y)) / self.resolution
+
+    def to_map(self, px: float, py: float) -> tuple[float, float]:
+        xmin, _, _, ymax = self.extent
+        return xmin + px * self.resolution, ymax - py * self.resolution
+
+    def scale_denominator(self, dpi: float = SCREEN_DPI) -> float:
+        """N of the scale 1:N on a screen of `dpi`."""
+        return self.resolution * dpi / INCH_M
+
+    def with_scale(self, denominator: float, dpi: float = SCREEN_DPI) -> MapView:
+        return replace(self, resolution=denominator * INCH_M / dpi)
+
+    def zoomed(self, factor: float, px: float | None = None, py: float | None = None) -> MapView:
+        """Zoom in by `factor` (>1) keeping the map point under pixel (px, py) where it is."""
+        px = self.width / 2 if px is None else px
+        py = self.height / 2 if py is None else py
+        x, y = self.to_map(px, py)
+        resolution = self.resolution / factor
+        return replace(self, resolution=resolution, cx=x + (self.width / 2 - px) * resolution,
+                       cy=y - (self.height / 2 - py) * resolution)
+
+    def panned(self, dx_px: float, dy_px: float) -> MapView:
+        """Move the map with the mouse: content shifts by (dx, dy) pixels."""
+        return replace(self, cx=self.cx - dx_px * self.resolution, cy=self.cy + dy_px * self.resolution)
+
+    def resized(self, width: int, height: int) -> MapView:
+        return replace(self, width=width, height=height)
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """Features to outline on top of everything: (layer, rows) pairs."""
+    items: tuple[tuple[Layer, tuple[int, ...]], ...] = ()
+    color: str = "#00e5ff"
+
+
+def render_image(layers: Sequence[Layer], view: MapView, *, background: str = "#f7f5f0",
+                 highlight: Highlight | None = None, cancelled: Callable[[], bool] = lambda: False) -> QImage:
+    image = QImage(view.width, view.height, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(QColor(background))
+    painter = QPainter(image)
+    try:
+        render(painter, layers, view, highlight=highlight, cancelled=cancelled)
+    finally:
+        painter.end()
+    return image
+
+
+def render(painter: QPainter, layers: Sequence[Layer], view: MapView, *, highlight: Highlight | None = None,
+           cancelled: Callable[[], bool] = lambda: False) -> None:
+    """Draw `layers` (bottom first) as seen through `view` onto `painter`."""
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+    placed: list[QRectF] = []
+    for layer in layers:
+        if not layer.visible or cancelled():
+            continue
+        painter.save()
+        painter.setOpacity(layer.opacity)
+        _draw_layer(painter, layer, view)
+        painter.restore()
+    if highlight:
+        for layer, rows in highlight.items:
+            _draw_outline(painter, layer, np.asarray(rows, dtype=np.int64), view, highlight.color)
+    for layer in reversed(layers):  # labels of the top layers win the space
+        if layer.visible and layer.style.get("label_field") and not cancelled():
+            _draw_labels(painter, layer, view, placed)
+
+
+# --- features ----------------------------------------------------------------------------
+
+def _draw_layer(painter: QPainter, layer: Layer, view: MapView) -> None:
+    style = layer.style
+    polygons = _zone_rings(layer) if layer.info.is_control else layer.polygon_rings
+    categories = _feature_categories(layer)
+    for color, rows in _by_color(layer, categories):
+        path = _rings_path(polygons, view, rows)
+        if not path.isEmpty():
+            painter.setBrush(_brush(color, style.get("fill_alpha", 1.0)))
+            painter.setPen(_pen(style.get("stroke", color), style.get("width", 1.0), style.get("dash", False)))
+            painter.drawPath(path)
+        if not layer.info.is_control:
+            lines = _rings_path(layer.lines, view, rows)
+            if not lines.isEmpty():
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.setPen(_pen(color, style.get("width", 1.0) * 1.5, False))
+                painter.drawPath(lines)
+            _draw_points(painter, layer, view, rows, color, style)
+    selected = layer.selection
+    if len(selected):
+        _draw_outline(painter, layer, selected, view, "#ffd400")
+
+
+def _by_color(layer: Layer, categories: np.ndarray | None):
+    """(colour, row mask or None) pairs: one for the layer, or one per category value."""
+    style = layer.style
+    if categories is None:
+        return [(style.get("fill", "#888888"), None)]
+    colors = style.get("categories", {})
+    out = [(color, categories == value) for value, color in colors.items() if (categories == value).any()]
+    other = ~np.isin(categories, list(colors))
+    if other.any():
+        out.append(("#999999", other))
+    return out
+
+
+def _feature_categories(layer: Layer) -> np.ndarray | None:
+    field = layer.style.get("category_field")
+    if not field or field not in layer.frame.columns:
+        return None
+    key = ("categories", field)
+    if key not in layer.cache:
+        layer.cache[key] = layer.frame[field].astype(object).where(layer.frame[field].notna(), "").to_numpy()
+    return layer.cache[key]
+
+
+def _zone_rings(layer: Layer) -> Rings:
+    """Control lines are drawn as their zones, exactly as the check sees them."""
+    if "zone_rings" not in layer.cache:
+        from gisdesk.analysis.conflicts import control_zones
+
+        zones, _ = control_zones(layer.frame, layer.kind)
+        layer.cache["zone_rings"] = rings_of(zones, polygons=True)
+    return layer.cache["zone_rings"]
+
+
+def _rings_path(rings: Rings, view: MapView, row_mask: np.ndarray | None) -> QPainterPath:
+    """One path of the rings in view (and of the rows in `row_mask`), in pixels."""
+    n = len(rings.starts) - 1
+    if n <= 0:
+        return QPainterPath()
+    bounds = rings.bounds
+    xmin, ymin, xmax, ymax = view.extent
+    keep = (bounds[:, 2] >= xmin) & (bounds[:, 0] <= xmax) & (bounds[:, 3] >= ymin) & (bounds[:, 1] <= ymax)
+    if row_mask is not None:
+        keep &= row_mask[rings.feature]
+    picked = np.flatnonzero(keep)
+    if len(picked) == 0:
+        return QPainterPath()
+    if len(picked) == n:
+        coords, starts = rings.coords, rings.starts
+    else:
+        lengths = rings.starts[picked + 1] - rings.starts[picked]
+        starts = np.concatenate([[0], np.cumsum(lengths)])
+        index = np.repeat(rings.starts[picked] - starts[:-1], lengths) + np.arange(starts[-1])
+        coords = rings.coords[index]
+    px, py = view.to_pixels(coords[:, 0], coords[:, 1])
+    return path_from_arrays(px, py, starts)
+
+
+def _draw_points(painter: QPainter, layer: Layer, view: MapView, row_mask, color: str, style: dict) -> None:
+    coords, feature = layer.points
+    if len(coords) == 0:
+        return
+    keep = row_mask[feature] if row_mask is not None else np.ones(len(feature), dtype=bool)
+    px, py = view.to_pixels(coords[keep, 0], coords[keep, 1])
+    inside = (px >= -10) & (px <= view.width + 10) & (py >= -10) & (py <= view.height + 10)
+    size = float(style.get("point_size", 6))
+    painter.setPen(QPen(QColor("#ffffff"), 1.0))
+    painter.setBrush(QColor(color))
+    for x, y in zip(px[inside], py[inside]):
+        painter.drawEllipse(QPointF(x, y), size / 2, size / 2)
+
+
+def _draw_outline(painter: QPainter, layer: Layer, rows: np.ndarray, view: MapView, color: str) -> None:
+    mask = np.zeros(len(layer.frame), dtype=bool)
+    mask[rows[rows < len(mask)]] = True
+    painter.save()
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.setPen(QPen(QColor(color), 3.0))
+    polygons = _zone_rings(layer) if layer.info.is_control else layer.polygon_rings
+    for rings in (polygons, layer.lines):
+        path = _rings_path(rings, view, mask)
+        if not path.isEmpty():
+            painter.drawPath(path)
+    coords, feature = layer.points
+    for x, y in zip(*view.to_pixels(coords[mask[feature], 0], coords[mask[feature], 1])):
+        painter.drawEllipse(QPointF(x, y), 7, 7)
+    painter.restore()
+
+
+def _brush(color: str, alpha: float) -> QBrush:
+    c = QColor(color)
+    c.setAlphaF(alpha)
+    return QBrush(c)
+
+
+def _pen(color: str, width: float, dash: bool) -> QPen:
+    pen = QPen(QColor(color), width)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    if dash:
+        pen.setStyle(Qt.PenStyle.DashLine)
+    return pen
+
+
+# --- labels ------------------------------------------------------------------------------
+
+def label_font(pixel_size: int = 12) -> QFont:
+    font = QFont(LABEL_FONT)
+    font.setPixelSize(pixel_size)
+    return font
+
+
+def _draw_labels(painter: QPainter, layer: Layer, view: MapView, placed: list[QRectF]) -> None:
+    style = layer.style
+    field = style["label_field"]
+    if field not in layer.frame.columns or view.scale_denominator() > style.get("label_max_scale", float("inf")):
+        return
+    xmin, ymin, xmax, ymax = view.extent
+    rows = layer.in_box(xmin, ymin, xmax, ymax)
+    if len(rows) == 0 or len(rows) > 50_000:  # too many to read: zoom in for labels
+        return
+    texts = layer.frame[field].to_numpy(dtype=object)[rows]
+    has_text = np.array([isinstance(t, str) and t.strip() != "" for t in texts])
+    rows, texts = rows[has_text], texts[has_text]
+    if len(rows) == 0:
+        return
+    b = layer.bounds[rows]
+    size_px = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) / view.resolution ** 2
+    keep = size_px >= style.get("label_min_area_px", 0)
+    rows, texts, size_px = rows[keep], texts[keep], size_px[keep]
+    order = np.argsort(-size_px, kind="stable")[:MAX_LABELS]
+    points = layer.label_points[rows[order]]
+    px, py = view.to_pixels(points[:, 0], points[:, 1])
+    font = label_font(12)
+    metrics = QFontMetricsF(font)
+    painter.save()
+    painter.setFont(font)
+    halo = QPen(QColor(255, 255, 255, 220), 3.0)
+    color = QColor(style.get("label_color", "#333333"))
+    for text, x, y in zip(texts[order], px, py):
+        width = metrics.horizontalAdvance(text)
+        rect = QRectF(x - width / 2, y - metrics.height() / 2, width, metrics.height())
+        if not QRectF(0, 0, view.width, view.height).contains(rect):
+            continue
+        padded = rect.adjusted(-3, -2, 3, 2)
+        if any(padded.intersects(other) for other in placed):
+            continue
+        placed.append(padded)
+        path = QPainterPath()
+        path.addText(QPointF(rect.left(), rect.top() + metrics.ascent()), font, text)
+        painter.strokePath(path, halo)
+        painter.fillPath(path, color)
+    painter.restore()
