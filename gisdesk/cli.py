@@ -8,7 +8,9 @@ Exit codes: 0 success; 2 bad input (one clear line on stderr, in the user's lang
 from __future__ import annotations
 
 import argparse
+import functools
 import os
+import re
 import shutil
 import sys
 import traceback
@@ -32,7 +34,16 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gisdesk", description="gisdesk: offline GIS for control lines, ledgers and conflicts")
     parser.add_argument("--lang", choices=i18n.LANGUAGES, help="message language (default zh, or GISDESK_LANG)")
+    # --lang also after the command (gisdesk open P --lang en); SUPPRESS keeps one given before it
+    common = _Parser(add_help=False)
+    common.add_argument("--lang", choices=i18n.LANGUAGES, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser = functools.partial(sub.add_parser, parents=[common])
+
+    p = sub.add_parser("open", help="open the desktop app (on a project)")
+    p.add_argument("project", nargs="?")
+    p.add_argument("--screenshot", help="save a PNG of the window once the map is drawn, then quit (offscreen)")
+    p.add_argument("--size", default="1600x1000", help="window size for --screenshot, WIDTHxHEIGHT")
 
     p = sub.add_parser("new", help="create an empty project")
     p.add_argument("project")
@@ -78,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             if lang in i18n.LANGUAGES:
                 i18n.set_language(lang)
         args = build_parser().parse_args(argv)
-        if args.lang:
+        if getattr(args, "lang", None):
             i18n.set_language(args.lang)
         return COMMANDS[args.command](args) or 0
     except GisdeskError as exc:
@@ -97,6 +108,18 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("GISDESK_DEBUG"):
             traceback.print_exc()
         return 1
+
+
+def _open(args) -> int:
+    match = re.fullmatch(r"(\d+)x(\d+)", args.size)
+    if not match:
+        raise InputError("--size 应为 宽x高，例如 1600x1000", "--size must be WIDTHxHEIGHT, e.g. 1600x1000")
+    if args.project and not Path(args.project).is_file():
+        raise InputError("项目文件不存在：{path}", "project file not found: {path}", path=args.project)
+    from gisdesk.ui.app import run_window  # the only place outside ui that reaches into it
+
+    return run_window(args.project, lang=i18n.language(), screenshot=args.screenshot,
+                      size=(int(match.group(1)), int(match.group(2))))
 
 
 def _new(args) -> int:
@@ -265,5 +288,5 @@ def _demo(args) -> int:
     return 0
 
 
-COMMANDS = {"new": _new, "import": _import, "check": _check, "totals": _totals, "indicators": _indicators,
+COMMANDS = {"open": _open, "new": _new, "import": _import, "check": _check, "totals": _totals, "indicators": _indicators,
             "demo": _demo}

@@ -34,7 +34,7 @@ import shapely
 from pyproj import CRS
 
 from gisdesk.errors import ProjectError
-from gisdesk.layers.kinds import KINDS, POLYGON, kind_of
+from gisdesk.layers.kinds import DRAW_ORDER, KINDS, POLYGON, kind_of
 from gisdesk.layers.ledger import check_transition
 
 FORMAT_VERSION = "1"
@@ -144,6 +144,13 @@ class Project:
         return [LayerInfo(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], json.loads(r[7]), json.loads(r[8]))
                 for r in rows]
 
+    def save_layer_states(self, states: list[dict]) -> None:
+        """Store order, visibility, opacity and style of layers: [{table, z_order, visible, opacity, style}]."""
+        with self._write() as db:
+            db.executemany(f"UPDATE {LAYERS} SET z_order = ?, visible = ?, opacity = ?, style = ? WHERE table_name = ?",
+                           [(s["z_order"], int(s["visible"]), s["opacity"], json.dumps(s["style"], ensure_ascii=False),
+                             s["table"]) for s in states])
+
     def has_layer(self, kind: str) -> bool:
         return any(info.kind == kind for info in self.layers())
 
@@ -193,7 +200,7 @@ class Project:
                     db.execute(f"UPDATE {LAYERS} SET sources = ? WHERE table_name = ?",
                                (json.dumps(sources + [source], ensure_ascii=False), info.table))
                 else:
-                    z = db.execute(f"SELECT COALESCE(MAX(z_order), -1) + 1 FROM {LAYERS}").fetchone()[0]
+                    z = DRAW_ORDER.index(kind)  # until the user reorders the layers
                     db.execute(f"INSERT INTO {LAYERS} (table_name, kind, title, geometry_type, z_order, sources) "
                                f"VALUES (?, ?, ?, ?, ?, ?)",
                                (info.table, kind, info.name_zh, geometry_type, z,

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "gisdesk"
-CORE = ["layers", "io", "analysis", "project.py", "crs.py", "rules.py", "jobs.py", "errors.py", "i18n.py", "cli.py"]
+CORE = ["layers", "io", "analysis", "project.py", "crs.py", "rules.py", "jobs.py", "errors.py", "i18n.py"]
 QT = ("PySide6", "shiboken6", "pyqtgraph")
 
 
@@ -29,6 +29,21 @@ def test_no_core_module_mentions_qt_in_an_import():
     assert offenders == []
 
 
+def test_render_uses_qtgui_only_and_only_the_app_entry_reaches_into_ui():
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        inside = path.relative_to(PACKAGE).parts[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            for n in names:
+                if inside == "render" and n.startswith("PySide6.") and n not in ("PySide6.QtCore", "PySide6.QtGui"):
+                    offenders.append(f"{path.relative_to(PACKAGE)}: {n}")
+                if n.startswith("gisdesk.ui") and inside not in ("ui", "cli.py"):
+                    offenders.append(f"{path.relative_to(PACKAGE)}: {n}")
+    assert offenders == []
+
+
 BLOCKED_RUN = """
 import importlib.abc, sys
 class Block(importlib.abc.MetaPathFinder):
@@ -37,7 +52,7 @@ class Block(importlib.abc.MetaPathFinder):
             raise ImportError('Qt is blocked in the core: ' + name)
 sys.meta_path.insert(0, Block())
 import pkgutil, importlib, gisdesk
-for sub in {core!r}:
+for sub in {core!r} + ['cli.py']:
     module = importlib.import_module('gisdesk.' + sub.removesuffix('.py'))
     for info in pkgutil.walk_packages(getattr(module, '__path__', []), module.__name__ + '.'):
         importlib.import_module(info.name)

@@ -167,6 +167,8 @@ KINDS: dict[str, LayerKind] = {k.code: k for k in (
     _control("yellow", "城市黄线", "yellow line"),
 )}
 CONTROL_KINDS = tuple(k for k, v in KINDS.items() if v.is_control)
+# Default drawing order, bottom first: footprints under zones, cases on top.
+DRAW_ORDER = ("buildings", "old_estates", "green", "blue", "red", "yellow", "purple", "parking", "ledger")
 SUBJECT_KINDS = ("buildings", "ledger")  # the polygon layers the conflict check examines
 
 

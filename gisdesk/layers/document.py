@@ -1,0 +1,71 @@
+"""The open project as the app sees it: its layers in drawing order, with styles and state.
+
+No Qt: the widgets listen to `events`. Changes of order, visibility, opacity or style make
+the document dirty until save() writes them to the project in one transaction.
+"""
+
+from __future__ import annotations
+
+from gisdesk.layers.layer import Event, Layer
+from gisdesk.project import Project
+
+
+class MapDocument:
+    def __init__(self, project: Project, layers: list[Layer], tables: dict[int, str]):
+        self.project = project
+        self.layers = layers  # bottom first
+        self._tables = tables  # id(layer) -> project table
+        self.dirty = False
+        self.events = {name: Event() for name in ("layers", "dirty")}
+        for layer in layers:
+            self._watch(layer)
+
+    @classmethod
+    def open(cls, path, *, default_style=None) -> MapDocument:
+        """Read every layer of the project. `default_style(kind)` styles layers that have none stored."""
+        project = Project.open(path)
+        layers, tables = [], {}
+        for info in project.layers():
+            style = info.style or (default_style(info.kind) if default_style else {})
+            layer = Layer(info.kind, project.read_layer(info.kind), style=style, visible=info.visible,
+                          opacity=info.opacity)
+            layers.append(layer)
+            tables[id(layer)] = info.table
+        return cls(project, layers, tables)
+
+    @property
+    def name(self) -> str:
+        return self.project.setting("name", self.project.path.stem)
+
+    def layer(self, kind: str) -> Layer | None:
+        return next((layer for layer in self.layers if layer.kind == kind), None)
+
+    def move_layer(self, layer: Layer, index: int) -> None:
+        """Put `layer` at drawing position `index` (0 = bottom)."""
+        self.layers.remove(layer)
+        self.layers.insert(max(0, min(index, len(self.layers))), layer)
+        self.events["layers"].emit(self)
+        self._set_dirty()
+
+    def extent(self) -> tuple[float, float, float, float] | None:
+        extents = [e for e in (layer.extent() for layer in self.layers) if e is not None]
+        if not extents:
+            return None
+        return (min(e[0] for e in extents), min(e[1] for e in extents), max(e[2] for e in extents),
+                max(e[3] for e in extents))
+
+    def save(self) -> None:
+        self.project.save_layer_states([
+            {"table": self._tables[id(layer)], "z_order": z, "visible": layer.visible, "opacity": layer.opacity,
+             "style": layer.style} for z, layer in enumerate(self.layers)])
+        self.dirty = False
+        self.events["dirty"].emit(self)
+
+    def _watch(self, layer: Layer) -> None:
+        for name in ("visible", "opacity", "style", "title"):
+            layer.events[name].connect(lambda *_: self._set_dirty())
+
+    def _set_dirty(self) -> None:
+        if not self.dirty:
+            self.dirty = True
+            self.events["dirty"].emit(self)

@@ -1,0 +1,13 @@
+"""The panels the main window installs, in order. Each module has `install(window)`."""
+
+from __future__ import annotations
+
+import importlib
+
+PANEL_MODULES = [
+]
+
+
+def install_panels(window) -> None:
+    for name in PANEL_MODULES:
+        importlib.import_module(f"gisdesk.ui.{name}").install(window)
