@@ -46,7 +46,7 @@ def test_new_project_is_a_geopackage_with_settings(tmp_path):
 
 
 def test_layers_round_trip_and_gdal_reads_every_table(project):
-    assert [i.kind for i in project.layers()] == ["red", "buildings"]
+    assert [i.kind for i in project.layers()] == ["buildings", "red"]  # drawing order: footprints under zones
     buildings = project.read_layer("buildings")
     assert sorted(buildings["uid"]) == ["B1", "B2", "B3"]
     assert buildings.crs.to_epsg() == 4549
