@@ -32,3 +32,8 @@ def tr(zh: str, en: str, **values) -> str:
     """Pick the sentence of the current language and fill in its {placeholders}."""
     text = en if language() == "en" else zh
     return text.format(**values) if values else text
+
+
+# The same, under a name Qt's lupdate does not take for its own tr(): UI modules use this
+# for the core's bilingual sentences, so the Qt catalogue holds only Qt-translated strings.
+bilingual = tr

@@ -63,3 +63,6 @@ if [[ ! -e $stamp ]]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+
+# The UI's Chinese catalogue: compiled from its source on every set-up (it takes milliseconds).
+bash scripts/translations.sh build

@@ -57,7 +57,7 @@ def _show_error(kind, error, tb) -> None:
     if isinstance(error, GisdeskError):
         text = str(error)
     else:
-        text = i18n.tr("内部错误：{kind}: {error}\n\n请把此信息报告给开发者。",
+        text = i18n.bilingual("内部错误：{kind}: {error}\n\n请把此信息报告给开发者。",
                        "Internal error: {kind}: {error}\n\nPlease report this to the developers.",
                        kind=kind.__name__, error=error)
         traceback.print_exception(kind, error, tb)
@@ -93,8 +93,8 @@ def run_window(project: str | None, *, lang: str | None = None, screenshot: str 
         time.sleep(0.01)  # the render runs in a worker thread; let it
     app.processEvents()
     if not window.grab().save(screenshot):
-        print(i18n.tr("无法保存截图 {path}", "cannot save screenshot {path}", path=screenshot), file=sys.stderr)
+        print(i18n.bilingual("无法保存截图 {path}", "cannot save screenshot {path}", path=screenshot), file=sys.stderr)
         return 2
-    print(i18n.tr("截图已保存：{path}", "screenshot saved: {path}", path=screenshot))
+    print(i18n.bilingual("截图已保存：{path}", "screenshot saved: {path}", path=screenshot))
     window.close()
     return 0
