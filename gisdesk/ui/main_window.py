@@ -11,9 +11,10 @@ from pathlib import Path
 
 from pyproj import Transformer
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QToolBar)
 
+from gisdesk import __version__
 from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label
 from gisdesk.errors import GisdeskError
 from gisdesk.layers.document import MapDocument
@@ -23,6 +24,12 @@ from gisdesk.ui.canvas import MapCanvas, PanTool
 from gisdesk.ui.panels import install_panels
 
 MAX_RECENT = 8
+ICONS = Path(__file__).resolve().parent.parent.parent / "resources" / "icons"
+
+
+def icon(name: str) -> QIcon:
+    """An icon of resources/icons (SVG) by name, for panels' actions too."""
+    return QIcon(str(ICONS / f"{name}.svg"))
 
 
 class MainWindow(QMainWindow):
@@ -53,10 +60,13 @@ class MainWindow(QMainWindow):
             ("analysis", self.tr("&Analysis")), ("help", self.tr("&Help")))}
         self.toolbar = QToolBar(self.tr("Main toolbar"), self)
         self.toolbar.setObjectName("main_toolbar")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addToolBar(self.toolbar)
 
-        self.action_open = self._action(self.tr("&Open project…"), self.choose_project, QKeySequence.StandardKey.Open)
-        self.action_save = self._action(self.tr("&Save project"), self.save_project, QKeySequence.StandardKey.Save)
+        self.action_open = self._action(self.tr("&Open project…"), self.choose_project, QKeySequence.StandardKey.Open,
+                                        "open")
+        self.action_save = self._action(self.tr("&Save project"), self.save_project, QKeySequence.StandardKey.Save,
+                                        "save")
         self.recent_menu = self.menus["file"].addMenu(self.tr("Recent projects"))
         self.action_quit = self._action(self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
         for action in (self.action_open, self.action_save):
@@ -65,23 +75,25 @@ class MainWindow(QMainWindow):
         self.menus["file"].addSeparator()
         self.menus["file"].addAction(self.action_quit)
 
-        self.action_full = self._action(self.tr("Zoom to &full extent"), self.zoom_full, "Ctrl+Shift+F")
-        self.action_zoom_in = self._action(self.tr("Zoom &in"), lambda: self.canvas.zoom(1.5), QKeySequence.StandardKey.ZoomIn)
+        self.action_full = self._action(self.tr("Zoom to &full extent"), self.zoom_full, "Ctrl+Shift+F", "full")
+        self.action_zoom_in = self._action(self.tr("Zoom &in"), lambda: self.canvas.zoom(1.5),
+                                           QKeySequence.StandardKey.ZoomIn, "zoom_in")
         self.action_zoom_out = self._action(self.tr("Zoom &out"), lambda: self.canvas.zoom(1 / 1.5),
-                                            QKeySequence.StandardKey.ZoomOut)
+                                            QKeySequence.StandardKey.ZoomOut, "zoom_out")
         for action in (self.action_full, self.action_zoom_in, self.action_zoom_out):
             self.menus["view"].addAction(action)
-        self.action_pan = self._action(self.tr("&Pan"), lambda: self.canvas.set_tool(PanTool(self.canvas)), "P")
+        self.action_pan = self._action(self.tr("&Pan"), lambda: self.canvas.set_tool(PanTool(self.canvas)), "P", "pan")
         self.menus["tools"].addAction(self.action_pan)
-        for action in (self.action_open, self.action_save, self.action_full, self.action_zoom_in, self.action_zoom_out,
-                       self.action_pan):
-            self.toolbar.addAction(action)
+        for action in (self.action_open, self.action_save, None, self.action_full, self.action_zoom_in,
+                       self.action_zoom_out, self.action_pan):
+            self.toolbar.addAction(action) if action else self.toolbar.addSeparator()
+        self.menus["help"].addAction(self._action(self.tr("&About gisdesk"), self.show_about))
         self.menus["view"].addSeparator()
         self.panels_menu = self.menus["view"].addMenu(self.tr("Panels"))
         self._refresh_recent()
 
-    def _action(self, text: str, slot, shortcut=None) -> QAction:
-        action = QAction(text, self)
+    def _action(self, text: str, slot, shortcut=None, icon_name: str | None = None) -> QAction:
+        action = QAction(icon(icon_name), text, self) if icon_name else QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut) if isinstance(shortcut, str) else shortcut)
         action.triggered.connect(slot)
@@ -151,6 +163,14 @@ class MainWindow(QMainWindow):
             return False
         self.statusBar().showMessage(self.tr("Saved %1").replace("%1", str(self.document.project.path)), 4000)
         return True
+
+    def show_about(self) -> None:
+        attribution = self.document.project.setting("attribution") if self.document else ""
+        text = self.tr("gisdesk %1 — offline GIS for control lines, the illegal-construction ledger and "
+                       "their conflicts.").replace("%1", __version__)
+        if attribution:
+            text += "\n\n" + self.tr("Data of this project:") + "\n" + attribution
+        QMessageBox.about(self, self.tr("About gisdesk"), text)
 
     def zoom_full(self) -> None:
         if self.document is not None:
