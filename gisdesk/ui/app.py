@@ -82,6 +82,9 @@ def run_window(project: str | None, *, lang: str | None = None, screenshot: str 
         window.resize(*size)
     window.show()
     app.processEvents()
+    if project is None and screenshot is None:  # reopen where the user left off
+        last = window.settings.value("last_project")
+        project = last if last and Path(last).is_file() else None
     if project and not window.open_project(project):
         return 2
     if screenshot is None:
