@@ -12,7 +12,7 @@ from gisdesk.errors import Cancelled
 
 
 class Feedback:
-    """Progress in [0, 1] with a stage name, and a cancel flag checked between steps."""
+    """Progress in [0, 1] with a stage name, and a cancel flag checked at each report of progress."""
 
     def __init__(self):
         self.cancelled = False
@@ -22,14 +22,14 @@ class Feedback:
         self._stage_started = time.perf_counter()
 
     def set_stage(self, stage: str) -> None:
-        now = time.perf_counter()
-        if self.stage:
-            self.timings[self.stage] = self.timings.get(self.stage, 0.0) + now - self._stage_started
-        self.stage, self._stage_started = stage, now
+        self._close_stage()
+        self.stage = stage
+        self.check_cancelled()
         self.report()
 
     def set_progress(self, fraction: float) -> None:
         self.progress = min(max(fraction, 0.0), 1.0)
+        self.check_cancelled()
         self.report()
 
     def check_cancelled(self) -> None:
@@ -40,11 +40,19 @@ class Feedback:
         self.cancelled = True
 
     def finish(self) -> None:
-        self.set_stage("")
+        """The job is done. No cancel check here: what it saved is saved and must be reported so."""
+        self._close_stage()
+        self.stage = ""
+        self.report()
 
     def report(self) -> None:
-        """Show progress; subclasses draw it. Also the point where a cancel takes effect."""
-        self.check_cancelled()
+        """Show progress; subclasses draw it."""
+
+    def _close_stage(self) -> None:
+        now = time.perf_counter()
+        if self.stage:
+            self.timings[self.stage] = self.timings.get(self.stage, 0.0) + now - self._stage_started
+        self._stage_started = now
 
 
 class TerminalFeedback(Feedback):
@@ -59,7 +67,6 @@ class TerminalFeedback(Feedback):
         self._last_drawn = 0.0
 
     def report(self) -> None:
-        super().report()
         now = time.perf_counter()
         if not self.enabled or (now - self._last_drawn < 0.1 and 0 < self.progress < 1):
             return

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "gisdesk"
-CORE = ["layers", "io", "analysis", "project.py", "crs.py", "rules.py", "jobs.py", "errors.py", "i18n.py"]
+CORE = ["layers", "io", "analysis", "project.py", "crs.py", "rules.py", "jobs.py", "errors.py", "i18n.py", "reviews.py"]
 QT = ("PySide6", "shiboken6", "pyqtgraph")
 
 

@@ -133,3 +133,25 @@ def test_demo_runs_headless_on_a_copy_and_says_where_its_output_went(cli, tmp_pa
     assert {r["relation"] for r in rows} == {"encroach", "setback"}
     assert {r["control_kind"] for r in rows} >= {"red", "blue", "green", "purple"}
     assert DEMO_PROJECT.read_bytes() == before
+
+
+def test_a_cancel_after_the_save_point_is_not_reported_as_cancelled(tmp_path):
+    """Once run_check has saved, finishing must not raise Cancelled: the results are in the project."""
+    from gisdesk.analysis.check import run_check
+    from gisdesk.cli import DEMO_PROJECT
+    from gisdesk.jobs import Feedback
+    from gisdesk.project import Project
+    from gisdesk.rules import load_rules
+
+    copy = tmp_path / "demo.gpkg"
+    copy.write_bytes(DEMO_PROJECT.read_bytes())
+    project = Project.open(copy)
+
+    class CancelDuringSave(Feedback):
+        def set_stage(self, stage):
+            super().set_stage(stage)
+            if stage == "save":
+                self.cancel()  # the user presses Cancel while the results are being written
+
+    result, _ = run_check(project, load_rules(), feedback=CancelDuringSave())
+    assert project.last_run()["summary"]["encroach"] == result.count("encroach")

@@ -36,7 +36,7 @@ def run_check(project: Project, rules: Rules, *, feedback: Feedback | None = Non
     feedback.set_stage("load")
     subjects, controls = load_check_inputs(project)
     result = check_conflicts(subjects, controls, rules, crs=project.crs, feedback=feedback)
-    feedback.set_stage("save")
+    feedback.set_stage("save")  # the last point where a cancel takes effect: after it, the results are saved
     project.save_check(result)
     feedback.finish()
     result.timings = dict(feedback.timings)

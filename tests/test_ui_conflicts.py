@@ -1,0 +1,155 @@
+"""The Conflicts dock: run the check from the action, walk the conflicts, confirm with a note."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QSettings, Qt  # noqa: E402
+
+from gisdesk import reviews  # noqa: E402
+from gisdesk.analysis.check import run_check  # noqa: E402
+from gisdesk.rules import load_rules  # noqa: E402
+from gisdesk.ui.conflicts_panel import COLUMNS  # noqa: E402
+
+DEMO = Path(__file__).resolve().parent.parent / "data" / "demo.gpkg"
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    from gisdesk.ui.main_window import MainWindow
+
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    path = tmp_path / "demo.gpkg"
+    shutil.copyfile(DEMO, path)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    assert window.open_project(path)
+    idle(qtbot, window)
+    yield window
+    window.jobs_panel.shutdown()
+
+
+def idle(qtbot, window, timeout=60_000):
+    qtbot.waitUntil(lambda: not window.jobs_panel.running(), timeout=timeout)
+
+
+def run_check_action(qtbot, window):
+    panel = window.conflicts_panel
+    assert panel.action_check in window.menus["analysis"].actions()
+    assert panel.action_check in window.toolbar.actions()
+    with qtbot.waitSignal(panel.checkFinished, timeout=60_000):
+        panel.action_check.trigger()
+    idle(qtbot, window)
+
+
+def test_the_check_from_the_action_fills_the_table_by_severity(qtbot, window):
+    panel = window.conflicts_panel
+    run_check_action(qtbot, window)
+    frame = panel.model.frame()
+    stored = window.document.project.conflicts()
+    assert len(frame) == len(stored) == panel.model.rowCount() > 0
+    relation = frame["relation"].tolist()
+    n = relation.count("encroach")
+    assert relation == ["encroach"] * n + ["setback"] * (len(relation) - n)  # encroachments first
+    enc = frame.iloc[:n]
+    pairs = list(zip(-enc["depth_m"], -enc["overlap_m2"]))
+    assert pairs == sorted(pairs)  # deepest first, then the larger overlap
+    assert np.all(np.diff(frame.iloc[n:]["shortfall_m"].to_numpy()) <= 0)  # largest shortfall first
+    headers = [panel.model.headerData(i, Qt.Orientation.Horizontal) for i in range(len(COLUMNS))]
+    assert headers[:3] == ["Building", "Line kind", "Relation"]
+    first = panel.model.index(0, COLUMNS.index("relation"))
+    assert panel.model.data(first) == "Encroachment"
+    assert panel.model.data(panel.model.index(0, COLUMNS.index("shortfall_m"))) == ""  # not a setback row
+
+
+def test_filters_by_kind_relation_and_decision(qtbot, window):
+    panel = window.conflicts_panel
+    run_check_action(qtbot, window)
+    total = panel.model.rowCount()
+    panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("red"))
+    reds = panel.model.frame()
+    assert len(reds) == (window.document.project.conflicts()["control_kind"] == "red").sum() > 0
+    assert set(reds["control_kind"]) == {"red"}
+    panel.relation_combo.setCurrentIndex(panel.relation_combo.findData("setback"))
+    assert set(panel.model.frame()["relation"]) == {"setback"}
+    assert set(panel.model.frame()["control_kind"]) == {"red"}
+    panel.decision_combo.setCurrentIndex(panel.decision_combo.findData(reviews.CONFIRMED))
+    assert panel.model.rowCount() == 0
+    for combo in (panel.kind_combo, panel.relation_combo, panel.decision_combo):
+        combo.setCurrentIndex(0)
+    assert panel.model.rowCount() == total
+    assert f"{total:,}" in panel.count_label.text()
+
+
+def test_selecting_a_row_highlights_and_zooms_to_the_building_and_its_zone(qtbot, window):
+    panel = window.conflicts_panel
+    run_check_action(qtbot, window)
+    panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("red"))
+    panel.table.selectRow(0)
+    conflict = panel.model.row(0)
+    highlight = window.canvas.highlight
+    assert highlight is not None
+    (subject, subject_rows), (control, control_rows) = highlight.items
+    assert subject.kind == conflict["subject_layer"] and control.kind == "red"
+    assert subject.frame["uid"].iloc[subject_rows[0]] == conflict["subject_id"]
+    assert control.frame["uid"].iloc[control_rows[0]] == conflict["control_id"]
+    xmin, ymin, xmax, ymax = subject.frame.geometry.iloc[subject_rows[0]].bounds
+    vx0, vy0, vx1, vy1 = window.canvas.view.extent
+    assert vx0 <= xmin and vy0 <= ymin and vx1 >= xmax and vy1 >= ymax  # the building is in view
+    assert (vx1 - vx0) < 2000  # zoomed in on it, not the whole city
+    zone = control.frame.geometry.iloc[control_rows[0]]
+    import shapely
+    assert shapely.box(vx0, vy0, vx1, vy1).intersects(zone)  # and so is its zone
+
+
+def test_confirm_with_a_note_is_stored_and_kept_after_a_rerun(qtbot, window):
+    panel = window.conflicts_panel
+    run_check_action(qtbot, window)
+    assert not panel.confirm_button.isEnabled()  # nothing selected
+    panel.table.selectRow(2)
+    key = panel.model.key(2)
+    panel.note_edit.setText("现场核实属实")  # (QTest.keyClicks takes ASCII only)
+    qtbot.mouseClick(panel.confirm_button, Qt.MouseButton.LeftButton)
+    assert panel.model.data(panel.model.index(2, COLUMNS.index("decision"))) == "Confirmed"
+    assert panel.model.data(panel.model.index(2, COLUMNS.index("note"))) == "现场核实属实"
+    assert panel.note_edit.text() == ""
+    assert panel.selected_rows() == [3]  # on to the next conflict
+    stored = reviews.decisions(window.document.project)
+    assert stored[reviews.KEY].apply(tuple, axis=1).tolist() == [key]
+    assert stored["decision"].tolist() == ["confirmed"] and stored["note"].tolist() == ["现场核实属实"]
+
+    panel.table.selectRow(3)
+    qtbot.mouseClick(panel.dismiss_button, Qt.MouseButton.LeftButton)
+
+    run_check_action(qtbot, window)  # a second check replaces the conflicts, not the decisions
+    frame = panel.model.frame().set_index(reviews.KEY)
+    assert frame.loc[key, "decision"] == "confirmed" and frame.loc[key, "note"] == "现场核实属实"
+    assert (frame["decision"] == "dismissed").sum() == 1
+    panel.decision_combo.setCurrentIndex(panel.decision_combo.findData(reviews.CONFIRMED))
+    assert panel.model.rowCount() == 1
+
+
+def test_a_project_checked_before_shows_its_results_when_opened(qtbot, tmp_path):
+    from gisdesk.project import Project
+    from gisdesk.ui.main_window import MainWindow
+
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    path = tmp_path / "checked.gpkg"
+    shutil.copyfile(DEMO, path)
+    project = Project.open(path)
+    run_check(project, load_rules())
+    window = MainWindow()
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.conflicts_panel.reloaded, timeout=30_000):
+        window.open_project(path)
+    assert window.conflicts_panel.model.rowCount() == len(project.conflicts())
+    idle(qtbot, window)
+    window.jobs_panel.shutdown()

@@ -1,0 +1,145 @@
+"""The UI job runner: progress reaches the bar, cancel changes nothing, errors become messages."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QSettings, Qt  # noqa: E402
+
+from gisdesk.errors import ProjectError  # noqa: E402
+from gisdesk.ui.conflicts_panel import check_and_load  # noqa: E402
+from gisdesk.ui.jobs import run_job  # noqa: E402
+
+DEMO = Path(__file__).resolve().parent.parent / "data" / "demo.gpkg"
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    from gisdesk.ui.main_window import MainWindow
+
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    yield window
+    window.jobs_panel.shutdown()
+
+
+@pytest.fixture
+def demo(tmp_path):
+    path = tmp_path / "demo.gpkg"
+    shutil.copyfile(DEMO, path)
+    return path
+
+
+def idle(qtbot, window, timeout=30_000):
+    qtbot.waitUntil(lambda: not window.jobs_panel.running(), timeout=timeout)
+
+
+def test_progress_reaches_the_bar_and_the_result_comes_back_on_the_gui_thread(qtbot, window):
+    go = threading.Event()
+    results = []
+
+    def work(n, *, feedback):
+        feedback.set_stage("load")
+        feedback.set_progress(0.4)
+        assert go.wait(10)
+        feedback.set_progress(1.0)
+        return n * 2
+
+    job = run_job(window, "测试任务", work, 21, on_done=lambda r: results.append((r, threading.current_thread())))
+    row = window.jobs_panel.rows[job.id]
+    qtbot.waitUntil(lambda: row.bar.value() == 400, timeout=5000)
+    assert row.title.text() == "测试任务"
+    assert row.stage.text() == "Reading layers"  # the English source until the catalogue is generated
+    assert row.isVisibleTo(window.jobs_panel)
+    go.set()
+    with qtbot.waitSignal(job.done, timeout=5000) as done:
+        pass
+    assert done.args == ["finished"]
+    assert results == [(42, threading.main_thread())]
+    assert job.id not in window.jobs_panel.rows  # the row goes when the job is over
+
+
+def test_cancel_leaves_the_project_byte_identical(qtbot, window, demo):
+    window.open_project(demo)
+    idle(qtbot, window)
+    before = demo.read_bytes()
+    reached, released = threading.Event(), threading.Event()
+    applied = []
+
+    def held_check(project, *, feedback):
+        report = feedback.report
+
+        def holding():
+            if feedback.stage == "buildings" and not reached.is_set():
+                reached.set()
+                released.wait(10)
+            report()
+        feedback.report = holding
+        return check_and_load(project, feedback=feedback)
+
+    job = run_job(window, "检查", held_check, window.document.project, on_done=applied.append)
+    assert reached.wait(10)  # the check is under way, in the worker
+    row = window.jobs_panel.rows[job.id]
+    qtbot.mouseClick(row.cancel_button, Qt.MouseButton.LeftButton)
+    assert not row.cancel_button.isEnabled()
+    released.set()
+    with qtbot.waitSignal(job.done, timeout=10_000) as done:
+        pass
+    assert done.args == ["cancelled"]
+    assert applied == []
+    assert demo.read_bytes() == before
+    assert "cancelled" in window.jobs_panel.message.text()
+    assert window.document.project.last_run() is None or window.document.project.conflicts() is not None
+
+
+def test_an_error_becomes_a_message_and_the_window_lives_on(qtbot, window):
+    def broken(*, feedback):
+        raise ProjectError("项目 {p} 中没有控制线图层", "project {p} has no control-line layer", p="x.gpkg")
+
+    job = run_job(window, "检查", broken)
+    with qtbot.waitSignal(job.done, timeout=5000) as done:
+        pass
+    assert done.args == ["failed"]
+    assert "项目 x.gpkg 中没有控制线图层" in window.jobs_panel.message.text()
+    assert window.jobs_dock.isVisible()
+
+    def bug(*, feedback):
+        return 1 / 0
+
+    job = run_job(window, "另一个", bug)
+    with qtbot.waitSignal(job.done, timeout=5000):
+        pass
+    assert "内部错误" in window.jobs_panel.message.text() and "ZeroDivisionError" in window.jobs_panel.message.text()
+
+    def applying_fails(result):
+        raise ProjectError("无法应用", "cannot apply")
+
+    job = run_job(window, "第三个", lambda *, feedback: 1, on_done=applying_fails)
+    with qtbot.waitSignal(job.done, timeout=5000) as done:
+        pass
+    assert done.args == ["failed"] and "无法应用" in window.jobs_panel.message.text()
+
+    job = run_job(window, "之后", lambda *, feedback: "ok")  # the runner still works
+    with qtbot.waitSignal(job.done, timeout=5000) as done:
+        pass
+    assert done.args == ["finished"] and window.isVisible()
+
+
+def test_jobs_run_one_at_a_time_and_a_queued_job_can_be_cancelled(qtbot, window):
+    go = threading.Event()
+    first = run_job(window, "一", lambda *, feedback: go.wait(10))
+    second = run_job(window, "二", lambda *, feedback: "never")
+    second.cancel()
+    go.set()
+    with qtbot.waitSignal(second.done, timeout=5000) as done:
+        pass
+    assert done.args == ["cancelled"] and first.state == "finished"
