@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 import numpy as np
+import shapely
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
 
@@ -22,6 +23,8 @@ INCH_M = 0.0254
 SCREEN_DPI = 96.0
 LABEL_FONT = "Noto Sans CJK SC"  # a CJK font the set-up installs; Qt falls back if missing
 MAX_LABELS = 400
+TINY_PX = 1.0  # polygons narrower and lower than this many pixels are drawn as coverage dots
+HUGE_PATH = 30_000  # path elements beyond which a path is drawn without antialiasing
 
 
 @dataclass(frozen=True)
@@ -121,24 +124,101 @@ def render(painter: QPainter, layers: Sequence[Layer], view: MapView, *, highlig
 
 def _draw_layer(painter: QPainter, layer: Layer, view: MapView) -> None:
     style = layer.style
-    polygons = _zone_rings(layer) if layer.info.is_control else layer.polygon_rings
     categories = _feature_categories(layer)
     for color, rows in _by_color(layer, categories):
-        path = _rings_path(polygons, view, rows)
-        if not path.isEmpty():
-            painter.setBrush(_brush(color, style.get("fill_alpha", 1.0)))
-            painter.setPen(_pen(style.get("stroke", color), style.get("width", 1.0), style.get("dash", False)))
-            painter.drawPath(path)
-        if not layer.info.is_control:
+        if layer.info.is_control:
+            _draw_path(painter, _rings_path(_zone_rings(layer), view, rows), color, style)
+        else:
+            large = _draw_dots(painter, layer, view, rows, color, style)
+            if large is not None:
+                _draw_path(painter, _rings_path(layer.polygon_rings, view, large), color, style)
             lines = _rings_path(layer.lines, view, rows)
             if not lines.isEmpty():
+                huge = _prepare_huge(painter, lines)
                 painter.setBrush(Qt.BrushStyle.NoBrush)
-                painter.setPen(_pen(color, style.get("width", 1.0) * 1.5, False))
+                painter.setPen(_pen(color, style.get("width", 1.0) * 1.5, False, huge))
                 painter.drawPath(lines)
             _draw_points(painter, layer, view, rows, color, style)
     selected = layer.selection
     if len(selected):
         _draw_outline(painter, layer, selected, view, "#ffd400")
+
+
+def _draw_path(painter: QPainter, path: QPainterPath, color: str, style: dict) -> None:
+    if path.isEmpty():
+        return
+    huge = _prepare_huge(painter, path)
+    painter.setBrush(_brush(color, style.get("fill_alpha", 1.0)))
+    painter.setPen(_pen(style.get("stroke", color), style.get("width", 1.0), style.get("dash", False), huge))
+    painter.drawPath(path)
+
+
+def _prepare_huge(painter: QPainter, path: QPainterPath) -> bool:
+    """Antialias paths of up to HUGE_PATH elements only; says whether `path` is bigger.
+
+    Why: Qt's antialiasing rasteriser slows down far more than linearly on a path with very
+    many edges over a big picture (1M footprints took minutes, 100k road zones 10 s), and so
+    does stroking such a path with a pen wider than a pixel (10 s for 3M edges, 0.2 s at
+    1 px: Qt's fast cosmetic line drawer). When that many outlines are in view each is a few
+    pixels, where jagged edges and a thinner outline do not show.
+    """
+    huge = path.elementCount() > HUGE_PATH
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, not huge)
+    return huge
+
+
+def _draw_dots(painter: QPainter, layer: Layer, view: MapView, row_mask: np.ndarray | None, color: str,
+               style: dict) -> np.ndarray | None:
+    """Draw polygons smaller than a pixel as dots; return the mask of the rows left to draw as paths.
+
+    Why: at small scales a 1M-building city is a million footprints under a pixel each; a
+    path of them costs a huge rasterisation (and building their rings), yet all it shows is
+    how much of each pixel is covered, and in which colours. So each tiny polygon adds its
+    coverage — its area in the fill colour, its outline's band in the stroke colour — to its
+    pixel, and one picture of those pixels is drawn. Returns None when nothing is left.
+    """
+    polygonal, areas = _polygon_arrays(layer)
+    b = layer.bounds
+    xmin, ymin, xmax, ymax = view.extent
+    res = view.resolution
+    candidates = polygonal & (b[:, 2] >= xmin) & (b[:, 0] <= xmax) & (b[:, 3] >= ymin) & (b[:, 1] <= ymax)
+    if row_mask is not None:
+        candidates &= row_mask
+    w, h = (b[:, 2] - b[:, 0]) / res, (b[:, 3] - b[:, 1]) / res
+    tiny = candidates & (w < TINY_PX) & (h < TINY_PX)
+    large = candidates & ~tiny
+    rows = np.flatnonzero(tiny)
+    if len(rows):
+        px, py = view.to_pixels((b[rows, 0] + b[rows, 2]) / 2, (b[rows, 1] + b[rows, 3]) / 2)
+        ix, iy = np.floor(px).astype(np.int64), np.floor(py).astype(np.int64)
+        inside = (ix >= 0) & (ix < view.width) & (iy >= 0) & (iy < view.height)
+        rows, pixel = rows[inside], (iy * view.width + ix)[inside]
+        stroke_px = float(style.get("width", 1.0))
+        fill_alpha = float(style.get("fill_alpha", 1.0))
+        fill_cover = areas[rows] / res ** 2 * fill_alpha
+        band = (w[rows] + stroke_px) * (h[rows] + stroke_px) - w[rows] * h[rows]
+        fill_rgb = np.array(QColor(color).getRgbF()[:3])
+        stroke_rgb = np.array(QColor(style.get("stroke", color)).getRgbF()[:3])
+        size = view.width * view.height
+        cover = np.bincount(pixel, fill_cover + band, minlength=size)
+        bgra = np.zeros((size, 4), dtype=np.uint8)
+        alpha = np.minimum(cover, 1.0)
+        scale = np.divide(alpha, cover, out=np.zeros_like(cover), where=cover > 0) * 255
+        for channel, i in ((2, 0), (1, 1), (0, 2)):  # ARGB32 is B, G, R, A in memory (little-endian)
+            total = np.bincount(pixel, fill_cover * fill_rgb[i] + band * stroke_rgb[i], minlength=size)
+            bgra[:, channel] = np.minimum(total * scale + 0.5, 255)
+        bgra[:, 3] = alpha * 255 + 0.5
+        image = QImage(bgra.data, view.width, view.height, view.width * 4, QImage.Format.Format_ARGB32_Premultiplied)
+        painter.drawImage(0, 0, image)
+    return large if large.any() else None
+
+
+def _polygon_arrays(layer: Layer) -> tuple[np.ndarray, np.ndarray]:
+    """(is a polygon, area) of each feature: pixel-independent, so kept with the layer."""
+    if "polygon_arrays" not in layer.cache:
+        geoms = layer.geometries
+        layer.cache["polygon_arrays"] = (np.isin(shapely.get_type_id(geoms), (3, 6)), shapely.area(geoms))
+    return layer.cache["polygon_arrays"]
 
 
 def _by_color(layer: Layer, categories: np.ndarray | None):
@@ -235,8 +315,8 @@ def _brush(color: str, alpha: float) -> QBrush:
     return QBrush(c)
 
 
-def _pen(color: str, width: float, dash: bool) -> QPen:
-    pen = QPen(QColor(color), width)
+def _pen(color: str, width: float, dash: bool, huge: bool = False) -> QPen:
+    pen = QPen(QColor(color), min(width, 1.0) if huge else width)
     pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
     if dash:
         pen.setStyle(Qt.PenStyle.DashLine)

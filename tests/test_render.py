@@ -1,0 +1,222 @@
+"""The renderer: golden pictures of the demo map, and small exact cases.
+
+Golden images live in tests/data/golden/. After an intended change of the look, write them
+again and look at them before committing:
+
+    GISDESK_UPDATE_GOLDEN=1 python -m pytest tests/test_render.py
+
+The comparison absorbs antialiasing and font noise (mean difference and a small share of
+pixels off by more than 40 levels) but not a missing layer, a wrong colour or a shift.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from shapely.geometry import MultiPolygon, Polygon, box
+
+from tests.conftest import frame
+
+pytest.importorskip("PySide6")
+from PySide6.QtGui import QColor, QGuiApplication, QImage  # noqa: E402
+
+from gisdesk.layers.layer import Layer  # noqa: E402
+from gisdesk.render.renderer import MapView, render_image  # noqa: E402
+from gisdesk.render.style import LEDGER_STATUS_COLORS, default_style  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).parent / "data" / "golden"
+UPDATE = os.environ.get("GISDESK_UPDATE_GOLDEN") == "1"
+SIZE = (800, 600)
+MAX_MEAN_DIFF = 0.15  # mean absolute difference, levels of 255, over all pixels and channels
+MAX_OFF_SHARE = 0.0015  # share of pixels with a channel off by > 40 levels (~one label moved)
+BACKGROUND = "#f7f5f0"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def qt_app():
+    return QGuiApplication.instance() or QGuiApplication([])
+
+
+def pixels(image: QImage) -> np.ndarray:
+    """(height, width, 3) uint8 RGB of a picture."""
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h, stride = image.width(), image.height(), image.bytesPerLine()
+    return np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * h).reshape(h, stride)[:, :w * 3] \
+        .reshape(h, w, 3).copy()
+
+
+def difference(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """(mean absolute difference, share of pixels off by > 40 in some channel)."""
+    d = np.abs(a.astype(np.int16) - b.astype(np.int16))
+    return float(d.mean()), float((d.max(axis=2) > 40).mean())
+
+
+def demo_layers() -> list[Layer]:
+    from gisdesk.project import Project
+
+    project = Project.open(ROOT / "data" / "demo.gpkg")
+    return [Layer(info.kind, project.read_layer(info.kind), style=default_style(info.kind))
+            for info in project.layers()]
+
+
+def demo_views(layers) -> dict[str, MapView]:
+    extents = np.array([layer.extent() for layer in layers if layer.extent() is not None])
+    extent = (extents[:, 0].min(), extents[:, 1].min(), extents[:, 2].max(), extents[:, 3].max())
+    whole = MapView.fit(extent, *SIZE)
+    return {"demo-whole": whole, "demo-3000": whole.with_scale(3000)}
+
+
+@pytest.fixture(scope="module")
+def demo():
+    layers = demo_layers()
+    return layers, demo_views(layers)
+
+
+def check_golden(name: str, image: QImage) -> tuple[float, float]:
+    path = GOLDEN / f"{name}.png"
+    if UPDATE or not path.exists():
+        GOLDEN.mkdir(parents=True, exist_ok=True)
+        assert image.save(str(path)), path
+        if not UPDATE:
+            pytest.fail(f"no golden image {path.name}: written now; look at it, commit it, run again")
+    golden = QImage(str(path))
+    assert (golden.width(), golden.height()) == (image.width(), image.height())
+    return difference(pixels(image), pixels(golden))
+
+
+@pytest.mark.parametrize("name", ["demo-whole", "demo-3000"])
+def test_demo_map_matches_its_golden_image(demo, name):
+    layers, views = demo
+    mean, off = check_golden(name, render_image(layers, views[name]))
+    assert mean <= MAX_MEAN_DIFF and off <= MAX_OFF_SHARE, (name, mean, off)
+
+
+def test_the_golden_comparison_catches_a_missing_layer_a_wrong_colour_and_a_shift(demo):
+    """The tolerance is not so loose that real breakage passes."""
+    layers, views = demo
+    view = views["demo-3000"]
+    good = pixels(render_image(layers, view))
+    buildings = next(layer for layer in layers if layer.kind == "buildings")
+    buildings.visible = False
+    missing = pixels(render_image(layers, view))
+    buildings.visible = True
+    buildings.update_style(fill="#ff00ff")
+    recoloured = pixels(render_image(layers, view))
+    buildings.update_style(fill=default_style("buildings")["fill"])
+    shifted = pixels(render_image(layers, view.panned(6, 0)))
+    for broken in (missing, recoloured, shifted):
+        mean, off = difference(broken, good)
+        assert mean > MAX_MEAN_DIFF or off > MAX_OFF_SHARE, (mean, off)
+
+
+# --- small exact cases -----------------------------------------------------------------
+
+VIEW = MapView(50.0, 50.0, 1.0, 100, 100)  # 1 m a pixel, map (0, 0)-(100, 100)
+RED = "#ff0000"
+
+
+def draw(*layers: Layer, view: MapView = VIEW) -> np.ndarray:
+    return pixels(render_image(list(layers), view, background=BACKGROUND))
+
+
+def rgb(color: str) -> tuple[int, int, int]:
+    c = QColor(color)
+    return c.red(), c.green(), c.blue()
+
+
+def at(picture: np.ndarray, x: float, y: float, view: MapView = VIEW) -> tuple[int, int, int]:
+    """The colour of the pixel at map point (x, y)."""
+    px, py = view.to_pixels(x, y)
+    return tuple(int(v) for v in picture[int(py), int(px)])
+
+
+def plain(geometries, kind: str = "buildings", **style) -> Layer:
+    style = {"fill": RED, "fill_alpha": 1.0, "stroke": RED, "width": 1.0, **style}
+    return Layer(kind, frame([{"uid": str(i), "geometry": g} for i, g in enumerate(geometries)]), style=style)
+
+
+def test_a_hole_is_left_unpainted():
+    ring = Polygon(box(10, 10, 90, 90).exterior.coords, [box(40, 40, 60, 60).exterior.coords])
+    picture = draw(plain([ring]))
+    assert at(picture, 20, 20) == rgb(RED)
+    assert at(picture, 50, 50) == rgb(BACKGROUND)
+
+
+def test_a_hole_is_left_unpainted_whichever_way_its_rings_run():
+    exterior = list(box(10, 10, 90, 90).exterior.coords)[::-1]  # clockwise
+    hole = list(box(40, 40, 60, 60).exterior.coords)  # counter-clockwise
+    picture = draw(plain([Polygon(exterior, [hole])]))
+    assert at(picture, 50, 50) == rgb(BACKGROUND)
+    assert at(picture, 20, 20) == rgb(RED)
+
+
+def test_overlapping_parts_of_one_feature_are_both_filled():
+    a = Polygon(list(box(10, 10, 60, 60).exterior.coords))
+    b = Polygon(list(box(40, 40, 90, 90).exterior.coords)[::-1])  # the other way round
+    picture = draw(plain([MultiPolygon([a, b])]))
+    for x, y in ((20, 20), (50, 50), (80, 80)):
+        assert at(picture, x, y) == rgb(RED), (x, y)
+    assert at(picture, 80, 20) == rgb(BACKGROUND)
+
+
+def test_overlapping_features_are_both_filled():
+    picture = draw(plain([box(10, 10, 60, 60), Polygon(list(box(40, 40, 90, 90).exterior.coords)[::-1])]))
+    assert at(picture, 50, 50) == rgb(RED)
+
+
+def test_a_ledger_case_is_painted_in_its_status_colour():
+    status, color = list(LEDGER_STATUS_COLORS.items())[1]
+    style = {**default_style("ledger"), "fill_alpha": 1.0}
+    layer = Layer("ledger", frame([{"uid": "L1", "case_no": "L1", "status": status,
+                                    "geometry": box(20, 20, 80, 80)}]), style=style)
+    assert at(draw(layer), 50, 50) == rgb(color)
+
+
+def test_a_hidden_layer_is_not_drawn():
+    layer = plain([box(10, 10, 90, 90)])
+    layer.visible = False
+    assert (draw(layer) == rgb(BACKGROUND)).all()
+
+
+def test_footprints_under_a_pixel_still_show_where_they_are():
+    """At small scales tiny footprints are drawn as coverage dots, in the layer's colours."""
+    view = MapView(500.0, 500.0, 10.0, 100, 100)  # 10 m a pixel
+    tiny = [box(x, y, x + 4, y + 4) for x in range(300, 400, 5) for y in range(300, 400, 5)]
+    picture = draw(plain(tiny), view=view)
+    inside, outside = at(picture, 350, 350, view), at(picture, 700, 700, view)
+    assert outside == rgb(BACKGROUND)
+    assert inside[0] > 200 and inside[1] < 80 and inside[2] < 80  # red, nearly opaque
+
+
+def test_zoomed_keeps_the_point_under_the_cursor_fixed():
+    view = MapView(1000.0, 2000.0, 2.0, 800, 600)
+    for factor in (2.0, 0.5, 1.25):
+        for px, py in ((0, 0), (123, 456), (800, 600)):
+            before = view.to_map(px, py)
+            after = view.zoomed(factor, px, py).to_map(px, py)
+            assert after == pytest.approx(before, abs=1e-9)
+    assert view.zoomed(2.0).resolution == 1.0
+    assert (view.zoomed(2.0).cx, view.zoomed(2.0).cy) == (1000.0, 2000.0)
+
+
+def test_to_pixels_and_to_map_round_trip():
+    view = MapView(400_000.0, 3_400_000.0, 0.37, 1400, 900)
+    assert view.to_pixels(*view.to_map(0, 0)) == pytest.approx((0, 0), abs=1e-6)
+    assert view.to_map(700, 450) == pytest.approx((400_000.0, 3_400_000.0))
+    xmin, ymin, xmax, ymax = view.extent
+    assert view.to_pixels(xmin, ymax) == pytest.approx((0, 0), abs=1e-6)
+    assert view.to_pixels(xmax, ymin) == pytest.approx((1400, 900), abs=1e-6)
+    for px, py in ((0.5, 0.25), (1399.0, 3.0), (700.0, 899.5)):
+        assert view.to_pixels(*view.to_map(px, py)) == pytest.approx((px, py), abs=1e-6)
+
+
+def test_scale_denominator_at_96_dpi():
+    view = MapView(0.0, 0.0, 0.0254 * 1000 / 96, 100, 100)  # 1:1000 on a 96 dpi screen
+    assert view.scale_denominator() == pytest.approx(1000)
+    assert view.scale_denominator(dpi=192) == pytest.approx(2000)
+    assert view.with_scale(2500).scale_denominator() == pytest.approx(2500)
+    assert MapView(0, 0, 1.0, 10, 10).scale_denominator() == pytest.approx(96 / 0.0254)
