@@ -23,6 +23,17 @@ class GisdeskError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self):
+        """Pickle by state (a job in a child process sends its error to the UI this way)."""
+        return _restore, (type(self), self.__dict__)
+
+
+def _restore(cls, state):
+    error = cls.__new__(cls)
+    error.__dict__.update(state)
+    Exception.__init__(error, error.message)
+    return error
+
 
 class InputError(GisdeskError):
     """A source file or argument cannot be used as given."""

@@ -13,7 +13,8 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QSettings, Qt  # noqa: E402
 
 from gisdesk.errors import ProjectError  # noqa: E402
-from gisdesk.ui.conflicts_panel import check_and_load  # noqa: E402
+from gisdesk.project import Project  # noqa: E402
+from gisdesk.ui.conflicts_panel import check_project  # noqa: E402
 from gisdesk.ui.jobs import run_job  # noqa: E402
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo.gpkg"
@@ -84,7 +85,7 @@ def test_cancel_leaves_the_project_byte_identical(qtbot, window, demo):
                 released.wait(10)
             report()
         feedback.report = holding
-        return check_and_load(project, feedback=feedback)
+        return check_project(project, feedback=feedback)
 
     job = run_job(window, "检查", held_check, window.document.project, on_done=applied.append)
     assert reached.wait(10)  # the check is under way, in the worker
@@ -143,3 +144,18 @@ def test_jobs_run_one_at_a_time_and_a_queued_job_can_be_cancelled(qtbot, window)
     with qtbot.waitSignal(second.done, timeout=5000) as done:
         pass
     assert done.args == ["cancelled"] and first.state == "finished"
+
+
+def test_a_job_in_a_child_process_reports_progress_saves_and_can_fail_cleanly(qtbot, window, demo):
+    """The check runs in its own process (no GIL shared with the window); errors still reach the user."""
+    job = run_job(window, "检查", check_project, Project(demo), in_process=True)
+    with qtbot.waitSignal(job.done, timeout=60_000) as done:
+        pass
+    assert done.args == ["finished"]
+    assert Project(demo).last_run()["summary"]["encroach"] > 0  # the child wrote the results
+    empty = Project.create(demo.with_name("empty.gpkg"))  # nothing to check: a user error, raised in the child
+    failing = run_job(window, "检查", check_project, empty, in_process=True)
+    with qtbot.waitSignal(failing.done, timeout=60_000) as done:
+        pass
+    assert done.args == ["failed"]
+    assert "empty.gpkg" in window.jobs_panel.message.text()

@@ -97,10 +97,9 @@ def load_conflicts(project: Project, names: dict | None = None, *, feedback) -> 
     return severity_sorted(frame)
 
 
-def check_and_load(project: Project, names: dict | None = None, *, feedback) -> pd.DataFrame | None:
-    rules = project_rules(project)
-    run_check(project, rules, feedback=feedback)
-    return load_conflicts(project, names, feedback=feedback)
+def check_project(project: Project, *, feedback) -> None:
+    """The check as the UI runs it, in a child process: results go into the project, nothing comes back."""
+    run_check(project, project_rules(project), feedback=feedback)
 
 
 # --- the model ---------------------------------------------------------------------------
@@ -378,9 +377,9 @@ class ConflictsPanel(QWidget):
         if self.document is None or self.checking is not None:
             return
         document = self.document
-        self.checking = run_job(self.window, self.tr("Conflict check"), check_and_load, document.project,
-                                self._names(), on_done=lambda frame: self._checked(document, frame),
-                                on_error=lambda _error: self._check_over())
+        self.checking = run_job(self.window, self.tr("Conflict check"), check_project, document.project,
+                                on_done=lambda _: self._load_checked(document),
+                                on_error=lambda _error: self._check_over(), in_process=True)
         self.action_check.setEnabled(False)
         self._update_buttons()
 
@@ -388,6 +387,10 @@ class ConflictsPanel(QWidget):
         self.checking = None
         self.action_check.setEnabled(self.document is not None)
         self._update_buttons()
+
+    def _load_checked(self, document) -> None:
+        run_job(self.window, self.tr("Loading conflicts"), load_conflicts, document.project, self._names(),
+                on_done=lambda frame: self._checked(document, frame), on_error=lambda _error: self._check_over())
 
     def _checked(self, document, frame) -> None:
         self._check_over()

@@ -8,13 +8,20 @@ thread. A GisdeskError becomes a message in the user's language in the Jobs dock
 status bar; a cancelled job says so and calls nothing. The UI thread never waits for a job.
 
 Jobs run one after another (one worker thread): they read and write the same project file.
+A heavy job (the conflict check) runs with `in_process=True` in a child process instead:
+long GEOS/GDAL calls that build Python objects hold the GIL, and in a thread of the UI's
+process they would stall the window for seconds. The worker thread then only relays the
+child's progress and passes the cancel on.
 """
 
 from __future__ import annotations
 
 import collections
 import itertools
+import multiprocessing
+import queue as queues
 import threading
+import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 
@@ -81,13 +88,77 @@ def _run(job: Job) -> None:
     """The worker side of a job: call the function, send the outcome to the GUI thread."""
     try:
         job.feedback.check_cancelled()  # cancelled while waiting in the queue
-        result = job.fn(*job.args, feedback=job.feedback)
+        call = _call_in_process if job.in_process else _call
+        result = call(job.fn, job.args, job.feedback)
     except Cancelled:
         job.signals.cancelled.emit()
     except BaseException as error:  # noqa: BLE001 - every failure must reach the user, not kill the worker
         job.signals.failed.emit(error, traceback.format_exc())
     else:
         job.signals.finished.emit(result)
+
+
+def _call(fn, args, feedback):
+    return fn(*args, feedback=feedback)
+
+
+class _RelayFeedback(Feedback):
+    """The child process's feedback: progress goes up a queue (a few times a second), cancel comes down an event."""
+
+    def __init__(self, up, cancel):
+        super().__init__()
+        self.up, self.cancel_event, self._sent = up, cancel, 0.0
+
+    def check_cancelled(self) -> None:
+        self.cancelled = self.cancelled or self.cancel_event.is_set()
+        super().check_cancelled()
+
+    def report(self) -> None:
+        now = time.monotonic()
+        if now - self._sent > 0.1 or self.progress >= 1.0:
+            self._sent = now
+            self.up.put(("progress", self.stage, self.progress))
+
+
+def _child_main(fn, args, up, cancel) -> None:
+    """Runs in the child process: the job, and its outcome sent up the queue."""
+    try:
+        up.put(("done", fn(*args, feedback=_RelayFeedback(up, cancel))))
+    except Cancelled:
+        up.put(("cancelled",))
+    except BaseException as error:  # noqa: BLE001 - the parent reports it
+        up.put(("error", error, traceback.format_exc()))
+
+
+def _call_in_process(fn, args, feedback: Feedback):
+    """Run fn(*args) in a fresh process (spawned: no Qt state is copied); relay progress and cancel."""
+    context = multiprocessing.get_context("spawn")
+    up, cancel = context.Queue(), context.Event()
+    child = context.Process(target=_child_main, args=(fn, args, up, cancel), daemon=True)
+    child.start()
+    try:
+        while True:
+            try:
+                message = up.get(timeout=0.1)
+            except queues.Empty:
+                if feedback.cancelled:
+                    cancel.set()
+                if not child.is_alive():
+                    raise RuntimeError(f"the job's process ended unexpectedly (exit code {child.exitcode})")
+                continue
+            if message[0] == "progress":
+                feedback.stage, feedback.progress = message[1], message[2]
+                feedback.report()
+            elif message[0] == "done":
+                return message[1]
+            elif message[0] == "cancelled":
+                raise Cancelled()
+            else:
+                raise message[1]
+    finally:
+        child.join(timeout=5)
+        if child.is_alive():
+            child.kill()
 
 
 class Job(QObject):
@@ -98,11 +169,12 @@ class Job(QObject):
 
     _ids = itertools.count(1)
 
-    def __init__(self, panel: JobsPanel, title: str, fn, args, on_done, on_error):
+    def __init__(self, panel: JobsPanel, title: str, fn, args, on_done, on_error, in_process: bool = False):
         super().__init__(panel)
         self.panel = panel
         self.id = next(self._ids)
         self.title, self.fn, self.args, self.on_done, self.on_error = title, fn, args, on_done, on_error
+        self.in_process = in_process
         self.signals = _JobSignals()  # emitted in the worker, received by this object's slots in the GUI thread
         self.signals.progress.connect(self._progress)
         self.signals.finished.connect(self._finished)
@@ -214,8 +286,8 @@ class JobsPanel(QWidget):
 
     # --- running ---------------------------------------------------------------------
 
-    def start(self, title: str, fn, args, on_done=None, on_error=None) -> Job:
-        job = Job(self, title, fn, args, on_done, on_error)
+    def start(self, title: str, fn, args, on_done=None, on_error=None, in_process: bool = False) -> Job:
+        job = Job(self, title, fn, args, on_done, on_error, in_process)
         row = _JobRow(job)
         self.jobs[job.id], self.rows[job.id] = job, row
         self.rows_layout.insertWidget(self.rows_layout.count() - 1, row)
@@ -321,12 +393,13 @@ def install(window) -> None:
     window.jobs_panel, window.jobs_dock = panel, dock
 
 
-def run_job(window, title: str, fn, *args, on_done=None, on_error=None) -> Job:
+def run_job(window, title: str, fn, *args, on_done=None, on_error=None, in_process: bool = False) -> Job:
     """Run `fn(*args, feedback=...)` in the background; `on_done(result)` runs on the GUI thread.
 
     `on_error(exception)` (optional) hears of a failure or a cancel (a Cancelled instance)
-    after the user was told. Returns the Job: `job.done` fires when it is over.
+    after the user was told. Returns the Job: `job.done` fires when it is over. With
+    `in_process`, fn (a module-level function) and args must be picklable.
     """
     if getattr(window, "jobs_panel", None) is None:
         install(window)
-    return window.jobs_panel.start(title, fn, args, on_done, on_error)
+    return window.jobs_panel.start(title, fn, args, on_done, on_error, in_process)
