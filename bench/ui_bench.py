@@ -11,8 +11,9 @@ remembered view or layout of the user's gets in the way. Measures:
   median and max; the same for zoom steps (the cached picture drawn scaled);
 - re-render: render_image of the whole view and of a zoomed-in view (1:10 000), the first
   time (caches being built) and again;
-- stall: the longest lateness of a 10 ms QTimer on the UI thread while run_check runs in a
-  worker thread (it stores its results in the bench project, as check_bench does);
+- stall: the longest lateness of a 10 ms QTimer on the UI thread while the check runs as the
+  UI runs it (Analysis › Run check: a job in a child process; it stores its results in the
+  bench project, as check_bench does);
 - peak memory: the peak RSS with the project open and drawn, and over the whole run.
 
 Goals (DESIGN.md "Budgets"): first map < 3 s, frames < 30 ms, no stall > 100 ms, peak < 2 GB.
@@ -112,10 +113,10 @@ def run(buildings: int, frames: int) -> dict:
             times.append(time.perf_counter() - t)
         results[name] = times
 
-    # --- stalls of the UI thread while the check runs in a worker --------------------------
-    from gisdesk.analysis.check import run_check
+    # --- stalls of the UI thread while the check runs as the UI runs it (a job in a child process)
     from gisdesk.project import Project
-    from gisdesk.rules import load_rules
+    from gisdesk.ui.conflicts_panel import check_project
+    from gisdesk.ui.jobs import run_job
 
     lateness: list[float] = []
     expected = [time.perf_counter() + 0.010]
@@ -129,19 +130,14 @@ def run(buildings: int, frames: int) -> dict:
     timer.setInterval(10)
     timer.timeout.connect(tick)
     error: list[BaseException] = []
+    outcome: list[str] = []
 
-    def check():
-        try:
-            run_check(Project.open(path), load_rules())
-        except BaseException as e:  # reported below
-            error.append(e)
-
-    worker = threading.Thread(target=check, daemon=True)
     start = time.perf_counter()
     expected[0] = start + 0.010
     timer.start()
-    worker.start()
-    _wait(app, lambda: not worker.is_alive(), limit=600)
+    job = run_job(window, "check", check_project, Project(path), in_process=True, on_error=error.append)
+    job.done.connect(outcome.append)
+    _wait(app, lambda: bool(outcome), limit=600)
     timer.stop()
     results["check_s"] = time.perf_counter() - start
     results["stall"] = max(lateness, default=0.0)

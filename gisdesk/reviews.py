@@ -112,6 +112,25 @@ def reviewed_conflicts(project: Project) -> pd.DataFrame:
     return join_decisions(project.conflicts(), decisions(project))
 
 
+def subject_names(project: Project, subject_layer: str, uids) -> pd.Series:
+    """uid → a name to show for these subjects (name, else address), read with plain SQL, no geometry."""
+    from gisdesk.layers.kinds import kind_of
+
+    table = kind_of(subject_layer).table
+    uids = sorted({str(u) for u in uids})
+    with project._read() as db:
+        columns = {row[1] for row in db.execute(f'PRAGMA table_info("{table}")')}
+        column = "name" if "name" in columns else "address" if "address" in columns else None
+        if column is None or not uids:
+            return pd.Series(dtype=object)
+        rows = []
+        for start in range(0, len(uids), 900):  # SQLite's limit on bound parameters
+            chunk = uids[start:start + 900]
+            marks = ",".join("?" * len(chunk))
+            rows += db.execute(f'SELECT uid, "{column}" FROM "{table}" WHERE uid IN ({marks})', chunk).fetchall()
+    return pd.Series({uid: name for uid, name in rows if name})
+
+
 def _ensure_table(db) -> None:
     db.execute(_CREATE_SQL)
     db.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "

@@ -79,8 +79,10 @@ def severity_sorted(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.iloc[order].reset_index(drop=True)
 
 
-def load_conflicts(project: Project, names: dict | None = None, *, feedback) -> pd.DataFrame | None:
-    """The last check's conflicts with decisions and subject names, by severity; None before any check."""
+def load_conflicts(project: Project, *, feedback) -> pd.DataFrame | None:
+    """The last check's conflicts with decisions and subject names, by severity; None before any check.
+
+    Reads everything from the project itself, so it can run in a child process."""
     feedback.set_stage("load")
     if not project.last_run():
         return None
@@ -88,10 +90,10 @@ def load_conflicts(project: Project, names: dict | None = None, *, feedback) -> 
     frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     feedback.check_cancelled()
     name = pd.Series("", index=frame.index, dtype=object)
-    for layer, mapping in (names or {}).items():
+    for layer in frame["subject_layer"].unique():
         mine = (frame["subject_layer"] == layer).to_numpy()
-        if mine.any() and mapping is not None:
-            name[mine] = frame.loc[mine, "subject_id"].astype(str).map(mapping).fillna("").to_numpy()
+        ids = frame.loc[mine, "subject_id"].astype(str)
+        name[mine] = ids.map(reviews.subject_names(project, layer, ids)).fillna("").to_numpy()
     frame["subject_name"] = name.fillna("").astype(str).str.strip().replace("nan", "")
     feedback.set_progress(0.5)
     return severity_sorted(frame)
@@ -353,25 +355,13 @@ class ConflictsPanel(QWidget):
         self.model._icons.clear()
         self.reload()
 
-    def _names(self) -> dict:
-        """uid → name of each subject layer (references to the open layers; mapped in the worker)."""
-        names = {}
-        for kind in ("buildings", "ledger"):
-            layer = self.document.layer(kind) if self.document else None
-            if layer is not None:
-                frame = layer.frame
-                column = "name" if "name" in frame.columns else "address" if "address" in frame.columns else None
-                if column is not None:
-                    names[kind] = pd.Series(frame[column].to_numpy(), index=frame["uid"].astype(str).to_numpy())
-        return names
-
     def reload(self) -> None:
         """Read the stored results again (in the background)."""
         if self.document is None:
             return
         document = self.document
-        run_job(self.window, self.tr("Loading conflicts"), load_conflicts, document.project, self._names(),
-                on_done=lambda frame: self._loaded(document, frame))
+        run_job(self.window, self.tr("Loading conflicts"), load_conflicts, document.project,
+                on_done=lambda frame: self._loaded(document, frame), in_process=True)
 
     def run_check(self) -> None:
         if self.document is None or self.checking is not None:
@@ -389,8 +379,9 @@ class ConflictsPanel(QWidget):
         self._update_buttons()
 
     def _load_checked(self, document) -> None:
-        run_job(self.window, self.tr("Loading conflicts"), load_conflicts, document.project, self._names(),
-                on_done=lambda frame: self._checked(document, frame), on_error=lambda _error: self._check_over())
+        run_job(self.window, self.tr("Loading conflicts"), load_conflicts, document.project,
+                on_done=lambda frame: self._checked(document, frame), on_error=lambda _error: self._check_over(),
+                in_process=True)
 
     def _checked(self, document, frame) -> None:
         self._check_over()

@@ -73,8 +73,7 @@ class TotalsData:
     estates: pd.Series  # count of old estates per status, in ESTATE_STATUSES order
     kinds: list[str] = field(default_factory=list)
     area_method: str = ""
-    subjects: dict = field(default_factory=dict, repr=False)  # kept to regroup without reading again
-    conflicts: pd.DataFrame | None = field(default=None, repr=False)
+    levels: dict = field(default_factory=dict, repr=False)  # area_totals per grouping level, to regroup at once
 
 
 def compute_totals(project: Project, by: str = "district", *, feedback) -> TotalsData:
@@ -94,12 +93,12 @@ def compute_totals(project: Project, by: str = "district", *, feedback) -> Total
                 for k in SUBJECT_KINDS if k in layers}
     kinds = control_kinds(project)
     method = area_method(project)
-    totals = by_district = None
+    levels = {}
     if conflicts is not None and subjects:
-        by_district = area_totals(subjects, conflicts, by="district", area_method=method, control_kinds=kinds)
-        feedback.set_progress(0.7)
-        totals = by_district if by == "district" else area_totals(subjects, conflicts, by=by, area_method=method,
-                                                                  control_kinds=kinds)
+        # every grouping now: the job runs in a child process, and switching the grouping is then instant
+        for i, level in enumerate(GROUP_LEVELS):
+            levels[level] = area_totals(subjects, conflicts, by=level, area_method=method, control_kinds=kinds)
+            feedback.set_progress(0.5 + 0.2 * (i + 1) / len(GROUP_LEVELS))
     feedback.set_stage("indicators")
     indicators = indicators_frame(compute_indicators(layers, conflicts, project_rules(project).targets))
     estates = pd.Series(0, index=list(ESTATE_STATUSES), dtype=int)
@@ -107,14 +106,12 @@ def compute_totals(project: Project, by: str = "district", *, feedback) -> Total
         counts = layers["old_estates"]["status"].value_counts()
         estates = counts.reindex(list(ESTATE_STATUSES), fill_value=0).astype(int)
     feedback.set_progress(1.0)
-    return TotalsData(by, totals, by_district, indicators, estates, kinds, method, subjects, conflicts)
+    return TotalsData(by, levels.get(by), levels.get("district"), indicators, estates, kinds, method, levels)
 
 
 def regroup(data: TotalsData, by: str, *, feedback) -> pd.DataFrame | None:
     feedback.set_stage("totals")
-    if data.conflicts is None or not data.subjects:
-        return None
-    return area_totals(data.subjects, data.conflicts, by=by, area_method=data.area_method, control_kinds=data.kinds)
+    return data.levels.get(by)
 
 
 def encroachment_by_district(by_district: pd.DataFrame | None, subject_layer: str = "buildings") -> pd.DataFrame:
@@ -302,7 +299,7 @@ class TotalsPanel(QWidget):
         generation, by = self._generation, self.by_combo.currentData()
         self.status.setText(self.tr("Computing…"))
         run_job(self.window, self.tr("Totals and indicators"), compute_totals, self.document.project, by,
-                on_done=lambda data: self._computed(generation, data))
+                on_done=lambda data: self._computed(generation, data), in_process=True)
 
     def _computed(self, generation: int, data: TotalsData) -> None:
         if generation != self._generation:
