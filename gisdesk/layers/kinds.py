@@ -153,22 +153,23 @@ def _control(code: str, zh: str, en: str) -> LayerKind:
 
 
 KINDS: dict[str, LayerKind] = {k.code: k for k in (
-    LayerKind("buildings", "buildings", "建筑", "buildings", BUILDING_SCHEMA, (POLYGON,), "base"),
-    LayerKind("ledger", "ledger", "违法建设台账", "illegal-construction ledger", LEDGER_SCHEMA,
+    LayerKind("buildings", "buildings", "建筑", "Buildings", BUILDING_SCHEMA, (POLYGON,), "base"),
+    LayerKind("ledger", "ledger", "违法建设台账", "Illegal-construction ledger", LEDGER_SCHEMA,
               (POLYGON, POINT), "ledger", id_field="case_no"),
-    LayerKind("parking", "parking", "停车资源", "parking resources", PARKING_SCHEMA,
+    LayerKind("parking", "parking", "停车资源", "Parking resources", PARKING_SCHEMA,
               (POLYGON, POINT, LINE), "resources", id_field="survey_no"),
-    LayerKind("old_estates", "old_estates", "老旧小区", "old residential areas", OLD_ESTATE_SCHEMA,
+    LayerKind("old_estates", "old_estates", "老旧小区", "Old residential areas", OLD_ESTATE_SCHEMA,
               (POLYGON,), "resources", id_field="estate_no"),
-    _control("red", "道路红线", "road red line"),
-    _control("green", "城市绿线", "green line"),
-    _control("blue", "城市蓝线", "blue line"),
-    _control("purple", "城市紫线", "purple line"),
-    _control("yellow", "城市黄线", "yellow line"),
+    _control("red", "道路红线", "Road red line"),
+    _control("green", "城市绿线", "Green line"),
+    _control("blue", "城市蓝线", "Blue line"),
+    _control("purple", "城市紫线", "Purple line"),
+    _control("yellow", "城市黄线", "Yellow line"),
 )}
 CONTROL_KINDS = tuple(k for k, v in KINDS.items() if v.is_control)
 # Default drawing order, bottom first: footprints under zones, cases on top.
-DRAW_ORDER = ("buildings", "old_estates", "green", "blue", "red", "yellow", "purple", "parking", "ledger")
+# Each layer-tree group is one block: base, resources, control lines, ledger.
+DRAW_ORDER = ("buildings", "old_estates", "parking", "green", "blue", "red", "yellow", "purple", "ledger")
 SUBJECT_KINDS = ("buildings", "ledger")  # the polygon layers the conflict check examines
 
 

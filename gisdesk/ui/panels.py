@@ -5,6 +5,10 @@ from __future__ import annotations
 import importlib
 
 PANEL_MODULES = [
+    "jobs",
+    "layer_tree",
+    "conflicts_panel",
+    "totals_panel",
 ]
 
 

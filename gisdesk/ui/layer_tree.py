@@ -1,0 +1,1028 @@
+"""The layer tree: a dock listing the open project's layers by group, top of the drawing order first.
+
+The MapDocument and its Layers are the source of truth. `LayerTreeModel` is a view of them:
+it listens to the document's "layers" event and to each layer's events and updates its rows;
+edits made in the view (checkboxes, drag and drop, the context menu, the opacity slider,
+the style dialog) are written to the Layer or the Document, whose events then update the model.
+
+Groups (control lines, ledger, resources, base maps) come from `LayerKind.group`; a group is
+shown only when it has layers. Groups are ordered by their topmost layer and the layers of a
+group top-first, so the top of the tree is what is drawn last. Moving a whole group makes the
+drawing order follow the group order, each group one contiguous block.
+"""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import (QAbstractItemModel, QCoreApplication, QItemSelectionModel, QMimeData, QModelIndex,
+                            QPoint, QRectF, QSize, Qt, Signal)
+from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QColorDialog, QComboBox, QDialog, QDialogButtonBox,
+                               QDockWidget, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
+                               QMenu, QPushButton, QSlider, QSpinBox, QStyle, QTableWidget, QTableWidgetItem,
+                               QTreeView, QVBoxLayout, QWidget)
+
+from gisdesk.crs import crs_label
+from gisdesk.layers.document import MapDocument
+from gisdesk.layers.layer import Layer
+
+MIME_TYPE = "application/x-gisdesk-layer-tree"
+GROUP_KEYS = ("control", "ledger", "resources", "base")
+LAYER_EVENTS = ("visible", "style", "title", "data")
+
+
+def group_title(key: str) -> str:
+    titles = {
+        "control": QCoreApplication.translate("LayerTree", "Control lines"),
+        "ledger": QCoreApplication.translate("LayerTree", "Ledger"),
+        "resources": QCoreApplication.translate("LayerTree", "Resources"),
+        "base": QCoreApplication.translate("LayerTree", "Base maps"),
+    }
+    return titles.get(key, key)
+
+
+class _Group:
+    """A group row. One object per key for the model's life, so index pointers never dangle."""
+
+    def __init__(self, key: str):
+        self.key = key
+        self.layers: list[Layer] = []  # top first
+
+
+class _Root:
+    """The parent pointer of top-level (group) indexes."""
+
+
+class _Hooks:
+    """Callbacks a widget put on core events; all taken off together, at the latest when the
+    widget's QObject is destroyed (a layer outliving its tree must not call into a deleted widget)."""
+
+    def __init__(self, owner):
+        self._hooks: list[tuple] = []
+        hooks = self._hooks
+        owner.destroyed.connect(lambda *_: _Hooks._drop(hooks))
+
+    def connect(self, event, callback) -> None:
+        event.connect(callback)
+        self._hooks.append((event, callback))
+
+    def clear(self) -> None:
+        _Hooks._drop(self._hooks)
+
+    @staticmethod
+    def _drop(hooks: list) -> None:
+        for event, callback in hooks:
+            event.disconnect(callback)
+        hooks.clear()
+
+
+# --- the model ---------------------------------------------------------------------------
+
+
+class LayerTreeModel(QAbstractItemModel):
+    """Groups and layers of a MapDocument, top of the drawing order first."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.document: MapDocument | None = None
+        self._root = _Root()
+        self._all_groups = {key: _Group(key) for key in GROUP_KEYS}
+        self._groups: list[_Group] = []
+        self._hooks = _Hooks(self)
+        self._icons: dict[int, tuple[str, QIcon]] = {}  # id(layer) -> (style it shows, icon)
+        self._batch = 0  # > 0 while a block move runs several document moves
+
+    # --- following the document ------------------------------------------------------
+
+    def set_document(self, document: MapDocument | None) -> None:
+        self.beginResetModel()
+        self._hooks.clear()
+        self._icons.clear()
+        self.document = document
+        self._apply(self._compute())
+        if document is not None:
+            self._hooks.connect(document.events["layers"], self._on_layers)
+            for layer in document.layers:
+                for name in LAYER_EVENTS:
+                    self._hooks.connect(layer.events[name], getattr(self, f"_on_layer_{name}"))
+        self.endResetModel()
+
+    def _compute(self) -> list[tuple[str, list[Layer]]]:
+        """The groups that have layers, ordered by their topmost layer; layers top first."""
+        if self.document is None:
+            return []
+        groups: dict[str, list[Layer]] = {}
+        for layer in reversed(self.document.layers):
+            groups.setdefault(layer.info.group, []).append(layer)
+        return list(groups.items())
+
+    def _apply(self, structure: list[tuple[str, list[Layer]]]) -> None:
+        for group in self._all_groups.values():
+            group.layers = []
+        self._groups = []
+        for key, layers in structure:
+            group = self._all_groups.setdefault(key, _Group(key))
+            group.layers = layers
+            self._groups.append(group)
+
+    def _on_layers(self, *_) -> None:
+        """The document's layers moved (or came or went): follow, keeping selection and expansion."""
+        if self._batch:
+            return
+        structure = self._compute()
+        if ({key: set(map(id, layers)) for key, layers in structure}
+                != {g.key: set(map(id, g.layers)) for g in self._groups}):
+            self.set_document(self.document)  # layers came or went: start afresh
+            return
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        identities = [self._identity(index) for index in persistent]
+        self._apply(structure)
+        self.changePersistentIndexList(persistent, [self._index_of_identity(i) for i in identities])
+        self.layoutChanged.emit()
+
+    def _identity(self, index: QModelIndex):
+        if not index.isValid():
+            return None
+        layer = self.layer_at(index)
+        return ("layer", layer, index.column()) if layer is not None else ("group", self.group_at(index),
+                                                                              index.column())
+
+    def _index_of_identity(self, identity) -> QModelIndex:
+        if identity is None:
+            return QModelIndex()
+        what, item, column = identity
+        index = self.index_of_layer(item) if what == "layer" else self.index_of_group(item)
+        return index.siblingAtColumn(column) if index.isValid() else index
+
+    def _on_layer_visible(self, layer: Layer) -> None:
+        index = self.index_of_layer(layer)
+        if index.isValid():
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
+            parent = index.parent()
+            self.dataChanged.emit(parent, parent, [Qt.ItemDataRole.CheckStateRole])
+
+    def _on_layer_style(self, layer: Layer) -> None:
+        self._layer_changed(layer, Qt.ItemDataRole.DecorationRole)
+
+    def _on_layer_title(self, layer: Layer) -> None:
+        self._layer_changed(layer, Qt.ItemDataRole.DisplayRole)
+
+    def _on_layer_data(self, layer: Layer) -> None:
+        self._layer_changed(layer, Qt.ItemDataRole.ToolTipRole)
+
+    def _layer_changed(self, layer: Layer, role) -> None:
+        index = self.index_of_layer(layer)
+        if index.isValid():
+            self.dataChanged.emit(index, index, [role])
+
+    # --- finding rows ----------------------------------------------------------------
+
+    def layer_at(self, index: QModelIndex) -> Layer | None:
+        if not index.isValid() or not isinstance(index.internalPointer(), _Group):
+            return None
+        group = index.internalPointer()
+        return group.layers[index.row()] if index.row() < len(group.layers) else None
+
+    def group_at(self, index: QModelIndex) -> str | None:
+        """The group key of a group row (None for layer rows)."""
+        if not index.isValid() or not isinstance(index.internalPointer(), _Root):
+            return None
+        return self._groups[index.row()].key if index.row() < len(self._groups) else None
+
+    def group_keys(self) -> list[str]:
+        return [g.key for g in self._groups]
+
+    def layers_of(self, key: str) -> list[Layer]:
+        """The layers of a group, top first."""
+        return list(self._all_groups[key].layers) if key in self._all_groups else []
+
+    def index_of_group(self, key: str) -> QModelIndex:
+        for row, group in enumerate(self._groups):
+            if group.key == key:
+                return self.createIndex(row, 0, self._root)
+        return QModelIndex()
+
+    def index_of_layer(self, layer: Layer) -> QModelIndex:
+        group = self._all_groups.get(layer.info.group)
+        if group is None or group not in self._groups:
+            return QModelIndex()
+        for row, item in enumerate(group.layers):
+            if item is layer:
+                return self.createIndex(row, 0, group)
+        return QModelIndex()
+
+    # --- QAbstractItemModel ----------------------------------------------------------
+
+    def index(self, row: int, column: int, parent: QModelIndex = QModelIndex()) -> QModelIndex:
+        if column != 0 or row < 0:
+            return QModelIndex()
+        if not parent.isValid():
+            return self.createIndex(row, 0, self._root) if row < len(self._groups) else QModelIndex()
+        if isinstance(parent.internalPointer(), _Root) and parent.row() < len(self._groups):
+            group = self._groups[parent.row()]
+            return self.createIndex(row, 0, group) if row < len(group.layers) else QModelIndex()
+        return QModelIndex()
+
+    def parent(self, index: QModelIndex = QModelIndex()) -> QModelIndex:
+        if not index.isValid():
+            return QModelIndex()
+        pointer = index.internalPointer()
+        if isinstance(pointer, _Group) and pointer in self._groups:
+            return self.createIndex(self._groups.index(pointer), 0, self._root)
+        return QModelIndex()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        if not parent.isValid():
+            return len(self._groups)
+        if parent.column() == 0 and isinstance(parent.internalPointer(), _Root) and parent.row() < len(self._groups):
+            return len(self._groups[parent.row()].layers)
+        return 0
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 1
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        layer = self.layer_at(index)
+        if layer is not None:
+            return self._layer_data(layer, role)
+        key = self.group_at(index)
+        if key is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return group_title(key)
+        if role == Qt.ItemDataRole.CheckStateRole:
+            visible = [layer.visible for layer in self._all_groups[key].layers]
+            if all(visible):
+                return Qt.CheckState.Checked
+            return Qt.CheckState.PartiallyChecked if any(visible) else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.FontRole:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.DecorationRole:
+            return QCoreApplication.instance().style().standardIcon(QStyle.StandardPixmap.SP_DirIcon)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.tr("%1: %2 layers").replace("%1", group_title(key)).replace(
+                "%2", str(len(self._all_groups[key].layers)))
+        return None
+
+    def _layer_data(self, layer: Layer, role):
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return layer.title
+        if role == Qt.ItemDataRole.CheckStateRole:
+            return Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.DecorationRole:
+            key = json.dumps(layer.style, sort_keys=True, ensure_ascii=False, default=str)
+            cached = self._icons.get(id(layer))
+            if cached is None or cached[0] != key:
+                cached = self._icons[id(layer)] = (key, style_icon(layer))
+            return cached[1]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.tr("%1 — %2 features").replace("%1", layer.title).replace("%2", f"{len(layer.frame):,}")
+        return None
+
+    def setData(self, index: QModelIndex, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.CheckStateRole or not index.isValid():
+            return False
+        checked = _check_state(value) != Qt.CheckState.Unchecked
+        layer = self.layer_at(index)
+        if layer is not None:
+            layer.visible = checked  # the layer's event updates the rows
+            return True
+        key = self.group_at(index)
+        if key is None:
+            return False
+        for layer in self._all_groups[key].layers:
+            layer.visible = checked
+        return True
+
+    def flags(self, index: QModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.ItemIsDropEnabled
+        flags = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable
+                 | Qt.ItemFlag.ItemIsDragEnabled)
+        if self.group_at(index) is not None:
+            flags |= Qt.ItemFlag.ItemIsDropEnabled
+        else:
+            flags |= Qt.ItemFlag.ItemNeverHasChildren
+        return flags
+
+    # --- drag and drop ---------------------------------------------------------------
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def mimeTypes(self) -> list[str]:
+        return [MIME_TYPE]
+
+    def mimeData(self, indexes) -> QMimeData:
+        mime = QMimeData()
+        for index in indexes:
+            layer = self.layer_at(index)
+            if layer is not None and self.document is not None:
+                payload = {"layer": self.document.layers.index(layer)}
+            elif self.group_at(index) is not None:
+                payload = {"group": self.group_at(index)}
+            else:
+                continue
+            payload["document"] = id(self.document)  # rows of another window's tree are refused
+            mime.setData(MIME_TYPE, json.dumps(payload).encode())
+            break
+        return mime
+
+    def _payload(self, mime: QMimeData):
+        if mime is None or not mime.hasFormat(MIME_TYPE) or self.document is None:
+            return None
+        try:
+            payload = json.loads(bytes(mime.data(MIME_TYPE)).decode())
+        except ValueError:
+            return None
+        if not isinstance(payload, dict) or payload.get("document") != id(self.document):
+            return None
+        if "layer" in payload:
+            position = payload["layer"]
+            if isinstance(position, int) and 0 <= position < len(self.document.layers):
+                return "layer", self.document.layers[position]
+        elif payload.get("group") in self.group_keys():
+            return "group", payload["group"]
+        return None
+
+    def _drop_target(self, mime: QMimeData, row: int, parent: QModelIndex):
+        """What a drop would do: ("layer", layer, row in its group) or ("group", key, group row); None if refused."""
+        payload = self._payload(mime)
+        if payload is None:
+            return None
+        what, item = payload
+        if what == "layer":
+            group_index = self.index_of_group(item.info.group)
+            if parent.isValid() and self.layer_at(parent) is not None:  # onto a layer: above it
+                if parent.parent() != group_index:
+                    return None
+                return "layer", item, parent.row()
+            if parent != group_index:
+                return None  # layers stay in the group of their kind
+            return "layer", item, row if row >= 0 else 0
+        # a group moves among the groups: between them, or onto one to take its place
+        if not parent.isValid():
+            return "group", item, row if row >= 0 else len(self._groups)
+        target = parent if self.group_at(parent) is not None else parent.parent()
+        if self.group_at(target) is None:
+            return None
+        current = self.group_keys().index(item)
+        return "group", item, target.row() + (1 if target.row() > current else 0)
+
+    def canDropMimeData(self, mime, action, row, column, parent) -> bool:
+        return action == Qt.DropAction.MoveAction and self._drop_target(mime, row, parent) is not None
+
+    def dropMimeData(self, mime, action, row, column, parent) -> bool:
+        if action == Qt.DropAction.IgnoreAction:
+            return True
+        if action != Qt.DropAction.MoveAction:
+            return False
+        target = self._drop_target(mime, row, parent)
+        if target is None:
+            return False
+        what, item, position = target
+        if what == "layer":
+            self.place_layer(item, position)
+        else:
+            self.place_group(item, position)
+        return True  # the rows moved through the document's event; removeRows stays a no-op
+
+    # --- moving (writes the document) -----------------------------------------------
+
+    def place_layer(self, layer: Layer, row: int) -> None:
+        """Put `layer` at tree row `row` of its group (rows counted before it moves), i.e. just above
+        the group's layer now at `row` (just below the last one when `row` is past the end)."""
+        if self.document is None:
+            return
+        siblings = self.layers_of(layer.info.group)
+        below = [x for x in siblings[max(row, 0):] if x is not layer]
+        rest = [x for x in self.document.layers if x is not layer]
+        if below:
+            index = rest.index(below[0]) + 1
+        else:
+            above = [x for x in siblings if x is not layer]
+            if not above:
+                return
+            index = rest.index(above[-1])
+        if self.document.layers.index(layer) != index:
+            self.document.move_layer(layer, index)
+
+    def move_layer_by(self, layer: Layer, step: int) -> None:
+        """Move a layer up (step -1, drawn later) or down (+1) among the layers of its group."""
+        siblings = self.layers_of(layer.info.group)
+        row = siblings.index(layer)
+        target = row + step
+        if 0 <= target < len(siblings):
+            self.place_layer(layer, target if step < 0 else target + 1)
+
+    def place_group(self, key: str, row: int) -> None:
+        """Put group `key` at group row `row` (counted before it moves); the drawing order becomes
+        the group order, bottom group first, each group one block in its current inner order."""
+        if self.document is None or key not in self.group_keys():
+            return
+        keys = self.group_keys()
+        current = keys.index(key)
+        row = max(0, min(row, len(keys)))
+        keys.insert(row, key)
+        del keys[current + 1 if row <= current else current]
+        bottom_first = [layer for k in reversed(keys) for layer in reversed(self.layers_of(k))]
+        if bottom_first == self.document.layers:
+            return
+        self._batch += 1
+        try:
+            for position, layer in enumerate(bottom_first):
+                if self.document.layers[position] is not layer:
+                    self.document.move_layer(layer, position)
+        finally:
+            self._batch -= 1
+        self._on_layers()
+
+    def move_group_by(self, key: str, step: int) -> None:
+        keys = self.group_keys()
+        row = keys.index(key)
+        target = row + step
+        if 0 <= target < len(keys):
+            self.place_group(key, target if step < 0 else target + 1)
+
+
+def _check_state(value) -> Qt.CheckState:
+    if isinstance(value, Qt.CheckState):
+        return value
+    return Qt.CheckState(int(value))
+
+
+# --- icons ---------------------------------------------------------------------------------
+
+
+def style_icon(layer: Layer, size: int = 16) -> QIcon:
+    """A swatch of the layer's style: its fill and outline, or stripes of its category colours."""
+    style = layer.style
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    rect = QRectF(1.5, 1.5, size - 3, size - 3)
+    alpha = float(style.get("fill_alpha", 1.0))
+    colors = list(style.get("categories", {}).values()) if style.get("category_field") else []
+    if colors:
+        colors = colors[:4] if len(colors) <= 4 else [colors[i * len(colors) // 4] for i in range(4)]
+        width = rect.width() / len(colors)
+        for i, color in enumerate(colors):
+            painter.fillRect(QRectF(rect.left() + i * width, rect.top(), width + 0.5, rect.height()), QColor(color))
+    else:
+        fill = QColor(style.get("fill", "#888888"))
+        fill.setAlphaF(max(alpha, 0.25))
+        painter.fillRect(rect, fill)
+    stroke = style.get("stroke") or (colors[0] if colors else style.get("fill", "#888888"))
+    pen = QPen(QColor(stroke), 1.2)
+    if style.get("dash"):
+        pen.setStyle(Qt.PenStyle.DashLine)
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRect(rect)
+    painter.end()
+    return QIcon(pixmap)
+
+
+# --- the panel -----------------------------------------------------------------------------
+
+
+class LayerTreeView(QTreeView):
+    """The tree, rows dragged within itself (the model refuses anything else)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setHeaderHidden(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        # DragDrop rather than InternalMove: the model's mime type and canDropMimeData already keep
+        # drops internal, and a drop event that did not start in a QDrag (tests, accessibility) still works
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.setUniformRowHeights(True)
+        self.setAnimated(True)
+        self.setIconSize(QSize(16, 16))
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+
+
+class LayerTreePanel(QWidget):
+    """The layer tree with its context menu and the opacity slider of the current layer."""
+
+    zoomRequested = Signal(object)  # a layer extent (xmin, ymin, xmax, ymax)
+
+    def __init__(self, parent=None, canvas=None):
+        super().__init__(parent)
+        self.canvas = canvas
+        self.model = LayerTreeModel(self)
+        self.view = LayerTreeView(self)
+        self.view.setModel(self.model)
+        self._opacity_layer: Layer | None = None
+        self._opacity_hooks = _Hooks(self)
+
+        self.opacity_label = QLabel(self.tr("Opacity"))
+        self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
+        self.opacity_slider.setRange(0, 100)
+        self.opacity_slider.setPageStep(10)
+        self.opacity_slider.setToolTip(self.tr("Opacity of the selected layer"))
+        self.opacity_value = QLabel()
+        self.opacity_value.setMinimumWidth(40)
+        self.opacity_value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        row = QHBoxLayout()
+        row.setContentsMargins(6, 2, 6, 6)
+        row.addWidget(self.opacity_label)
+        row.addWidget(self.opacity_slider, 1)
+        row.addWidget(self.opacity_value)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(row)
+
+        self.opacity_slider.valueChanged.connect(self._opacity_moved)
+        self.view.selectionModel().currentChanged.connect(lambda *_: self._follow_current())
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.doubleClicked.connect(self._double_clicked)
+        self.model.modelReset.connect(self._after_reset)
+        self._follow_current()
+
+    # --- the document ----------------------------------------------------------------
+
+    def set_document(self, document: MapDocument | None) -> None:
+        self._watch_opacity(None)
+        self.model.set_document(document)
+
+    def _after_reset(self) -> None:
+        self.view.expandAll()
+        first = self.model.index(0, 0, self.model.index(0, 0))
+        if first.isValid():  # the top layer is current, so the opacity slider has a layer at once
+            self.view.selectionModel().setCurrentIndex(first, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self._follow_current()
+
+    def current_layer(self) -> Layer | None:
+        return self.model.layer_at(self.view.currentIndex())
+
+    def select_layer(self, layer: Layer) -> None:
+        index = self.model.index_of_layer(layer)
+        self.view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+
+    # --- opacity ---------------------------------------------------------------------
+
+    def _follow_current(self) -> None:
+        layer = self.current_layer()
+        self._watch_opacity(layer)
+        for widget in (self.opacity_label, self.opacity_slider, self.opacity_value):
+            widget.setEnabled(layer is not None)
+        self._show_opacity()
+
+    def _watch_opacity(self, layer: Layer | None) -> None:
+        self._opacity_hooks.clear()
+        self._opacity_layer = layer
+        if layer is not None:
+            self._opacity_hooks.connect(layer.events["opacity"], self._on_opacity)
+
+    def _on_opacity(self, *_) -> None:
+        self._show_opacity()
+
+    def _show_opacity(self) -> None:
+        layer = self._opacity_layer
+        value = round(layer.opacity * 100) if layer is not None else 100
+        self.opacity_slider.blockSignals(True)
+        self.opacity_slider.setValue(value)
+        self.opacity_slider.blockSignals(False)
+        self.opacity_value.setText(f"{value} %" if layer is not None else "")
+
+    def _opacity_moved(self, value: int) -> None:
+        if self._opacity_layer is not None:
+            self._opacity_layer.opacity = value / 100
+        self.opacity_value.setText(f"{value} %")
+
+    # --- actions ---------------------------------------------------------------------
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos)
+        if not index.isValid():
+            return
+        self.view.setCurrentIndex(index)
+        menu = self.context_menu(index)
+        menu.exec(self.view.viewport().mapToGlobal(pos))
+
+    def context_menu(self, index: QModelIndex) -> QMenu:
+        """The menu of a row: zoom, style and properties for layers; moves for both."""
+        menu = QMenu(self)
+        layer = self.model.layer_at(index)
+        key = self.model.group_at(index)
+        if layer is not None:
+            siblings = self.model.layers_of(layer.info.group)
+            row = siblings.index(layer)
+            menu.addAction(self._menu_action(menu, self.tr("&Zoom to layer"), lambda: self.zoom_to_layer(layer),
+                                             enabled=layer.extent() is not None))
+            menu.addSeparator()
+            menu.addAction(self._menu_action(menu, self.tr("Move &up"), lambda: self.model.move_layer_by(layer, -1),
+                                             enabled=row > 0))
+            menu.addAction(self._menu_action(menu, self.tr("Move &down"), lambda: self.model.move_layer_by(layer, 1),
+                                             enabled=row < len(siblings) - 1))
+            menu.addSeparator()
+            menu.addAction(self._menu_action(menu, self.tr("&Style…"), lambda: self.edit_style(layer)))
+            menu.addAction(self._menu_action(menu, self.tr("&Properties…"), lambda: self.show_properties(layer)))
+        elif key is not None:
+            keys = self.model.group_keys()
+            row = keys.index(key)
+            menu.addAction(self._menu_action(menu, self.tr("&Zoom to group"), lambda: self.zoom_to_group(key)))
+            menu.addSeparator()
+            menu.addAction(self._menu_action(menu, self.tr("Move group &up"), lambda: self.model.move_group_by(key, -1),
+                                             enabled=row > 0))
+            menu.addAction(self._menu_action(menu, self.tr("Move group &down"),
+                                             lambda: self.model.move_group_by(key, 1), enabled=row < len(keys) - 1))
+        return menu
+
+    @staticmethod
+    def _menu_action(menu: QMenu, text: str, slot, *, enabled: bool = True) -> QAction:
+        action = QAction(text, menu)
+        action.setEnabled(enabled)
+        action.triggered.connect(slot)
+        return action
+
+    def _double_clicked(self, index: QModelIndex) -> None:
+        layer = self.model.layer_at(index)
+        if layer is not None:
+            self.edit_style(layer)
+
+    def zoom_to_layer(self, layer: Layer) -> None:
+        self._zoom(layer.extent())
+
+    def zoom_to_group(self, key: str) -> None:
+        extents = [e for e in (layer.extent() for layer in self.model.layers_of(key)) if e is not None]
+        if extents:
+            self._zoom((min(e[0] for e in extents), min(e[1] for e in extents), max(e[2] for e in extents),
+                        max(e[3] for e in extents)))
+
+    def _zoom(self, extent) -> None:
+        if extent is None:
+            return
+        xmin, ymin, xmax, ymax = extent
+        pad = max(xmax - xmin, ymax - ymin) * 0.05 or 50.0  # a single point gets 50 m around it
+        extent = (xmin - pad, ymin - pad, xmax + pad, ymax + pad)
+        self.zoomRequested.emit(extent)
+        if self.canvas is not None:
+            self.canvas.zoom_to_extent(extent)
+
+    def edit_style(self, layer: Layer) -> None:
+        StyleDialog(layer, self).exec()
+
+    def show_properties(self, layer: Layer) -> None:
+        PropertiesDialog(layer, self.model.document, self).exec()
+
+
+# --- the style dialog ----------------------------------------------------------------------
+
+
+class ColorButton(QPushButton):
+    """A button showing a colour; a click opens QColorDialog. `color` is '#rrggbb' or None (unset)."""
+
+    colorChanged = Signal(object)
+
+    def __init__(self, color: str | None = None, parent=None, *, unset_text: str = ""):
+        super().__init__(parent)
+        self._color: str | None = None
+        self._unset_text = unset_text
+        self.setMinimumWidth(90)
+        self.clicked.connect(self.choose)
+        self.set_color(color)
+
+    @property
+    def color(self) -> str | None:
+        return self._color
+
+    def set_color(self, color: str | None) -> None:
+        self._color = QColor(color).name() if color else None
+        if self._color is None:
+            self.setIcon(QIcon())
+            self.setText(self._unset_text)
+        else:
+            pixmap = QPixmap(28, 14)
+            pixmap.fill(QColor(self._color))
+            painter = QPainter(pixmap)
+            painter.setPen(QColor("#606060"))
+            painter.drawRect(0, 0, 27, 13)
+            painter.end()
+            self.setIcon(QIcon(pixmap))
+            self.setIconSize(pixmap.size())
+            self.setText(self._color)
+        self.colorChanged.emit(self._color)
+
+    def choose(self) -> None:
+        color = QColorDialog.getColor(QColor(self._color or "#888888"), self, self.tr("Choose a colour"))
+        if color.isValid():
+            self.set_color(color.name())
+
+
+class StyleDialog(QDialog):
+    """Colours, width, transparency, labels and category colours of one layer; OK applies them."""
+
+    def __init__(self, layer: Layer, parent=None):
+        super().__init__(parent)
+        self.layer = layer
+        self.setWindowTitle(self.tr("Style — %1").replace("%1", layer.title))
+        self.setMinimumWidth(380)
+        style = layer.style
+        self.categorised = bool(style.get("category_field"))
+
+        # fill and outline
+        self.fill_button = ColorButton(style.get("fill", "#888888"))
+        self.stroke_button = ColorButton(style.get("stroke"), unset_text=self.tr("As fill"))
+        self.width_spin = QDoubleSpinBox()
+        self.width_spin.setRange(0.0, 20.0)
+        self.width_spin.setSingleStep(0.2)
+        self.width_spin.setDecimals(1)
+        self.width_spin.setSuffix(" px")
+        self.width_spin.setValue(float(style.get("width", 1.0)))
+        self.transparency_spin = QSpinBox()
+        self.transparency_spin.setRange(0, 100)
+        self.transparency_spin.setSuffix(" %")
+        self.transparency_spin.setValue(round((1.0 - float(style.get("fill_alpha", 1.0))) * 100))
+        self.dash_check = QCheckBox(self.tr("Dashed outline"))
+        self.dash_check.setChecked(bool(style.get("dash", False)))
+        look = QGroupBox(self.tr("Fill and outline"))
+        form = QFormLayout(look)
+        form.addRow(self.tr("Fill colour"), self.fill_button)
+        form.addRow(self.tr("Fill transparency"), self.transparency_spin)
+        form.addRow(self.tr("Outline colour"), self.stroke_button)
+        form.addRow(self.tr("Outline width"), self.width_spin)
+        form.addRow("", self.dash_check)
+        if self.categorised:
+            self.fill_button._unset_text = self.tr("By category")
+            self.fill_button.set_color(None)
+            self.fill_button.setEnabled(False)
+            self.fill_button.setToolTip(self.tr("This layer is coloured by category (below)"))
+
+        # labels
+        self.label_check = QCheckBox(self.tr("Show labels"))
+        self.label_combo = QComboBox()
+        schema_labels = {f.name: f.label_zh for f in layer.info.schema.fields}
+        for column in layer.frame.columns:
+            if column == layer.frame.geometry.name:
+                continue
+            label = schema_labels.get(column)
+            self.label_combo.addItem(f"{label} ({column})" if label else column, column)
+        field = style.get("label_field")
+        self.label_check.setChecked(bool(field))
+        if field and self.label_combo.findData(field) >= 0:
+            self.label_combo.setCurrentIndex(self.label_combo.findData(field))
+        self.label_color_button = ColorButton(style.get("label_color", "#333333"))
+        self.label_check.toggled.connect(self._labels_toggled)
+        labels = QGroupBox(self.tr("Labels"))
+        form = QFormLayout(labels)
+        form.addRow("", self.label_check)
+        form.addRow(self.tr("Label field"), self.label_combo)
+        form.addRow(self.tr("Label colour"), self.label_color_button)
+        self._labels_toggled(self.label_check.isChecked())
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(look)
+        layout.addWidget(labels)
+
+        # categories
+        self.category_buttons: dict[str, ColorButton] = {}
+        if self.categorised:
+            layout.addWidget(self._categories_box(style))
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+                                   | QDialogButtonBox.StandardButton.Apply)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.Apply).clicked.connect(self.apply)
+        layout.addWidget(buttons)
+
+    def _categories_box(self, style: dict) -> QGroupBox:
+        field = style["category_field"]
+        label = {f.name: f.label_zh for f in self.layer.info.schema.fields}.get(field, field)
+        box = QGroupBox(self.tr("Colours by %1").replace("%1", label))
+        colors = dict(style.get("categories", {}))
+        counts = {}
+        if field in self.layer.frame.columns:
+            counts = self.layer.frame[field].dropna().astype(str).value_counts().to_dict()
+        values = list(colors) + sorted(v for v in counts if v not in colors)
+        table = QTableWidget(len(values), 3)
+        table.setHorizontalHeaderLabels([self.tr("Value"), self.tr("Features"), self.tr("Colour")])
+        table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        for row, value in enumerate(values):
+            table.setItem(row, 0, QTableWidgetItem(str(value)))
+            count = QTableWidgetItem(f"{counts.get(str(value), 0):,}")
+            count.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(row, 1, count)
+            button = ColorButton(colors.get(value, OTHER_COLOR))
+            button.setFlat(True)
+            table.setCellWidget(row, 2, button)
+            self.category_buttons[value] = button
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        table.setMinimumHeight(min(360, 30 + 30 * len(values)))
+        self.category_table = table
+        layout = QVBoxLayout(box)
+        layout.addWidget(table)
+        return box
+
+    def _labels_toggled(self, on: bool) -> None:
+        self.label_combo.setEnabled(on)
+        self.label_color_button.setEnabled(on)
+
+    def changes(self) -> dict:
+        """The style keys the dialog changes, compared with the layer's style now."""
+        style = self.layer.style
+        new = {
+            "fill_alpha": round(1.0 - self.transparency_spin.value() / 100, 2),
+            "width": round(self.width_spin.value(), 1),
+            "dash": self.dash_check.isChecked(),
+            "label_field": self.label_combo.currentData() if self.label_check.isChecked() else None,
+        }
+        if self.label_check.isChecked():
+            new["label_color"] = self.label_color_button.color
+        if not self.categorised:
+            new["fill"] = self.fill_button.color
+        if self.stroke_button.color is not None:
+            new["stroke"] = self.stroke_button.color
+        if self.category_buttons:
+            old = dict(style.get("categories", {}))
+            categories = {value: button.color for value, button in self.category_buttons.items()
+                          if value in old or button.color != OTHER_COLOR}
+            if categories != old:
+                new["categories"] = categories
+        defaults = {"fill": "#888888", "fill_alpha": 1.0, "width": 1.0, "dash": False, "label_field": None,
+                    "label_color": "#333333"}
+        changed = {}
+        for key, value in new.items():
+            before = style.get(key, defaults.get(key))
+            if isinstance(value, float) and isinstance(before, (int, float)) and not isinstance(before, bool):
+                differs = abs(float(before) - value) > 1e-9
+            elif key == "label_field":
+                differs = (before or None) != (value or None)
+            else:
+                differs = before != value
+            if differs:
+                changed[key] = value
+        return changed
+
+    def apply(self) -> None:
+        changes = self.changes()
+        if changes:
+            self.layer.update_style(**changes)
+
+    def accept(self) -> None:
+        self.apply()
+        super().accept()
+
+
+OTHER_COLOR = "#999999"  # the renderer's colour for values with no category colour
+
+
+# --- the properties dialog -----------------------------------------------------------------
+
+
+class PropertiesDialog(QDialog):
+    """What a layer is and where it came from: kind, table, counts, CRS, import sources, fields."""
+
+    def __init__(self, layer: Layer, document: MapDocument | None, parent=None):
+        super().__init__(parent)
+        self.layer = layer
+        self.setWindowTitle(self.tr("Properties — %1").replace("%1", layer.title))
+        self.resize(780, 720)
+        info = None
+        if document is not None:
+            info = next((i for i in document.project.layers() if i.kind == layer.kind), None)
+        table = info.table if info is not None else layer.info.table
+
+        form = QFormLayout()
+        self.values: dict[str, QLabel] = {}
+
+        def add(key: str, label: str, value: str) -> None:
+            widget = QLabel(value)
+            widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            widget.setWordWrap(True)
+            self.values[key] = widget
+            form.addRow(label, widget)
+
+        add("title", self.tr("Title"), layer.title)
+        add("kind", self.tr("Kind"), f"{layer.info.name_zh} / {layer.info.name_en} ({layer.kind})")
+        add("group", self.tr("Group"), group_title(layer.info.group))
+        add("table", self.tr("Project table"), table)
+        add("features", self.tr("Features"), f"{len(layer.frame):,}")
+        types = layer.frame.geometry.geom_type.value_counts()
+        add("geometry", self.tr("Geometry types"),
+            ", ".join(f"{name} ({count:,})" for name, count in types.items()) or "—")
+        crs = document.project.crs if document is not None else None
+        if crs is None and layer.frame.crs is not None:
+            crs = layer.frame.crs
+        add("crs", self.tr("Coordinate system"), crs_label(crs) if crs is not None else self.tr("none"))
+        extent = layer.extent()
+        add("extent", self.tr("Extent"), "—" if extent is None else
+            "{:,.2f}, {:,.2f} — {:,.2f}, {:,.2f} m".format(*extent))
+
+        sources = info.sources if info is not None else []
+        self.sources_table = QTableWidget(len(sources), 6)
+        self.sources_table.setHorizontalHeaderLabels([
+            self.tr("File"), self.tr("Source CRS"), self.tr("Imported at"), self.tr("Features"),
+            self.tr("Repaired"), self.tr("Skipped")])
+        for row, source in enumerate(sources):
+            path = str(source.get("path", ""))
+            if source.get("layer"):
+                path += f" ({source['layer']})"
+            skipped = source.get("skipped") or {}
+            skipped_text = (", ".join(f"{k}: {v}" for k, v in skipped.items()) if isinstance(skipped, dict)
+                            else str(skipped)) or "0"
+            cells = [path, str(source.get("source_crs", "")), str(source.get("imported_at", "")).replace("T", " "),
+                     f"{source.get('features', 0):,}", str(source.get("repaired", 0)), skipped_text]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                if column >= 3:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.sources_table.setItem(row, column, item)
+        _tidy_table(self.sources_table, stretch=0)
+        self.sources_table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        rows = max(1, min(len(sources), 4))
+        self.sources_table.setFixedHeight(self.sources_table.horizontalHeader().sizeHint().height()
+                                          + rows * self.sources_table.verticalHeader().defaultSectionSize() + 4)
+
+        schema = layer.info.schema
+        known = {f.name: f for f in schema.fields}
+        columns = [c for c in layer.frame.columns if c != layer.frame.geometry.name]
+        type_names = {"text": self.tr("text"), "int": self.tr("integer"), "float": self.tr("decimal"),
+                      "date": self.tr("date"), "enum": self.tr("choice"), "codes": self.tr("codes")}
+        self.fields_table = QTableWidget(len(columns), 4)
+        self.fields_table.setHorizontalHeaderLabels([self.tr("Field"), self.tr("Label"), self.tr("Type"),
+                                                     self.tr("Filled")])
+        for row, column in enumerate(columns):
+            field = known.get(column)
+            filled = int(layer.frame[column].notna().sum())
+            dtype = layer.frame[column].dtype.kind
+            kind = field.type if field else {"i": "int", "u": "int", "f": "float", "M": "date"}.get(dtype, "text")
+            cells = [column, field.label_zh if field else ("—" if column != "uid" else self.tr("unique id")),
+                     type_names.get(kind, kind), f"{filled:,}"]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col == 3:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if field is not None and field.personal and col == 1:
+                    item.setToolTip(self.tr("Personal data: masked in exports"))
+                self.fields_table.setItem(row, col, item)
+        _tidy_table(self.fields_table, stretch=1)
+
+        general = QGroupBox(self.tr("Layer"))
+        general.setLayout(form)
+        sources_box = QGroupBox(self.tr("Import sources"))
+        QVBoxLayout(sources_box).addWidget(self.sources_table)
+        fields_box = QGroupBox(self.tr("Fields"))
+        QVBoxLayout(fields_box).addWidget(self.fields_table)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        buttons.accepted.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(general)
+        layout.addWidget(sources_box)
+        layout.addWidget(fields_box, 1)
+        layout.addWidget(buttons)
+
+
+def _tidy_table(table: QTableWidget, *, stretch: int) -> None:
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setAlternatingRowColors(True)
+    header = table.horizontalHeader()
+    for column in range(table.columnCount()):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column == stretch
+                                    else QHeaderView.ResizeMode.ResizeToContents)
+
+
+# --- installing ------------------------------------------------------------------------------
+
+
+def install(window) -> LayerTreePanel:
+    """Add the "Layers" dock on the left of the main window; it follows the open project."""
+    panel = LayerTreePanel(canvas=window.canvas)
+    dock = QDockWidget(QCoreApplication.translate("LayerTree", "Layers"), window)
+    dock.setObjectName("layer_tree")
+    dock.setWidget(panel)
+    dock.setMinimumWidth(240)
+    window.add_dock(dock, Qt.DockWidgetArea.LeftDockWidgetArea)
+    window.layer_tree = panel
+    window.documentChanged.connect(panel.set_document)
+    if window.document is not None:
+        panel.set_document(window.document)
+    return panel
