@@ -21,7 +21,7 @@ from shapely.geometry import MultiPolygon, Polygon, box
 from tests.conftest import frame
 
 pytest.importorskip("PySide6")
-from PySide6.QtGui import QColor, QGuiApplication, QImage  # noqa: E402
+from PySide6.QtGui import QColor, QImage  # noqa: E402
 
 from gisdesk.layers.layer import Layer  # noqa: E402
 from gisdesk.render.renderer import MapView, render_image  # noqa: E402
@@ -36,9 +36,9 @@ MAX_OFF_SHARE = 0.0015  # share of pixels with a channel off by > 40 levels (~on
 BACKGROUND = "#f7f5f0"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def qt_app():
-    return QGuiApplication.instance() or QGuiApplication([])
+# pytest-qt's QApplication: the renderer needs only QtGui, but the process's one application
+# object must be a QApplication for the widget tests that run after these.
+pytestmark = pytest.mark.usefixtures("qapp")
 
 
 def pixels(image: QImage) -> np.ndarray:

@@ -143,9 +143,12 @@ def _call_in_process(fn, args, feedback: Feedback):
             except queues.Empty:
                 if feedback.cancelled:
                     cancel.set()
-                if not child.is_alive():
-                    raise RuntimeError(f"the job's process ended unexpectedly (exit code {child.exitcode})")
-                continue
+                if child.is_alive():
+                    continue
+                try:  # the child may have exited just after sending its last message: read it
+                    message = up.get(timeout=1.0)
+                except queues.Empty:
+                    raise RuntimeError(f"the job's process ended unexpectedly (exit code {child.exitcode})") from None
             if message[0] == "progress":
                 feedback.stage, feedback.progress = message[1], message[2]
                 feedback.report()
@@ -355,9 +358,9 @@ class JobsPanel(QWidget):
             why = str(error)  # already in the user's language
         else:  # a bug in gisdesk: say so, keep the details for the report
             print(tb, flush=True)
-            why = i18n.tr("内部错误：{kind}: {error}（请把此信息报告给开发者）",
-                          "internal error: {kind}: {error} (please report this to the developers)",
-                          kind=type(error).__name__, error=error)
+            why = i18n.bilingual("内部错误：{kind}: {error}（请把此信息报告给开发者）",
+                                 "internal error: {kind}: {error} (please report this to the developers)",
+                                 kind=type(error).__name__, error=error)
         text = self.tr("%1 failed: %2").replace("%1", job.title).replace("%2", why)
         self._set_message(text, "#b00020")
         self.window.statusBar().showMessage(text, 15000)
