@@ -206,6 +206,34 @@ class Project:
                                (info.table, kind, info.name_zh, geometry_type, z,
                                 json.dumps([source], ensure_ascii=False)))
 
+    def update_attributes(self, kind: str, uid: str, values: dict) -> None:
+        """Set attribute `values` ({column: value}) of the feature `uid` of a kind's layer; one transaction.
+
+        Only attribute columns: the geometry, `uid` and the feature id are refused, so the
+        geometry is never touched. Values should already be converted with the kind's schema.
+        """
+        info = kind_of(kind)
+        if not values:
+            return
+        with self._write() as db:
+            geometry = db.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?",
+                                  (info.table,)).fetchone()
+            if geometry is None:
+                raise ProjectError("项目 {path} 中没有 {title} 图层", "project {path} has no {title} layer",
+                                   path=self.path.name, title=info.title)
+            columns = {r[1]: bool(r[5]) for r in db.execute(f'PRAGMA table_info("{info.table}")')}
+            for name in values:
+                if name not in columns or name in (geometry[0], "uid") or columns[name]:
+                    raise ProjectError("图层 {title} 没有可修改的属性字段 {field}",
+                                       "layer {title} has no editable attribute field {field}",
+                                       title=info.title, field=name)
+            assignments = ", ".join(f'"{name}" = ?' for name in values)
+            updated = db.execute(f'UPDATE "{info.table}" SET {assignments} WHERE uid = ?',
+                                 [*(_sql_value(v) for v in values.values()), uid]).rowcount
+            if updated != 1:
+                raise ProjectError("图层 {title} 中没有要素 {uid}", "layer {title} has no feature {uid}",
+                                   title=info.title, uid=uid)
+
     # --- check results -----------------------------------------------------------------
 
     def save_check(self, result) -> int:
@@ -324,6 +352,19 @@ class Project:
 def _append_history(db, events) -> None:
     db.executemany(f"INSERT INTO {HISTORY} (case_uid, at, who, from_status, to_status, note) "
                    f"VALUES (?, ?, ?, ?, ?, ?)", events)
+
+
+def _sql_value(value):
+    """A Python/numpy/pandas value as SQLite takes it (missing values as NULL)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (float, np.floating)) and np.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return pd.Timestamp(value).date().isoformat()
+    return value
 
 
 def _put_settings(db, values: dict) -> None:

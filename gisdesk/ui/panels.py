@@ -9,6 +9,8 @@ PANEL_MODULES = [
     "layer_tree",
     "conflicts_panel",
     "totals_panel",
+    "tools",
+    "attribute_table",
 ]
 
 

@@ -306,7 +306,9 @@ class TotalsPanel(QWidget):
             return  # a newer computation or another project
         self.data = data
         self.model.set_frame(data.totals, data.by)
-        self.method_label.setText(self.tr("Areas: %1, m²").replace("%1", data.area_method))
+        # area_method is "planar, <CRS>" (the English of totals.csv); the label says it in the UI's language
+        crs = data.area_method.partition(", ")[2]
+        self.method_label.setText(self.tr("Areas: planar in %1, in m²").replace("%1", crs))
         self.status.setText("" if data.totals is not None else
                             self.tr("Run the conflict check to see area totals and encroachments."))
         self._draw()

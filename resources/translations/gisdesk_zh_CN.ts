@@ -2,136 +2,1334 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AttributeTable</name>
+    <message>
+        <location filename="../../gisdesk/ui/attribute_table.py" line="+46"/>
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>Field %1 of feature %2: %3</source>
+        <translation>要素 %2 的字段 %1：%3</translation>
+    </message>
+    <message>
+        <location line="+324"/>
+        <source>Filter: rows containing this text in any column</source>
+        <translation>筛选：任一列包含此文本的行</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>(any column)</source>
+        <translation>（任一列）</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Zoom to selection</source>
+        <translation>缩放到所选</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Column:</source>
+        <translation>列：</translation>
+    </message>
+    <message>
+        <location line="+125"/>
+        <source>%1 of %2 rows shown, %3 selected</source>
+        <translation>显示 %1 行（共 %2 行），已选择 %3 行</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Attribute table — %1</source>
+        <translation>属性表 — %1</translation>
+    </message>
+</context>
+<context>
+    <name>ColorButton</name>
+    <message>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="+726"/>
+        <source>Choose a colour</source>
+        <translation>选择颜色</translation>
+    </message>
+</context>
+<context>
+    <name>ConflictsModel</name>
+    <message>
+        <location filename="../../gisdesk/ui/conflicts_panel.py" line="+119"/>
+        <source>Building</source>
+        <translation>建筑</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Line kind</source>
+        <translation>控制线类型</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Relation</source>
+        <translation>冲突类型</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Overlap m²</source>
+        <translation>重叠面积 m²</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Depth m</source>
+        <translation>深度 m</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Distance m</source>
+        <translation>距离 m</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Required m</source>
+        <translation>退线要求 m</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Shortfall m</source>
+        <translation>不足距离 m</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Decision</source>
+        <translation>审核结论</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+</context>
+<context>
+    <name>ConflictsPanel</name>
+    <message>
+        <location line="+136"/>
+        <source>Run &amp;check</source>
+        <translation>运行检查(&amp;C)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Check buildings and ledger cases against the control lines</source>
+        <translation>对照控制线检查建筑和台账案件</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>All relations</source>
+        <translation>全部冲突类型</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>All decisions</source>
+        <translation>全部审核结论</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Line kind</source>
+        <translation>控制线类型</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Relation</source>
+        <translation>冲突类型</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Decision</source>
+        <translation>审核结论</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Note for the decision (e.g. permit number, site visit)</source>
+        <translation>审核备注（如许可证号、现场核查情况）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Confirm</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The conflict is real: keep it for enforcement</source>
+        <translation>冲突属实：保留，用于执法</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dismiss</source>
+        <translation>排除</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Not a conflict (e.g. permitted, data error)</source>
+        <translation>不构成冲突（如已获许可、数据有误）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location line="+37"/>
+        <location line="+19"/>
+        <source>Loading conflicts</source>
+        <translation>加载冲突</translation>
+    </message>
+    <message>
+        <location line="-12"/>
+        <source>Conflict check</source>
+        <translation>冲突检查</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Last check %1 · tolerance %2 m² / %3 m</source>
+        <translation>上次检查 %1 · 容差 %2 m² / %3 m</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>No check has been run yet</source>
+        <translation>尚未运行过检查</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>All line kinds</source>
+        <translation>全部控制线类型</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>%1 of %2 conflicts</source>
+        <translation>显示 %1 处冲突（共 %2 处）</translation>
+    </message>
+    <message>
+        <location line="+75"/>
+        <source>%1 decision(s) saved: %2</source>
+        <translation>已保存 %1 条审核结论：%2</translation>
+    </message>
+</context>
+<context>
+    <name>IdentifyPanel</name>
+    <message>
+        <location filename="../../gisdesk/ui/tools.py" line="+346"/>
+        <source>Field</source>
+        <translation>字段</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Click on the map with the Identify tool</source>
+        <translation>请用识别工具在地图上单击</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+10"/>
+        <source>%n feature(s) found</source>
+        <translation>
+            <numerusform>找到 %n 个要素</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Nothing here</source>
+        <translation>此处没有要素</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>%n feature(s)</source>
+        <translation>
+            <numerusform>%n 个要素</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>JobsPanel</name>
+    <message>
+        <location filename="../../gisdesk/ui/jobs.py" line="+271"/>
+        <source>No job is running.</source>
+        <translation>没有正在运行的任务。</translation>
+    </message>
+    <message>
+        <location line="+64"/>
+        <source>%1: done</source>
+        <translation>%1：已完成</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>%1: cancelled; nothing was changed.</source>
+        <translation>%1：已取消，未作任何更改。</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>%1 failed: %2</source>
+        <translation>%1 失败：%2</translation>
+    </message>
+</context>
+<context>
+    <name>LayerTree</name>
+    <message>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="-689"/>
+        <source>Control lines</source>
+        <translation>控制线</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ledger</source>
+        <translation>违法建设台账</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Resources</source>
+        <translation>资源</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Base maps</source>
+        <translation>底图</translation>
+    </message>
+    <message>
+        <location line="+979"/>
+        <source>Layers</source>
+        <translation>图层</translation>
+    </message>
+</context>
+<context>
+    <name>LayerTreeModel</name>
+    <message>
+        <location line="-750"/>
+        <source>%1: %2 layers</source>
+        <translation>%1：%2 个图层</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>%1 — %2 features</source>
+        <translation>%1 — %2 个要素</translation>
+    </message>
+</context>
+<context>
+    <name>LayerTreePanel</name>
+    <message>
+        <location line="+249"/>
+        <source>Opacity</source>
+        <translation>不透明度</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Opacity of the selected layer</source>
+        <translation>所选图层的不透明度</translation>
+    </message>
+    <message>
+        <location line="+91"/>
+        <source>&amp;Zoom to layer</source>
+        <translation>缩放到图层(&amp;Z)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Move &amp;up</source>
+        <translation>上移(&amp;U)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Move &amp;down</source>
+        <translation>下移(&amp;D)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Style…</source>
+        <translation>样式(&amp;S)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Properties…</source>
+        <translation>属性(&amp;P)…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Zoom to group</source>
+        <translation>缩放到图层组(&amp;Z)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Move group &amp;up</source>
+        <translation>图层组上移(&amp;U)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Move group &amp;down</source>
+        <translation>图层组下移(&amp;D)</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gisdesk/ui/main_window.py" line="+52" />
+        <location filename="../../gisdesk/ui/main_window.py" line="+59"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>&amp;Tools</source>
         <translation>工具(&amp;T)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Analysis</source>
         <translation>分析(&amp;A)</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Main toolbar</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+5"/>
         <source>&amp;Open project…</source>
         <translation>打开项目(&amp;O)…</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+2"/>
         <source>&amp;Save project</source>
         <translation>保存项目(&amp;S)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+2"/>
         <source>Recent projects</source>
         <translation>最近的项目</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+7"/>
         <source>Zoom to &amp;full extent</source>
         <translation>全图显示(&amp;F)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Zoom &amp;in</source>
         <translation>放大(&amp;I)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+2"/>
         <source>Zoom &amp;out</source>
         <translation>缩小(&amp;O)</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>&amp;Pan</source>
         <translation>平移(&amp;P)</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+5"/>
+        <source>&amp;About gisdesk</source>
+        <translation>关于 gisdesk(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Panels</source>
         <translation>面板</translation>
     </message>
     <message>
-        <location line="+23" />
+        <location line="+23"/>
         <source>Map scale; type e.g. 1:2000 and press Enter</source>
         <translation>地图比例尺；输入如 1:2000 后按回车</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>Scale</source>
         <translation>比例尺</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+10"/>
         <source>Open project</source>
         <translation>打开项目</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>gisdesk projects (*.gpkg)</source>
         <translation>gisdesk 项目 (*.gpkg)</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>Cannot open project</source>
         <translation>无法打开项目</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>no CRS</source>
         <translation>无坐标系</translation>
     </message>
     <message>
-        <location line="+17" />
+        <location line="+17"/>
         <source>Cannot save project</source>
         <translation>无法保存项目</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location line="+12" />
+        <location line="+5"/>
+        <source>gisdesk %1 — offline GIS for control lines, the illegal-construction ledger and their conflicts.</source>
+        <translation>gisdesk %1 — 离线 GIS，用于控制线、违法建设台账及二者冲突的核查。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Data of this project:</source>
+        <translation>本项目数据：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>About gisdesk</source>
+        <translation>关于 gisdesk</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>The project %1 has unsaved changes (layer order, visibility or styles). Save them?</source>
         <translation>项目 %1 有未保存的更改（图层顺序、可见性或样式）。是否保存？</translation>
     </message>
     <message>
-        <location line="+78" />
+        <location line="+78"/>
         <source>Type a scale like 1:2000</source>
         <translation>请输入比例尺，如 1:2000</translation>
+    </message>
+</context>
+<context>
+    <name>MapTools</name>
+    <message>
+        <location filename="../../gisdesk/ui/tools.py" line="-252"/>
+        <source>%1 m</source>
+        <translation>%1 米</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source> (%1 km)</source>
+        <translation>（%1 千米）</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>%1 m²</source>
+        <translation>%1 平方米</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 ha</source>
+        <translation>%1 公顷</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 mu</source>
+        <translation>%1 亩</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Area, planar (%1): %2</source>
+        <translation>面积，平面（%1）：%2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Area, ellipsoidal (CGCS2000): %1</source>
+        <translation>面积，椭球面（CGCS2000）：%1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Perimeter: planar %1, ellipsoidal %2</source>
+        <translation>周长：平面 %1，椭球面 %2</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Distance, planar (%1): %2</source>
+        <translation>距离，平面（%1）：%2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Distance, ellipsoidal (CGCS2000): %1</source>
+        <translation>距离，椭球面（CGCS2000）：%1</translation>
+    </message>
+    <message>
+        <location line="+184"/>
+        <source>The project has no coordinate reference system</source>
+        <translation>项目没有坐标参考系</translation>
+    </message>
+</context>
+<context>
+    <name>MeasurePanel</name>
+    <message>
+        <location line="+55"/>
+        <source>Click points on the map; double-click or right-click to finish</source>
+        <translation>在地图上单击添加点；双击或右键单击结束</translation>
+    </message>
+</context>
+<context>
+    <name>PropertiesDialog</name>
+    <message>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="+257"/>
+        <source>Properties — %1</source>
+        <translation>属性 — %1</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Title</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Kind</source>
+        <translation>图层类型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Group</source>
+        <translation>图层组</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Project table</source>
+        <translation>项目数据表</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+15"/>
+        <source>Features</source>
+        <translation>要素数</translation>
+    </message>
+    <message>
+        <location line="-13"/>
+        <source>Geometry types</source>
+        <translation>几何类型</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Coordinate system</source>
+        <translation>坐标系</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Extent</source>
+        <translation>范围</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Source CRS</source>
+        <translation>源坐标系</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Imported at</source>
+        <translation>导入时间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Repaired</source>
+        <translation>已修复</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Skipped</source>
+        <translation>已跳过</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>integer</source>
+        <translation>整数</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>decimal</source>
+        <translation>小数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>choice</source>
+        <translation>单选</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>codes</source>
+        <translation>多选代码</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Field</source>
+        <translation>字段</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Label</source>
+        <translation>显示名称</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Filled</source>
+        <translation>非空数</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>unique id</source>
+        <translation>唯一标识</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Personal data: masked in exports</source>
+        <translation>个人信息：导出时脱敏</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Layer</source>
+        <translation>图层</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Import sources</source>
+        <translation>导入来源</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Fields</source>
+        <translation>字段</translation>
+    </message>
+</context>
+<context>
+    <name>StyleDialog</name>
+    <message>
+        <location line="-253"/>
+        <source>Style — %1</source>
+        <translation>样式 — %1</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>As fill</source>
+        <translation>同填充颜色</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Dashed outline</source>
+        <translation>虚线边线</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Fill and outline</source>
+        <translation>填充与边线</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Fill colour</source>
+        <translation>填充颜色</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Fill transparency</source>
+        <translation>填充透明度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Outline colour</source>
+        <translation>边线颜色</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Outline width</source>
+        <translation>边线宽度</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>By category</source>
+        <translation>按类别</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>This layer is coloured by category (below)</source>
+        <translation>此图层按类别着色（见下方）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Show labels</source>
+        <translation>显示标注</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Labels</source>
+        <translation>标注</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Label field</source>
+        <translation>标注字段</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Label colour</source>
+        <translation>标注颜色</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Colours by %1</source>
+        <translation>按%1着色</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Features</source>
+        <translation>要素数</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Colour</source>
+        <translation>颜色</translation>
+    </message>
+</context>
+<context>
+    <name>ToolController</name>
+    <message>
+        <location filename="../../gisdesk/ui/tools.py" line="+19"/>
+        <source>Identify results</source>
+        <translation>识别结果</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Measure</source>
+        <translation>测量</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Where the select tools select</source>
+        <translation>选择工具的作用范围</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>&amp;Identify features</source>
+        <translation>识别要素(&amp;I)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Identify</source>
+        <translation>识别</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Select by click or rectangle</source>
+        <translation>点选或框选(&amp;S)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Select</source>
+        <translation>选择</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Polygon</source>
+        <translation>多边形</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Select by pol&amp;ygon</source>
+        <translation>按多边形选择(&amp;Y)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Measure &amp;distance</source>
+        <translation>测量距离(&amp;D)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Distance</source>
+        <translation>距离</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Measure &amp;area</source>
+        <translation>测量面积(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Area</source>
+        <translation>面积</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>&amp;Clear selection</source>
+        <translation>清除选择(&amp;C)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Select in:</source>
+        <translation>选择范围：</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Click points on the map; double-click or right-click to finish</source>
+        <translation>在地图上单击添加点；双击或右键单击结束</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>All visible layers</source>
+        <translation>所有可见图层</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Current layer (in the layer tree)</source>
+        <translation>当前图层（图层树中选中的图层）</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+61"/>
+        <source>%n feature(s) selected</source>
+        <translation>
+            <numerusform>已选择 %n 个要素</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>TotalsModel</name>
+    <message>
+        <location filename="../../gisdesk/ui/totals_panel.py" line="+156"/>
+        <source>Layer</source>
+        <translation>图层</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Line kind</source>
+        <translation>控制线类型</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Features</source>
+        <translation>要素数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Footprint m²</source>
+        <translation>基底面积 m²</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Encroaching</source>
+        <translation>压线数</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Overlap m² (dissolved)</source>
+        <translation>重叠面积 m²（合并去重）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Setback shortfalls</source>
+        <translation>退线不足数</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>All</source>
+        <translation>合计</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>All lines</source>
+        <translation>全部控制线</translation>
+    </message>
+</context>
+<context>
+    <name>TotalsPanel</name>
+    <message>
+        <location line="+78"/>
+        <source>Group by</source>
+        <translation>分组</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <location line="+62"/>
+        <source>Area totals</source>
+        <translation>面积统计</translation>
+    </message>
+    <message>
+        <location line="-60"/>
+        <source>Encroachment area by district and line kind (buildings)</source>
+        <translation>按区和控制线类型统计的压线面积（建筑）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Overlap area (m², dissolved)</source>
+        <translation>重叠面积（m²，合并去重）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Ledger handling rate against the plan target</source>
+        <translation>违法建设查处率与计划目标对比</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Rate (%)</source>
+        <translation>比率（%）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+145"/>
+        <source>Old-estate renovation progress by status</source>
+        <translation>老旧小区改造进度（按状态）</translation>
+    </message>
+    <message>
+        <location line="-145"/>
+        <source>Estates</source>
+        <translation>小区数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Parking structure: share of spaces by category</source>
+        <translation>停车泊位结构：各类别泊位占比</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Share (%)</source>
+        <translation>占比（%）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Encroachment</source>
+        <translation>压线</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ledger</source>
+        <translation>违法建设台账</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Old estates</source>
+        <translation>老旧小区</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Parking</source>
+        <translation>停车泊位</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>Computing…</source>
+        <translation>正在计算…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Totals and indicators</source>
+        <translation>统计与指标</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Areas: planar in %1, in m²</source>
+        <translation>面积：%1 平面面积，单位 m²</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Run the conflict check to see area totals and encroachments.</source>
+        <translation>请先运行冲突检查，再查看面积统计和压线情况。</translation>
+    </message>
+    <message>
+        <location line="+78"/>
+        <source>Target %1%</source>
+        <translation>目标 %1%</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>renovation rate %1% (target %2%)</source>
+        <translation>改造完成率 %1%（目标 %2%）</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>%1%  (%2 spaces)</source>
+        <translation>%1%（%2 个泊位）</translation>
+    </message>
+</context>
+<context>
+    <name>_Installer</name>
+    <message>
+        <location filename="../../gisdesk/ui/attribute_table.py" line="+39"/>
+        <source>Attribute &amp;table</source>
+        <translation>属性表(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open attribute &amp;table…</source>
+        <translation>打开属性表(&amp;T)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Attributes</source>
+        <translation>属性</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Attribute table</source>
+        <translation>属性表</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Layer:</source>
+        <translation>图层：</translation>
+    </message>
+</context>
+<context>
+    <name>_JobRow</name>
+    <message>
+        <location filename="../../gisdesk/ui/jobs.py" line="-140"/>
+        <source>Waiting…</source>
+        <translation>等待中…</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Running…</source>
+        <translation>运行中…</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+</context>
+<context>
+    <name>conflicts</name>
+    <message>
+        <location filename="../../gisdesk/ui/conflicts_panel.py" line="-470"/>
+        <source>Road red line</source>
+        <translation>道路红线</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Green line</source>
+        <translation>城市绿线</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Blue line</source>
+        <translation>城市蓝线</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Purple line</source>
+        <translation>城市紫线</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Yellow line</source>
+        <translation>城市黄线</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Encroachment</source>
+        <translation>压线</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Setback shortfall</source>
+        <translation>退线不足</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Confirmed</source>
+        <translation>已确认</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dismissed</source>
+        <translation>已排除</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pending</source>
+        <translation>待审核</translation>
+    </message>
+    <message>
+        <location line="+477"/>
+        <source>Conflicts</source>
+        <translation>冲突</translation>
+    </message>
+</context>
+<context>
+    <name>jobs</name>
+    <message>
+        <location filename="../../gisdesk/ui/jobs.py" line="-212"/>
+        <source>Reading layers</source>
+        <translation>正在读取图层</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Building control zones</source>
+        <translation>正在生成控制区</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Checking buildings</source>
+        <translation>正在检查建筑</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Checking ledger cases</source>
+        <translation>正在检查台账案件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Saving results</source>
+        <translation>正在保存结果</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Computing totals</source>
+        <translation>正在计算面积统计</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Computing indicators</source>
+        <translation>正在计算指标</translation>
+    </message>
+    <message>
+        <location line="+347"/>
+        <source>Jobs</source>
+        <translation>任务</translation>
+    </message>
+</context>
+<context>
+    <name>totals</name>
+    <message>
+        <location filename="../../gisdesk/ui/totals_panel.py" line="-399"/>
+        <source>District</source>
+        <translation>区</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Street</source>
+        <translation>街道</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Community</source>
+        <translation>社区</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Reserve</source>
+        <translation>储备</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Planned</source>
+        <translation>计划</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Under way</source>
+        <translation>已开工</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Finished</source>
+        <translation>已完工</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Accepted</source>
+        <translation>已验收</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Attached</source>
+        <translation>配建</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Off-street public</source>
+        <translation>路外公共</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>On-street</source>
+        <translation>路内</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>All cases</source>
+        <translation>全部案件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stock</source>
+        <translation>存量</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>New</source>
+        <translation>新增</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>By area</source>
+        <translation>按面积</translation>
+    </message>
+    <message>
+        <location line="+384"/>
+        <source>Totals and indicators</source>
+        <translation>统计与指标</translation>
     </message>
 </context>
 </TS>

@@ -1,0 +1,561 @@
+"""Map tools: identify, select (click, rectangle, polygon), measure distance and area.
+
+Each tool is a canvas MapTool that draws its own rubber band in paint(). Picking goes
+through the layers' live spatial index (gisdesk.layers.index). `install(window)` adds the
+actions (Tools menu, toolbar, shortcuts), the Identify and Measure docks and a "Select in"
+chooser (all visible layers or one layer).
+
+Measurements are given twice: planar in the project's Gauss-Krüger CRS (what the conflict
+check uses) and ellipsoidal (geodesic on the CGCS2000 ellipsoid, pyproj.Geod).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+from PySide6.QtCore import QCoreApplication, QObject, QPointF, Qt
+from PySide6.QtGui import QAction, QActionGroup, QBrush, QColor, QKeySequence, QPainter, QPen, QPolygonF
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
+                               QWidget)
+
+from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label
+from gisdesk.layers.index import index_of
+from gisdesk.layers.layer import Layer
+from gisdesk.render.renderer import Highlight
+from gisdesk.ui.canvas import MapCanvas, MapTool, PanTool
+
+PICK_PIXELS = 4  # a click picks features within this many pixels
+MU_M2 = 10000 / 15  # 1 亩 = 666.67 m²
+HECTARE_M2 = 10000.0
+MAX_IDENTIFIED = 50  # features listed per layer
+BAND = QColor(230, 30, 120)
+
+
+def plain_text(menu_text: str) -> str:
+    """A menu text without its accelerator: "&Identify features" -> "Identify features", "识别要素(&I)" -> "识别要素"."""
+    return re.sub(r"\(&\w\)|&(?=\w)", "", menu_text)
+
+
+# --- picking (no widgets) ----------------------------------------------------------------
+
+def topmost_visible(layers: list[Layer]) -> list[Layer]:
+    """The visible layers, topmost (last drawn) first."""
+    return [layer for layer in reversed(layers) if layer.visible]
+
+
+def identify(layers: list[Layer], x: float, y: float, tolerance: float) -> list[tuple[Layer, np.ndarray]]:
+    """The features under (x, y) per visible layer, topmost layer first, nearest feature first."""
+    found = []
+    for layer in topmost_visible(layers):
+        rows = index_of(layer).at_point(x, y, tolerance)
+        if len(rows):
+            found.append((layer, rows))
+    return found
+
+
+def apply_selection(targets: list[Layer], hits: dict, *, add: bool) -> None:
+    """Select `hits` ({id(layer): rows}) in the target layers; without `add`, replace what was selected."""
+    for layer in targets:
+        rows = np.asarray(hits.get(id(layer), np.zeros(0, dtype=np.int64)), dtype=np.int64)
+        layer.select(np.union1d(layer.selection, rows) if add else rows)
+
+
+# --- measuring (no widgets) ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Measurement:
+    planar: float  # metres or m², in the project CRS
+    ellipsoidal: float  # metres or m², geodesic on the CGCS2000 ellipsoid
+    perimeter_planar: float = 0.0
+    perimeter_ellipsoidal: float = 0.0
+
+
+def _lonlat(coords: np.ndarray, crs) -> tuple[np.ndarray, np.ndarray]:
+    to_geo = Transformer.from_crs(CRS(crs), CRS.from_epsg(CGCS2000_GEOGRAPHIC), always_xy=True)
+    return to_geo.transform(coords[:, 0], coords[:, 1])
+
+
+def _geod():
+    return CRS.from_epsg(CGCS2000_GEOGRAPHIC).get_geod()
+
+
+def measure_length(coords, crs) -> Measurement:
+    """Length of the polyline `coords` ((n, 2) in `crs`): planar and along geodesics on CGCS2000."""
+    coords = np.asarray(coords, dtype=float).reshape(-1, 2)
+    if len(coords) < 2:
+        return Measurement(0.0, 0.0)
+    planar = float(np.hypot(*np.diff(coords, axis=0).T).sum())
+    lons, lats = _lonlat(coords, crs)
+    return Measurement(planar, float(_geod().line_length(lons, lats)))
+
+
+def measure_area(coords, crs) -> Measurement:
+    """Area (and perimeter) of the polygon with vertices `coords` in `crs`: planar and on CGCS2000."""
+    coords = np.asarray(coords, dtype=float).reshape(-1, 2)
+    if len(coords) < 3:
+        return Measurement(0.0, 0.0)
+    polygon = shapely.Polygon(coords)
+    closed = np.vstack([coords, coords[:1]])
+    lons, lats = _lonlat(closed, crs)
+    area, perimeter = _geod().polygon_area_perimeter(lons, lats)
+    return Measurement(float(polygon.area), abs(float(area)), float(polygon.length), float(perimeter))
+
+
+def length_text(metres: float) -> str:
+    text = QCoreApplication.translate("MapTools", "%1 m").replace("%1", f"{metres:,.2f}")
+    if metres >= 1000:
+        text += QCoreApplication.translate("MapTools", " (%1 km)").replace("%1", f"{metres / 1000:,.3f}")
+    return text
+
+
+def area_text(m2: float) -> str:
+    return " = ".join([
+        QCoreApplication.translate("MapTools", "%1 m²").replace("%1", f"{m2:,.2f}"),
+        QCoreApplication.translate("MapTools", "%1 ha").replace("%1", f"{m2 / HECTARE_M2:,.4f}"),
+        QCoreApplication.translate("MapTools", "%1 mu").replace("%1", f"{m2 / MU_M2:,.3f}"),
+    ])
+
+
+def measurement_text(m: Measurement, *, area: bool, crs) -> str:
+    """Both results, each saying its method and unit."""
+    where = crs_label(CRS(crs)) if crs is not None else "?"
+    if area:
+        lines = [
+            QCoreApplication.translate("MapTools", "Area, planar (%1): %2")
+            .replace("%1", where).replace("%2", area_text(m.planar)),
+            QCoreApplication.translate("MapTools", "Area, ellipsoidal (CGCS2000): %1")
+            .replace("%1", area_text(m.ellipsoidal)),
+            QCoreApplication.translate("MapTools", "Perimeter: planar %1, ellipsoidal %2")
+            .replace("%1", length_text(m.perimeter_planar)).replace("%2", length_text(m.perimeter_ellipsoidal)),
+        ]
+    else:
+        lines = [
+            QCoreApplication.translate("MapTools", "Distance, planar (%1): %2")
+            .replace("%1", where).replace("%2", length_text(m.planar)),
+            QCoreApplication.translate("MapTools", "Distance, ellipsoidal (CGCS2000): %1")
+            .replace("%1", length_text(m.ellipsoidal)),
+        ]
+    return "\n".join(lines)
+
+
+# --- the tools -------------------------------------------------------------------------
+
+def _pen(style=Qt.PenStyle.SolidLine, width=1.6, color=BAND) -> QPen:
+    pen = QPen(color, width)
+    pen.setStyle(style)
+    pen.setCosmetic(True)
+    return pen
+
+
+class _VertexTool(MapTool):
+    """Click to add vertices; double-click or right-click to finish. Draws the line/polygon so far."""
+
+    cursor = Qt.CursorShape.CrossCursor
+    closed = False  # draw as a polygon
+
+    def __init__(self, canvas: MapCanvas, controller: ToolController):
+        super().__init__(canvas)
+        self.controller = controller
+        self.points: list[tuple[float, float]] = []  # map coordinates
+        self.floating: tuple[float, float] | None = None  # where the cursor is
+        self.finished = False
+
+    def press(self, event):
+        x, y = self.canvas.view.to_map(event.position().x(), event.position().y())
+        if event.button() == Qt.MouseButton.RightButton:
+            self.finish()
+            return
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        if event.type() == event.Type.MouseButtonDblClick:
+            self.finish()
+            return
+        if self.finished:
+            self.points, self.finished = [], False
+        self.points.append((x, y))
+        self.changed()
+        self.canvas.update()
+
+    def move(self, event):
+        if self.points and not self.finished:
+            self.floating = self.canvas.view.to_map(event.position().x(), event.position().y())
+            self.changed()
+            self.canvas.update()
+
+    def finish(self) -> None:
+        self.finished = True
+        self.floating = None
+        self.changed()
+        self.done()
+        self.canvas.update()
+
+    def current(self) -> np.ndarray:
+        pts = list(self.points) + ([self.floating] if self.floating and not self.finished else [])
+        return np.asarray(pts, dtype=float).reshape(-1, 2)
+
+    def changed(self) -> None: ...
+    def done(self) -> None: ...
+
+    def deactivate(self):
+        self.points, self.floating, self.finished = [], None, False
+        self.canvas.update()
+
+    def paint(self, painter: QPainter):
+        coords = self.current()
+        if len(coords) == 0:
+            return
+        px, py = self.canvas.view.to_pixels(coords[:, 0], coords[:, 1])
+        polygon = QPolygonF([QPointF(float(a), float(b)) for a, b in zip(px, py)])
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        if self.closed and len(coords) >= 3:
+            painter.setBrush(QBrush(QColor(BAND.red(), BAND.green(), BAND.blue(), 50)))
+            painter.setPen(_pen())
+            painter.drawPolygon(polygon)
+        else:
+            painter.setPen(_pen())
+            painter.drawPolyline(polygon)
+        painter.setBrush(QBrush(QColor("white")))
+        painter.setPen(_pen(width=1.2))
+        for point in polygon:
+            painter.drawEllipse(point, 3.0, 3.0)
+        painter.restore()
+
+
+class IdentifyTool(MapTool):
+    cursor = Qt.CursorShape.WhatsThisCursor
+
+    def __init__(self, canvas: MapCanvas, controller: ToolController):
+        super().__init__(canvas)
+        self.controller = controller
+
+    def release(self, event):
+        if event.button() == Qt.MouseButton.LeftButton:
+            x, y = self.canvas.view.to_map(event.position().x(), event.position().y())
+            self.controller.identify_at(x, y)
+
+
+class SelectTool(MapTool):
+    """Select by click and by dragging a rectangle; shift adds to the selection."""
+
+    cursor = Qt.CursorShape.ArrowCursor
+
+    def __init__(self, canvas: MapCanvas, controller: ToolController):
+        super().__init__(canvas)
+        self.controller = controller
+        self._start: QPointF | None = None
+        self._end: QPointF | None = None
+
+    def press(self, event):
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._start = self._end = event.position()
+
+    def move(self, event):
+        if self._start is not None:
+            self._end = event.position()
+            self.canvas.update()
+
+    def release(self, event):
+        if self._start is None or event.button() != Qt.MouseButton.LeftButton:
+            return
+        start, end = self._start, event.position()
+        self._start = self._end = None
+        add = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        view = self.canvas.view
+        if abs(end.x() - start.x()) < 3 and abs(end.y() - start.y()) < 3:
+            self.controller.select_at(*view.to_map(end.x(), end.y()), add=add)
+        else:
+            x0, y0 = view.to_map(start.x(), start.y())
+            x1, y1 = view.to_map(end.x(), end.y())
+            self.controller.select_box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1), add=add)
+        self.canvas.update()
+
+    def deactivate(self):
+        self._start = self._end = None
+
+    def paint(self, painter: QPainter):
+        if self._start is None or self._end is None:
+            return
+        painter.save()
+        painter.setBrush(QBrush(QColor(BAND.red(), BAND.green(), BAND.blue(), 40)))
+        painter.setPen(_pen(Qt.PenStyle.DashLine))
+        painter.drawRect(_rect(self._start, self._end))
+        painter.restore()
+
+
+def _rect(a: QPointF, b: QPointF):
+    from PySide6.QtCore import QRectF
+    return QRectF(a, b).normalized()
+
+
+class SelectPolygonTool(_VertexTool):
+    closed = True
+
+    def press(self, event):
+        self._add = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        super().press(event)
+
+    def done(self):
+        if len(self.points) >= 3:
+            self.controller.select_polygon(shapely.Polygon(self.points), add=getattr(self, "_add", False))
+        self.points = []  # the selection shows the result; the band goes
+
+
+class MeasureTool(_VertexTool):
+    """Measure a distance (polyline) or, with `area`, an area; results in the Measure dock."""
+
+    def __init__(self, canvas: MapCanvas, controller: ToolController, *, area: bool = False):
+        super().__init__(canvas, controller)
+        self.area = area
+        self.closed = area
+        self.result: Measurement | None = None
+
+    def changed(self):
+        crs = self.controller.crs()
+        coords = self.current()
+        if crs is None:
+            self.result = None
+            self.controller.show_measurement(
+                QCoreApplication.translate("MapTools", "The project has no coordinate reference system"))
+            return
+        self.result = measure_area(coords, crs) if self.area else measure_length(coords, crs)
+        self.controller.show_measurement(measurement_text(self.result, area=self.area, crs=crs))
+
+
+# --- docks ----------------------------------------------------------------------------------
+
+def feature_rows(layer: Layer, row: int) -> list[tuple[str, str]]:
+    """(label, text) pairs of one feature's attributes, schema fields with their labels first."""
+    from gisdesk.ui.attribute_table import display_columns, format_value
+    frame = layer.frame
+    out = []
+    for column, label in display_columns(layer):
+        out.append((label, format_value(frame[column].iat[row])))
+    return out
+
+
+class IdentifyPanel(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.tree = QTreeWidget()
+        self.tree.setColumnCount(2)
+        self.tree.setHeaderLabels([self.tr("Field"), self.tr("Value")])
+        self.tree.setAlternatingRowColors(True)
+        self.summary = QLabel(self.tr("Click on the map with the Identify tool"))
+        self.summary.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.tree)
+
+    def show_results(self, results: list[tuple[Layer, np.ndarray]]) -> None:
+        self.tree.clear()
+        count = sum(len(rows) for _, rows in results)
+        self.summary.setText(self.tr("%n feature(s) found", "", count) if count else self.tr("Nothing here"))
+        first = True
+        for layer, rows in results:
+            layer_item = QTreeWidgetItem(self.tree, [layer.title, self.tr("%n feature(s)", "", len(rows))])
+            for row in rows[:MAX_IDENTIFIED]:
+                uid = layer.frame["uid"].iat[row] if "uid" in layer.frame.columns else row
+                item = QTreeWidgetItem(layer_item, [str(uid), ""])
+                item.setData(0, Qt.ItemDataRole.UserRole, int(row))
+                for label, text in feature_rows(layer, int(row)):
+                    QTreeWidgetItem(item, [label, text])
+                if first:
+                    item.setExpanded(True)
+                    first = False
+            layer_item.setExpanded(True)
+        self.tree.resizeColumnToContents(0)
+
+
+class MeasurePanel(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.label = QLabel(self.tr("Click points on the map; double-click or right-click to finish"))
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.label)
+        layout.addStretch(1)
+
+
+# --- wiring ------------------------------------------------------------------------------------
+
+class ToolController(QObject):
+    """Owns the tools of one window, the docks they report to and the "Select in" choice."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.canvas: MapCanvas = window.canvas
+        self.identify_panel = IdentifyPanel()
+        self.identify_dock = QDockWidget(self.tr("Identify results"), window)
+        self.identify_dock.setObjectName("identify_dock")
+        self.identify_dock.setWidget(self.identify_panel)
+        window.add_dock(self.identify_dock, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.identify_dock.hide()
+        self.measure_panel = MeasurePanel()
+        self.measure_dock = QDockWidget(self.tr("Measure"), window)
+        self.measure_dock.setObjectName("measure_dock")
+        self.measure_dock.setWidget(self.measure_panel)
+        window.add_dock(self.measure_dock, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.measure_dock.hide()
+        self.scope = QComboBox()
+        self.scope.setToolTip(self.tr("Where the select tools select"))
+        self.last_identified: list[tuple[Layer, np.ndarray]] = []
+        self._build_actions()
+        window.documentChanged.connect(self._document_changed)
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        w = self.window
+        group = QActionGroup(w)
+        group.setExclusive(True)
+        menu = w.menus["tools"]
+        toolbar = w.toolbar
+        w.action_pan.setCheckable(True)
+        w.action_pan.setChecked(True)
+        group.addAction(w.action_pan)
+        specs = [  # (attribute, menu text, toolbar text, shortcut, tool)
+            ("action_identify", self.tr("&Identify features"), self.tr("Identify"), "I",
+             lambda: IdentifyTool(self.canvas, self)),
+            ("action_select", self.tr("&Select by click or rectangle"), self.tr("Select"), "S",
+             lambda: SelectTool(self.canvas, self)),
+            ("action_select_polygon", self.tr("Select by pol&ygon"), self.tr("Polygon"), "G",
+             lambda: SelectPolygonTool(self.canvas, self)),
+            ("action_measure_distance", self.tr("Measure &distance"), self.tr("Distance"), "M",
+             lambda: MeasureTool(self.canvas, self, area=False)),
+            ("action_measure_area", self.tr("Measure &area"), self.tr("Area"), "Shift+M",
+             lambda: MeasureTool(self.canvas, self, area=True)),
+        ]
+        menu.addSeparator()
+        toolbar.addSeparator()
+        self.actions: dict[str, QAction] = {}
+        for name, text, short, shortcut, make in specs:
+            action = QAction(text, w)
+            action.setIconText(short)
+            action.setToolTip(f"{plain_text(text)} ({shortcut})")
+            action.setShortcut(QKeySequence(shortcut))
+            action.setCheckable(True)
+            action.triggered.connect(lambda _=False, make=make, name=name: self._use(make(), name))
+            group.addAction(action)
+            menu.addAction(action)
+            toolbar.addAction(action)
+            setattr(w, name, action)
+            self.actions[name] = action
+        self.action_clear = QAction(self.tr("&Clear selection"), w)
+        self.action_clear.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        self.action_clear.setIconText(self.tr("Clear"))
+        self.action_clear.triggered.connect(self.clear_selection)
+        menu.addAction(self.action_clear)
+        toolbar.addAction(self.action_clear)
+        w.action_clear_selection = self.action_clear
+        toolbar.addWidget(QLabel(" " + self.tr("Select in:") + " "))
+        toolbar.addWidget(self.scope)
+        self._fill_scope()
+
+    def _use(self, tool: MapTool, name: str) -> None:
+        self.canvas.set_tool(tool)
+        if name.startswith("action_measure"):
+            self.measure_dock.show()
+            self.measure_panel.label.setText(
+                self.tr("Click points on the map; double-click or right-click to finish"))
+        if name == "action_identify":
+            self.identify_dock.show()
+
+    def _document_changed(self, document) -> None:
+        self.canvas.set_tool(PanTool(self.canvas))
+        self.window.action_pan.setChecked(True)
+        self.last_identified = []
+        self.identify_panel.show_results([])
+        self._fill_scope()
+        if document is not None:
+            for layer in document.layers:  # bulk-load the R-trees behind the UI
+                index_of(layer).build_async()
+
+    def _fill_scope(self) -> None:
+        self.scope.clear()
+        self.scope.addItem(self.tr("All visible layers"), None)
+        if hasattr(self.window, "layer_tree"):
+            self.scope.addItem(self.tr("Current layer (in the layer tree)"), "current")
+        document = self.window.document
+        if document is not None:
+            for layer in reversed(document.layers):
+                self.scope.addItem(layer.title, id(layer))
+        self.scope.setCurrentIndex(0)
+
+    # --- what the tools do -------------------------------------------------------------------
+
+    def layers(self) -> list[Layer]:
+        document = self.window.document
+        return list(document.layers) if document is not None else []
+
+    def targets(self) -> list[Layer]:
+        """The layers the select tools work on, topmost first."""
+        key = self.scope.currentData()
+        if key is None:
+            return topmost_visible(self.layers())
+        if key == "current":
+            current = self.window.layer_tree.current_layer()
+            return [current] if current is not None else []
+        return [layer for layer in self.layers() if id(layer) == key]
+
+    def set_scope(self, layer: Layer | None) -> None:
+        index = self.scope.findData(None if layer is None else id(layer))
+        self.scope.setCurrentIndex(max(index, 0))
+
+    def tolerance(self) -> float:
+        return PICK_PIXELS * self.canvas.view.resolution
+
+    def crs(self):
+        document = self.window.document
+        return document.project.crs if document is not None else None
+
+    def identify_at(self, x: float, y: float) -> list[tuple[Layer, np.ndarray]]:
+        results = identify(self.layers(), x, y, self.tolerance())
+        self.last_identified = results
+        self.identify_panel.show_results(results)
+        self.identify_dock.show()
+        self.canvas.set_highlight(Highlight(tuple((layer, tuple(int(r) for r in rows[:MAX_IDENTIFIED]))
+                                                  for layer, rows in results)) if results else None)
+        return results
+
+    def select_at(self, x: float, y: float, *, add: bool = False) -> None:
+        hits = {}
+        for layer in self.targets():  # the nearest feature of the topmost layer with one
+            rows = index_of(layer).at_point(x, y, self.tolerance())
+            if len(rows):
+                hits[id(layer)] = rows[:1]
+                break
+        self._apply(hits, add)
+
+    def select_box(self, xmin: float, ymin: float, xmax: float, ymax: float, *, add: bool = False) -> None:
+        self._apply({id(layer): index_of(layer).in_box(xmin, ymin, xmax, ymax) for layer in self.targets()}, add)
+
+    def select_polygon(self, polygon, *, add: bool = False) -> None:
+        self._apply({id(layer): index_of(layer).in_polygon(polygon) for layer in self.targets()}, add)
+
+    def _apply(self, hits: dict, add: bool) -> None:
+        apply_selection(self.targets(), hits, add=add)
+        count = sum(len(layer.selection) for layer in self.layers())
+        self.window.statusBar().showMessage(self.tr("%n feature(s) selected", "", count), 5000)
+
+    def clear_selection(self) -> None:
+        for layer in self.layers():
+            layer.select([])
+
+    def show_measurement(self, text: str) -> None:
+        self.measure_panel.label.setText(text)
+        self.measure_dock.show()
+
+
+def install(window) -> ToolController:
+    controller = ToolController(window)
+    window.tools = controller
+    return controller
