@@ -91,9 +91,13 @@ def run_window(project: str | None, *, lang: str | None = None, screenshot: str 
         return app.exec()
     clock = QElapsedTimer()
     clock.start()
-    while (window.canvas.is_rendering() or window.canvas._image is None) and clock.elapsed() < 120_000:
+
+    def busy() -> bool:  # the map is drawing, or the panels are still loading the conflicts and totals
+        return window.canvas.is_rendering() or window.canvas._image is None or bool(window.jobs_panel.running())
+
+    while busy() and clock.elapsed() < 120_000:
         app.processEvents()
-        time.sleep(0.01)  # the render runs in a worker thread; let it
+        time.sleep(0.01)  # the render and the jobs run in worker threads; let them
     app.processEvents()
     if not window.grab().save(screenshot):
         print(i18n.bilingual("无法保存截图 {path}", "cannot save screenshot {path}", path=screenshot), file=sys.stderr)

@@ -540,4 +540,4 @@ def install(window) -> None:
     if jobs is not None and window.dockWidgetArea(jobs) == Qt.DockWidgetArea.BottomDockWidgetArea:
         window.splitDockWidget(dock, jobs, Qt.Orientation.Horizontal)  # the jobs to the right of the table
         window.resizeDocks([dock, jobs], [1100, 320], Qt.Orientation.Horizontal)
-    window.resizeDocks([dock], [340], Qt.Orientation.Vertical)
+    window.resizeDocks([dock], [280], Qt.Orientation.Vertical)

@@ -447,4 +447,5 @@ def install(window) -> None:
     dock.setObjectName("totals_dock")
     dock.setWidget(panel)
     window.add_dock(dock, Qt.DockWidgetArea.RightDockWidgetArea)
+    window.resizeDocks([dock], [440], Qt.Orientation.Horizontal)  # the map keeps the larger share
     window.totals_panel, window.totals_dock = panel, dock
