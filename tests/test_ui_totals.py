@@ -111,3 +111,25 @@ def test_a_new_check_updates_the_totals(qtbot, window):
         window.conflicts_panel.action_check.trigger()
     idle(qtbot, window)
     assert panel.data is not first and panel.data.totals is not None
+
+
+def test_an_attribute_edit_updates_the_charts(qtbot, window):
+    """An old estate's status edited in the attribute table moves one estate between the renovation bars."""
+    from gisdesk.ui.attribute_table import LayerTableModel
+
+    panel = window.totals_panel
+    layer = window.document.layer("old_estates")
+    before = panel.data.estates.copy()
+    row = int(np.flatnonzero(layer.frame["status"].to_numpy() != "已完工")[0])
+    old_status = layer.frame["status"].iat[row]
+    model = LayerTableModel(layer, window.document.project)
+    column = [name for name, _ in model.columns].index("status")
+    view_row = int(model.view_rows([row])[0])
+    first = panel.data
+    assert model.setData(model.index(view_row, column), "已完工")
+    qtbot.waitUntil(lambda: panel.data is not first, timeout=10_000)
+    idle(qtbot, window)
+    after = panel.data.estates
+    assert after[old_status] == before[old_status] - 1
+    assert after["已完工"] == before["已完工"] + 1
+    model.close()

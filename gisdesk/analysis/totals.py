@@ -32,32 +32,56 @@ def area_totals(subjects: dict[str, pd.DataFrame], conflicts: pd.DataFrame, *, b
     if by not in GROUP_LEVELS:
         raise InputError("--by 应为 {levels} 之一，而不是 {by}", "--by must be one of {levels}, not {by}",
                          levels="、".join(GROUP_LEVELS), by=by)
-    rows = []
+    tables = []
     for layer, frame in subjects.items():
-        groups = _groups(frame, by)
-        polygon = np.isin(shapely.get_type_id(np.asarray(frame.geometry.values, dtype=object)), (3, 6))
-        footprint = pd.Series(np.where(polygon, shapely.area(frame.geometry.values), 0.0), index=frame.index)
-        mine = conflicts[conflicts["subject_layer"] == layer]
-        group_of = pd.Series(groups.to_numpy(), index=frame["uid"].astype(str).to_numpy())
-        mine = mine.assign(group=group_of.reindex(mine["subject_id"].to_numpy()).fillna(UNASSIGNED).to_numpy())
+        groups = _groups(frame, by).to_numpy()
+        geoms = np.asarray(frame.geometry.values, dtype=object)
+        polygon = np.isin(shapely.get_type_id(geoms), (3, 6))
+        footprints = pd.DataFrame({"group": groups[polygon], "area": shapely.area(geoms[polygon])})
+        per_group = footprints.groupby("group")["area"].agg(["size", "sum"])
+        per_group.loc[ALL] = [len(footprints), footprints["area"].sum()]
+        stats = _conflict_stats(conflicts[conflicts["subject_layer"] == layer],
+                                pd.Series(groups, index=frame["uid"].astype(str).to_numpy()))
         kinds = list(control_kinds or sorted(conflicts["control_kind"].unique())) + [ALL]
-        for group in sorted(groups.unique()) + [ALL]:
-            in_group = polygon & ((groups == group).to_numpy() if group != ALL else True)
-            here = mine if group == ALL else mine[mine["group"] == group]
-            for kind in kinds:
-                rows_kind = here if kind == ALL else here[here["control_kind"] == kind]
-                encroach = rows_kind[rows_kind["relation"] == "encroach"]
-                setback = rows_kind[rows_kind["relation"] == "setback"]
-                rows.append({
-                    "subject_layer": layer, "group_by": by, "group": group, "control_kind": kind,
-                    "features": int(in_group.sum()),
-                    "footprint_m2": float(footprint[in_group].sum()),
-                    "encroach_count": int(encroach["subject_id"].nunique()),
-                    "overlap_m2": dissolved_area(encroach["overlap"].to_numpy()),
-                    "setback_count": int(setback["subject_id"].nunique()),
-                    "area_method": area_method,
-                })
-    return pd.DataFrame(rows, columns=TOTAL_COLUMNS)
+        index = pd.MultiIndex.from_product([sorted(pd.unique(groups)) + [ALL], kinds], names=["group", "kind"])
+        group_rows = per_group.reindex(index.get_level_values("group"))
+        tables.append(pd.DataFrame({
+            "subject_layer": layer, "group_by": by,
+            "group": index.get_level_values("group"), "control_kind": index.get_level_values("kind"),
+            "features": group_rows["size"].fillna(0).to_numpy(dtype=np.int64),
+            "footprint_m2": group_rows["sum"].fillna(0.0).to_numpy(dtype=float),
+            **{name: stats[name].reindex(index).fillna(0).to_numpy(dtype=dtype)
+               for name, dtype in (("encroach_count", np.int64), ("overlap_m2", float), ("setback_count", np.int64))},
+            "area_method": area_method,
+        }))
+    if not tables:
+        return pd.DataFrame(columns=TOTAL_COLUMNS)
+    return pd.concat(tables, ignore_index=True)[TOTAL_COLUMNS]
+
+
+def _conflict_stats(conflicts: pd.DataFrame, group_of: pd.Series) -> dict[str, pd.Series]:
+    """Encroaching and setback counts and dissolved overlap per (group, kind), ALL included.
+
+    One groupby over the conflict rows, each row also counted under ALL groups, ALL kinds
+    and both: the cost follows the number of conflicts, not groups × features.
+    """
+    rows = pd.DataFrame({
+        "group": group_of.reindex(conflicts["subject_id"].astype(str).to_numpy()).fillna(UNASSIGNED).to_numpy(),
+        "kind": conflicts["control_kind"].to_numpy(),
+        "relation": conflicts["relation"].to_numpy(),
+        "subject": conflicts["subject_id"].to_numpy(),
+        "row": np.arange(len(conflicts)),
+    })
+    rows = pd.concat([rows, rows.assign(group=ALL), rows.assign(kind=ALL), rows.assign(group=ALL, kind=ALL)],
+                     ignore_index=True)
+    overlaps = np.asarray(conflicts["overlap"].to_numpy(), dtype=object)
+    encroach = rows[rows["relation"] == "encroach"].groupby(["group", "kind"])
+    setback = rows[rows["relation"] == "setback"].groupby(["group", "kind"])
+    return {
+        "encroach_count": encroach["subject"].nunique(),
+        "overlap_m2": encroach["row"].agg(lambda r: dissolved_area(overlaps[r.to_numpy()])),
+        "setback_count": setback["subject"].nunique(),
+    }
 
 
 def _groups(frame: pd.DataFrame, by: str) -> pd.Series:

@@ -47,8 +47,11 @@ class MapDocument:
         self.events["layers"].emit(self)
         self._set_dirty()
 
-    def extent(self) -> tuple[float, float, float, float] | None:
-        extents = [e for e in (layer.extent() for layer in self.layers) if e is not None]
+    def extent(self, *, selected: bool = False) -> tuple[float, float, float, float] | None:
+        """The bounding box of all layers, or with `selected` of the selected features only."""
+        extents = [layer.extent(layer.selection if selected else None) for layer in self.layers
+                   if not selected or len(layer.selection)]
+        extents = [e for e in extents if e is not None]
         if not extents:
             return None
         return (min(e[0] for e in extents), min(e[1] for e in extents), max(e[2] for e in extents),

@@ -138,8 +138,9 @@ class Layer:
     def tree(self) -> shapely.STRtree:
         return shapely.STRtree(self.geometries)
 
-    def extent(self) -> tuple[float, float, float, float] | None:
-        b = self.bounds
+    def extent(self, rows=None) -> tuple[float, float, float, float] | None:
+        """The bounding box of the layer, or of the features in `rows`."""
+        b = self.bounds if rows is None else self.bounds[np.asarray(rows, dtype=np.int64)]
         if len(b) == 0 or np.isnan(b).all():
             return None
         return (float(np.nanmin(b[:, 0])), float(np.nanmin(b[:, 1])), float(np.nanmax(b[:, 2])),

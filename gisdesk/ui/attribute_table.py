@@ -27,6 +27,7 @@ from gisdesk.errors import GisdeskError
 from gisdesk.i18n import tr as core_tr
 from gisdesk.layers.layer import Layer
 from gisdesk.layers.schema import CODES, DATE, ENUM, FLOAT, INT, Field, Schema, SchemaProblems, conform
+from gisdesk.ui.icons import icon
 
 NUMERIC = (INT, FLOAT)
 MAX_SELECTION_RANGES = 2000  # more scattered runs than this are painted by the model, not put in the view's selection
@@ -549,9 +550,7 @@ class AttributeTable(QWidget):
         rows = self.layer.selection
         if self.window is None or len(rows) == 0:
             return
-        b = self.layer.bounds[rows]
-        self.window.canvas.zoom_to_extent((np.nanmin(b[:, 0]), np.nanmin(b[:, 1]), np.nanmax(b[:, 2]),
-                                          np.nanmax(b[:, 3])))
+        self.window.canvas.zoom_to_extent(self.layer.extent(rows))
 
     def show_refusal(self, text: str) -> None:
         self.message.setText(text)
@@ -602,7 +601,7 @@ class _Installer(QObject):
         super().__init__(window)
         self.window = window
         self.menu = window.menus["tools"].addMenu(self.tr("Attribute &table"))
-        self.action = QAction(self.tr("Open attribute &table…"), window)
+        self.action = QAction(icon("table"), self.tr("Open attribute &table…"), window)
         self.action.setIconText(self.tr("Attributes"))
         self.action.setShortcut(QKeySequence("F6"))
         self.action.triggered.connect(self.choose)

@@ -21,6 +21,7 @@ from gisdesk.render.renderer import Highlight, MapView, render_image
 BACKGROUND = "#f7f5f0"
 RENDER_DELAY_MS = 120  # wait this long after the last pan/zoom step before re-rendering
 WHEEL_STEP = 1.25
+MIN_ZOOM_EXTENT_M = 40.0  # zooming to a feature shows at least this much ground
 
 
 class _RenderSignals(QObject):
@@ -126,6 +127,10 @@ class MapCanvas(QWidget):
     def zoom_to_extent(self, extent) -> None:
         if extent is None:
             return
+        xmin, ymin, xmax, ymax = extent
+        cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+        half = MIN_ZOOM_EXTENT_M / 2  # a point or a tiny feature is shown with its surroundings
+        extent = (min(xmin, cx - half), min(ymin, cy - half), max(xmax, cx + half), max(ymax, cy + half))
         self.set_view(MapView.fit(extent, max(self.width(), 1), max(self.height(), 1)), render_delay=False)
 
     def zoom(self, factor: float, px: float | None = None, py: float | None = None) -> None:

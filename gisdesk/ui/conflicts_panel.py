@@ -25,6 +25,7 @@ from gisdesk.project import Project
 from gisdesk.render.renderer import Highlight
 from gisdesk.render.style import CONTROL_COLORS
 from gisdesk.ui.jobs import run_job
+from gisdesk.ui.icons import icon
 
 COLUMNS = ["subject", "control_kind", "relation", "overlap_m2", "depth_m", "distance_m", "required_m",
            "shortfall_m", "decision", "note"]
@@ -254,7 +255,7 @@ class ConflictsPanel(QWidget):
         self.checking = None  # the running check job
         self.model = ConflictsModel(self)
 
-        self.action_check = QAction(self.tr("Run &check"), window)
+        self.action_check = QAction(icon("check"), self.tr("Run &check"), window)
         self.action_check.setToolTip(self.tr("Check buildings and ledger cases against the control lines"))
         self.action_check.setShortcut("F5")
         self.action_check.triggered.connect(self.run_check)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pyproj import Transformer
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QToolBar)
 
 from gisdesk import __version__
@@ -21,15 +21,10 @@ from gisdesk.layers.document import MapDocument
 from gisdesk.render.renderer import MapView
 from gisdesk.render.style import default_style
 from gisdesk.ui.canvas import MapCanvas, PanTool
+from gisdesk.ui.icons import icon
 from gisdesk.ui.panels import install_panels
 
 MAX_RECENT = 8
-ICONS = Path(__file__).resolve().parent.parent.parent / "resources" / "icons"
-
-
-def icon(name: str) -> QIcon:
-    """An icon of resources/icons (SVG) by name, for panels' actions too."""
-    return QIcon(str(ICONS / f"{name}.svg"))
 
 
 class MainWindow(QMainWindow):
@@ -80,7 +75,9 @@ class MainWindow(QMainWindow):
                                            QKeySequence.StandardKey.ZoomIn, "zoom_in")
         self.action_zoom_out = self._action(self.tr("Zoom &out"), lambda: self.canvas.zoom(1 / 1.5),
                                             QKeySequence.StandardKey.ZoomOut, "zoom_out")
-        for action in (self.action_full, self.action_zoom_in, self.action_zoom_out):
+        self.action_zoom_selection = self._action(self.tr("Zoom to &selection"), self.zoom_selection, "Ctrl+J",
+                                                  "zoom_selection")
+        for action in (self.action_full, self.action_zoom_selection, self.action_zoom_in, self.action_zoom_out):
             self.menus["view"].addAction(action)
         self.action_pan = self._action(self.tr("&Pan"), lambda: self.canvas.set_tool(PanTool(self.canvas)), "P", "pan")
         self.menus["tools"].addAction(self.action_pan)
@@ -175,6 +172,11 @@ class MainWindow(QMainWindow):
     def zoom_full(self) -> None:
         if self.document is not None:
             self.canvas.zoom_to_extent(self.document.extent())
+
+    def zoom_selection(self) -> None:
+        """Zoom to the features selected in any layer."""
+        if self.document is not None:
+            self.canvas.zoom_to_extent(self.document.extent(selected=True))
 
     def _may_discard(self) -> bool:
         """Ask about unsaved changes: save them, throw them away, or stay."""

@@ -27,6 +27,7 @@ from gisdesk.layers.index import index_of
 from gisdesk.layers.layer import Layer
 from gisdesk.render.renderer import Highlight
 from gisdesk.ui.canvas import MapCanvas, MapTool, PanTool
+from gisdesk.ui.icons import icon
 
 PICK_PIXELS = 4  # a click picks features within this many pixels
 MU_M2 = 10000 / 15  # 1 亩 = 666.67 m²
@@ -422,23 +423,23 @@ class ToolController(QObject):
         w.action_pan.setCheckable(True)
         w.action_pan.setChecked(True)
         group.addAction(w.action_pan)
-        specs = [  # (attribute, menu text, toolbar text, shortcut, tool)
-            ("action_identify", self.tr("&Identify features"), self.tr("Identify"), "I",
+        specs = [  # (attribute, menu text, toolbar text, shortcut, icon, tool)
+            ("action_identify", self.tr("&Identify features"), self.tr("Identify"), "I", "identify",
              lambda: IdentifyTool(self.canvas, self)),
-            ("action_select", self.tr("&Select by click or rectangle"), self.tr("Select"), "S",
+            ("action_select", self.tr("&Select by click or rectangle"), self.tr("Select"), "S", "select_rect",
              lambda: SelectTool(self.canvas, self)),
-            ("action_select_polygon", self.tr("Select by pol&ygon"), self.tr("Polygon"), "G",
+            ("action_select_polygon", self.tr("Select by pol&ygon"), self.tr("Polygon"), "G", "select_polygon",
              lambda: SelectPolygonTool(self.canvas, self)),
-            ("action_measure_distance", self.tr("Measure &distance"), self.tr("Distance"), "M",
+            ("action_measure_distance", self.tr("Measure &distance"), self.tr("Distance"), "M", "measure_line",
              lambda: MeasureTool(self.canvas, self, area=False)),
-            ("action_measure_area", self.tr("Measure &area"), self.tr("Area"), "Shift+M",
+            ("action_measure_area", self.tr("Measure &area"), self.tr("Area"), "Shift+M", "measure_area",
              lambda: MeasureTool(self.canvas, self, area=True)),
         ]
         menu.addSeparator()
         toolbar.addSeparator()
         self.actions: dict[str, QAction] = {}
-        for name, text, short, shortcut, make in specs:
-            action = QAction(text, w)
+        for name, text, short, shortcut, icon_name, make in specs:
+            action = QAction(icon(icon_name), text, w)
             action.setIconText(short)
             action.setToolTip(f"{plain_text(text)} ({shortcut})")
             action.setShortcut(QKeySequence(shortcut))

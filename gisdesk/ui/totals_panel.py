@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QHBoxLayout, QHeaderView, QLabel, QTableView,
                                QTabWidget, QVBoxLayout, QWidget)
@@ -27,6 +27,8 @@ from gisdesk.project import Project
 from gisdesk.render.style import CONTROL_COLORS, ESTATE_COLORS, PARKING_COLORS
 from gisdesk.ui.conflicts_panel import kind_label, project_rules
 from gisdesk.ui.jobs import run_job
+
+EDIT_SETTLE_MS = 400  # recompute this long after the last edit
 
 pg.setConfigOptions(antialias=True, background="w", foreground="#333333")
 
@@ -275,6 +277,12 @@ class TotalsPanel(QWidget):
         outer.setContentsMargins(2, 2, 2, 2)
         outer.addWidget(self.tabs, 1)
         outer.addWidget(self.status)
+        # an edit (e.g. a ledger status in the attribute table) is saved before the layer says so;
+        # a burst of edits is one recomputation
+        self._edited = QTimer(self)
+        self._edited.setSingleShot(True)
+        self._edited.setInterval(EDIT_SETTLE_MS)
+        self._edited.timeout.connect(self.update_totals)
         window.documentChanged.connect(self.set_document)
         conflicts = getattr(window, "conflicts_panel", None)
         if conflicts is not None:
@@ -283,13 +291,20 @@ class TotalsPanel(QWidget):
     # --- updating --------------------------------------------------------------------
 
     def set_document(self, document) -> None:
+        for layer in self.document.layers if self.document is not None else []:
+            layer.events["data"].disconnect(self._on_layer_data)
         self.document = document
+        for layer in document.layers if document is not None else []:
+            layer.events["data"].connect(self._on_layer_data)
         self._generation += 1
         self.data = None
         self.model.set_frame(None, self.by_combo.currentData())
         self._draw()
         if document is not None:
             self.update_totals()
+
+    def _on_layer_data(self, *_) -> None:
+        self._edited.start()
 
     def update_totals(self) -> None:
         """Recompute everything in the background (after a check, or for a newly opened project)."""

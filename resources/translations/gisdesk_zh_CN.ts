@@ -4,7 +4,7 @@
 <context>
     <name>AttributeTable</name>
     <message>
-        <location filename="../../gisdesk/ui/attribute_table.py" line="+46"/>
+        <location filename="../../gisdesk/ui/attribute_table.py" line="+47"/>
         <source>ID</source>
         <translation>ID</translation>
     </message>
@@ -44,7 +44,7 @@
         <translation>显示 %1 行（共 %2 行），已选择 %3 行</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+20"/>
         <source>Attribute table — %1</source>
         <translation>属性表 — %1</translation>
     </message>
@@ -60,7 +60,7 @@
 <context>
     <name>ConflictsModel</name>
     <message>
-        <location filename="../../gisdesk/ui/conflicts_panel.py" line="+119"/>
+        <location filename="../../gisdesk/ui/conflicts_panel.py" line="+120"/>
         <source>Building</source>
         <translation>建筑</translation>
     </message>
@@ -217,7 +217,7 @@
 <context>
     <name>IdentifyPanel</name>
     <message>
-        <location filename="../../gisdesk/ui/tools.py" line="+346"/>
+        <location filename="../../gisdesk/ui/tools.py" line="+347"/>
         <source>Field</source>
         <translation>字段</translation>
     </message>
@@ -371,7 +371,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gisdesk/ui/main_window.py" line="+59"/>
+        <location filename="../../gisdesk/ui/main_window.py" line="+54"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -434,6 +434,11 @@
         <location line="+2"/>
         <source>Zoom &amp;out</source>
         <translation>缩小(&amp;O)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Zoom to &amp;selection</source>
+        <translation>缩放到选中要素(&amp;S)</translation>
     </message>
     <message>
         <location line="+4"/>
@@ -506,7 +511,7 @@
         <translation>关于 gisdesk</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+16"/>
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
@@ -942,7 +947,7 @@
 <context>
     <name>TotalsModel</name>
     <message>
-        <location filename="../../gisdesk/ui/totals_panel.py" line="+156"/>
+        <location filename="../../gisdesk/ui/totals_panel.py" line="+158"/>
         <source>Layer</source>
         <translation>图层</translation>
     </message>
@@ -996,12 +1001,12 @@
     </message>
     <message>
         <location line="+8"/>
-        <location line="+62"/>
+        <location line="+75"/>
         <source>Area totals</source>
         <translation>面积统计</translation>
     </message>
     <message>
-        <location line="-60"/>
+        <location line="-73"/>
         <source>Encroachment area by district and line kind (buildings)</source>
         <translation>按区和控制线类型统计的压线面积（建筑）</translation>
     </message>
@@ -1022,12 +1027,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+145"/>
+        <location line="+158"/>
         <source>Old-estate renovation progress by status</source>
         <translation>老旧小区改造进度（按状态）</translation>
     </message>
     <message>
-        <location line="-145"/>
+        <location line="-158"/>
         <source>Estates</source>
         <translation>小区数</translation>
     </message>
@@ -1062,7 +1067,7 @@
         <translation>停车泊位</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+43"/>
         <source>Computing…</source>
         <translation>正在计算…</translation>
     </message>
@@ -1252,7 +1257,7 @@
 <context>
     <name>totals</name>
     <message>
-        <location filename="../../gisdesk/ui/totals_panel.py" line="-399"/>
+        <location filename="../../gisdesk/ui/totals_panel.py" line="-412"/>
         <source>District</source>
         <translation>区</translation>
     </message>
@@ -1327,7 +1332,7 @@
         <translation>按面积</translation>
     </message>
     <message>
-        <location line="+384"/>
+        <location line="+397"/>
         <source>Totals and indicators</source>
         <translation>统计与指标</translation>
     </message>
