@@ -154,6 +154,23 @@ def test_a_hole_is_left_unpainted_whichever_way_its_rings_run():
     assert at(picture, 20, 20) == rgb(RED)
 
 
+def test_a_path_drawn_in_pieces_keeps_each_feature_with_its_holes(monkeypatch):
+    """Pieces of a few rings: the feature with a hole straddles where a piece would end."""
+    import gisdesk.render.renderer as renderer
+
+    monkeypatch.setattr(renderer, "PIECE_ELEMENTS", 18)  # a square ring is 5 elements
+    holed = Polygon(box(10, 10, 90, 90).exterior.coords, [box(40, 40, 60, 60).exterior.coords])
+    squares = [box(x, 2, x + 4, 6) for x in (2, 12, 22, 32, 42, 52, 62)]
+    # one-ring polygons come first (elements 0-35), then the exterior (35-40) and its hole (40-45,
+    # past a piece's end at 36)
+    layer = plain([*squares[:3], holed, *squares[3:]])
+    pieces = renderer._rings_paths(layer.polygon_rings, VIEW, None)
+    assert len(pieces) > 1 and sum(p.elementCount() for p in pieces) == 45
+    picture = draw(layer)
+    assert at(picture, 50, 50) == rgb(BACKGROUND)
+    assert at(picture, 20, 20) == rgb(RED) and at(picture, 4, 4) == rgb(RED)
+
+
 def test_overlapping_parts_of_one_feature_are_both_filled():
     a = Polygon(list(box(10, 10, 60, 60).exterior.coords))
     b = Polygon(list(box(40, 40, 90, 90).exterior.coords)[::-1])  # the other way round

@@ -25,6 +25,10 @@ LABEL_FONT = "Noto Sans CJK SC"  # a CJK font the set-up installs; Qt falls back
 MAX_LABELS = 400
 TINY_PX = 1.0  # polygons narrower and lower than this many pixels are drawn as coverage dots
 HUGE_PATH = 30_000  # path elements beyond which a path is drawn without antialiasing
+THIN_OUTLINE_PATH = 5_000  # path elements beyond which outlines are drawn 1 px wide
+# A path is drawn in pieces of at most this many elements: QPainter holds the GIL while it fills
+# a path (~0.1 s per 100k elements), and the UI thread must get it back every few tens of ms.
+PIECE_ELEMENTS = 40_000
 
 
 @dataclass(frozen=True)
@@ -127,44 +131,48 @@ def _draw_layer(painter: QPainter, layer: Layer, view: MapView) -> None:
     categories = _feature_categories(layer)
     for color, rows in _by_color(layer, categories):
         if layer.info.is_control:
-            _draw_path(painter, _rings_path(_zone_rings(layer), view, rows), color, style)
+            _draw_path(painter, _rings_paths(_zone_rings(layer), view, rows), color, style)
         else:
             large = _draw_dots(painter, layer, view, rows, color, style)
             if large is not None:
-                _draw_path(painter, _rings_path(layer.polygon_rings, view, large), color, style)
-            lines = _rings_path(layer.lines, view, rows)
-            if not lines.isEmpty():
-                huge = _prepare_huge(painter, lines)
+                _draw_path(painter, _rings_paths(layer.polygon_rings, view, large), color, style)
+            lines = _rings_paths(layer.lines, view, rows)
+            if lines:
+                thin = _prepare_for_size(painter, lines)
                 painter.setBrush(Qt.BrushStyle.NoBrush)
-                painter.setPen(_pen(color, style.get("width", 1.0) * 1.5, False, huge))
-                painter.drawPath(lines)
+                painter.setPen(_pen(color, style.get("width", 1.0) * 1.5, False, thin))
+                for piece in lines:
+                    painter.drawPath(piece)
             _draw_points(painter, layer, view, rows, color, style)
     selected = layer.selection
     if len(selected):
         _draw_outline(painter, layer, selected, view, "#ffd400")
 
 
-def _draw_path(painter: QPainter, path: QPainterPath, color: str, style: dict) -> None:
-    if path.isEmpty():
+def _draw_path(painter: QPainter, pieces: list[QPainterPath], color: str, style: dict) -> None:
+    if not pieces:
         return
-    huge = _prepare_huge(painter, path)
+    thin = _prepare_for_size(painter, pieces)
     painter.setBrush(_brush(color, style.get("fill_alpha", 1.0)))
-    painter.setPen(_pen(style.get("stroke", color), style.get("width", 1.0), style.get("dash", False), huge))
-    painter.drawPath(path)
+    painter.setPen(_pen(style.get("stroke", color), style.get("width", 1.0), style.get("dash", False), thin))
+    for piece in pieces:
+        painter.drawPath(piece)
 
 
-def _prepare_huge(painter: QPainter, path: QPainterPath) -> bool:
-    """Antialias paths of up to HUGE_PATH elements only; says whether `path` is bigger.
+def _prepare_for_size(painter: QPainter, pieces: list[QPainterPath]) -> bool:
+    """Antialias paths of up to HUGE_PATH elements only; says whether outlines must be thin
+    (1 px), which they must beyond THIN_OUTLINE_PATH elements.
 
     Why: Qt's antialiasing rasteriser slows down far more than linearly on a path with very
-    many edges over a big picture (1M footprints took minutes, 100k road zones 10 s), and so
-    does stroking such a path with a pen wider than a pixel (10 s for 3M edges, 0.2 s at
-    1 px: Qt's fast cosmetic line drawer). When that many outlines are in view each is a few
-    pixels, where jagged edges and a thinner outline do not show.
+    many edges over a big picture (1M footprints took minutes, 100k road zones 10 s), and
+    stroking with a pen wider than a pixel costs ten times a 1 px one (10 s for 3M edges,
+    0.2 s at 1 px: Qt's fast cosmetic line drawer; 4 000 antialiased park outlines at 1.6 px
+    0.3 s, at 1 px 0.03 s). When that many outlines are in view each is a few pixels, where
+    jagged edges and a thinner outline do not show.
     """
-    huge = path.elementCount() > HUGE_PATH
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing, not huge)
-    return huge
+    elements = sum(piece.elementCount() for piece in pieces)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, elements <= HUGE_PATH)
+    return elements > THIN_OUTLINE_PATH
 
 
 def _draw_dots(painter: QPainter, layer: Layer, view: MapView, row_mask: np.ndarray | None, color: str,
@@ -254,11 +262,12 @@ def _zone_rings(layer: Layer) -> Rings:
     return layer.cache["zone_rings"]
 
 
-def _rings_path(rings: Rings, view: MapView, row_mask: np.ndarray | None) -> QPainterPath:
-    """One path of the rings in view (and of the rows in `row_mask`), in pixels."""
+def _rings_paths(rings: Rings, view: MapView, row_mask: np.ndarray | None) -> list[QPainterPath]:
+    """The rings in view (and of the rows in `row_mask`) as paths in pixels, in pieces of about
+    PIECE_ELEMENTS elements; a feature's rings stay in one piece (its holes need its exterior)."""
     n = len(rings.starts) - 1
     if n <= 0:
-        return QPainterPath()
+        return []
     bounds = rings.bounds
     xmin, ymin, xmax, ymax = view.extent
     keep = (bounds[:, 2] >= xmin) & (bounds[:, 0] <= xmax) & (bounds[:, 3] >= ymin) & (bounds[:, 1] <= ymax)
@@ -266,7 +275,7 @@ def _rings_path(rings: Rings, view: MapView, row_mask: np.ndarray | None) -> QPa
         keep &= row_mask[rings.feature]
     picked = np.flatnonzero(keep)
     if len(picked) == 0:
-        return QPainterPath()
+        return []
     if len(picked) == n:
         coords, starts = rings.coords, rings.starts
     else:
@@ -275,7 +284,12 @@ def _rings_path(rings: Rings, view: MapView, row_mask: np.ndarray | None) -> QPa
         index = np.repeat(rings.starts[picked] - starts[:-1], lengths) + np.arange(starts[-1])
         coords = rings.coords[index]
     px, py = view.to_pixels(coords[:, 0], coords[:, 1])
-    return path_from_arrays(px, py, starts)
+    feature = rings.feature[picked]
+    first_of_feature = np.concatenate([[True], feature[1:] != feature[:-1]])
+    piece = np.maximum.accumulate(np.where(first_of_feature, starts[:-1] // PIECE_ELEMENTS, 0))
+    cuts = np.concatenate([[0], np.flatnonzero(np.diff(piece)) + 1, [len(picked)]])
+    return [path_from_arrays(px[starts[a]:starts[b]], py[starts[a]:starts[b]], starts[a:b + 1] - starts[a])
+            for a, b in zip(cuts[:-1], cuts[1:])]
 
 
 def _draw_points(painter: QPainter, layer: Layer, view: MapView, row_mask, color: str, style: dict) -> None:
@@ -300,9 +314,8 @@ def _draw_outline(painter: QPainter, layer: Layer, rows: np.ndarray, view: MapVi
     painter.setPen(QPen(QColor(color), 3.0))
     polygons = _zone_rings(layer) if layer.info.is_control else layer.polygon_rings
     for rings in (polygons, layer.lines):
-        path = _rings_path(rings, view, mask)
-        if not path.isEmpty():
-            painter.drawPath(path)
+        for piece in _rings_paths(rings, view, mask):
+            painter.drawPath(piece)
     coords, feature = layer.points
     for x, y in zip(*view.to_pixels(coords[mask[feature], 0], coords[mask[feature], 1])):
         painter.drawEllipse(QPointF(x, y), 7, 7)
@@ -315,8 +328,8 @@ def _brush(color: str, alpha: float) -> QBrush:
     return QBrush(c)
 
 
-def _pen(color: str, width: float, dash: bool, huge: bool = False) -> QPen:
-    pen = QPen(QColor(color), min(width, 1.0) if huge else width)
+def _pen(color: str, width: float, dash: bool, thin: bool = False) -> QPen:
+    pen = QPen(QColor(color), min(width, 1.0) if thin else width)
     pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
     if dash:
         pen.setStyle(Qt.PenStyle.DashLine)

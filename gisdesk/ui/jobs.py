@@ -25,13 +25,15 @@ import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton,
                                QScrollArea, QVBoxLayout, QWidget)
 
 from gisdesk import i18n
 from gisdesk.errors import Cancelled, GisdeskError
 from gisdesk.jobs import Feedback
+
+HOLD_LIMIT_MS = 15_000  # the longest a project's jobs wait for its first map
 
 def stage_label(stage: str) -> str:
     """The stage name in the user's language (translated when shown, the catalogue may load late)."""
@@ -263,6 +265,9 @@ class JobsPanel(QWidget):
         self.jobs: dict[int, Job] = {}
         self._done: collections.deque[Job] = collections.deque(maxlen=16)  # kept a while, then freed
         self.rows: dict[int, _JobRow] = {}
+        self._held: list[Job] | None = None  # jobs waiting for the first map of a project
+        window.documentChanged.connect(self._hold_for_first_map)
+        window.canvas.rendered.connect(self._release_held)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
         self.message = QLabel()
@@ -296,8 +301,23 @@ class JobsPanel(QWidget):
         self.rows_layout.insertWidget(self.rows_layout.count() - 1, row)
         self.idle.hide()
         self._set_message("")
-        self.pool.submit(_run, job)
+        if self._held is not None:
+            self._held.append(job)
+        else:
+            self.pool.submit(_run, job)
         return job
+
+    def _hold_for_first_map(self, document) -> None:
+        """Jobs the panels start for a newly opened project wait until its first map is drawn:
+        on two cores, a job's process reading the project would halve the render's speed."""
+        if document is not None and self._held is None:
+            self._held = []
+            QTimer.singleShot(HOLD_LIMIT_MS, self._release_held)  # should no picture come
+
+    def _release_held(self, *_) -> None:
+        held, self._held = self._held or [], None
+        for job in held:
+            self.pool.submit(_run, job)
 
     def running(self) -> list[Job]:
         return [job for job in self.jobs.values() if job.running]

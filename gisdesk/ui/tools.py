@@ -411,6 +411,7 @@ class ToolController(QObject):
         self.last_identified: list[tuple[Layer, np.ndarray]] = []
         self._build_actions()
         window.documentChanged.connect(self._document_changed)
+        self.canvas.rendered.connect(self._build_indexes)
 
     # --- actions ---------------------------------------------------------------------------
 
@@ -476,9 +477,12 @@ class ToolController(QObject):
         self.last_identified = []
         self.identify_panel.show_results([])
         self._fill_scope()
-        if document is not None:
-            for layer in document.layers:  # bulk-load the R-trees behind the UI
-                index_of(layer).build_async()
+
+    def _build_indexes(self, *_) -> None:
+        """Bulk-load the R-trees behind the UI, once the map is drawn (they need the CPU it needs)."""
+        document = self.window.document
+        for layer in document.layers if document is not None else []:
+            index_of(layer).build_async()
 
     def _fill_scope(self) -> None:
         self.scope.clear()

@@ -135,12 +135,14 @@ class TotalsModel(QAbstractTableModel):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.frame = pd.DataFrame(columns=TOTAL_COLUMNS)
         self.by = "district"
+        self.set_frame(None, self.by)
 
     def set_frame(self, frame: pd.DataFrame | None, by: str) -> None:
         self.beginResetModel()
         self.frame = frame.reset_index(drop=True) if frame is not None else pd.DataFrame(columns=TOTAL_COLUMNS)
+        # data() reads cells from plain arrays (the header sizes itself from up to 1000 rows of them)
+        self._arrays = {column: self.frame[column].to_numpy() for column in self.frame.columns}
         self.by = by
         self.endResetModel()
 
@@ -162,11 +164,10 @@ class TotalsModel(QAbstractTableModel):
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        row = self.frame.iloc[index.row()]
-        column = self.COLUMNS[index.column()]
-        total_row = row["group"] == ALL or row["control_kind"] == ALL
+        r, column = index.row(), self.COLUMNS[index.column()]
+        group, kind = self._arrays["group"][r], self._arrays["control_kind"][r]
         if role == Qt.ItemDataRole.DisplayRole:
-            value = row[column]
+            value = self._arrays[column][r]
             if column == "subject_layer":
                 return KINDS[value].title if value in KINDS else str(value)
             if column == "group":
@@ -178,11 +179,11 @@ class TotalsModel(QAbstractTableModel):
             return f"{int(value):,}"
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 3:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.FontRole and total_row:
+        if role == Qt.ItemDataRole.FontRole and (group == ALL or kind == ALL):
             font = QFont()
             font.setBold(True)
             return font
-        if role == Qt.ItemDataRole.BackgroundRole and row["group"] == ALL:
+        if role == Qt.ItemDataRole.BackgroundRole and group == ALL:
             return QColor("#f1efe9")
         return None
 
