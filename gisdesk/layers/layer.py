@@ -180,13 +180,13 @@ def rings_of(geoms: np.ndarray, *, polygons: bool) -> Rings:
     if not polygons:
         parts, owner = shapely.get_parts(geoms[rows], return_index=True)
         return _flat_rings(parts, rows[owner])
-    simple, rest = _single_ring_polygons(geoms, rows)
+    simple, rest, clockwise = _single_ring_polygons(geoms, rows)
     if len(rest) == 0:
         return simple
     parts, part_owner = shapely.get_parts(geoms[rest], return_index=True)
-    # exteriors one way round, holes the other: a winding fill then keeps holes empty and
-    # overlapping parts of one feature filled
-    rings, ring_owner = shapely.get_rings(shapely.orient_polygons(parts), return_index=True)
+    # exteriors one way round (the way of the one-ring polygons), holes the other: a winding fill
+    # then keeps holes empty and overlapping parts of one feature filled
+    rings, ring_owner = shapely.get_rings(shapely.orient_polygons(parts, exterior_cw=clockwise), return_index=True)
     other = _flat_rings(rings, rest[part_owner[ring_owner]])
     return Rings(np.concatenate([simple.coords, other.coords]),
                  np.concatenate([simple.starts[:-1], other.starts + simple.starts[-1]]),
@@ -201,14 +201,16 @@ def _flat_rings(rings: np.ndarray, owner: np.ndarray) -> Rings:
     return Rings(coords, starts, owner.astype(np.int64), bounds)
 
 
-def _single_ring_polygons(geoms: np.ndarray, rows: np.ndarray) -> tuple[Rings, np.ndarray]:
-    """Rings of the polygons among `rows` that are one ring (most footprints), and the other rows.
+def _single_ring_polygons(geoms: np.ndarray, rows: np.ndarray) -> tuple[Rings, np.ndarray, bool]:
+    """Rings of the polygons among `rows` that are one ring (most footprints), the other rows,
+    and whether the rings run clockwise.
 
     Why: splitting 1M footprints into parts and rings as shapely objects and orienting them
     takes seconds; for one-ring polygons (one part, closed once, |shoelace area| = area) the
-    coordinates of the geometry are the ring, and orienting it is reversing it when its
-    signed area is negative, all in numpy (in place: fresh big arrays cost page faults). A
-    touching hole that passes the test draws right too: exterior and hole run opposite ways.
+    coordinates of the geometry are the ring, and orienting it is reversing it when it runs
+    against the majority (the sign of its area), all in numpy (in place: fresh big arrays
+    cost page faults). Buffers all run one way: road zones then need no reversing. A touching
+    hole that passes the test draws right too: exterior and hole run opposite ways.
     """
     g = geoms[rows]
     counts = shapely.get_num_coordinates(g)
@@ -230,8 +232,9 @@ def _single_ring_polygons(geoms: np.ndarray, rows: np.ndarray) -> tuple[Rings, n
     signed = np.where(candidate, running[np.maximum(ends, starts + 1)] - running[starts + 1], 0.0) / 2
     area = shapely.area(g)
     candidate &= np.abs(np.abs(signed) - area) <= 1e-6 * np.maximum(area, 1.0)
-    flip = np.flatnonzero(candidate & (signed < 0))
-    if len(flip):  # clockwise exteriors: reverse those runs
+    clockwise = 2 * int((signed[candidate] < 0).sum()) > int(candidate.sum())
+    flip = np.flatnonzero(candidate & ((signed > 0) if clockwise else (signed < 0)))
+    if len(flip):  # the minority's runs are reversed
         n = counts[flip]
         within = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
         coords[np.repeat(starts[flip], n) + within] = coords[np.repeat(ends[flip] - 1, n) - within]
@@ -241,4 +244,4 @@ def _single_ring_polygons(geoms: np.ndarray, rows: np.ndarray) -> tuple[Rings, n
     n = counts[candidate]
     ring_starts = np.concatenate([[0], np.cumsum(n)]).astype(np.int64)
     bounds = shapely.bounds(g[candidate]) if len(n) else np.zeros((0, 4))
-    return Rings(coords, ring_starts, rows[candidate].astype(np.int64), bounds), rows[~candidate]
+    return Rings(coords, ring_starts, rows[candidate].astype(np.int64), bounds), rows[~candidate], clockwise

@@ -140,8 +140,9 @@ class MapCanvas(QWidget):
         self.set_view(self.view.with_scale(denominator))
 
     def set_highlight(self, highlight: Highlight | None) -> None:
-        self.highlight = highlight
-        self.refresh()
+        if highlight != self.highlight:
+            self.highlight = highlight
+            self.refresh()
 
     def set_tool(self, tool: MapTool) -> None:
         self.tool.deactivate()
