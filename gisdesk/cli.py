@@ -284,7 +284,7 @@ def _demo(args) -> int:
     project = Project.open(copy)
     _run_check_and_write(project, None, out)
     _write_indicators(project, out / "indicators.csv")
-    print(tr("没有图形界面时以无界面方式运行；结果在 {out}", "ran headless (no window); the results are in {out}", out=out))
+    print(tr("已以无界面方式运行（不开窗口）；结果在 {out}", "ran headless (no window); the results are in {out}", out=out))
     return 0
 
 

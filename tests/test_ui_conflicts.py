@@ -64,7 +64,7 @@ def test_the_check_from_the_action_fills_the_table_by_severity(qtbot, window):
     assert pairs == sorted(pairs)  # deepest first, then the larger overlap
     assert np.all(np.diff(frame.iloc[n:]["shortfall_m"].to_numpy()) <= 0)  # largest shortfall first
     headers = [panel.model.headerData(i, Qt.Orientation.Horizontal) for i in range(len(COLUMNS))]
-    assert headers[:3] == ["Building", "Line kind", "Relation"]
+    assert headers[:3] == ["Building / case", "Line kind", "Relation"]
     first = panel.model.index(0, COLUMNS.index("relation"))
     assert panel.model.data(first) == "Encroachment"
     assert panel.model.data(panel.model.index(0, COLUMNS.index("shortfall_m"))) == ""  # not a setback row

@@ -133,7 +133,7 @@ class ConflictsModel(QAbstractTableModel):
         self.filters: dict[str, str] = {}
         self.colors = dict(CONTROL_COLORS)
         self._icons: dict[str, QIcon] = {}
-        self.headers = [self.tr("Building"), self.tr("Line kind"), self.tr("Relation"), self.tr("Overlap m²"),
+        self.headers = [self.tr("Building / case"), self.tr("Line kind"), self.tr("Relation"), self.tr("Overlap m²"),
                         self.tr("Depth m"), self.tr("Distance m"), self.tr("Required m"), self.tr("Shortfall m"),
                         self.tr("Decision"), self.tr("Note")]
 

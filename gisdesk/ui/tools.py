@@ -407,7 +407,7 @@ class ToolController(QObject):
         window.add_dock(self.measure_dock, Qt.DockWidgetArea.RightDockWidgetArea)
         self.measure_dock.hide()
         self.scope = QComboBox()
-        self.scope.setToolTip(self.tr("Where the select tools select"))
+        self.scope.setToolTip(self.tr("The layers the select tools work on"))
         self.last_identified: list[tuple[Layer, np.ndarray]] = []
         self._build_actions()
         window.documentChanged.connect(self._document_changed)

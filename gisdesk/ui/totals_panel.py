@@ -451,7 +451,7 @@ class TotalsPanel(QWidget):
         plot.addItem(bar)
         self.bars["parking"] = [bar]
         for i, (v, n) in enumerate(zip(values, table["spaces"])):
-            _value_label(plot, i, v, self.tr("%1%  (%2 spaces)").replace("%1", f"{v:.1f}").replace("%2", f"{n:,.0f}"))
+            _value_label(plot, i, v, self.tr("%1% (%2 spaces)").replace("%1", f"{v:.1f}").replace("%2", f"{n:,.0f}"))
         _ticks(plot, [parking_label(c) for c in table["category"]])
         plot.getPlotItem().setXRange(-0.6, len(table) - 0.4, padding=0)
         plot.getPlotItem().setYRange(0, max(float(values.max()) * 1.2, 10), padding=0)

@@ -60,9 +60,9 @@
 <context>
     <name>ConflictsModel</name>
     <message>
-        <location filename="../../gisdesk/ui/conflicts_panel.py" line="+120"/>
-        <source>Building</source>
-        <translation>建筑</translation>
+        <location filename="../../gisdesk/ui/conflicts_panel.py" line="+136"/>
+        <source>Building / case</source>
+        <translation>建筑/案件</translation>
     </message>
     <message>
         <location line="+0"/>
@@ -113,7 +113,7 @@
 <context>
     <name>ConflictsPanel</name>
     <message>
-        <location line="+136"/>
+        <location line="+141"/>
         <source>Run &amp;check</source>
         <translation>运行检查(&amp;C)</translation>
     </message>
@@ -254,12 +254,12 @@
 <context>
     <name>JobsPanel</name>
     <message>
-        <location filename="../../gisdesk/ui/jobs.py" line="+271"/>
+        <location filename="../../gisdesk/ui/jobs.py" line="+276"/>
         <source>No job is running.</source>
         <translation>没有正在运行的任务。</translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location line="+79"/>
         <source>%1: done</source>
         <translation>%1：已完成</translation>
     </message>
@@ -853,11 +853,11 @@
     </message>
     <message>
         <location line="+6"/>
-        <source>Where the select tools select</source>
+        <source>The layers the select tools work on</source>
         <translation>选择工具的作用范围</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+18"/>
         <source>&amp;Identify features</source>
         <translation>识别要素(&amp;I)</translation>
     </message>
@@ -927,7 +927,7 @@
         <translation>在地图上单击添加点；双击或右键单击结束</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+19"/>
         <source>All visible layers</source>
         <translation>所有可见图层</translation>
     </message>
@@ -947,7 +947,7 @@
 <context>
     <name>TotalsModel</name>
     <message>
-        <location filename="../../gisdesk/ui/totals_panel.py" line="+158"/>
+        <location filename="../../gisdesk/ui/totals_panel.py" line="+160"/>
         <source>Layer</source>
         <translation>图层</translation>
     </message>
@@ -982,7 +982,7 @@
         <translation>退线不足数</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+12"/>
         <source>All</source>
         <translation>合计</translation>
     </message>
@@ -1098,7 +1098,7 @@
     </message>
     <message>
         <location line="+26"/>
-        <source>%1%  (%2 spaces)</source>
+        <source>%1% (%2 spaces)</source>
         <translation>%1%（%2 个泊位）</translation>
     </message>
 </context>
@@ -1133,7 +1133,7 @@
 <context>
     <name>_JobRow</name>
     <message>
-        <location filename="../../gisdesk/ui/jobs.py" line="-140"/>
+        <location filename="../../gisdesk/ui/jobs.py" line="-158"/>
         <source>Waiting…</source>
         <translation>等待中…</translation>
     </message>
@@ -1156,7 +1156,7 @@
 <context>
     <name>conflicts</name>
     <message>
-        <location filename="../../gisdesk/ui/conflicts_panel.py" line="-470"/>
+        <location filename="../../gisdesk/ui/conflicts_panel.py" line="-491"/>
         <source>Road red line</source>
         <translation>道路红线</translation>
     </message>
@@ -1206,7 +1206,7 @@
         <translation>待审核</translation>
     </message>
     <message>
-        <location line="+477"/>
+        <location line="+498"/>
         <source>Conflicts</source>
         <translation>冲突</translation>
     </message>
@@ -1249,7 +1249,7 @@
         <translation>正在计算指标</translation>
     </message>
     <message>
-        <location line="+347"/>
+        <location line="+365"/>
         <source>Jobs</source>
         <translation>任务</translation>
     </message>
@@ -1257,7 +1257,7 @@
 <context>
     <name>totals</name>
     <message>
-        <location filename="../../gisdesk/ui/totals_panel.py" line="-412"/>
+        <location filename="../../gisdesk/ui/totals_panel.py" line="-413"/>
         <source>District</source>
         <translation>区</translation>
     </message>
@@ -1332,7 +1332,7 @@
         <translation>按面积</translation>
     </message>
     <message>
-        <location line="+397"/>
+        <location line="+398"/>
         <source>Totals and indicators</source>
         <translation>统计与指标</translation>
     </message>
