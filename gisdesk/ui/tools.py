@@ -395,23 +395,24 @@ class ToolController(QObject):
         self.window = window
         self.canvas: MapCanvas = window.canvas
         self.identify_panel = IdentifyPanel()
-        self.identify_dock = QDockWidget(self.tr("Identify results"), window)
-        self.identify_dock.setObjectName("identify_dock")
-        self.identify_dock.setWidget(self.identify_panel)
-        window.add_dock(self.identify_dock, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.identify_dock.hide()
+        self.identify_dock = self._dock(self.tr("Identify results"), "identify_dock", self.identify_panel)
         self.measure_panel = MeasurePanel()
-        self.measure_dock = QDockWidget(self.tr("Measure"), window)
-        self.measure_dock.setObjectName("measure_dock")
-        self.measure_dock.setWidget(self.measure_panel)
-        window.add_dock(self.measure_dock, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.measure_dock.hide()
+        self.measure_dock = self._dock(self.tr("Measure"), "measure_dock", self.measure_panel)
         self.scope = QComboBox()
         self.scope.setToolTip(self.tr("The layers the select tools work on"))
         self.last_identified: list[tuple[Layer, np.ndarray]] = []
         self._build_actions()
         window.documentChanged.connect(self._document_changed)
         self.canvas.rendered.connect(self._build_indexes)
+
+    def _dock(self, title: str, name: str, panel: QWidget) -> QDockWidget:
+        """A right-hand dock for a tool's results, hidden until the tool is used."""
+        dock = QDockWidget(title, self.window)
+        dock.setObjectName(name)
+        dock.setWidget(panel)
+        self.window.add_dock(dock, Qt.DockWidgetArea.RightDockWidgetArea)
+        dock.hide()
+        return dock
 
     # --- actions ---------------------------------------------------------------------------
 

@@ -847,17 +847,17 @@
         <translation>识别结果</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+2"/>
         <source>Measure</source>
         <translation>测量</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+2"/>
         <source>The layers the select tools work on</source>
         <translation>选择工具的作用范围</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+27"/>
         <source>&amp;Identify features</source>
         <translation>识别要素(&amp;I)</translation>
     </message>
