@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from shapely.geometry import MultiPolygon, Polygon, box
+from shapely.geometry import LineString, MultiPolygon, Polygon, box
 
 from tests.conftest import frame
 
@@ -169,6 +169,23 @@ def test_a_path_drawn_in_pieces_keeps_each_feature_with_its_holes(monkeypatch):
     picture = draw(layer)
     assert at(picture, 50, 50) == rgb(BACKGROUND)
     assert at(picture, 20, 20) == rgb(RED) and at(picture, 4, 4) == rgb(RED)
+
+
+def test_a_centre_line_whose_zone_is_under_a_pixel_and_a_half_is_drawn_as_a_line_without_buffers():
+    def road(half_width):
+        return Layer("red", frame([{"uid": "R1", "half_width_m": half_width,
+                                    "geometry": LineString([(10, 50), (90, 50)])}]),
+                     style={"fill": RED, "fill_alpha": 1.0, "stroke": RED, "width": 1.0})
+
+    thin = road(0.5)  # a zone 1 m wide: 1 px at 1 m a pixel
+    picture = draw(thin)
+    assert rgb(RED) in [at(picture, 50, y) for y in (49.5, 50.0, 50.5)]
+    assert at(picture, 50, 47) == rgb(BACKGROUND)
+    assert "line_zone_rings" not in thin.cache
+    wide = road(5.0)  # 10 px: drawn as its zone
+    picture = draw(wide)
+    assert at(picture, 50, 47) == rgb(RED) and at(picture, 50, 58) == rgb(BACKGROUND)
+    assert "line_zone_rings" in wide.cache
 
 
 def test_overlapping_parts_of_one_feature_are_both_filled():

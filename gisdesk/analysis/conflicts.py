@@ -214,6 +214,15 @@ def _empty_conflicts() -> pd.DataFrame:
 
 # --- zones and setbacks -------------------------------------------------------------------
 
+def zone_widths(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Which control features are lines, and the width of the zone each line makes (m; NaN for
+    polygons and for lines without a half width): both sides of a centre line, one of a boundary."""
+    linear = np.isin(shapely.get_type_id(np.asarray(frame.geometry.values, dtype=object)), _LINEAR)
+    half = _column(frame, "half_width_m", np.nan).astype(float)
+    one_side = np.isin(_column(frame, "side", None), ("left", "right"))
+    return linear, np.where(linear, np.where(one_side, half, 2 * half), np.nan)
+
+
 def control_zones(frame: pd.DataFrame, kind: str) -> tuple[np.ndarray, int]:
     """The zone polygon of each control feature, and how many invalid ones were repaired.
 

@@ -26,6 +26,7 @@ MAX_LABELS = 400
 TINY_PX = 1.0  # polygons narrower and lower than this many pixels are drawn as coverage dots
 HUGE_PATH = 30_000  # path elements beyond which a path is drawn without antialiasing
 THIN_OUTLINE_PATH = 5_000  # path elements beyond which outlines are drawn 1 px wide
+THIN_ZONE_PX = 1.5  # a centre line whose zone is narrower on screen is drawn as a line
 # A path is drawn in pieces of at most this many elements: QPainter holds the GIL while it fills
 # a path (~0.1 s per 100k elements), and the UI thread must get it back every few tens of ms.
 PIECE_ELEMENTS = 40_000
@@ -131,7 +132,7 @@ def _draw_layer(painter: QPainter, layer: Layer, view: MapView) -> None:
     categories = _feature_categories(layer)
     for color, rows in _by_color(layer, categories):
         if layer.info.is_control:
-            _draw_path(painter, _rings_paths(_zone_rings(layer), view, rows), color, style)
+            _draw_control(painter, layer, view, rows, color, style)
         else:
             large = _draw_dots(painter, layer, view, rows, color, style)
             if large is not None:
@@ -252,14 +253,47 @@ def _feature_categories(layer: Layer) -> np.ndarray | None:
     return layer.cache[key]
 
 
-def _zone_rings(layer: Layer) -> Rings:
-    """Control lines are drawn as their zones, exactly as the check sees them."""
-    if "zone_rings" not in layer.cache:
+def _draw_control(painter: QPainter, layer: Layer, view: MapView, rows: np.ndarray | None, color: str,
+                  style: dict) -> None:
+    """Control features are drawn as their zones, exactly as the check sees them; a centre line
+    whose zone would be thinner than THIN_ZONE_PX on screen is drawn as a 1 px line instead (a
+    city-wide view of 100k road centre lines then needs no buffers at all)."""
+    wanted = np.ones(len(layer.frame), dtype=bool) if rows is None else rows
+    linear, width = _zone_widths(layer)
+    thin = wanted & linear & (width / view.resolution < THIN_ZONE_PX)
+    pieces = []
+    for lines, subset in ((False, wanted & ~linear), (True, wanted & linear & ~thin)):
+        if subset.any():
+            pieces += _rings_paths(_zone_rings(layer, lines), view, subset)
+    _draw_path(painter, pieces, color, style)
+    if thin.any():
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(_pen(style.get("stroke", color), 1.0, False))
+        for piece in _rings_paths(layer.lines, view, thin):
+            painter.drawPath(piece)
+
+
+def _zone_widths(layer: Layer) -> tuple[np.ndarray, np.ndarray]:
+    """Which features are lines, and how wide their zones are (m)."""
+    if "zone_widths" not in layer.cache:
+        from gisdesk.analysis.conflicts import zone_widths
+
+        layer.cache["zone_widths"] = zone_widths(layer.frame)
+    return layer.cache["zone_widths"]
+
+
+def _zone_rings(layer: Layer, lines: bool) -> Rings:
+    """The zones of the control layer's lines (buffers) or of its polygons, made when first drawn."""
+    key = "line_zone_rings" if lines else "polygon_zone_rings"
+    if key not in layer.cache:
         from gisdesk.analysis.conflicts import control_zones
 
-        zones, _ = control_zones(layer.frame, layer.kind)
-        layer.cache["zone_rings"] = rings_of(zones, polygons=True)
-    return layer.cache["zone_rings"]
+        rows = np.flatnonzero(_zone_widths(layer)[0] == lines)
+        zones, _ = control_zones(layer.frame.iloc[rows], layer.kind)
+        rings = rings_of(zones, polygons=True)
+        layer.cache[key] = Rings(rings.coords, rings.starts, rows[rings.feature], rings.bounds)
+    return layer.cache[key]
 
 
 def _rings_paths(rings: Rings, view: MapView, row_mask: np.ndarray | None) -> list[QPainterPath]:
@@ -312,8 +346,9 @@ def _draw_outline(painter: QPainter, layer: Layer, rows: np.ndarray, view: MapVi
     painter.save()
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.setPen(QPen(QColor(color), 3.0))
-    polygons = _zone_rings(layer) if layer.info.is_control else layer.polygon_rings
-    for rings in (polygons, layer.lines):
+    polygons = [_zone_rings(layer, False), _zone_rings(layer, True)] if layer.info.is_control \
+        else [layer.polygon_rings]
+    for rings in (*polygons, layer.lines):
         for piece in _rings_paths(rings, view, mask):
             painter.drawPath(piece)
     coords, feature = layer.points
