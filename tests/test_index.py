@@ -92,3 +92,14 @@ def test_empty_layers_and_missing_geometries():
     geoms = np.array([box(0, 0, 1, 1), None], dtype=object)
     assert pick_at_point(geoms, np.array([0]), 0.5, 0.5, 0).tolist() == [0]
     assert shapely.is_missing(geoms[1])
+
+
+def test_building_in_the_background_makes_every_layer_ready_in_one_thread():
+    from gisdesk.layers.index import build_in_background
+
+    layers = [Layer("buildings", frame([{"uid": str(i), "geometry": box(i, 0, i + 1, 1)} for i in range(n)]))
+              for n in (50, 5, 1)]
+    thread = build_in_background(layers)
+    thread.join(10)
+    assert all(index_of(layer).ready for layer in layers)
+    assert list(index_of(layers[0]).at_point(10.5, 0.5)) == [10]

@@ -247,3 +247,18 @@ def index_of(layer: Layer) -> LayerIndex:
         if found is None:
             found = _INDEXES[layer] = LayerIndex(layer)
         return found
+
+
+def build_in_background(layers: list[Layer]) -> threading.Thread:
+    """Build the R-trees of `layers` one after another (smallest first) in one background thread.
+
+    One thread, not one per layer: every thread that wants the GIL lengthens the UI thread's
+    wait for it, and the builds share two cores anyway.
+    """
+    def build_all():
+        for layer in sorted(layers, key=lambda layer: len(layer.frame)):
+            index_of(layer).build()
+
+    thread = threading.Thread(target=build_all, daemon=True, name="gisdesk-rtrees")
+    thread.start()
+    return thread

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (QComboBox, QDockWidget, QLabel, QTreeWidget, QTre
                                QWidget)
 
 from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label
-from gisdesk.layers.index import index_of
+from gisdesk.layers.index import build_in_background, index_of
 from gisdesk.layers.layer import Layer
 from gisdesk.render.renderer import Highlight
 from gisdesk.ui.canvas import MapCanvas, MapTool, PanTool
@@ -403,6 +403,7 @@ class ToolController(QObject):
         self.last_identified: list[tuple[Layer, np.ndarray]] = []
         self._build_actions()
         window.documentChanged.connect(self._document_changed)
+        self._index_builder = None  # the thread that builds the R-trees of the open project
         self.canvas.rendered.connect(self._build_indexes)
 
     def _dock(self, title: str, name: str, panel: QWidget) -> QDockWidget:
@@ -482,8 +483,10 @@ class ToolController(QObject):
     def _build_indexes(self, *_) -> None:
         """Bulk-load the R-trees behind the UI, once the map is drawn (they need the CPU it needs)."""
         document = self.window.document
-        for layer in document.layers if document is not None else []:
-            index_of(layer).build_async()
+        if document is None or (self._index_builder is not None and self._index_builder.is_alive()):
+            return
+        if not all(index_of(layer).ready for layer in document.layers):
+            self._index_builder = build_in_background(document.layers)
 
     def _fill_scope(self) -> None:
         self.scope.clear()
