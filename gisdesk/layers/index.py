@@ -45,14 +45,10 @@ def build_rtree(bounds: np.ndarray) -> rtree_index.Index:
     ids = np.flatnonzero(ok).astype(np.int64)
     if len(ids) == 0:
         return rtree_index.Index(properties=_rtree_properties())
-    b = np.ascontiguousarray(bounds[ok])
-    try:  # libspatialindex >= 2.1: the bulk loader straight from arrays, in C
-        return rtree_index.Index((ids, np.ascontiguousarray(b[:, :2]), np.ascontiguousarray(b[:, 2:])),
-                                 properties=_rtree_properties())
-    except (NotImplementedError, AttributeError, TypeError):
-        # older libspatialindex: the same bulk loader fed by the stream interface
-        stream = ((int(i), tuple(row), None) for i, row in zip(ids, b.tolist()))
-        return rtree_index.Index(stream, properties=_rtree_properties())
+    b = bounds[ok]
+    # the bulk loader straight from arrays, in C (rtree >= 1.4 bundles libspatialindex 2.1, which has it)
+    return rtree_index.Index((ids, np.ascontiguousarray(b[:, :2]), np.ascontiguousarray(b[:, 2:])),
+                             properties=_rtree_properties())
 
 
 class LayerIndex:
