@@ -19,6 +19,7 @@ from __future__ import annotations
 import collections
 import itertools
 import multiprocessing
+import os
 import queue as queues
 import threading
 import time
@@ -34,6 +35,8 @@ from gisdesk.errors import Cancelled, GisdeskError
 from gisdesk.jobs import Feedback
 
 HOLD_LIMIT_MS = 15_000  # the longest a project's jobs wait for its first map
+JOB_NICENESS = 10  # added to a job process's niceness
+
 
 def stage_label(stage: str) -> str:
     """The stage name in the user's language (translated when shown, the catalogue may load late)."""
@@ -124,6 +127,9 @@ class _RelayFeedback(Feedback):
 
 def _child_main(fn, args, up, cancel) -> None:
     """Runs in the child process: the job, and its outcome sent up the queue."""
+    # A job may keep every core busy (the check uses one thread a core): at a lower priority
+    # it yields them to the window whenever the UI has something to do.
+    os.nice(JOB_NICENESS)
     try:
         up.put(("done", fn(*args, feedback=_RelayFeedback(up, cancel))))
     except Cancelled:
