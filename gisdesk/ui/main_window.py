@@ -12,7 +12,7 @@ from pathlib import Path
 from pyproj import Transformer
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QToolBar)
+from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QToolBar)
 
 from gisdesk import __version__
 from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label
@@ -130,10 +130,19 @@ class MainWindow(QMainWindow):
 
     def open_project(self, path) -> bool:
         """Open a project; on bad input tell the user and keep what was open."""
+        # The read holds the UI thread (about 2 s for a million buildings): say so meanwhile.
+        self.statusBar().showMessage(self.tr("Opening %1…").replace("%1", Path(path).name))
+        self.statusBar().repaint()
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             document = MapDocument.open(path, default_style=default_style)
         except GisdeskError as error:
-            QMessageBox.warning(self, self.tr("Cannot open project"), str(error))
+            document, problem = None, str(error)
+        finally:
+            QApplication.restoreOverrideCursor()
+            self.statusBar().clearMessage()
+        if document is None:
+            QMessageBox.warning(self, self.tr("Cannot open project"), problem)
             return False
         self._remember_view()
         self.document = document

@@ -254,7 +254,7 @@
 <context>
     <name>JobsPanel</name>
     <message>
-        <location filename="../../gisdesk/ui/jobs.py" line="+276"/>
+        <location filename="../../gisdesk/ui/jobs.py" line="+282"/>
         <source>No job is running.</source>
         <translation>没有正在运行的任务。</translation>
     </message>
@@ -476,12 +476,17 @@
         <translation>gisdesk 项目 (*.gpkg)</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+7"/>
+        <source>Opening %1…</source>
+        <translation>正在打开 %1…</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>Cannot open project</source>
         <translation>无法打开项目</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+8"/>
         <source>no CRS</source>
         <translation>无坐标系</translation>
     </message>
@@ -857,7 +862,7 @@
         <translation>选择工具的作用范围</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+28"/>
         <source>&amp;Identify features</source>
         <translation>识别要素(&amp;I)</translation>
     </message>
@@ -927,7 +932,7 @@
         <translation>在地图上单击添加点；双击或右键单击结束</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+21"/>
         <source>All visible layers</source>
         <translation>所有可见图层</translation>
     </message>
@@ -1214,7 +1219,7 @@
 <context>
     <name>jobs</name>
     <message>
-        <location filename="../../gisdesk/ui/jobs.py" line="-212"/>
+        <location filename="../../gisdesk/ui/jobs.py" line="-215"/>
         <source>Reading layers</source>
         <translation>正在读取图层</translation>
     </message>
@@ -1249,7 +1254,7 @@
         <translation>正在计算指标</translation>
     </message>
     <message>
-        <location line="+365"/>
+        <location line="+368"/>
         <source>Jobs</source>
         <translation>任务</translation>
     </message>
