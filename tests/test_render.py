@@ -181,11 +181,23 @@ def test_a_centre_line_whose_zone_is_under_a_pixel_and_a_half_is_drawn_as_a_line
     picture = draw(thin)
     assert rgb(RED) in [at(picture, 50, y) for y in (49.5, 50.0, 50.5)]
     assert at(picture, 50, 47) == rgb(BACKGROUND)
-    assert "line_zone_rings" not in thin.cache
+    assert "line_zones" not in thin.cache
     wide = road(5.0)  # 10 px: drawn as its zone
     picture = draw(wide)
     assert at(picture, 50, 47) == rgb(RED) and at(picture, 50, 58) == rgb(BACKGROUND)
-    assert "line_zone_rings" in wide.cache
+    assert "line_zones" in wide.cache
+
+
+def test_overlapping_control_zones_show_one_outline_around_them_all():
+    """A's right edge runs inside B: it is not drawn; the outer edges are."""
+    style = {"fill": "#00ff00", "fill_alpha": 1.0, "stroke": RED, "width": 1.0}
+    layer = Layer("red", frame([{"uid": "A", "geometry": box(10, 10, 60, 60)},
+                                {"uid": "B", "geometry": box(40, 20, 90, 50)}]), style=style)
+    picture = draw(layer)
+    assert at(picture, 60, 35) == rgb("#00ff00")  # A's edge, inside B
+    assert at(picture, 50, 20) == rgb("#00ff00")  # B's edge, inside A
+    edge = at(picture, 30, 10)  # A's outer edge: red, antialiased over the background
+    assert edge[0] > 200 and edge[1] < 160
 
 
 def test_overlapping_parts_of_one_feature_are_both_filled():

@@ -27,6 +27,7 @@ TINY_PX = 1.0  # polygons narrower and lower than this many pixels are drawn as 
 HUGE_PATH = 30_000  # path elements beyond which a path is drawn without antialiasing
 THIN_OUTLINE_PATH = 5_000  # path elements beyond which outlines are drawn 1 px wide
 THIN_ZONE_PX = 1.5  # a centre line whose zone is narrower on screen is drawn as a line
+DISSOLVE_OUTLINES = 3_000  # control zones in view up to which one outline is drawn around them all
 # A path is drawn in pieces of at most this many elements: QPainter holds the GIL while it fills
 # a path (~0.1 s per 100k elements), and the UI thread must get it back every few tens of ms.
 PIECE_ELEMENTS = 40_000
@@ -150,12 +151,16 @@ def _draw_layer(painter: QPainter, layer: Layer, view: MapView) -> None:
         _draw_outline(painter, layer, selected, view, "#ffd400")
 
 
-def _draw_path(painter: QPainter, pieces: list[QPainterPath], color: str, style: dict) -> None:
+def _draw_path(painter: QPainter, pieces: list[QPainterPath], color: str, style: dict, *,
+               outline: bool = True) -> None:
     if not pieces:
         return
     thin = _prepare_for_size(painter, pieces)
     painter.setBrush(_brush(color, style.get("fill_alpha", 1.0)))
-    painter.setPen(_pen(style.get("stroke", color), style.get("width", 1.0), style.get("dash", False), thin))
+    if outline:
+        painter.setPen(_pen(style.get("stroke", color), style.get("width", 1.0), style.get("dash", False), thin))
+    else:
+        painter.setPen(Qt.PenStyle.NoPen)
     for piece in pieces:
         painter.drawPath(piece)
 
@@ -261,11 +266,26 @@ def _draw_control(painter: QPainter, layer: Layer, view: MapView, rows: np.ndarr
     wanted = np.ones(len(layer.frame), dtype=bool) if rows is None else rows
     linear, width = _zone_widths(layer)
     thin = wanted & linear & (width / view.resolution < THIN_ZONE_PX)
-    pieces = []
+    pieces, shown = [], []
     for lines, subset in ((False, wanted & ~linear), (True, wanted & linear & ~thin)):
         if subset.any():
-            pieces += _rings_paths(_zone_rings(layer, lines), view, subset)
-    _draw_path(painter, pieces, color, style)
+            zones = _zones(layer, lines)
+            pieces += _rings_paths(zones.rings, view, subset)
+            shown.append(zones.geoms[subset[zones.rows] & _in_view(zones.bounds, view)])
+    shown = np.concatenate(shown) if shown else np.zeros(0, dtype=object)
+    if 0 < len(shown) <= DISSOLVE_OUTLINES:
+        # Zones overlap (a road's buffered segments at every joint): the fill is one winding fill
+        # already, and the outline is their union's, not a tangle of round caps.
+        _draw_path(painter, pieces, color, style, outline=False)
+        outline = _rings_paths(rings_of(np.array([shapely.union_all(shown)]), polygons=True), view, None)
+        thin_outline = _prepare_for_size(painter, outline)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(_pen(style.get("stroke", color), style.get("width", 1.0), style.get("dash", False),
+                            thin_outline))
+        for piece in outline:
+            painter.drawPath(piece)
+    else:
+        _draw_path(painter, pieces, color, style)
     if thin.any():
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -283,17 +303,31 @@ def _zone_widths(layer: Layer) -> tuple[np.ndarray, np.ndarray]:
     return layer.cache["zone_widths"]
 
 
-def _zone_rings(layer: Layer, lines: bool) -> Rings:
+@dataclass(frozen=True)
+class _Zones:
+    rows: np.ndarray  # the layer rows they belong to
+    geoms: np.ndarray  # zone polygons
+    bounds: np.ndarray  # (n, 4)
+    rings: Rings  # their rings, feature = layer row
+
+
+def _zones(layer: Layer, lines: bool) -> _Zones:
     """The zones of the control layer's lines (buffers) or of its polygons, made when first drawn."""
-    key = "line_zone_rings" if lines else "polygon_zone_rings"
+    key = "line_zones" if lines else "polygon_zones"
     if key not in layer.cache:
         from gisdesk.analysis.conflicts import control_zones
 
         rows = np.flatnonzero(_zone_widths(layer)[0] == lines)
         zones, _ = control_zones(layer.frame.iloc[rows], layer.kind)
         rings = rings_of(zones, polygons=True)
-        layer.cache[key] = Rings(rings.coords, rings.starts, rows[rings.feature], rings.bounds)
+        layer.cache[key] = _Zones(rows, zones, shapely.bounds(zones),
+                                  Rings(rings.coords, rings.starts, rows[rings.feature], rings.bounds))
     return layer.cache[key]
+
+
+def _in_view(bounds: np.ndarray, view: MapView) -> np.ndarray:
+    xmin, ymin, xmax, ymax = view.extent
+    return (bounds[:, 2] >= xmin) & (bounds[:, 0] <= xmax) & (bounds[:, 3] >= ymin) & (bounds[:, 1] <= ymax)
 
 
 def _rings_paths(rings: Rings, view: MapView, row_mask: np.ndarray | None) -> list[QPainterPath]:
@@ -346,7 +380,7 @@ def _draw_outline(painter: QPainter, layer: Layer, rows: np.ndarray, view: MapVi
     painter.save()
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.setPen(QPen(QColor(color), 3.0))
-    polygons = [_zone_rings(layer, False), _zone_rings(layer, True)] if layer.info.is_control \
+    polygons = [_zones(layer, False).rings, _zones(layer, True).rings] if layer.info.is_control \
         else [layer.polygon_rings]
     for rings in (*polygons, layer.lines):
         for piece in _rings_paths(rings, view, mask):
