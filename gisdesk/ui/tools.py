@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
-from PySide6.QtCore import QCoreApplication, QObject, QPointF, Qt
+from PySide6.QtCore import QCoreApplication, QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import QAction, QActionGroup, QBrush, QColor, QKeySequence, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
                                QWidget)
@@ -26,6 +26,7 @@ from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label
 from gisdesk.layers.index import build_in_background, index_of
 from gisdesk.layers.layer import Layer
 from gisdesk.render.renderer import Highlight
+from gisdesk.ui.attribute_table import display_columns, format_value
 from gisdesk.ui.canvas import MapCanvas, MapTool, PanTool
 from gisdesk.ui.icons import icon
 
@@ -284,13 +285,8 @@ class SelectTool(MapTool):
         painter.save()
         painter.setBrush(QBrush(QColor(BAND.red(), BAND.green(), BAND.blue(), 40)))
         painter.setPen(_pen(Qt.PenStyle.DashLine))
-        painter.drawRect(_rect(self._start, self._end))
+        painter.drawRect(QRectF(self._start, self._end).normalized())
         painter.restore()
-
-
-def _rect(a: QPointF, b: QPointF):
-    from PySide6.QtCore import QRectF
-    return QRectF(a, b).normalized()
 
 
 class SelectPolygonTool(_VertexTool):
@@ -331,7 +327,6 @@ class MeasureTool(_VertexTool):
 
 def feature_rows(layer: Layer, row: int) -> list[tuple[str, str]]:
     """(label, text) pairs of one feature's attributes, schema fields with their labels first."""
-    from gisdesk.ui.attribute_table import display_columns, format_value
     frame = layer.frame
     out = []
     for column, label in display_columns(layer):

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QHBoxL
 from gisdesk.analysis.check import SUBJECT_COLUMNS, area_method, control_kinds
 from gisdesk.analysis.indicators import compute_indicators, indicators_frame
 from gisdesk.analysis.totals import ALL, GROUP_LEVELS, TOTAL_COLUMNS, area_totals
+from gisdesk.crs import crs_label
 from gisdesk.layers.kinds import ESTATE_STATUSES, KINDS, SUBJECT_KINDS
 from gisdesk.project import Project
 from gisdesk.render.style import CONTROL_COLORS, ESTATE_COLORS, PARKING_COLORS
@@ -322,9 +323,8 @@ class TotalsPanel(QWidget):
             return  # a newer computation or another project
         self.data = data
         self.model.set_frame(data.totals, data.by)
-        # area_method is "planar, <CRS>" (the English of totals.csv); the label says it in the UI's language
-        crs = data.area_method.partition(", ")[2]
-        self.method_label.setText(self.tr("Areas: planar in %1, in m²").replace("%1", crs))
+        crs = self.document.project.crs
+        self.method_label.setText(self.tr("Areas: planar in %1, in m²").replace("%1", crs_label(crs) if crs else "?"))
         self.status.setText("" if data.totals is not None else
                             self.tr("Run the conflict check to see area totals and encroachments."))
         self._draw()

@@ -217,7 +217,7 @@
 <context>
     <name>IdentifyPanel</name>
     <message>
-        <location filename="../../gisdesk/ui/tools.py" line="+347"/>
+        <location filename="../../gisdesk/ui/tools.py" line="+342"/>
         <source>Field</source>
         <translation>字段</translation>
     </message>
@@ -481,12 +481,12 @@
         <translation>正在打开 %1…</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+11"/>
         <source>Cannot open project</source>
         <translation>无法打开项目</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+6"/>
         <source>no CRS</source>
         <translation>无坐标系</translation>
     </message>
@@ -534,7 +534,7 @@
 <context>
     <name>MapTools</name>
     <message>
-        <location filename="../../gisdesk/ui/tools.py" line="-252"/>
+        <location filename="../../gisdesk/ui/tools.py" line="-246"/>
         <source>%1 m</source>
         <translation>%1 米</translation>
     </message>
@@ -584,7 +584,7 @@
         <translation>距离，椭球面（CGCS2000）：%1</translation>
     </message>
     <message>
-        <location line="+184"/>
+        <location line="+179"/>
         <source>The project has no coordinate reference system</source>
         <translation>项目没有坐标参考系</translation>
     </message>
@@ -592,7 +592,7 @@
 <context>
     <name>MeasurePanel</name>
     <message>
-        <location line="+55"/>
+        <location line="+54"/>
         <source>Click points on the map; double-click or right-click to finish</source>
         <translation>在地图上单击添加点；双击或右键单击结束</translation>
     </message>
@@ -952,7 +952,7 @@
 <context>
     <name>TotalsModel</name>
     <message>
-        <location filename="../../gisdesk/ui/totals_panel.py" line="+160"/>
+        <location filename="../../gisdesk/ui/totals_panel.py" line="+161"/>
         <source>Layer</source>
         <translation>图层</translation>
     </message>
@@ -1006,12 +1006,12 @@
     </message>
     <message>
         <location line="+8"/>
-        <location line="+75"/>
+        <location line="+74"/>
         <source>Area totals</source>
         <translation>面积统计</translation>
     </message>
     <message>
-        <location line="-73"/>
+        <location line="-72"/>
         <source>Encroachment area by district and line kind (buildings)</source>
         <translation>按区和控制线类型统计的压线面积（建筑）</translation>
     </message>
@@ -1032,12 +1032,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+158"/>
+        <location line="+157"/>
         <source>Old-estate renovation progress by status</source>
         <translation>老旧小区改造进度（按状态）</translation>
     </message>
     <message>
-        <location line="-158"/>
+        <location line="-157"/>
         <source>Estates</source>
         <translation>小区数</translation>
     </message>
@@ -1082,7 +1082,7 @@
         <translation>统计与指标</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+9"/>
         <source>Areas: planar in %1, in m²</source>
         <translation>面积：%1 平面面积，单位 m²</translation>
     </message>
@@ -1262,7 +1262,7 @@
 <context>
     <name>totals</name>
     <message>
-        <location filename="../../gisdesk/ui/totals_panel.py" line="-413"/>
+        <location filename="../../gisdesk/ui/totals_panel.py" line="-412"/>
         <source>District</source>
         <translation>区</translation>
     </message>
@@ -1337,7 +1337,7 @@
         <translation>按面积</translation>
     </message>
     <message>
-        <location line="+398"/>
+        <location line="+397"/>
         <source>Totals and indicators</source>
         <translation>统计与指标</translation>
     </message>
