@@ -6,23 +6,24 @@ actions (Tools menu, toolbar, shortcuts), the Identify and Measure docks and a "
 chooser (all visible layers or one layer).
 
 Measurements are given twice: planar in the project's Gauss-Krüger CRS (what the conflict
-check uses) and ellipsoidal (geodesic on the CGCS2000 ellipsoid, pyproj.Geod).
+check uses) and ellipsoidal (geodesic on the CGCS2000 ellipsoid); gisdesk.analysis.measure
+computes both, this module only shows them.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 from PySide6.QtCore import QCoreApplication, QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import QAction, QActionGroup, QBrush, QColor, QKeySequence, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
                                QWidget)
 
-from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label
+from gisdesk.analysis.measure import HECTARE_M2, MU_M2, Measurement, measure_area, measure_length
+from gisdesk.crs import crs_label
 from gisdesk.layers.index import build_in_background, index_of
 from gisdesk.layers.layer import Layer
 from gisdesk.render.renderer import Highlight
@@ -31,8 +32,6 @@ from gisdesk.ui.canvas import MapCanvas, MapTool, PanTool
 from gisdesk.ui.icons import icon
 
 PICK_PIXELS = 4  # a click picks features within this many pixels
-MU_M2 = 10000 / 15  # 1 亩 = 666.67 m²
-HECTARE_M2 = 10000.0
 MAX_IDENTIFIED = 50  # features listed per layer
 BAND = QColor(230, 30, 120)
 
@@ -66,46 +65,7 @@ def apply_selection(targets: list[Layer], hits: dict, *, add: bool) -> None:
         layer.select(np.union1d(layer.selection, rows) if add else rows)
 
 
-# --- measuring (no widgets) ---------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Measurement:
-    planar: float  # metres or m², in the project CRS
-    ellipsoidal: float  # metres or m², geodesic on the CGCS2000 ellipsoid
-    perimeter_planar: float = 0.0
-    perimeter_ellipsoidal: float = 0.0
-
-
-def _lonlat(coords: np.ndarray, crs) -> tuple[np.ndarray, np.ndarray]:
-    to_geo = Transformer.from_crs(CRS(crs), CRS.from_epsg(CGCS2000_GEOGRAPHIC), always_xy=True)
-    return to_geo.transform(coords[:, 0], coords[:, 1])
-
-
-def _geod():
-    return CRS.from_epsg(CGCS2000_GEOGRAPHIC).get_geod()
-
-
-def measure_length(coords, crs) -> Measurement:
-    """Length of the polyline `coords` ((n, 2) in `crs`): planar and along geodesics on CGCS2000."""
-    coords = np.asarray(coords, dtype=float).reshape(-1, 2)
-    if len(coords) < 2:
-        return Measurement(0.0, 0.0)
-    planar = float(np.hypot(*np.diff(coords, axis=0).T).sum())
-    lons, lats = _lonlat(coords, crs)
-    return Measurement(planar, float(_geod().line_length(lons, lats)))
-
-
-def measure_area(coords, crs) -> Measurement:
-    """Area (and perimeter) of the polygon with vertices `coords` in `crs`: planar and on CGCS2000."""
-    coords = np.asarray(coords, dtype=float).reshape(-1, 2)
-    if len(coords) < 3:
-        return Measurement(0.0, 0.0)
-    polygon = shapely.Polygon(coords)
-    closed = np.vstack([coords, coords[:1]])
-    lons, lats = _lonlat(closed, crs)
-    area, perimeter = _geod().polygon_area_perimeter(lons, lats)
-    return Measurement(float(polygon.area), abs(float(area)), float(polygon.length), float(perimeter))
-
+# --- measurement texts (the numbers: gisdesk.analysis.measure) ----------------------------
 
 def length_text(metres: float) -> str:
     text = QCoreApplication.translate("MapTools", "%1 m").replace("%1", f"{metres:,.2f}")
