@@ -175,9 +175,9 @@ def _run_check_and_write(project, rules_path, out: Path) -> None:
     from gisdesk.analysis.totals import TOTAL_COLUMNS, area_totals
     from gisdesk.io.tables import write_csv
     from gisdesk.jobs import TerminalFeedback
-    from gisdesk.rules import load_rules
+    from gisdesk.rules import load_rules, project_rules
 
-    rules = load_rules(rules_path) if rules_path else _project_rules(project)
+    rules = load_rules(rules_path) if rules_path else project_rules(project)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -207,14 +207,6 @@ def _run_check_and_write(project, rules_path, out: Path) -> None:
     print(tr("  结果已保存到项目 {p}", "  results stored in the project {p}", p=project.path))
     for path in paths:
         print(tr("  输出：{p}", "  output: {p}", p=path))
-
-
-def _project_rules(project):
-    """The rules of the project's last check, else the default rule file."""
-    from gisdesk.rules import load_rules, parse_rules
-
-    text = project.setting("rules")
-    return parse_rules(text, source=f"{project.path.name} (rules)") if text else load_rules()
 
 
 def _totals(args) -> int:
@@ -255,13 +247,14 @@ def _write_indicators(project, out) -> None:
 
     from gisdesk.analysis.indicators import INDICATOR_COLUMNS, compute_indicators, indicators_frame
     from gisdesk.io.tables import write_csv
+    from gisdesk.rules import project_rules
 
     conflicts = None
     if project.last_run():
         conflicts = project.conflicts()
         conflicts = conflicts.rename(columns={conflicts.geometry.name: "overlap"})
     layers = {info.kind: project.read_layer(info.kind) for info in project.layers()}
-    frame = indicators_frame(compute_indicators(layers, conflicts, _project_rules(project).targets))
+    frame = indicators_frame(compute_indicators(layers, conflicts, project_rules(project).targets))
     if out:
         print(tr("  输出：{p}", "  output: {p}", p=write_csv(frame, out, INDICATOR_COLUMNS)))
         return

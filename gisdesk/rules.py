@@ -88,3 +88,11 @@ def parse_rules(text: str, *, source: str = "rules") -> Rules:
         city=str(data.get("city", {}).get("name", "")),
         text=text,
     )
+
+
+def project_rules(project) -> Rules:
+    """The rules a project is checked by: those of its last check, else the default rule file.
+
+    `gisdesk check` without --rules, the app's check and the indicators' plan targets all use this."""
+    text = project.setting("rules")
+    return parse_rules(text, source=f"{project.path.name} (rules)") if text else load_rules()

@@ -93,3 +93,19 @@ def test_bad_rule_files_are_refused_with_the_key(text, says):
 def test_missing_rule_file(tmp_path):
     with pytest.raises(RuleError, match="nope.toml"):
         load_rules(tmp_path / "nope.toml")
+
+
+def test_a_project_is_checked_by_its_stored_rules_else_the_default_file(tmp_path):
+    """One lookup for `gisdesk check`, the app's check and the indicators' targets."""
+    from gisdesk.project import Project
+    from gisdesk.rules import DEFAULT_RULES_PATH, project_rules
+
+    project = Project.create(tmp_path / "p.gpkg")
+    assert project_rules(project).text == DEFAULT_RULES_PATH.read_text(encoding="utf-8")
+    stored = DEFAULT_RULES_PATH.read_text(encoding="utf-8").replace("red = 10.0", "red = 12.5")
+    project.set_settings(rules=stored)
+    rules = project_rules(project)
+    assert rules.setback["red"] == 12.5 and rules.text == stored
+    project.set_settings(rules="[setback]\nred = -1")
+    with pytest.raises(RuleError, match="p.gpkg"):  # a broken stored rule file names the project
+        project_rules(project)

@@ -24,6 +24,7 @@ from gisdesk.layers.kinds import CONTROL_KINDS, KINDS
 from gisdesk.project import Project
 from gisdesk.render.renderer import Highlight
 from gisdesk.render.style import CONTROL_COLORS
+from gisdesk.rules import project_rules
 from gisdesk.ui.jobs import run_job
 from gisdesk.ui.icons import icon
 
@@ -59,14 +60,6 @@ def decision_label(decision: str) -> str:
 
 
 # --- the jobs (worker thread, no widgets) ------------------------------------------------
-
-def project_rules(project: Project):
-    """The rules of the project's last check, else the default rule file (as `gisdesk check`)."""
-    from gisdesk.rules import load_rules, parse_rules
-
-    text = project.setting("rules")
-    return parse_rules(text, source=f"{project.path.name} (rules)") if text else load_rules()
-
 
 def severity_sorted(frame: pd.DataFrame) -> pd.DataFrame:
     """Encroachments first (deepest, then largest overlap), then setback shortfalls (largest first)."""

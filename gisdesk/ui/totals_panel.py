@@ -26,7 +26,8 @@ from gisdesk.crs import crs_label
 from gisdesk.layers.kinds import ESTATE_STATUSES, KINDS, SUBJECT_KINDS
 from gisdesk.project import Project
 from gisdesk.render.style import CONTROL_COLORS, ESTATE_COLORS, PARKING_COLORS
-from gisdesk.ui.conflicts_panel import kind_label, project_rules
+from gisdesk.rules import project_rules
+from gisdesk.ui.conflicts_panel import kind_label
 from gisdesk.ui.jobs import run_job
 
 EDIT_SETTLE_MS = 400  # recompute this long after the last edit
