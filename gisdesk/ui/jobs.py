@@ -8,21 +8,17 @@ thread. A GisdeskError becomes a message in the user's language in the Jobs dock
 status bar; a cancelled job says so and calls nothing. The UI thread never waits for a job.
 
 Jobs run one after another (one worker thread): they read and write the same project file.
-A heavy job (the conflict check) runs with `in_process=True` in a child process instead:
-long GEOS/GDAL calls that build Python objects hold the GIL, and in a thread of the UI's
-process they would stall the window for seconds. The worker thread then only relays the
-child's progress and passes the cancel on.
+A heavy job (the conflict check) runs with `in_process=True` in a child process instead
+(gisdesk.jobs.run_in_process): long GEOS/GDAL calls that build Python objects hold the GIL,
+and in a thread of the UI's process they would stall the window for seconds. The worker
+thread then only relays the child's progress and passes the cancel on.
 """
 
 from __future__ import annotations
 
 import collections
 import itertools
-import multiprocessing
-import os
-import queue as queues
 import threading
-import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 
@@ -32,10 +28,9 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QHBoxLayout, Q
 
 from gisdesk import i18n
 from gisdesk.errors import Cancelled, GisdeskError
-from gisdesk.jobs import Feedback
+from gisdesk.jobs import Feedback, run_in_process
 
 HOLD_LIMIT_MS = 15_000  # the longest a project's jobs wait for its first map
-JOB_NICENESS = 10  # added to a job process's niceness
 
 
 def stage_label(stage: str) -> str:
@@ -93,7 +88,7 @@ def _run(job: Job) -> None:
     """The worker side of a job: call the function, send the outcome to the GUI thread."""
     try:
         job.feedback.check_cancelled()  # cancelled while waiting in the queue
-        call = _call_in_process if job.in_process else _call
+        call = run_in_process if job.in_process else _call
         result = call(job.fn, job.args, job.feedback)
     except Cancelled:
         job.signals.cancelled.emit()
@@ -105,71 +100,6 @@ def _run(job: Job) -> None:
 
 def _call(fn, args, feedback):
     return fn(*args, feedback=feedback)
-
-
-class _RelayFeedback(Feedback):
-    """The child process's feedback: progress goes up a queue (a few times a second), cancel comes down an event."""
-
-    def __init__(self, up, cancel):
-        super().__init__()
-        self.up, self.cancel_event, self._sent = up, cancel, 0.0
-
-    def check_cancelled(self) -> None:
-        self.cancelled = self.cancelled or self.cancel_event.is_set()
-        super().check_cancelled()
-
-    def report(self) -> None:
-        now = time.monotonic()
-        if now - self._sent > 0.1 or self.progress >= 1.0:
-            self._sent = now
-            self.up.put(("progress", self.stage, self.progress))
-
-
-def _child_main(fn, args, up, cancel) -> None:
-    """Runs in the child process: the job, and its outcome sent up the queue."""
-    # A job may keep every core busy (the check uses one thread a core): at a lower priority
-    # it yields them to the window whenever the UI has something to do.
-    os.nice(JOB_NICENESS)
-    try:
-        up.put(("done", fn(*args, feedback=_RelayFeedback(up, cancel))))
-    except Cancelled:
-        up.put(("cancelled",))
-    except BaseException as error:  # noqa: BLE001 - the parent reports it
-        up.put(("error", error, traceback.format_exc()))
-
-
-def _call_in_process(fn, args, feedback: Feedback):
-    """Run fn(*args) in a fresh process (spawned: no Qt state is copied); relay progress and cancel."""
-    context = multiprocessing.get_context("spawn")
-    up, cancel = context.Queue(), context.Event()
-    child = context.Process(target=_child_main, args=(fn, args, up, cancel), daemon=True)
-    child.start()
-    try:
-        while True:
-            try:
-                message = up.get(timeout=0.1)
-            except queues.Empty:
-                if feedback.cancelled:
-                    cancel.set()
-                if child.is_alive():
-                    continue
-                try:  # the child may have exited just after sending its last message: read it
-                    message = up.get(timeout=1.0)
-                except queues.Empty:
-                    raise RuntimeError(f"the job's process ended unexpectedly (exit code {child.exitcode})") from None
-            if message[0] == "progress":
-                feedback.stage, feedback.progress = message[1], message[2]
-                feedback.report()
-            elif message[0] == "done":
-                return message[1]
-            elif message[0] == "cancelled":
-                raise Cancelled()
-            else:
-                raise message[1]
-    finally:
-        child.join(timeout=5)
-        if child.is_alive():
-            child.kill()
 
 
 class Job(QObject):
