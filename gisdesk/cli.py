@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", choices=("district", "street", "community"), default="district")
     p.add_argument("--out", help="CSV file to write (default: print a table)")
 
-    p = sub.add_parser("indicators", help="plan indicators (DOMAIN.md §6) from the layers and the last check")
+    p = sub.add_parser("indicators", help="plan indicators (docs/domain.md §6) from the layers and the last check")
     p.add_argument("project")
     p.add_argument("--out", help="CSV file to write (default: print a table)")
 

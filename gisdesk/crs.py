@@ -1,6 +1,6 @@
 """CGCS2000 coordinate systems: the geographic CRS and the 3-degree Gauss-Krüger zones.
 
-Analysis and areas happen in the local 3° zone (DOMAIN.md §5): zone n = round(lon / 3),
+Analysis and areas happen in the local 3° zone (docs/domain.md §5): zone n = round(lon / 3),
 central meridian 3n. gisdesk uses the zone CRSs *without* the zone prefix in the easting
 (EPSG:4534 + (CM - 75) / 3), so x/y read like ordinary metres, and labels which one it is.
 """

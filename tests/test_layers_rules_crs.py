@@ -15,7 +15,7 @@ from gisdesk.rules import load_rules, parse_rules
 
 
 @pytest.mark.parametrize("lon, prefixed, unprefixed", [
-    (114.0, 4526, 4547),   # the DOMAIN.md example: CM 114°E
+    (114.0, 4526, 4547),   # the docs/domain.md example: CM 114°E
     (116.4, 4527, 4548),   # Beijing, CM 117°E
     (121.47, 4528, 4549),  # Shanghai Puxi, CM 120°E (zone 40 reaches 121.5°E)
     (121.52, 4529, 4550),  # Lujiazui, CM 123°E

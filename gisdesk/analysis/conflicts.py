@@ -1,4 +1,4 @@
-"""The conflict check (DOMAIN.md §1): buildings against the zones of the control lines.
+"""The conflict check (docs/domain.md §1): buildings against the zones of the control lines.
 
 For a subject polygon B and a control feature with zone Z and required setback r:
 - `encroach` when area(B∩Z) > overlap_m2 and depth ≥ width_m, where depth is how far B
@@ -29,8 +29,10 @@ from gisdesk.errors import InputError
 from gisdesk.jobs import Feedback
 from gisdesk.rules import Rules
 
+# conflicts.csv, in this order; subject_layer is the subject's kind (the name is older than
+# layer ids), subject_table and control_table are the layer ids
 CONFLICT_COLUMNS = ["subject_layer", "subject_id", "control_kind", "control_id", "relation",
-                    "overlap_m2", "depth_m", "distance_m", "required_m", "shortfall_m"]
+                    "overlap_m2", "depth_m", "distance_m", "required_m", "shortfall_m", "subject_table", "control_table"]
 ENCROACH, SETBACK = "encroach", "setback"
 
 # Depth is exact to about 2 × _PROBE: the polygonal buffers that test it are widened so
@@ -77,10 +79,10 @@ def _parallel(func, *args, keys: np.ndarray | None = None, **kwargs) -> np.ndarr
 @dataclass
 class CheckResult:
     conflicts: pd.DataFrame  # CONFLICT_COLUMNS, plus `overlap`: the geometry of B∩Z (None if disjoint)
-    checked: dict[str, int]  # features checked per subject layer
+    checked: dict[str, int]  # features checked per subject layer (id)
     skipped: dict[str, int]  # empty or non-polygon features per subject layer (e.g. ledger points)
     repaired: dict[str, int]  # invalid geometries repaired with make_valid, per layer
-    controls: dict[str, int]  # control features per kind
+    controls: dict[str, int]  # control features per control layer
     rules: Rules
     crs: CRS | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -90,13 +92,16 @@ class CheckResult:
 
 
 def check_conflicts(subjects: dict[str, pd.DataFrame], controls: dict[str, pd.DataFrame], rules: Rules,
-                    *, crs: CRS | None = None, feedback: Feedback | None = None) -> CheckResult:
-    """Check every polygon of every subject frame against every control feature.
+                    *, crs: CRS | None = None, kinds: dict[str, str] | None = None,
+                    feedback: Feedback | None = None) -> CheckResult:
+    """Check every polygon of every subject layer against every feature of every control layer.
 
-    `subjects` maps a layer name to a frame with `uid` and `geometry`; `controls` maps a
-    control kind to a frame with `uid`, `geometry` and optionally `half_width_m`, `side`,
-    `setback_m` and `road_class`. All geometries in the same metric CRS `crs`.
+    `subjects` maps a layer id to a frame with `uid` and `geometry`; `controls` maps a layer
+    id to a frame with `uid`, `geometry` and optionally `half_width_m`, `side`, `setback_m`
+    and `road_class`; `kinds` gives each layer's kind (default: the id is the kind, as in
+    {"buildings": ..., "red": ...}). All geometries in the same metric CRS `crs`.
     """
+    kinds = kinds or {}
     feedback = feedback or Feedback()
     if crs is not None and not is_metric_projected(crs):
         raise InputError("冲突检查需要米制投影坐标系，而不是 {crs}", "the conflict check needs a metric projected CRS, not {crs}",
@@ -104,18 +109,21 @@ def check_conflicts(subjects: dict[str, pd.DataFrame], controls: dict[str, pd.Da
     repaired: dict[str, int] = {}
 
     feedback.set_stage("zones")
-    zones, zone_kind, zone_uid, required = [], [], [], []
+    zones, zone_kind, zone_table, zone_uid, required = [], [], [], [], []
     controls_count = {}
-    for kind, frame in controls.items():
+    for table, frame in controls.items():
+        kind = kinds.get(table, table)
         z, fixed = control_zones(frame, kind)
         zones.append(z)
         zone_kind.append(np.full(len(z), kind, dtype=object))
+        zone_table.append(np.full(len(z), table, dtype=object))
         zone_uid.append(frame["uid"].astype(str).to_numpy())
         required.append(required_setbacks(frame, kind, rules))
-        controls_count[kind] = len(frame)
-        repaired[kind] = fixed
+        controls_count[table] = len(frame)
+        repaired[table] = fixed
     zones = np.concatenate(zones) if zones else np.empty(0, dtype=object)
     zone_kind = np.concatenate(zone_kind) if zone_kind else np.empty(0, dtype=object)
+    zone_table = np.concatenate(zone_table) if zone_table else np.empty(0, dtype=object)
     zone_uid = np.concatenate(zone_uid) if zone_uid else np.empty(0, dtype=object)
     required = np.concatenate(required) if required else np.empty(0)
     shapely.prepare(zones)
@@ -130,18 +138,20 @@ def check_conflicts(subjects: dict[str, pd.DataFrame], controls: dict[str, pd.Da
         skipped[layer] = int(len(geoms) - usable.sum())
         subject_index = np.flatnonzero(usable)
         parts.append(_check_layer(
-            layer, geoms[subject_index], frame["uid"].astype(str).to_numpy()[subject_index],
-            zones, boundaries, zone_kind, zone_uid, required, rules, feedback,
+            (kinds.get(layer, layer), layer), geoms[subject_index], frame["uid"].astype(str).to_numpy()[subject_index],
+            zones, boundaries, (zone_kind, zone_table), zone_uid, required, rules, feedback,
             progress=(n / max(len(subjects), 1), (n + 1) / max(len(subjects), 1))))
     feedback.finish()
     conflicts = pd.concat(parts, ignore_index=True) if parts else _empty_conflicts()
-    conflicts = conflicts.sort_values(["subject_layer", "subject_id", "control_kind", "control_id"],
-                                      kind="stable", ignore_index=True)
+    conflicts = conflicts.sort_values(["subject_layer", "subject_id", "control_kind", "control_id", "subject_table",
+                                       "control_table"], kind="stable", ignore_index=True)
     return CheckResult(conflicts, checked, skipped, repaired, controls_count, rules, crs, dict(feedback.timings))
 
 
-def _check_layer(layer, geoms, uids, zones, boundaries, zone_kind, zone_uid, required, rules, feedback,
+def _check_layer(layer, geoms, uids, zones, boundaries, zone_layer, zone_uid, required, rules, feedback,
                  *, progress) -> pd.DataFrame:
+    """The conflicts of one subject layer; `layer` is its (kind, id), `zone_layer` the zones' (kinds, ids)."""
+    (kind, table), (zone_kind, zone_table) = layer, zone_layer
     start, end = progress
     span = end - start
     if len(geoms) == 0 or len(zones) == 0:
@@ -188,7 +198,7 @@ def _check_layer(layer, geoms, uids, zones, boundaries, zone_kind, zone_uid, req
     keep = encroach | setback
     relation = np.where(encroach, ENCROACH, SETBACK)
     frame = pd.DataFrame({
-        "subject_layer": layer,
+        "subject_layer": kind,
         "subject_id": uids[subj_idx][keep],
         "control_kind": zone_kind[zone_idx][keep],
         "control_id": zone_uid[zone_idx][keep],
@@ -198,6 +208,8 @@ def _check_layer(layer, geoms, uids, zones, boundaries, zone_kind, zone_uid, req
         "distance_m": distance[keep],
         "required_m": r[keep],
         "shortfall_m": np.maximum(r - distance, 0.0)[keep],
+        "subject_table": table,
+        "control_table": zone_table[zone_idx][keep],
         "overlap": overlap[keep],
     })
     feedback.set_progress(end)
@@ -206,7 +218,8 @@ def _check_layer(layer, geoms, uids, zones, boundaries, zone_kind, zone_uid, req
 
 def _empty_conflicts() -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype=object if c in ("subject_layer", "subject_id", "control_kind",
-                                                              "control_id", "relation") else float)
+                                                              "control_id", "relation", "subject_table",
+                                                              "control_table") else float)
                           for c in CONFLICT_COLUMNS})
     frame["overlap"] = pd.Series(dtype=object)
     return frame

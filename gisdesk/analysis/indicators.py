@@ -1,4 +1,4 @@
-"""The indicators of DOMAIN.md §6 that the project's layers support.
+"""The indicators of docs/domain.md §6 that the project's layers support.
 
 Local definitions differ, so every indicator carries its definition, numerator,
 denominator, unit and date window, and is exported with them.

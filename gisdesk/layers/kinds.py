@@ -1,4 +1,4 @@
-"""The kinds of layer gisdesk knows (DOMAIN.md §1-4) and the schema of each."""
+"""The kinds of layer gisdesk knows (docs/domain.md §1-4) and the schema of each."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ VIOLATION_NAMES = {
     "ZHX": ("占用黄线", "in yellow line"),
 }
 
-# The ledger workflow (DOMAIN.md §2); the allowed moves live in gisdesk.layers.ledger.
+# The ledger workflow (docs/domain.md §2); the allowed moves live in gisdesk.layers.ledger.
 LEDGER_STATUSES = ("待核查", "已立案", "责令停止", "限期整改", "限期拆除", "催告", "强拆公告",
                    "已拆除", "没收", "补办手续", "不予立案", "已结案")
 

@@ -1,4 +1,4 @@
-"""The ledger's status workflow (DOMAIN.md §2). Its history is append-only in the project."""
+"""The ledger's status workflow (docs/domain.md §2). Its history is append-only in the project."""
 
 from __future__ import annotations
 
