@@ -137,7 +137,7 @@ def run_one(n: int, profile: bool) -> dict:
     del result
 
     # the baseline: plain geopandas on the same data (the controls read again, untimed)
-    controls = {k: project.read_layer(k, CONTROL_COLUMNS) for k in CONTROL_KINDS if project.has_layer(k)}
+    controls = {k: project.read_layer(project.layers_of(k)[0].id, CONTROL_COLUMNS) for k in CONTROL_KINDS if project.layers_of(k)}
     buildings = subjects["buildings"]
     b0 = time.perf_counter()
     zones = []

@@ -30,6 +30,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from gisdesk.layers.kinds import kind_of
+
 CRS_ = CRS.from_epsg(4549)  # CGCS2000 3° GK, CM 120°E, no zone prefix
 ORIGIN = (400_000.0, 3_400_000.0)
 SLOTS, SLOT = 5, 20.0  # building slots per block side, slot size
@@ -213,5 +215,5 @@ def write_project(path: Path, n: int, seed: int = 0) -> dict[str, int]:
     project = Project.create(path, crs=CRS_, name=f"bench city {n}")
     for kind, frame in frames.items():
         if len(frame):
-            project.add_features(kind, frame, source={"path": "bench/city.py", "features": len(frame), "seed": seed})
+            project.add_features(kind_of(kind).table, frame, kind=kind, source={"path": "bench/city.py", "features": len(frame), "seed": seed})
     return {k: len(f) for k, f in frames.items()}

@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project")
     p.add_argument("source")
     p.add_argument("--as", dest="kind", required=True, choices=list(KINDS))
+    p.add_argument("--to", metavar="LAYER", help="id of the project layer to import into (created if new); "
+                   "default: the kind's layer, when the project has one")
     p.add_argument("--layer", help="layer of SOURCE to read (for files with several)")
     p.add_argument("--id-field", help="field whose values become the features' uid")
     p.add_argument("--crs", help="CRS of SOURCE when it has none or a wrong one, e.g. EPSG:4490")
@@ -141,12 +143,14 @@ def _import(args) -> int:
     from gisdesk.jobs import TerminalFeedback
     from gisdesk.project import Project
 
-    project = Project.open(args.project)
-    report = import_layer(project, args.source, args.kind, layer=args.layer, id_field=args.id_field, crs=args.crs,
-                          half_width=args.half_width, half_width_field=args.half_width_field,
+    project = _open_project(args.project)
+    report = import_layer(project, args.source, args.kind, layer=args.layer, to=args.to, id_field=args.id_field,
+                          crs=args.crs, half_width=args.half_width, half_width_field=args.half_width_field,
                           feedback=TerminalFeedback())
     print(tr("已导入 {n} 个要素到 {kind}（{src} → {dst}）", "imported {n} features as {kind} ({src} → {dst})",
              n=report.imported, kind=KINDS[args.kind].title, src=report.source_crs, dst=report.project_crs))
+    print(tr("  图层：{layer}（{new}）", "  layer: {layer} ({new})", layer=report.layer,
+             new=tr("新建", "new") if report.created else tr("追加", "appended")))
     if report.repaired:
         print(tr("  修复无效几何 {n} 个（make_valid）", "  repaired {n} invalid geometries (make_valid)", n=report.repaired))
     for reason, n in report.skipped.items():
@@ -163,7 +167,7 @@ def _skip_reason(reason: str) -> str:
 def _check(args) -> int:
     from gisdesk.project import Project
 
-    project = Project.open(args.project)
+    project = _open_project(args.project)
     out = Path(args.out) if args.out else project.path.with_name(project.path.stem + "-check")
     _run_check_and_write(project, args.rules, out)
     return 0
@@ -186,11 +190,12 @@ def _run_check_and_write(project, rules_path, out: Path) -> None:
     result, subjects = run_check(project, rules, feedback=TerminalFeedback())
     method = area_method(project)
     totals = area_totals(subjects, result.conflicts, by="district", area_method=method,
-                         control_kinds=control_kinds(project))
+                         control_kinds=control_kinds(project), kinds={i.id: i.kind for i in project.layers()})
     paths = [write_csv(result.conflicts, out / "conflicts.csv", CONFLICT_COLUMNS),
              write_csv(totals, out / "totals.csv", TOTAL_COLUMNS)]
-    checked = "，".join(f"{KINDS[k].title} {n}" for k, n in result.checked.items()) if i18n.language() == "zh" else \
-        ", ".join(f"{n} {KINDS[k].title}" for k, n in result.checked.items())
+    titles = {info.id: info.title for info in project.layers()}
+    checked = "，".join(f"{titles.get(k, k)} {n}" for k, n in result.checked.items()) if i18n.language() == "zh" \
+        else ", ".join(f"{n} {titles.get(k, k)}" for k, n in result.checked.items())
     print(tr("检查完成：{checked}；控制线要素 {controls} 个", "checked: {checked}; {controls} control features",
              checked=checked, controls=sum(result.controls.values())))
     print(tr("  压线 {e} 处，退线不足 {s} 处", "  {e} encroachments, {s} setback shortfalls",
@@ -216,28 +221,27 @@ def _totals(args) -> int:
     from gisdesk.analysis.totals import TOTAL_COLUMNS, area_totals
     from gisdesk.io.tables import write_csv
     from gisdesk.layers.kinds import SUBJECT_KINDS
-    from gisdesk.project import Project
 
-    project = Project.open(args.project)
+    project = _open_project(args.project)
+    _warn_if_stale(project)
     conflicts = project.conflicts()
     conflicts = conflicts.rename(columns={conflicts.geometry.name: "overlap"})
-    subjects = {k: project.read_layer(k, SUBJECT_COLUMNS) for k in SUBJECT_KINDS if project.has_layer(k)}
+    infos = [info for info in project.layers() if info.kind in SUBJECT_KINDS]
+    subjects = {info.id: project.read_layer(info.id, SUBJECT_COLUMNS) for info in infos}
     totals = area_totals(subjects, conflicts, by=args.by, area_method=area_method(project),
-                         control_kinds=control_kinds(project))
+                         control_kinds=control_kinds(project), kinds={info.id: info.kind for info in infos})
     if args.out:
         write_csv(totals, args.out, TOTAL_COLUMNS)
         print(tr("  输出：{p}", "  output: {p}", p=args.out))
     else:
         with pd.option_context("display.width", 200, "display.max_rows", 500, "display.float_format", "{:.2f}".format):
-            print(totals[TOTAL_COLUMNS[:-1]].to_string(index=False))
+            print(totals[[c for c in TOTAL_COLUMNS if c not in ("area_method", "subject_table")]].to_string(index=False))
         print(tr("面积为 {crs} 下的平面面积，单位 m²", "areas planar in {crs}, in m²", crs=crs_label(project.crs)))
     return 0
 
 
 def _indicators(args) -> int:
-    from gisdesk.project import Project
-
-    _write_indicators(Project.open(args.project), args.out)
+    _write_indicators(_open_project(args.project), args.out)
     return 0
 
 
@@ -251,9 +255,14 @@ def _write_indicators(project, out) -> None:
 
     conflicts = None
     if project.last_run():
+        _warn_if_stale(project)
         conflicts = project.conflicts()
         conflicts = conflicts.rename(columns={conflicts.geometry.name: "overlap"})
-    layers = {info.kind: project.read_layer(info.kind) for info in project.layers()}
+    layers = {}  # the indicators count by kind: the layers of a kind together
+    for info in project.layers():
+        frame = project.read_layer(info.id)
+        layers[info.kind] = frame if info.kind not in layers else pd.concat([layers[info.kind], frame],
+                                                                           ignore_index=True)
     frame = indicators_frame(compute_indicators(layers, conflicts, project_rules(project).targets))
     if out:
         print(tr("  输出：{p}", "  output: {p}", p=write_csv(frame, out, INDICATOR_COLUMNS)))
@@ -261,6 +270,24 @@ def _write_indicators(project, out) -> None:
     name = "name_zh" if i18n.language() == "zh" else "name_en"
     with pd.option_context("display.width", 200, "display.max_rows", 500, "display.float_format", "{:.3f}".format):
         print(frame[[name, "value", "unit", "numerator", "denominator", "target"]].to_string(index=False))
+
+
+def _open_project(path):
+    """Open a project, telling on stderr what opening it repaired and whether its check is stale."""
+    from gisdesk.project import Project
+
+    project = Project.open(path)
+    for notice in project.notices:
+        print(f"gisdesk: {notice}", file=sys.stderr)
+    return project
+
+
+def _warn_if_stale(project) -> None:
+    stale = project.stale_layers()
+    if stale:
+        print(tr("gisdesk: 注意：上次冲突检查之后图层 {layers} 已被修改，检查结果已过期（请重新运行 gisdesk check）",
+                 "gisdesk: note: layers {layers} changed after the last check; its results are stale "
+                 "(run gisdesk check again)", layers=", ".join(stale)), file=sys.stderr)
 
 
 def _demo(args) -> int:

@@ -1,17 +1,24 @@
-"""The project store: one GeoPackage file.
+"""The project store: one GeoPackage file (GeoPackage 1.2, which QGIS 3.22 opens as its own).
 
-Every layer is a feature table written by GDAL (so QGIS opens it as any GeoPackage),
-with a stable text `uid` per feature. gisdesk's own tables sit beside them:
+Every layer is a feature table with a stable text `uid` per feature; a project holds any
+number of layers of a kind, each known by its id (its table name). gisdesk's own tables sit
+beside them, each with an INTEGER primary key as the GeoPackage standard asks:
 
 - gisdesk_settings        key/value: name, crs, rules (the TOML text), attribution ...
-- gisdesk_layers          one row per layer: kind, title, style, order, visibility, sources
+- gisdesk_layers          one row per layer: id (table), kind, title, provider, source, style, order, sources
+- gisdesk_features        per feature (layer, uid): its version and content hash
+- gisdesk_edit_log        every change: layer, uid, version, who, when, what
 - gisdesk_conflicts       the results of the last check, with the overlap geometry
 - gisdesk_check_runs      when each check ran, with which rules and tolerances
+- gisdesk_reviews         a planner's decisions on conflicts, kept across checks
 - gisdesk_ledger_history  the ledger's status changes, append-only (triggers refuse edits)
+- layer_styles            gisdesk's styles as QGIS styles, so QGIS opens layers in our colours
 
-Saves are transactions. Writes of gisdesk's tables are SQLite transactions; writes of a
-layer through GDAL go to a copy of the file that replaces the project atomically only
-when complete, so a crash or a bad input never leaves half a save.
+Triggers on every layer table count versions and note when the layer last changed, whichever
+tool changed it (QGIS, ogr2ogr, sqlite3). Saves are SQLite transactions: an import is written
+by GDAL into a staging file of its own and moved into the project with plain SQL in one
+transaction, so a crash, a kill or a bad input never leaves half a save, and the project
+file is never copied.
 """
 
 from __future__ import annotations
@@ -20,11 +27,9 @@ import contextlib
 import datetime as dt
 import json
 import os
-import shutil
-import sqlite3
-import struct
-from dataclasses import dataclass
+import re
 from pathlib import Path
+from typing import Iterable
 
 import geopandas as gpd
 import numpy as np
@@ -33,23 +38,44 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
+from gisdesk import gpkg
 from gisdesk.errors import ProjectError
+from gisdesk.i18n import tr
 from gisdesk.layers.kinds import DRAW_ORDER, KINDS, POLYGON, kind_of
 from gisdesk.layers.ledger import check_transition
+from gisdesk.store import FeatureEdit, LayerInfo, RunRecord, check_layer_id
 
-FORMAT_VERSION = "1"
-SETTINGS, LAYERS, CONFLICTS, RUNS, HISTORY = (
-    "gisdesk_settings", "gisdesk_layers", "gisdesk_conflicts", "gisdesk_check_runs", "gisdesk_ledger_history")
+FORMAT_VERSION = "2"
+SETTINGS, LAYERS, FEATURES, EDIT_LOG = "gisdesk_settings", "gisdesk_layers", "gisdesk_features", "gisdesk_edit_log"
+CONFLICTS, RUNS, REVIEWS, HISTORY = "gisdesk_conflicts", "gisdesk_check_runs", "gisdesk_reviews", "gisdesk_ledger_history"
+QGIS_STYLES = "layer_styles"
+CONFLICT_KEY = ["subject_table", "subject_id", "control_table", "control_id"]
+_NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
 _SCHEMA_SQL = f"""
 CREATE UNIQUE INDEX IF NOT EXISTS {SETTINGS}_key ON {SETTINGS}(key);
 CREATE TABLE IF NOT EXISTS {LAYERS} (
-    table_name TEXT PRIMARY KEY, kind TEXT NOT NULL, title TEXT NOT NULL, geometry_type TEXT,
-    z_order INTEGER NOT NULL, visible INTEGER NOT NULL DEFAULT 1, opacity REAL NOT NULL DEFAULT 1.0,
-    style TEXT NOT NULL DEFAULT '{{}}', sources TEXT NOT NULL DEFAULT '[]');
+    fid INTEGER PRIMARY KEY AUTOINCREMENT, table_name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    kind TEXT NOT NULL, title TEXT NOT NULL, provider TEXT NOT NULL DEFAULT 'gpkg', source TEXT NOT NULL DEFAULT '',
+    geometry_type TEXT, z_order INTEGER NOT NULL, visible INTEGER NOT NULL DEFAULT 1,
+    opacity REAL NOT NULL DEFAULT 1.0, style TEXT NOT NULL DEFAULT '{{}}', sources TEXT NOT NULL DEFAULT '[]',
+    changed_at TEXT, reconciled_at TEXT);
+CREATE TABLE IF NOT EXISTS {FEATURES} (
+    fid INTEGER PRIMARY KEY AUTOINCREMENT, layer TEXT NOT NULL, uid TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1, hash TEXT, UNIQUE (layer, uid));
+CREATE TABLE IF NOT EXISTS {EDIT_LOG} (
+    fid INTEGER PRIMARY KEY AUTOINCREMENT, layer TEXT NOT NULL, uid TEXT, version INTEGER,
+    who TEXT NOT NULL, at TEXT NOT NULL, action TEXT NOT NULL, changes TEXT NOT NULL DEFAULT '{{}}');
+CREATE INDEX IF NOT EXISTS {EDIT_LOG}_feature ON {EDIT_LOG}(layer, uid);
 CREATE TABLE IF NOT EXISTS {RUNS} (
     run_id INTEGER PRIMARY KEY AUTOINCREMENT, finished_at TEXT NOT NULL, rules_digest TEXT NOT NULL,
     rules TEXT NOT NULL, overlap_m2 REAL NOT NULL, width_m REAL NOT NULL, crs TEXT, summary TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS {REVIEWS} (
+    review_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    subject_table TEXT NOT NULL, subject_id TEXT NOT NULL, control_table TEXT NOT NULL, control_id TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('confirmed', 'dismissed')),
+    note TEXT NOT NULL DEFAULT '', who TEXT NOT NULL, at TEXT NOT NULL,
+    UNIQUE (subject_table, subject_id, control_table, control_id));
 CREATE TABLE IF NOT EXISTS {HISTORY} (
     event_id INTEGER PRIMARY KEY AUTOINCREMENT, case_uid TEXT NOT NULL, at TEXT NOT NULL, who TEXT NOT NULL,
     from_status TEXT, to_status TEXT NOT NULL, note TEXT NOT NULL DEFAULT '');
@@ -58,27 +84,30 @@ CREATE TRIGGER IF NOT EXISTS {HISTORY}_no_update BEFORE UPDATE ON {HISTORY}
     BEGIN SELECT RAISE(ABORT, 'the ledger history is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS {HISTORY}_no_delete BEFORE DELETE ON {HISTORY}
     BEGIN SELECT RAISE(ABORT, 'the ledger history is append-only'); END;
+CREATE TABLE IF NOT EXISTS {QGIS_STYLES} (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT(256), f_table_schema TEXT(256),
+    f_table_name TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT, styleSLD TEXT,
+    useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30),
+    update_time DATETIME DEFAULT CURRENT_TIMESTAMP);
 """
-
-
-@dataclass(frozen=True)
-class LayerInfo:
-    table: str
-    kind: str
-    title: str
-    geometry_type: str
-    z_order: int
-    visible: bool
-    opacity: float
-    style: dict
-    sources: list
+_DESCRIPTIONS = {
+    LAYERS: "gisdesk: the project's layers", FEATURES: "gisdesk: version and content hash of every feature",
+    EDIT_LOG: "gisdesk: every change to a feature", RUNS: "gisdesk: conflict check runs",
+    REVIEWS: "gisdesk: review decisions on conflicts", HISTORY: "gisdesk: the ledger's status history",
+    QGIS_STYLES: "QGIS layer styles (written by gisdesk)",
+}
 
 
 class Project:
-    """A gisdesk project file. Open with Project.open(), make with Project.create()."""
+    """A gisdesk project file, the GeoPackage implementation of gisdesk.store.ProjectStore.
+
+    Open with Project.open() (which repairs what other tools left: features without a uid,
+    stale staging files), make with Project.create().
+    """
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self.notices: list[str] = []
 
     # --- making and opening -----------------------------------------------------------
 
@@ -93,12 +122,17 @@ class Project:
             raise ProjectError("目录不存在：{dir}", "folder does not exist: {dir}", dir=path.parent)
         settings = {"format_version": FORMAT_VERSION, "name": name or path.stem,
                     "crs": f"EPSG:{crs.to_epsg()}" if crs else "", "created": _now()}
-        with _atomic_file(path, copy=False) as tmp:
+        tmp = _staging_path(path, "new")
+        try:
             pyogrio.write_dataframe(pd.DataFrame({"key": list(settings), "value": list(settings.values())}),
-                                    tmp, layer=SETTINGS, driver="GPKG")
-            with _connect(tmp) as db:
-                db.executescript(_SCHEMA_SQL)
-                _register_attributes(db, (LAYERS, RUNS, HISTORY))
+                                    tmp, layer=SETTINGS, driver="GPKG", dataset_options={"VERSION": "1.2"})
+            with gpkg.connect(tmp) as db, gpkg.transaction(db):
+                _create_schema(db)
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
         return cls(path)
 
     @classmethod
@@ -107,20 +141,42 @@ class Project:
         if not path.is_file():
             raise ProjectError("项目文件不存在：{path}", "project file not found: {path}", path=path)
         try:
-            with _connect(path, readonly=True) as db:
-                found = db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (SETTINGS,)).fetchone()
-        except sqlite3.DatabaseError as exc:
+            with gpkg.connect(path, readonly=True) as db:
+                found = gpkg.has_table(db, SETTINGS)
+        except Exception as exc:  # sqlite3.DatabaseError and the like: not an SQLite file
             raise ProjectError("{path} 不是 GeoPackage 文件（{why}）", "{path} is not a GeoPackage ({why})",
                                path=path, why=exc) from exc
         if not found:
             raise ProjectError("{path} 不是 gisdesk 项目（缺少 {table} 表）",
                                "{path} is not a gisdesk project (no {table} table)", path=path, table=SETTINGS)
-        return cls(path)
+        project = cls(path)
+        _remove_stale_staging(path)
+        if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+            project.notices = project.repair()
+        return project
+
+    def repair(self) -> list[str]:
+        """Bring the file to today's format and give features that other tools added a uid.
+
+        Cheap when nothing changed: a layer is looked at again only when its triggers say it
+        changed (or they are missing) since the last look. Returns what was repaired, to tell.
+        """
+        notices = []
+        with self._connect() as db:
+            if _needs_upgrade(db):
+                with gpkg.transaction(db):
+                    _upgrade(db)
+            for info in self.layers():
+                if info.provider != "gpkg" or not _needs_reconcile(db, info.id):
+                    continue
+                with gpkg.transaction(db):
+                    notices += _reconcile(db, info.id, info.kind)
+        return notices
 
     # --- settings ----------------------------------------------------------------------
 
     def settings(self) -> dict[str, str]:
-        with self._read() as db:
+        with self._connect(readonly=True) as db:
             return dict(db.execute(f"SELECT key, value FROM {SETTINGS}").fetchall())
 
     def setting(self, key: str, default: str = "") -> str:
@@ -138,141 +194,266 @@ class Project:
     # --- layers ------------------------------------------------------------------------
 
     def layers(self) -> list[LayerInfo]:
-        with self._read() as db:
-            rows = db.execute(f"SELECT table_name, kind, title, geometry_type, z_order, visible, opacity, style, "
-                              f"sources FROM {LAYERS} ORDER BY z_order").fetchall()
-        return [LayerInfo(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], json.loads(r[7]), json.loads(r[8]))
-                for r in rows]
+        with self._connect(readonly=True) as db:
+            return _layer_infos(db)
 
-    def save_layer_states(self, states: list[dict]) -> None:
-        """Store order, visibility, opacity and style of layers: [{table, z_order, visible, opacity, style}]."""
-        with self._write() as db:
-            db.executemany(f"UPDATE {LAYERS} SET z_order = ?, visible = ?, opacity = ?, style = ? WHERE table_name = ?",
-                           [(s["z_order"], int(s["visible"]), s["opacity"], json.dumps(s["style"], ensure_ascii=False),
-                             s["table"]) for s in states])
+    def layer_info(self, layer_id: str) -> LayerInfo:
+        info = next((i for i in self.layers() if i.id.lower() == str(layer_id).lower()), None)
+        if info is None:
+            raise ProjectError("项目 {path} 中没有图层 {layer}；现有：{layers}", "project {path} has no layer {layer}; "
+                               "it has: {layers}", path=self.path.name, layer=layer_id,
+                               layers=", ".join(i.id for i in self.layers()) or "—")
+        return info
 
-    def has_layer(self, kind: str) -> bool:
-        return any(info.kind == kind for info in self.layers())
+    def layers_of(self, kind: str) -> list[LayerInfo]:
+        return [info for info in self.layers() if info.kind == kind]
 
-    def read_layer(self, kind: str, columns: list[str] | None = None) -> gpd.GeoDataFrame:
-        """The features of a kind's layer as a GeoDataFrame in the project CRS (uid first)."""
-        table = kind_of(kind).table
-        if not self.has_layer(kind):
-            raise ProjectError("项目 {path} 中没有 {title} 图层", "project {path} has no {title} layer",
-                               path=self.path.name, title=kind_of(kind).title)
+    def import_target(self, kind: str, layer_id: str | None) -> tuple[str, bool]:
+        """Where an import of `kind` goes: (layer id, whether the layer exists).
+
+        With `layer_id`, that layer (created if new; an existing one must be of the kind);
+        without, the kind's layer when the project has exactly one, a new layer with the
+        kind's default id when it has none, and a question when it has several.
+        """
+        info = kind_of(kind)
+        if layer_id:
+            check_layer_id(layer_id)
+            existing = next((i for i in self.layers() if i.id.lower() == layer_id.lower()), None)
+            if existing is None:
+                with self._connect(readonly=True) as db:
+                    if gpkg.has_table(db, layer_id):
+                        raise ProjectError("项目 {path} 中已有名为 {layer} 的表，它不是 gisdesk 图层",
+                                           "project {path} already has a table {layer} that is not a gisdesk layer",
+                                           path=self.path.name, layer=layer_id)
+                return layer_id, False
+            if existing.kind != kind:
+                raise ProjectError("图层 {layer} 是{other}图层，不能导入为{title}",
+                                   "layer {layer} is a {other} layer and cannot take {title}",
+                                   layer=existing.id, other=kind_of(existing.kind).title, title=info.title)
+            return existing.id, True
+        mine = self.layers_of(kind)
+        if len(mine) > 1:
+            raise ProjectError("项目中有多个{title}图层（{layers}）：请用 --to 指定导入到哪一个",
+                               "the project has several {title} layers ({layers}): choose one with --to",
+                               title=info.title, layers=", ".join(i.id for i in mine))
+        if mine:
+            return mine[0].id, True
+        return self.import_target(kind, info.table)  # a new layer with the kind's default id
+
+    def read_layer(self, layer_id: str, columns: list[str] | None = None) -> gpd.GeoDataFrame:
+        """The features of a layer as a GeoDataFrame in the project CRS (uid first)."""
+        info = self.layer_info(layer_id)
         if columns is not None:
-            columns = ["uid", *[c for c in columns if c != "uid"]]
-        frame = pyogrio.read_dataframe(self.path, layer=table, columns=columns, use_arrow=True)
+            with self._connect(readonly=True) as db:
+                present = {name.lower() for name, _ in gpkg.columns_of(db, info.id)}
+            columns = ["uid", *[c for c in columns if c != "uid" and c.lower() in present]]
+        frame = pyogrio.read_dataframe(self.path, layer=info.id, columns=columns, use_arrow=True)
         if frame.crs is None and self.crs is not None:
             frame = frame.set_crs(self.crs)
         return frame
 
-    def uids(self, kind: str) -> set[str]:
-        if not self.has_layer(kind):
-            return set()
-        with self._read() as db:
-            return {r[0] for r in db.execute(f'SELECT uid FROM "{kind_of(kind).table}"')}
+    def uids(self, layer_id: str) -> set[str]:
+        with self._connect(readonly=True) as db:
+            if not any(i.id == layer_id for i in _layer_infos(db)):
+                return set()
+            return {r[0] for r in db.execute(f'SELECT uid FROM "{layer_id}" WHERE uid IS NOT NULL')}
 
-    def add_features(self, kind: str, frame: gpd.GeoDataFrame, *, source: dict) -> None:
-        """Append validated features (with unique `uid`s, in the project CRS) to the kind's layer.
+    def add_features(self, layer_id: str, frame: gpd.GeoDataFrame, *, kind: str | None = None, source: dict,
+                     title: str | None = None) -> None:
+        """Append validated features (with unique `uid`s, in the project CRS) to a layer, creating it if new.
 
-        One transaction: the project file is replaced only when everything is written.
+        Columns land by name: fields the layer lacks are added, fields the frame lacks stay
+        empty. GDAL writes the frame into a staging file beside the project; one SQLite
+        transaction then moves it in, with the layer's registration, versions and log.
         """
+        existing = next((i for i in self.layers() if i.id.lower() == layer_id.lower()), None)
+        kind = kind or (existing.kind if existing else _kind_of_default_table(layer_id))
         info = kind_of(kind)
         first_crs = self.crs is None  # the first import fixes the project CRS, in the same transaction
         crs = CRS(frame.crs) if first_crs and frame.crs else self.crs
         if crs is None or frame.crs is None or not CRS(frame.crs).equals(crs) or crs.to_epsg() is None:
             raise ProjectError("内部错误：要素不在项目坐标系中", "internal error: features are not in the project CRS")
-        exists = self.has_layer(kind)
+        if existing is None:
+            check_layer_id(layer_id)
         geometry_type = "MultiPolygon" if info.geometries == (POLYGON,) else "Unknown"
         if geometry_type == "MultiPolygon":
             frame = frame.set_geometry(_to_multi(frame.geometry.values))
-        with _atomic_file(self.path) as tmp:
-            pyogrio.write_dataframe(frame, tmp, layer=info.table, driver="GPKG", append=exists,
-                                    geometry_type=geometry_type, promote_to_multi=geometry_type == "MultiPolygon")
-            with _connect(tmp) as db:
-                db.execute(f'CREATE UNIQUE INDEX IF NOT EXISTS "{info.table}_uid" ON "{info.table}"(uid)')
-                if first_crs:
-                    _put_settings(db, {"crs": f"EPSG:{crs.to_epsg()}"})
-                if exists:
-                    sources = json.loads(db.execute(f"SELECT sources FROM {LAYERS} WHERE table_name = ?",
-                                                    (info.table,)).fetchone()[0])
-                    db.execute(f"UPDATE {LAYERS} SET sources = ? WHERE table_name = ?",
-                               (json.dumps(sources + [source], ensure_ascii=False), info.table))
-                else:
-                    z = DRAW_ORDER.index(kind)  # until the user reorders the layers
-                    db.execute(f"INSERT INTO {LAYERS} (table_name, kind, title, geometry_type, z_order, sources) "
-                               f"VALUES (?, ?, ?, ?, ?, ?)",
-                               (info.table, kind, info.name_zh, geometry_type, z,
-                                json.dumps([source], ensure_ascii=False)))
+        staging = _staging_path(self.path, "import")
+        try:
+            pyogrio.write_dataframe(frame, staging, layer=layer_id, driver="GPKG", geometry_type=geometry_type,
+                                    promote_to_multi=geometry_type == "MultiPolygon",
+                                    dataset_options={"VERSION": "1.2"})
+            with self._connect() as db:
+                db.execute("ATTACH DATABASE ? AS staging", (str(staging),))
+                with gpkg.transaction(db):
+                    if existing is None:
+                        gpkg.copy_new_table(db, layer_id)
+                        z = _default_z_order(db, kind)
+                        db.execute(f"INSERT INTO {LAYERS} (table_name, kind, title, geometry_type, z_order, sources) "
+                                   f"VALUES (?, ?, ?, ?, ?, ?)",
+                                   (layer_id, kind, title or (info.name_zh if layer_id == info.table else layer_id),
+                                    geometry_type, z, json.dumps([source], ensure_ascii=False)))
+                        db.execute(f'CREATE UNIQUE INDEX IF NOT EXISTS "{layer_id}_uid" ON "{layer_id}"(uid)')
+                        _install_triggers(db, layer_id)
+                        count = len(frame)
+                    else:
+                        layer_id = existing.id
+                        count, _ = gpkg.append_by_name(db, layer_id, layer_id)
+                        sources = json.loads(db.execute(f"SELECT sources FROM {LAYERS} WHERE table_name = ?",
+                                                        (layer_id,)).fetchone()[0])
+                        db.execute(f"UPDATE {LAYERS} SET sources = ? WHERE table_name = ?",
+                                   (json.dumps(sources + [source], ensure_ascii=False), layer_id))
+                    _register_versions(db, layer_id, "SELECT uid FROM staging.\"{}\"".format(
+                        _staging_table(db, layer_id)))
+                    _log(db, [(layer_id, None, None, _user(), _now(), "import",
+                               {"features": count, "source": source.get("path", "")})])
+                    db.execute(f"UPDATE {LAYERS} SET changed_at = {_NOW_SQL}, reconciled_at = {_NOW_SQL} "
+                               f"WHERE table_name = ?", (layer_id,))
+                    if first_crs:
+                        _put_settings(db, {"crs": f"EPSG:{crs.to_epsg()}"})
+                    _write_qgis_style(db, layer_id)
+                db.execute("DETACH DATABASE staging")
+        finally:
+            staging.unlink(missing_ok=True)
 
-    def update_attributes(self, kind: str, uid: str, values: dict) -> None:
-        """Set attribute `values` ({column: value}) of the feature `uid` of a kind's layer; one transaction.
-
-        Only attribute columns: the geometry, `uid` and the feature id are refused, so the
-        geometry is never touched. Values should already be converted with the kind's schema.
-        """
-        info = kind_of(kind)
-        if not values:
-            return
+    def save_layer_states(self, states: list[dict]) -> None:
+        """Store order, visibility, opacity, style (and title) of layers: [{id, z_order, visible, opacity, style, title}]."""
         with self._write() as db:
-            geometry = db.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?",
-                                  (info.table,)).fetchone()
-            if geometry is None:
-                raise ProjectError("项目 {path} 中没有 {title} 图层", "project {path} has no {title} layer",
-                                   path=self.path.name, title=info.title)
-            columns = {r[1]: bool(r[5]) for r in db.execute(f'PRAGMA table_info("{info.table}")')}
-            for name in values:
-                if name not in columns or name in (geometry[0], "uid") or columns[name]:
-                    raise ProjectError("图层 {title} 没有可修改的属性字段 {field}",
-                                       "layer {title} has no editable attribute field {field}",
-                                       title=info.title, field=name)
-            assignments = ", ".join(f'"{name}" = ?' for name in values)
-            updated = db.execute(f'UPDATE "{info.table}" SET {assignments} WHERE uid = ?',
-                                 [*(_sql_value(v) for v in values.values()), uid]).rowcount
-            if updated != 1:
-                raise ProjectError("图层 {title} 中没有要素 {uid}", "layer {title} has no feature {uid}",
-                                   title=info.title, uid=uid)
+            for s in states:
+                db.execute(f"UPDATE {LAYERS} SET z_order = ?, visible = ?, opacity = ?, style = ?, "
+                           f"title = coalesce(?, title) WHERE table_name = ?",
+                           (s["z_order"], int(s["visible"]), s["opacity"], json.dumps(s["style"], ensure_ascii=False),
+                            s.get("title"), s.get("id", s.get("table"))))
+            for s in states:
+                _write_qgis_style(db, s.get("id", s.get("table")))
+
+    def rename_layer(self, layer_id: str, title: str) -> None:
+        with self._write() as db:
+            if db.execute(f"UPDATE {LAYERS} SET title = ? WHERE table_name = ?", (title, layer_id)).rowcount != 1:
+                raise ProjectError("项目 {path} 中没有图层 {layer}", "project {path} has no layer {layer}",
+                                   path=self.path.name, layer=layer_id)
+
+    # --- features: versions and edits ---------------------------------------------------
+
+    def versions(self, layer_id: str, uids: Iterable[str] | None = None) -> pd.DataFrame:
+        """uid, version and content hash of a layer's features (of `uids` only, when given)."""
+        with self._connect(readonly=True) as db:
+            frame = pd.read_sql_query(f"SELECT uid, version, hash FROM {FEATURES} WHERE layer = ? ORDER BY uid",
+                                      db, params=(layer_id,))
+        if uids is not None:
+            frame = frame[frame["uid"].isin({str(u) for u in uids})].reset_index(drop=True)
+        return frame
+
+    def commit_edits(self, layer_id: str, edits: list[FeatureEdit], *, who: str) -> dict[str, int]:
+        """Write `edits` to a layer in one transaction; returns each touched uid's new version (0: deleted).
+
+        Each edit names the version it was made against: when the stored feature has moved on
+        (another user, another tool, another window), the whole commit is refused naming the
+        feature, and nothing is written.
+        """
+        info = self.layer_info(layer_id)
+        new_versions: dict[str, int] = {}
+        with self._write() as db:
+            geom_column = gpkg.geometry_column(db, info.id)
+            columns = {name.lower(): name for name, _ in gpkg.columns_of(db, info.id)}
+            srs_id = _srs_of(db, info.id)
+            for edit in edits:
+                uid = str(edit.uid)
+                row = db.execute(f"SELECT version FROM {FEATURES} WHERE layer = ? AND uid = ?", (info.id, uid)).fetchone()
+                if edit.action == "add":
+                    if row is not None or db.execute(f'SELECT 1 FROM "{info.id}" WHERE uid = ?', (uid,)).fetchone():
+                        raise ProjectError("图层 {layer} 中已有要素 {uid}", "layer {layer} already has a feature {uid}",
+                                           layer=info.id, uid=uid)
+                    values = {"uid": uid, **_known(edit.values, columns, info.id)}
+                    values[geom_column] = gpkg.geometry_blobs(np.array([edit.geometry], dtype=object), srs_id)[0]
+                    names = ", ".join(f'"{columns.get(k.lower(), k)}"' for k in values)
+                    db.execute(f'INSERT INTO "{info.id}" ({names}) VALUES ({", ".join("?" * len(values))})',
+                               [_sql_value(v) for v in values.values()])
+                    changes = {k: _json_value(v) for k, v in edit.values.items()}
+                else:
+                    if row is None:
+                        raise ProjectError("图层 {layer} 中没有要素 {uid}（可能已被他人删除）",
+                                           "layer {layer} has no feature {uid} (someone may have deleted it)",
+                                           layer=info.id, uid=uid)
+                    if edit.version is not None and row[0] != edit.version:
+                        raise ProjectError(
+                            "要素 {uid}（图层 {layer}）在你编辑之后已被修改（版本 {then} → {now}）：未保存任何修改，请重新载入后再编辑",
+                            "feature {uid} of layer {layer} was changed after you began editing it (version {then} → "
+                            "{now}): nothing was saved; reload and edit again",
+                            uid=uid, layer=info.id, then=edit.version, now=row[0])
+                    if edit.action == "delete":
+                        old = _row_values(db, info.id, uid, geom_column)
+                        db.execute(f'DELETE FROM "{info.id}" WHERE uid = ?', (uid,))
+                        changes = {"deleted": old}
+                    elif edit.action == "attributes":
+                        values = _known(edit.values, columns, info.id)
+                        before = _row_values(db, info.id, uid, geom_column)
+                        assignments = ", ".join(f'"{columns[k.lower()]}" = ?' for k in values)
+                        db.execute(f'UPDATE "{info.id}" SET {assignments} WHERE uid = ?',
+                                   [*(_sql_value(v) for v in values.values()), uid])
+                        changes = {k: [before.get(columns[k.lower()]), _json_value(v)] for k, v in values.items()}
+                    elif edit.action == "geometry":
+                        blob = gpkg.geometry_blobs(np.array([edit.geometry], dtype=object), srs_id)[0]
+                        db.execute(f'UPDATE "{info.id}" SET "{geom_column}" = ? WHERE uid = ?', (blob, uid))
+                        changes = {"geometry": shapely.to_wkt(edit.geometry, rounding_precision=3)}
+                    else:
+                        raise ValueError(f"unknown edit action {edit.action!r}")
+                version = _rehash(db, info.id, uid)
+                new_versions[uid] = version
+                _log(db, [(info.id, uid, version, who, _now(), edit.action, changes)])
+            gpkg.touch_contents(db, info.id)
+            db.execute(f"UPDATE {LAYERS} SET reconciled_at = {_NOW_SQL} WHERE table_name = ?", (info.id,))
+        return new_versions
+
+    def update_attributes(self, layer_id: str, uid: str, values: dict) -> None:
+        """Set attribute `values` ({column: value}) of the feature `uid`, whatever its version; one transaction.
+
+        Only attribute columns: the geometry, `uid` and the feature id are refused.
+        """
+        if values:
+            self.commit_edits(layer_id, [FeatureEdit("attributes", uid, None, dict(values))], who=_user())
+
+    def edit_log(self, layer_id: str | None = None) -> pd.DataFrame:
+        query = f"SELECT layer, uid, version, who, at, action, changes FROM {EDIT_LOG}" + \
+            (" WHERE layer = ?" if layer_id else "") + " ORDER BY fid"
+        with self._connect(readonly=True) as db:
+            frame = pd.read_sql_query(query, db, params=(layer_id,) if layer_id else None)
+        frame["changes"] = frame["changes"].map(json.loads)
+        return frame
 
     # --- check results -----------------------------------------------------------------
 
-    def save_check(self, result) -> int:
-        """Replace the stored results of the last check with `result`; returns the run id."""
-        conflicts = result.conflicts
-        srs_id = self._srs_id()
-        # Read before the write transaction: once a large result spills the page cache, the
-        # writer holds an exclusive lock and a second connection reading would fail ("database is locked").
+    def save_check(self, conflicts: pd.DataFrame, run: RunRecord) -> int:
+        """Replace the stored results of the last check with `conflicts`; returns the run id."""
         crs = self.setting("crs")
-        summary = {"checked": result.checked, "skipped": result.skipped, "repaired": result.repaired,
-                   "controls": result.controls, "encroach": result.count("encroach"),
-                   "setback": result.count("setback")}
+        columns = ["subject_layer", "subject_id", "control_kind", "control_id", "relation", "overlap_m2", "depth_m",
+                   "distance_m", "required_m", "shortfall_m", "subject_table", "control_table"]
         with self._write() as db:
+            srs_id = _project_srs_id(db, self.path)
             db.execute(f"DROP TABLE IF EXISTS {CONFLICTS}")
             db.execute(f"DELETE FROM gpkg_geometry_columns WHERE table_name = '{CONFLICTS}'")
             db.execute(f"DELETE FROM gpkg_contents WHERE table_name = '{CONFLICTS}'")
             db.execute(f"""CREATE TABLE {CONFLICTS} (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom GEOMETRY,
                 subject_layer TEXT NOT NULL, subject_id TEXT NOT NULL, control_kind TEXT NOT NULL,
                 control_id TEXT NOT NULL, relation TEXT NOT NULL, overlap_m2 REAL, depth_m REAL,
-                distance_m REAL, required_m REAL, shortfall_m REAL)""")
-            rows = zip(_gpkg_blobs(conflicts["overlap"].to_numpy(), srs_id),
-                       *(conflicts[c].to_numpy().tolist() for c in
-                         ("subject_layer", "subject_id", "control_kind", "control_id", "relation",
-                          "overlap_m2", "depth_m", "distance_m", "required_m", "shortfall_m")))
-            db.executemany(f"INSERT INTO {CONFLICTS} (geom, subject_layer, subject_id, control_kind, control_id, "
-                           f"relation, overlap_m2, depth_m, distance_m, required_m, shortfall_m) "
-                           f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            db.execute(f"CREATE INDEX {CONFLICTS}_subject ON {CONFLICTS}(subject_layer, subject_id)")
+                distance_m REAL, required_m REAL, shortfall_m REAL, subject_table TEXT NOT NULL,
+                control_table TEXT NOT NULL)""")
+            rows = zip(gpkg.geometry_blobs(conflicts["overlap"].to_numpy(), srs_id),
+                       *(conflicts[c].to_numpy().tolist() for c in columns))
+            db.executemany(f"INSERT INTO {CONFLICTS} (geom, {', '.join(columns)}) "
+                           f"VALUES ({', '.join('?' * (len(columns) + 1))})", rows)
+            db.execute(f"CREATE INDEX {CONFLICTS}_subject ON {CONFLICTS}(subject_table, subject_id)")
             db.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, "
                        "srs_id) VALUES (?, 'features', ?, ?, ?, ?)",
-                       (CONFLICTS, CONFLICTS, "gisdesk: results of the last conflict check", _gpkg_now(), srs_id))
+                       (CONFLICTS, CONFLICTS, "gisdesk: results of the last conflict check", gpkg.gpkg_now(), srs_id))
             db.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'GEOMETRY', ?, 0, 0)",
                        (CONFLICTS, srs_id))
             cursor = db.execute(
                 f"INSERT INTO {RUNS} (finished_at, rules_digest, rules, overlap_m2, width_m, crs, summary) "
                 f"VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (_now(), result.rules.digest, result.rules.text, result.rules.overlap_m2, result.rules.width_m,
-                 crs, json.dumps(summary, ensure_ascii=False)))
-            _put_settings(db, {"rules": result.rules.text})
+                (_now(precise=True), run.rules_digest, run.rules, run.overlap_m2, run.width_m, crs,
+                 json.dumps(run.summary, ensure_ascii=False)))
+            _put_settings(db, {"rules": run.rules})
             return cursor.lastrowid
 
     def conflicts(self) -> gpd.GeoDataFrame:
@@ -280,13 +461,16 @@ class Project:
         if not self.last_run():
             raise ProjectError("项目 {path} 还没有运行过冲突检查（gisdesk check）",
                                "project {path} has no check results yet (run gisdesk check)", path=self.path.name)
-        with self._read() as db:
+        with self._connect(readonly=True) as db:
             frame = pd.read_sql_query(f"SELECT * FROM {CONFLICTS} ORDER BY fid", db)
-        geoms = _from_gpkg_blobs(frame.pop("geom").to_numpy())
+        for table, kind in (("subject_table", "subject_layer"), ("control_table", "control_kind")):
+            if table not in frame:  # stored by gisdesk before layers had ids: one layer per kind
+                frame[table] = frame[kind].map(lambda k: kind_of(k).table).astype(object)
+        geoms = gpkg.geometries_from_blobs(frame.pop("geom").to_numpy())
         return gpd.GeoDataFrame(frame.drop(columns="fid"), geometry=geoms, crs=self.crs)
 
     def last_run(self) -> dict | None:
-        with self._read() as db:
+        with self._connect(readonly=True) as db:
             row = db.execute(f"SELECT run_id, finished_at, rules_digest, overlap_m2, width_m, crs, summary "
                              f"FROM {RUNS} ORDER BY run_id DESC LIMIT 1").fetchone()
         if row is None:
@@ -294,18 +478,82 @@ class Project:
         keys = ("run_id", "finished_at", "rules_digest", "overlap_m2", "width_m", "crs")
         return {**dict(zip(keys, row[:6])), "summary": json.loads(row[6])}
 
+    def stale_layers(self) -> list[str]:
+        """The layers changed (by any tool) after the last check finished: its results are stale for them."""
+        run = self.last_run()
+        if run is None:
+            return []
+        finished = gpkg.parse_time(run["finished_at"])
+        with self._connect(readonly=True) as db:
+            rows = db.execute(f"SELECT l.table_name, l.changed_at, c.last_change FROM {LAYERS} l "
+                              f"LEFT JOIN gpkg_contents c ON lower(c.table_name) = lower(l.table_name) "
+                              f"ORDER BY l.z_order").fetchall()
+        stale = []
+        for table, changed, contents in rows:
+            times = [t for t in (gpkg.parse_time(changed), gpkg.parse_time(contents)) if t is not None]
+            if times and finished is not None and max(times) > finished:
+                stale.append(table)
+        return stale
+
+    # --- reviews -----------------------------------------------------------------------
+
+    def save_decisions(self, keys: list[tuple], decision: str, *, note: str, who: str, at: str) -> None:
+        """Store a decision on conflicts of the last check, keyed (subject layer, uid, control layer, uid)."""
+        with self._write() as db:
+            has_conflicts = gpkg.has_table(db, CONFLICTS)
+            for key in keys:
+                found = has_conflicts and db.execute(
+                    f"SELECT 1 FROM {CONFLICTS} WHERE subject_table = ? AND subject_id = ? AND control_table = ? "
+                    f"AND control_id = ? LIMIT 1", key).fetchone()
+                if not found:  # raising here rolls back the rows already written
+                    raise ProjectError("上次检查结果中没有冲突 {subject} × {control}，无法审核",
+                                       "the last check found no conflict {subject} × {control}: nothing to review",
+                                       subject=f"{key[0]}/{key[1]}", control=f"{key[2]}/{key[3]}")
+                db.execute(
+                    f"INSERT INTO {REVIEWS} ({', '.join(CONFLICT_KEY)}, decision, note, who, at) "
+                    f"VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT ({', '.join(CONFLICT_KEY)}) DO UPDATE SET "
+                    f"decision = excluded.decision, note = excluded.note, who = excluded.who, at = excluded.at",
+                    (*key, decision, note, who, at))
+            db.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name = ?", (gpkg.gpkg_now(), REVIEWS))
+
+    def clear_decisions(self, keys: list[tuple]) -> None:
+        with self._write() as db:
+            db.executemany(f"DELETE FROM {REVIEWS} WHERE " + " AND ".join(f"{c} = ?" for c in CONFLICT_KEY), keys)
+
+    def decisions(self) -> pd.DataFrame:
+        with self._connect(readonly=True) as db:
+            return pd.read_sql_query(f"SELECT {', '.join(CONFLICT_KEY)}, decision, note, who, at FROM {REVIEWS} "
+                                     f"ORDER BY review_id", db)
+
+    def feature_names(self, layer_id: str, uids: Iterable[str]) -> pd.Series:
+        """uid → a name to show for these features (name, else address), read with plain SQL, no geometry."""
+        uids = sorted({str(u) for u in uids})
+        with self._connect(readonly=True) as db:
+            columns = {name.lower(): name for name, _ in gpkg.columns_of(db, layer_id)}
+            column = columns.get("name") or columns.get("address")
+            if column is None or not uids:
+                return pd.Series(dtype=object)
+            rows = []
+            for start in range(0, len(uids), 900):  # SQLite's limit on bound parameters
+                chunk = uids[start:start + 900]
+                rows += db.execute(f'SELECT uid, "{column}" FROM "{layer_id}" WHERE uid IN '
+                                   f'({",".join("?" * len(chunk))})', chunk).fetchall()
+        return pd.Series({uid: name for uid, name in rows if name})
+
     # --- the ledger's history --------------------------------------------------------
 
     def change_status(self, case_uid: str, new_status: str, *, who: str, note: str = "",
-                      at: str | None = None) -> None:
+                      at: str | None = None, layer_id: str | None = None) -> None:
         """Move a ledger case to a new status and record the event; both or neither happen."""
-        table = KINDS["ledger"].table
+        layer_id = layer_id or self.import_target("ledger", None)[0]
         with self._write() as db:
-            row = db.execute(f'SELECT status FROM "{table}" WHERE uid = ?', (case_uid,)).fetchone()
+            row = db.execute(f'SELECT status FROM "{layer_id}" WHERE uid = ?', (case_uid,)).fetchone()
             if row is None:
                 raise ProjectError("台账中没有案件 {uid}", "the ledger has no case {uid}", uid=case_uid)
             check_transition(case_uid, row[0], new_status)
-            db.execute(f'UPDATE "{table}" SET status = ? WHERE uid = ?', (new_status, case_uid))
+            db.execute(f'UPDATE "{layer_id}" SET status = ? WHERE uid = ?', (new_status, case_uid))
+            version = _rehash(db, layer_id, case_uid)
+            _log(db, [(layer_id, case_uid, version, who, _now(), "attributes", {"status": [row[0], new_status]})])
             _append_history(db, [(case_uid, at or _now(), who, row[0], new_status, note)])
 
     def append_history(self, events: list[tuple]) -> None:
@@ -315,38 +563,268 @@ class Project:
 
     def history(self, case_uid: str | None = None) -> pd.DataFrame:
         query = f"SELECT * FROM {HISTORY}" + (" WHERE case_uid = ?" if case_uid else "") + " ORDER BY event_id"
-        with self._read() as db:
+        with self._connect(readonly=True) as db:
             return pd.read_sql_query(query, db, params=(case_uid,) if case_uid else None)
 
     # --- plumbing ----------------------------------------------------------------------
 
-    def _srs_id(self) -> int:
-        with self._read() as db:
-            row = db.execute("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name IN "
-                             f"(SELECT table_name FROM {LAYERS}) LIMIT 1").fetchone()
-        if row is None:
-            raise ProjectError("项目 {path} 中没有图层", "project {path} has no layers", path=self.path.name)
-        return row[0]
-
-    @contextlib.contextmanager
-    def _read(self):
-        with _connect(self.path, readonly=True) as db:
-            yield db
+    def _connect(self, readonly: bool = False):
+        return gpkg.connect(self.path, readonly=readonly)
 
     @contextlib.contextmanager
     def _write(self):
-        """One SQLite transaction: committed if the block succeeds, rolled back if it raises."""
-        db = sqlite3.connect(self.path, isolation_level=None)
-        _add_gpkg_functions(db)
-        try:
-            db.execute("BEGIN IMMEDIATE")
+        """One SQLite transaction on the project: committed if the block succeeds, else rolled back."""
+        with gpkg.connect(self.path) as db, gpkg.transaction(db):
             yield db
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        finally:
-            db.close()
+
+
+# --- schema, upgrade and repair ------------------------------------------------------------
+
+def _create_schema(db) -> None:
+    gpkg.execute_script(db, _SCHEMA_SQL)
+    for table, description in _DESCRIPTIONS.items():
+        gpkg.register_attributes(db, table, description)
+    gpkg.set_version_1_2(db)
+
+
+def _needs_upgrade(db) -> bool:
+    layer_columns = {name for name, _ in gpkg.columns_of(db, LAYERS)}
+    review_columns = {name for name, _ in gpkg.columns_of(db, REVIEWS)}
+    return "fid" not in layer_columns or not gpkg.has_table(db, FEATURES) or \
+        (review_columns and "subject_table" not in review_columns) or \
+        db.execute("PRAGMA user_version").fetchone()[0] != gpkg.USER_VERSION_1_2
+
+
+def _upgrade(db) -> None:
+    """Projects written by gisdesk before layers had ids: gisdesk_layers had a TEXT key (which
+    GeoPackage forbids and which makes QGIS open it read-only), reviews were keyed by kind."""
+    if "fid" not in {name for name, _ in gpkg.columns_of(db, LAYERS)}:
+        db.execute(f"ALTER TABLE {LAYERS} RENAME TO {LAYERS}_old")
+        gpkg.execute_script(db, _SCHEMA_SQL)
+        db.execute(f"INSERT INTO {LAYERS} (table_name, kind, title, geometry_type, z_order, visible, opacity, style, "
+                   f"sources) SELECT table_name, kind, title, geometry_type, z_order, visible, opacity, style, "
+                   f"sources FROM {LAYERS}_old ORDER BY z_order")
+        db.execute(f"DROP TABLE {LAYERS}_old")
+    review_columns = {name for name, _ in gpkg.columns_of(db, REVIEWS)}
+    if review_columns and "subject_table" not in review_columns:
+        db.execute(f"ALTER TABLE {REVIEWS} RENAME TO {REVIEWS}_old")
+        gpkg.execute_script(db, _SCHEMA_SQL)
+        old = db.execute(f"SELECT subject_layer, subject_id, control_kind, control_id, decision, note, who, at "
+                         f"FROM {REVIEWS}_old ORDER BY review_id").fetchall()
+        db.executemany(f"INSERT OR REPLACE INTO {REVIEWS} ({', '.join(CONFLICT_KEY)}, decision, note, who, at) "
+                       f"VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       [(kind_of(r[0]).table, r[1], kind_of(r[2]).table, *r[3:]) for r in old])
+        db.execute(f"DROP TABLE {REVIEWS}_old")
+    _create_schema(db)
+    _put_settings(db, {"format_version": FORMAT_VERSION})
+    for info in _layer_infos(db):
+        _write_qgis_style(db, info.id)
+
+
+def _needs_reconcile(db, table: str) -> bool:
+    row = db.execute(f"SELECT changed_at, reconciled_at FROM {LAYERS} WHERE table_name = ?", (table,)).fetchone()
+    if row is None or row[1] is None:
+        return True
+    triggers = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+                                         (table,))}
+    if not {f"gisdesk_{table}_{t}" for t in ("insert", "update", "delete")} <= triggers:
+        return True  # another tool rebuilt the table (GDAL does, to drop a field)
+    changed = [gpkg.parse_time(row[0])]
+    contents = db.execute("SELECT last_change FROM gpkg_contents WHERE table_name = ?", (table,)).fetchone()
+    if contents:
+        changed.append(gpkg.parse_time(contents[0]))
+    reconciled = gpkg.parse_time(row[1])
+    return any(t is not None and t > reconciled for t in changed)
+
+
+def _reconcile(db, table: str, kind: str) -> list[str]:
+    """Give every feature of `table` a unique uid and a version; rehash what changed outside gisdesk."""
+    notices = []
+    _install_triggers(db, table)
+    if "uid" not in {name.lower() for name, _ in gpkg.columns_of(db, table)}:
+        db.execute(f'ALTER TABLE "{table}" ADD COLUMN uid TEXT')
+    rows = db.execute(f'SELECT fid, uid FROM "{table}" ORDER BY fid').fetchall()
+    seen, fix = set(), []
+    for fid, uid in rows:
+        text = None if uid is None else str(uid).strip()
+        if not text or text in seen:
+            fix.append(fid)
+        else:
+            seen.add(text)
+    if fix:
+        new = _new_uids(kind, seen, len(fix))
+        db.executemany(f'UPDATE "{table}" SET uid = ? WHERE fid = ?', list(zip(new, fix)))
+        notices.append(tr("图层 {layer}：{n} 个要素没有 uid 或 uid 重复（可能是在其他软件中添加的），已分配新 uid：{first} …",
+                          "layer {layer}: {n} features had no uid or a duplicate one (added in another tool?); "
+                          "they got new uids: {first} …", layer=table, n=len(fix), first=new[0]))
+        _log(db, [(table, u, 1, "gisdesk", _now(), "uid", {"fid": f}) for u, f in zip(new, fix)])
+    db.execute(f'CREATE UNIQUE INDEX IF NOT EXISTS "{table}_uid" ON "{table}"(uid)')
+    gone = db.execute(f'DELETE FROM {FEATURES} WHERE layer = ? AND uid NOT IN (SELECT uid FROM "{table}" '
+                      f'WHERE uid IS NOT NULL)', (table,)).rowcount
+    external = db.execute(f"SELECT uid, version FROM {FEATURES} WHERE layer = ? AND hash IS NULL", (table,)).fetchall()
+    _register_versions(db, table, f'SELECT uid FROM "{table}"')
+    if external or gone:
+        _log(db, [(table, uid, version, "external", _now(), "external", {}) for uid, version in external] +
+             ([(table, None, None, "external", _now(), "external", {"deleted": gone})] if gone else []))
+    db.execute(f"UPDATE {LAYERS} SET reconciled_at = {_NOW_SQL} WHERE table_name = ?", (table,))
+    return notices
+
+
+def _install_triggers(db, table: str) -> None:
+    """Triggers that keep versions and the layer's change time, whichever tool writes the table.
+
+    An update bumps the feature's version and forgets its hash (the store rehashes it, now for
+    its own writes, at the next open for others'); an insert registers the uid at version 1.
+    """
+    touch = f"UPDATE {LAYERS} SET changed_at = {_NOW_SQL} WHERE table_name = '{table}';"
+    gpkg.execute_script(db, f"""
+    CREATE TRIGGER IF NOT EXISTS "gisdesk_{table}_insert" AFTER INSERT ON "{table}" BEGIN
+        INSERT OR IGNORE INTO {FEATURES} (layer, uid, version) SELECT '{table}', NEW.uid, 1 WHERE NEW.uid IS NOT NULL;
+        {touch} END;
+    CREATE TRIGGER IF NOT EXISTS "gisdesk_{table}_update" AFTER UPDATE ON "{table}" BEGIN
+        UPDATE {FEATURES} SET version = version + 1, hash = NULL
+            WHERE layer = '{table}' AND uid = NEW.uid AND NEW.uid IS OLD.uid;
+        {touch} END;
+    CREATE TRIGGER IF NOT EXISTS "gisdesk_{table}_delete" AFTER DELETE ON "{table}" BEGIN
+        DELETE FROM {FEATURES} WHERE layer = '{table}' AND uid = OLD.uid;
+        {touch} END;
+    """)
+
+
+def _register_versions(db, table: str, uid_query: str) -> None:
+    """Version 1 for the features of `uid_query` not yet known, and a hash for every feature lacking one."""
+    columns = [name for name, _ in gpkg.columns_of(db, table) if name.lower() != "fid"]
+    db.execute(f"INSERT OR IGNORE INTO {FEATURES} (layer, uid, version) SELECT ?, uid, 1 FROM \"{table}\" "
+               f"WHERE uid IS NOT NULL AND uid IN ({uid_query})", (table,))
+    db.execute(f'UPDATE {FEATURES} SET hash = (SELECT {gpkg.hash_sql(columns)} FROM "{table}" t '
+               f"WHERE t.uid = {FEATURES}.uid) WHERE layer = ? AND hash IS NULL", (table,))
+
+
+def _rehash(db, table: str, uid: str) -> int:
+    """Hash the feature anew after a write of ours; its version (0 once deleted)."""
+    columns = [name for name, _ in gpkg.columns_of(db, table) if name.lower() != "fid"]
+    db.execute(f'UPDATE {FEATURES} SET hash = (SELECT {gpkg.hash_sql(columns)} FROM "{table}" t WHERE t.uid = ?) '
+               f"WHERE layer = ? AND uid = ?", (uid, table, uid))
+    row = db.execute(f"SELECT version FROM {FEATURES} WHERE layer = ? AND uid = ?", (table, uid)).fetchone()
+    return row[0] if row else 0
+
+
+def _known(values: dict, columns: dict[str, str], layer_id: str) -> dict:
+    """Attribute values whose columns the layer has (geometry, uid and fid are not attributes here)."""
+    for name in values:
+        if name.lower() not in columns or name.lower() in ("uid", "fid", "geom", "geometry"):
+            raise ProjectError("图层 {layer} 没有可修改的属性字段 {field}",
+                               "layer {layer} has no editable attribute field {field}", layer=layer_id, field=name)
+    return dict(values)
+
+
+def _row_values(db, table: str, uid: str, geom_column: str) -> dict:
+    cursor = db.execute(f'SELECT * FROM "{table}" WHERE uid = ?', (uid,))
+    names = [d[0] for d in cursor.description]
+    row = cursor.fetchone() or ()
+    return {n: v for n, v in zip(names, row) if n not in ("fid", geom_column) and not isinstance(v, bytes)}
+
+
+def _new_uids(kind: str, existing: set[str], n: int) -> list[str]:
+    numbers = [int(m.group(1)) for u in existing if (m := re.fullmatch(rf"{re.escape(kind)}-(\d+)", u))]
+    start = max(numbers, default=0) + 1
+    return [f"{kind}-{i:06d}" for i in range(start, start + n)]
+
+
+def _layer_infos(db) -> list[LayerInfo]:
+    columns = {name for name, _ in gpkg.columns_of(db, LAYERS)}
+    provider = "provider, source" if "provider" in columns else "'gpkg', ''"
+    rows = db.execute(f"SELECT table_name, kind, title, {provider}, geometry_type, z_order, visible, opacity, style, "
+                      f"sources FROM {LAYERS} ORDER BY z_order").fetchall()
+    return [LayerInfo(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8], json.loads(r[9]), json.loads(r[10]))
+            for r in rows]
+
+
+def _default_z_order(db, kind: str) -> int:
+    """A new layer goes above the others of its kind's block in the default drawing order."""
+    rows = db.execute(f"SELECT kind, z_order FROM {LAYERS}").fetchall()
+    below = [z for k, z in rows if DRAW_ORDER.index(k) <= DRAW_ORDER.index(kind)]
+    z = max(below, default=-1) + 1
+    db.execute(f"UPDATE {LAYERS} SET z_order = z_order + 1 WHERE z_order >= ?", (z,))
+    return z
+
+
+def _kind_of_default_table(layer_id: str) -> str:
+    kind = next((k for k, info in KINDS.items() if info.table == layer_id), None)
+    if kind is None:
+        raise ProjectError("内部错误：新图层 {layer} 没有给出类型", "internal error: new layer {layer} has no kind",
+                           layer=layer_id)
+    return kind
+
+
+def _staging_table(db, layer_id: str) -> str:
+    row = db.execute("SELECT table_name FROM staging.gpkg_contents WHERE lower(table_name) = lower(?)",
+                     (layer_id,)).fetchone()
+    return row[0]
+
+
+def _srs_of(db, table: str) -> int:
+    return db.execute("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = ?", (table,)).fetchone()[0]
+
+
+def _project_srs_id(db, path) -> int:
+    row = db.execute("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name IN "
+                     f"(SELECT table_name FROM {LAYERS}) LIMIT 1").fetchone()
+    if row is None:
+        raise ProjectError("项目 {path} 中没有图层", "project {path} has no layers", path=Path(path).name)
+    return row[0]
+
+
+def _log(db, events) -> None:
+    db.executemany(f"INSERT INTO {EDIT_LOG} (layer, uid, version, who, at, action, changes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   [(*e[:6], json.dumps(e[6], ensure_ascii=False, default=str)) for e in events])
+
+
+def _write_qgis_style(db, layer_id: str) -> None:
+    """gisdesk's style of a layer as its default QGIS style (the layer_styles table QGIS reads)."""
+    from gisdesk.qgis_style import qml_for  # the QML writer knows QGIS, the store does not
+
+    row = db.execute(f"SELECT kind, style, opacity FROM {LAYERS} WHERE table_name = ?", (layer_id,)).fetchone()
+    geom = gpkg.geometry_column(db, layer_id)
+    if row is None or geom is None:
+        return
+    qml = qml_for(row[0], json.loads(row[1]), row[2])
+    db.execute(f"DELETE FROM {QGIS_STYLES} WHERE f_table_name = ? AND styleName = 'gisdesk'", (layer_id,))
+    db.execute(f"UPDATE {QGIS_STYLES} SET useAsDefault = 0 WHERE f_table_name = ?", (layer_id,))
+    db.execute(f"INSERT INTO {QGIS_STYLES} (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
+               f"styleName, styleQML, styleSLD, useAsDefault, description, owner, ui, update_time) "
+               f"VALUES ('', '', ?, ?, 'gisdesk', ?, '', 1, ?, 'gisdesk', '', ?)",
+               (layer_id, geom, qml, "gisdesk style", dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")))
+
+
+def _remove_stale_staging(path: Path) -> None:
+    """Staging files of imports that were killed (their process is gone); the project never saw them."""
+    for stale in path.parent.glob(f".{path.stem}.*.staging.gpkg*"):
+        match = re.match(rf"\.{re.escape(path.stem)}\.(\d+)\.", stale.name)
+        if match and not _alive(int(match.group(1))):
+            stale.unlink(missing_ok=True)
+    for stale in path.parent.glob(f".{path.stem}.*.partial{path.suffix}"):  # copies made by gisdesk before
+        match = re.match(rf"\.{re.escape(path.stem)}\.(\d+)\.", stale.name)
+        if match and not _alive(int(match.group(1))):
+            stale.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _staging_path(path: Path, what: str) -> Path:
+    staging = path.with_name(f".{path.stem}.{os.getpid()}.{what}.staging.gpkg")
+    staging.unlink(missing_ok=True)
+    return staging
 
 
 def _append_history(db, events) -> None:
@@ -367,69 +845,16 @@ def _sql_value(value):
     return value
 
 
+def _json_value(value):
+    value = _sql_value(value)
+    return value if not isinstance(value, bytes) else None
+
+
 def _put_settings(db, values: dict) -> None:
     for key, value in values.items():
         updated = db.execute(f"UPDATE {SETTINGS} SET value = ? WHERE key = ?", (value, key)).rowcount
         if not updated:
             db.execute(f"INSERT INTO {SETTINGS} (key, value) VALUES (?, ?)", (key, value))
-
-
-def _register_attributes(db, tables) -> None:
-    for table in tables:
-        db.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, last_change) "
-                   "VALUES (?, 'attributes', ?, ?)", (table, table, _gpkg_now()))
-
-
-@contextlib.contextmanager
-def _connect(path, readonly: bool = False):
-    uri = f"file:{Path(path).resolve()}?mode={'ro' if readonly else 'rw'}"
-    db = sqlite3.connect(uri, uri=True)
-    _add_gpkg_functions(db)
-    try:
-        yield db
-        if not readonly:
-            db.commit()
-    finally:
-        db.close()
-
-
-@contextlib.contextmanager
-def _atomic_file(path: Path, copy: bool = True):
-    """Write a new version of `path` beside it and put it in place only when complete."""
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.partial{path.suffix}")
-    tmp.unlink(missing_ok=True)
-    try:
-        if copy:
-            shutil.copyfile(path, tmp)
-        yield tmp
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _add_gpkg_functions(db) -> None:
-    """The SQL functions GDAL's spatial-index triggers call (GeoPackage spec, extension gpkg_rtree_index).
-
-    Without them any UPDATE of a layer table written by GDAL fails with 'no such function'.
-    """
-    def envelope(blob):
-        if blob is None:
-            return None
-        flags = blob[3]
-        if flags & 0b10000:  # empty geometry
-            return None
-        if (flags >> 1) & 0b111:  # the header holds the envelope: minx, maxx, miny, maxy
-            return struct.unpack("<dddd" if flags & 1 else ">dddd", blob[8:40])
-        geom = _from_gpkg_blobs(np.array([blob], dtype=object))[0]
-        xmin, ymin, xmax, ymax = geom.bounds
-        return xmin, xmax, ymin, ymax
-
-    db.create_function("ST_IsEmpty", 1, lambda b: 1 if envelope(b) is None else 0, deterministic=True)
-    for i, name in enumerate(("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")):
-        db.create_function(name, 1, lambda b, i=i: (envelope(b) or (None,) * 4)[i], deterministic=True)
-    db.create_function("GPKG_IsAssignable", 2, lambda expected, actual: 1, deterministic=True)
 
 
 def _to_multi(geoms) -> np.ndarray:
@@ -440,30 +865,14 @@ def _to_multi(geoms) -> np.ndarray:
     return out
 
 
-def _gpkg_blobs(geoms: np.ndarray, srs_id: int) -> list:
-    """GeoPackage geometry blobs: 'GP', version 0, flags (little-endian, no envelope), srs id, WKB."""
-    header = b"GP\x00\x01" + struct.pack("<i", srs_id)
-    present = ~shapely.is_missing(geoms)
-    wkb = shapely.to_wkb(geoms[present], byte_order=1, flavor="iso")
-    blobs: list = [None] * len(geoms)
-    for i, w in zip(np.flatnonzero(present), wkb):
-        blobs[i] = header + w
-    return blobs
+def _user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some containers): still record something
+        return "unknown"
 
 
-def _from_gpkg_blobs(blobs: np.ndarray) -> np.ndarray:
-    out = np.full(len(blobs), None, dtype=object)
-    for i, blob in enumerate(blobs):
-        if blob is None:
-            continue
-        envelope = (blob[3] >> 1) & 0b111
-        out[i] = shapely.from_wkb(blob[8 + (0, 32, 48, 48, 64)[envelope]:])
-    return out
-
-
-def _now() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def _gpkg_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+def _now(precise: bool = False) -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="milliseconds" if precise else "seconds")

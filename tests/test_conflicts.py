@@ -187,7 +187,10 @@ def test_invalid_geometry_is_repaired_and_counted_and_points_are_skipped_and_cou
 
 def test_result_has_exactly_the_contract_columns_in_order():
     result, _ = run([{"uid": "b", "geometry": box(10, 18, 20, 30)}], ROAD)
-    assert list(result.conflicts.columns[:10]) == CONFLICT_COLUMNS
+    # the ten columns of the first conflicts.csv, in order, then the layer ids
+    assert CONFLICT_COLUMNS == ["subject_layer", "subject_id", "control_kind", "control_id", "relation", "overlap_m2",
+                                "depth_m", "distance_m", "required_m", "shortfall_m", "subject_table", "control_table"]
+    assert list(result.conflicts.columns[:12]) == CONFLICT_COLUMNS
 
 
 def test_line_without_half_width_is_refused_with_its_uid():

@@ -73,7 +73,7 @@ def test_snezhinsk_buildings_against_road_red_lines_match_the_oracle(cli, tmp_pa
 
     p = Project.open(project)
     buildings = p.read_layer("buildings")
-    roads = p.read_layer("red")
+    roads = p.read_layer("red_lines")
     roads["zone"] = control_zones(roads, "red")[0]
     expected = oracle(buildings, roads, np.full(len(roads), RULES.setback["red"]))
     assert len(expected) > 20  # the cut-out has real conflicts to compare

@@ -60,8 +60,8 @@ def test_decisions_survive_a_rerun_of_the_check(checked):
 def test_the_table_is_a_registered_attributes_table(checked):
     reviews.set_decision(checked, *keys_of(checked, 1)[0], "confirmed")
     with sqlite3.connect(checked.path) as db:
-        kind = db.execute("SELECT data_type FROM gpkg_contents WHERE table_name = ?", (reviews.REVIEWS,)).fetchone()
-        unique = db.execute(f"PRAGMA index_list({reviews.REVIEWS})").fetchall()
+        kind = db.execute("SELECT data_type FROM gpkg_contents WHERE table_name = ?", ("gisdesk_reviews",)).fetchone()
+        unique = db.execute(f"PRAGMA index_list(gisdesk_reviews)").fetchall()
     assert kind == ("attributes",)
     assert any(row[2] for row in unique)  # a unique index on the conflict's identity
 

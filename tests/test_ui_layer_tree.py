@@ -13,6 +13,7 @@ from PySide6.QtCore import QModelIndex, QPoint, Qt  # noqa: E402
 from PySide6.QtWidgets import QDialogButtonBox  # noqa: E402
 
 from gisdesk.layers.document import MapDocument  # noqa: E402
+from gisdesk.project import Project  # noqa: E402
 from gisdesk.render.style import default_style  # noqa: E402
 from gisdesk.ui.layer_tree import LayerTreePanel, PropertiesDialog, StyleDialog  # noqa: E402
 
@@ -24,7 +25,7 @@ CHECK = Qt.ItemDataRole.CheckStateRole
 def document(tmp_path):
     path = tmp_path / "demo.gpkg"
     shutil.copy(DEMO, path)
-    return MapDocument.open(path, default_style=default_style)
+    return MapDocument.open(Project.open(path), default_style=default_style)
 
 
 @pytest.fixture
@@ -208,14 +209,14 @@ def test_style_dialog_accepted_updates_the_style(panel, document, qtbot):
     assert dialog.changes() == {}  # opened and left alone, it changes nothing
     dialog.fill_button.set_color("#00ff00")
     dialog.stroke_button.set_color("#0000ff")
-    dialog.width_spin.setValue(3.0)
+    dialog.width_spin.setValue(0.8)
     dialog.transparency_spin.setValue(20)
     dialog.label_check.setChecked(False)
     dialog.button_box = dialog.findChild(QDialogButtonBox)
     dialog.button_box.button(QDialogButtonBox.StandardButton.Ok).click()
     style = red.style
     assert style["fill"] == "#00ff00" and style["stroke"] == "#0000ff"
-    assert style["width"] == 3.0 and style["fill_alpha"] == pytest.approx(0.8)
+    assert style["width_mm"] == 0.8 and style["fill_alpha"] == pytest.approx(0.8)
     assert not style.get("label_field")
     assert len(events) == 1
     assert document.dirty
@@ -322,7 +323,8 @@ def test_a_drop_event_on_the_view_moves_the_layer(panel, document, qtbot):
 
 
 def test_mime_data_of_another_document_is_refused(panel, document, tmp_path):
-    other = MapDocument.open(DEMO, default_style=default_style)
+    shutil.copy(DEMO, tmp_path / "other.gpkg")
+    other = MapDocument.open(Project.open(tmp_path / "other.gpkg"), default_style=default_style)
     other_panel = LayerTreePanel()
     other_panel.set_document(other)
     mime = other_panel.model.mimeData([other_panel.model.index_of_layer(other.layer("red"))])

@@ -9,17 +9,20 @@ from gisdesk.crs import crs_label
 from gisdesk.errors import ProjectError
 from gisdesk.jobs import Feedback
 from gisdesk.layers.kinds import CONTROL_KINDS, SUBJECT_KINDS
-from gisdesk.project import Project
+from gisdesk.store import ProjectStore, RunRecord
 from gisdesk.rules import Rules
 
 SUBJECT_COLUMNS = ["district", "street", "community"]
 CONTROL_COLUMNS = ["half_width_m", "side", "setback_m", "road_class"]
 
 
-def load_check_inputs(project: Project) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, gpd.GeoDataFrame]]:
-    kinds = {info.kind for info in project.layers()}
-    subjects = {k: project.read_layer(k, SUBJECT_COLUMNS) for k in SUBJECT_KINDS if k in kinds}
-    controls = {k: project.read_layer(k, CONTROL_COLUMNS) for k in CONTROL_KINDS if k in kinds}
+def load_check_inputs(project: ProjectStore) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, gpd.GeoDataFrame],
+                                                    dict[str, str]]:
+    """Every subject layer and every control layer of the project, by layer id, and each layer's kind."""
+    infos = project.layers()
+    kinds = {info.id: info.kind for info in infos}
+    subjects = {info.id: project.read_layer(info.id, SUBJECT_COLUMNS) for info in infos if info.kind in SUBJECT_KINDS}
+    controls = {info.id: project.read_layer(info.id, CONTROL_COLUMNS) for info in infos if info.kind in CONTROL_KINDS}
     if not subjects:
         raise ProjectError("项目 {path} 中没有建筑或台账图层：无可检查对象",
                            "project {path} has no buildings or ledger layer: nothing to check", path=project.path.name)
@@ -27,28 +30,37 @@ def load_check_inputs(project: Project) -> tuple[dict[str, gpd.GeoDataFrame], di
         raise ProjectError("项目 {path} 中没有控制线图层（red green blue purple yellow）",
                            "project {path} has no control-line layer (red green blue purple yellow)",
                            path=project.path.name)
-    return subjects, controls
+    return subjects, controls, kinds
 
 
-def run_check(project: Project, rules: Rules, *, feedback: Feedback | None = None) -> tuple[CheckResult, dict]:
-    """Check the project and store the results in it. Returns the result and the subject frames."""
+def run_check(project: ProjectStore, rules: Rules, *, feedback: Feedback | None = None) -> tuple[CheckResult, dict]:
+    """Check the project and store the results in it. Returns the result and the subject frames (by layer id)."""
     feedback = feedback or Feedback()
     feedback.set_stage("load")
-    subjects, controls = load_check_inputs(project)
-    result = check_conflicts(subjects, controls, rules, crs=project.crs, feedback=feedback)
+    subjects, controls, kinds = load_check_inputs(project)
+    result = check_conflicts(subjects, controls, rules, crs=project.crs, kinds=kinds, feedback=feedback)
     feedback.set_stage("save")  # the last point where a cancel takes effect: after it, the results are saved
-    project.save_check(result)
+    project.save_check(result.conflicts, run_record(result))
     feedback.finish()
     result.timings = dict(feedback.timings)
     return result, subjects
 
 
-def area_method(project: Project) -> str:
+def run_record(result: CheckResult) -> RunRecord:
+    """What the store keeps of a check beside its conflicts."""
+    summary = {"checked": result.checked, "skipped": result.skipped, "repaired": result.repaired,
+               "controls": result.controls, "encroach": result.count("encroach"),
+               "setback": result.count("setback")}
+    return RunRecord(rules=result.rules.text, rules_digest=result.rules.digest, overlap_m2=result.rules.overlap_m2,
+                     width_m=result.rules.width_m, summary=summary)
+
+
+def area_method(project: ProjectStore) -> str:
     """How areas are measured, for reports: 'planar, EPSG:4549 CGCS2000 / 3-degree Gauss-Kruger CM 120E'."""
     return f"planar, {crs_label(project.crs)}" if project.crs else "planar"
 
 
-def control_kinds(project: Project) -> list[str]:
+def control_kinds(project: ProjectStore) -> list[str]:
     """The control kinds the project has, in the order of CONTROL_KINDS."""
     present = {info.kind for info in project.layers()}
     return [k for k in CONTROL_KINDS if k in present]

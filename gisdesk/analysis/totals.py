@@ -16,22 +16,27 @@ from gisdesk.errors import InputError
 
 GROUP_LEVELS = ("district", "street", "community")
 TOTAL_COLUMNS = ["subject_layer", "group_by", "group", "control_kind", "features", "footprint_m2",
-                 "encroach_count", "overlap_m2", "setback_count", "area_method"]
+                 "encroach_count", "overlap_m2", "setback_count", "area_method", "subject_table"]
 ALL = "*"  # the group / control kind that stands for all of them
 UNASSIGNED = "—"  # features whose group field is empty
 
 
 def area_totals(subjects: dict[str, pd.DataFrame], conflicts: pd.DataFrame, *, by: str = "district",
-                area_method: str = "planar", control_kinds: list[str] | None = None) -> pd.DataFrame:
+                area_method: str = "planar", control_kinds: list[str] | None = None,
+                kinds: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per subject layer × group (plus ALL) × control kind (plus ALL).
 
-    `subjects` maps a layer name to a frame with `uid`, `geometry` and the `by` field;
+    `subjects` maps a layer id to a frame with `uid`, `geometry` and the `by` field, `kinds`
+    each layer id to its kind (default: the id is the kind);
     `conflicts` has the conflict columns and the `overlap` geometry. `control_kinds` are the
     kinds the project has (rows of zero included); default: those in `conflicts`.
     """
     if by not in GROUP_LEVELS:
         raise InputError("--by 应为 {levels} 之一，而不是 {by}", "--by must be one of {levels}, not {by}",
                          levels="、".join(GROUP_LEVELS), by=by)
+    kind_of_layer = kinds or {}
+    if "subject_table" not in conflicts:  # conflicts of an engine run on kinds alone
+        conflicts = conflicts.assign(subject_table=conflicts["subject_layer"])
     tables = []
     for layer, frame in subjects.items():
         groups = _groups(frame, by).to_numpy()
@@ -40,19 +45,19 @@ def area_totals(subjects: dict[str, pd.DataFrame], conflicts: pd.DataFrame, *, b
         footprints = pd.DataFrame({"group": groups[polygon], "area": shapely.area(geoms[polygon])})
         per_group = footprints.groupby("group")["area"].agg(["size", "sum"])
         per_group.loc[ALL] = [len(footprints), footprints["area"].sum()]
-        stats = _conflict_stats(conflicts[conflicts["subject_layer"] == layer],
+        stats = _conflict_stats(conflicts[conflicts["subject_table"] == layer],
                                 pd.Series(groups, index=frame["uid"].astype(str).to_numpy()))
         kinds = list(control_kinds or sorted(conflicts["control_kind"].unique())) + [ALL]
         index = pd.MultiIndex.from_product([sorted(pd.unique(groups)) + [ALL], kinds], names=["group", "kind"])
         group_rows = per_group.reindex(index.get_level_values("group"))
         tables.append(pd.DataFrame({
-            "subject_layer": layer, "group_by": by,
+            "subject_layer": kind_of_layer.get(layer, layer), "group_by": by,
             "group": index.get_level_values("group"), "control_kind": index.get_level_values("kind"),
             "features": group_rows["size"].fillna(0).to_numpy(dtype=np.int64),
             "footprint_m2": group_rows["sum"].fillna(0.0).to_numpy(dtype=float),
             **{name: stats[name].reindex(index).fillna(0).to_numpy(dtype=dtype)
                for name, dtype in (("encroach_count", np.int64), ("overlap_m2", float), ("setback_count", np.int64))},
-            "area_method": area_method,
+            "area_method": area_method, "subject_table": layer,
         }))
     if not tables:
         return pd.DataFrame(columns=TOTAL_COLUMNS)

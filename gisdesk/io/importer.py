@@ -26,7 +26,7 @@ from gisdesk.io.sources import read_vector
 from gisdesk.jobs import Feedback
 from gisdesk.layers.kinds import LINE, POINT, POLYGON, kind_of
 from gisdesk.layers.schema import conform
-from gisdesk.project import Project
+from gisdesk.store import ProjectStore
 
 _GEOMETRY_CLASS = {1: LINE, 2: LINE, 5: LINE, 0: POINT, 4: POINT, 3: POLYGON, 6: POLYGON}
 
@@ -40,13 +40,18 @@ class ImportReport:
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> count
     source_crs: str = ""
     project_crs: str = ""
+    layer: str = ""  # the id of the project layer the features went into
+    created: bool = False  # whether that layer is new
 
 
-def import_layer(project: Project, source, kind: str, *, layer: str | None = None, id_field: str | None = None,
-                 crs: str | None = None, half_width: float | None = None, half_width_field: str | None = None,
-                 feedback: Feedback | None = None) -> ImportReport:
+def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None = None, to: str | None = None,
+                 id_field: str | None = None, crs: str | None = None, half_width: float | None = None,
+                 half_width_field: str | None = None, feedback: Feedback | None = None) -> ImportReport:
+    """Import the features of `source` (its `layer`, for a file with several) as `kind`, into the
+    project layer `to` (created if new) or, without `to`, into the kind's one layer."""
     feedback = feedback or Feedback()
     info = kind_of(kind)
+    target, exists = project.import_target(kind, to)
     source = Path(source)
     name = source.name + (f":{layer}" if layer else "")
     if (half_width is not None or half_width_field) and not info.is_control:
@@ -54,7 +59,7 @@ def import_layer(project: Project, source, kind: str, *, layer: str | None = Non
                          "--half-width applies only to control lines (red green blue purple yellow)")
     feedback.set_stage("read")
     frame = read_vector(source, layer=layer)
-    report = ImportReport(source=name, kind=kind)
+    report = ImportReport(source=name, kind=kind, layer=target, created=not exists)
 
     source_crs = parse_crs(crs) if crs else (CRS(frame.crs) if frame.crs else None)
     if source_crs is None:
@@ -70,7 +75,7 @@ def import_layer(project: Project, source, kind: str, *, layer: str | None = Non
         raise InputError("{source} 中没有可作为{title}导入的要素（{skipped}）",
                          "{source} has no features usable as {title} ({skipped})",
                          source=name, title=info.title, skipped=_skipped_text(report))
-    frame["uid"] = _uids(frame, info, id_field, name, project.uids(kind))
+    frame["uid"] = _uids(frame, info, id_field, name, project.uids(target) if exists else set())
     frame = gpd.GeoDataFrame(conform(frame, info.schema, source=name, uids=frame["uid"]), geometry="geometry",
                              crs=frame.crs)
     if info.is_control:
@@ -93,7 +98,7 @@ def import_layer(project: Project, source, kind: str, *, layer: str | None = Non
     columns = ["uid", *[c for c in frame.columns if c not in ("uid", "geometry")], "geometry"]
     frame = frame[columns]
     feedback.set_stage("write")
-    project.add_features(kind, frame, source={
+    project.add_features(target, frame, kind=kind, source={
         "path": str(source), "layer": layer, "source_crs": report.source_crs, "imported_at": _now(),
         "features": len(frame), "repaired": report.repaired, "skipped": report.skipped})
     report.imported = len(frame)

@@ -6,39 +6,45 @@ the document dirty until save() writes them to the project in one transaction.
 
 from __future__ import annotations
 
+from gisdesk.layers.kinds import kind_of
 from gisdesk.layers.layer import Event, Layer
-from gisdesk.project import Project
+from gisdesk.store import ProjectStore
 
 
 class MapDocument:
-    def __init__(self, project: Project, layers: list[Layer], tables: dict[int, str]):
+    def __init__(self, project: ProjectStore, layers: list[Layer]):
         self.project = project
         self.layers = layers  # bottom first
-        self._tables = tables  # id(layer) -> project table
         self.dirty = False
         self.events = {name: Event() for name in ("layers", "dirty")}
         for layer in layers:
             self._watch(layer)
 
     @classmethod
-    def open(cls, path, *, default_style=None) -> MapDocument:
-        """Read every layer of the project. `default_style(kind)` styles layers that have none stored."""
-        project = Project.open(path)
-        layers, tables = [], {}
+    def open(cls, project: ProjectStore, *, default_style=None) -> MapDocument:
+        """Read every layer of an opened project. `default_style(kind)` styles layers that have none stored."""
+        layers = []
         for info in project.layers():
             style = info.style or (default_style(info.kind) if default_style else {})
-            layer = Layer(info.kind, project.read_layer(info.kind), style=style, visible=info.visible,
-                          opacity=info.opacity)
-            layers.append(layer)
-            tables[id(layer)] = info.table
-        return cls(project, layers, tables)
+            # a layer never renamed shows its kind's name in the UI's language
+            title = None if info.title == kind_of(info.kind).name_zh else info.title
+            layers.append(Layer(info.kind, project.read_layer(info.id), layer_id=info.id, title=title,
+                                style=style, visible=info.visible, opacity=info.opacity))
+        return cls(project, layers)
 
     @property
     def name(self) -> str:
         return self.project.setting("name", self.project.path.stem)
 
     def layer(self, kind: str) -> Layer | None:
+        """The first layer of a kind (in drawing order), or None."""
         return next((layer for layer in self.layers if layer.kind == kind), None)
+
+    def layers_of(self, kind: str) -> list[Layer]:
+        return [layer for layer in self.layers if layer.kind == kind]
+
+    def layer_by_id(self, layer_id: str) -> Layer | None:
+        return next((layer for layer in self.layers if layer.id == layer_id), None)
 
     def move_layer(self, layer: Layer, index: int) -> None:
         """Put `layer` at drawing position `index` (0 = bottom)."""
@@ -49,7 +55,7 @@ class MapDocument:
 
     def extent(self, *, selected: bool = False) -> tuple[float, float, float, float] | None:
         """The bounding box of all layers, or with `selected` of the selected features only."""
-        extents = [layer.extent(layer.selection if selected else None) for layer in self.layers
+        extents = [layer.extent(layer.selected_rows() if selected else None) for layer in self.layers
                    if not selected or len(layer.selection)]
         extents = [e for e in extents if e is not None]
         if not extents:
@@ -59,7 +65,8 @@ class MapDocument:
 
     def save(self) -> None:
         self.project.save_layer_states([
-            {"table": self._tables[id(layer)], "z_order": z, "visible": layer.visible, "opacity": layer.opacity,
+            {"id": layer.id, "title": layer.info.name_zh if layer.title == layer.info.title else layer.title,
+             "z_order": z, "visible": layer.visible, "opacity": layer.opacity,
              "style": layer.style} for z, layer in enumerate(self.layers)])
         self.dirty = False
         self.events["dirty"].emit(self)

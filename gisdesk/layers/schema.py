@@ -80,8 +80,7 @@ def conform(frame: pd.DataFrame, schema: Schema, *, source: str, uids=None) -> p
     Returns a new frame whose schema fields have their proper dtypes (missing optional
     fields are added empty). Raises ValidationError listing the first problems.
     """
-    frame = frame.rename(columns={c: n for c, n in schema.source_names().items()
-                                  if c in frame.columns and c != n and n not in frame.columns})
+    frame = frame.rename(columns=_schema_renames(frame.columns, schema))
     uids = list(uids) if uids is not None else [None] * len(frame)
     problems: list[Problem] = []
     out = frame.copy()
@@ -95,6 +94,22 @@ def conform(frame: pd.DataFrame, schema: Schema, *, source: str, uids=None) -> p
     if problems:
         raise SchemaProblems(source, problems)
     return out
+
+
+def _schema_renames(columns, schema: Schema) -> dict[str, str]:
+    """Source column → schema field, matched by code, Chinese label or alias, in any letter case
+    (`NAME` is `name`: GeoPackage and shapefile column names ignore case). A field that a
+    column already carries exactly keeps it; each field is taken by one column at most."""
+    names = {source.lower(): field for source, field in schema.source_names().items()}
+    taken = {c for c in columns if c in schema.names}
+    renames = {}
+    for column in columns:
+        field = names.get(str(column).lower())
+        if field is None or column == field or field in taken or column in taken:
+            continue
+        renames[column] = field
+        taken.add(field)
+    return renames
 
 
 def _empty_column(f: Field, n: int) -> pd.Series:

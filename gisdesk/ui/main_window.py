@@ -18,6 +18,7 @@ from gisdesk import __version__
 from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label
 from gisdesk.errors import GisdeskError
 from gisdesk.layers.document import MapDocument
+from gisdesk.project import Project
 from gisdesk.render.renderer import MapView
 from gisdesk.render.style import default_style
 from gisdesk.ui.canvas import MapCanvas, PanTool
@@ -135,7 +136,7 @@ class MainWindow(QMainWindow):
         self.statusBar().repaint()
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            document = MapDocument.open(path, default_style=default_style)
+            document = MapDocument.open(Project.open(path), default_style=default_style)
         except GisdeskError as error:
             document, problem = None, str(error)
         finally:
@@ -157,6 +158,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("last_project", str(Path(path).resolve()))
         self._update_title()
         self.documentChanged.emit(document)
+        if document.project.notices:  # what opening repaired (e.g. uids for features added in QGIS)
+            self.statusBar().showMessage("；".join(document.project.notices), 15000)
         return True
 
     def save_project(self) -> bool:

@@ -1,0 +1,265 @@
+"""GeoPackage plumbing under the project store: connections, geometry blobs, feature hashes,
+and moving a layer written by GDAL from a staging file into the project in one transaction.
+
+No Qt, no knowledge of layer kinds: the store (gisdesk/project.py) decides what to write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import sqlite3
+import struct
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+# GeoPackage 1.2 (the header QGIS 3.22 / GDAL 3.6 open without a warning): 'GPKG', 10200
+APPLICATION_ID = 0x47504B47
+USER_VERSION_1_2 = 10200
+
+
+@contextlib.contextmanager
+def connect(path, *, readonly: bool = False):
+    """A connection with the SQL functions GDAL's triggers call. Not a transaction: see `transaction`."""
+    uri = f"file:{Path(path).resolve()}?mode={'ro' if readonly else 'rw'}"
+    db = sqlite3.connect(uri, uri=True, isolation_level=None)
+    add_functions(db)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@contextlib.contextmanager
+def transaction(db):
+    """BEGIN IMMEDIATE ... COMMIT on `db`, rolled back if the block raises (or is interrupted)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def execute_script(db, script: str) -> None:
+    """Run several statements inside the caller's transaction (sqlite3's executescript would
+    COMMIT it first)."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        db.execute(statement)
+
+
+def add_functions(db) -> None:
+    """The SQL functions of the GeoPackage spec's R-tree triggers, and gisdesk's feature hash.
+
+    Without the first, any UPDATE of a layer table written by GDAL fails with 'no such function'.
+    """
+    def envelope(blob):
+        if blob is None:
+            return None
+        flags = blob[3]
+        if flags & 0b10000:  # empty geometry
+            return None
+        if (flags >> 1) & 0b111:  # the header holds the envelope: minx, maxx, miny, maxy
+            return struct.unpack("<dddd" if flags & 1 else ">dddd", blob[8:40])
+        geom = geometries_from_blobs([blob])[0]
+        xmin, ymin, xmax, ymax = geom.bounds
+        return xmin, xmax, ymin, ymax
+
+    db.create_function("ST_IsEmpty", 1, lambda b: 1 if envelope(b) is None else 0, deterministic=True)
+    for i, name in enumerate(("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")):
+        db.create_function(name, 1, lambda b, i=i: (envelope(b) or (None,) * 4)[i], deterministic=True)
+    db.create_function("GPKG_IsAssignable", 2, lambda expected, actual: 1, deterministic=True)
+    db.create_function("gisdesk_hash", -1, feature_hash, deterministic=True)
+
+
+def feature_hash(*names_and_values) -> str:
+    """The content hash of a feature: its column names and values, in pairs, in any column order.
+
+    Columns are taken in the order of their names, so a file whose columns another tool
+    reordered hashes the same; empty values are left out, so adding an empty column changes
+    no hash; a geometry counts by its WKB, not by the header a writer chose (envelope or not).
+    """
+    pairs = sorted(zip(names_and_values[0::2], names_and_values[1::2]), key=lambda p: str(p[0]).lower())
+    h = hashlib.blake2b(digest_size=16)
+    for name, value in pairs:
+        if value is None:
+            continue
+        if isinstance(value, bytes) and value[:2] == b"GP":
+            value = b"G" + _wkb_of(value)
+        elif isinstance(value, float) and value.is_integer():
+            value = b"n" + str(int(value)).encode()  # 3 and 3.0 are one value in SQLite's eyes
+        elif isinstance(value, (int, float)):
+            value = b"n" + repr(value).encode()
+        elif isinstance(value, str):
+            value = b"s" + value.encode()
+        else:
+            value = b"b" + bytes(value)
+        key = str(name).lower().encode()
+        h.update(struct.pack("<I", len(key)) + key + struct.pack("<I", len(value)) + value)
+    return h.hexdigest()
+
+
+def hash_sql(columns: list[str]) -> str:
+    """The SQL expression that hashes a row of a table with these columns (fid excluded)."""
+    return "gisdesk_hash(" + ", ".join(f"'{c}', \"{c}\"" for c in columns) + ")"
+
+
+def _wkb_of(blob: bytes) -> bytes:
+    envelope = (blob[3] >> 1) & 0b111
+    return bytes(blob[8 + (0, 32, 48, 48, 64)[envelope]:])
+
+
+def geometry_blobs(geoms: np.ndarray, srs_id: int) -> list:
+    """GeoPackage geometry blobs: 'GP', version 0, flags (little-endian, no envelope), srs id, WKB."""
+    geoms = np.asarray(geoms, dtype=object)
+    header = b"GP\x00\x01" + struct.pack("<i", srs_id)
+    present = ~shapely.is_missing(geoms)
+    wkb = shapely.to_wkb(geoms[present], byte_order=1, flavor="iso")
+    blobs: list = [None] * len(geoms)
+    for i, w in zip(np.flatnonzero(present), wkb):
+        blobs[i] = header + w
+    return blobs
+
+
+def geometries_from_blobs(blobs) -> np.ndarray:
+    out = np.full(len(blobs), None, dtype=object)
+    for i, blob in enumerate(blobs):
+        if blob is not None:
+            out[i] = shapely.from_wkb(_wkb_of(blob))
+    return out
+
+
+def columns_of(db, table: str, schema: str = "main") -> list[tuple[str, str]]:
+    """(name, declared type) of a table's columns, in their order."""
+    return [(r[1], r[2]) for r in db.execute(f'PRAGMA {schema}.table_info("{table}")')]
+
+
+def geometry_column(db, table: str, schema: str = "main") -> str | None:
+    row = db.execute(f"SELECT column_name FROM {schema}.gpkg_geometry_columns WHERE lower(table_name) = lower(?)",
+                     (table,)).fetchone()
+    return row[0] if row else None
+
+
+def copy_new_table(db, table: str) -> None:
+    """Copy `table` (features, gpkg registrations, R-tree, GDAL's triggers) from the attached
+    `staging` file into main, inside the caller's transaction. GDAL wrote it there, so it is a
+    correct GeoPackage table; moving it is plain SQL with no per-row Python."""
+    master = db.execute("SELECT type, name, sql FROM staging.sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL "
+                        "AND type IN ('table', 'index') ORDER BY type = 'index'", (table,)).fetchall()
+    for _, _, sql in master:
+        db.execute(sql)
+    db.execute(f'INSERT INTO main."{table}" SELECT * FROM staging."{table}"')
+    srs = db.execute("SELECT srs_id FROM staging.gpkg_geometry_columns WHERE table_name = ?", (table,)).fetchone()[0]
+    db.execute("INSERT OR IGNORE INTO main.gpkg_spatial_ref_sys (srs_name, srs_id, organization, "
+               "organization_coordsys_id, definition, description) SELECT srs_name, srs_id, organization, "
+               "organization_coordsys_id, definition, description FROM staging.gpkg_spatial_ref_sys WHERE srs_id = ?",
+               (srs,))
+    db.execute("INSERT INTO main.gpkg_contents (table_name, data_type, identifier, description, last_change, "
+               "min_x, min_y, max_x, max_y, srs_id) SELECT table_name, data_type, identifier, description, "
+               "last_change, min_x, min_y, max_x, max_y, srs_id FROM staging.gpkg_contents WHERE table_name = ?",
+               (table,))
+    db.execute("INSERT INTO main.gpkg_geometry_columns SELECT * FROM staging.gpkg_geometry_columns "
+               "WHERE table_name = ?", (table,))
+    if _has_table(db, "gpkg_extensions", "staging"):
+        _ensure_extensions_table(db)
+        db.execute("INSERT INTO main.gpkg_extensions (table_name, column_name, extension_name, definition, scope) "
+                   "SELECT table_name, column_name, extension_name, definition, scope FROM staging.gpkg_extensions "
+                   "WHERE table_name = ?", (table,))
+    geom = geometry_column(db, table, "staging")
+    rtree = f"rtree_{table}_{geom}"
+    if _has_table(db, rtree, "staging"):
+        db.execute(f'CREATE VIRTUAL TABLE main."{rtree}" USING rtree(id, minx, maxx, miny, maxy)')
+        db.execute(f'INSERT INTO main."{rtree}" SELECT * FROM staging."{rtree}"')
+    if _has_table(db, "gpkg_ogr_contents", "staging") and _has_table(db, "gpkg_ogr_contents", "main"):
+        db.execute("INSERT OR REPLACE INTO main.gpkg_ogr_contents SELECT * FROM staging.gpkg_ogr_contents "
+                   "WHERE table_name = ?", (table,))
+    for (sql,) in db.execute("SELECT sql FROM staging.sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+                             (table,)).fetchall():
+        if "gpkg_ogr_contents" not in sql or _has_table(db, "gpkg_ogr_contents", "main"):
+            db.execute(sql)
+
+
+def append_by_name(db, table: str, source_table: str) -> tuple[int, list[str]]:
+    """Append the rows of staging.`source_table` to main.`table`, matching columns by name
+    (case-insensitively, as GeoPackage column names are) and adding the columns `table`
+    lacks; columns the source lacks stay empty. Inside the caller's transaction.
+    Returns the number of rows and the names of the columns added."""
+    target = {name.lower(): name for name, _ in columns_of(db, table)}
+    target_geom = geometry_column(db, table)
+    source_geom = geometry_column(db, source_table, "staging")
+    into, select, added = [f'"{target_geom}"'], [f'"{source_geom}"'], []
+    for name, declared in columns_of(db, source_table, "staging"):
+        if name.lower() in ("fid", source_geom.lower()):
+            continue
+        if name.lower() not in target:
+            db.execute(f'ALTER TABLE main."{table}" ADD COLUMN "{name}" {declared}')
+            target[name.lower()] = name
+            added.append(name)
+        into.append(f'"{target[name.lower()]}"')
+        select.append(f'"{name}"')
+    count = db.execute(f'INSERT INTO main."{table}" ({", ".join(into)}) SELECT {", ".join(select)} '
+                       f'FROM staging."{source_table}" ORDER BY fid').rowcount
+    extent = db.execute("SELECT min_x, min_y, max_x, max_y FROM staging.gpkg_contents WHERE table_name = ?",
+                        (source_table,)).fetchone()
+    if extent and None not in extent:
+        db.execute("UPDATE main.gpkg_contents SET min_x = min(coalesce(min_x, ?1), ?1), "
+                   "min_y = min(coalesce(min_y, ?2), ?2), max_x = max(coalesce(max_x, ?3), ?3), "
+                   "max_y = max(coalesce(max_y, ?4), ?4) WHERE table_name = ?5", (*extent, table))
+    touch_contents(db, table)
+    return count, added
+
+
+def touch_contents(db, table: str) -> None:
+    """Record a change of `table` in gpkg_contents.last_change, as the spec asks of every writer."""
+    db.execute("UPDATE main.gpkg_contents SET last_change = ? WHERE table_name = ?", (gpkg_now(), table))
+
+
+def set_version_1_2(db) -> None:
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    db.execute(f"PRAGMA user_version = {USER_VERSION_1_2}")
+
+
+def _has_table(db, name: str, schema: str = "main") -> bool:
+    return db.execute(f"SELECT 1 FROM {schema}.sqlite_master WHERE type IN ('table', 'view') AND name = ?",
+                      (name,)).fetchone() is not None
+
+
+def has_table(db, name: str) -> bool:
+    return _has_table(db, name)
+
+
+def _ensure_extensions_table(db) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS main.gpkg_extensions (table_name TEXT, column_name TEXT, "
+               "extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, "
+               "CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))")
+
+
+def register_attributes(db, table: str, description: str = "") -> None:
+    """List a gisdesk table in gpkg_contents as 'attributes', so QGIS and GDAL show it."""
+    db.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
+               "VALUES (?, 'attributes', ?, ?, ?)", (table, table, description, gpkg_now()))
+
+
+def gpkg_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
+
+
+def parse_time(text: str | None) -> dt.datetime | None:
+    """An ISO time (with offset or 'Z') as an aware datetime; None for nothing or garbage."""
+    if not text:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
