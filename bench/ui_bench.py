@@ -62,7 +62,9 @@ def run(buildings: int, frames: int) -> dict:
     app = make_app("en", offscreen=True)
     from PySide6.QtCore import QTimer
 
+    from gisdesk.render.context import RenderContext
     from gisdesk.render.renderer import render_image
+    from gisdesk.render.snapshot import Scene
     from gisdesk.ui.main_window import MainWindow
 
     results: dict = {}
@@ -109,7 +111,7 @@ def run(buildings: int, frames: int) -> dict:
         times = []
         for _ in range(2):
             t = time.perf_counter()
-            render_image(layers, view)
+            render_image(Scene.of(layers), RenderContext.screen(view))
             times.append(time.perf_counter() - t)
         results[name] = times
 

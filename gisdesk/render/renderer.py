@@ -1,164 +1,128 @@
 """Drawing layers with QPainter: the canvas renders into a QImage with it, exports onto pages.
 
-A MapView says which part of the map lands on which pixels. render() draws the visible
-layers bottom-up: per layer (and per category) one path of all the features in view, so
-a million footprints take a few path fills, not a million draw calls. Labels go last,
-largest features first, and a label that would overlap one already placed is dropped.
+render() draws a Scene — snapshots of the layers taken on the GUI thread (render.snapshot) —
+through a RenderContext (render.context): the view, the picture's dpi, screen or print, and
+whether selection and highlight are drawn. It reads nothing of the live layers, so it can
+run in a worker thread while the GUI thread edits them. Sizes come in mm and pt and the
+context turns them into pixels. The visible layers are drawn bottom-up: per layer (and per
+category) one path of all the features in view, so a million footprints take a few path
+fills, not a million draw calls. Labels go last, largest features first, and a label that
+would overlap one already placed is dropped. What is derived from a layer's data (zones,
+polygon areas, category arrays) is computed once per data generation and kept with it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Callable, Sequence
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import shapely
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
 
-from gisdesk.layers.layer import Layer, Rings, rings_of
+from gisdesk.analysis.conflicts import control_zones, zone_widths
+from gisdesk.layers.data import Rings, rings_of
+from gisdesk.render.context import RenderContext
 from gisdesk.render.paths import path_from_arrays
+from gisdesk.render.snapshot import Highlight, LayerSnapshot, Scene  # noqa: F401 (Highlight: used with render)
+from gisdesk.render.style import style_size
+from gisdesk.render.view import INCH_M, PX96_MM, SCREEN_DPI, MapView  # noqa: F401 (re-exported)
 
-INCH_M = 0.0254
-SCREEN_DPI = 96.0
-LABEL_FONT = "Noto Sans CJK SC"  # a CJK font the set-up installs; Qt falls back if missing
 MAX_LABELS = 400
 TINY_PX = 1.0  # polygons narrower and lower than this many pixels are drawn as coverage dots
 HUGE_PATH = 30_000  # path elements beyond which a path is drawn without antialiasing
 THIN_OUTLINE_PATH = 5_000  # path elements beyond which outlines are drawn 1 px wide
-THIN_ZONE_PX = 1.5  # a centre line whose zone is narrower on screen is drawn as a line
 DISSOLVE_OUTLINES = 3_000  # control zones in view up to which one outline is drawn around them all
 # A path is drawn in pieces of at most this many elements: QPainter holds the GIL while it fills
 # a path (~0.1 s per 100k elements), and the UI thread must get it back every few tens of ms.
 PIECE_ELEMENTS = 40_000
 
-
-@dataclass(frozen=True)
-class MapView:
-    """The map centre (project CRS units), metres per pixel, and the picture size in pixels."""
-    cx: float
-    cy: float
-    resolution: float
-    width: int
-    height: int
-
-    @classmethod
-    def fit(cls, extent: tuple[float, float, float, float], width: int, height: int, margin: float = 0.05) -> MapView:
-        xmin, ymin, xmax, ymax = extent
-        w, h = max(xmax - xmin, 1e-6), max(ymax - ymin, 1e-6)
-        resolution = max(w / width, h / height) * (1 + 2 * margin)
-        return cls((xmin + xmax) / 2, (ymin + ymax) / 2, resolution, width, height)
-
-    @property
-    def extent(self) -> tuple[float, float, float, float]:
-        half_w, half_h = self.width * self.resolution / 2, self.height * self.resolution / 2
-        return self.cx - half_w, self.cy - half_h, self.cx + half_w, self.cy + half_h
-
-    def to_pixels(self, x, y):
-        xmin, _, _, ymax = self.extent
-        return (np.asarray(x) - xmin) / self.resolution, (ymax - np.asarray(y)) / self.resolution
-
-    def to_map(self, px: float, py: float) -> tuple[float, float]:
-        xmin, _, _, ymax = self.extent
-        return xmin + px * self.resolution, ymax - py * self.resolution
-
-    def scale_denominator(self, dpi: float = SCREEN_DPI) -> float:
-        """N of the scale 1:N on a screen of `dpi`."""
-        return self.resolution * dpi / INCH_M
-
-    def with_scale(self, denominator: float, dpi: float = SCREEN_DPI) -> MapView:
-        return replace(self, resolution=denominator * INCH_M / dpi)
-
-    def zoomed(self, factor: float, px: float | None = None, py: float | None = None) -> MapView:
-        """Zoom in by `factor` (>1) keeping the map point under pixel (px, py) where it is."""
-        px = self.width / 2 if px is None else px
-        py = self.height / 2 if py is None else py
-        x, y = self.to_map(px, py)
-        resolution = self.resolution / factor
-        return replace(self, resolution=resolution, cx=x + (self.width / 2 - px) * resolution,
-                       cy=y - (self.height / 2 - py) * resolution)
-
-    def panned(self, dx_px: float, dy_px: float) -> MapView:
-        """Move the map with the mouse: content shifts by (dx, dy) pixels."""
-        return replace(self, cx=self.cx - dx_px * self.resolution, cy=self.cy + dy_px * self.resolution)
-
-    def resized(self, width: int, height: int) -> MapView:
-        return replace(self, width=width, height=height)
+# The renderer's own sizes, in mm: the pixels they were on a 96 dpi screen
+THIN_ZONE_MM = 1.5 * PX96_MM  # a centre line whose zone is narrower on the page is drawn as a line
+ZONE_LINE_MM = 1.0 * PX96_MM  # ... this wide
+POINT_OUTLINE_MM = 1.0 * PX96_MM  # the white ring around point symbols
+SELECTION_MM = 3.0 * PX96_MM  # outline of selected and highlighted features
+HIGHLIGHT_POINT_MM = 7.0 * PX96_MM  # radius of the ring around a highlighted point
+LABEL_HALO_MM = 3.0 * PX96_MM
+LABEL_GAP_MM = (3.0 * PX96_MM, 2.0 * PX96_MM)  # space kept free around a label, across and up
+SELECTION_COLOR = "#ffd400"
 
 
-@dataclass(frozen=True)
-class Highlight:
-    """Features to outline on top of everything: (layer, rows) pairs."""
-    items: tuple[tuple[Layer, tuple[int, ...]], ...] = ()
-    color: str = "#00e5ff"
-
-
-def render_image(layers: Sequence[Layer], view: MapView, *, background: str = "#f7f5f0",
-                 highlight: Highlight | None = None, cancelled: Callable[[], bool] = lambda: False) -> QImage:
+def render_image(scene: Scene, context: RenderContext, *, background: str = "#f7f5f0",
+                 cancelled: Callable[[], bool] = lambda: False) -> QImage:
+    view = context.view
     image = QImage(view.width, view.height, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(QColor(background))
     painter = QPainter(image)
     try:
-        render(painter, layers, view, highlight=highlight, cancelled=cancelled)
+        render(painter, scene, context, cancelled=cancelled)
     finally:
         painter.end()
     return image
 
 
-def render(painter: QPainter, layers: Sequence[Layer], view: MapView, *, highlight: Highlight | None = None,
+def render(painter: QPainter, scene: Scene, context: RenderContext, *,
            cancelled: Callable[[], bool] = lambda: False) -> None:
-    """Draw `layers` (bottom first) as seen through `view` onto `painter`."""
+    """Draw the scene's layers (bottom first) as the context says onto `painter`."""
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
     placed: list[QRectF] = []
+    layers = scene.layers
     for layer in layers:
         if not layer.visible or cancelled():
             continue
         painter.save()
         painter.setOpacity(layer.opacity)
-        _draw_layer(painter, layer, view)
+        _draw_layer(painter, layer, context)
         painter.restore()
-    if highlight:
-        for layer, rows in highlight.items:
-            _draw_outline(painter, layer, np.asarray(rows, dtype=np.int64), view, highlight.color)
+    if context.draw_highlight:
+        for layer, rows in scene.highlight:
+            _draw_outline(painter, layer, rows, context, scene.highlight_color)
     for layer in reversed(layers):  # labels of the top layers win the space
         if layer.visible and layer.style.get("label_field") and not cancelled():
-            _draw_labels(painter, layer, view, placed)
+            _draw_labels(painter, layer, context, placed)
 
 
 # --- features ----------------------------------------------------------------------------
 
-def _draw_layer(painter: QPainter, layer: Layer, view: MapView) -> None:
+def _draw_layer(painter: QPainter, layer: LayerSnapshot, context: RenderContext) -> None:
     style = layer.style
+    view = context.view
+    width = _width_px(style, context)
     categories = _feature_categories(layer)
     for color, rows in _by_color(layer, categories):
         if layer.info.is_control:
-            _draw_control(painter, layer, view, rows, color, style)
+            _draw_control(painter, layer, context, rows, color, style)
         else:
-            large = _draw_dots(painter, layer, view, rows, color, style)
+            large = _draw_dots(painter, layer, context, rows, color, style)
             if large is not None:
-                _draw_path(painter, _rings_paths(layer.polygon_rings, view, large), color, style)
-            lines = _rings_paths(layer.lines, view, rows)
+                _draw_path(painter, _rings_paths(layer.data.polygon_rings, view, large), color, style, width)
+            lines = _rings_paths(layer.data.lines, view, rows)
             if lines:
                 thin = _prepare_for_size(painter, lines)
                 painter.setBrush(Qt.BrushStyle.NoBrush)
-                painter.setPen(_pen(color, style.get("width", 1.0) * 1.5, False, thin))
+                painter.setPen(_pen(color, width * 1.5, False, thin))
                 for piece in lines:
                     painter.drawPath(piece)
-            _draw_points(painter, layer, view, rows, color, style)
-    selected = layer.selection
-    if len(selected):
-        _draw_outline(painter, layer, selected, view, "#ffd400")
+            _draw_points(painter, layer, context, rows, color, style)
+    if context.draw_selection and len(layer.selected_rows):
+        _draw_outline(painter, layer, layer.selected_rows, context, SELECTION_COLOR)
 
 
-def _draw_path(painter: QPainter, pieces: list[QPainterPath], color: str, style: dict, *,
+def _width_px(style, context: RenderContext) -> float:
+    """The style's outline width in pixels of the picture."""
+    return context.mm(style_size(style, "width_mm"))
+
+
+def _draw_path(painter: QPainter, pieces: list[QPainterPath], color: str, style, width: float, *,
                outline: bool = True) -> None:
     if not pieces:
         return
     thin = _prepare_for_size(painter, pieces)
     painter.setBrush(_brush(color, style.get("fill_alpha", 1.0)))
     if outline:
-        painter.setPen(_pen(style.get("stroke", color), style.get("width", 1.0), style.get("dash", False), thin))
+        painter.setPen(_pen(style.get("stroke", color), width, style.get("dash", False), thin))
     else:
         painter.setPen(Qt.PenStyle.NoPen)
     for piece in pieces:
@@ -181,8 +145,8 @@ def _prepare_for_size(painter: QPainter, pieces: list[QPainterPath]) -> bool:
     return elements > THIN_OUTLINE_PATH
 
 
-def _draw_dots(painter: QPainter, layer: Layer, view: MapView, row_mask: np.ndarray | None, color: str,
-               style: dict) -> np.ndarray | None:
+def _draw_dots(painter: QPainter, layer: LayerSnapshot, context: RenderContext, row_mask: np.ndarray | None,
+               color: str, style) -> np.ndarray | None:
     """Draw polygons smaller than a pixel as dots; return the mask of the rows left to draw as paths.
 
     Why: at small scales a 1M-building city is a million footprints under a pixel each; a
@@ -191,8 +155,9 @@ def _draw_dots(painter: QPainter, layer: Layer, view: MapView, row_mask: np.ndar
     coverage — its area in the fill colour, its outline's band in the stroke colour — to its
     pixel, and one picture of those pixels is drawn. Returns None when nothing is left.
     """
+    view = context.view
     polygonal, areas = _polygon_arrays(layer)
-    b = layer.bounds
+    b = layer.data.bounds
     xmin, ymin, xmax, ymax = view.extent
     res = view.resolution
     candidates = polygonal & (b[:, 2] >= xmin) & (b[:, 0] <= xmax) & (b[:, 3] >= ymin) & (b[:, 1] <= ymax)
@@ -207,7 +172,7 @@ def _draw_dots(painter: QPainter, layer: Layer, view: MapView, row_mask: np.ndar
         ix, iy = np.floor(px).astype(np.int64), np.floor(py).astype(np.int64)
         inside = (ix >= 0) & (ix < view.width) & (iy >= 0) & (iy < view.height)
         rows, pixel = rows[inside], (iy * view.width + ix)[inside]
-        stroke_px = float(style.get("width", 1.0))
+        stroke_px = _width_px(style, context)
         fill_alpha = float(style.get("fill_alpha", 1.0))
         fill_cover = areas[rows] / res ** 2 * fill_alpha
         band = (w[rows] + stroke_px) * (h[rows] + stroke_px) - w[rows] * h[rows]
@@ -227,15 +192,17 @@ def _draw_dots(painter: QPainter, layer: Layer, view: MapView, row_mask: np.ndar
     return large if large.any() else None
 
 
-def _polygon_arrays(layer: Layer) -> tuple[np.ndarray, np.ndarray]:
-    """(is a polygon, area) of each feature: pixel-independent, so kept with the layer."""
-    if "polygon_arrays" not in layer.cache:
-        geoms = layer.geometries
-        layer.cache["polygon_arrays"] = (np.isin(shapely.get_type_id(geoms), (3, 6)), shapely.area(geoms))
-    return layer.cache["polygon_arrays"]
+def _polygon_arrays(layer: LayerSnapshot) -> tuple[np.ndarray, np.ndarray]:
+    """(is a polygon, area) of each feature: pixel-independent, so kept with the data."""
+    data = layer.data
+
+    def compute():
+        geoms = data.geometries
+        return np.isin(shapely.get_type_id(geoms), (3, 6)), shapely.area(geoms)
+    return data.derived("polygon_arrays", compute, columns=(data.geometry_column,))
 
 
-def _by_color(layer: Layer, categories: np.ndarray | None):
+def _by_color(layer: LayerSnapshot, categories: np.ndarray | None):
     """(colour, row mask or None) pairs: one for the layer, or one per category value."""
     style = layer.style
     if categories is None:
@@ -248,24 +215,26 @@ def _by_color(layer: Layer, categories: np.ndarray | None):
     return out
 
 
-def _feature_categories(layer: Layer) -> np.ndarray | None:
+def _feature_categories(layer: LayerSnapshot) -> np.ndarray | None:
     field = layer.style.get("category_field")
-    if not field or field not in layer.frame.columns:
+    frame = layer.data.frame
+    if not field or field not in frame.columns:
         return None
-    key = ("categories", field)
-    if key not in layer.cache:
-        layer.cache[key] = layer.frame[field].astype(object).where(layer.frame[field].notna(), "").to_numpy()
-    return layer.cache[key]
+    return layer.data.derived(("categories", field),
+                              lambda: frame[field].astype(object).where(frame[field].notna(), "").to_numpy(),
+                              columns=(field,))
 
 
-def _draw_control(painter: QPainter, layer: Layer, view: MapView, rows: np.ndarray | None, color: str,
-                  style: dict) -> None:
+def _draw_control(painter: QPainter, layer: LayerSnapshot, context: RenderContext, rows: np.ndarray | None,
+                  color: str, style) -> None:
     """Control features are drawn as their zones, exactly as the check sees them; a centre line
-    whose zone would be thinner than THIN_ZONE_PX on screen is drawn as a 1 px line instead (a
+    whose zone would be thinner than THIN_ZONE_MM on the page is drawn as a thin line instead (a
     city-wide view of 100k road centre lines then needs no buffers at all)."""
-    wanted = np.ones(len(layer.frame), dtype=bool) if rows is None else rows
+    view = context.view
+    stroke = _width_px(style, context)
+    wanted = np.ones(len(layer.data), dtype=bool) if rows is None else rows
     linear, width = _zone_widths(layer)
-    thin = wanted & linear & (width / view.resolution < THIN_ZONE_PX)
+    thin = wanted & linear & (width / view.resolution < context.mm(THIN_ZONE_MM))
     pieces, shown = [], []
     for lines, subset in ((False, wanted & ~linear), (True, wanted & linear & ~thin)):
         if subset.any():
@@ -276,31 +245,26 @@ def _draw_control(painter: QPainter, layer: Layer, view: MapView, rows: np.ndarr
     if 0 < len(shown) <= DISSOLVE_OUTLINES:
         # Zones overlap (a road's buffered segments at every joint): the fill is one winding fill
         # already, and the outline is their union's, not a tangle of round caps.
-        _draw_path(painter, pieces, color, style, outline=False)
+        _draw_path(painter, pieces, color, style, stroke, outline=False)
         outline = _rings_paths(rings_of(np.array([shapely.union_all(shown)]), polygons=True), view, None)
         thin_outline = _prepare_for_size(painter, outline)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(_pen(style.get("stroke", color), style.get("width", 1.0), style.get("dash", False),
-                            thin_outline))
+        painter.setPen(_pen(style.get("stroke", color), stroke, style.get("dash", False), thin_outline))
         for piece in outline:
             painter.drawPath(piece)
     else:
-        _draw_path(painter, pieces, color, style)
+        _draw_path(painter, pieces, color, style, stroke)
     if thin.any():
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(_pen(style.get("stroke", color), 1.0, False))
-        for piece in _rings_paths(layer.lines, view, thin):
+        painter.setPen(_pen(style.get("stroke", color), context.mm(ZONE_LINE_MM), False))
+        for piece in _rings_paths(layer.data.lines, view, thin):
             painter.drawPath(piece)
 
 
-def _zone_widths(layer: Layer) -> tuple[np.ndarray, np.ndarray]:
+def _zone_widths(layer: LayerSnapshot) -> tuple[np.ndarray, np.ndarray]:
     """Which features are lines, and how wide their zones are (m)."""
-    if "zone_widths" not in layer.cache:
-        from gisdesk.analysis.conflicts import zone_widths
-
-        layer.cache["zone_widths"] = zone_widths(layer.frame)
-    return layer.cache["zone_widths"]
+    return layer.data.derived("zone_widths", lambda: zone_widths(layer.data.frame))
 
 
 @dataclass(frozen=True)
@@ -311,18 +275,15 @@ class _Zones:
     rings: Rings  # their rings, feature = layer row
 
 
-def _zones(layer: Layer, lines: bool) -> _Zones:
+def _zones(layer: LayerSnapshot, lines: bool) -> _Zones:
     """The zones of the control layer's lines (buffers) or of its polygons, made when first drawn."""
-    key = "line_zones" if lines else "polygon_zones"
-    if key not in layer.cache:
-        from gisdesk.analysis.conflicts import control_zones
-
+    def compute():
         rows = np.flatnonzero(_zone_widths(layer)[0] == lines)
-        zones, _ = control_zones(layer.frame.iloc[rows], layer.kind)
+        zones, _ = control_zones(layer.data.frame.iloc[rows], layer.kind)
         rings = rings_of(zones, polygons=True)
-        layer.cache[key] = _Zones(rows, zones, shapely.bounds(zones),
-                                  Rings(rings.coords, rings.starts, rows[rings.feature], rings.bounds))
-    return layer.cache[key]
+        return _Zones(rows, zones, shapely.bounds(zones), Rings(rings.coords, rings.starts, rows[rings.feature],
+                                                                  rings.bounds))
+    return layer.data.derived(("line_zones" if lines else "polygon_zones", layer.kind), compute)
 
 
 def _in_view(bounds: np.ndarray, view: MapView) -> np.ndarray:
@@ -360,34 +321,40 @@ def _rings_paths(rings: Rings, view: MapView, row_mask: np.ndarray | None) -> li
             for a, b in zip(cuts[:-1], cuts[1:])]
 
 
-def _draw_points(painter: QPainter, layer: Layer, view: MapView, row_mask, color: str, style: dict) -> None:
-    coords, feature = layer.points
+def _draw_points(painter: QPainter, layer: LayerSnapshot, context: RenderContext, row_mask, color: str,
+                 style) -> None:
+    coords, feature = layer.data.points
     if len(coords) == 0:
         return
+    view = context.view
     keep = row_mask[feature] if row_mask is not None else np.ones(len(feature), dtype=bool)
     px, py = view.to_pixels(coords[keep, 0], coords[keep, 1])
-    inside = (px >= -10) & (px <= view.width + 10) & (py >= -10) & (py <= view.height + 10)
-    size = float(style.get("point_size", 6))
-    painter.setPen(QPen(QColor("#ffffff"), 1.0))
+    size = context.mm(style_size(style, "point_size_mm"))
+    margin = size + 4  # a symbol just outside still shows its edge
+    inside = (px >= -margin) & (px <= view.width + margin) & (py >= -margin) & (py <= view.height + margin)
+    painter.setPen(QPen(QColor("#ffffff"), context.mm(POINT_OUTLINE_MM)))
     painter.setBrush(QColor(color))
     for x, y in zip(px[inside], py[inside]):
         painter.drawEllipse(QPointF(x, y), size / 2, size / 2)
 
 
-def _draw_outline(painter: QPainter, layer: Layer, rows: np.ndarray, view: MapView, color: str) -> None:
-    mask = np.zeros(len(layer.frame), dtype=bool)
-    mask[rows[rows < len(mask)]] = True
+def _draw_outline(painter: QPainter, layer: LayerSnapshot, rows: np.ndarray, context: RenderContext,
+                  color: str) -> None:
+    view, data = context.view, layer.data
+    mask = np.zeros(len(data), dtype=bool)
+    mask[rows[(rows >= 0) & (rows < len(mask))]] = True
     painter.save()
     painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.setPen(QPen(QColor(color), 3.0))
+    painter.setPen(QPen(QColor(color), context.mm(SELECTION_MM)))
     polygons = [_zones(layer, False).rings, _zones(layer, True).rings] if layer.info.is_control \
-        else [layer.polygon_rings]
-    for rings in (*polygons, layer.lines):
+        else [data.polygon_rings]
+    for rings in (*polygons, data.lines):
         for piece in _rings_paths(rings, view, mask):
             painter.drawPath(piece)
-    coords, feature = layer.points
+    coords, feature = data.points
+    radius = context.mm(HIGHLIGHT_POINT_MM)
     for x, y in zip(*view.to_pixels(coords[mask[feature], 0], coords[mask[feature], 1])):
-        painter.drawEllipse(QPointF(x, y), 7, 7)
+        painter.drawEllipse(QPointF(x, y), radius, radius)
     painter.restore()
 
 
@@ -407,45 +374,40 @@ def _pen(color: str, width: float, dash: bool, thin: bool = False) -> QPen:
 
 # --- labels ------------------------------------------------------------------------------
 
-def label_font(pixel_size: int = 12) -> QFont:
-    font = QFont(LABEL_FONT)
-    font.setPixelSize(pixel_size)
-    return font
-
-
-def _draw_labels(painter: QPainter, layer: Layer, view: MapView, placed: list[QRectF]) -> None:
-    style = layer.style
+def _draw_labels(painter: QPainter, layer: LayerSnapshot, context: RenderContext, placed: list[QRectF]) -> None:
+    style, data, view = layer.style, layer.data, context.view
     field = style["label_field"]
-    if field not in layer.frame.columns or view.scale_denominator() > style.get("label_max_scale", float("inf")):
+    if field not in data.frame.columns or context.scale_denominator > style.get("label_max_scale", float("inf")):
         return
     xmin, ymin, xmax, ymax = view.extent
-    rows = layer.in_box(xmin, ymin, xmax, ymax)
+    rows = data.in_box(xmin, ymin, xmax, ymax)
     if len(rows) == 0 or len(rows) > 50_000:  # too many to read: zoom in for labels
         return
-    texts = layer.frame[field].to_numpy(dtype=object)[rows]
+    texts = data.frame[field].to_numpy(dtype=object)[rows]
     has_text = np.array([isinstance(t, str) and t.strip() != "" for t in texts])
     rows, texts = rows[has_text], texts[has_text]
     if len(rows) == 0:
         return
-    b = layer.bounds[rows]
+    b = data.bounds[rows]
     size_px = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) / view.resolution ** 2
-    keep = size_px >= style.get("label_min_area_px", 0)
+    keep = size_px >= context.mm2(style_size(style, "label_min_area_mm2"))
     rows, texts, size_px = rows[keep], texts[keep], size_px[keep]
     order = np.argsort(-size_px, kind="stable")[:MAX_LABELS]
-    points = layer.label_points[rows[order]]
+    points = data.label_points[rows[order]]
     px, py = view.to_pixels(points[:, 0], points[:, 1])
-    font = label_font(12)
+    font = context.font(style_size(style, "label_size_pt"))
     metrics = QFontMetricsF(font)
     painter.save()
     painter.setFont(font)
-    halo = QPen(QColor(255, 255, 255, 220), 3.0)
+    halo = QPen(QColor(255, 255, 255, 220), context.mm(LABEL_HALO_MM))
     color = QColor(style.get("label_color", "#333333"))
+    gap_x, gap_y = context.mm(LABEL_GAP_MM[0]), context.mm(LABEL_GAP_MM[1])
     for text, x, y in zip(texts[order], px, py):
         width = metrics.horizontalAdvance(text)
         rect = QRectF(x - width / 2, y - metrics.height() / 2, width, metrics.height())
         if not QRectF(0, 0, view.width, view.height).contains(rect):
             continue
-        padded = rect.adjusted(-3, -2, 3, 2)
+        padded = rect.adjusted(-gap_x, -gap_y, gap_x, gap_y)
         if any(padded.intersects(other) for other in placed):
             continue
         placed.append(padded)

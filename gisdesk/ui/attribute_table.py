@@ -198,15 +198,14 @@ class LayerTableModel(QAbstractTableModel):
         except GisdeskError as error:
             self.editRefused.emit(str(error))
             return False
-        _store(self.frame, row, column, new)
-        self._arrays.pop(column, None)
-        self._texts.pop(column, None)
         self._own_edit = True
-        try:
-            self.layer.cache.clear()  # e.g. zones derived from a half width
-            self.layer.events["data"].emit(self.layer)
+        try:  # the layer's next data generation (a render under way keeps the old one); emits events["data"]
+            self.layer.set_values([row], column, [new])
         finally:
             self._own_edit = False
+        self.frame = self.layer.frame
+        self._arrays.pop(column, None)
+        self._texts.pop(column, None)
         self.dataChanged.emit(index, index)
         self.edited.emit(row, column)
         return True
@@ -329,21 +328,6 @@ class LayerTableModel(QAbstractTableModel):
         frame_rows = frame_rows[(frame_rows >= 0) & (frame_rows < len(self._position))]
         rows = self._position[frame_rows]
         return np.sort(rows[rows >= 0])
-
-
-def _store(frame: pd.DataFrame, row: int, column: str, value) -> None:
-    """Put a converted value into the frame in place, widening the column's dtype when needed."""
-    series = frame[column]
-    if value is None:
-        if series.dtype == np.int64:
-            frame[column] = series.astype("Int64")
-        elif pd.api.types.is_float_dtype(series.dtype):
-            value = np.nan
-    try:
-        frame.loc[row, column] = value
-    except (TypeError, ValueError):
-        frame[column] = frame[column].astype(object)
-        frame.loc[row, column] = value
 
 
 def _user() -> str:

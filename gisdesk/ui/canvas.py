@@ -1,7 +1,8 @@
 """The map canvas: shows a rendered picture of the map and moves it at once while you pan and zoom.
 
-Rendering runs in a worker thread into a QImage (gisdesk.render, the same code as export).
-While the user pans or zooms, the last picture is drawn moved and scaled to the new view;
+Rendering runs in a worker thread into a QImage (gisdesk.render, the same code as export). The
+worker never touches the live layers: render_now() takes a Scene of snapshots of them on the
+GUI thread and hands it over with a screen RenderContext. While the user pans or zooms, the last picture is drawn moved and scaled to the new view;
 a new render starts when the view has been still for a moment, and replaces the picture
 when it is ready. A render started for a view that is no longer wanted stops early.
 """
@@ -15,8 +16,11 @@ from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
 from gisdesk.layers.document import MapDocument
+from gisdesk.render.context import RenderContext
 from gisdesk.render.overlays import draw_north_arrow, draw_scale_bar
-from gisdesk.render.renderer import Highlight, MapView, render_image
+from gisdesk.render.renderer import render_image
+from gisdesk.render.snapshot import Highlight, Scene
+from gisdesk.render.view import MapView
 
 BACKGROUND = "#f7f5f0"
 RENDER_DELAY_MS = 120  # wait this long after the last pan/zoom step before re-rendering
@@ -29,16 +33,18 @@ class _RenderSignals(QObject):
 
 
 class _RenderTask(QRunnable):
-    def __init__(self, canvas: MapCanvas, generation: int, view: MapView, layers, highlight):
+    """A render in the pool's thread: of an immutable scene, so the GUI thread may edit meanwhile."""
+
+    def __init__(self, canvas: MapCanvas, generation: int, scene: Scene, context: RenderContext):
         super().__init__()
-        self.canvas, self.generation, self.view, self.layers, self.highlight = canvas, generation, view, layers, highlight
+        self.canvas, self.generation, self.scene, self.context = canvas, generation, scene, context
         self.signals = canvas._signals
 
     def run(self):
         start = time.perf_counter()
-        image = render_image(self.layers, self.view, background=BACKGROUND, highlight=self.highlight,
+        image = render_image(self.scene, self.context, background=BACKGROUND,
                              cancelled=lambda: self.generation != self.canvas._generation)
-        self.signals.done.emit(self.generation, self.view, image, time.perf_counter() - start)
+        self.signals.done.emit(self.generation, self.context.view, image, time.perf_counter() - start)
 
 
 class MapTool:
@@ -163,8 +169,8 @@ class MapCanvas(QWidget):
             return
         self._generation += 1
         self._pending = True
-        layers = list(self.document.layers)
-        self._pool.start(_RenderTask(self, self._generation, self.view, layers, self.highlight))
+        scene = Scene.of(self.document.layers, self.highlight)  # here, on the GUI thread
+        self._pool.start(_RenderTask(self, self._generation, scene, RenderContext.screen(self.view)))
 
     def _on_rendered(self, generation: int, view: MapView, image: QImage, seconds: float) -> None:
         if generation != self._generation:
@@ -197,8 +203,9 @@ class MapCanvas(QWidget):
         if self._image is not None and self._image_view is not None:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
             painter.drawImage(self._image_target(), self._image)
-        draw_scale_bar(painter, self.view, QPointF(16, self.height() - 12))
-        draw_north_arrow(painter, QPointF(self.width() - 34, 44))
+        context = RenderContext.screen(self.view)
+        draw_scale_bar(painter, context, QPointF(16, self.height() - 12))
+        draw_north_arrow(painter, context, QPointF(self.width() - 34, 44))
         self.tool.paint(painter)
         painter.end()
 

@@ -534,13 +534,10 @@ def _kind_order(kind: str) -> int:
 
 
 def _row_of(layer, uid) -> int | None:
-    """The row of the feature with `uid` in `layer` (an index kept in the layer's cache)."""
+    """The row of the feature with `uid` in `layer` (its data generation keeps the uid index)."""
     if layer is None:
         return None
-    index = layer.cache.get("uid_index")
-    if index is None:
-        index = layer.cache["uid_index"] = pd.Index(layer.frame["uid"].astype(str).to_numpy())
-    position = index.get_indexer([str(uid)])[0]
+    position = layer.data.row_of([uid])[0]
     return int(position) if position >= 0 else None
 
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QColorDialog, QComb
 from gisdesk.crs import crs_label
 from gisdesk.layers.document import MapDocument
 from gisdesk.layers.layer import Layer
+from gisdesk.render.style import style_size
 
 MIME_TYPE = "application/x-gisdesk-layer-tree"
 GROUP_KEYS = ("control", "ledger", "resources", "base")
@@ -743,11 +744,11 @@ class StyleDialog(QDialog):
         self.fill_button = ColorButton(style.get("fill", "#888888"))
         self.stroke_button = ColorButton(style.get("stroke"), unset_text=self.tr("As fill"))
         self.width_spin = QDoubleSpinBox()
-        self.width_spin.setRange(0.0, 20.0)
-        self.width_spin.setSingleStep(0.2)
-        self.width_spin.setDecimals(1)
-        self.width_spin.setSuffix(" px")
-        self.width_spin.setValue(float(style.get("width", 1.0)))
+        self.width_spin.setRange(0.0, 5.0)
+        self.width_spin.setSingleStep(0.05)
+        self.width_spin.setDecimals(2)
+        self.width_spin.setSuffix(" mm")  # styles keep widths in mm, so a print is as the screen
+        self.width_spin.setValue(style_size(style, "width_mm"))
         self.transparency_spin = QSpinBox()
         self.transparency_spin.setRange(0, 100)
         self.transparency_spin.setSuffix(" %")
@@ -847,7 +848,6 @@ class StyleDialog(QDialog):
         style = self.layer.style
         new = {
             "fill_alpha": round(1.0 - self.transparency_spin.value() / 100, 2),
-            "width": round(self.width_spin.value(), 1),
             "dash": self.dash_check.isChecked(),
             "label_field": self.label_combo.currentData() if self.label_check.isChecked() else None,
         }
@@ -863,7 +863,7 @@ class StyleDialog(QDialog):
                           if value in old or button.color != OTHER_COLOR}
             if categories != old:
                 new["categories"] = categories
-        defaults = {"fill": "#888888", "fill_alpha": 1.0, "width": 1.0, "dash": False, "label_field": None,
+        defaults = {"fill": "#888888", "fill_alpha": 1.0, "dash": False, "label_field": None,
                     "label_color": "#333333"}
         changed = {}
         for key, value in new.items():
@@ -876,6 +876,9 @@ class StyleDialog(QDialog):
                 differs = before != value
             if differs:
                 changed[key] = value
+        width = round(self.width_spin.value(), 2)
+        if abs(width - round(style_size(style, "width_mm"), 2)) > 1e-9:  # the spin box shows 2 decimals
+            changed["width_mm"] = width
         return changed
 
     def apply(self) -> None:

@@ -1,0 +1,91 @@
+"""Snapshots: what a render needs of the layers, copied on the GUI thread.
+
+The canvas renders in a worker thread while the GUI thread goes on editing, selecting and
+restyling the live layers. So a render never sees a Layer: the GUI thread makes a Scene of
+LayerSnapshots (the layer's data generation, a copy of its style, its visibility, opacity
+and selected rows at that moment) and hands it over. A snapshot costs no copy of the
+features: a layer's FeatureData is immutable (an edit makes the next generation), so the
+snapshot keeps the generation it saw, with the arrays already derived for it. (QGIS does
+the same: a QgsMapLayerRenderer copies what it needs of its layer on the main thread.)
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Sequence
+
+import numpy as np
+
+from gisdesk.layers.data import FeatureData
+from gisdesk.layers.kinds import LayerKind
+from gisdesk.layers.layer import Layer
+
+HIGHLIGHT_COLOR = "#00e5ff"
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """Features to outline on top of everything: (layer, rows) pairs, rows of the layer's data now."""
+    items: tuple[tuple[Layer, tuple[int, ...]], ...] = ()
+    color: str = HIGHLIGHT_COLOR
+
+
+@dataclass(frozen=True, eq=False)
+class LayerSnapshot:
+    """One layer as it was when the snapshot was taken; nothing in it changes afterwards."""
+    kind: str
+    info: LayerKind
+    title: str
+    data: FeatureData
+    style: Mapping  # read-only
+    visible: bool
+    opacity: float
+    selected_rows: np.ndarray  # read-only, sorted rows of `data`
+
+    @classmethod
+    def of(cls, layer: Layer) -> LayerSnapshot:
+        """Take the snapshot (on the thread that owns the layer)."""
+        data = layer.data  # the selection is read right after, for the same generation
+        rows = np.array(_selected_rows(layer), dtype=np.int64)
+        rows = rows[(rows >= 0) & (rows < len(data))]
+        rows.flags.writeable = False
+        return cls(layer.kind, layer.info, layer.title, data, _frozen(layer.style), layer.visible, layer.opacity,
+                   rows)
+
+
+def _selected_rows(layer: Layer):
+    # the selection is being keyed by uid (selected_rows() gives the rows); before that, selection holds rows
+    rows = getattr(layer, "selected_rows", None)
+    return rows() if callable(rows) else layer.selection
+
+
+@dataclass(frozen=True, eq=False)
+class Scene:
+    """Everything a render draws: the layers bottom first, and the features to outline."""
+    layers: tuple[LayerSnapshot, ...]
+    highlight: tuple[tuple[LayerSnapshot, np.ndarray], ...] = ()
+    highlight_color: str = HIGHLIGHT_COLOR
+
+    @classmethod
+    def of(cls, layers: Sequence[Layer], highlight: Highlight | None = None) -> Scene:
+        """Snapshots of `layers` (and of the highlighted ones), taken on the thread that owns them."""
+        snapshots = {id(layer): LayerSnapshot.of(layer) for layer in layers}
+        outlined = []
+        for layer, rows in (highlight.items if highlight else ()):
+            if id(layer) not in snapshots:  # a layer outside the drawn ones: still outlined
+                snapshots[id(layer)] = LayerSnapshot.of(layer)
+            snapshot = snapshots[id(layer)]
+            rows = np.array(rows, dtype=np.int64).reshape(-1)
+            rows.flags.writeable = False
+            outlined.append((snapshot, rows))
+        return cls(tuple(snapshots[id(layer)] for layer in layers), tuple(outlined),
+                   highlight.color if highlight else HIGHLIGHT_COLOR)
+
+
+def _frozen(style: dict) -> Mapping:
+    """A read-only deep copy: the live style (its category colours too) may change while a render runs."""
+    return MappingProxyType({key: MappingProxyType(copy.deepcopy(dict(value))) if isinstance(value, Mapping)
+                             else copy.deepcopy(value) for key, value in style.items()})
