@@ -6,6 +6,9 @@ the document dirty until save() writes them to the project in one transaction.
 
 from __future__ import annotations
 
+import getpass
+
+from gisdesk.layers.edits import EditSession
 from gisdesk.layers.kinds import kind_of
 from gisdesk.layers.layer import Event, Layer
 from gisdesk.store import ProjectStore
@@ -15,8 +18,9 @@ class MapDocument:
     def __init__(self, project: ProjectStore, layers: list[Layer]):
         self.project = project
         self.layers = layers  # bottom first
+        self._sessions: dict[str, EditSession] = {}  # layer id → its edit session
         self.dirty = False
-        self.events = {name: Event() for name in ("layers", "dirty")}
+        self.events = {name: Event() for name in ("layers", "dirty", "edits")}
         for layer in layers:
             self._watch(layer)
 
@@ -45,6 +49,39 @@ class MapDocument:
 
     def layer_by_id(self, layer_id: str) -> Layer | None:
         return next((layer for layer in self.layers if layer.id == layer_id), None)
+
+    # --- editing features -------------------------------------------------------------
+
+    def edits(self, layer: Layer) -> EditSession:
+        """The edit session of a layer (one per layer, made when first asked for)."""
+        session = self._sessions.get(layer.id)
+        if session is None:
+            session = self._sessions[layer.id] = EditSession(self.project, layer, who=_user())
+            session.events["changed"].connect(lambda *_: self.events["edits"].emit(self))
+        return session
+
+    def can_undo(self) -> bool:
+        return any(s.can_undo for s in self._sessions.values())
+
+    def can_redo(self) -> bool:
+        return any(s.can_redo for s in self._sessions.values())
+
+    def undo(self) -> None:
+        """Take back the last edit of any layer and save that; on a refused save nothing changes."""
+        sessions = [s for s in self._sessions.values() if s.can_undo]
+        if sessions:
+            session = max(sessions, key=lambda s: s.last_done)
+            session.undo()
+            _commit_or(session, session.redo)
+
+    def redo(self) -> None:
+        sessions = [s for s in self._sessions.values() if s.can_redo]
+        if sessions:
+            session = max(sessions, key=lambda s: s.last_undone)
+            session.redo()
+            _commit_or(session, session.undo)
+
+    # --- layers ---------------------------------------------------------------------
 
     def move_layer(self, layer: Layer, index: int) -> None:
         """Put `layer` at drawing position `index` (0 = bottom)."""
@@ -79,3 +116,18 @@ class MapDocument:
         if not self.dirty:
             self.dirty = True
             self.events["dirty"].emit(self)
+
+
+def _commit_or(session: EditSession, back) -> None:
+    try:
+        session.commit()
+    except Exception:
+        back()  # the features go back to what is stored
+        raise
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some containers): still record something
+        return "unknown"

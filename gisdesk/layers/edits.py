@@ -11,6 +11,7 @@ No Qt (the QGIS edit buffer, keyed by uid instead of row).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -23,6 +24,7 @@ from gisdesk.layers.layer import Event, Layer
 from gisdesk.store import FeatureEdit, ProjectStore
 
 _NOT_ATTRIBUTES = {"uid", "fid"}
+_SERIAL = itertools.count(1)  # orders commands of all sessions: which edit was the last one
 
 
 @dataclass
@@ -31,6 +33,7 @@ class _Command:
     text: str
     before: dict[str, object]  # uid → a one-row frame, or None where the feature did not exist
     after: dict[str, object] = field(default_factory=dict)
+    serial: int = 0  # when it was done, undone or redone last
 
 
 class EditSession:
@@ -91,10 +94,20 @@ class EditSession:
     def can_redo(self) -> bool:
         return bool(self._redo)
 
+    @property
+    def last_done(self) -> int:
+        """When the command that undo() would take back was done (0: none), across all sessions."""
+        return self._undo[-1].serial if self._undo else 0
+
+    @property
+    def last_undone(self) -> int:
+        return self._redo[-1].serial if self._redo else 0
+
     def undo(self) -> None:
         if self._undo:
             command = self._undo.pop()
             self._apply(command.after, command.before)
+            command.serial = next(_SERIAL)
             self._redo.append(command)
             self.events["changed"].emit(self)
 
@@ -102,8 +115,15 @@ class EditSession:
         if self._redo:
             command = self._redo.pop()
             self._apply(command.before, command.after)
+            command.serial = next(_SERIAL)
             self._undo.append(command)
             self.events["changed"].emit(self)
+
+    def revert(self) -> None:
+        """Take the last command back for good (undo with no redo), e.g. when its commit was refused."""
+        if self._undo:
+            self.undo()
+            self._redo.pop()
 
     # --- commit ----------------------------------------------------------------------------
 
@@ -176,6 +196,7 @@ class EditSession:
                     if len(found):
                         self._versions[uid] = int(found["version"].iloc[0])
         self._apply(command.before, command.after)
+        command.serial = next(_SERIAL)
         self._undo.append(command)
         self._redo.clear()
         self.events["changed"].emit(self)

@@ -52,7 +52,7 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         bar = self.menuBar()
         self.menus = {key: bar.addMenu(title) for key, title in (
-            ("file", self.tr("&File")), ("view", self.tr("&View")), ("tools", self.tr("&Tools")),
+            ("file", self.tr("&File")), ("edit", self.tr("&Edit")), ("view", self.tr("&View")), ("tools", self.tr("&Tools")),
             ("analysis", self.tr("&Analysis")), ("help", self.tr("&Help")))}
         self.toolbar = QToolBar(self.tr("Main toolbar"), self)
         self.toolbar.setObjectName("main_toolbar")
@@ -70,6 +70,12 @@ class MainWindow(QMainWindow):
         self.menus["file"].insertMenu(self.action_save, self.recent_menu)
         self.menus["file"].addSeparator()
         self.menus["file"].addAction(self.action_quit)
+
+        self.action_undo = self._action(self.tr("&Undo"), lambda: self._edit_history("undo"), "Ctrl+Z")
+        self.action_redo = self._action(self.tr("&Redo"), lambda: self._edit_history("redo"), "Ctrl+Shift+Z")
+        for action in (self.action_undo, self.action_redo):
+            action.setEnabled(False)
+            self.menus["edit"].addAction(action)
 
         self.action_full = self._action(self.tr("Zoom to &full extent"), self.zoom_full, "Ctrl+Shift+F", "full")
         self.action_zoom_in = self._action(self.tr("Zoom &in"), lambda: self.canvas.zoom(1.5),
@@ -96,6 +102,21 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(shortcut) if isinstance(shortcut, str) else shortcut)
         action.triggered.connect(slot)
         return action
+
+    def _edit_history(self, step: str) -> None:
+        """Undo or redo the last feature edit of any layer; the store saves it at once."""
+        if self.document is None:
+            return
+        try:
+            getattr(self.document, step)()
+        except GisdeskError as error:
+            self.statusBar().showMessage(str(error), 10000)
+            QMessageBox.warning(self, self.tr("Cannot save the edit"), str(error))
+        self._update_edit_actions()
+
+    def _update_edit_actions(self) -> None:
+        self.action_undo.setEnabled(self.document is not None and self.document.can_undo())
+        self.action_redo.setEnabled(self.document is not None and self.document.can_redo())
 
     def add_dock(self, dock, area=Qt.DockWidgetArea.LeftDockWidgetArea) -> None:
         """Attach a panel; it gets a name for the saved layout and an entry in View › Panels."""
@@ -151,12 +172,14 @@ class MainWindow(QMainWindow):
         self._to_lonlat = Transformer.from_crs(crs, CGCS2000_GEOGRAPHIC, always_xy=True) if crs else None
         self.crs_label.setText(crs_label(crs) if crs else self.tr("no CRS"))
         document.events["dirty"].connect(lambda *_: self._update_title())
+        document.events["edits"].connect(lambda *_: self._update_edit_actions())
         self.canvas.set_document(document)
         self._restore_view(path)
         self._add_recent(str(Path(path).resolve()))
         self.settings.setValue("last_dir", str(Path(path).resolve().parent))
         self.settings.setValue("last_project", str(Path(path).resolve()))
         self._update_title()
+        self._update_edit_actions()
         self.documentChanged.emit(document)
         if document.project.notices:  # what opening repaired (e.g. uids for features added in QGIS)
             self.statusBar().showMessage("；".join(document.project.notices), 15000)

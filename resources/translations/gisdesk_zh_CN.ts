@@ -4,7 +4,7 @@
 <context>
     <name>AttributeTable</name>
     <message>
-        <location filename="../../gisdesk/ui/attribute_table.py" line="+47"/>
+        <location filename="../../gisdesk/ui/attribute_table.py" line="+50"/>
         <source>ID</source>
         <translation>ID</translation>
     </message>
@@ -14,7 +14,7 @@
         <translation>要素 %2 的字段 %1：%3</translation>
     </message>
     <message>
-        <location line="+324"/>
+        <location line="+334"/>
         <source>Filter: rows containing this text in any column</source>
         <translation>筛选：任一列包含此文本的行</translation>
     </message>
@@ -39,7 +39,7 @@
         <translation>列：</translation>
     </message>
     <message>
-        <location line="+125"/>
+        <location line="+145"/>
         <source>%1 of %2 rows shown, %3 selected</source>
         <translation>显示 %1 行（共 %2 行），已选择 %3 行</translation>
     </message>
@@ -52,7 +52,7 @@
 <context>
     <name>ColorButton</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="+726"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="+727"/>
         <source>Choose a colour</source>
         <translation>选择颜色</translation>
     </message>
@@ -60,7 +60,7 @@
 <context>
     <name>ConflictsModel</name>
     <message>
-        <location filename="../../gisdesk/ui/conflicts_panel.py" line="+136"/>
+        <location filename="../../gisdesk/ui/conflicts_panel.py" line="+99"/>
         <source>Building / case</source>
         <translation>建筑/案件</translation>
     </message>
@@ -217,7 +217,7 @@
 <context>
     <name>IdentifyPanel</name>
     <message>
-        <location filename="../../gisdesk/ui/tools.py" line="+342"/>
+        <location filename="../../gisdesk/ui/tools.py" line="+324"/>
         <source>Field</source>
         <translation>字段</translation>
     </message>
@@ -232,7 +232,7 @@
         <translation>请用识别工具在地图上单击</translation>
     </message>
     <message numerus="yes">
-        <location line="+10"/>
+        <location line="+11"/>
         <source>%n feature(s) found</source>
         <translation>
             <numerusform>找到 %n 个要素</numerusform>
@@ -244,7 +244,7 @@
         <translation>此处没有要素</translation>
     </message>
     <message numerus="yes">
-        <location line="+3"/>
+        <location line="+4"/>
         <source>%n feature(s)</source>
         <translation>
             <numerusform>%n 个要素</numerusform>
@@ -254,7 +254,7 @@
 <context>
     <name>JobsPanel</name>
     <message>
-        <location filename="../../gisdesk/ui/jobs.py" line="+282"/>
+        <location filename="../../gisdesk/ui/jobs.py" line="+212"/>
         <source>No job is running.</source>
         <translation>没有正在运行的任务。</translation>
     </message>
@@ -297,7 +297,7 @@
         <translation>底图</translation>
     </message>
     <message>
-        <location line="+979"/>
+        <location line="+981"/>
         <source>Layers</source>
         <translation>图层</translation>
     </message>
@@ -305,7 +305,7 @@
 <context>
     <name>LayerTreeModel</name>
     <message>
-        <location line="-750"/>
+        <location line="-752"/>
         <source>%1: %2 layers</source>
         <translation>%1：%2 个图层</translation>
     </message>
@@ -371,7 +371,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gisdesk/ui/main_window.py" line="+54"/>
+        <location filename="../../gisdesk/ui/main_window.py" line="+55"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -384,6 +384,11 @@
         <location line="+0"/>
         <source>&amp;Tools</source>
         <translation>工具(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -422,6 +427,16 @@
     </message>
     <message>
         <location line="+7"/>
+        <source>&amp;Undo</source>
+        <translation>撤销(&amp;U)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Redo</source>
+        <translation>重做(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Zoom to &amp;full extent</source>
         <translation>全图显示(&amp;F)</translation>
     </message>
@@ -456,7 +471,12 @@
         <translation>面板</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+18"/>
+        <source>Cannot save the edit</source>
+        <translation>无法保存编辑</translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>Map scale; type e.g. 1:2000 and press Enter</source>
         <translation>地图比例尺；输入如 1:2000 后按回车</translation>
     </message>
@@ -491,7 +511,7 @@
         <translation>无坐标系</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+21"/>
         <source>Cannot save project</source>
         <translation>无法保存项目</translation>
     </message>
@@ -534,7 +554,7 @@
 <context>
     <name>MapTools</name>
     <message>
-        <location filename="../../gisdesk/ui/tools.py" line="-246"/>
+        <location filename="../../gisdesk/ui/tools.py" line="-248"/>
         <source>%1 m</source>
         <translation>%1 米</translation>
     </message>
@@ -592,7 +612,7 @@
 <context>
     <name>MeasurePanel</name>
     <message>
-        <location line="+54"/>
+        <location line="+57"/>
         <source>Click points on the map; double-click or right-click to finish</source>
         <translation>在地图上单击添加点；双击或右键单击结束</translation>
     </message>
@@ -600,7 +620,7 @@
 <context>
     <name>PropertiesDialog</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="+257"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="+259"/>
         <source>Properties — %1</source>
         <translation>属性 — %1</translation>
     </message>
@@ -754,7 +774,7 @@
 <context>
     <name>StyleDialog</name>
     <message>
-        <location line="-253"/>
+        <location line="-255"/>
         <source>Style — %1</source>
         <translation>样式 — %1</translation>
     </message>
@@ -952,7 +972,7 @@
 <context>
     <name>TotalsModel</name>
     <message>
-        <location filename="../../gisdesk/ui/totals_panel.py" line="+161"/>
+        <location filename="../../gisdesk/ui/totals_panel.py" line="+162"/>
         <source>Layer</source>
         <translation>图层</translation>
     </message>
@@ -1110,7 +1130,7 @@
 <context>
     <name>_Installer</name>
     <message>
-        <location filename="../../gisdesk/ui/attribute_table.py" line="+39"/>
+        <location filename="../../gisdesk/ui/attribute_table.py" line="+40"/>
         <source>Attribute &amp;table</source>
         <translation>属性表(&amp;T)</translation>
     </message>
@@ -1161,7 +1181,7 @@
 <context>
     <name>conflicts</name>
     <message>
-        <location filename="../../gisdesk/ui/conflicts_panel.py" line="-491"/>
+        <location filename="../../gisdesk/ui/conflicts_panel.py" line="-451"/>
         <source>Road red line</source>
         <translation>道路红线</translation>
     </message>
@@ -1211,7 +1231,7 @@
         <translation>待审核</translation>
     </message>
     <message>
-        <location line="+498"/>
+        <location line="+462"/>
         <source>Conflicts</source>
         <translation>冲突</translation>
     </message>
@@ -1219,7 +1239,7 @@
 <context>
     <name>jobs</name>
     <message>
-        <location filename="../../gisdesk/ui/jobs.py" line="-215"/>
+        <location filename="../../gisdesk/ui/jobs.py" line="-150"/>
         <source>Reading layers</source>
         <translation>正在读取图层</translation>
     </message>
@@ -1254,7 +1274,7 @@
         <translation>正在计算指标</translation>
     </message>
     <message>
-        <location line="+368"/>
+        <location line="+303"/>
         <source>Jobs</source>
         <translation>任务</translation>
     </message>
