@@ -2,8 +2,9 @@
 
 Analysis › Run check runs `run_check` as a job (the project's stored rules, else the
 default rule file). The table is a QAbstractTableModel over the last check's conflicts
-joined with the review decisions (gisdesk.reviews), most severe first: encroachments
-before setback shortfalls, encroachments by depth then overlap area, shortfalls by size.
+joined with the review decisions, most severe first, as gisdesk.analysis.conflict_list
+loads and orders them: encroachments before setback shortfalls, encroachments by depth
+then overlap area, shortfalls by size.
 Selecting a row zooms the map to the building and the nearby part of its control zone
 and outlines both. Confirm / Dismiss store the decision with the note in the project.
 """
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QHBoxL
 
 from gisdesk import reviews
 from gisdesk.analysis.check import run_check
+from gisdesk.analysis.conflict_list import load_conflicts
 from gisdesk.layers.kinds import CONTROL_KINDS, KINDS
 from gisdesk.project import Project
 from gisdesk.render.renderer import Highlight
@@ -60,38 +62,6 @@ def decision_label(decision: str) -> str:
 
 
 # --- the jobs (worker thread, no widgets) ------------------------------------------------
-
-def severity_sorted(frame: pd.DataFrame) -> pd.DataFrame:
-    """Encroachments first (deepest, then largest overlap), then setback shortfalls (largest first)."""
-    encroach = (frame["relation"] == "encroach").to_numpy()
-    depth = pd.to_numeric(frame["depth_m"], errors="coerce").fillna(0).to_numpy()
-    overlap = pd.to_numeric(frame["overlap_m2"], errors="coerce").fillna(0).to_numpy()
-    shortfall = pd.to_numeric(frame["shortfall_m"], errors="coerce").fillna(0).to_numpy()
-    keys = pd.DataFrame({"r": np.where(encroach, 0, 1), "a": np.where(encroach, -depth, -shortfall),
-                         "b": np.where(encroach, -overlap, 0.0), "s": frame["subject_id"].astype(str).to_numpy()})
-    order = keys.sort_values(["r", "a", "b", "s"], kind="mergesort").index.to_numpy()
-    return frame.iloc[order].reset_index(drop=True)
-
-
-def load_conflicts(project: Project, *, feedback) -> pd.DataFrame | None:
-    """The last check's conflicts with decisions and subject names, by severity; None before any check.
-
-    Reads everything from the project itself, so it can run in a child process."""
-    feedback.set_stage("load")
-    if not project.last_run():
-        return None
-    frame = reviews.reviewed_conflicts(project)
-    frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    feedback.check_cancelled()
-    name = pd.Series("", index=frame.index, dtype=object)
-    for layer in frame["subject_layer"].unique():
-        mine = (frame["subject_layer"] == layer).to_numpy()
-        ids = frame.loc[mine, "subject_id"].astype(str)
-        name[mine] = ids.map(reviews.subject_names(project, layer, ids)).fillna("").to_numpy()
-    frame["subject_name"] = name.fillna("").astype(str).str.strip().replace("nan", "")
-    feedback.set_progress(0.5)
-    return severity_sorted(frame)
-
 
 def check_project(project: Project, *, feedback) -> None:
     """The check as the UI runs it, in a child process: results go into the project, nothing comes back."""
