@@ -41,7 +41,8 @@ def small_city(tmp_path) -> Project:
     """A red zone 20 m wide along y = Y0 ± 10 and five buildings north of it, given out of order.
 
     A reaches 5 m into the zone (overlap 20 × 5 = 100 m²), B 2 m (10 × 2 = 20 m²); C stands 4 m
-    from it and D 8 m (10 m required: short by 6 and 2 m); E is far away."""
+    from it and D 8 m (10 m required: short by 6 and 2 m); E is far away. A second buildings
+    layer (buildings_2023) holds F, 1 m deep in the zone."""
     project = Project.create(tmp_path / "small.gpkg", crs=CRS.from_epsg(4549))
     frame([{"bid": "D", "name": "丁楼", "geometry": box(X0 + 110, Y0 + 18, X0 + 120, Y0 + 28)},
            {"bid": "B", "name": "乙楼", "geometry": box(X0 + 50, Y0 + 8, X0 + 60, Y0 + 28)},
@@ -52,6 +53,9 @@ def small_city(tmp_path) -> Project:
     frame([{"rid": "R1", "geometry": box(X0 - 50, Y0 - 10, X0 + 250, Y0 + 10)}]).to_file(tmp_path / "r.geojson")
     import_layer(project, tmp_path / "b.geojson", "buildings", id_field="bid")
     import_layer(project, tmp_path / "r.geojson", "red", id_field="rid")
+    frame([{"bid": "F", "name": "己楼", "geometry": box(X0 + 150, Y0 + 9, X0 + 160, Y0 + 19)}]  # 1 m deep, 10 m²
+          ).to_file(tmp_path / "b2.geojson")
+    import_layer(project, tmp_path / "b2.geojson", "buildings", to="buildings_2023", id_field="bid")
     return project
 
 
@@ -59,14 +63,16 @@ def test_the_list_has_decisions_and_names_most_severe_first(tmp_path):
     project = small_city(tmp_path)
     assert load_conflicts(project) is None  # before any check
     run_check(project, load_rules())
-    reviews.set_decision(project, "buildings", "B", "red", "R1", "dismissed", note="已办许可", who="李工")
+    red = project.layers_of("red")[0].id
+    reviews.set_decision(project, "buildings", "B", red, "R1", "dismissed", note="已办许可", who="李工")
 
     listed = load_conflicts(project)
-    assert listed["subject_id"].tolist() == ["A", "B", "C", "D"]
-    assert listed["relation"].tolist() == ["encroach", "encroach", "setback", "setback"]
-    assert listed["overlap_m2"].tolist()[:2] == [100.0, 20.0]
-    assert listed["shortfall_m"].round(6).tolist()[2:] == [6.0, 2.0]
-    assert listed["subject_name"].tolist() == ["甲楼", "乙楼", "", "丁楼"]  # stripped; C has none
-    assert listed["decision"].tolist() == ["", "dismissed", "", ""]
+    assert listed["subject_id"].tolist() == ["A", "B", "F", "C", "D"]
+    assert listed["subject_table"].tolist() == ["buildings", "buildings", "buildings_2023", "buildings", "buildings"]
+    assert listed["relation"].tolist() == ["encroach", "encroach", "encroach", "setback", "setback"]
+    assert listed["overlap_m2"].tolist()[:3] == [100.0, 20.0, 10.0]
+    assert listed["shortfall_m"].round(6).tolist()[3:] == [6.0, 2.0]
+    assert listed["subject_name"].tolist() == ["甲楼", "乙楼", "己楼", "", "丁楼"]  # stripped; C has none
+    assert listed["decision"].tolist() == ["", "dismissed", "", "", ""]
     assert listed.loc[1, "note"] == "已办许可" and listed.loc[1, "who"] == "李工"
     assert "geometry" not in listed.columns

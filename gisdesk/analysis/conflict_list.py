@@ -26,13 +26,13 @@ def severity_sorted(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def subject_names(project, frame: pd.DataFrame) -> pd.Series:
-    """A name to show for each conflict's subject: its layer's `name` field (`address` in a layer
-    without names), '' where the feature has none."""
+    """A name to show for each conflict's subject, read from its layer (`subject_table`): the
+    layer's `name` field (`address` in a layer without names), '' where the feature has none."""
     name = pd.Series("", index=frame.index, dtype=object)
-    for layer in frame["subject_layer"].unique():
-        mine = (frame["subject_layer"] == layer).to_numpy()
+    for layer_id in frame["subject_table"].unique():
+        mine = (frame["subject_table"] == layer_id).to_numpy()
         ids = frame.loc[mine, "subject_id"].astype(str)
-        name[mine] = ids.map(reviews.subject_names(project, layer, ids)).fillna("").to_numpy()
+        name[mine] = ids.map(reviews.subject_names(project, layer_id, ids)).fillna("").to_numpy()
     return name.fillna("").astype(str).str.strip().replace("nan", "")
 
 
