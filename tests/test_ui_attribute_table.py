@@ -40,7 +40,7 @@ def project(tmp_path):
 
 @pytest.fixture
 def table(qtbot, project):
-    document = MapDocument.open(project.path)
+    document = MapDocument.open(Project.open(project.path))
     widget = AttributeTable(document.layer("ledger"), document.project)
     qtbot.addWidget(widget)
     widget.resize(1000, 400)
@@ -76,15 +76,15 @@ def test_the_model_reads_the_frame_through_the_order_array(table):
 def test_selecting_rows_selects_features_and_the_other_way(table, qtbot):
     layer = table.layer
     table.view.selectRow(1)
-    assert layer.selection.tolist() == [1]
-    layer.select([0, 2])  # e.g. from the map
+    assert layer.selection.tolist() == ["HP2025-0002"]
+    layer.select_uids(["HP2025-0001", "HP2025-0003"])  # e.g. from the map
     assert table.selected_view_rows().tolist() == [0, 2]
     assert "2 selected" in table.status.text()
 
 
 def test_sorting_by_a_header_keeps_the_selection_on_the_same_features(table):
     model, layer = table.model, table.layer
-    layer.select([1])  # floors 7
+    layer.select_uids(["HP2025-0002"])  # floors 7
     table.view.sortByColumn(column(model, "floors"), Qt.SortOrder.DescendingOrder)
     assert shown(model, "floors") == ["7", "4", "2"]
     assert table.selected_view_rows().tolist() == [0]
@@ -92,7 +92,41 @@ def test_sorting_by_a_header_keeps_the_selection_on_the_same_features(table):
     assert shown(model, "uid") == ["HP2025-0001", "HP2025-0002", "HP2025-0003"]
     assert table.selected_view_rows().tolist() == [1]
     table.view.selectRow(2)  # view row 2 -> frame row 2 through the order array
-    assert layer.selection.tolist() == [2]
+    assert layer.selection.tolist() == ["HP2025-0003"]
+
+
+def test_the_selected_feature_stays_selected_through_a_sort_and_another_features_deletion(table):
+    model, layer = table.model, table.layer
+    table.view.selectRow(2)  # HP2025-0003, floors 4
+    assert layer.selection.tolist() == ["HP2025-0003"]
+    table.view.sortByColumn(column(model, "floors"), Qt.SortOrder.AscendingOrder)
+    assert shown(model, "uid") == ["HP2025-0001", "HP2025-0003", "HP2025-0002"]
+    assert table.selected_view_rows().tolist() == [1] and layer.selection.tolist() == ["HP2025-0003"]
+    layer.set_frame(layer.frame[layer.frame["uid"] != "HP2025-0001"])  # another feature goes: rows shift
+    assert shown(model, "uid") == ["HP2025-0003", "HP2025-0002"]  # still sorted by floors
+    assert table.selected_view_rows().tolist() == [0] and layer.selection.tolist() == ["HP2025-0003"]
+    assert model.uids_of_view_rows(table.selected_view_rows()).tolist() == ["HP2025-0003"]
+    assert "1 selected" in table.status.text() and "2 of 2 rows" in table.status.text()
+    table.view.selectRow(1)  # the table's selection goes to the layer by uid
+    assert layer.selection.tolist() == ["HP2025-0002"] and layer.selected_rows().tolist() == [0]
+
+
+def test_an_edit_and_the_current_cell_stay_on_their_feature(table, project):
+    model, layer = table.model, table.layer
+    floors = column(model, "floors")
+    table.view.sortByColumn(floors, Qt.SortOrder.DescendingOrder)  # 0002 (7), 0003 (4), 0001 (2)
+    edited = []
+    model.edited.connect(lambda uid, name: edited.append((uid, name)))
+    assert model.setData(model.index(1, floors), "5")  # HP2025-0003
+    assert edited == [("HP2025-0003", "floors")]
+    assert project.read_layer("ledger").set_index("uid").loc["HP2025-0003", "floors"] == 5
+    table.view.setCurrentIndex(model.index(1, floors))
+    table.view.sortByColumn(column(model, "uid"), Qt.SortOrder.DescendingOrder)  # 0003, 0002, 0001
+    assert table.view.currentIndex().row() == 0 and table.view.currentIndex().column() == floors
+    layer.set_frame(layer.frame[layer.frame["uid"] != "HP2025-0002"])
+    assert shown(model, "uid") == ["HP2025-0003", "HP2025-0001"]
+    assert shown(model, "floors") == ["5", "2"]  # the edited value on its feature
+    assert table.view.currentIndex().row() == 0  # the current cell still on HP2025-0003
 
 
 def test_text_and_column_filters(table):
@@ -224,7 +258,7 @@ def test_a_million_rows_stay_smooth(qtbot):
     timings["text filter"] = time.perf_counter() - start
     assert 300_000 < model.rowCount() < 370_000
     start = time.perf_counter()
-    layer.select(np.arange(0, n, 7))
+    layer.select_rows(np.arange(0, n, 7))
     widget.grab()
     timings["map selection of 142 858 scattered → rows"] = time.perf_counter() - start
     shown_rows = model.order[:40]
@@ -239,7 +273,7 @@ def test_a_million_rows_stay_smooth(qtbot):
     assert t_open < 2 and timings["scroll to bottom and draw"] < 0.5
     assert timings["map selection of 142 858 scattered → rows"] < 1
     widget.view.selectRow(3)  # a click in the table selects anew
-    assert layer.selection.tolist() == [int(model.order[3])] and model.painted_selection is None
+    assert layer.selection.tolist() == [f"P{model.order[3]}"] and model.painted_selection is None
 
 
 def shown_top(model, *names, count=50):

@@ -97,17 +97,43 @@ def test_selecting_a_row_highlights_and_zooms_to_the_building_and_its_zone(qtbot
     conflict = panel.model.row(0)
     highlight = window.canvas.highlight
     assert highlight is not None
-    (subject, subject_rows), (control, control_rows) = highlight.items
+    on_subject, on_control = highlight  # one Highlight per layer, naming features by uid
+    subject, control = (window.document.layer_by_id(h.layer_id) for h in highlight)
     assert subject.kind == conflict["subject_layer"] and control.kind == "red"
-    assert subject.frame["uid"].iloc[subject_rows[0]] == conflict["subject_id"]
-    assert control.frame["uid"].iloc[control_rows[0]] == conflict["control_id"]
-    xmin, ymin, xmax, ymax = subject.frame.geometry.iloc[subject_rows[0]].bounds
+    assert on_subject.uids == (conflict["subject_id"],) and on_control.uids == (conflict["control_id"],)
+    subject_row = int(np.flatnonzero(subject.frame["uid"] == conflict["subject_id"])[0])
+    control_row = int(np.flatnonzero(control.frame["uid"] == conflict["control_id"])[0])
+    xmin, ymin, xmax, ymax = subject.frame.geometry.iloc[subject_row].bounds
     vx0, vy0, vx1, vy1 = window.canvas.view.extent
     assert vx0 <= xmin and vy0 <= ymin and vx1 >= xmax and vy1 >= ymax  # the building is in view
     assert (vx1 - vx0) < 2000  # zoomed in on it, not the whole city
-    zone = control.frame.geometry.iloc[control_rows[0]]
+    zone = control.frame.geometry.iloc[control_row]
     import shapely
     assert shapely.box(vx0, vy0, vx1, vy1).intersects(zone)  # and so is its zone
+
+
+def test_the_highlighted_building_stays_outlined_when_rows_before_it_are_deleted(qtbot, window):
+    from gisdesk.render.snapshot import Scene
+
+    panel = window.conflicts_panel
+    run_check_action(qtbot, window)
+    frame = panel.model.frame()
+    subject_layer = window.document.layer("buildings")
+    position = {uid: row for row, uid in enumerate(subject_layer.frame["uid"])}
+    # the conflict whose building lies furthest down its layer: rows before it can go
+    at, row = max((position[uid], r) for r, (kind, uid) in enumerate(zip(frame["subject_layer"], frame["subject_id"]))
+                  if kind == "buildings" and uid in position)
+    uid = frame["subject_id"].iloc[row]
+    assert at > 0
+    panel.table.selectRow(row)
+    highlight = window.canvas.highlight
+    assert highlight[0].uids == (uid,)
+    subject_layer.set_frame(subject_layer.frame.iloc[at // 2 + 1:])  # buildings before it deleted: it moves up
+    scene = Scene.of(window.document.layers, window.canvas.highlight)
+    (snapshot, rows), _ = scene.highlight
+    assert snapshot.data is subject_layer.data
+    assert subject_layer.frame["uid"].iloc[rows].tolist() == [uid]  # drawn on its new row
+    assert rows.tolist() == [at - (at // 2 + 1)]
 
 
 def test_confirm_with_a_note_is_stored_and_kept_after_a_rerun(qtbot, window):

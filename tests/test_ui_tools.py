@@ -77,7 +77,8 @@ def test_identify_lists_the_features_under_the_click_topmost_layer_first(window,
     window.action_identify.trigger()
     qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=pixel(window, X0 + 45, Y0 + 5))
     results = window.tools.last_identified
-    assert [(found.kind, rows.tolist()) for found, rows in results] == [("ledger", [0]), ("buildings", [1])]
+    assert [(found.layer.kind, found.uids.tolist()) for found in results] == [("ledger", ["HP2025-0001"]),
+                                                                               ("buildings", ["B2"])]
     tree = window.tools.identify_panel.tree
     ledger_item = tree.topLevelItem(0)
     assert ledger_item.text(0) == "违法建设台账"
@@ -95,7 +96,8 @@ def test_identify_skips_hidden_layers(window, qtbot):
     layer(window, "ledger").visible = False
     window.action_identify.trigger()
     qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=pixel(window, X0 + 45, Y0 + 5))
-    assert [(found.kind, rows.tolist()) for found, rows in window.tools.last_identified] == [("buildings", [1])]
+    assert [(found.layer.kind, found.uids.tolist()) for found in window.tools.last_identified] == [
+        ("buildings", ["B2"])]
 
 
 def test_select_by_click_rectangle_and_shift_adds(window, qtbot):
@@ -103,23 +105,50 @@ def test_select_by_click_rectangle_and_shift_adds(window, qtbot):
     window.tools.set_scope(buildings)
     window.action_select.trigger()
     qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=pixel(window, X0 + 10, Y0 + 10))
-    assert buildings.selection.tolist() == [0]
+    assert buildings.selection.tolist() == ["B1"]
     qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier,
                      pixel(window, X0 + 90, Y0 + 50))
-    assert buildings.selection.tolist() == [0, 2]
+    assert buildings.selection.tolist() == ["B1", "B3"]
     # a rectangle over B1 and B2 (B3 outside): replaces the selection
     start, end = pixel(window, X0 - 5, Y0 + 25), pixel(window, X0 + 65, Y0 - 5)
     qtbot.mousePress(window.canvas, Qt.MouseButton.LeftButton, pos=start)
     move_mouse(window, end)
     qtbot.mouseRelease(window.canvas, Qt.MouseButton.LeftButton, pos=end)
-    assert buildings.selection.tolist() == [0, 1]
+    assert buildings.selection.tolist() == ["B1", "B2"]
     assert ledger.selection.tolist() == []  # only the chosen layer
     window.tools.set_scope(None)  # all visible layers
     qtbot.mousePress(window.canvas, Qt.MouseButton.LeftButton, pos=start)
     qtbot.mouseRelease(window.canvas, Qt.MouseButton.LeftButton, pos=end)
-    assert buildings.selection.tolist() == [0, 1] and ledger.selection.tolist() == [0]
+    assert buildings.selection.tolist() == ["B1", "B2"] and ledger.selection.tolist() == ["HP2025-0001"]
     window.action_clear_selection.trigger()
     assert buildings.selection.tolist() == [] and ledger.selection.tolist() == []
+
+
+def _is_highlighted(window, x, y) -> bool:
+    """Whether the canvas's last picture shows the highlight colour (#00e5ff) at map point (x, y)."""
+    px, py = window.canvas._image_view.to_pixels(x, y)
+    color = window.canvas._image.pixelColor(round(float(px)), round(float(py)))
+    return color.red() < 80 and color.green() > 180 and color.blue() > 200
+
+
+def test_a_highlight_by_uid_outlines_the_same_feature_after_its_layer_is_reordered(window, qtbot):
+    from gisdesk.render.snapshot import Highlight
+
+    buildings = layer(window, "buildings")
+    window.action_identify.trigger()
+    qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=pixel(window, X0 + 55, Y0 + 15))  # B2 only
+    assert window.canvas.highlight == (Highlight("buildings", ("B2",)),)
+    with qtbot.waitSignal(window.canvas.rendered, timeout=10_000):
+        window.canvas.render_now()
+    left_edges = {"B1": (X0, Y0 + 15), "B2": (X0 + 40, Y0 + 15), "B3": (X0 + 80, Y0 + 55)}
+    assert [_is_highlighted(window, *left_edges[uid]) for uid in ("B1", "B2", "B3")] == [False, True, False]
+    with qtbot.waitSignal(window.canvas.rendered, timeout=10_000):
+        buildings.set_frame(buildings.frame.iloc[[2, 0, 1]])  # B3, B1, B2: B2 leaves row 1 (now B1's)
+    assert buildings.frame["uid"].tolist() == ["B3", "B1", "B2"]
+    assert [_is_highlighted(window, *left_edges[uid]) for uid in ("B1", "B2", "B3")] == [False, True, False]
+    with qtbot.waitSignal(window.canvas.rendered, timeout=10_000):
+        buildings.set_frame(buildings.frame[buildings.frame["uid"] != "B2"])  # deleted: nothing to outline
+    assert not any(_is_highlighted(window, *left_edges[uid]) for uid in ("B1", "B2", "B3"))
 
 
 def test_select_by_polygon(window, qtbot):
@@ -131,7 +160,7 @@ def test_select_by_polygon(window, qtbot):
         qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=pixel(window, x, y))
     assert window.canvas.tool.points and buildings.selection.tolist() == []
     qtbot.mouseClick(window.canvas, Qt.MouseButton.RightButton, pos=pixel(window, X0 + 10, Y0 + 65))
-    assert buildings.selection.tolist() == [0, 2]
+    assert buildings.selection.tolist() == ["B1", "B3"]
     window.canvas.grab()  # paint() with the tool active does not fail
 
 
@@ -206,7 +235,7 @@ def test_identify_and_select_on_a_million_buildings_answer_within_50_ms(qtbot, t
     qtbot.addWidget(window)
     window.resize(1200, 800)
     window.show()
-    window.document = MapDocument(project, [million], {id(million): "buildings"})  # not drawn: no canvas render
+    window.document = MapDocument(project, [million])  # not drawn: no canvas render
     window.tools._fill_scope()
     window.canvas.view = MapView(X0 + 2150, Y0 + 2100, 0.3, window.canvas.width(), window.canvas.height())
     window.action_identify.trigger()
@@ -217,7 +246,7 @@ def test_identify_and_select_on_a_million_buildings_answer_within_50_ms(qtbot, t
         return window.tools.last_identified
 
     found, t_click, t_click_max = _best(click)
-    assert [(f.kind, r.tolist()) for f, r in found] == [("buildings", [210 * SIDE + 215])]
+    assert [(f.layer.kind, f.uids.tolist()) for f in found] == [("buildings", [str(210 * SIDE + 215)])]
     window.action_select.trigger()
     a, b = pixel(window, X0 + 2001, Y0 + 2199), pixel(window, X0 + 2299, Y0 + 2001)
 
@@ -227,12 +256,12 @@ def test_identify_and_select_on_a_million_buildings_answer_within_50_ms(qtbot, t
         return million.selection
 
     selected, t_drag, t_drag_max = _best(drag)
-    assert len(selected) == 600 and selected[0] == 200 * SIDE + 200
+    assert len(selected) == 600 and selected[0] == str(200 * SIDE + 200)
     print(f"1 M buildings (median of 5): index at_point {t_point * 1000:.2f} ms, in_box 600 features "
           f"{t_box * 1000:.2f} ms, in_box 10 000 features {t_big * 1000:.2f} ms; identify click "
           f"{t_click * 1000:.2f} ms (max {t_click_max * 1000:.2f}), rectangle select drag {t_drag * 1000:.2f} ms "
           f"(max {t_drag_max * 1000:.2f})")
     for t in (t_point, t_box, t_big, t_click, t_drag):
         assert t < 0.050
-    million.select([])
+    million.select_uids([])
     window.document = None

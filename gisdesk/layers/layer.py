@@ -16,6 +16,7 @@ import shapely
 
 from gisdesk.layers.data import FeatureData, Rings, rings_of  # noqa: F401 (Rings, rings_of: re-exported)
 from gisdesk.layers.kinds import KINDS, LayerKind
+from gisdesk.layers.uids import FeatureUids, as_uids, feature_uids
 
 
 class Event:
@@ -50,7 +51,8 @@ class Layer:
         self._style = dict(style or {})
         self._visible = visible
         self._opacity = opacity
-        self._selection = np.zeros(0, dtype=np.int64)
+        self._selection = as_uids([])  # uids, sorted
+        self._selected_rows: tuple | None = None  # (FeatureUids, selection, rows) of the last selected_rows()
         self.events = {name: Event() for name in ("visible", "opacity", "style", "title", "data", "selection")}
 
     # --- properties that emit --------------------------------------------------------
@@ -91,21 +93,49 @@ class Layer:
         self._style = {**self._style, **changes}
         self.events["style"].emit(self)
 
+    # --- selection, by uid -------------------------------------------------------------
+
+    @property
+    def uid_rows(self) -> FeatureUids:
+        """The uids of the current frame's rows and uid → row lookups (made once per generation)."""
+        return feature_uids(self._data)
+
     @property
     def selection(self) -> np.ndarray:
-        """Row numbers of the selected features, sorted."""
+        """The uids of the selected features: a sorted object array of distinct str."""
         return self._selection
 
-    def select(self, rows) -> None:
-        rows = np.unique(np.asarray(rows, dtype=np.int64))
-        if not np.array_equal(rows, self._selection):
-            self._selection = rows
+    def select_uids(self, uids) -> None:
+        """Select the features with these uids (uids the layer lacks are left out)."""
+        uid_rows = self.uid_rows
+        self._set_selection(uid_rows.uids_at(uid_rows.rows_of(uids)))
+
+    def select_rows(self, rows) -> None:
+        """Select the features at these rows of the current frame (e.g. what a pick found)."""
+        self._set_selection(self.uid_rows.uids_at(rows))
+
+    def selected_rows(self) -> np.ndarray:
+        """The rows of the current frame that hold selected features, sorted."""
+        uid_rows, selection = self.uid_rows, self._selection
+        last = self._selected_rows
+        if last is not None and last[0] is uid_rows and last[1] is selection:
+            return last[2]
+        rows = uid_rows.rows_of(selection) if len(selection) else np.zeros(0, dtype=np.int64)
+        rows.flags.writeable = False  # shared by every caller until the data or the selection change
+        self._selected_rows = (uid_rows, selection, rows)
+        return rows
+
+    def _set_selection(self, uids: np.ndarray) -> None:
+        if not np.array_equal(uids, self._selection):
+            uids.flags.writeable = False
+            self._selection = uids
             self.events["selection"].emit(self)
 
     def set_frame(self, frame: gpd.GeoDataFrame) -> None:
         """Replace the data with a new generation (its arrays are derived when first asked for)."""
         self._data = FeatureData(frame)
-        self._selection = self._selection[self._selection < len(self.frame)]
+        if len(self._selection):  # features deleted from the data leave the selection
+            self._selection = self.uid_rows.uids_at(self.selected_rows())
         self.events["data"].emit(self)
 
     def set_values(self, rows, column: str, values) -> None:

@@ -22,14 +22,17 @@ import numpy as np
 from gisdesk.layers.data import FeatureData
 from gisdesk.layers.kinds import LayerKind
 from gisdesk.layers.layer import Layer
+from gisdesk.layers.uids import feature_uids
 
 HIGHLIGHT_COLOR = "#00e5ff"
 
 
 @dataclass(frozen=True)
 class Highlight:
-    """Features to outline on top of everything: (layer, rows) pairs, rows of the layer's data now."""
-    items: tuple[tuple[Layer, tuple[int, ...]], ...] = ()
+    """Features of one layer to outline on top of everything, named by uid (Layer.id, uids): a scene
+    finds their rows in the data generation it snapshots, wherever edits have moved them."""
+    layer_id: str
+    uids: tuple[str, ...] = ()
     color: str = HIGHLIGHT_COLOR
 
 
@@ -70,19 +73,19 @@ class Scene:
     highlight_color: str = HIGHLIGHT_COLOR
 
     @classmethod
-    def of(cls, layers: Sequence[Layer], highlight: Highlight | None = None) -> Scene:
-        """Snapshots of `layers` (and of the highlighted ones), taken on the thread that owns them."""
-        snapshots = {id(layer): LayerSnapshot.of(layer) for layer in layers}
+    def of(cls, layers: Sequence[Layer], highlight: Highlight | Sequence[Highlight] | None = None) -> Scene:
+        """Snapshots of `layers` (and the rows of the highlighted uids among them), taken on the thread
+        that owns them."""
+        snapshots = [LayerSnapshot.of(layer) for layer in layers]
+        highlights = (highlight,) if isinstance(highlight, Highlight) else tuple(highlight or ())
         outlined = []
-        for layer, rows in (highlight.items if highlight else ()):
-            if id(layer) not in snapshots:  # a layer outside the drawn ones: still outlined
-                snapshots[id(layer)] = LayerSnapshot.of(layer)
-            snapshot = snapshots[id(layer)]
-            rows = np.array(rows, dtype=np.int64).reshape(-1)
-            rows.flags.writeable = False
-            outlined.append((snapshot, rows))
-        return cls(tuple(snapshots[id(layer)] for layer in layers), tuple(outlined),
-                   highlight.color if highlight else HIGHLIGHT_COLOR)
+        for item in highlights:
+            snapshot = next((s for layer, s in zip(layers, snapshots) if layer.id == item.layer_id), None)
+            if snapshot is not None and item.uids:
+                rows = np.array(feature_uids(snapshot.data).rows_of(item.uids), dtype=np.int64)
+                rows.flags.writeable = False
+                outlined.append((snapshot, rows))
+        return cls(tuple(snapshots), tuple(outlined), highlights[0].color if highlights else HIGHLIGHT_COLOR)
 
 
 def _frozen(style: dict) -> Mapping:

@@ -5,8 +5,10 @@ frame rows (the filtered rows in the sorted order), and data() reads the frame's
 through it, so a million rows cost one int64 array. Sorting is an argsort of the column,
 filtering a vectorised string match; both only rebuild `order`.
 
-Selecting rows selects the features on the map (Layer.select) and a map selection selects
-the rows. Edits are checked with the layer's schema, stored in the project as one
+Rows are features, named by uid: selecting rows selects those uids on the map
+(Layer.select_uids) and a map selection selects the rows that show its uids, whatever the
+sort, the filter, or a deletion elsewhere in the layer did to the row numbers; the current
+cell follows its feature through a re-sort or a reload. Edits are checked with the layer's schema, stored in the project as one
 transaction (Project.update_attributes; a ledger status change goes through the case
 workflow and its history) and then in the frame, and the layer emits events["data"].
 """
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QHBoxL
 
 from gisdesk.errors import GisdeskError
 from gisdesk.i18n import tr as core_tr
+from gisdesk.layers.edits import EditSession
 from gisdesk.layers.layer import Layer
 from gisdesk.layers.schema import CODES, DATE, ENUM, FLOAT, INT, Field, Schema, SchemaProblems, conform
 from gisdesk.ui.icons import icon
@@ -85,15 +88,17 @@ def refusal_message(error: SchemaProblems, field: Field) -> str:
 # --- the model ------------------------------------------------------------------------------------
 
 class LayerTableModel(QAbstractTableModel):
-    """A table over layer.frame; view row r shows frame row order[r]."""
+    """A table over layer.frame; view row r shows frame row order[r], the feature uids[order[r]]."""
 
     editRefused = Signal(str)  # a message naming the field and the value, in the user's language
-    edited = Signal(int, str)  # frame row, column
+    edited = Signal(str, str)  # uid, column
 
-    def __init__(self, layer: Layer, project=None, parent: QObject | None = None):
+    def __init__(self, layer: Layer, project=None, parent: QObject | None = None, edits: EditSession | None = None):
         super().__init__(parent)
         self.layer = layer
         self.project = project
+        # edits go through the layer's edit session (the document's, so the window's Undo sees them)
+        self.edits = edits or (EditSession(project, layer, who=_user()) if project is not None else None)
         self._sorted: np.ndarray | None = None  # frame rows in sort order (None: natural order)
         self._sort_key: tuple[int, Qt.SortOrder] | None = None
         self._text_filter = ""
@@ -110,6 +115,7 @@ class LayerTableModel(QAbstractTableModel):
 
     def _reset_columns(self) -> None:
         self.frame = self.layer.frame
+        self.uid_rows = self.layer.uid_rows  # the uids of self.frame's rows
         self.columns = display_columns(self.layer)
         self.fields = {f.name: f for f in self.layer.info.schema.fields}
         self._arrays: dict[str, object] = {}  # column -> its pandas array (no copy)
@@ -188,32 +194,39 @@ class LayerTableModel(QAbstractTableModel):
         old = self.frame[column].iat[row]
         if (is_missing(old) and new is None) or (not is_missing(old) and old == new):
             return True
-        try:
-            if self.project is not None and uid is not None:
-                if self.layer.kind == "ledger" and column == "status":
-                    # the case workflow: allowed moves only, recorded in the append-only history
-                    self.project.change_status(uid, new, who=_user())
-                else:
-                    self.project.update_attributes(self.layer.kind, uid, {column: new})
+        self._own_edit = True
+        try:  # the layer's next data generation (a render under way keeps the old one); emits events["data"]
+            if self.project is None or uid is None:  # a layer with no store behind it
+                self.layer.set_values([row], column, [new])
+            elif self.layer.kind == "ledger" and column == "status":
+                # the case workflow: allowed moves only, recorded in the append-only history (not undoable)
+                self.project.change_status(uid, new, who=_user(), layer_id=self.layer.id)
+                self.layer.set_values([row], column, [new])
+                self.edits.refresh_versions([uid])
+            else:  # through the edit session: on the undo stack (Ctrl+Z), saved at once
+                self.edits.set_attributes(uid, {column: new})
+                try:
+                    self.edits.commit()
+                except GisdeskError:
+                    self.edits.revert()
+                    raise
         except GisdeskError as error:
             self.editRefused.emit(str(error))
             return False
-        self._own_edit = True
-        try:  # the layer's next data generation (a render under way keeps the old one); emits events["data"]
-            self.layer.set_values([row], column, [new])
         finally:
             self._own_edit = False
-        self.frame = self.layer.frame
+        self.frame, self.uid_rows = self.layer.frame, self.layer.uid_rows
         self._arrays.pop(column, None)
         self._texts.pop(column, None)
         self.dataChanged.emit(index, index)
-        self.edited.emit(row, column)
+        self.edited.emit(uid if uid is not None else str(self.uid_rows.uids[row]), column)
         return True
 
     def _on_data(self, *_):
         if self._own_edit:
             return
-        if self.layer.frame is self.frame and len(self.frame) >= len(self.order):
+        if self.layer.uid_rows is self.uid_rows:  # the same features in the same rows: only values changed
+            self.frame = self.layer.frame
             self._arrays.clear()
             self._texts.clear()
             if self.rowCount():
@@ -316,7 +329,22 @@ class LayerTableModel(QAbstractTableModel):
         counts = self.frame[column].dropna().map(format_value).value_counts()
         return [str(v) for v in counts.index[:MAX_COMBO_VALUES]]
 
-    # --- rows <-> frame rows --------------------------------------------------------------------
+    # --- rows <-> frame rows <-> uids -------------------------------------------------------------
+
+    def uids_of_view_rows(self, view_rows) -> np.ndarray:
+        """The uids shown in `view_rows`, sorted."""
+        view_rows = np.asarray(view_rows, dtype=np.int64)
+        return self.uid_rows.uids_at(self.order[view_rows[(view_rows >= 0) & (view_rows < len(self.order))]])
+
+    def view_rows_of_uids(self, uids) -> np.ndarray:
+        """The view rows showing the features `uids` (those filtered out are dropped), sorted."""
+        return self.view_rows(self.uid_rows.rows_of(uids))
+
+    def selected_frame_rows(self) -> np.ndarray:
+        """The rows of the model's frame that hold the layer's selected features."""
+        if self.uid_rows is self.layer.uid_rows:
+            return self.layer.selected_rows()  # the same rows: the layer's answer (made once per selection)
+        return self.uid_rows.rows_of(self.layer.selection)
 
     def view_rows(self, frame_rows) -> np.ndarray:
         """The view rows showing `frame_rows` (those filtered out are dropped), sorted."""
@@ -378,12 +406,13 @@ class ChoiceDelegate(QStyledItemDelegate):
 class AttributeTable(QWidget):
     """Filter bar, table view and status line for one layer."""
 
-    def __init__(self, layer: Layer, project=None, window=None, parent=None):
+    def __init__(self, layer: Layer, project=None, window=None, parent=None, edits: EditSession | None = None):
         super().__init__(parent)
         self.layer = layer
         self.window = window
-        self.model = LayerTableModel(layer, project, self)
+        self.model = LayerTableModel(layer, project, self, edits=edits)
         self._syncing = False
+        self._current: tuple[str, int] | None = None  # (uid, column) of the current cell across a model reset
 
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText(self.tr("Filter: rows containing this text in any column"))
@@ -446,7 +475,9 @@ class AttributeTable(QWidget):
         self.column_combo.currentIndexChanged.connect(self._column_chosen)
         self.value_combo.currentTextChanged.connect(lambda *_: self._filter_timer.start())
         self.view.selectionModel().selectionChanged.connect(self._view_selection_changed)
+        self.model.modelAboutToBeReset.connect(self._remember_current)
         self.model.modelReset.connect(self._select_from_layer)
+        self.model.modelReset.connect(self._restore_current)
         self.model.editRefused.connect(self.show_refusal)
         self.model.edited.connect(lambda *_: self.message.hide())
         layer.events["selection"].connect(self._layer_selection_changed)
@@ -482,10 +513,10 @@ class AttributeTable(QWidget):
     def _view_selection_changed(self, *_):
         if self._syncing:
             return
-        rows = self.model.order[self.selected_view_rows()]
+        uids = self.model.uids_of_view_rows(self.selected_view_rows())
         self._syncing = True
         try:
-            self.layer.select(rows)  # what is selected in the table is the selection (as on the map)
+            self.layer.select_uids(uids)  # what is selected in the table is the selection (as on the map)
         finally:
             self._syncing = False
         if self.model.painted_selection is not None:
@@ -498,15 +529,16 @@ class AttributeTable(QWidget):
             self._select_from_layer()
 
     def _select_from_layer(self, *_):
-        rows = self.model.view_rows(self.layer.selection)
+        frame_rows = self.model.selected_frame_rows()
+        rows = self.model.view_rows(frame_rows)
         last = self.model.columnCount() - 1
         runs = _ranges(rows)
         selection = QItemSelection()
         if len(runs) > MAX_SELECTION_RANGES:
             # e.g. 100 000 scattered features selected on the map: Qt's selection model would take
             # seconds; the model paints them instead (rows stay clickable; a click selects anew)
-            mask = np.zeros(len(self.layer.frame), dtype=bool)
-            mask[self.layer.selection[self.layer.selection < len(mask)]] = True
+            mask = np.zeros(len(self.model.frame), dtype=bool)
+            mask[frame_rows] = True
             self.model.painted_selection = mask
             runs = []
         elif self.model.painted_selection is not None:
@@ -524,6 +556,23 @@ class AttributeTable(QWidget):
         self.view.viewport().update()
         self._update_status()
 
+    def _remember_current(self) -> None:
+        current = self.view.currentIndex()
+        self._current = None
+        if current.isValid() and current.row() < self.model.rowCount():
+            uid = self.model.uids_of_view_rows([current.row()])
+            self._current = (str(uid[0]), current.column()) if len(uid) else None
+
+    def _restore_current(self) -> None:
+        """The current cell goes back to its feature, wherever the sort or a deletion put its row."""
+        if self._current is None:
+            return
+        uid, column = self._current
+        rows = self.model.view_rows_of_uids([uid])
+        if len(rows) and column < self.model.columnCount():
+            self.view.selectionModel().setCurrentIndex(self.model.index(int(rows[0]), column),
+                                                       QItemSelectionModel.SelectionFlag.NoUpdate)
+
     def _update_status(self) -> None:
         self.status.setText(self.tr("%1 of %2 rows shown, %3 selected")
                             .replace("%1", f"{self.model.rowCount():,}")
@@ -531,7 +580,7 @@ class AttributeTable(QWidget):
                             .replace("%3", f"{len(self.layer.selection):,}"))
 
     def zoom_to_selection(self) -> None:
-        rows = self.layer.selection
+        rows = self.layer.selected_rows()
         if self.window is None or len(rows) == 0:
             return
         self.window.canvas.zoom_to_extent(self.layer.extent(rows))
@@ -547,8 +596,9 @@ class AttributeTableDock(QDockWidget):
     def __init__(self, window, layer: Layer):
         super().__init__(QCoreApplication.translate("AttributeTable", "Attribute table — %1").replace("%1", layer.title),
                          window)
-        project = window.document.project if window.document is not None else None
-        self.table = AttributeTable(layer, project, window, self)
+        document = window.document
+        self.table = AttributeTable(layer, document.project if document else None, window, self,
+                                    edits=document.edits(layer) if document else None)
         self.setWidget(self.table)
         self.setObjectName(f"attribute_table_{layer.kind}")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)

@@ -24,7 +24,7 @@ from gisdesk.analysis.check import run_check
 from gisdesk.analysis.conflict_list import load_conflicts
 from gisdesk.layers.kinds import CONTROL_KINDS, KINDS
 from gisdesk.project import Project
-from gisdesk.render.renderer import Highlight
+from gisdesk.render.snapshot import Highlight
 from gisdesk.render.style import CONTROL_COLORS
 from gisdesk.rules import project_rules
 from gisdesk.ui.jobs import run_job
@@ -436,13 +436,13 @@ class ConflictsPanel(QWidget):
         if self.document is None:
             return
         conflict = self.model.row(row)
-        subject = self.document.layer(conflict["subject_layer"])
-        control = self.document.layer(conflict["control_kind"])
+        subject = _layer_of(self.document, conflict.get("subject_table"), conflict["subject_layer"])
+        control = _layer_of(self.document, conflict.get("control_table"), conflict["control_kind"])
         items, extent = [], None
         subject_row = _row_of(subject, conflict["subject_id"])
         control_row = _row_of(control, conflict["control_id"])
         if subject_row is not None:
-            items.append((subject, (subject_row,)))
+            items.append(Highlight(subject.id, (str(conflict["subject_id"]),)))
             geom = subject.frame.geometry.iloc[subject_row]
             if geom is not None and not geom.is_empty:
                 xmin, ymin, xmax, ymax = geom.bounds
@@ -451,7 +451,7 @@ class ConflictsPanel(QWidget):
                           0.3 * max(xmax - xmin, ymax - ymin))
                 extent = (xmin - pad, ymin - pad, xmax + pad, ymax + pad)
         if control_row is not None:
-            items.append((control, (control_row,)))
+            items.append(Highlight(control.id, (str(conflict["control_id"]),)))
             zone = control.frame.geometry.iloc[control_row]
             if zone is not None and not zone.is_empty:
                 near = shapely.clip_by_rect(zone, *extent) if extent is not None else zone
@@ -459,7 +459,7 @@ class ConflictsPanel(QWidget):
                     b = near.bounds
                     extent = (min(extent[0], b[0]), min(extent[1], b[1]), max(extent[2], b[2]),
                               max(extent[3], b[3])) if extent else b
-        self.window.canvas.set_highlight(Highlight(items=tuple(items)) if items else None)
+        self.window.canvas.set_highlight(tuple(items) or None)  # by uid: drawn wherever edits move the rows
         if extent is not None:
             self.window.canvas.zoom_to_extent(extent)
 
@@ -503,11 +503,18 @@ def _kind_order(kind: str) -> int:
     return CONTROL_KINDS.index(kind) if kind in CONTROL_KINDS else len(CONTROL_KINDS)
 
 
+def _layer_of(document, layer_id, kind: str):
+    """The conflict's layer: by its id (subject_table / control_table), else the first of its kind."""
+    if isinstance(layer_id, str) and layer_id:
+        return document.layer_by_id(layer_id)
+    return document.layer(kind)
+
+
 def _row_of(layer, uid) -> int | None:
-    """The row of the feature with `uid` in `layer` (its data generation keeps the uid index)."""
+    """The row of the feature with `uid` in the layer's current data, to find its geometry now."""
     if layer is None:
         return None
-    position = layer.data.row_of([uid])[0]
+    position = layer.uid_rows.row_of_each([uid])[0]
     return int(position) if position >= 0 else None
 
 

@@ -13,6 +13,7 @@ computes both, this module only shows them.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -26,7 +27,7 @@ from gisdesk.analysis.measure import HECTARE_M2, MU_M2, Measurement, measure_are
 from gisdesk.crs import crs_label
 from gisdesk.layers.index import build_in_background, index_of
 from gisdesk.layers.layer import Layer
-from gisdesk.render.renderer import Highlight
+from gisdesk.render.snapshot import Highlight
 from gisdesk.ui.attribute_table import display_columns, format_value
 from gisdesk.ui.canvas import MapCanvas, MapTool, PanTool
 from gisdesk.ui.icons import icon
@@ -48,21 +49,42 @@ def topmost_visible(layers: list[Layer]) -> list[Layer]:
     return [layer for layer in reversed(layers) if layer.visible]
 
 
-def identify(layers: list[Layer], x: float, y: float, tolerance: float) -> list[tuple[Layer, np.ndarray]]:
+@dataclass(frozen=True, eq=False)
+class Picked:
+    """The features a pick found in one layer: their uids, nearest first, and their rows in the
+    generation of the layer's data the pick read."""
+    layer: Layer
+    uids: np.ndarray
+    rows: np.ndarray
+    data: object  # the layer's FeatureData when picked
+
+    def current_rows(self) -> np.ndarray:
+        """Their rows in the layer's data now (-1 for a feature deleted since)."""
+        if self.layer.data is self.data:
+            return self.rows  # no uid lookup (a scan of the layer) while nothing changed
+        return self.layer.uid_rows.row_of_each(self.uids)
+
+
+def identify(layers: list[Layer], x: float, y: float, tolerance: float) -> list[Picked]:
     """The features under (x, y) per visible layer, topmost layer first, nearest feature first."""
     found = []
     for layer in topmost_visible(layers):
+        data = layer.data
         rows = index_of(layer).at_point(x, y, tolerance)
         if len(rows):
-            found.append((layer, rows))
+            found.append(Picked(layer, layer.uid_rows.uids[rows], rows, data))
     return found
 
 
 def apply_selection(targets: list[Layer], hits: dict, *, add: bool) -> None:
-    """Select `hits` ({id(layer): rows}) in the target layers; without `add`, replace what was selected."""
+    """Select `hits` ({id(layer): rows of its current data}, as the index picked them) in the target
+    layers; without `add`, replace what was selected. The selection keeps their uids."""
     for layer in targets:
         rows = np.asarray(hits.get(id(layer), np.zeros(0, dtype=np.int64)), dtype=np.int64)
-        layer.select(np.union1d(layer.selection, rows) if add else rows)
+        if add:
+            layer.select_uids(np.union1d(layer.selection, layer.uid_rows.uids_at(rows)))
+        else:
+            layer.select_rows(rows)
 
 
 # --- measurement texts (the numbers: gisdesk.analysis.measure) ----------------------------
@@ -308,17 +330,20 @@ class IdentifyPanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.tree)
 
-    def show_results(self, results: list[tuple[Layer, np.ndarray]]) -> None:
+    def show_results(self, results: list[Picked]) -> None:
+        """Show each feature found with its attributes, as its layer holds them now."""
         self.tree.clear()
-        count = sum(len(rows) for _, rows in results)
+        count = sum(len(picked.uids) for picked in results)
         self.summary.setText(self.tr("%n feature(s) found", "", count) if count else self.tr("Nothing here"))
         first = True
-        for layer, rows in results:
-            layer_item = QTreeWidgetItem(self.tree, [layer.title, self.tr("%n feature(s)", "", len(rows))])
-            for row in rows[:MAX_IDENTIFIED]:
-                uid = layer.frame["uid"].iat[row] if "uid" in layer.frame.columns else row
+        for picked in results:
+            layer = picked.layer
+            layer_item = QTreeWidgetItem(self.tree, [layer.title, self.tr("%n feature(s)", "", len(picked.uids))])
+            for uid, row in zip(picked.uids[:MAX_IDENTIFIED], picked.current_rows()[:MAX_IDENTIFIED]):
+                if row < 0:
+                    continue  # deleted since it was picked
                 item = QTreeWidgetItem(layer_item, [str(uid), ""])
-                item.setData(0, Qt.ItemDataRole.UserRole, int(row))
+                item.setData(0, Qt.ItemDataRole.UserRole, str(uid))
                 for label, text in feature_rows(layer, int(row)):
                     QTreeWidgetItem(item, [label, text])
                 if first:
@@ -355,7 +380,7 @@ class ToolController(QObject):
         self.measure_dock = self._dock(self.tr("Measure"), "measure_dock", self.measure_panel)
         self.scope = QComboBox()
         self.scope.setToolTip(self.tr("The layers the select tools work on"))
-        self.last_identified: list[tuple[Layer, np.ndarray]] = []
+        self.last_identified: list[Picked] = []
         self._build_actions()
         window.documentChanged.connect(self._document_changed)
         self._index_builder = None  # the thread that builds the R-trees of the open project
@@ -481,13 +506,13 @@ class ToolController(QObject):
         document = self.window.document
         return document.project.crs if document is not None else None
 
-    def identify_at(self, x: float, y: float) -> list[tuple[Layer, np.ndarray]]:
+    def identify_at(self, x: float, y: float) -> list[Picked]:
         results = identify(self.layers(), x, y, self.tolerance())
         self.last_identified = results
         self.identify_panel.show_results(results)
         self.identify_dock.show()
-        self.canvas.set_highlight(Highlight(tuple((layer, tuple(int(r) for r in rows[:MAX_IDENTIFIED]))
-                                                  for layer, rows in results)) if results else None)
+        self.canvas.set_highlight(tuple(Highlight(p.layer.id, tuple(str(uid) for uid in p.uids[:MAX_IDENTIFIED]))
+                                        for p in results) or None)
         return results
 
     def select_at(self, x: float, y: float, *, add: bool = False) -> None:
@@ -512,7 +537,7 @@ class ToolController(QObject):
 
     def clear_selection(self) -> None:
         for layer in self.layers():
-            layer.select([])
+            layer.select_uids([])
 
     def show_measurement(self, text: str) -> None:
         self.measure_panel.label.setText(text)
