@@ -43,12 +43,14 @@ from gisdesk.errors import ProjectError
 from gisdesk.i18n import tr
 from gisdesk.layers.kinds import DRAW_ORDER, KINDS, POLYGON, kind_of
 from gisdesk.layers.ledger import check_transition
+from gisdesk.layers.styles import default_style
 from gisdesk.store import FeatureEdit, LayerInfo, RunRecord, check_layer_id
 
 FORMAT_VERSION = "2"
 SETTINGS, LAYERS, FEATURES, EDIT_LOG = "gisdesk_settings", "gisdesk_layers", "gisdesk_features", "gisdesk_edit_log"
 CONFLICTS, RUNS, REVIEWS, HISTORY = "gisdesk_conflicts", "gisdesk_check_runs", "gisdesk_reviews", "gisdesk_ledger_history"
 QGIS_STYLES = "layer_styles"
+QGIS_STYLE_DESCRIPTION = "gisdesk style 2"  # a new number rewrites the QGIS styles of older projects on open
 CONFLICT_KEY = ["subject_table", "subject_id", "control_table", "control_id"]
 _NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
@@ -303,8 +305,8 @@ class Project:
                                                         (layer_id,)).fetchone()[0])
                         db.execute(f"UPDATE {LAYERS} SET sources = ? WHERE table_name = ?",
                                    (json.dumps(sources + [source], ensure_ascii=False), layer_id))
-                    _register_versions(db, layer_id, "SELECT uid FROM staging.\"{}\"".format(
-                        _staging_table(db, layer_id)))
+                    _register_versions(db, layer_id, None if existing is None else
+                                       f'SELECT uid FROM staging."{_staging_table(db, layer_id)}"')
                     _log(db, [(layer_id, None, None, _user(), _now(), "import",
                                {"features": count, "source": source.get("path", "")})])
                     db.execute(f"UPDATE {LAYERS} SET changed_at = {_NOW_SQL}, reconciled_at = {_NOW_SQL} "
@@ -592,7 +594,8 @@ def _needs_upgrade(db) -> bool:
     review_columns = {name for name, _ in gpkg.columns_of(db, REVIEWS)}
     return "fid" not in layer_columns or not gpkg.has_table(db, FEATURES) or \
         (review_columns and "subject_table" not in review_columns) or \
-        db.execute("PRAGMA user_version").fetchone()[0] != gpkg.USER_VERSION_1_2
+        db.execute("PRAGMA user_version").fetchone()[0] != gpkg.USER_VERSION_1_2 or \
+        bool(gpkg.tables_with_1_4_rtree_triggers(db)) or _qgis_styles_outdated(db)
 
 
 def _upgrade(db) -> None:
@@ -615,6 +618,8 @@ def _upgrade(db) -> None:
                        f"VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        [(kind_of(r[0]).table, r[1], kind_of(r[2]).table, *r[3:]) for r in old])
         db.execute(f"DROP TABLE {REVIEWS}_old")
+    for table in gpkg.tables_with_1_4_rtree_triggers(db):  # written as GeoPackage 1.4 before
+        gpkg.rtree_triggers_to_1_2(db, table)
     _create_schema(db)
     _put_settings(db, {"format_version": FORMAT_VERSION})
     for info in _layer_infos(db):
@@ -662,7 +667,7 @@ def _reconcile(db, table: str, kind: str) -> list[str]:
     gone = db.execute(f'DELETE FROM {FEATURES} WHERE layer = ? AND uid NOT IN (SELECT uid FROM "{table}" '
                       f'WHERE uid IS NOT NULL)', (table,)).rowcount
     external = db.execute(f"SELECT uid, version FROM {FEATURES} WHERE layer = ? AND hash IS NULL", (table,)).fetchall()
-    _register_versions(db, table, f'SELECT uid FROM "{table}"')
+    _register_versions(db, table)
     if external or gone:
         _log(db, [(table, uid, version, "external", _now(), "external", {}) for uid, version in external] +
              ([(table, None, None, "external", _now(), "external", {"deleted": gone})] if gone else []))
@@ -691,22 +696,27 @@ def _install_triggers(db, table: str) -> None:
     """)
 
 
-def _register_versions(db, table: str, uid_query: str) -> None:
-    """Version 1 for the features of `uid_query` not yet known, and a hash for every feature lacking one."""
-    columns = [name for name, _ in gpkg.columns_of(db, table) if name.lower() != "fid"]
-    db.execute(f"INSERT OR IGNORE INTO {FEATURES} (layer, uid, version) SELECT ?, uid, 1 FROM \"{table}\" "
-               f"WHERE uid IS NOT NULL AND uid IN ({uid_query})", (table,))
-    db.execute(f'UPDATE {FEATURES} SET hash = (SELECT {gpkg.hash_sql(columns)} FROM "{table}" t '
-               f"WHERE t.uid = {FEATURES}.uid) WHERE layer = ? AND hash IS NULL", (table,))
+def _register_versions(db, table: str, uid_query: str | None = None) -> None:
+    """Version 1 and a hash for the features of `uid_query` (all, when None) not yet known, and a
+    hash for every feature lacking one (those the triggers registered or another tool changed)."""
+    content = _hash_of(db, table)
+    only = f"AND uid IN ({uid_query})" if uid_query else ""
+    db.execute(f'INSERT OR IGNORE INTO {FEATURES} (layer, uid, version, hash) SELECT ?, uid, 1, {content} '
+               f'FROM "{table}" WHERE uid IS NOT NULL {only}', (table,))
+    db.execute(f'UPDATE {FEATURES} SET hash = (SELECT {content} FROM "{table}" WHERE "{table}".uid = {FEATURES}.uid) '
+               f"WHERE layer = ? AND hash IS NULL", (table,))
 
 
 def _rehash(db, table: str, uid: str) -> int:
     """Hash the feature anew after a write of ours; its version (0 once deleted)."""
-    columns = [name for name, _ in gpkg.columns_of(db, table) if name.lower() != "fid"]
-    db.execute(f'UPDATE {FEATURES} SET hash = (SELECT {gpkg.hash_sql(columns)} FROM "{table}" t WHERE t.uid = ?) '
+    db.execute(f'UPDATE {FEATURES} SET hash = (SELECT {_hash_of(db, table)} FROM "{table}" WHERE uid = ?) '
                f"WHERE layer = ? AND uid = ?", (uid, table, uid))
     row = db.execute(f"SELECT version FROM {FEATURES} WHERE layer = ? AND uid = ?", (table, uid)).fetchone()
     return row[0] if row else 0
+
+
+def _hash_of(db, table: str) -> str:
+    return gpkg.hash_sql([name for name, _ in gpkg.columns_of(db, table)], gpkg.geometry_column(db, table))
 
 
 def _known(values: dict, columns: dict[str, str], layer_id: str) -> dict:
@@ -781,20 +791,31 @@ def _log(db, events) -> None:
 
 
 def _write_qgis_style(db, layer_id: str) -> None:
-    """gisdesk's style of a layer as its default QGIS style (the layer_styles table QGIS reads)."""
+    """gisdesk's style of a layer as its default QGIS style (the layer_styles table QGIS reads).
+
+    A layer with no style of its own is drawn in its kind's default, in QGIS as in gisdesk."""
     from gisdesk.qgis_style import qml_for  # the QML writer knows QGIS, the store does not
 
     row = db.execute(f"SELECT kind, style, opacity FROM {LAYERS} WHERE table_name = ?", (layer_id,)).fetchone()
     geom = gpkg.geometry_column(db, layer_id)
     if row is None or geom is None:
         return
-    qml = qml_for(row[0], json.loads(row[1]), row[2])
+    kind = kind_of(row[0])
+    families = gpkg.geometry_families(db, layer_id) or list(kind.geometries)  # an empty layer: what it may hold
+    qml = qml_for(json.loads(row[1]) or default_style(kind.code), row[2], families, line_zones=kind.is_control)
     db.execute(f"DELETE FROM {QGIS_STYLES} WHERE f_table_name = ? AND styleName = 'gisdesk'", (layer_id,))
     db.execute(f"UPDATE {QGIS_STYLES} SET useAsDefault = 0 WHERE f_table_name = ?", (layer_id,))
     db.execute(f"INSERT INTO {QGIS_STYLES} (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
                f"styleName, styleQML, styleSLD, useAsDefault, description, owner, ui, update_time) "
                f"VALUES ('', '', ?, ?, 'gisdesk', ?, '', 1, ?, 'gisdesk', '', ?)",
-               (layer_id, geom, qml, "gisdesk style", dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")))
+               (layer_id, geom, qml, QGIS_STYLE_DESCRIPTION, gpkg.gpkg_now()))
+
+
+def _qgis_styles_outdated(db) -> bool:
+    """Whether gisdesk's QGIS styles were written by an older QML writer (grey, or a fill symbol for every layer)."""
+    return gpkg.has_table(db, QGIS_STYLES) and db.execute(
+        f"SELECT 1 FROM {QGIS_STYLES} WHERE styleName = 'gisdesk' AND description IS NOT ? LIMIT 1",
+        (QGIS_STYLE_DESCRIPTION,)).fetchone() is not None
 
 
 def _remove_stale_staging(path: Path) -> None:

@@ -8,9 +8,11 @@ import hashlib
 import multiprocessing
 import os
 import sqlite3
+import struct
 import xml.etree.ElementTree as ET
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
@@ -192,10 +194,26 @@ def test_add_and_delete_keep_versions_and_the_log(project):
     assert list(project.edit_log("buildings")["action"])[-2:] == ["add", "delete"]
 
 
-def test_a_feature_hash_does_not_depend_on_column_order_or_empty_columns():
-    assert gpkg.feature_hash("a", 1, "b", "x") == gpkg.feature_hash("b", "x", "a", 1)
-    assert gpkg.feature_hash("a", 1, "b", "x", "c", None) == gpkg.feature_hash("a", 1, "b", "x")
-    assert gpkg.feature_hash("a", 1.0) == gpkg.feature_hash("a", 1) != gpkg.feature_hash("a", "1")
+def test_a_feature_hash_does_not_depend_on_column_order_empty_columns_or_the_geometry_header(tmp_path):
+    blob = gpkg.geometry_blobs(np.array([box(0, 0, 1, 1)], dtype=object), 4549)[0]  # no envelope
+    with_envelope = blob[:3] + bytes([blob[3] | 0b10]) + blob[4:8] + struct.pack("<dddd", 0, 1, 0, 1) + blob[8:]
+    (tmp_path / "h.sqlite").touch()
+    with gpkg.connect(tmp_path / "h.sqlite") as db:
+        db.execute("CREATE TABLE a (fid INTEGER PRIMARY KEY, name TEXT, floors INTEGER, geom BLOB)")
+        db.execute("CREATE TABLE b (fid INTEGER PRIMARY KEY, geom BLOB, floors REAL, note TEXT, name TEXT)")
+        db.execute("INSERT INTO a (name, floors, geom) VALUES ('楼', 3, ?)", (blob,))
+        db.execute("INSERT INTO b (geom, floors, note, name) VALUES (?, 3.0, NULL, '楼')", (with_envelope,))
+        db.execute("INSERT INTO b (geom, floors, note, name) VALUES (?, 3.5, NULL, '楼')", (blob,))
+        db.execute("INSERT INTO b (geom, floors, note, name) VALUES (?, 3, NULL, '楼')", (gpkg.geometry_blobs(
+            np.array([box(0, 0, 1, 2)], dtype=object), 4549)[0],))
+
+        def hashes(table, columns):
+            return [r[0] for r in db.execute(f"SELECT {gpkg.hash_sql(columns, 'geom')} FROM {table} ORDER BY fid")]
+
+        a = hashes("a", ["fid", "name", "floors", "geom"])
+        b = hashes("b", ["fid", "geom", "floors", "note", "name"])
+    assert a[0] == b[0]  # reordered columns, an empty extra column, 3 == 3.0, an envelope in the header
+    assert len({a[0], b[1], b[2]}) == 3  # another value, another geometry: other hashes
 
 
 def test_features_another_tool_added_without_uid_get_one_on_open(project, tmp_path):
@@ -298,3 +316,15 @@ def test_multipolygon_parts_stay_one_feature_in_an_append(project, tmp_path):
     frame([{"bid": "M1", "geometry": two}]).to_file(tmp_path / "m.geojson")
     import_layer(project, tmp_path / "m.geojson", "buildings", id_field="bid")
     assert stored(project, "buildings").loc["M1", "geometry"].area == pytest.approx(50.0)
+
+
+def test_the_spatial_index_moved_in_with_a_layer_answers_like_its_geometries(tmp_path):
+    p = Project.create(tmp_path / "r.gpkg", crs=CRS.from_epsg(4549))
+    squares = [{"bid": f"S{i}_{j}", "geometry": box(i * 10, j * 10, i * 10 + 4, j * 10 + 4)}
+               for i in range(40) for j in range(40)]
+    frame(squares).to_file(tmp_path / "s.geojson")
+    import_layer(p, tmp_path / "s.geojson", "buildings", id_field="bid")
+    with sqlite3.connect(p.path) as db:
+        assert db.execute("SELECT rtreecheck('rtree_buildings_geom')").fetchone()[0] == "ok"
+    found = pyogrio.read_dataframe(p.path, layer="buildings", bbox=(95, 195, 131, 221))  # GDAL reads the R-tree
+    assert sorted(found["uid"]) == sorted(f"S{i}_{j}" for i in range(10, 14) for j in range(20, 23))
