@@ -13,8 +13,8 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from gisdesk.analysis.conflicts import control_zones
 from gisdesk.io.importer import import_layer
+from gisdesk.layers.zones import control_zones
 from gisdesk.project import Project
 from gisdesk.rules import load_rules
 from tests.conftest import DATA, frame

@@ -14,9 +14,6 @@ partitioned run.
 
 from __future__ import annotations
 
-import math
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,7 +23,9 @@ from pyproj import CRS
 
 from gisdesk.crs import is_metric_projected
 from gisdesk.errors import InputError
+from gisdesk.geometry import parallel, polygonal
 from gisdesk.jobs import Feedback
+from gisdesk.layers.zones import control_zones
 from gisdesk.rules import Rules
 
 # conflicts.csv, in this order; subject_layer is the subject's kind (the name is older than
@@ -40,41 +39,6 @@ ENCROACH, SETBACK = "encroach", "setback"
 _PROBE = 0.002  # m
 _QUAD_SEGS = np.array([8, 16, 32, 64, 128, 256, 512, 1024])
 _INNER = np.cos(np.pi / (4 * _QUAD_SEGS))  # a buffer of radius r contains the disk r * _INNER
-
-_POLYGONAL = (3, 6)  # shapely type ids of Polygon, MultiPolygon
-_LINEAR = (1, 2, 5)  # LineString, LinearRing, MultiLineString
-
-_WORKERS = os.cpu_count() or 1
-_MIN_CHUNK = 4_000  # below this many elements a thread costs more than it saves
-
-
-def _parallel(func, *args, keys: np.ndarray | None = None, **kwargs) -> np.ndarray:
-    """func(*args, **kwargs) for an element-wise shapely function, in chunks over threads.
-
-    Shapely 2 releases the GIL inside GEOS, so chunks of one vectorised call run on all
-    cores, with the same result as one call. Array arguments of the first one's length
-    are split, others passed whole. With `keys` (sorted), equal keys stay in one chunk:
-    GEOS prepared geometries are not thread-safe (libgeos/geos#825), so a prepared zone
-    must not be used by two threads at once.
-    """
-    n = len(args[0])
-    chunks = min(4 * _WORKERS, n // _MIN_CHUNK)  # a few chunks per thread even out their costs
-    if _WORKERS < 2 or chunks < 2:
-        return func(*args, **kwargs)
-    edges = np.linspace(0, n, chunks + 1).astype(int)
-    if keys is not None:  # move each inner edge forward to where the key changes
-        edges[1:-1] = np.searchsorted(keys, keys[edges[1:-1] - 1], side="right")
-    edges = np.unique(edges)
-
-    def part(a, i):
-        return a[edges[i]:edges[i + 1]] if isinstance(a, np.ndarray) and a.ndim == 1 and len(a) == n else a
-
-    def run(i):
-        return func(*(part(a, i) for a in args), **{k: part(v, i) for k, v in kwargs.items()})
-
-    with ThreadPoolExecutor(_WORKERS) as pool:
-        return np.concatenate(list(pool.map(run, range(len(edges) - 1))))
-
 
 @dataclass
 class CheckResult:
@@ -166,7 +130,7 @@ def _check_layer(layer, geoms, uids, zones, boundaries, zone_layer, zone_uid, re
     zone_idx, subj_idx = tree.query(near)  # sorted by zone
     feedback.set_progress(start + span * 0.25)
     feedback.check_cancelled()
-    within = _parallel(shapely.dwithin, zones[zone_idx], geoms[subj_idx], required[zone_idx], keys=zone_idx)
+    within = parallel(shapely.dwithin, zones[zone_idx], geoms[subj_idx], required[zone_idx], keys=zone_idx)
     zone_idx, subj_idx = zone_idx[within], subj_idx[within]
     feedback.set_progress(start + span * 0.5)
     if len(zone_idx) == 0:
@@ -174,13 +138,13 @@ def _check_layer(layer, geoms, uids, zones, boundaries, zone_layer, zone_uid, re
 
     B, Z = geoms[subj_idx], zones[zone_idx]
     r = required[zone_idx]
-    overlapping = _parallel(shapely.intersects, Z, B, keys=zone_idx)  # zones are prepared
+    overlapping = parallel(shapely.intersects, Z, B, keys=zone_idx)  # zones are prepared
     overlap = np.full(len(B), None, dtype=object)
     area = np.zeros(len(B))
     depth = np.zeros(len(B))
     distance = np.zeros(len(B))
     o = np.flatnonzero(overlapping)
-    overlap[o] = polygonal(_parallel(shapely.intersection, B[o], Z[o]))[0]
+    overlap[o] = polygonal(parallel(shapely.intersection, B[o], Z[o]))[0]
     area[o] = shapely.area(overlap[o])
     feedback.set_progress(start + span * 0.7)
     feedback.check_cancelled()
@@ -191,7 +155,7 @@ def _check_layer(layer, geoms, uids, zones, boundaries, zone_layer, zone_uid, re
     feedback.set_progress(start + span * 0.9)
 
     apart = np.flatnonzero(~overlapping)
-    distance[apart] = _parallel(shapely.distance, B[apart], Z[apart])
+    distance[apart] = parallel(shapely.distance, B[apart], Z[apart])
 
     encroach = (area > rules.overlap_m2) & (depth >= rules.width_m)
     setback = ~encroach & (r > 0) & (distance < r)
@@ -225,50 +189,7 @@ def _empty_conflicts() -> pd.DataFrame:
     return frame
 
 
-# --- zones and setbacks -------------------------------------------------------------------
-
-def zone_widths(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Which control features are lines, and the width of the zone each line makes (m; NaN for
-    polygons and for lines without a half width): both sides of a centre line, one of a boundary."""
-    linear = np.isin(shapely.get_type_id(np.asarray(frame.geometry.values, dtype=object)), _LINEAR)
-    half = _column(frame, "half_width_m", np.nan).astype(float)
-    one_side = np.isin(_column(frame, "side", None), ("left", "right"))
-    return linear, np.where(linear, np.where(one_side, half, 2 * half), np.nan)
-
-
-def control_zones(frame: pd.DataFrame, kind: str) -> tuple[np.ndarray, int]:
-    """The zone polygon of each control feature, and how many invalid ones were repaired.
-
-    A polygon is its own zone; a centre line with `half_width_m` becomes its buffer
-    (round ends, shapely's default); a boundary line with `side` ('left'/'right') and
-    `half_width_m`, the band of that width on that side.
-    """
-    geoms = np.asarray(frame.geometry.values, dtype=object).copy()
-    types = shapely.get_type_id(geoms)
-    linear = np.isin(types, _LINEAR)
-    if linear.any():
-        half = _column(frame, "half_width_m", np.nan).astype(float)
-        side = _column(frame, "side", None)
-        missing = linear & ~(half > 0)
-        if missing.any():
-            uid = frame["uid"].iloc[int(np.flatnonzero(missing)[0])]
-            raise InputError(
-                "{kind} 控制线要素 {uid} 是线，但没有半宽（half_width_m）：无法生成控制区",
-                "{kind} control feature {uid} is a line without a half width (half_width_m): cannot make its zone",
-                kind=kind, uid=uid)
-        both = linear & ~np.isin(side, ("left", "right"))
-        geoms[both] = _parallel(shapely.buffer, geoms[both], half[both])
-        for which, sign in (("left", 1.0), ("right", -1.0)):
-            one = linear & (side == which)
-            if one.any():
-                geoms[one] = _parallel(shapely.buffer, geoms[one], sign * half[one], single_sided=True)
-    zones, usable, fixed = polygonal(geoms)
-    if not usable.all():
-        uid = frame["uid"].iloc[int(np.flatnonzero(~usable)[0])]
-        raise InputError("{kind} 控制线要素 {uid} 没有可用的面或线几何",
-                         "{kind} control feature {uid} has no usable polygon or line geometry", kind=kind, uid=uid)
-    return zones, fixed
-
+# --- setbacks ---------------------------------------------------------------------------
 
 def required_setbacks(frame: pd.DataFrame, kind: str, rules: Rules) -> np.ndarray:
     """Setback per feature: its own `setback_m`, else the rule by `road_class`, else the kind's rule."""
@@ -282,41 +203,6 @@ def required_setbacks(frame: pd.DataFrame, kind: str, rules: Rules) -> np.ndarra
     return r
 
 
-def _column(frame: pd.DataFrame, name: str, default) -> np.ndarray:
-    if name in frame:
-        return frame[name].to_numpy(dtype=object if default is None else float, na_value=default)
-    return np.full(len(frame), default, dtype=object if default is None else float)
-
-
-def polygonal(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """Repair invalid polygons with make_valid and keep only their polygonal parts.
-
-    Returns the geometries, a mask of the usable ones (non-empty polygons) and the number
-    repaired. Lines and points (e.g. ledger cases known only by address) are not usable.
-    """
-    geoms = np.asarray(geoms, dtype=object).copy()
-    present = ~shapely.is_missing(geoms)
-    types = np.where(present, shapely.get_type_id(geoms), -1)
-    collection = types == 7
-    broken = present & np.isin(types, _POLYGONAL) & ~_parallel(shapely.is_valid, geoms)
-    todo = np.flatnonzero(broken | collection)
-    if len(todo):
-        made = shapely.make_valid(geoms[todo])
-        geoms[todo] = _polygonal_parts(made)
-    usable = present & np.isin(shapely.get_type_id(geoms), _POLYGONAL) & ~shapely.is_empty(geoms)
-    return geoms, usable, int(broken.sum())
-
-
-def _polygonal_parts(geoms: np.ndarray) -> np.ndarray:
-    """The polygons inside each geometry (e.g. a GeometryCollection from make_valid) as one MultiPolygon."""
-    out = geoms.copy()
-    mixed = np.flatnonzero(shapely.get_type_id(geoms) == 7)
-    for i in mixed:  # collections are rare: a plain loop is clear enough
-        polys = [p for p in shapely.get_parts(shapely.get_parts(geoms[i])) if shapely.get_type_id(p) == 3]
-        out[i] = shapely.multipolygons(polys) if polys else shapely.Polygon()
-    return out
-
-
 # --- depth ------------------------------------------------------------------------------
 
 def encroachment_depth(buildings: np.ndarray, zones: np.ndarray, overlaps: np.ndarray,
@@ -328,7 +214,7 @@ def encroachment_depth(buildings: np.ndarray, zones: np.ndarray, overlaps: np.nd
     to ∂Z. The largest distance from a vertex of I gives a lower bound L, which is the
     answer when a buffer of ∂Z a hair wider than L covers I (the usual case); otherwise
     the depth lies in the interior of I (e.g. B spans a narrow zone) and is bisected.
-    `keys` (sorted): which zone each pair has, to run on all cores (see _parallel).
+    `keys` (sorted): which zone each pair has, to run on all cores (see gisdesk.geometry.parallel).
     """
     n = len(overlaps)
     if n == 0:
@@ -337,15 +223,15 @@ def encroachment_depth(buildings: np.ndarray, zones: np.ndarray, overlaps: np.nd
     diag = np.hypot(xmax - xmin, ymax - ymin)
     reach = diag.copy()
     # zones are prepared: split over threads only with the keys that keep each zone in one thread
-    contains = shapely.contains(zones, buildings) if keys is None else _parallel(shapely.contains, zones, buildings,
-                                                                                 keys=keys)
+    contains = shapely.contains(zones, buildings) if keys is None else parallel(shapely.contains, zones, buildings,
+                                                                                keys=keys)
     inside = np.flatnonzero(contains)
-    reach[inside] += _parallel(shapely.distance, buildings[inside], boundaries[inside])
+    reach[inside] += parallel(shapely.distance, buildings[inside], boundaries[inside])
     window = shapely.box(xmin - reach, ymin - reach, xmax + reach, ymax + reach)
-    local = _parallel(shapely.intersection, boundaries, window)
+    local = parallel(shapely.intersection, boundaries, window)
 
     coords, owner = shapely.get_coordinates(overlaps, return_index=True)
-    vertex_depth = _parallel(shapely.distance, shapely.points(coords), local[owner])
+    vertex_depth = parallel(shapely.distance, shapely.points(coords), local[owner])
     lower = np.zeros(n)
     np.maximum.at(lower, owner, vertex_depth)
 
@@ -378,6 +264,6 @@ def _covered(overlaps: np.ndarray, local: np.ndarray, radius: np.ndarray, *, sla
     bound = radius / _INNER[pick]
     for p in np.unique(pick):
         at = np.flatnonzero(pick == p)
-        grown = _parallel(shapely.buffer, local[at], bound[at], quad_segs=int(_QUAD_SEGS[p]))
-        covered[at] = shapely.is_empty(_parallel(shapely.difference, overlaps[at], grown))
+        grown = parallel(shapely.buffer, local[at], bound[at], quad_segs=int(_QUAD_SEGS[p]))
+        covered[at] = shapely.is_empty(parallel(shapely.difference, overlaps[at], grown))
     return covered, bound

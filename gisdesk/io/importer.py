@@ -19,13 +19,13 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from gisdesk.analysis.conflicts import control_zones
 from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label, gk3_epsg, parse_crs
 from gisdesk.errors import InputError
 from gisdesk.io.sources import read_vector
 from gisdesk.jobs import Feedback
 from gisdesk.layers.kinds import LINE, POINT, POLYGON, kind_of
 from gisdesk.layers.schema import conform
+from gisdesk.layers.zones import control_zones
 from gisdesk.store import ProjectStore
 
 _GEOMETRY_CLASS = {1: LINE, 2: LINE, 5: LINE, 0: POINT, 4: POINT, 3: POLYGON, 6: POLYGON}

@@ -21,7 +21,7 @@ import shapely
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
 
-from gisdesk.analysis.conflicts import control_zones, zone_widths
+from gisdesk.layers.zones import control_zones, zone_widths
 from gisdesk.layers.data import Rings, rings_of
 from gisdesk.render.context import RenderContext
 from gisdesk.render.paths import path_from_arrays

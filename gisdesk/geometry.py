@@ -1,0 +1,72 @@
+"""Array geometry helpers under every floor: element-wise shapely calls over threads, and
+polygon repair. The conflict engine and the control zones (gisdesk.layers.zones) share them."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import shapely
+
+_POLYGONAL = (3, 6)  # shapely type ids of Polygon, MultiPolygon
+
+_WORKERS = os.cpu_count() or 1
+_MIN_CHUNK = 4_000  # below this many elements a thread costs more than it saves
+
+
+def parallel(func, *args, keys: np.ndarray | None = None, **kwargs) -> np.ndarray:
+    """func(*args, **kwargs) for an element-wise shapely function, in chunks over threads.
+
+    Shapely 2 releases the GIL inside GEOS, so chunks of one vectorised call run on all
+    cores, with the same result as one call. Array arguments of the first one's length
+    are split, others passed whole. With `keys` (sorted), equal keys stay in one chunk:
+    GEOS prepared geometries are not thread-safe (libgeos/geos#825), so a prepared zone
+    must not be used by two threads at once.
+    """
+    n = len(args[0])
+    chunks = min(4 * _WORKERS, n // _MIN_CHUNK)  # a few chunks per thread even out their costs
+    if _WORKERS < 2 or chunks < 2:
+        return func(*args, **kwargs)
+    edges = np.linspace(0, n, chunks + 1).astype(int)
+    if keys is not None:  # move each inner edge forward to where the key changes
+        edges[1:-1] = np.searchsorted(keys, keys[edges[1:-1] - 1], side="right")
+    edges = np.unique(edges)
+
+    def part(a, i):
+        return a[edges[i]:edges[i + 1]] if isinstance(a, np.ndarray) and a.ndim == 1 and len(a) == n else a
+
+    def run(i):
+        return func(*(part(a, i) for a in args), **{k: part(v, i) for k, v in kwargs.items()})
+
+    with ThreadPoolExecutor(_WORKERS) as pool:
+        return np.concatenate(list(pool.map(run, range(len(edges) - 1))))
+
+
+def polygonal(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Repair invalid polygons with make_valid and keep only their polygonal parts.
+
+    Returns the geometries, a mask of the usable ones (non-empty polygons) and the number
+    repaired. Lines and points (e.g. ledger cases known only by address) are not usable.
+    """
+    geoms = np.asarray(geoms, dtype=object).copy()
+    present = ~shapely.is_missing(geoms)
+    types = np.where(present, shapely.get_type_id(geoms), -1)
+    collection = types == 7
+    broken = present & np.isin(types, _POLYGONAL) & ~parallel(shapely.is_valid, geoms)
+    todo = np.flatnonzero(broken | collection)
+    if len(todo):
+        made = shapely.make_valid(geoms[todo])
+        geoms[todo] = _polygonal_parts(made)
+    usable = present & np.isin(shapely.get_type_id(geoms), _POLYGONAL) & ~shapely.is_empty(geoms)
+    return geoms, usable, int(broken.sum())
+
+
+def _polygonal_parts(geoms: np.ndarray) -> np.ndarray:
+    """The polygons inside each geometry (e.g. a GeometryCollection from make_valid) as one MultiPolygon."""
+    out = geoms.copy()
+    mixed = np.flatnonzero(shapely.get_type_id(geoms) == 7)
+    for i in mixed:  # collections are rare: a plain loop is clear enough
+        polys = [p for p in shapely.get_parts(shapely.get_parts(geoms[i])) if shapely.get_type_id(p) == 3]
+        out[i] = shapely.multipolygons(polys) if polys else shapely.Polygon()
+    return out
