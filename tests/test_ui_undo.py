@@ -12,6 +12,7 @@ from gisdesk.io.importer import import_layer
 from gisdesk.project import Project
 from gisdesk.store import FeatureEdit
 from gisdesk.ui.attribute_table import AttributeTableDock
+from gisdesk.ui.conflicts_panel import ConflictsPanel
 from tests.conftest import frame
 
 
@@ -72,3 +73,25 @@ def test_an_undo_that_another_user_made_stale_is_refused_and_changes_nothing(win
     assert warned and "B1" in warned[0]
     assert floors_in_file(window, "B1") == 9
     assert window.document.layer("buildings").frame.set_index("uid").loc["B1", "floors"] == 9
+
+
+def test_the_conflicts_panel_says_when_an_edit_made_the_check_stale(qtbot, tmp_path):
+    from gisdesk.analysis.check import run_check
+    from gisdesk.rules import load_rules
+    from gisdesk.ui.main_window import MainWindow
+
+    p = Project.create(tmp_path / "s.gpkg", crs=CRS.from_epsg(4549))
+    frame([{"bid": "B1", "floors": 6, "geometry": box(10, 18, 20, 30)}]).to_file(tmp_path / "b.geojson")
+    frame([{"rid": "R1", "geometry": box(0, 0, 200, 20)}]).to_file(tmp_path / "r.geojson")
+    import_layer(p, tmp_path / "b.geojson", "buildings", id_field="bid")
+    import_layer(p, tmp_path / "r.geojson", "red", id_field="rid")
+    run_check(p, load_rules())
+    window = MainWindow()
+    qtbot.addWidget(window)
+    assert window.open_project(p.path)
+    panel = window.findChild(ConflictsPanel)
+    qtbot.waitUntil(lambda: "m²" in panel.run_label.text(), timeout=20000)  # the check's results are shown
+    assert "STALE" not in panel.run_label.text()
+    edit_floors(window, "B1", "7")
+    title = window.document.layer("buildings").title
+    assert f"STALE: {title} changed since" in panel.run_label.text()

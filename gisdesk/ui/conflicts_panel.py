@@ -334,6 +334,7 @@ class ConflictsPanel(QWidget):
         self.run_label.setText("")
         if document is None:
             return
+        document.events["edits"].connect(lambda *_: self._show_run(document))
         colors = {kind: (document.layer(kind).style.get("stroke") if document.layer(kind) else None)
                   or CONTROL_COLORS.get(kind, "#888888") for kind in CONTROL_KINDS}
         self.model.colors = colors
@@ -378,19 +379,32 @@ class ConflictsPanel(QWidget):
             return False  # another project was opened meanwhile
         self.model.set_frame(frame)
         self.window.canvas.set_highlight(None)
-        run = document.project.last_run()
-        if run:
-            self.run_label.setText(self.tr("Last check %1 · tolerance %2 m² / %3 m")
-                                   .replace("%1", str(run["finished_at"]).replace("T", " ")[:16])
-                                   .replace("%2", f"{run['overlap_m2']:g}").replace("%3", f"{run['width_m']:g}"))
-        else:
-            self.run_label.setText(self.tr("No check has been run yet"))
+        self._show_run(document)
         kinds = sorted(frame["control_kind"].unique(), key=_kind_order) if frame is not None else []
         self._fill_kinds(kinds)
         self._update_count()
         self._update_buttons()
         self.reloaded.emit()
         return True
+
+    def _show_run(self, document) -> None:
+        """When the shown check ran, and whether layers changed since (by gisdesk or any other tool)."""
+        if document is not self.document:
+            return
+        run = document.project.last_run()
+        if not run:
+            self.run_label.setText(self.tr("No check has been run yet"))
+            return
+        text = (self.tr("Last check %1 · tolerance %2 m² / %3 m")
+                .replace("%1", str(run["finished_at"]).replace("T", " ")[:16])
+                .replace("%2", f"{run['overlap_m2']:g}").replace("%3", f"{run['width_m']:g}"))
+        stale = document.project.stale_layers()
+        if stale:
+            titles = {layer.id: layer.title for layer in document.layers}
+            text += " · " + self.tr("STALE: %1 changed since; run the check again").replace(
+                "%1", "、".join(titles.get(s, s) for s in stale))
+        self.run_label.setText(text)
+        self.run_label.setStyleSheet("color: #b00020;" if stale else "color: #666;")
 
     # --- filters ---------------------------------------------------------------------
 

@@ -178,7 +178,7 @@
         <translation>备注</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+38"/>
         <location line="+19"/>
         <source>Loading conflicts</source>
         <translation>加载冲突</translation>
@@ -189,17 +189,22 @@
         <translation>冲突检查</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+42"/>
         <source>Last check %1 · tolerance %2 m² / %3 m</source>
         <translation>上次检查 %1 · 容差 %2 m² / %3 m</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-2"/>
         <source>No check has been run yet</source>
         <translation>尚未运行过检查</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+8"/>
+        <source>STALE: %1 changed since; run the check again</source>
+        <translation>已过期：%1 在检查后已修改，请重新检查</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>All line kinds</source>
         <translation>全部控制线类型</translation>
     </message>
@@ -972,7 +977,7 @@
 <context>
     <name>TotalsModel</name>
     <message>
-        <location filename="../../gisdesk/ui/totals_panel.py" line="+162"/>
+        <location filename="../../gisdesk/ui/totals_panel.py" line="+92"/>
         <source>Layer</source>
         <translation>图层</translation>
     </message>
@@ -1052,12 +1057,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+157"/>
+        <location line="+148"/>
         <source>Old-estate renovation progress by status</source>
         <translation>老旧小区改造进度（按状态）</translation>
     </message>
     <message>
-        <location line="-157"/>
+        <location line="-148"/>
         <source>Estates</source>
         <translation>小区数</translation>
     </message>
@@ -1112,7 +1117,7 @@
         <translation>请先运行冲突检查，再查看面积统计和压线情况。</translation>
     </message>
     <message>
-        <location line="+78"/>
+        <location line="+69"/>
         <source>Target %1%</source>
         <translation>目标 %1%</translation>
     </message>
@@ -1122,7 +1127,7 @@
         <translation>改造完成率 %1%（目标 %2%）</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+23"/>
         <source>%1% (%2 spaces)</source>
         <translation>%1%（%2 个泊位）</translation>
     </message>
@@ -1181,7 +1186,7 @@
 <context>
     <name>conflicts</name>
     <message>
-        <location filename="../../gisdesk/ui/conflicts_panel.py" line="-451"/>
+        <location filename="../../gisdesk/ui/conflicts_panel.py" line="-465"/>
         <source>Road red line</source>
         <translation>道路红线</translation>
     </message>
@@ -1231,7 +1236,7 @@
         <translation>待审核</translation>
     </message>
     <message>
-        <location line="+462"/>
+        <location line="+476"/>
         <source>Conflicts</source>
         <translation>冲突</translation>
     </message>
@@ -1282,7 +1287,7 @@
 <context>
     <name>totals</name>
     <message>
-        <location filename="../../gisdesk/ui/totals_panel.py" line="-412"/>
+        <location filename="../../gisdesk/ui/totals_panel.py" line="-337"/>
         <source>District</source>
         <translation>区</translation>
     </message>
@@ -1357,7 +1362,7 @@
         <translation>按面积</translation>
     </message>
     <message>
-        <location line="+397"/>
+        <location line="+322"/>
         <source>Totals and indicators</source>
         <translation>统计与指标</translation>
     </message>
