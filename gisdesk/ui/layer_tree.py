@@ -907,8 +907,8 @@ class PropertiesDialog(QDialog):
         self.resize(780, 720)
         info = None
         if document is not None:
-            info = next((i for i in document.project.layers() if i.kind == layer.kind), None)
-        table = info.table if info is not None else layer.info.table
+            info = next((i for i in document.project.layers() if i.id == layer.id), None)
+        table = layer.id
 
         form = QFormLayout()
         self.values: dict[str, QLabel] = {}
