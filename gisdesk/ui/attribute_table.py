@@ -185,7 +185,7 @@ class LayerTableModel(QAbstractTableModel):
         if field is None:
             return False
         row = int(self.order[index.row()])
-        uid = self.frame["uid"].iat[row] if "uid" in self.frame.columns else None
+        uid = str(self.uid_rows.uids[row]) if "uid" in self.frame.columns else None
         try:
             new = convert_value(field, value, source=self.layer.title, uid=uid)
         except SchemaProblems as error:
