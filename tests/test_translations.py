@@ -48,9 +48,9 @@ def test_window_is_chinese_by_default_and_english_on_request(qtbot, catalogue, m
     app_module.make_app(None)
     window = MainWindow()
     qtbot.addWidget(window)
-    assert [m.title() for m in window.menus.values()][:2] == ["文件(&F)", "视图(&V)"]
+    assert [m.title() for m in window.menus.values()][:3] == ["文件(&F)", "编辑(&E)", "视图(&V)"]
     app_module.make_app("en")
     english = MainWindow()
     qtbot.addWidget(english)
-    assert [m.title() for m in english.menus.values()][:2] == ["&File", "&View"]
+    assert [m.title() for m in english.menus.values()][:3] == ["&File", "&Edit", "&View"]
     # the other UI tests read the English source strings: leave no translator installed
