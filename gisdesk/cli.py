@@ -174,9 +174,9 @@ def _check(args) -> int:
 
 
 def _run_check_and_write(project, rules_path, out: Path) -> None:
-    from gisdesk.analysis.check import area_method, control_kinds, run_check
+    from gisdesk.analysis.check import run_check
     from gisdesk.analysis.conflicts import CONFLICT_COLUMNS
-    from gisdesk.analysis.totals import TOTAL_COLUMNS, area_totals
+    from gisdesk.analysis.totals import TOTAL_COLUMNS, project_totals
     from gisdesk.io.tables import write_csv
     from gisdesk.jobs import TerminalFeedback
     from gisdesk.rules import load_rules, project_rules
@@ -188,9 +188,7 @@ def _run_check_and_write(project, rules_path, out: Path) -> None:
         raise InputError("无法创建输出目录 {out}：{why}", "cannot create output folder {out}: {why}",
                          out=out, why=exc.strerror) from exc
     result, subjects = run_check(project, rules, feedback=TerminalFeedback())
-    method = area_method(project)
-    totals = area_totals(subjects, result.conflicts, by="district", area_method=method,
-                         control_kinds=control_kinds(project), kinds={i.id: i.kind for i in project.layers()})
+    totals = project_totals(project, subjects, result.conflicts, by="district")
     paths = [write_csv(result.conflicts, out / "conflicts.csv", CONFLICT_COLUMNS),
              write_csv(totals, out / "totals.csv", TOTAL_COLUMNS)]
     titles = {info.id: info.title for info in project.layers()}
@@ -217,19 +215,13 @@ def _run_check_and_write(project, rules_path, out: Path) -> None:
 def _totals(args) -> int:
     import pandas as pd
 
-    from gisdesk.analysis.check import SUBJECT_COLUMNS, area_method, control_kinds
-    from gisdesk.analysis.totals import TOTAL_COLUMNS, area_totals
+    from gisdesk.analysis.totals import TOTAL_COLUMNS, project_totals, read_subjects, stored_conflicts
     from gisdesk.io.tables import write_csv
-    from gisdesk.layers.kinds import SUBJECT_KINDS
 
     project = _open_project(args.project)
     _warn_if_stale(project)
-    conflicts = project.conflicts()
-    conflicts = conflicts.rename(columns={conflicts.geometry.name: "overlap"})
-    infos = [info for info in project.layers() if info.kind in SUBJECT_KINDS]
-    subjects = {info.id: project.read_layer(info.id, SUBJECT_COLUMNS) for info in infos}
-    totals = area_totals(subjects, conflicts, by=args.by, area_method=area_method(project),
-                         control_kinds=control_kinds(project), kinds={info.id: info.kind for info in infos})
+    conflicts = stored_conflicts(project)  # before reading the layers: no check yet is an error
+    totals = project_totals(project, read_subjects(project), conflicts, by=args.by)
     if args.out:
         write_csv(totals, args.out, TOTAL_COLUMNS)
         print(tr("  输出：{p}", "  output: {p}", p=args.out))
@@ -249,21 +241,15 @@ def _write_indicators(project, out) -> None:
     """Compute the indicators and write them to `out` (CSV), or print them when out is None."""
     import pandas as pd
 
-    from gisdesk.analysis.indicators import INDICATOR_COLUMNS, compute_indicators, indicators_frame
+    from gisdesk.analysis.indicators import INDICATOR_COLUMNS, project_indicators
+    from gisdesk.analysis.totals import stored_conflicts
     from gisdesk.io.tables import write_csv
-    from gisdesk.rules import project_rules
 
     conflicts = None
     if project.last_run():
         _warn_if_stale(project)
-        conflicts = project.conflicts()
-        conflicts = conflicts.rename(columns={conflicts.geometry.name: "overlap"})
-    layers = {}  # the indicators count by kind: the layers of a kind together
-    for info in project.layers():
-        frame = project.read_layer(info.id)
-        layers[info.kind] = frame if info.kind not in layers else pd.concat([layers[info.kind], frame],
-                                                                           ignore_index=True)
-    frame = indicators_frame(compute_indicators(layers, conflicts, project_rules(project).targets))
+        conflicts = stored_conflicts(project)
+    frame = project_indicators(project, conflicts)
     if out:
         print(tr("  输出：{p}", "  output: {p}", p=write_csv(frame, out, INDICATOR_COLUMNS)))
         return

@@ -14,6 +14,7 @@ import shapely
 
 from gisdesk.analysis.dissolve import dissolved_area, dissolved_length
 from gisdesk.layers.ledger import DECIDED
+from gisdesk.rules import project_rules
 
 INDICATOR_COLUMNS = ["code", "name_zh", "name_en", "value", "unit", "numerator", "denominator",
                      "definition", "target", "window"]
@@ -56,6 +57,29 @@ def compute_indicators(layers: dict[str, pd.DataFrame], conflicts: pd.DataFrame 
 
 def indicators_frame(indicators: list[Indicator]) -> pd.DataFrame:
     return pd.DataFrame([asdict(i) for i in indicators], columns=INDICATOR_COLUMNS)
+
+
+def project_indicators(project, conflicts: pd.DataFrame | None,
+                       frames: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """The indicators frame of a project: `gisdesk indicators` and the app's Totals dock.
+
+    `conflicts` as totals.stored_conflicts gives them, or None before any check; `frames` the
+    project's layers by id when the caller has read them already; the targets are those of
+    the rules the project is checked by."""
+    infos = project.layers()
+    if frames is None:
+        frames = {info.id: project.read_layer(info.id) for info in infos}
+    layers = layers_by_kind(frames, {info.id: info.kind for info in infos})
+    return indicators_frame(compute_indicators(layers, conflicts, project_rules(project).targets))
+
+
+def layers_by_kind(frames: dict[str, pd.DataFrame], kinds: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """Frames by layer id to frames by kind, the layers of a kind together: the indicators count by kind."""
+    grouped: dict[str, list[pd.DataFrame]] = {}
+    for layer_id, frame in frames.items():
+        grouped.setdefault(kinds[layer_id], []).append(frame)
+    return {kind: parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+            for kind, parts in grouped.items()}
 
 
 def _window(dates: pd.Series) -> str:

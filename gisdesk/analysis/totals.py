@@ -3,16 +3,22 @@
 Areas are planar in the project's Gauss-Krüger zone, in m², and every row says so.
 Overlaps are dissolved before they are measured: where a building touches two red
 zones (a junction), or blue and green zones overlap, no square metre counts twice.
+
+`area_totals` works on frames; `project_totals` is it for a project's check, the one
+function behind `gisdesk totals`, the check's totals.csv and the app's Totals dock.
 """
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from gisdesk.analysis.check import SUBJECT_COLUMNS, area_method, control_kinds
 from gisdesk.analysis.dissolve import dissolved_area
 from gisdesk.errors import InputError
+from gisdesk.layers.kinds import SUBJECT_KINDS
 
 GROUP_LEVELS = ("district", "street", "community")
 TOTAL_COLUMNS = ["subject_layer", "group_by", "group", "control_kind", "features", "footprint_m2",
@@ -94,3 +100,28 @@ def _groups(frame: pd.DataFrame, by: str) -> pd.Series:
         return pd.Series(UNASSIGNED, index=frame.index)
     values = frame[by].astype(object).where(frame[by].notna(), UNASSIGNED).astype(str).str.strip()
     return values.replace("", UNASSIGNED)
+
+
+# --- a project's totals ------------------------------------------------------------------
+
+def project_totals(project, subjects: dict[str, pd.DataFrame], conflicts: pd.DataFrame, *,
+                   by: str = "district") -> pd.DataFrame:
+    """area_totals of a project's check: its area method, its control kinds, each layer's kind.
+
+    `subjects` as `read_subjects` gives them (or as the check returns them), `conflicts` as
+    `stored_conflicts` (or the check's own)."""
+    return area_totals(subjects, conflicts, by=by, area_method=area_method(project),
+                       control_kinds=control_kinds(project), kinds={info.id: info.kind for info in project.layers()})
+
+
+def read_subjects(project) -> dict[str, gpd.GeoDataFrame]:
+    """Every subject layer (buildings, ledger) by layer id: uid, the grouping fields, geometry."""
+    return {info.id: project.read_layer(info.id, SUBJECT_COLUMNS)
+            for info in project.layers() if info.kind in SUBJECT_KINDS}
+
+
+def stored_conflicts(project) -> gpd.GeoDataFrame:
+    """The last check's conflicts with their overlap geometry in `overlap`, as area_totals and the
+    indicators take them. Raises ProjectError when the project has no check yet."""
+    conflicts = project.conflicts()
+    return conflicts.rename(columns={conflicts.geometry.name: "overlap"})

@@ -3,13 +3,12 @@
 Tabs: a table of area totals (the grouping picked in a combo), and pyqtgraph charts of
 the encroachment area by district and control kind, the ledger handling rate against the
 plan target, old-estate renovation by status, and the parking structure. Everything is
-computed in a job (gisdesk.analysis: area_totals, compute_indicators) when a project opens
-and when a check finishes; the widgets only draw the small results.
+computed in a job (gisdesk.analysis.charts.compute_totals, the same totals and indicators
+as the CLI's) when a project opens and when a check finishes; the widgets only draw the
+small series gisdesk.analysis.charts makes of them.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -19,24 +18,18 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QHBoxLayout, QHeaderView, QLabel, QTableView,
                                QTabWidget, QVBoxLayout, QWidget)
 
-from gisdesk.analysis.check import SUBJECT_COLUMNS, area_method, control_kinds
-from gisdesk.analysis.indicators import compute_indicators, indicators_frame
-from gisdesk.analysis.totals import ALL, GROUP_LEVELS, TOTAL_COLUMNS, area_totals
+from gisdesk.analysis.charts import (TotalsData, compute_totals, encroachment_by_district, handling_series,
+                                     indicator, parking_series, plan_target, regroup, renovation_series)
+from gisdesk.analysis.totals import ALL, GROUP_LEVELS, TOTAL_COLUMNS
 from gisdesk.crs import crs_label
-from gisdesk.layers.kinds import ESTATE_STATUSES, KINDS, SUBJECT_KINDS
-from gisdesk.project import Project
+from gisdesk.layers.kinds import KINDS
 from gisdesk.render.style import CONTROL_COLORS, ESTATE_COLORS, PARKING_COLORS
-from gisdesk.rules import project_rules
 from gisdesk.ui.conflicts_panel import kind_label
 from gisdesk.ui.jobs import run_job
 
 EDIT_SETTLE_MS = 400  # recompute this long after the last edit
 
 pg.setConfigOptions(antialias=True, background="w", foreground="#333333")
-
-PARKING_CATEGORIES = ("配建", "路外公共", "路内")
-PARKING_CODES = {"配建": "attached", "路外公共": "off_street", "路内": "on_street"}
-HANDLING_CODES = ("handling_rate", "handling_rate_stock", "handling_rate_new", "handling_rate_area")
 
 
 def group_level_label(level: str) -> str:
@@ -64,69 +57,6 @@ def handling_label(code: str) -> str:
             "handling_rate_stock": QCoreApplication.translate("totals", "Stock"),
             "handling_rate_new": QCoreApplication.translate("totals", "New"),
             "handling_rate_area": QCoreApplication.translate("totals", "By area")}.get(code, code)
-
-
-# --- the job (worker thread) ---------------------------------------------------------------
-
-@dataclass
-class TotalsData:
-    by: str
-    totals: pd.DataFrame | None  # area_totals(by=by); None before any check
-    by_district: pd.DataFrame | None  # area_totals(by="district"), for the chart
-    indicators: pd.DataFrame  # indicators_frame
-    estates: pd.Series  # count of old estates per status, in ESTATE_STATUSES order
-    kinds: list[str] = field(default_factory=list)
-    area_method: str = ""
-    levels: dict = field(default_factory=dict, repr=False)  # area_totals per grouping level, to regroup at once
-
-
-def compute_totals(project: Project, by: str = "district", *, feedback) -> TotalsData:
-    """Area totals (by `by` and by district) and the indicators of the project's last check."""
-    feedback.set_stage("load")
-    layers = {}
-    infos = project.layers()
-    for i, info in enumerate(infos):
-        layers[info.kind] = project.read_layer(info.kind)
-        feedback.set_progress(0.5 * (i + 1) / max(len(infos), 1))
-    conflicts = None
-    if project.last_run():
-        conflicts = project.conflicts()
-        conflicts = conflicts.rename(columns={conflicts.geometry.name: "overlap"})
-    feedback.set_stage("totals")
-    subjects = {k: layers[k][[c for c in ("uid", *SUBJECT_COLUMNS, "geometry") if c in layers[k].columns]]
-                for k in SUBJECT_KINDS if k in layers}
-    kinds = control_kinds(project)
-    method = area_method(project)
-    levels = {}
-    if conflicts is not None and subjects:
-        # every grouping now: the job runs in a child process, and switching the grouping is then instant
-        for i, level in enumerate(GROUP_LEVELS):
-            levels[level] = area_totals(subjects, conflicts, by=level, area_method=method, control_kinds=kinds)
-            feedback.set_progress(0.5 + 0.2 * (i + 1) / len(GROUP_LEVELS))
-    feedback.set_stage("indicators")
-    indicators = indicators_frame(compute_indicators(layers, conflicts, project_rules(project).targets))
-    estates = pd.Series(0, index=list(ESTATE_STATUSES), dtype=int)
-    if "old_estates" in layers:
-        counts = layers["old_estates"]["status"].value_counts()
-        estates = counts.reindex(list(ESTATE_STATUSES), fill_value=0).astype(int)
-    feedback.set_progress(1.0)
-    return TotalsData(by, levels.get(by), levels.get("district"), indicators, estates, kinds, method, levels)
-
-
-def regroup(data: TotalsData, by: str, *, feedback) -> pd.DataFrame | None:
-    feedback.set_stage("totals")
-    return data.levels.get(by)
-
-
-def encroachment_by_district(by_district: pd.DataFrame | None, subject_layer: str = "buildings") -> pd.DataFrame:
-    """Dissolved overlap m² per district (rows) and control kind (columns), from area_totals rows."""
-    if by_district is None or not len(by_district):
-        return pd.DataFrame()
-    rows = by_district[(by_district["subject_layer"] == subject_layer) & (by_district["group"] != ALL)
-                       & (by_district["control_kind"] != ALL)]
-    table = rows.pivot(index="group", columns="control_kind", values="overlap_m2")
-    kinds = [k for k in pd.unique(rows["control_kind"])]
-    return table.reindex(columns=kinds).fillna(0.0)
 
 
 # --- the totals table --------------------------------------------------------------------
@@ -378,31 +308,22 @@ class TotalsPanel(QWidget):
         plot.getPlotItem().setXRange(-0.6, len(table) - 0.4, padding=0)
         plot.getPlotItem().setYRange(0, float(table.to_numpy().max()) * 1.3 or 1, padding=0)
 
-    def _indicator(self, code: str) -> pd.Series | None:
-        frame = self.data.indicators
-        rows = frame[frame["code"] == code]
-        return rows.iloc[0] if len(rows) else None
-
     def _draw_handling(self) -> None:
-        rows = [self._indicator(code) for code in HANDLING_CODES]
-        rows = [r for r in rows if r is not None]
-        table = pd.DataFrame({"code": [r["code"] for r in rows], "value": [float(r["value"]) for r in rows],
-                              "numerator": [r["numerator"] for r in rows],
-                              "denominator": [r["denominator"] for r in rows], "target": [r["target"] for r in rows]})
+        table = handling_series(self.data.indicators)
         self.chart_data["handling"] = table
         plot = self.handling_plot
         if table.empty:
             return
         values = np.nan_to_num(table["value"].to_numpy() * 100)
-        target = next((float(t) for t in table["target"] if t is not None and pd.notna(t)), None)
+        target = plan_target(table)
         brushes = ["#2e7d32" if target is None or v >= target * 100 else "#ef6c00" for v in values]
         bar = pg.BarGraphItem(x=np.arange(len(table)), height=values, width=0.6, brushes=brushes,
                               pen=pg.mkPen("#555555"))
         plot.addItem(bar)
         self.bars["handling"] = [bar]
-        for i, (v, r) in enumerate(zip(values, rows)):
-            detail = f"{v:.1f}%" if r["code"] == "handling_rate_area" else \
-                f"{v:.1f}%  ({int(r['numerator'])}/{int(r['denominator'])})"
+        for i, (v, r) in enumerate(zip(values, table.itertuples())):
+            detail = f"{v:.1f}%" if r.code == "handling_rate_area" else \
+                f"{v:.1f}%  ({int(r.numerator)}/{int(r.denominator)})"
             _value_label(plot, i, v, detail)
         if target is not None:
             _target_line(plot, target * 100, self.tr("Target %1%").replace("%1", f"{target * 100:.0f}"))
@@ -412,8 +333,8 @@ class TotalsPanel(QWidget):
 
     def _draw_renovation(self) -> None:
         counts = self.data.estates
-        rate = self._indicator("renovation_rate")
-        self.chart_data["renovation"] = pd.DataFrame({"status": counts.index, "estates": counts.to_numpy()})
+        rate = indicator(self.data.indicators, "renovation_rate")
+        self.chart_data["renovation"] = renovation_series(counts)
         plot = self.renovation_plot
         if counts.sum() == 0:
             return
@@ -437,10 +358,7 @@ class TotalsPanel(QWidget):
         plot.getPlotItem().getAxis("left").setTickSpacing(step, step)
 
     def _draw_parking(self) -> None:
-        rows = [(c, self._indicator(f"parking_share_{PARKING_CODES[c]}")) for c in PARKING_CATEGORIES]
-        rows = [(c, r) for c, r in rows if r is not None]
-        table = pd.DataFrame({"category": [c for c, _ in rows], "share": [float(r["value"]) for _, r in rows],
-                              "spaces": [float(r["numerator"]) for _, r in rows]})
+        table = parking_series(self.data.indicators)
         self.chart_data["parking"] = table
         plot = self.parking_plot
         if table.empty:
