@@ -26,6 +26,14 @@ PACKAGES=(
   fonts-noto-cjk fontconfig
   # pdftoppm/pdffonts let tests rasterise exported PDFs and check embedded fonts.
   poppler-utils
+  # Other GeoPackage tools must read and write projects (tests/test_gpkg_interop.py), tried
+  # with what Debian 12 / QGIS 3.22 users have: GDAL 3.6's ogrinfo and ogr2ogr, and its
+  # GeoPackage validator, which python3-gdal ships (osgeo_utils/samples/validate_gpkg.py).
+  # 45 packages, 130 MB, about 20 s to install.
+  gdal-bin python3-gdal
+  # QGIS 3.22 itself, driven with the system python3 by the same tests: 170 packages,
+  # 930 MB, about 80 s to install.
+  python3-qgis
 )
 
 # Not 'dpkg -s | grep -q': under pipefail an early grep exit can fail the check.
