@@ -43,6 +43,7 @@ class FeatureData:
 
     def _setup(self, frame: gpd.GeoDataFrame, derived: dict, rows: object) -> None:
         self._frame = frame
+        self._geometry_column = frame.active_geometry_name  # frame.geometry.name makes a GeoSeries each time
         self._values: dict[Hashable, object] = {}  # key -> derived value
         self._columns: dict[Hashable, frozenset | None] = {}  # key -> the columns it was derived from
         self._lock = threading.Lock()  # guards the two dicts and the table of locks
@@ -60,7 +61,7 @@ class FeatureData:
 
     @property
     def geometry_column(self) -> str:
-        return self._frame.geometry.name
+        return self._geometry_column
 
     def same_rows(self, other: FeatureData | None) -> bool:
         """Whether `other` holds the same features in the same rows (only values differ)."""
