@@ -13,6 +13,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,8 +24,9 @@ from shapely.geometry import box
 
 from gisdesk import gpkg
 from gisdesk.layers.kinds import LEDGER_STATUSES
-from gisdesk.layers.styles import CONTROL_COLORS, LEDGER_STATUS_COLORS
+from gisdesk.layers.styles import CONTROL_COLORS, LEDGER_STATUS_COLORS, default_style
 from gisdesk.project import Project
+from gisdesk.qgis_style import qml_for
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -130,6 +132,41 @@ def tables_of(path: Path) -> set[str]:
 def layer_uid(path: Path, layer: str) -> str:
     with sqlite3.connect(path) as db:
         return db.execute(f'SELECT uid FROM "{layer}" ORDER BY fid LIMIT 1').fetchone()[0]
+
+
+# --- the QML itself (no QGIS needed) -------------------------------------------------------
+
+def _symbol_types(qml: str) -> list[str]:
+    return [s.get("type") for s in ET.fromstring(qml.split("\n", 1)[1]).find("renderer-v2/symbols")]
+
+
+def test_qml_gives_each_geometry_family_a_symbol_qgis_can_draw_it_with():
+    red = default_style("red")
+    polygon = ET.fromstring(qml_for(red, 0.8, ["polygon"]).split("\n", 1)[1])
+    assert polygon.find("renderer-v2").get("type") == "singleSymbol"
+    props = {p.get("k"): p.get("v") for p in polygon.iter("prop")}
+    assert (props["color"], props["outline_color"]) == ("227,23,10,76", "227,23,10,255")  # #e3170a, fill alpha 0.30
+    assert polygon.find("layerOpacity").text == "0.8"
+    assert _symbol_types(qml_for(red, 1, ["line"], line_zones=True)) == ["line"]
+    zone = ET.fromstring(qml_for(red, 1, ["line"], line_zones=True).split("\n", 1)[1]).find(".//layer")
+    assert zone.get("class") == "GeometryGenerator" and "buffer($geometry" in zone.find("prop[@k='geometryModifier']").get("v")
+    assert _symbol_types(qml_for(default_style("parking"), 1, ["line"])) == ["line"] * 4  # 3 categories and the rest
+    assert _symbol_types(qml_for(default_style("ledger"), 1, ["point"])) == ["marker"] * 13
+
+
+def test_qml_of_a_table_of_several_geometry_types_has_a_rule_per_type():
+    style = {**default_style("ledger"), "categories": {"a 'quoted' value": "#123456"}}
+    root = ET.fromstring(qml_for(style, 1, ["point", "polygon"]).split("\n", 1)[1])
+    renderer = root.find("renderer-v2")
+    assert renderer.get("type") == "RuleRenderer"
+    rules = renderer.findall("rules/rule")
+    assert [r.get("filter") for r in rules] == ["geometry_type($geometry) = 'Polygon'",
+                                                "geometry_type($geometry) = 'Point'"]
+    symbols = {s.get("name"): s.get("type") for s in renderer.find("symbols")}
+    for rule, kind in zip(rules, ("fill", "marker")):
+        children = rule.findall("rule")
+        assert [c.get("filter") for c in children] == ['"status" = \'a \'\'quoted\'\' value\'', "ELSE"]
+        assert {symbols[c.get("symbol")] for c in children} == {kind}
 
 
 # --- GDAL 3.6 -------------------------------------------------------------------------------
