@@ -49,7 +49,7 @@ def idle(qtbot, window, timeout=60_000):
 def expected_totals(project, by):
     conflicts = project.conflicts()
     conflicts = conflicts.rename(columns={conflicts.geometry.name: "overlap"})
-    subjects = {k: project.read_layer(k, SUBJECT_COLUMNS) for k in SUBJECT_KINDS if project.has_layer(k)}
+    subjects = {i.id: project.read_layer(i.id, SUBJECT_COLUMNS) for i in project.layers() if i.kind in SUBJECT_KINDS}
     return area_totals(subjects, conflicts, by=by, area_method=area_method(project),
                        control_kinds=control_kinds(project))
 
@@ -87,7 +87,7 @@ def test_the_indicator_charts_show_the_indicators(window):
     panel = window.totals_panel
     project = window.document.project
     conflicts = project.conflicts().rename(columns={"geometry": "overlap"})
-    layers = {info.kind: project.read_layer(info.kind) for info in project.layers()}
+    layers = {info.kind: project.read_layer(info.id) for info in project.layers()}
     indicators = indicators_frame(compute_indicators(layers, conflicts, load_rules().targets)).set_index("code")
 
     handling = panel.chart_data["handling"].set_index("code")

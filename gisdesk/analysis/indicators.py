@@ -167,7 +167,7 @@ def _occupation(buildings: pd.DataFrame, conflicts: pd.DataFrame) -> list[Indica
 
 def _land_ratios(layers: dict[str, pd.DataFrame], targets) -> list[Indicator]:
     """Ratios over the built-up area, taken as the extent (bounding box) of the buildings layer."""
-    from gisdesk.analysis.conflicts import control_zones  # zones are the engine's definition
+    from gisdesk.layers.zones import control_zones  # the one definition of a zone, the engine's too
 
     extent = shapely.box(*layers["buildings"].total_bounds)
     built = float(extent.area)
