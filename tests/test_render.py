@@ -27,7 +27,7 @@ from PySide6.QtGui import QColor, QImage  # noqa: E402
 from gisdesk.layers.layer import Layer  # noqa: E402
 from gisdesk.render.context import RenderContext  # noqa: E402
 from gisdesk.render.renderer import MapView, render_image  # noqa: E402
-from gisdesk.render.snapshot import Scene  # noqa: E402
+from gisdesk.render.snapshot import Highlight, Scene  # noqa: E402
 from gisdesk.render.style import LEDGER_STATUS_COLORS, default_style, style_size  # noqa: E402
 from gisdesk.render.view import PX96_MM  # noqa: E402
 
@@ -369,7 +369,7 @@ def test_labels_on_a_300_dpi_page_are_as_many_points_as_on_the_screen():
 
 def test_the_selection_is_drawn_on_the_screen_and_not_on_a_page():
     layer = plain([box(20, 20, 80, 80)], fill=WHITE, stroke=WHITE)
-    _select_rows(layer, [0])
+    layer.select_rows([0])
     scene = Scene.of([layer])
     yellow = (255, 212, 0)
     on_screen = pixels(render_image(scene, RenderContext.screen(VIEW), background=WHITE))
@@ -378,9 +378,15 @@ def test_the_selection_is_drawn_on_the_screen_and_not_on_a_page():
     assert at(on_page, 20, 50) == rgb(WHITE)
 
 
-def _select_rows(layer: Layer, rows) -> None:
-    select = getattr(layer, "select_rows", None) or layer.select  # the selection API is being keyed by uid
-    select(rows)
+def test_the_highlight_is_drawn_where_its_uids_are_when_the_scene_is_taken_and_only_if_the_context_says_so():
+    layer = plain([box(20, 20, 40, 40), box(60, 60, 80, 80)], fill=WHITE, stroke=WHITE)
+    layer.set_frame(layer.frame.iloc[::-1])  # uid "1" is now row 0, uid "0" row 1
+    scene = Scene.of([layer], Highlight(layer.id, ("0",)))
+    cyan = rgb("#00e5ff")
+    on_screen = pixels(render_image(scene, RenderContext.screen(VIEW), background=WHITE))
+    assert at(on_screen, 20, 30) == cyan and at(on_screen, 60, 70) == rgb(WHITE)
+    quiet = pixels(render_image(scene, RenderContext.screen(VIEW, draw_highlight=False), background=WHITE))
+    assert (quiet == rgb(WHITE)).all()
 
 
 # --- snapshots ------------------------------------------------------------------------
@@ -398,7 +404,7 @@ def test_a_scene_keeps_the_moment_it_was_taken_whatever_the_layer_does_afterward
     before = pixels(render_image(scene, context))
     layer.set_values([0], "status", [statuses[7]])
     layer.set_geometries([1], [box(50, 10, 90, 40)])
-    _select_rows(layer, [0, 1])
+    layer.select_rows([0, 1])
     layer.update_style(stroke="#00ff00", width_mm=2.0)
     layer.opacity = 0.5
     assert np.array_equal(pixels(render_image(scene, context)), before)
@@ -412,7 +418,7 @@ def test_a_scene_keeps_the_moment_it_was_taken_whatever_the_layer_does_afterward
 
 def test_a_snapshot_is_read_only():
     layer = plain([box(10, 10, 40, 40)])
-    _select_rows(layer, [0])
+    layer.select_rows([0])
     snapshot = Scene.of([layer]).layers[0]
     with pytest.raises(TypeError):
         snapshot.style["fill"] = "#000000"

@@ -55,17 +55,12 @@ def make_layers() -> tuple[Layer, Layer]:
     return ledger, red
 
 
-def select_rows(layer: Layer, rows) -> None:
-    select = getattr(layer, "select_rows", None) or layer.select  # the selection API is being keyed by uid
-    select(rows)
-
-
 def go_to(state: str, ledger: Layer, red: Layer) -> None:
     """Edit the layers into `state` through their public API, one change at a time."""
     s = STATES[state]
     ledger.set_values([0], "status", [s["status"]])
     ledger.set_geometries([1], [s["l2"]])
-    select_rows(ledger, s["selected"])
+    ledger.select_rows(s["selected"])
     red.set_values([0], "half_width_m", [s["half_width"]])
     red.set_geometries([0], [s["road"]])
 

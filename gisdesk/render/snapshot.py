@@ -52,17 +52,11 @@ class LayerSnapshot:
     def of(cls, layer: Layer) -> LayerSnapshot:
         """Take the snapshot (on the thread that owns the layer)."""
         data = layer.data  # the selection is read right after, for the same generation
-        rows = np.array(_selected_rows(layer), dtype=np.int64)
+        rows = np.array(layer.selected_rows(), dtype=np.int64)
         rows = rows[(rows >= 0) & (rows < len(data))]
         rows.flags.writeable = False
         return cls(layer.kind, layer.info, layer.title, data, _frozen(layer.style), layer.visible, layer.opacity,
                    rows)
-
-
-def _selected_rows(layer: Layer):
-    # the selection is being keyed by uid (selected_rows() gives the rows); before that, selection holds rows
-    rows = getattr(layer, "selected_rows", None)
-    return rows() if callable(rows) else layer.selection
 
 
 @dataclass(frozen=True, eq=False)
