@@ -10,6 +10,7 @@ import os
 import sqlite3
 import struct
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -25,6 +26,9 @@ from gisdesk.io.importer import import_layer
 from gisdesk.project import Project
 from gisdesk.store import FeatureEdit
 from tests.conftest import frame
+
+
+DEMO = Path(__file__).resolve().parent.parent / "data" / "demo.gpkg"
 
 
 def digest(path) -> str:
@@ -328,3 +332,41 @@ def test_the_spatial_index_moved_in_with_a_layer_answers_like_its_geometries(tmp
         assert db.execute("SELECT rtreecheck('rtree_buildings_geom')").fetchone()[0] == "ok"
     found = pyogrio.read_dataframe(p.path, layer="buildings", bbox=(95, 195, 131, 221))  # GDAL reads the R-tree
     assert sorted(found["uid"]) == sorted(f"S{i}_{j}" for i in range(10, 14) for j in range(20, 23))
+
+
+def test_a_second_red_line_source_appended_to_the_red_layer_is_checked_like_an_oracle_says(tmp_path, cli):
+    """The demo's red layer gets a second institute's drawing (fields reordered, other uids, lines
+    shifted 7 m east); the check's overlaps equal those of a plain geopandas overlay."""
+    import shutil
+
+    path = tmp_path / "demo.gpkg"
+    shutil.copy(DEMO, path)
+    project = Project.open(path)
+    first = project.read_layer("red_lines")
+    second = first.assign(uid="R2-" + first["uid"], geometry=first.geometry.translate(7, 0))
+    second = second[["road_class", "geometry", "half_width_m", "uid", "name"]].rename(columns={"uid": "rid"})
+    second.to_file(tmp_path / "red2.geojson")
+    assert cli("import", path, tmp_path / "red2.geojson", "--as", "red", "--id-field", "rid")[0] == 0
+    red = project.read_layer("red_lines")
+    assert len(red) == 2 * len(first) and red.set_index("uid").loc["R2-" + first["uid"].iloc[0], "half_width_m"] \
+        == first["half_width_m"].iloc[0]
+    assert cli("check", path, "--out", tmp_path / "out")[0] == 0
+    found = pd.read_csv(tmp_path / "out" / "conflicts.csv", dtype={"subject_id": str, "control_id": str})
+    found = found[(found["control_table"] == "red_lines") & (found["subject_table"] == "buildings")
+                  & (found["relation"] == "encroach")]
+
+    # the oracle: buffer every red line by its half width (8 segments a quarter circle, the zones'
+    # definition), overlay with the buildings, measure
+    zones = gpd.GeoDataFrame({"control_id": red["uid"]}, crs=red.crs,
+                             geometry=red.geometry.buffer(red["half_width_m"], quad_segs=8))
+    buildings = project.read_layer("buildings")[["uid", "geometry"]].rename(columns={"uid": "subject_id"})
+    overlay = gpd.overlay(buildings[buildings.geom_type.isin(["Polygon", "MultiPolygon"])], zones,
+                          how="intersection", keep_geom_type=True)
+    overlay["area"] = overlay.area
+    oracle = overlay.groupby(["subject_id", "control_id"])["area"].sum()
+    clear = set(oracle[oracle > 2.0].index)  # well over the 0.5 m² tolerance: deep enough too
+    pairs = set(zip(found["subject_id"], found["control_id"]))
+    assert clear <= pairs and pairs <= set(oracle[oracle > 0.5].index)
+    assert any(c.startswith("R2-") for _, c in pairs) and any(not c.startswith("R2-") for _, c in pairs)
+    mine = found.set_index(["subject_id", "control_id"])["overlap_m2"]
+    assert np.allclose(mine.loc[sorted(clear)].to_numpy(), oracle.loc[sorted(clear)].to_numpy(), rtol=1e-3, atol=0.01)
