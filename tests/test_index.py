@@ -9,6 +9,7 @@ from shapely.geometry import LineString, Point, Polygon, box
 
 from gisdesk.layers.index import LayerIndex, build_rtree, index_of, pick_at_point
 from gisdesk.layers.layer import Layer
+from gisdesk.layers.uids import as_uids
 from tests.conftest import frame
 
 
@@ -153,6 +154,9 @@ def test_selecting_unknown_uids_and_rows_keeps_them_out():
     layer.select_uids({"S1"})  # the same selection: no event
     layer.select_uids("S0")
     assert events == [1] and layer.selection.tolist() == ["S0"]
+    mine = np.array(["S1", "S2"], dtype=object)  # sorted already: taken as it is, but never the caller's array
+    assert as_uids(mine).tolist() == ["S1", "S2"] and as_uids(mine) is not mine
+    assert as_uids(["b", "a", "b", 3]).tolist() == ["3", "a", "b"]
 
 
 def _whole_tree_count(index) -> int:

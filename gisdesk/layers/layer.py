@@ -111,8 +111,16 @@ class Layer:
         self._set_selection(uid_rows.uids_at(uid_rows.rows_of(uids)))
 
     def select_rows(self, rows) -> None:
-        """Select the features at these rows of the current frame (e.g. what a pick found)."""
-        self._set_selection(self.uid_rows.uids_at(rows))
+        """Select the features at these rows of the current frame (e.g. what a pick found).
+
+        The rows are kept as the answer of selected_rows() until the data change: no scan of the
+        layer for 100 000 scattered rows. (Should another row repeat one of their uids — the store
+        gives repeated uids new ones when it opens a project — it joins at the next data change.)
+        """
+        uid_rows = self.uid_rows
+        rows = np.unique(np.asarray(rows, dtype=np.int64).reshape(-1))
+        rows = rows[(rows >= 0) & (rows < len(uid_rows))]
+        self._set_selection(uid_rows.uids_at(rows), (uid_rows, rows))
 
     def selected_rows(self) -> np.ndarray:
         """The rows of the current frame that hold selected features, sorted."""
@@ -125,17 +133,31 @@ class Layer:
         self._selected_rows = (uid_rows, selection, rows)
         return rows
 
-    def _set_selection(self, uids: np.ndarray) -> None:
+    def _set_selection(self, uids: np.ndarray, rows: tuple | None = None) -> None:
+        """Make `uids` the selection; `rows` = (FeatureUids, their rows) when the caller knows them."""
         if not np.array_equal(uids, self._selection):
             uids.flags.writeable = False
             self._selection = uids
+            if rows is not None:
+                rows[1].flags.writeable = False
+                self._selected_rows = (rows[0], uids, rows[1])
             self.events["selection"].emit(self)
+
+    def _keep_present_selection(self) -> None:
+        """After a change of the data: features deleted from it leave the selection (no event: the
+        data event that follows tells the views)."""
+        if len(self._selection):
+            uid_rows = self.uid_rows
+            rows = uid_rows.rows_of(self._selection)
+            rows.flags.writeable = False
+            uids = uid_rows.uids_at(rows)
+            uids.flags.writeable = False
+            self._selection, self._selected_rows = uids, (uid_rows, uids, rows)
 
     def set_frame(self, frame: gpd.GeoDataFrame) -> None:
         """Replace the data with a new generation (its arrays are derived when first asked for)."""
         self._data = FeatureData(frame)
-        if len(self._selection):  # features deleted from the data leave the selection
-            self._selection = self.uid_rows.uids_at(self.selected_rows())
+        self._keep_present_selection()
         self.events["data"].emit(self)
 
     def set_values(self, rows, column: str, values) -> None:

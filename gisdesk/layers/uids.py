@@ -31,14 +31,24 @@ def uid_array(frame: pd.DataFrame) -> np.ndarray:
     return values
 
 
-def as_uids(uids) -> np.ndarray:
-    """Any collection of uids as a sorted object array of distinct str."""
+def _texts(uids) -> np.ndarray:
+    """Any collection of uids as an object array of str (order and repeats kept)."""
     if isinstance(uids, (str, bytes)):
         uids = [uids]
     values = np.asarray(list(uids) if isinstance(uids, (set, frozenset)) else uids, dtype=object).reshape(-1)
     if len(values) and pd.api.types.infer_dtype(values, skipna=False) != "string":
         values = np.array([str(v) for v in values], dtype=object)
-    return np.unique(values) if len(values) else np.zeros(0, dtype=object)
+    return values
+
+
+def as_uids(uids) -> np.ndarray:
+    """Any collection of uids as a sorted object array of distinct str."""
+    values = _texts(uids)
+    if len(values) < 2 or (values[1:] > values[:-1]).all():
+        # already sorted and distinct: uids the importer numbers ('B-000001' ...) come so in row
+        # order, and a comparison pass costs a tenth of sorting 100 000 strings
+        return values.copy() if values is uids else values  # never the caller's array itself
+    return np.unique(values)
 
 
 class FeatureUids:
@@ -59,7 +69,7 @@ class FeatureUids:
         and tests each row against them (a million rows: 15 ms for a few hundred uids, 80 ms
         for 150 000).
         """
-        wanted = as_uids(uids)
+        wanted = _texts(uids)  # no need to sort them: a hash set does not care
         if len(wanted) == 0 or len(self.uids) == 0:
             return NO_ROWS
         if len(wanted) == 1:
