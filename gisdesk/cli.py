@@ -141,7 +141,6 @@ def _new(args) -> int:
 def _import(args) -> int:
     from gisdesk.io.importer import import_layer
     from gisdesk.jobs import TerminalFeedback
-    from gisdesk.project import Project
 
     project = _open_project(args.project)
     report = import_layer(project, args.source, args.kind, layer=args.layer, to=args.to, id_field=args.id_field,
@@ -165,8 +164,6 @@ def _skip_reason(reason: str) -> str:
 
 
 def _check(args) -> int:
-    from gisdesk.project import Project
-
     project = _open_project(args.project)
     out = Path(args.out) if args.out else project.path.with_name(project.path.stem + "-check")
     _run_check_and_write(project, args.rules, out)

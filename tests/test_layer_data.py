@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import Point, box
+from shapely.geometry import box
 
 from gisdesk.layers.data import FeatureData
 from gisdesk.layers.layer import Layer
@@ -106,18 +106,6 @@ def test_a_thread_asking_for_another_value_does_not_wait_for_a_slow_one():
     finally:
         release.set()
         thread.join()
-
-
-def test_rows_of_uids_come_from_the_generation_and_follow_a_uid_edit():
-    data = buildings()
-    assert data.row_of(["B3", "nope", "B1"]).tolist() == [2, -1, 0]
-    assert data.row_of("B2").tolist() == [1]
-    index_kept = data.with_values([0], "floors", [3])
-    assert index_kept.computed("uid_index") and index_kept.row_of(["B1"]).tolist() == [0]
-    renumbered = data.with_values([0], "uid", ["B9"])
-    assert renumbered.row_of(["B1", "B9"]).tolist() == [-1, 0]
-    assert data.row_of(["B1"]).tolist() == [0]
-    assert FeatureData(frame([{"geometry": Point(0, 0)}])).row_of(["0"]).tolist() == [-1]  # no uid column
 
 
 def test_derived_arrays_are_read_only():

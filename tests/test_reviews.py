@@ -61,7 +61,7 @@ def test_the_table_is_a_registered_attributes_table(checked):
     reviews.set_decision(checked, *keys_of(checked, 1)[0], "confirmed")
     with sqlite3.connect(checked.path) as db:
         kind = db.execute("SELECT data_type FROM gpkg_contents WHERE table_name = ?", ("gisdesk_reviews",)).fetchone()
-        unique = db.execute(f"PRAGMA index_list(gisdesk_reviews)").fetchall()
+        unique = db.execute("PRAGMA index_list(gisdesk_reviews)").fetchall()
     assert kind == ("attributes",)
     assert any(row[2] for row in unique)  # a unique index on the conflict's identity
 

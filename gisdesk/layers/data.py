@@ -186,18 +186,6 @@ class FeatureData:
         return self._geometric("label_points",
                                lambda: _read_only(shapely.get_coordinates(shapely.point_on_surface(self.geometries))))
 
-    # --- identity ------------------------------------------------------------------------
-
-    def row_of(self, uids) -> np.ndarray:
-        """The rows of the features with these uids (compared as text), -1 where there is none."""
-        def index():
-            if "uid" not in self._frame.columns:
-                return pd.Index([], dtype=object)
-            return pd.Index(self._frame["uid"].astype(str).to_numpy())
-        found = self.derived("uid_index", index, columns=("uid",))
-        uids = [str(u) for u in np.atleast_1d(np.asarray(uids, dtype=object))]
-        return np.asarray(found.get_indexer(uids), dtype=np.int64)
-
 
 def _store(series: pd.Series, row: int, value) -> pd.Series:
     """`series` (a copy of its own) with `value` at `row`, widening its dtype when needed."""

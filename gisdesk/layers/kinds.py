@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from gisdesk.errors import InputError
 from gisdesk.i18n import tr
-from gisdesk.layers.schema import CODES, DATE, ENUM, FLOAT, INT, TEXT, Field, Schema
+from gisdesk.layers.schema import CODES, DATE, ENUM, FLOAT, INT, Field, Schema
 
 POLYGON, POINT, LINE = "polygon", "point", "line"
 

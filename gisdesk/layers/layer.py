@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from gisdesk.layers.data import FeatureData, Rings, rings_of  # noqa: F401 (Rings, rings_of: re-exported)
+from gisdesk.layers.data import FeatureData, Rings
 from gisdesk.layers.kinds import KINDS, LayerKind
 from gisdesk.layers.uids import FeatureUids, as_uids, feature_uids
 

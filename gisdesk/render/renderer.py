@@ -25,9 +25,9 @@ from gisdesk.layers.zones import control_zones, zone_widths
 from gisdesk.layers.data import Rings, rings_of
 from gisdesk.render.context import RenderContext
 from gisdesk.render.paths import path_from_arrays
-from gisdesk.render.snapshot import Highlight, LayerSnapshot, Scene  # noqa: F401 (Highlight: used with render)
+from gisdesk.render.snapshot import LayerSnapshot, Scene
 from gisdesk.render.style import style_size
-from gisdesk.render.view import INCH_M, PX96_MM, SCREEN_DPI, MapView  # noqa: F401 (re-exported)
+from gisdesk.render.view import PX96_MM, MapView
 
 MAX_LABELS = 400
 TINY_PX = 1.0  # polygons narrower and lower than this many pixels are drawn as coverage dots

@@ -29,7 +29,7 @@ from gisdesk.errors import GisdeskError
 from gisdesk.i18n import tr as core_tr
 from gisdesk.layers.edits import EditSession
 from gisdesk.layers.layer import Layer
-from gisdesk.layers.schema import CODES, DATE, ENUM, FLOAT, INT, Field, Schema, SchemaProblems, conform
+from gisdesk.layers.schema import ENUM, FLOAT, INT, Field, Schema, SchemaProblems, conform
 from gisdesk.ui.icons import icon
 
 NUMERIC = (INT, FLOAT)
