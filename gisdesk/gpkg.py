@@ -168,26 +168,26 @@ def copy_new_table(db, table: str) -> None:
                (table,))
     db.execute("INSERT INTO main.gpkg_geometry_columns SELECT * FROM staging.gpkg_geometry_columns "
                "WHERE table_name = ?", (table,))
-    if _has_table(db, "gpkg_extensions", "staging"):
+    if has_table(db, "gpkg_extensions", "staging"):
         _ensure_extensions_table(db)
         db.execute("INSERT INTO main.gpkg_extensions (table_name, column_name, extension_name, definition, scope) "
                    "SELECT table_name, column_name, extension_name, definition, scope FROM staging.gpkg_extensions "
                    "WHERE table_name = ?", (table,))
     geom = geometry_column(db, table, "staging")
     rtree = f"rtree_{table}_{geom}"
-    if _has_table(db, rtree, "staging"):
+    if has_table(db, rtree, "staging"):
         db.execute(f'CREATE VIRTUAL TABLE main."{rtree}" USING rtree(id, minx, maxx, miny, maxy)')
         # the tree GDAL bulk-loaded, node by node: inserting its boxes one by one rebuilds it
         # with splits, ~30 µs a feature
         for shadow in ("node", "rowid", "parent"):
             db.execute(f'DELETE FROM main."{rtree}_{shadow}"')
             db.execute(f'INSERT INTO main."{rtree}_{shadow}" SELECT * FROM staging."{rtree}_{shadow}"')
-    if _has_table(db, "gpkg_ogr_contents", "staging") and _has_table(db, "gpkg_ogr_contents", "main"):
+    if has_table(db, "gpkg_ogr_contents", "staging") and has_table(db, "gpkg_ogr_contents", "main"):
         db.execute("INSERT OR REPLACE INTO main.gpkg_ogr_contents SELECT * FROM staging.gpkg_ogr_contents "
                    "WHERE table_name = ?", (table,))
     for (sql,) in db.execute("SELECT sql FROM staging.sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
                              (table,)).fetchall():
-        if "gpkg_ogr_contents" not in sql or _has_table(db, "gpkg_ogr_contents", "main"):
+        if "gpkg_ogr_contents" not in sql or has_table(db, "gpkg_ogr_contents", "main"):
             db.execute(sql)
 
 
@@ -290,13 +290,9 @@ def _wkb_type(blob) -> int | None:
     return struct.unpack("<I" if wkb[0] == 1 else ">I", wkb[1:5])[0]
 
 
-def _has_table(db, name: str, schema: str = "main") -> bool:
+def has_table(db, name: str, schema: str = "main") -> bool:
     return db.execute(f"SELECT 1 FROM {schema}.sqlite_master WHERE type IN ('table', 'view') AND name = ?",
                       (name,)).fetchone() is not None
-
-
-def has_table(db, name: str) -> bool:
-    return _has_table(db, name)
 
 
 def _ensure_extensions_table(db) -> None:

@@ -78,6 +78,8 @@ class ProjectStore(Protocol):
     path: Path
     notices: list[str]  # what opening the project repaired, to tell the user
 
+    def repair(self) -> list[str]: ...  # give features other tools added a uid; what was repaired
+
     # settings
     def settings(self) -> dict[str, str]: ...
     def setting(self, key: str, default: str = "") -> str: ...

@@ -370,3 +370,19 @@ def test_a_second_red_line_source_appended_to_the_red_layer_is_checked_like_an_o
     assert any(c.startswith("R2-") for _, c in pairs) and any(not c.startswith("R2-") for _, c in pairs)
     mine = found.set_index(["subject_id", "control_id"])["overlap_m2"]
     assert np.allclose(mine.loc[sorted(clear)].to_numpy(), oracle.loc[sorted(clear)].to_numpy(), rtol=1e-3, atol=0.01)
+
+
+def test_a_check_gives_uids_to_features_added_after_the_project_was_opened(project, tmp_path):
+    from gisdesk.analysis.check import run_check
+    from gisdesk.rules import load_rules
+
+    frame([{"rid": "R1", "geometry": box(0, 0, 200, 20)}]).to_file(tmp_path / "red.geojson")
+    import_layer(project, tmp_path / "red.geojson", "red", id_field="rid")
+    opened = Project.open(project.path)  # e.g. the app, with QGIS adding a feature meanwhile
+    other = gpd.GeoDataFrame({"name": ["QGIS 加的"], "geometry": [box(100, 15, 110, 25)]}, crs="EPSG:4549")
+    pyogrio.write_dataframe(other, project.path, layer="buildings", append=True, promote_to_multi=True)
+    run_check(opened, load_rules())
+    conflicts = opened.conflicts()
+    new = set(opened.read_layer("buildings")["uid"]) - {"B1", "B2"}
+    assert len(new) == 1 and new <= set(conflicts["subject_id"])
+    assert any("uid" in n for n in opened.notices)

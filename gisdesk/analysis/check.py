@@ -37,6 +37,7 @@ def run_check(project: ProjectStore, rules: Rules, *, feedback: Feedback | None 
     """Check the project and store the results in it. Returns the result and the subject frames (by layer id)."""
     feedback = feedback or Feedback()
     feedback.set_stage("load")
+    project.notices += project.repair()  # features another tool added since the project was opened get uids
     subjects, controls, kinds = load_check_inputs(project)
     result = check_conflicts(subjects, controls, rules, crs=project.crs, kinds=kinds, feedback=feedback)
     feedback.set_stage("save")  # the last point where a cancel takes effect: after it, the results are saved
