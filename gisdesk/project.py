@@ -254,11 +254,19 @@ class Project:
             frame = frame.set_crs(self.crs)
         return frame
 
-    def uids(self, layer_id: str) -> set[str]:
+    def uids(self, layer_id: str, among: Iterable[str] | None = None) -> set[str]:
+        """The uids of a layer's features; with `among`, only those of these uids it has."""
         with self._connect(readonly=True) as db:
             if not any(i.id == layer_id for i in _layer_infos(db)):
                 return set()
-            return {r[0] for r in db.execute(f'SELECT uid FROM "{layer_id}" WHERE uid IS NOT NULL')}
+            if among is None:
+                return {r[0] for r in db.execute(f'SELECT uid FROM "{layer_id}" WHERE uid IS NOT NULL')}
+            among, found = [str(u) for u in among], set()
+            for start in range(0, len(among), 900):  # SQLite's limit on bound parameters
+                chunk = among[start:start + 900]
+                found |= {r[0] for r in db.execute(f'SELECT uid FROM "{layer_id}" WHERE uid IN '
+                                                   f'({",".join("?" * len(chunk))})', chunk)}
+            return found
 
     def add_features(self, layer_id: str, frame: gpd.GeoDataFrame, *, kind: str | None = None, source: dict,
                      title: str | None = None) -> None:

@@ -75,7 +75,8 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
         raise InputError("{source} 中没有可作为{title}导入的要素（{skipped}）",
                          "{source} has no features usable as {title} ({skipped})",
                          source=name, title=info.title, skipped=_skipped_text(report))
-    frame["uid"] = _uids(frame, info, id_field, name, project.uids(target) if exists else set())
+    frame["uid"] = _uids(frame, info, id_field, name, lambda among=None: project.uids(target, among) if exists
+                         else set())
     frame = gpd.GeoDataFrame(conform(frame, info.schema, source=name, uids=frame["uid"]), geometry="geometry",
                              crs=frame.crs)
     if info.is_control:
@@ -139,15 +140,18 @@ def _skipped_text(report: ImportReport) -> str:
     return ", ".join(f"{k}: {v}" for k, v in report.skipped.items()) or "—"
 
 
-def _uids(frame, info, id_field, name, existing: set[str]) -> pd.Series:
+def _uids(frame, info, id_field, name, taken) -> pd.Series:
+    """Each feature's uid: from `id_field`, else generated. `taken(among)` gives the uids the layer
+    already has (of `among` only, when given: a 1,000-feature append needs no million uids)."""
     id_field = id_field or (info.id_field if info.id_field in frame.columns else None)
     if id_field is None:
+        existing = taken()
         start = len(existing) + 1
-        uids = pd.Series([f"{info.code}-{n:06d}" for n in range(start, start + len(frame))], index=frame.index)
-        while uids.isin(existing).any():  # existing uids were given by a source
+        while True:
+            uids = [f"{info.code}-{n:06d}" for n in range(start, start + len(frame))]
+            if not any(u in existing for u in uids):  # existing uids may have been given by a source
+                return pd.Series(uids, index=frame.index)
             start += len(frame)
-            uids = pd.Series([f"{info.code}-{n:06d}" for n in range(start, start + len(frame))], index=frame.index)
-        return uids
     if id_field not in frame.columns:
         raise InputError("{source} 中没有字段 {field}（--id-field）；现有字段：{fields}",
                          "{source} has no field {field} (--id-field); fields: {fields}",
@@ -164,10 +168,10 @@ def _uids(frame, info, id_field, name, existing: set[str]) -> pd.Series:
         raise InputError("{source}：{field} 的值 {value} 重复，不能作为 uid",
                          "{source}: {field} value {value} occurs more than once and cannot be a uid",
                          source=name, field=id_field, value=duplicated.iloc[0])
-    clash = uids[uids.isin(existing)]
-    if len(clash):
+    clash = taken(uids.tolist())
+    if clash:
         raise InputError("{source}：uid {value} 已在项目的该图层中", "{source}: uid {value} is already in the project's layer",
-                         source=name, value=clash.iloc[0])
+                         source=name, value=next(u for u in uids if u in clash))
     return uids
 
 
