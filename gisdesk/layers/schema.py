@@ -121,9 +121,48 @@ def _empty_column(f: Field, n: int) -> pd.Series:
 
 
 def _convert(column: pd.Series, f: Field, uids, problems: list[Problem]) -> pd.Series:
-    values = column.to_list()
+    """The column converted to the field's type; each bad value becomes a problem naming its row.
+
+    Text columns of text and number columns of numbers (nearly every real column) are converted
+    in whole arrays; only the rows that may be a problem (empty but required, fractional in an
+    integer field, below the minimum) and columns of other types go value by value.
+    """
+    fast = _convert_arrays(column, f)
+    if fast is None:
+        return _finish(_convert_each(column.to_list(), range(len(column)), f, uids, problems), f, column.index)
+    converted, suspect = fast
+    rows = np.flatnonzero(suspect)
+    if len(rows):
+        fixed = _convert_each(column.iloc[rows].to_list(), rows, f, uids, problems)
+        converted = converted.astype(object)
+        converted[rows] = fixed
+    return _finish(converted, f, column.index)
+
+
+def _convert_arrays(column: pd.Series, f: Field):
+    """(converted values as an array, rows to look at one by one), or None for the value-by-value way."""
+    if f.type == TEXT and pd.api.types.is_string_dtype(column):
+        text = column.astype("string").str.strip()
+        missing = (text.isna() | (text == "")).to_numpy(dtype=bool)
+        values = text.astype(object).to_numpy().copy()
+        values[missing] = None
+        return values, missing & f.required
+    if f.type in (INT, FLOAT) and pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        number = column.to_numpy(dtype=float, na_value=np.nan).copy()
+        missing = np.isnan(number)
+        suspect = missing & f.required
+        with np.errstate(invalid="ignore"):
+            if f.type == INT:
+                suspect |= ~missing & ~(np.isfinite(number) & (number == np.floor(number)))
+            if f.minimum is not None:
+                suspect |= ~missing & (number < f.minimum)
+        return number, suspect
+    return None
+
+
+def _convert_each(values, rows, f: Field, uids, problems: list[Problem]) -> list:
     converted = []
-    for row, value in enumerate(values):
+    for row, value in zip(rows, values):
         if _is_missing(value):
             if f.required:
                 problems.append(Problem(row, uids[row], f.name, value, "必填字段为空", "required value is empty"))
@@ -131,15 +170,25 @@ def _convert(column: pd.Series, f: Field, uids, problems: list[Problem]) -> pd.S
             continue
         try:
             converted.append(_convert_value(value, f))
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
             zh, en = exc.args if len(exc.args) == 2 else ("值 {value!r} 无效", "invalid value {value!r}")
             problems.append(Problem(row, uids[row], f.name, value, zh, en))
             converted.append(None)
+    return converted
+
+
+def _finish(values, f: Field, index) -> pd.Series:
     if f.type == INT:
-        return pd.Series(pd.array(converted, dtype="Int64"), index=column.index)
+        values = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
+        if values.dtype == float:
+            missing = np.isnan(values)
+            return pd.Series(pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing),
+                             index=index)
+        return pd.Series(pd.array([None if _is_missing(v) else int(v) for v in values], dtype="Int64"), index=index)
     if f.type == FLOAT:
-        return pd.Series([np.nan if v is None else v for v in converted], index=column.index, dtype=float)
-    return pd.Series(converted, index=column.index, dtype=object)
+        return pd.Series([np.nan if v is None else v for v in values], index=index, dtype=float) \
+            if not (isinstance(values, np.ndarray) and values.dtype == float) else pd.Series(values, index=index)
+    return pd.Series(list(values) if not isinstance(values, np.ndarray) else values, index=index, dtype=object)
 
 
 def _is_missing(value) -> bool:
