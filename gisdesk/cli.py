@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layer", help="layer of SOURCE to read (for files with several)")
     p.add_argument("--id-field", help="field whose values become the features' uid")
     p.add_argument("--crs", help="CRS of SOURCE when it has none or a wrong one, e.g. EPSG:4490")
+    p.add_argument("--encoding", help="text encoding of a shapefile's attributes when it has no .cpg, e.g. GBK "
+                   "(default: found from the file; GBK without a code page is detected)")
     width = p.add_mutually_exclusive_group()
     width.add_argument("--half-width", type=float, help="half width (m) turning centre lines into zones")
     width.add_argument("--half-width-field", help="field holding each line's half width (m)")
@@ -145,11 +147,13 @@ def _import(args) -> int:
     project = _open_project(args.project)
     report = import_layer(project, args.source, args.kind, layer=args.layer, to=args.to, id_field=args.id_field,
                           crs=args.crs, half_width=args.half_width, half_width_field=args.half_width_field,
-                          feedback=TerminalFeedback())
+                          encoding=args.encoding, feedback=TerminalFeedback())
     print(tr("已导入 {n} 个要素到 {kind}（{src} → {dst}）", "imported {n} features as {kind} ({src} → {dst})",
              n=report.imported, kind=KINDS[args.kind].title, src=report.source_crs, dst=report.project_crs))
     print(tr("  图层：{layer}（{new}）", "  layer: {layer} ({new})", layer=report.layer,
              new=tr("新建", "new") if report.created else tr("追加", "appended")))
+    if report.encoding:
+        print(tr("  属性编码：{encoding}", "  attribute encoding: {encoding}", encoding=report.encoding))
     if report.repaired:
         print(tr("  修复无效几何 {n} 个（make_valid）", "  repaired {n} invalid geometries (make_valid)", n=report.repaired))
     for reason, n in report.skipped.items():

@@ -21,7 +21,7 @@ from pyproj import CRS
 
 from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label, gk3_epsg, parse_crs
 from gisdesk.errors import InputError
-from gisdesk.io.sources import read_vector
+from gisdesk.io.sources import read_vector, shapefile_encoding
 from gisdesk.jobs import Feedback
 from gisdesk.layers.kinds import LINE, POINT, POLYGON, kind_of
 from gisdesk.layers.schema import conform
@@ -40,13 +40,15 @@ class ImportReport:
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> count
     source_crs: str = ""
     project_crs: str = ""
+    encoding: str = ""  # the attributes' encoding when given or found by gisdesk (GDAL's own choice: "")
     layer: str = ""  # the id of the project layer the features went into
     created: bool = False  # whether that layer is new
 
 
 def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None = None, to: str | None = None,
                  id_field: str | None = None, crs: str | None = None, half_width: float | None = None,
-                 half_width_field: str | None = None, feedback: Feedback | None = None) -> ImportReport:
+                 half_width_field: str | None = None, encoding: str | None = None,
+                 feedback: Feedback | None = None) -> ImportReport:
     """Import the features of `source` (its `layer`, for a file with several) as `kind`, into the
     project layer `to` (created if new) or, without `to`, into the kind's one layer."""
     feedback = feedback or Feedback()
@@ -58,8 +60,9 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
         raise InputError("--half-width 只适用于控制线（red green blue purple yellow）",
                          "--half-width applies only to control lines (red green blue purple yellow)")
     feedback.set_stage("read")
-    frame = read_vector(source, layer=layer)
-    report = ImportReport(source=name, kind=kind, layer=target, created=not exists)
+    encoding = encoding or shapefile_encoding(source)
+    frame = read_vector(source, layer=layer, encoding=encoding)
+    report = ImportReport(source=name, kind=kind, layer=target, created=not exists, encoding=encoding or "")
 
     source_crs = parse_crs(crs) if crs else (CRS(frame.crs) if frame.crs else None)
     if source_crs is None:
