@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", metavar="LAYER", help="id of the project layer to import into (created if new); "
                    "default: the kind's layer, when the project has one")
     p.add_argument("--layer", help="layer of SOURCE to read (for files with several)")
+    p.add_argument("--update", action="store_true",
+                   help="update the layer from a newer export: match features by uid, write what changed, add new ones")
     p.add_argument("--id-field", help="field whose values become the features' uid")
     p.add_argument("--crs", help="CRS of SOURCE when it has none or a wrong one, e.g. EPSG:4490")
     p.add_argument("--encoding", help="text encoding of a shapefile's attributes when it has no .cpg, e.g. GBK "
@@ -147,11 +149,20 @@ def _import(args) -> int:
     project = _open_project(args.project)
     report = import_layer(project, args.source, args.kind, layer=args.layer, to=args.to, id_field=args.id_field,
                           crs=args.crs, half_width=args.half_width, half_width_field=args.half_width_field,
-                          encoding=args.encoding, feedback=TerminalFeedback())
+                          encoding=args.encoding, update=args.update, feedback=TerminalFeedback())
     print(tr("已导入 {n} 个要素到 {kind}（{src} → {dst}）", "imported {n} features as {kind} ({src} → {dst})",
              n=report.imported, kind=KINDS[args.kind].title, src=report.source_crs, dst=report.project_crs))
     print(tr("  图层：{layer}（{new}）", "  layer: {layer} ({new})", layer=report.layer,
              new=tr("新建", "new") if report.created else tr("追加", "appended")))
+    if report.update is not None:
+        u = report.update
+        print(tr("  更新：新增 {a} 个，修改 {c} 个，未变 {s} 个", "  update: {a} added, {c} changed, {s} unchanged",
+                 a=len(u.added), c=len(u.changed), s=u.unchanged))
+        for uid, fields in list(u.changed.items())[:20]:
+            print(tr("    {uid}：{fields}", "    {uid}: {fields}", uid=uid, fields=", ".join(fields)))
+        if u.ignored_fields:
+            print(tr("  图层中没有的字段未导入：{f}", "  fields the layer lacks were not imported: {f}",
+                     f=", ".join(u.ignored_fields)))
     if report.encoding:
         print(tr("  属性编码：{encoding}", "  attribute encoding: {encoding}", encoding=report.encoding))
     if report.repaired:

@@ -354,12 +354,13 @@ class Project:
             frame = frame[frame["uid"].isin({str(u) for u in uids})].reset_index(drop=True)
         return frame
 
-    def commit_edits(self, layer_id: str, edits: list[FeatureEdit], *, who: str) -> dict[str, int]:
+    def commit_edits(self, layer_id: str, edits: list[FeatureEdit], *, who: str,
+                     history: list[tuple] | None = None) -> dict[str, int]:
         """Write `edits` to a layer in one transaction; returns each touched uid's new version (0: deleted).
 
         Each edit names the version it was made against: when the stored feature has moved on
         (another user, another tool, another window), the whole commit is refused naming the
-        feature, and nothing is written.
+        feature, and nothing is written. `history` are ledger status events written with them.
         """
         info = self.layer_info(layer_id)
         new_versions: dict[str, int] = {}
@@ -411,6 +412,8 @@ class Project:
                 version = _rehash(db, info.id, uid)
                 new_versions[uid] = version
                 _log(db, [(info.id, uid, version, who, _now(), edit.action, changes)])
+            if history:
+                _append_history(db, history)
             gpkg.touch_contents(db, info.id)
             db.execute(f"UPDATE {LAYERS} SET reconciled_at = {_NOW_SQL} WHERE table_name = ?", (info.id,))
         return new_versions

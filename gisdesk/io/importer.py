@@ -22,6 +22,7 @@ from pyproj import CRS
 from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label, gk3_epsg, parse_crs
 from gisdesk.errors import InputError
 from gisdesk.io.sources import read_vector, shapefile_encoding
+from gisdesk.io.updates import UpdateReport, update_layer
 from gisdesk.jobs import Feedback
 from gisdesk.layers.kinds import LINE, POINT, POLYGON, kind_of
 from gisdesk.layers.schema import conform
@@ -42,12 +43,13 @@ class ImportReport:
     project_crs: str = ""
     encoding: str = ""  # the attributes' encoding when given or found by gisdesk (GDAL's own choice: "")
     layer: str = ""  # the id of the project layer the features went into
+    update: UpdateReport | None = None  # with --update: what was added, changed and left as it was
     created: bool = False  # whether that layer is new
 
 
 def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None = None, to: str | None = None,
                  id_field: str | None = None, crs: str | None = None, half_width: float | None = None,
-                 half_width_field: str | None = None, encoding: str | None = None,
+                 half_width_field: str | None = None, encoding: str | None = None, update: bool = False,
                  feedback: Feedback | None = None) -> ImportReport:
     """Import the features of `source` (its `layer`, for a file with several) as `kind`, into the
     project layer `to` (created if new) or, without `to`, into the kind's one layer."""
@@ -78,8 +80,11 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
         raise InputError("{source} 中没有可作为{title}导入的要素（{skipped}）",
                          "{source} has no features usable as {title} ({skipped})",
                          source=name, title=info.title, skipped=_skipped_text(report))
-    frame["uid"] = _uids(frame, info, id_field, name, lambda among=None: project.uids(target, among) if exists
-                         else set())
+    if update and not (id_field or info.id_field in frame.columns):
+        raise InputError("--update 按 uid 匹配要素：请用 --id-field 指定 {source} 中的编号字段",
+                         "--update matches features by uid: name the id field of {source} with --id-field", source=name)
+    frame["uid"] = _uids(frame, info, id_field, name, lambda among=None: project.uids(target, among)
+                         if exists and not update else set())
     frame = gpd.GeoDataFrame(conform(frame, info.schema, source=name, uids=frame["uid"]), geometry="geometry",
                              crs=frame.crs)
     if info.is_control:
@@ -102,6 +107,11 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
     columns = ["uid", *[c for c in frame.columns if c not in ("uid", "geometry")], "geometry"]
     frame = frame[columns]
     feedback.set_stage("write")
+    if update and exists:
+        report.update = update_layer(project, target, kind, frame, source=name)
+        report.imported = len(report.update.added)
+        feedback.finish()
+        return report
     project.add_features(target, frame, kind=kind, source={
         "path": str(source), "layer": layer, "source_crs": report.source_crs, "imported_at": _now(),
         "features": len(frame), "repaired": report.repaired, "skipped": report.skipped})
@@ -173,7 +183,8 @@ def _uids(frame, info, id_field, name, taken) -> pd.Series:
                          source=name, field=id_field, value=duplicated.iloc[0])
     clash = taken(uids.tolist())
     if clash:
-        raise InputError("{source}：uid {value} 已在项目的该图层中", "{source}: uid {value} is already in the project's layer",
+        raise InputError("{source}：uid {value} 已在项目的该图层中（要按 uid 更新已有要素，请加 --update）",
+                         "{source}: uid {value} is already in the project's layer (to update features by uid, add --update)",
                          source=name, value=next(u for u in uids if u in clash))
     return uids
 

@@ -139,10 +139,10 @@ class EditSession:
             elif stored is not None and now is None:
                 edits.append(FeatureEdit("delete", uid, version))
             elif stored is not None:
-                changed = {c: v for c, v in _attributes(now).items() if not _same(v, _attributes(stored).get(c))}
+                changed = {c: v for c, v in _attributes(now).items() if not values_equal(v, _attributes(stored).get(c))}
                 if changed:
                     edits.append(FeatureEdit("attributes", uid, version, changed))
-                if not _same_geometry(_geometry(now), _geometry(stored)):
+                if not geometries_equal(_geometry(now), _geometry(stored)):
                     # the attribute edit (if any) already moved the version on, in the same transaction
                     edits.append(FeatureEdit("geometry", uid, None if changed else version, geometry=_geometry(now)))
         return edits
@@ -212,9 +212,9 @@ class EditSession:
                 continue
             at = self.layer.uid_rows.rows_of([uid])
             for column, value in _attributes(row).items():
-                if not _same(value, self.layer.frame[column].iat[int(at[0])] if column in self.layer.frame else None):
+                if not values_equal(value, self.layer.frame[column].iat[int(at[0])] if column in self.layer.frame else None):
                     self.layer.set_values(at, column, [value])
-            if not _same_geometry(_geometry(row), self.layer.geometries[int(at[0])]):
+            if not geometries_equal(_geometry(row), self.layer.geometries[int(at[0])]):
                 self.layer.set_geometries(at, [_geometry(row)])
         gone = [uid for uid, row in new.items() if row is None and old.get(uid) is not None]
         added = [row for uid, row in new.items() if row is not None and old.get(uid) is None]
@@ -241,7 +241,8 @@ def _missing(value) -> bool:
     return isinstance(value, (float, np.floating)) and np.isnan(value)
 
 
-def _same(a, b) -> bool:
+def values_equal(a, b) -> bool:
+    """Whether two attribute values are the same (missing values of any kind are one)."""
     if _missing(a) or _missing(b):
         return _missing(a) and _missing(b)
     try:
@@ -250,7 +251,8 @@ def _same(a, b) -> bool:
         return False
 
 
-def _same_geometry(a, b) -> bool:
+def geometries_equal(a, b) -> bool:
+    """Whether two geometries have the same coordinates (to a millimetre)."""
     if a is None or b is None:
         return a is None and b is None
-    return bool(shapely.equals_exact(a, b, tolerance=0.0))
+    return bool(shapely.equals_exact(a, b, tolerance=0.001))
