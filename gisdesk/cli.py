@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--crs", help="CRS of SOURCE when it has none or a wrong one, e.g. EPSG:4490")
     p.add_argument("--encoding", help="text encoding of a shapefile's attributes when it has no .cpg, e.g. GBK "
                    "(default: found from the file; GBK without a code page is detected)")
+    p.add_argument("--x-field", help="CSV/Excel: column of the eastings or longitudes (default: found by name, "
+                   "e.g. 经度, lon, X坐标)")
+    p.add_argument("--y-field", help="CSV/Excel: column of the northings or latitudes (default: found by name, "
+                   "e.g. 纬度, lat, Y坐标)")
     width = p.add_mutually_exclusive_group()
     width.add_argument("--half-width", type=float, help="half width (m) turning centre lines into zones")
     width.add_argument("--half-width-field", help="field holding each line's half width (m)")
@@ -149,7 +153,9 @@ def _import(args) -> int:
     project = _open_project(args.project)
     report = import_layer(project, args.source, args.kind, layer=args.layer, to=args.to, id_field=args.id_field,
                           crs=args.crs, half_width=args.half_width, half_width_field=args.half_width_field,
-                          encoding=args.encoding, update=args.update, feedback=TerminalFeedback())
+                          encoding=args.encoding, update=args.update,
+                          x_field=args.x_field, y_field=args.y_field,
+                          feedback=TerminalFeedback())
     print(tr("已导入 {n} 个要素到 {kind}（{src} → {dst}）", "imported {n} features as {kind} ({src} → {dst})",
              n=report.imported, kind=KINDS[args.kind].title, src=report.source_crs, dst=report.project_crs))
     print(tr("  图层：{layer}（{new}）", "  layer: {layer} ({new})", layer=report.layer,
@@ -165,6 +171,9 @@ def _import(args) -> int:
                      f=", ".join(u.ignored_fields)))
     if report.encoding:
         print(tr("  属性编码：{encoding}", "  attribute encoding: {encoding}", encoding=report.encoding))
+    if report.coordinates[0]:
+        print(tr("  坐标：{how_zh}", "  coordinates: {how_en}", how_zh=report.coordinates[0],
+                 how_en=report.coordinates[1]))
     if report.repaired:
         print(tr("  修复无效几何 {n} 个（make_valid）", "  repaired {n} invalid geometries (make_valid)", n=report.repaired))
     for reason, n in report.skipped.items():

@@ -45,11 +45,13 @@ class ImportReport:
     layer: str = ""  # the id of the project layer the features went into
     update: UpdateReport | None = None  # with --update: what was added, changed and left as it was
     created: bool = False  # whether that layer is new
+    coordinates: tuple[str, str] = ("", "")  # for a CSV/Excel table: how its coordinate columns were read (zh, en)
 
 
 def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None = None, to: str | None = None,
                  id_field: str | None = None, crs: str | None = None, half_width: float | None = None,
                  half_width_field: str | None = None, encoding: str | None = None, update: bool = False,
+                 x_field: str | None = None, y_field: str | None = None,
                  feedback: Feedback | None = None) -> ImportReport:
     """Import the features of `source` (its `layer`, for a file with several) as `kind`, into the
     project layer `to` (created if new) or, without `to`, into the kind's one layer."""
@@ -63,8 +65,10 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
                          "--half-width applies only to control lines (red green blue purple yellow)")
     feedback.set_stage("read")
     encoding = encoding or shapefile_encoding(source)
-    frame = read_vector(source, layer=layer, encoding=encoding)
+    frame = read_vector(source, layer=layer, encoding=encoding, x_field=x_field, y_field=y_field)
     report = ImportReport(source=name, kind=kind, layer=target, created=not exists, encoding=encoding or "")
+    report.encoding = report.encoding or frame.attrs.get("encoding", "")  # a CSV's, found from its bytes
+    report.coordinates = frame.attrs.get("coordinates", ("", ""))  # a table's coordinate columns (zh, en)
 
     source_crs = parse_crs(crs) if crs else (CRS(frame.crs) if frame.crs else None)
     if source_crs is None:

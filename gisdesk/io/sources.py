@@ -9,9 +9,11 @@ import geopandas as gpd
 import pyogrio
 
 from gisdesk.errors import InputError
+from gisdesk.io.tables_in import is_table, read_table
 
 
-def read_vector(path, *, layer: str | None = None, encoding: str | None = None) -> gpd.GeoDataFrame:
+def read_vector(path, *, layer: str | None = None, encoding: str | None = None, x_field: str | None = None,
+                y_field: str | None = None) -> gpd.GeoDataFrame:
     """Read one layer of a vector file; clear errors for a missing file, layer or a broken one.
 
     `encoding` is the text encoding of a shapefile's attributes when GDAL cannot tell it
@@ -20,6 +22,8 @@ def read_vector(path, *, layer: str | None = None, encoding: str | None = None) 
     path = Path(path)
     if not path.exists():
         raise InputError("文件不存在：{path}", "file not found: {path}", path=path)
+    if is_table(path):  # CSV and Excel: points from coordinate columns (gisdesk.io.tables_in)
+        return read_table(path, layer=layer, encoding=encoding, x_field=x_field, y_field=y_field)
     try:
         layers = [name for name, _ in pyogrio.list_layers(path)]
     except Exception as exc:
