@@ -148,6 +148,7 @@ def _new(args) -> int:
 
 def _import(args) -> int:
     from gisdesk.io.importer import import_layer
+    from gisdesk.layers.schema import mapping_lines
     from gisdesk.jobs import TerminalFeedback
 
     project = _open_project(args.project)
@@ -171,6 +172,8 @@ def _import(args) -> int:
                      f=", ".join(u.ignored_fields)))
     if report.encoding:
         print(tr("  属性编码：{encoding}", "  attribute encoding: {encoding}", encoding=report.encoding))
+    for line in mapping_lines(report.mapped, report.unmapped):
+        print(line)
     if report.coordinates[0]:
         print(tr("  坐标：{how_zh}", "  coordinates: {how_en}", how_zh=report.coordinates[0],
                  how_en=report.coordinates[1]))

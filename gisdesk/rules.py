@@ -13,7 +13,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from gisdesk.errors import RuleError
-from gisdesk.layers.kinds import CONTROL_KINDS, ROAD_CLASSES
+from gisdesk.layers.kinds import CONTROL_KINDS, CONTROL_SCHEMA, ROAD_CLASS_SYNONYMS, ROAD_CLASSES
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parent.parent / "resources" / "rules" / "default.toml"
 
@@ -75,8 +75,7 @@ def parse_rules(text: str, *, source: str = "rules") -> Rules:
         return values
 
     setback = {k: number("setback", k, v) for k, v in table("setback", CONTROL_KINDS, CONTROL_KINDS).items()}
-    by_class = {k: number("setback_by_road_class", k, v)
-                for k, v in table("setback_by_road_class", ROAD_CLASSES).items()}
+    by_class = _by_road_class(table("setback_by_road_class", None), number, source)
     tolerance = table("tolerance", ("overlap_m2", "width_m"))
     return Rules(
         setback=setback,
@@ -88,6 +87,28 @@ def parse_rules(text: str, *, source: str = "rules") -> Rules:
         city=str(data.get("city", {}).get("name", "")),
         text=text,
     )
+
+
+def _by_road_class(values: dict, number, source: str) -> dict[str, float]:
+    """[setback_by_road_class] keyed by the stored codes; a key may also be a GB 50220 term or an
+    English synonym (主干路 = 20 is trunk = 20). A class given twice is refused."""
+    road_class = CONTROL_SCHEMA["road_class"]
+    out: dict[str, float] = {}
+    given: dict[str, str] = {}
+    for key, value in values.items():
+        code = road_class.value_of(key)
+        if code is None:
+            known = [*ROAD_CLASSES, *(s for s, _ in ROAD_CLASS_SYNONYMS)]
+            raise RuleError("规则文件 {source}：[{name}] 中的 {key} 未知；可用：{known}",
+                            "rule file {source}: unknown key {key} in [{name}]; known: {known}",
+                            source=source, name="setback_by_road_class", key=key, known=", ".join(known))
+        if code in out:
+            raise RuleError("规则文件 {source}：[setback_by_road_class] 中 {first} 与 {key} 是同一道路等级（{code}）",
+                            "rule file {source}: {first} and {key} in [setback_by_road_class] are the same road "
+                            "class ({code})", source=source, first=given[code], key=key, code=code)
+        out[code] = number("setback_by_road_class", key, value)
+        given[code] = key
+    return out
 
 
 def project_rules(project) -> Rules:

@@ -43,6 +43,8 @@ class ImportReport:
     project_crs: str = ""
     encoding: str = ""  # the attributes' encoding when given or found by gisdesk (GDAL's own choice: "")
     layer: str = ""  # the id of the project layer the features went into
+    mapped: dict[str, str] = field(default_factory=dict)  # source column -> schema field it was read as
+    unmapped: dict[str, dict[str, int]] = field(default_factory=dict)  # field -> {value kept in <field>_source: n}
     update: UpdateReport | None = None  # with --update: what was added, changed and left as it was
     created: bool = False  # whether that layer is new
     coordinates: tuple[str, str] = ("", "")  # for a CSV/Excel table: how its coordinate columns were read (zh, en)
@@ -89,8 +91,8 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
                          "--update matches features by uid: name the id field of {source} with --id-field", source=name)
     frame["uid"] = _uids(frame, info, id_field, name, lambda among=None: project.uids(target, among)
                          if exists and not update else set())
-    frame = gpd.GeoDataFrame(conform(frame, info.schema, source=name, uids=frame["uid"]), geometry="geometry",
-                             crs=frame.crs)
+    frame = gpd.GeoDataFrame(conform(frame, info.schema, source=name, uids=frame["uid"], mapped=report.mapped,
+                                     unmapped=report.unmapped), geometry="geometry", crs=frame.crs)
     if info.is_control:
         _set_half_width(frame, half_width, half_width_field, name)
         control_zones(frame, kind)  # a line without a width has no zone: refuse it now, not at check time

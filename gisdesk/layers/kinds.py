@@ -23,7 +23,8 @@ BUILDING_SCHEMA = Schema((
     Field("height_m", "高度", FLOAT, minimum=0),
     *ADMIN_FIELDS,
     Field("address", "地址"),
-))
+), aliases={"建筑名称": "name", "建筑用途": "building_use", "use": "building_use", "楼层数": "floors",
+            "建筑层数": "floors", "建筑高度": "height_m", "height": "height_m", "addr": "address"})
 
 VIOLATION_CODES = ("WPXJ", "CQLJ", "SDLJ", "CG", "CMJ", "YHX", "ZYGX", "ZLX", "ZLanX", "ZZX", "ZHX")
 VIOLATION_NAMES = {
@@ -53,7 +54,9 @@ LEDGER_SCHEMA = Schema((
     Field("id_no", "证件号", personal=True),
     Field("phone", "电话", personal=True),
     Field("building_use", "建设类型", ENUM, ("住宅", "商业", "工业", "附属用房", "其他")),
-    Field("structure", "结构", ENUM, ("砖混", "钢混", "钢结构", "彩钢板/铁皮", "简易")),
+    Field("structure", "结构", ENUM, ("砖混", "钢混", "钢结构", "彩钢板/铁皮", "简易"),
+          synonyms=(("砖混结构", "砖混"), ("钢混结构", "钢混"), ("钢筋混凝土", "钢混"), ("彩钢板", "彩钢板/铁皮"),
+                    ("铁皮", "彩钢板/铁皮"), ("简易结构", "简易"))),
     Field("land_type", "土地性质", ENUM, ("国有", "集体", "宅基地", "耕地", "公共区域", "其他")),
     Field("footprint_m2", "占地面积", FLOAT, minimum=0),
     Field("floor_area_m2", "建筑面积", FLOAT, minimum=0),
@@ -62,17 +65,20 @@ LEDGER_SCHEMA = Schema((
     Field("height_m", "高度", FLOAT, minimum=0),
     Field("started_on", "开工时间", DATE),
     Field("found_on", "发现时间", DATE, required=True),
-    Field("source", "发现方式", ENUM, ("巡查发现", "群众举报", "卫片图斑", "数字城管", "街镇转办", "其他")),
+    Field("source", "发现方式", ENUM, ("巡查发现", "群众举报", "卫片图斑", "数字城管", "街镇转办", "其他"),
+          synonyms=(("巡查", "巡查发现"), ("举报", "群众举报"), ("卫片", "卫片图斑"))),
     Field("stock", "存量/新增", ENUM, ("存量", "新增")),
     Field("violation", "违法类型", CODES, VIOLATION_CODES),
     Field("status", "处置状态", ENUM, LEDGER_STATUSES, required=True),
-    Field("demolition", "拆除方式", ENUM, ("自拆", "强拆")),
+    Field("demolition", "拆除方式", ENUM, ("自拆", "强拆"), synonyms=(("自行拆除", "自拆"), ("强制拆除", "强拆"))),
     Field("deadline", "处置期限", DATE),
     Field("closed_on", "处置日期", DATE),
     Field("demolished_m2", "拆除面积", FLOAT, minimum=0),
     Field("unit", "责任单位"),
     Field("notes", "备注"),
-))
+), aliases={"案件编号": "case_no", "图斑编号": "case_no", "违建编号": "case_no", "状态": "status",
+            "发现日期": "found_on", "违法建筑面积": "illegal_area_m2", "违法面积": "illegal_area_m2",
+            "详细地址": "address", "ADDRESS": "address"})
 
 PARKING_SCHEMA = Schema((
     Field("survey_no", "普查编号", required=True),
@@ -90,7 +96,7 @@ PARKING_SCHEMA = Schema((
     Field("opening", "开放方式", ENUM, ("全天开放", "时段开放", "内部")),
     Field("operator", "运营单位"),
     Field("fee", "收费标准"),
-))
+), aliases={"编号": "survey_no", "停车场名称": "name", "车位数": "spaces", "停车位数": "spaces"})
 
 ESTATE_STATUSES = ("储备", "计划", "已开工", "已完工", "已验收")
 OLD_ESTATE_SCHEMA = Schema((
@@ -113,19 +119,28 @@ OLD_ESTATE_SCHEMA = Schema((
     Field("new_parking", "新增车位", INT, minimum=0),
     Field("lifts_added", "加装电梯", INT, minimum=0),
     Field("chargers", "新增充电桩", INT, minimum=0),
-))
+), aliases={"编号": "estate_no", "名称": "name", "状态": "status"})
 
 ROAD_CLASSES = ("expressway", "trunk", "secondary", "branch")
+# GB 50220's classes and the usual English words, onto the stored codes (the rule file's keys)
+ROAD_CLASS_SYNONYMS = (
+    ("快速路", "expressway"), ("城市快速路", "expressway"),
+    ("主干路", "trunk"), ("主干道", "trunk"), ("arterial", "trunk"),
+    ("次干路", "secondary"), ("次干道", "secondary"), ("collector", "secondary"),
+    ("支路", "branch"), ("local", "branch"),
+)
 CONTROL_SCHEMA = Schema((
     Field("name", "名称"),
     # A centre line becomes a zone of this half width; a boundary line with a side, a
     # zone of this width on that side. Zone polygons need neither.
     Field("half_width_m", "半宽", FLOAT, minimum=0),
-    Field("side", "侧", ENUM, ("left", "right")),
+    Field("side", "侧", ENUM, ("left", "right"), synonyms=(("左", "left"), ("右", "right"))),
     Field("setback_m", "退线距离", FLOAT, minimum=0),  # overrides the rule file for this feature
-    Field("road_class", "道路等级", ENUM, ROAD_CLASSES),
+    Field("road_class", "道路等级", ENUM, ROAD_CLASSES, synonyms=ROAD_CLASS_SYNONYMS),
     Field("note", "说明"),
-), aliases={"宽度一半": "half_width_m", "class": "road_class"})
+), aliases={"宽度一半": "half_width_m", "class": "road_class", "等级": "road_class", "道路级别": "road_class",
+            "roadclass": "road_class", "道路名称": "name", "路名": "name", "road_name": "name",
+            "roadname": "name", "退线": "setback_m", "备注": "note"})
 
 
 @dataclass(frozen=True)

@@ -29,15 +29,36 @@ class Field:
     required: bool = False
     minimum: float | None = None
     personal: bool = False  # personal data: masked in exports unless the user opts in
+    # other spellings of ENUM values, (synonym, value): Chinese standard terms, English words
+    synonyms: tuple[tuple[str, str], ...] = ()
 
     def label(self) -> str:
         return tr(self.label_zh, self.name)
+
+    def value_of(self, value) -> str | None:
+        """The allowed ENUM value `value` stands for (itself, or a synonym), in any letter case and
+        with surrounding white space; None when it stands for none."""
+        text = str(value).strip()
+        if text in self.values:
+            return text
+        key = text.casefold()
+        for allowed in self.values:
+            if allowed.casefold() == key:
+                return allowed
+        for synonym, allowed in self.synonyms:
+            if synonym.casefold() == key:
+                return allowed
+        return None
 
 
 @dataclass(frozen=True)
 class Schema:
     fields: tuple[Field, ...]
     aliases: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        for source, name in self.aliases.items():
+            assert name in self.names, f"alias {source} names no field ({name})"
 
     def __getitem__(self, name: str) -> Field:
         for f in self.fields:
@@ -74,13 +95,23 @@ class Problem:
                   who=who, field=self.field, reason=reason)
 
 
-def conform(frame: pd.DataFrame, schema: Schema, *, source: str, uids=None) -> pd.DataFrame:
+def conform(frame: pd.DataFrame, schema: Schema, *, source: str, uids=None, mapped: dict | None = None,
+            unmapped: dict | None = None) -> pd.DataFrame:
     """Rename source columns onto the schema, convert types and check values.
 
     Returns a new frame whose schema fields have their proper dtypes (missing optional
     fields are added empty). Raises ValidationError listing the first problems.
+
+    `mapped`, when given, receives each renamed source column → its field. With `unmapped` given
+    (an import), a value of an optional ENUM field that stands for no allowed value is no refusal:
+    the field stays empty for that feature, the value as given goes into the column
+    `<field>_source`, and `unmapped[field]` counts each such value. Required fields (the workflow
+    states among them) refuse as always.
     """
-    frame = frame.rename(columns=_schema_renames(frame.columns, schema))
+    renames = _schema_renames(frame.columns, schema)
+    if mapped is not None:
+        mapped.update(renames)
+    frame = frame.rename(columns=renames)
     uids = list(uids) if uids is not None else [None] * len(frame)
     problems: list[Problem] = []
     out = frame.copy()
@@ -90,25 +121,48 @@ def conform(frame: pd.DataFrame, schema: Schema, *, source: str, uids=None) -> p
                 problems.append(Problem(-1, None, f.name, None, "缺少必填字段", "required field is missing"))
             out[f.name] = _empty_column(f, len(out))
             continue
+        if f.type == ENUM and not f.required and unmapped is not None:
+            out[f.name], kept, counts = _lenient_enum(out[f.name], f)
+            if counts:
+                column = f"{f.name}_source"
+                while column in out.columns:
+                    column += "_"
+                out[column] = kept
+                unmapped[f.name] = counts
+            continue
         out[f.name] = _convert(out[f.name], f, uids, problems)
     if problems:
         raise SchemaProblems(source, problems)
     return out
 
 
+SHAPEFILE_NAME_LENGTH = 10  # a DBF field name has at most 10 characters (bytes)
+
+
 def _schema_renames(columns, schema: Schema) -> dict[str, str]:
     """Source column → schema field, matched by code, Chinese label or alias, in any letter case
-    (`NAME` is `name`: GeoPackage and shapefile column names ignore case). A field that a
-    column already carries exactly keeps it; each field is taken by one column at most."""
-    names = {source.lower(): field for source, field in schema.source_names().items()}
+    (`NAME` is `name`: GeoPackage and shapefile column names ignore case), else, for a column of
+    exactly 10 characters, as the shapefile cut of exactly one field's code (`building_u` is
+    `building_use`). A field that a column already carries exactly keeps it; each field is taken by
+    one column at most, a full name before a cut one."""
+    names = {source.casefold(): field for source, field in schema.source_names().items()}
+    cuts: dict[str, list[str]] = {}
+    for name in schema.names:
+        if len(name) > SHAPEFILE_NAME_LENGTH:
+            cuts.setdefault(name[:SHAPEFILE_NAME_LENGTH].casefold(), []).append(name)
     taken = {c for c in columns if c in schema.names}
     renames = {}
-    for column in columns:
-        field = names.get(str(column).lower())
-        if field is None or column == field or field in taken or column in taken:
-            continue
-        renames[column] = field
-        taken.add(field)
+    for match in (lambda key: names.get(key),
+                  lambda key: cuts[key][0] if len(key) == SHAPEFILE_NAME_LENGTH and len(cuts.get(key, ())) == 1
+                  else None):
+        for column in columns:
+            if column in renames:
+                continue
+            field = match(str(column).casefold())
+            if field is None or column == field or field in taken or column in taken:
+                continue
+            renames[column] = field
+            taken.add(field)
     return renames
 
 
@@ -118,6 +172,25 @@ def _empty_column(f: Field, n: int) -> pd.Series:
     if f.type == FLOAT:
         return pd.Series(np.full(n, np.nan))
     return pd.Series([None] * n, dtype=object)
+
+
+def _lenient_enum(column: pd.Series, f: Field):
+    """(the allowed values, the source values that stand for none of them — else None —, their
+    counts {value: n}), each distinct source value looked up once."""
+    present = ~column.isna().to_numpy(dtype=bool)
+    text = np.full(len(column), None, dtype=object)
+    text[present] = column[present].astype(str).str.strip().to_numpy(dtype=object)
+    present &= text != ""
+    lookup = {value: f.value_of(value) for value in pd.unique(text[present])}
+    converted = np.full(len(column), None, dtype=object)
+    converted[present] = [lookup[value] for value in text[present]]
+    bad = present & np.equal(converted, None)
+    if not bad.any():
+        return pd.Series(converted, index=column.index, dtype=object), None, {}
+    kept = np.where(bad, text, None)
+    counts = {str(k): int(n) for k, n in pd.Series(text[bad]).value_counts().items()}
+    return (pd.Series(converted, index=column.index, dtype=object), pd.Series(kept, index=column.index, dtype=object),
+            counts)
 
 
 def _convert(column: pd.Series, f: Field, uids, problems: list[Problem]) -> pd.Series:
@@ -218,11 +291,11 @@ def _convert_value(value, f: Field):
     if f.type == DATE:
         return _iso_date(value)
     if f.type == ENUM:
-        text = str(value).strip()
-        if text not in f.values:
+        allowed = f.value_of(value)
+        if allowed is None:
             raise ValueError("{value!r} 不在允许值之内：" + "、".join(f.values),
                              "{value!r} is not one of: " + ", ".join(f.values))
-        return text
+        return allowed
     if f.type == CODES:
         codes = [c.strip() for c in str(value).replace("，", ",").replace("、", ",").split(",") if c.strip()]
         unknown = [c for c in codes if c not in f.values]
@@ -261,3 +334,20 @@ class SchemaProblems(ValidationError):
         more = len(self.problems) - 1
         return tr("{source}：{first}", "{source}: {first}", source=self.source, first=text) + (
             tr("（另有 {more} 处问题）", " (and {more} more problems)", more=more) if more else "")
+
+
+def mapping_lines(mapped: dict[str, str], unmapped: dict[str, dict[str, int]]) -> list[str]:
+    """The import report's lines on field mapping: which source columns were read as which fields,
+    and, per field, the values that stood for no allowed value (kept in `<field>_source`)."""
+    lines = []
+    if mapped:
+        lines.append(tr("  字段对应：{pairs}", "  fields read as: {pairs}",
+                        pairs=", ".join(f"{source} → {field}" for source, field in mapped.items())))
+    for name, counts in unmapped.items():
+        shown = list(counts.items())[:10]
+        values = ", ".join(f"{v!r} ×{n}" for v, n in shown) + (" …" if len(counts) > len(shown) else "")
+        lines.append(tr("  字段 {field} 有 {n} 个要素的值无法对应允许值，已留空并原样保存在 {field}_source：{values}",
+                        "  field {field}: {n} features have a value that is none of the allowed ones; left empty, "
+                        "kept as given in {field}_source: {values}", field=name, n=sum(counts.values()),
+                        values=values))
+    return lines
