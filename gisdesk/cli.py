@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--update", action="store_true",
                    help="update the layer from a newer export: match features by uid, write what changed, add new ones")
     p.add_argument("--id-field", help="field whose values become the features' uid")
+    p.add_argument("--keep-multipart", action="store_true", help="keep multi-part buildings and ledger cases whole "
+                   "(default: one feature per part, uids ID-1, ID-2 ...)")
     p.add_argument("--crs", help="CRS of SOURCE when it has none or a wrong one, e.g. EPSG:4490")
     p.add_argument("--encoding", help="text encoding of a shapefile's attributes when it has no .cpg, e.g. GBK "
                    "(default: found from the file; GBK without a code page is detected)")
@@ -156,6 +158,7 @@ def _import(args) -> int:
                           crs=args.crs, half_width=args.half_width, half_width_field=args.half_width_field,
                           encoding=args.encoding, update=args.update,
                           x_field=args.x_field, y_field=args.y_field,
+                          keep_multipart=args.keep_multipart,
                           feedback=TerminalFeedback())
     print(tr("已导入 {n} 个要素到 {kind}（{src} → {dst}）", "imported {n} features as {kind} ({src} → {dst})",
              n=report.imported, kind=KINDS[args.kind].title, src=report.source_crs, dst=report.project_crs))
@@ -181,6 +184,15 @@ def _import(args) -> int:
         print(tr("  修复无效几何 {n} 个（make_valid）", "  repaired {n} invalid geometries (make_valid)", n=report.repaired))
     for reason, n in report.skipped.items():
         print(tr("  跳过 {n} 个要素：{reason}", "  skipped {n} features: {reason}", n=n, reason=_skip_reason(reason)))
+    if report.empty_rows:
+        rows = ", ".join(map(str, report.empty_rows[:10])) + (" …" if len(report.empty_rows) > 10 else "")
+        print(tr("  空几何所在行：{rows}", "  rows with empty geometry: {rows}", rows=rows))
+    if report.split:
+        print(tr("  拆分多部件要素 {n} 个为 {m} 个（uid 加 -1、-2 …；--keep-multipart 保持整体）",
+                 "  split {n} multi-part features into {m} (uids get -1, -2 …; --keep-multipart keeps them whole)",
+                 n=report.split["features"], m=report.split["parts"]))
+    if report.dropped_zm:
+        print(tr("  已去掉 {n} 个要素的 Z/M 值", "  dropped the Z/M values of {n} features", n=report.dropped_zm))
     return 0
 
 

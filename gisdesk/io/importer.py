@@ -29,6 +29,7 @@ from gisdesk.layers.schema import conform
 from gisdesk.layers.zones import control_zones
 from gisdesk.store import ProjectStore
 
+_SPLIT_KINDS = ("buildings", "ledger")  # kinds whose multi-part footprints are split
 _GEOMETRY_CLASS = {1: LINE, 2: LINE, 5: LINE, 0: POINT, 4: POINT, 3: POLYGON, 6: POLYGON}
 
 
@@ -47,6 +48,9 @@ class ImportReport:
     unmapped: dict[str, dict[str, int]] = field(default_factory=dict)  # field -> {value kept in <field>_source: n}
     update: UpdateReport | None = None  # with --update: what was added, changed and left as it was
     created: bool = False  # whether that layer is new
+    split: dict[str, int] = field(default_factory=dict)  # multi-part features split: {"features": n, "parts": m}
+    dropped_zm: int = 0  # features whose Z/M values were dropped
+    empty_rows: list[int] = field(default_factory=list)  # source rows (1-based) of the empty geometries skipped
     coordinates: tuple[str, str] = ("", "")  # for a CSV/Excel table: how its coordinate columns were read (zh, en)
 
 
@@ -54,6 +58,7 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
                  id_field: str | None = None, crs: str | None = None, half_width: float | None = None,
                  half_width_field: str | None = None, encoding: str | None = None, update: bool = False,
                  x_field: str | None = None, y_field: str | None = None,
+                 keep_multipart: bool = False,
                  feedback: Feedback | None = None) -> ImportReport:
     """Import the features of `source` (its `layer`, for a file with several) as `kind`, into the
     project layer `to` (created if new) or, without `to`, into the kind's one layer."""
@@ -81,7 +86,8 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
     report.source_crs = crs_label(source_crs)
 
     feedback.set_stage("geometry")
-    frame = _keep_allowed_geometries(frame, info, report)
+    split = not keep_multipart and info.code in _SPLIT_KINDS
+    frame = _keep_allowed_geometries(frame, info, report, id_field=id_field, split=split)
     if frame.empty:
         raise InputError("{source} 中没有可作为{title}导入的要素（{skipped}）",
                          "{source} has no features usable as {title} ({skipped})",
@@ -91,6 +97,9 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
                          "--update matches features by uid: name the id field of {source} with --id-field", source=name)
     frame["uid"] = _uids(frame, info, id_field, name, lambda among=None: project.uids(target, among)
                          if exists and not update else set())
+    if split:
+        frame = _split_multipart(frame, info, report, name, lambda among: project.uids(target, among)
+                                 if exists and not update else set())
     frame = gpd.GeoDataFrame(conform(frame, info.schema, source=name, uids=frame["uid"], mapped=report.mapped,
                                      unmapped=report.unmapped), geometry="geometry", crs=frame.crs)
     if info.is_control:
@@ -126,33 +135,108 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
     return report
 
 
-def _keep_allowed_geometries(frame: gpd.GeoDataFrame, info, report: ImportReport) -> gpd.GeoDataFrame:
-    geoms = shapely.force_2d(np.asarray(frame.geometry.values, dtype=object))
+def _keep_allowed_geometries(frame: gpd.GeoDataFrame, info, report: ImportReport, *, id_field: str | None = None,
+                             split: bool = False) -> gpd.GeoDataFrame:
+    """Refuse NaN or infinite coordinates (naming the row and its id); drop Z/M values, counted; skip
+    empty geometries, listing their rows; repair invalid ones; keep the classes the kind allows. With
+    `split`, multi-polygons are left to `_split_multipart`, which repairs them part by part (repairing
+    the whole first may merge or break up its parts)."""
+    raw = np.asarray(frame.geometry.values, dtype=object)
+    _refuse_non_finite(raw, frame, info, id_field, report.source)
+    zm = shapely.has_z(raw) | shapely.has_m(raw)
+    if zm.any():
+        report.dropped_zm += int(zm.sum())
+    geoms = shapely.force_2d(raw)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     types = np.where(missing, -1, shapely.get_type_id(geoms))
     invalid = ~missing & ~shapely.is_valid(geoms)
+    if split:
+        invalid &= types != 6
     if invalid.any():
-        geoms[invalid] = shapely.make_valid(geoms[invalid])
-        types[invalid] = shapely.get_type_id(geoms[invalid])
-        report.repaired = int(invalid.sum())
-        # make_valid may return a collection: keep the part of the allowed class
-        collections = np.flatnonzero(types == 7)
-        for i in collections:
-            parts = [p for p in shapely.get_parts(shapely.get_parts(geoms[i]))
-                     if _GEOMETRY_CLASS.get(shapely.get_type_id(p)) in info.geometries]
-            geoms[i] = shapely.union_all(parts) if parts else None
-            types[i] = shapely.get_type_id(geoms[i]) if parts else -1
+        geoms[invalid], types[invalid] = _repair(geoms[invalid], info)
+        report.repaired += int(invalid.sum())
     classes = np.array([_GEOMETRY_CLASS.get(t) for t in types], dtype=object)
     allowed = np.isin(classes, info.geometries)
     empty = types == -1
     if empty.any():
-        report.skipped["empty"] = int(empty.sum())
+        report.skipped["empty"] = report.skipped.get("empty", 0) + int(empty.sum())
+        report.empty_rows.extend((np.flatnonzero(empty) + 1).tolist())
     for cls in (POINT, LINE, POLYGON):
         wrong = ~allowed & (classes == cls)
         if wrong.any():
             report.skipped[cls] = int(wrong.sum())
     frame = frame.set_geometry(geoms)
     return frame[allowed].reset_index(drop=True)
+
+
+def _repair(geoms: np.ndarray, info) -> tuple[np.ndarray, np.ndarray]:
+    """make_valid; of a collection it returns, the parts of the classes the kind allows (type -1: none)."""
+    geoms = shapely.make_valid(geoms)
+    types = shapely.get_type_id(geoms)
+    for i in np.flatnonzero(types == 7):
+        parts = [p for p in shapely.get_parts(shapely.get_parts(geoms[i]))
+                 if _GEOMETRY_CLASS.get(shapely.get_type_id(p)) in info.geometries]
+        geoms[i] = shapely.union_all(parts) if parts else None
+        types[i] = shapely.get_type_id(geoms[i]) if parts else -1
+    return geoms, types
+
+
+def _refuse_non_finite(geoms: np.ndarray, frame, info, id_field: str | None, name: str) -> None:
+    """NaN or infinite x/y: refused naming the feature's row in the source (1-based) and its id value."""
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    bad = ~np.isfinite(coords).all(axis=1)
+    if not bad.any():
+        return
+    i = int(index[np.flatnonzero(bad)[0]])
+    field_ = id_field if id_field in frame.columns else (info.id_field if info.id_field in frame.columns else None)
+    if field_ is None:
+        raise InputError("{source}：第 {row} 行要素的坐标含 NaN 或无穷大", "{source}: the feature in row {row} has NaN or "
+                         "infinite coordinates", source=name, row=i + 1)
+    raise InputError("{source}：第 {row} 行要素（{field} = {value}）的坐标含 NaN 或无穷大",
+                     "{source}: the feature in row {row} ({field} = {value}) has NaN or infinite coordinates",
+                     source=name, row=i + 1, field=field_, value=frame[field_].iloc[i])
+
+
+def _split_multipart(frame: gpd.GeoDataFrame, info, report: ImportReport, name: str, taken) -> gpd.GeoDataFrame:
+    """One feature per part of each multi-polygon, its attributes copied to every part; uids
+    `UID-1`, `UID-2` ... after the feature's uid (a one-part multi-polygon keeps it). Invalid parts
+    are repaired one by one. `taken(uids)` gives those of `uids` the project's layer already has."""
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    multi = shapely.get_type_id(geoms) == 6
+    if not multi.any():
+        return frame
+    parts, index = shapely.get_parts(geoms, return_index=True)
+    counts = np.bincount(index, minlength=len(geoms))
+    number = np.arange(len(index)) - np.searchsorted(index, index) + 1  # the part's place in its feature
+    out = frame.iloc[index].reset_index(drop=True)
+    uids = out["uid"].astype(str).to_numpy(dtype=object)
+    derived = counts[index] > 1
+    uids[derived] = uids[derived] + "-" + number[derived].astype(str).astype(object)
+    out["uid"] = uids
+    invalid = ~shapely.is_valid(parts)
+    types = shapely.get_type_id(parts)
+    if invalid.any():
+        parts[invalid], types[invalid] = _repair(parts[invalid], info)
+        report.repaired += int(invalid.sum())
+    out = out.set_geometry(parts)
+    if (types == -1).any():  # a part that repair leaves with nothing of the kind's class
+        report.skipped["empty"] = report.skipped.get("empty", 0) + int((types == -1).sum())
+        out = out[types != -1].reset_index(drop=True)
+        derived = derived[types != -1]
+    split = multi & (counts > 1)
+    if split.any():
+        report.split = {"features": int(split.sum()), "parts": int(counts[split].sum())}
+    duplicated = out["uid"][out["uid"].duplicated()]
+    if len(duplicated):
+        raise InputError("{source}：拆分多部件要素得到的 uid {value} 与另一要素的重复（可用 --keep-multipart 保持整体）",
+                         "{source}: uid {value} of a split multi-part feature is also another feature's uid "
+                         "(--keep-multipart keeps them whole)", source=name, value=duplicated.iloc[0])
+    new = out["uid"][derived].tolist()
+    clash = taken(new) if new else set()
+    if clash:
+        raise InputError("{source}：uid {value} 已在项目的该图层中", "{source}: uid {value} is already in the project's layer",
+                         source=name, value=next(u for u in new if u in clash))
+    return out
 
 
 def _skipped_text(report: ImportReport) -> str:
