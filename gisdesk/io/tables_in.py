@@ -61,7 +61,8 @@ def read_table(path, *, layer: str | None = None, encoding: str | None = None, x
                          "{path} is an old Excel file (.xls): save it as .xlsx or CSV in Excel or WPS and import that",
                          path=path.name)
     else:
-        header, rows, numbers, header_row, attrs["sheet"] = _read_xlsx(path, layer)
+        header, rows, numbers, header_row, attrs["sheet"], book_sheets = _read_xlsx(path, layer)
+        attrs["sheets"] = book_sheets
     header = _unique_header(header)
     numbers = _Rows(numbers, header_row)
     frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header, dtype=object)
@@ -73,9 +74,16 @@ def read_table(path, *, layer: str | None = None, encoding: str | None = None, x
     id_col = next((c for c in frame.columns if _norm(c) in _ID_NAMES), None)
     x = _coordinates(frame, x_col, numbers, id_col, path.name)
     y = _coordinates(frame, y_col, numbers, id_col, path.name)
-    x, y, crs, attrs["coordinates"] = _interpret(x, y, x_col, y_col, frame, numbers, id_col, path.name)
+    named = x_field is None and y_field is None and _norm(x_col) in _LON_NAMES and _norm(y_col) in _LAT_NAMES
+    x, y, crs, note = _interpret(x, y, x_col, y_col, frame, numbers, id_col, path.name, lonlat_named=named)
+    if len(attrs.pop("sheets", ())) > 1:
+        others = ", ".join(s for s in book_sheets if s != attrs["sheet"])
+        note = (f"工作表 {attrs['sheet']}（另有 {others}：用 --layer 选择）；{note[0]}",
+                f"sheet {attrs['sheet']} (also {others}: choose with --layer); {note[1]}")
+    attrs["coordinates"] = note
     attrs["source_rows"] = list(numbers)
-    out = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(x, y), crs=crs)
+    # the coordinate columns are the geometry now: kept as text they would go stale when a point moves
+    out = gpd.GeoDataFrame(frame.drop(columns=[x_col, y_col]), geometry=gpd.points_from_xy(x, y), crs=crs)
     out.attrs.update(attrs)
     return out
 
@@ -176,7 +184,7 @@ def _read_xlsx(path: Path, sheet: str | None):
         book.close()
     if header is None:
         raise InputError("{path} 的工作表 {sheet} 是空的", "sheet {sheet} of {path} is empty", path=path.name, sheet=sheet)
-    return header, rows, numbers, header_row, sheet
+    return header, rows, numbers, header_row, sheet, names
 
 
 class _Rows(list):
@@ -280,8 +288,10 @@ def _row_message(frame, i, numbers, id_col) -> dict:
 
 def _coordinates(frame, column, numbers, id_col, name) -> np.ndarray:
     values = frame[column].tolist()
-    out = np.empty(len(values))
-    for i, value in enumerate(values):
+    with np.errstate(all="ignore"):  # plain numbers at array speed, only the others one by one
+        out = np.array(pd.to_numeric(frame[column], errors="coerce"), dtype=float)
+    for i in np.flatnonzero(~np.isfinite(out)):
+        value = values[i]
         v = parse_coordinate(value)
         if v is None:
             empty = value is None or (isinstance(value, str) and not value.strip())
@@ -295,8 +305,20 @@ def _coordinates(frame, column, numbers, id_col, name) -> np.ndarray:
     return out
 
 
-def _interpret(x, y, x_col, y_col, frame, numbers, id_col, name):
+def _interpret(x, y, x_col, y_col, frame, numbers, id_col, name, *, lonlat_named=False):
     """(easting or lon, northing or lat, CRS or None, report note) from the two columns."""
+    if (np.abs(x) <= 90).all() and ((np.abs(y) > 90) & (np.abs(y) <= 180)).all():
+        note = ("经纬度（{y} 为经度、{x} 为纬度：两列颠倒，已交换），CGCS2000 地理坐标 EPSG:4490（除非 --crs 另行指定）",
+                "longitude/latitude ({y} holds the longitudes and {x} the latitudes: swapped), CGCS2000 geographic "
+                "EPSG:4490 (unless --crs says otherwise)")
+        return y, x, CRS.from_epsg(CGCS2000_GEOGRAPHIC), _note(note, x=x_col, y=y_col)
+    if lonlat_named and not ((np.abs(x) <= 180).all() and (np.abs(y) <= 90).all()):
+        i = int(np.flatnonzero((np.abs(x) > 180) | (np.abs(y) > 90))[0])
+        raise InputError("{source} 第 {row} 行（表头为第 {header_row} 行），{id_field} {id}：经纬度 ({xv}, {yv}) 超出范围"
+                         "（经度 ±180°，纬度 ±90°）；平面坐标请用 --x-field/--y-field 指定列",
+                         "{source} row {row} (the header is row {header_row}), {id_field} {id}: longitude/latitude "
+                         "({xv}, {yv}) out of range (±180°, ±90°); for plane coordinates name the columns with "
+                         "--x-field/--y-field", source=name, xv=x[i], yv=y[i], **_row_message(frame, i, numbers, id_col))
     if (np.abs(x) <= 180).all() and (np.abs(y) <= 90).all():
         note = ("经纬度（{x}、{y}），CGCS2000 地理坐标 EPSG:4490（除非 --crs 另行指定）",
                 "longitude/latitude ({x}, {y}), CGCS2000 geographic EPSG:4490 (unless --crs says otherwise)")
