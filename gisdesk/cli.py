@@ -193,6 +193,9 @@ def _import(args) -> int:
                  n=report.split["features"], m=report.split["parts"]))
     if report.dropped_zm:
         print(tr("  已去掉 {n} 个要素的 Z/M 值", "  dropped the Z/M values of {n} features", n=report.dropped_zm))
+    if report.collections:
+        print(tr("  几何集合 {n} 个：只保留该类型可用的部分", "  {n} geometry collections: only their parts this kind "
+                 "accepts were kept", n=report.collections))
     return 0
 
 

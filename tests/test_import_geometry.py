@@ -204,3 +204,25 @@ def test_nanshan_with_keep_multipart_stays_ten_features(tmp_path):
     report = import_layer(p, NANSHAN, "buildings", id_field="id", keep_multipart=True)
     assert report.imported == 10 and report.split == {}
     assert len(p.uids("buildings")) == 10
+
+
+def test_a_geometry_collection_keeps_its_polygons_and_they_are_split(tmp_path):
+    collection = shapely.GeometryCollection([square(0, 0, 2), shapely.LineString([(50, 0), (60, 0)]), square(10, 0, 3)])
+    source = write(tmp_path, [{"bid": "G", "geometry": collection},
+                              {"bid": "L", "geometry": shapely.GeometryCollection([shapely.LineString([(0, 9), (5, 9)])])}],
+                   name="src.geojson")
+    p = project(tmp_path)
+    report = import_layer(p, source, "buildings", id_field="bid")
+    assert report.collections == 2 and report.skipped == {"line": 1}
+    assert report.split == {"features": 1, "parts": 2}
+    by_uid, _ = areas(p.path)
+    assert by_uid == {"G-1": 4.0, "G-2": 9.0}
+
+
+def test_rows_named_count_the_records_skipped_as_unreadable(tmp_path):
+    from gisdesk.io.importer import ImportReport, _source_rows
+
+    report = ImportReport(source="s", kind="buildings")
+    assert list(_source_rows(3, report)) == [1, 2, 3]
+    report.bad_records = [2, 3]
+    assert list(_source_rows(3, report)) == [1, 4, 5]

@@ -51,6 +51,7 @@ class ImportReport:
     split: dict[str, int] = field(default_factory=dict)  # multi-part features split: {"features": n, "parts": m}
     dropped_zm: int = 0  # features whose Z/M values were dropped
     empty_rows: list[int] = field(default_factory=list)  # source rows (1-based) of the empty geometries skipped
+    collections: int = 0  # geometry collections kept as their parts of the kind's classes
     coordinates: tuple[str, str] = ("", "")  # for a CSV/Excel table: how its coordinate columns were read (zh, en)
 
 
@@ -142,7 +143,8 @@ def _keep_allowed_geometries(frame: gpd.GeoDataFrame, info, report: ImportReport
     `split`, multi-polygons are left to `_split_multipart`, which repairs them part by part (repairing
     the whole first may merge or break up its parts)."""
     raw = np.asarray(frame.geometry.values, dtype=object)
-    _refuse_non_finite(raw, frame, info, id_field, report.source)
+    rows = _source_rows(len(raw), report)
+    _refuse_non_finite(raw, rows, frame, info, id_field, report.source)
     zm = shapely.has_z(raw) | shapely.has_m(raw)
     if zm.any():
         report.dropped_zm += int(zm.sum())
@@ -155,12 +157,16 @@ def _keep_allowed_geometries(frame: gpd.GeoDataFrame, info, report: ImportReport
     if invalid.any():
         geoms[invalid], types[invalid] = _repair(geoms[invalid], info)
         report.repaired += int(invalid.sum())
+    collections = types == 7  # a valid geometry collection: its parts of the kind's classes, not nothing
+    if collections.any():
+        geoms[collections], types[collections] = _allowed_parts(geoms[collections], info)
+        report.collections += int(collections.sum())
     classes = np.array([_GEOMETRY_CLASS.get(t) for t in types], dtype=object)
     allowed = np.isin(classes, info.geometries)
     empty = types == -1
     if empty.any():
         report.skipped["empty"] = report.skipped.get("empty", 0) + int(empty.sum())
-        report.empty_rows.extend((np.flatnonzero(empty) + 1).tolist())
+        report.empty_rows.extend(rows[empty].tolist())
     for cls in (POINT, LINE, POLYGON):
         wrong = ~allowed & (classes == cls)
         if wrong.any():
@@ -173,15 +179,35 @@ def _repair(geoms: np.ndarray, info) -> tuple[np.ndarray, np.ndarray]:
     """make_valid; of a collection it returns, the parts of the classes the kind allows (type -1: none)."""
     geoms = shapely.make_valid(geoms)
     types = shapely.get_type_id(geoms)
-    for i in np.flatnonzero(types == 7):
-        parts = [p for p in shapely.get_parts(shapely.get_parts(geoms[i]))
-                 if _GEOMETRY_CLASS.get(shapely.get_type_id(p)) in info.geometries]
-        geoms[i] = shapely.union_all(parts) if parts else None
-        types[i] = shapely.get_type_id(geoms[i]) if parts else -1
+    if (types == 7).any():
+        geoms[types == 7], types[types == 7] = _allowed_parts(geoms[types == 7], info)
     return geoms, types
 
 
-def _refuse_non_finite(geoms: np.ndarray, frame, info, id_field: str | None, name: str) -> None:
+def _allowed_parts(collections: np.ndarray, info) -> tuple[np.ndarray, np.ndarray]:
+    """Of each geometry collection, the union of its parts of the classes the kind allows; with none,
+    its first part (to be skipped as of a class the kind does not take), or nothing (type -1)."""
+    geoms = np.empty(len(collections), dtype=object)
+    types = np.full(len(collections), -1)
+    for i, collection in enumerate(collections):
+        parts = [p for p in shapely.get_parts(shapely.get_parts(collection)) if not shapely.is_empty(p)]
+        allowed = [p for p in parts if _GEOMETRY_CLASS.get(shapely.get_type_id(p)) in info.geometries]
+        if allowed or parts:
+            geoms[i] = shapely.union_all(allowed) if allowed else parts[0]
+            types[i] = shapely.get_type_id(geoms[i])
+    return geoms, types
+
+
+def _source_rows(n: int, report: ImportReport) -> np.ndarray:
+    """The rows (1-based) in the source of the n features read: records skipped as unreadable
+    (--skip-bad) are not among them."""
+    bad = getattr(report, "bad_records", None) or []
+    if not bad:
+        return np.arange(1, n + 1)
+    return np.setdiff1d(np.arange(1, n + len(bad) + 1), bad)[:n]
+
+
+def _refuse_non_finite(geoms: np.ndarray, rows: np.ndarray, frame, info, id_field: str | None, name: str) -> None:
     """NaN or infinite x/y: refused naming the feature's row in the source (1-based) and its id value."""
     coords, index = shapely.get_coordinates(geoms, return_index=True)
     bad = ~np.isfinite(coords).all(axis=1)
@@ -191,10 +217,10 @@ def _refuse_non_finite(geoms: np.ndarray, frame, info, id_field: str | None, nam
     field_ = id_field if id_field in frame.columns else (info.id_field if info.id_field in frame.columns else None)
     if field_ is None:
         raise InputError("{source}：第 {row} 行要素的坐标含 NaN 或无穷大", "{source}: the feature in row {row} has NaN or "
-                         "infinite coordinates", source=name, row=i + 1)
+                         "infinite coordinates", source=name, row=int(rows[i]))
     raise InputError("{source}：第 {row} 行要素（{field} = {value}）的坐标含 NaN 或无穷大",
                      "{source}: the feature in row {row} ({field} = {value}) has NaN or infinite coordinates",
-                     source=name, row=i + 1, field=field_, value=frame[field_].iloc[i])
+                     source=name, row=int(rows[i]), field=field_, value=frame[field_].iloc[i])
 
 
 def _split_multipart(frame: gpd.GeoDataFrame, info, report: ImportReport, name: str, taken) -> gpd.GeoDataFrame:
@@ -213,16 +239,20 @@ def _split_multipart(frame: gpd.GeoDataFrame, info, report: ImportReport, name: 
     derived = counts[index] > 1
     uids[derived] = uids[derived] + "-" + number[derived].astype(str).astype(object)
     out["uid"] = uids
-    invalid = ~shapely.is_valid(parts)
-    types = shapely.get_type_id(parts)
+    types = np.where(shapely.is_empty(parts), -1, shapely.get_type_id(parts))
+    invalid = (types != -1) & ~shapely.is_valid(parts)
     if invalid.any():
         parts[invalid], types[invalid] = _repair(parts[invalid], info)
         report.repaired += int(invalid.sum())
     out = out.set_geometry(parts)
-    if (types == -1).any():  # a part that repair leaves with nothing of the kind's class
-        report.skipped["empty"] = report.skipped.get("empty", 0) + int((types == -1).sum())
-        out = out[types != -1].reset_index(drop=True)
-        derived = derived[types != -1]
+    classes = np.array([_GEOMETRY_CLASS.get(t) for t in types], dtype=object)
+    kept = np.isin(classes, info.geometries)
+    for reason in classes[~kept]:  # an empty part, or one that repair leaves with nothing of the kind's class
+        reason = reason or "empty"
+        report.skipped[reason] = report.skipped.get(reason, 0) + 1
+    if not kept.all():
+        out = out[kept].reset_index(drop=True)
+        derived = derived[kept]
     split = multi & (counts > 1)
     if split.any():
         report.split = {"features": int(split.sum()), "parts": int(counts[split].sum())}
