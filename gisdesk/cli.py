@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import functools
+import logging
 import os
 import re
 import shutil
 import sys
 import traceback
+import warnings
 from pathlib import Path
 
 from gisdesk import i18n
@@ -62,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--id-field", help="field whose values become the features' uid")
     p.add_argument("--keep-multipart", action="store_true", help="keep multi-part buildings and ledger cases whole "
                    "(default: one feature per part, uids ID-1, ID-2 ...)")
+    p.add_argument("--skip-bad", action="store_true", help="import the records that can be read from a damaged "
+                   "source and list the others (default: a source that cannot be read whole is refused)")
     p.add_argument("--crs", help="CRS of SOURCE when it has none or a wrong one, e.g. EPSG:4490")
     p.add_argument("--encoding", help="text encoding of a shapefile's attributes when it has no .cpg, e.g. GBK "
                    "(default: found from the file; GBK without a code page is detected)")
@@ -103,7 +107,14 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if getattr(args, "lang", None):
             i18n.set_language(args.lang)
-        return COMMANDS[args.command](args) or 0
+        with warnings.catch_warnings(record=True) as caught:  # libraries' warnings never reach stderr
+            warnings.simplefilter("always")
+            if not any(isinstance(h, logging.NullHandler) for h in logging.getLogger().handlers):
+                logging.getLogger().addHandler(logging.NullHandler())  # nor their log records (fiona's GDAL errors)
+            try:
+                return COMMANDS[args.command](args) or 0
+            finally:
+                _tell_warnings(caught)
     except GisdeskError as exc:
         print(f"gisdesk: {tr('错误', 'error')}: {exc}", file=sys.stderr)
         return 2
@@ -120,6 +131,18 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("GISDESK_DEBUG"):
             traceback.print_exc()
         return 1
+
+
+def _tell_warnings(caught) -> None:
+    """Say in our words the few library warnings a user must know of; the others are dropped."""
+    told = set()
+    for warning in caught:
+        text = str(warning.message)
+        if "couldn't be converted correctly" in text and "encoding" not in told:
+            told.add("encoding")
+            print(tr("gisdesk: 注意：源文件中有些文字无法按其编码转换，可能成为乱码（可用 --encoding 指定，例如 GBK）",
+                     "gisdesk: note: some text of the source could not be converted from its encoding and may be "
+                     "garbled (name it with --encoding, e.g. GBK)"), file=sys.stderr)
 
 
 def _open(args) -> int:
@@ -158,7 +181,7 @@ def _import(args) -> int:
                           crs=args.crs, half_width=args.half_width, half_width_field=args.half_width_field,
                           encoding=args.encoding, update=args.update,
                           x_field=args.x_field, y_field=args.y_field,
-                          keep_multipart=args.keep_multipart,
+                          keep_multipart=args.keep_multipart, skip_bad=args.skip_bad,
                           feedback=TerminalFeedback())
     print(tr("已导入 {n} 个要素到 {kind}（{src} → {dst}）", "imported {n} features as {kind} ({src} → {dst})",
              n=report.imported, kind=KINDS[args.kind].title, src=report.source_crs, dst=report.project_crs))
@@ -184,6 +207,12 @@ def _import(args) -> int:
         print(tr("  修复无效几何 {n} 个（make_valid）", "  repaired {n} invalid geometries (make_valid)", n=report.repaired))
     for reason, n in report.skipped.items():
         print(tr("  跳过 {n} 个要素：{reason}", "  skipped {n} features: {reason}", n=n, reason=_skip_reason(reason)))
+    if report.bad_records:
+        from gisdesk.io.sources import record_ranges
+
+        print(tr("  无法读取而跳过的记录（--skip-bad）：第 {records} 条（{why}）",
+                 "  records skipped as unreadable (--skip-bad): {records} ({why})",
+                 records=record_ranges(report.bad_records), why=report.bad_reason))
     if report.empty_rows:
         rows = ", ".join(map(str, report.empty_rows[:10])) + (" …" if len(report.empty_rows) > 10 else "")
         print(tr("  空几何所在行：{rows}", "  rows with empty geometry: {rows}", rows=rows))
@@ -202,7 +231,8 @@ def _import(args) -> int:
 def _skip_reason(reason: str) -> str:
     return {"empty": tr("空几何", "empty geometry"), "point": tr("点（该类型不接受）", "points (not accepted by this kind)"),
             "line": tr("线（该类型不接受）", "lines (not accepted by this kind)"),
-            "polygon": tr("面（该类型不接受）", "polygons (not accepted by this kind)")}.get(reason, reason)
+            "polygon": tr("面（该类型不接受）", "polygons (not accepted by this kind)"),
+            "unreadable": tr("源文件中无法读取", "unreadable in the source")}.get(reason, reason)
 
 
 def _check(args) -> int:

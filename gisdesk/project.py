@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import json
 import os
 import re
@@ -133,8 +134,11 @@ class Project:
             with open(tmp, "rb+") as handle:
                 os.fsync(handle.fileno())
             os.replace(tmp, path)
+        except Exception as exc:
+            _refuse_if_unwritable(path, exc)
+            raise
         finally:
-            tmp.unlink(missing_ok=True)
+            _remove_staging(tmp)
         return cls(path)
 
     @classmethod
@@ -323,8 +327,11 @@ class Project:
                         _put_settings(db, {"crs": f"EPSG:{crs.to_epsg()}"})
                     _write_qgis_style(db, layer_id)
                 db.execute("DETACH DATABASE staging")
+        except Exception as exc:  # a full disk or a folder that cannot be written: the project is as it was
+            _refuse_if_unwritable(self.path, exc)
+            raise
         finally:
-            staging.unlink(missing_ok=True)
+            _remove_staging(staging)
 
     def save_layer_states(self, states: list[dict]) -> None:
         """Store order, visibility, opacity, style (and title) of layers: [{id, z_order, visible, opacity, style, title}]."""
@@ -853,9 +860,58 @@ def _alive(pid: int) -> bool:
     return True
 
 
+_UNWRITABLE = {errno.ENOSPC: ("磁盘已满", "the disk is full"), errno.EDQUOT: ("磁盘配额已满", "the disk quota is full"),
+               errno.EACCES: ("没有写入权限", "no permission to write"),
+               errno.EPERM: ("不允许写入", "writing is not permitted"),
+               errno.EROFS: ("只读文件系统", "the file system is read-only")}
+_UNWRITABLE_TEXT = [("no space left", errno.ENOSPC), ("disk is full", errno.ENOSPC), ("disk quota", errno.EDQUOT),
+                    ("read-only file system", errno.EROFS), ("readonly", errno.EACCES),
+                    ("permission denied", errno.EACCES), ("operation not permitted", errno.EPERM),
+                    ("unable to open database file", errno.EACCES), ("failed to commit transaction", errno.EACCES),
+                    ("disk i/o error", errno.EACCES)]
+
+
+def _refuse_if_unwritable(path: Path, exc: Exception) -> None:
+    """Raise a ProjectError naming the folder and the reason when `exc` (an OSError, an SQLite or a
+    GDAL error) says the project's folder cannot be written: a full disk, no permission, read-only."""
+    code = exc.errno if isinstance(exc, OSError) and exc.errno in _UNWRITABLE else None
+    if code is None and not isinstance(exc, OSError):
+        text = str(exc).lower()
+        code = next((c for key, c in _UNWRITABLE_TEXT if key in text), None)
+        if code == errno.EACCES:  # SQLite and GDAL say little: tell a read-only mount or a full disk by looking
+            code = _why_unwritable(path.parent) or code
+    if code is None:
+        return
+    zh, en = _UNWRITABLE[code]
+    raise ProjectError("无法写入项目 {path}（目录 {folder}）：{why_zh}；项目未改动",
+                       "cannot write the project {path}: folder {folder}: {why_en}; the project is unchanged",
+                       path=path.name, folder=path.parent.resolve(), why_zh=zh, why_en=en) from exc
+
+
+def _why_unwritable(folder: Path) -> int | None:
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return None
+    if stats.f_flag & os.ST_RDONLY:
+        return errno.EROFS
+    if stats.f_bavail * stats.f_frsize < 1 << 20:
+        return errno.ENOSPC
+    return None
+
+
+def _remove_staging(staging: Path) -> None:
+    for leftover in (staging, *(staging.with_name(staging.name + s) for s in ("-journal", "-wal", "-shm"))):
+        try:
+            leftover.unlink(missing_ok=True)
+        except OSError:  # on a read-only folder nothing was made
+            pass
+
+
 def _staging_path(path: Path, what: str) -> Path:
     staging = path.with_name(f".{path.stem}.{os.getpid()}.{what}.staging.gpkg")
-    staging.unlink(missing_ok=True)
+    if staging.exists():  # (unlinking a missing file on a read-only mount fails: the write will say why)
+        staging.unlink()
     return staging
 
 

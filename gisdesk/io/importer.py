@@ -53,13 +53,15 @@ class ImportReport:
     empty_rows: list[int] = field(default_factory=list)  # source rows (1-based) of the empty geometries skipped
     collections: int = 0  # geometry collections kept as their parts of the kind's classes
     coordinates: tuple[str, str] = ("", "")  # for a CSV/Excel table: how its coordinate columns were read (zh, en)
+    bad_records: list[int] = field(default_factory=list)  # with --skip-bad: source records (1-based) not readable
+    bad_reason: str = ""  # why the first of them could not be read
 
 
 def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None = None, to: str | None = None,
                  id_field: str | None = None, crs: str | None = None, half_width: float | None = None,
                  half_width_field: str | None = None, encoding: str | None = None, update: bool = False,
                  x_field: str | None = None, y_field: str | None = None,
-                 keep_multipart: bool = False,
+                 keep_multipart: bool = False, skip_bad: bool = False,
                  feedback: Feedback | None = None) -> ImportReport:
     """Import the features of `source` (its `layer`, for a file with several) as `kind`, into the
     project layer `to` (created if new) or, without `to`, into the kind's one layer."""
@@ -73,10 +75,13 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
                          "--half-width applies only to control lines (red green blue purple yellow)")
     feedback.set_stage("read")
     encoding = encoding or shapefile_encoding(source)
-    frame = read_vector(source, layer=layer, encoding=encoding, x_field=x_field, y_field=y_field)
+    frame = read_vector(source, layer=layer, encoding=encoding, x_field=x_field, y_field=y_field, skip_bad=skip_bad)
     report = ImportReport(source=name, kind=kind, layer=target, created=not exists, encoding=encoding or "")
     report.encoding = report.encoding or frame.attrs.get("encoding", "")  # a CSV's, found from its bytes
     report.coordinates = frame.attrs.get("coordinates", ("", ""))  # a table's coordinate columns (zh, en)
+    report.bad_records, report.bad_reason = frame.attrs.pop("bad_records", []), frame.attrs.pop("bad_reason", "")
+    if report.bad_records:
+        report.skipped["unreadable"] = len(report.bad_records)
 
     source_crs = parse_crs(crs) if crs else (CRS(frame.crs) if frame.crs else None)
     if source_crs is None:

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
+import re
 from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
 
 from gisdesk.errors import InputError
+from gisdesk.i18n import tr
 from gisdesk.io.tables_in import is_table, read_table
 
 
 def read_vector(path, *, layer: str | None = None, encoding: str | None = None, x_field: str | None = None,
-                y_field: str | None = None) -> gpd.GeoDataFrame:
+                y_field: str | None = None, skip_bad: bool = False) -> gpd.GeoDataFrame:
     """Read one layer of a vector file; clear errors for a missing file, layer or a broken one.
 
     `encoding` is the text encoding of a shapefile's attributes when GDAL cannot tell it
-    (`shapefile_encoding` finds the common Chinese case).
+    (`shapefile_encoding` finds the common Chinese case). A source that cannot be read whole is
+    refused naming where it breaks; `skip_bad` reads what can be read (`check_complete`).
     """
     path = Path(path)
     if not path.exists():
@@ -44,14 +48,28 @@ def read_vector(path, *, layer: str | None = None, encoding: str | None = None, 
                              "unknown encoding {encoding} (e.g. GBK, GB18030, UTF-8)", encoding=encoding) from None
     try:
         if encoding:  # GDAL's Arrow reader takes UTF-8 only
-            return pyogrio.read_dataframe(path, layer=layer, encoding=encoding, use_arrow=False)
-        return pyogrio.read_dataframe(path, layer=layer, use_arrow=True)
-    except Exception as exc:
-        raise InputError("无法读取 {path}：{why}", "cannot read {path}: {why}", path=path.name, why=_why(exc)) from exc
+            frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, use_arrow=False)
+        else:
+            frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True)
+    except Exception as exc:  # where it breaks, read record by record (refused, or the rest with skip_bad)
+        return check_complete(path, None, layer=layer, encoding=encoding, skip_bad=skip_bad, error=exc)
+    return check_complete(path, frame, layer=layer, encoding=encoding, skip_bad=skip_bad)
 
 
 def _why(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return next((tr(zh, en) for key, zh, en in _GDAL_WHY if key in text), text)
+
+
+_GDAL_WHY = [  # GDAL's developer text → what a user can act on
+    ("not recognized as being in a supported file format", "不是可识别的矢量格式，或文件为空、已损坏",
+     "not a recognised vector format, or the file is empty or damaged"),
+    ("/vsizip/", "压缩包已损坏，或其中没有可读的矢量文件", "the archive is damaged or holds no readable vector file"),
+    ("database disk image is malformed", "GeoPackage（SQLite）文件已损坏", "the GeoPackage (SQLite) file is damaged"),
+    ("SHAPE_RESTORE_SHX", "缺少 .shx 索引文件", "the .shx index file is missing"),
+    ("records in .shx file", ".shx 索引文件被截断", "the .shx index file is cut off"),
+    ("Failed to read GeoJSON data", "GeoJSON 内容无效或不完整", "the GeoJSON is invalid or incomplete"),
+]
 
 
 def shapefile_encoding(path) -> str | None:
@@ -83,3 +101,230 @@ def shapefile_encoding(path) -> str | None:
     except UnicodeDecodeError:
         return None
     return "GB18030"
+
+
+# --- completeness: a source that cannot be read whole is refused, or read in part with --skip-bad ---
+
+_SHP_POLY_TYPES = (3, 5, 13, 15, 23, 25, 31)  # polyline, polygon, their Z and M forms, multipatch
+_SHP_MULTIPOINT_TYPES = (8, 18, 28)
+
+
+def check_complete(path, frame: gpd.GeoDataFrame | None, *, layer: str | None = None,
+                   encoding: str | None = None, skip_bad: bool = False, error: Exception | None = None
+                   ) -> gpd.GeoDataFrame:
+    """The frame read from `path` if it holds every record of the source, else a refusal naming
+    the first record that cannot be read (1-based, as "第 N 条记录"). With `skip_bad` the
+    readable records are returned and the others listed in `frame.attrs["bad_records"]`
+    (1-based record numbers) with `frame.attrs["bad_reason"]`.
+
+    `frame` is None when the fast read raised `error`: fiona then reads record by record to
+    find where the source breaks. Shapefiles are checked against their own structure: the
+    record counts of .shx (its length), .dbf (header and file size) and each .shp record's
+    header; other sources against the feature count GDAL reports for the layer.
+    """
+    path = Path(path)
+    numbers = None  # the record number of each row of the frame; None: row i is record i + 1
+    bad: set[int] = set()
+    why = ""
+    if frame is None:
+        frame, numbers, bad, why = _read_by_record(path, layer, encoding, error)
+    if path.suffix.lower() == ".shp":
+        if _sidecar(path, ".dbf") is None:  # GDAL reads the shapes alone: every attribute would be lost
+            raise InputError("{path}：缺少属性表文件 {dbf}，未导入任何要素", "{path}: its attribute file {dbf} is missing; "
+                             "nothing imported", path=path.name, dbf=path.with_suffix(".dbf").name)
+        shp_bad, shp_why, expected = _shapefile_bad_records(path)
+        if shp_bad:
+            bad |= set(shp_bad)
+            why = why or shp_why
+    else:
+        expected = _feature_count(path, layer)
+    if expected is not None:  # records the reader never returned
+        read = set(range(1, len(frame) + 1)) if numbers is None else set(numbers)
+        missing = set(range(len(frame) + 1, expected + 1)) if numbers is None else set(range(1, expected + 1)) - read
+        missing -= bad
+        if missing:
+            bad |= missing
+            why = why or tr("读到 {read} 条，文件记录数为 {count}", "{read} read of {count} records",
+                            read=len(read), count=expected)
+    if not bad:
+        return frame
+    if path.suffix.lower() == ".gpkg":
+        why = _gpkg_damage(path) or why
+    bad_list = sorted(bad)
+    total = max(expected or 0, len(frame), bad_list[-1])
+    if not skip_bad:
+        raise InputError("{path}：第 {n} 条记录起无法读取（{why}）；共 {total} 条记录中 {bad} 条不可读，未导入任何要素"
+                         "（--skip-bad 只导入可读的记录）",
+                         "{path}: cannot be read from record {n} on ({why}); {bad} of {total} records unreadable, "
+                         "nothing imported (--skip-bad imports the readable records)",
+                         path=path.name, n=bad_list[0], why=why, total=total, bad=len(bad_list))
+    import numpy as np
+
+    row_numbers = np.arange(1, len(frame) + 1) if numbers is None else np.asarray(numbers)
+    keep = ~np.isin(row_numbers, bad_list)
+    if not keep.all():
+        frame = frame[keep].reset_index(drop=True)
+    frame.attrs["bad_records"] = bad_list
+    frame.attrs["bad_reason"] = why
+    return frame
+
+
+def record_ranges(records: list[int]) -> str:
+    """1, 2, 3, 7, 9, 10 → "1–3, 7, 9–10"."""
+    parts, start = [], None
+    for i, n in enumerate(records):
+        if start is None:
+            start = n
+        if i + 1 == len(records) or records[i + 1] != n + 1:
+            parts.append(str(start) if start == n else f"{start}–{n}")
+            start = None
+    return ", ".join(parts)
+
+
+def _feature_count(path: Path, layer: str | None) -> int | None:
+    try:
+        count = int(pyogrio.read_info(path, layer=layer)["features"])
+    except Exception:
+        return None
+    return count if count >= 0 else None
+
+
+def _read_by_record(path: Path, layer, encoding, error: Exception):
+    """Read with fiona one record at a time: (frame of the records read, 1-based numbers of the
+    records that failed, why). The fast read failed with `error`; when fiona cannot open the
+    source at all it is refused as unreadable."""
+    import logging
+
+    import fiona
+    import shapely.geometry
+
+    messages: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record):
+            messages.append(record.getMessage())
+
+    handler, logger = _Collect(level=logging.ERROR), logging.getLogger("fiona")
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    rows, geoms, numbers, bad, why = [], [], [], set(), ""
+    try:
+        try:
+            source = fiona.open(path, layer=layer, encoding=encoding) if encoding else fiona.open(path, layer=layer)
+        except Exception:
+            raise InputError("无法读取 {path}：{why}", "cannot read {path}: {why}", path=path.name,
+                             why=_why(error)) from error
+        with source:
+            crs = source.crs.to_wkt() if source.crs else None
+            records = iter(source)
+            n = 0
+            while True:
+                n += 1
+                try:
+                    feature = next(records)
+                except StopIteration:
+                    break
+                except Exception as exc:  # the reader cannot go on past this record
+                    bad.add(n)
+                    why = why or _why(exc)
+                    break
+                try:
+                    geometry = shapely.geometry.shape(feature.geometry) if feature.geometry else None
+                except Exception as exc:
+                    bad.add(n)
+                    why = why or _why(exc)
+                    continue
+                rows.append(dict(feature.properties))
+                geoms.append(geometry)
+                numbers.append(n)
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+    why = why or (messages[0].strip() if messages else _why(error))
+    frame = gpd.GeoDataFrame(rows, geometry=geoms, crs=crs) if rows else gpd.GeoDataFrame(geometry=[], crs=crs)
+    return frame, numbers, bad, why
+
+
+def _shapefile_bad_records(path: Path) -> tuple[list[int], str, int | None]:
+    """(1-based numbers of broken records, why, the number of records the shapefile should have).
+
+    A record is broken when the .shx points outside the .shp, the .shp record's header does not
+    carry its number or the file's shape type, its parts and points do not fit in its length,
+    or the .dbf lacks it (header count or file size short of the .shx count)."""
+    import numpy as np
+
+    shx = _sidecar(path, ".shx")
+    dbf = _sidecar(path, ".dbf")
+    if shx is None:
+        return [], "", None
+    shx_size, shp_size = shx.stat().st_size, path.stat().st_size
+    n_shx = max((shx_size - 100) // 8, 0)
+    bad: dict[int, str] = {}
+    if shx_size < 100 or (shx_size - 100) % 8:
+        bad[n_shx + 1] = tr(".shx 文件被截断", "the .shx is truncated")
+    if n_shx:
+        index = np.fromfile(shx, dtype=">i4", offset=100, count=2 * n_shx).reshape(-1, 2).astype(np.int64) * 2
+        offsets, lengths = index[:, 0], index[:, 1]
+        inside = (offsets >= 100) & (offsets + 8 + lengths <= shp_size) & (lengths >= 4)
+        shp = np.memmap(path, dtype=np.uint8, mode="r") if shp_size else np.zeros(0, np.uint8)
+
+        def field(at, dtype, ok):  # a 4-byte integer at byte `at` of each record (0 where not inside)
+            at = np.where(ok, at, 0)
+            if not len(shp):
+                return np.zeros(len(at), np.int64)
+            return shp[at[:, None] + np.arange(4)].copy().view(dtype).reshape(-1).astype(np.int64)
+
+        numbers = field(offsets, ">i4", inside)
+        types = field(offsets + 8, "<i4", inside)
+        file_type = int(np.frombuffer(bytes(shp[32:36]), "<i4")[0]) if shp_size >= 100 else -1
+        ok = inside & (numbers == np.arange(1, n_shx + 1)) & ((types == 0) | (types == file_type))
+        poly = ok & np.isin(types, _SHP_POLY_TYPES) & (lengths >= 44)
+        parts, points = field(offsets + 44, "<i4", poly), field(offsets + 48, "<i4", poly)
+        ok &= ~poly | ((parts >= 0) & (points >= 0) & (44 + 4 * parts + 16 * points <= lengths))
+        multi = ok & np.isin(types, _SHP_MULTIPOINT_TYPES) & (lengths >= 40)
+        points = field(offsets + 44, "<i4", multi)
+        ok &= ~multi | ((points >= 0) & (48 + 16 * points <= lengths))
+        ok &= ~np.isin(types, (*_SHP_POLY_TYPES, *_SHP_MULTIPOINT_TYPES)) | (lengths >= 40) | (types == 0)
+        ok &= (types != 1) | (lengths >= 20)
+        for i in np.flatnonzero(~ok):
+            bad[int(i) + 1] = tr(".shp 中第 {n} 条记录损坏或被截断", "record {n} of the .shp is damaged or cut off",
+                                 n=int(i) + 1)
+    if dbf is not None:
+        with open(dbf, "rb") as handle:
+            header = handle.read(12)
+        if len(header) == 12:
+            n_dbf = int.from_bytes(header[4:8], "little")
+            header_length, record_length = int.from_bytes(header[8:10], "little"), int.from_bytes(header[10:12], "little")
+            present = max(dbf.stat().st_size - header_length, 0) // record_length if record_length else 0
+            have = min(n_dbf, present)
+            if have < n_shx:
+                why = tr(".dbf 只有 {dbf} 条记录，.shx 有 {shx} 条", "the .dbf holds {dbf} records, the .shx {shx}",
+                         dbf=have, shx=n_shx) if n_dbf <= present else \
+                    tr(".dbf 被截断（头部记 {n} 条，实有 {have} 条）", "the .dbf is cut off ({have} of its {n} records)",
+                       n=n_dbf, have=present)
+                for n in range(have + 1, n_shx + 1):
+                    bad.setdefault(n, why)
+    numbers = sorted(bad)
+    return numbers, (bad[numbers[0]] if numbers else ""), n_shx
+
+
+def _gpkg_damage(path: Path) -> str:
+    """What SQLite's quick_check says of a GeoPackage that did not read whole ("" when it finds nothing)."""
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            result = [r[0] for r in db.execute("PRAGMA quick_check(3)")]
+    except sqlite3.Error as exc:
+        result = [str(exc)]
+    if result == ["ok"]:
+        return ""
+    pages = sorted({int(n) for n in re.findall(r"page (\d+)", " ".join(result))})
+    if not pages:
+        return tr("GeoPackage（SQLite）文件已损坏", "the GeoPackage (SQLite) file is damaged")
+    return tr("GeoPackage 的数据库页已损坏：第 {pages} 页", "damaged database pages in the GeoPackage: page {pages}",
+              pages=", ".join(map(str, pages[:5])))
+
+
+def _sidecar(path: Path, suffix: str) -> Path | None:
+    return next((p for p in (path.with_suffix(suffix), path.with_suffix(suffix.upper())) if p.exists()), None)

@@ -1,0 +1,176 @@
+"""Makes the broken sources of this folder (run from the repository root:
+`.venv/bin/python tests/data/bad/make_bad.py`). Each is a tiny copy of one valid layer — five
+buildings in CGCS2000 3° GK CM 120°E (EPSG:4549) — broken in one way; `water/` is the real corrupt
+shapefile of the QGIS training data (see tests/data/README.md). tests/test_bad_sources.py imports
+each and expects a one-line refusal naming it, with the project left byte-identical."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sqlite3
+import struct
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+
+HERE = Path(__file__).resolve().parent
+WATER = Path("/work/shared/realdata/swellendam-qgis-training/shapefile")
+
+
+def good(n: int = 5) -> gpd.GeoDataFrame:
+    boxes = [shapely.box(500000 + 30 * i, 3400000, 500020 + 30 * i, 3400015 + i) for i in range(n)]
+    return gpd.GeoDataFrame({"name": [f"楼{i + 1}" for i in range(n)], "floors": list(range(1, n + 1))},
+                            geometry=boxes, crs="EPSG:4549")
+
+
+def shapefile(folder: str, n: int = 5) -> Path:
+    target = HERE / folder
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir()
+    path = target / "buildings.shp"
+    good(n).to_file(path, driver="ESRI Shapefile", encoding="UTF-8")
+    return path
+
+
+def cut(path: Path, size: int) -> None:
+    path.write_bytes(path.read_bytes()[:size])
+
+
+def patch(path: Path, at: int, data: bytes) -> None:
+    raw = bytearray(path.read_bytes())
+    raw[at:at + len(data)] = data
+    path.write_bytes(bytes(raw))
+
+
+def record_offsets(shp: Path) -> list[tuple[int, int]]:
+    shx = shp.with_suffix(".shx").read_bytes()
+    return [(o * 2, n * 2) for o, n in struct.iter_unpack(">ii", shx[100:])]
+
+
+def write(name: str, data: bytes | str) -> None:
+    path = HERE / name
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+
+
+def geojson(features) -> str:
+    return json.dumps({"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:4549"}},
+                       "features": features}, allow_nan=True)
+
+
+def feature(coords, name="楼"):
+    return {"type": "Feature", "properties": {"name": name}, "geometry": {"type": "Polygon", "coordinates": coords}}
+
+
+def damaged_gpkg(name: str, *, silent: bool) -> None:
+    """A GeoPackage of 300 buildings with 200 bytes in the middle of one page of its table overwritten:
+    the first page (from the table's root on) at which pyogrio reads fewer rows (`silent`) or raises."""
+    import pyogrio
+
+    clean = HERE / "clean.gpkg"
+    clean.unlink(missing_ok=True)
+    good(300).to_file(clean, driver="GPKG", layer="buildings")
+    with sqlite3.connect(clean) as db:
+        root = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'buildings'").fetchone()[0]
+    data = clean.read_bytes()
+    clean.unlink()
+    target = HERE / name
+    for page in range(root, len(data) // 4096):
+        for at in (1000, 2000, 3000):
+            raw = bytearray(data)
+            raw[page * 4096 + at:page * 4096 + at + 200] = b"\xff" * 200
+            target.write_bytes(bytes(raw))
+            try:
+                read = len(pyogrio.read_dataframe(target, use_arrow=True))
+            except Exception:
+                if not silent:
+                    return
+            else:
+                if silent and read < 300:
+                    return
+    raise RuntimeError(f"no page found for {name}")
+
+
+def main() -> None:
+    ring = [[500000, 3400000], [500020, 3400000], [500020, 3400015], [500000, 3400015], [500000, 3400000]]
+
+    # shapefiles
+    shp = shapefile("truncated_shp")  # .shp cut in the middle of record 3
+    offset, length = record_offsets(shp)[2]
+    cut(shp, offset + 8 + length // 2)
+    shp = shapefile("short_dbf")  # .dbf cut after 3 of its 5 records (header still says 5)
+    dbf = shp.with_suffix(".dbf")
+    header_length, record_length = struct.unpack("<HH", dbf.read_bytes()[8:12])
+    cut(dbf, header_length + 3 * record_length)
+    shp = shapefile("dbf_fewer_records")  # a consistent .dbf of 3 records beside a .shp of 5
+    dbf = shp.with_suffix(".dbf")
+    header_length, record_length = struct.unpack("<HH", dbf.read_bytes()[8:12])
+    cut(dbf, header_length + 3 * record_length)
+    patch(dbf, 4, struct.pack("<I", 3))
+    shp = shapefile("missing_shx")
+    shp.with_suffix(".shx").unlink()
+    shp = shapefile("missing_dbf")
+    shp.with_suffix(".dbf").unlink()
+    shp = shapefile("truncated_shx")  # .shx cut in the middle of its 4th entry
+    cut(shp.with_suffix(".shx"), 100 + 3 * 8 + 4)
+    shp = shapefile("wrong_magic")  # the .shp's file code is not 9994
+    patch(shp, 0, struct.pack(">i", 1234))
+    shp = shapefile("record_overrun")  # the .shx gives record 4 a length beyond the end of the .shp
+    patch(shp.with_suffix(".shx"), 100 + 3 * 8 + 4, struct.pack(">i", 100000))
+    shp = shapefile("shifted_records")  # 8 bytes of record 2 lost: records 2-5 shift (what water.shp has)
+    offset, length = record_offsets(shp)[1]
+    raw = shp.read_bytes()
+    shp.write_bytes(raw[:offset + 40] + raw[offset + 48:])
+    shp = shapefile("empty_shp")  # a 0-byte .shp beside its .shx and .dbf
+    shp.write_bytes(b"")
+    shp = shapefile("garbage_prj")
+    shp.with_suffix(".prj").write_text("这不是坐标系 PROJCS[garbage", encoding="utf-8")
+    shp = shapefile("points_count_garbage")  # record 2's part count is negative
+    offset, _ = record_offsets(shp)[1]
+    patch(shp, offset + 44, struct.pack("<i", -7))
+
+    # a zip without a shapefile, and a zip that is no zip
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("说明.txt", "这里没有 shapefile\n")
+    write("no_shapefile.zip", buffer.getvalue())
+    write("not_a_zip.zip", b"PK\x03\x04" + bytes(range(256)) * 2)
+
+    # GeoJSON
+    write("garbage.geojson", bytes((i * 37 + 11) % 256 for i in range(600)))
+    write("empty.geojson", b"")
+    write("zero_features.geojson", geojson([]))
+    text = geojson([feature([ring], f"楼{i}") for i in range(5)])
+    write("truncated.geojson", text[:len(text) * 2 // 3])
+    nan_ring = [list(p) for p in ring]
+    nan_ring[2] = [float("nan"), 3400015]
+    write("nan_coords.geojson", geojson([feature([ring], "楼1"), feature([nan_ring], "楼2")]))
+    inf_ring = [list(p) for p in ring]
+    inf_ring[1] = [500020, 1e999]
+    write("infinite_coords.geojson", geojson([feature([ring], "楼1"), feature([inf_ring], "楼2")]).replace(
+        "Infinity", "1e999"))
+    write("two_point_ring.geojson", geojson([feature([ring], "楼1"), feature([[[500000, 3400000], [500001, 3400001]]])]))
+    write("not_geojson.geojson", json.dumps({"type": "FeatureCollection", "features": "none"}))
+
+    # GeoPackage
+    damaged_gpkg("damaged_page.gpkg", silent=True)  # GDAL reads part of it without a word
+    damaged_gpkg("damaged_page_raises.gpkg", silent=False)  # GDAL's fast read raises
+    gpkg = HERE / "truncated.gpkg"
+    gpkg.unlink(missing_ok=True)
+    good(300).to_file(gpkg, driver="GPKG", layer="buildings")
+    cut(gpkg, gpkg.stat().st_size // 2)
+    write("not_sqlite.gpkg", "SQLite format 3\0 but only a text file that says so\n")
+
+    # the real corrupt shapefile (shape 31 onwards cut off, .shx longer than .dbf)
+    water = HERE / "water"
+    shutil.rmtree(water, ignore_errors=True)
+    water.mkdir()
+    for suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+        shutil.copyfile(WATER / f"water{suffix}", water / f"water{suffix}")
+
+
+if __name__ == "__main__":
+    main()
