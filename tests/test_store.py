@@ -316,9 +316,10 @@ def test_reading_a_layer_that_does_not_exist_names_the_ones_that_do(project):
 
 
 def test_multipolygon_parts_stay_one_feature_in_an_append(project, tmp_path):
+    """With --keep-multipart (import splits multi-part buildings by default), the store keeps the parts together."""
     two = Polygon([(0, 70), (5, 70), (5, 75), (0, 75)]).union(box(10, 70, 15, 75))
     frame([{"bid": "M1", "geometry": two}]).to_file(tmp_path / "m.geojson")
-    import_layer(project, tmp_path / "m.geojson", "buildings", id_field="bid")
+    import_layer(project, tmp_path / "m.geojson", "buildings", id_field="bid", keep_multipart=True)
     assert stored(project, "buildings").loc["M1", "geometry"].area == pytest.approx(50.0)
 
 
