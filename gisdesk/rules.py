@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +47,7 @@ def load_rules(path: str | Path | None = None) -> Rules:
 
 def parse_rules(text: str, *, source: str = "rules") -> Rules:
     try:
-        data = tomllib.loads(text)
+        data = _loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RuleError("规则文件 {source} 不是有效的 TOML：{why}", "rule file {source} is not valid TOML: {why}",
                         source=source, why=exc) from exc
@@ -87,6 +88,21 @@ def parse_rules(text: str, *, source: str = "rules") -> Rules:
         city=str(data.get("city", {}).get("name", "")),
         text=text,
     )
+
+
+# a bare key with Chinese in it (主干路 = 20): TOML 1.1 allows it, Python's TOML 1.0 reader does not
+_UNICODE_KEY = re.compile(r"^([ \t]*)([^\s=#\"'\[\].]*[^\x00-\x7f][^\s=#\"'\[\].]*)([ \t]*=)", re.M)
+
+
+def _loads(text: str) -> dict:
+    """The TOML; a file that TOML 1.0 refuses only for bare keys in Chinese is read with them quoted."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        quoted = _UNICODE_KEY.sub(r'\1"\2"\3', text)
+        if quoted == text:
+            raise
+    return tomllib.loads(quoted)  # its error, if any, is the file's next one (same lines)
 
 
 def _by_road_class(values: dict, number, source: str) -> dict[str, float]:

@@ -61,6 +61,25 @@ def test_cut_names_map_only_onto_the_one_field_they_cut_and_full_names_come_firs
     assert (both.building_use.iloc[0], both.building_u.iloc[0]) == ("商业", "住宅")
 
 
+def test_chinese_names_cut_to_10_bytes_in_a_gbk_shapefile_map_onto_their_fields(tmp_path):
+    source = tmp_path / "停车.shp"  # GDAL cuts 配建建筑类型 (12 bytes of GBK) to 配建建筑类, 违法建筑面积 to 违法建筑面
+    gpd.GeoDataFrame({"普查编号": ["P1"], "类别": ["配建"], "泊位数": [120], "配建建筑类型": ["医院"],
+                      "geometry": [box(0, 0, 50, 50)]}, crs=METRIC).to_file(source, encoding="GBK")
+    assert "配建建筑类" in gpd.read_file(source).columns
+    p = project(tmp_path)
+    report = import_layer(p, source, "parking")
+    assert report.mapped == {"普查编号": "survey_no", "类别": "category", "泊位数": "spaces", "配建建筑类": "host_use"}
+    parking = Project.open(p.path).read_layer(report.layer)
+    assert (parking.uid.iloc[0], parking.host_use.iloc[0], parking.spaces.iloc[0]) == ("P1", "医院", 120)
+    ledger = tmp_path / "台账.shp"
+    gpd.GeoDataFrame({"编号": ["HP-7"], "发现时间": ["2025-01-01"], "状态": ["待核查"], "违法建筑面积": [9.5],
+                      "geometry": [box(0, 0, 5, 5)]}, crs=METRIC).to_file(ledger, encoding="GBK")
+    report = import_layer(p, ledger, "ledger")
+    assert report.mapped == {"编号": "case_no", "发现时间": "found_on", "状态": "status", "违法建筑面": "illegal_area_m2"}
+    case = Project.open(p.path).read_layer(report.layer).iloc[0]
+    assert (case.uid, case.case_no, case.illegal_area_m2) == ("HP-7", "HP-7", 9.5)  # 编号 gives the uid too
+
+
 def test_common_chinese_and_english_field_names_are_aliases():
     ledger = conform(pd.DataFrame({"案件编号": ["HP-1"], "发现日期": ["2025-03-07"], "状态": ["已立案"],
                                    "ADDRESS": ["某路 1 号"], "违法面积": [20]}), KINDS["ledger"].schema, source="s")
@@ -84,6 +103,16 @@ def test_no_source_name_means_two_fields():
         for alias, name in kind.schema.aliases.items():
             owners.setdefault(alias.casefold(), set()).add(name)
         assert {k: v for k, v in owners.items() if len(v) > 1} == {}, kind.code
+
+
+def test_each_synonym_stands_for_one_allowed_value():
+    for kind in KINDS.values():
+        for f in kind.schema.fields:
+            meaning: dict[str, set[str]] = {v.casefold(): {v} for v in f.values}
+            for synonym, value in f.synonyms:
+                assert value in f.values, (kind.code, f.name, synonym)
+                meaning.setdefault(synonym.casefold(), set()).add(value)
+            assert {k: v for k, v in meaning.items() if len(v) > 1} == {}, (kind.code, f.name)
 
 
 def red_lines(tmp_path):
@@ -146,6 +175,13 @@ def test_unmapped_required_values_and_workflow_states_still_refuse(tmp_path):
     assert out["source_source"].tolist() == [None, "无人机", "无人机"]
     assert out["structure"].tolist() == ["砖混", "钢混", None]
     assert unmapped == {"source": {"无人机": 2}}
+    # violation codes (several to a value) also by their Chinese names; an unknown one keeps the value aside
+    unmapped = {}
+    out = conform(pd.DataFrame({"case_no": ["A", "B", "C"], "found_on": ["2025-01-01"] * 3, "status": ["待核查"] * 3,
+                                "违法类型": ["未批先建、超高", "wpxj", "CG，乱搭"]}),
+                  KINDS["ledger"].schema, source="s", unmapped=unmapped)
+    assert out["violation"].tolist() == ["WPXJ,CG", "WPXJ", None]
+    assert (out["violation_source"].tolist(), unmapped) == ([None, None, "CG，乱搭"], {"violation": {"CG，乱搭": 1}})
     # without `unmapped` (an edit in the attribute table) an unknown value is still refused
     with pytest.raises(ValidationError, match="未知"):
         conform(pd.DataFrame({"road_class": ["未知"]}), KINDS["red"].schema, source="s")
@@ -159,6 +195,17 @@ def test_a_rule_file_may_name_road_classes_in_chinese():
         parse_rules(text.replace('"主干路" = 20', '"主干路" = 20\ntrunk = 15'), source="city.toml")
     with pytest.raises(RuleError, match="高速"):
         parse_rules(text.replace('"主干路" = 20', '"高速" = 20'), source="city.toml")
+
+
+def test_a_rule_file_may_leave_chinese_keys_unquoted():
+    """`主干路 = 20` as a planner writes it: a bare key in Chinese (TOML 1.1; Python reads TOML 1.0)."""
+    text = load_rules().text.replace("trunk = 15.0", "主干路 = 20  # GB 50220").replace("branch = 7.0", "  支路=6")
+    assert parse_rules(text, source="city.toml").setback_by_road_class == \
+        {"expressway": 25.0, "trunk": 20.0, "secondary": 10.0, "branch": 6.0}
+    with pytest.raises(RuleError, match="line 21"):  # a real error after it is still named where it is
+        parse_rules(text.replace("主干路 = 20", "主干路 = 2 0"), source="city.toml")
+    with pytest.raises(RuleError, match="line 2[^0-9]"):
+        parse_rules("[setback]\n红 线 = 1\n", source="city.toml")  # no key quoting makes this TOML
 
 
 def test_a_rule_file_with_chinese_classes_is_used_by_the_check(tmp_path):

@@ -91,6 +91,8 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
     frame = frame.set_crs(source_crs, allow_override=True)
     report.source_crs = crs_label(source_crs)
 
+    if id_field is None and info.id_field:  # the kind's id field under any name the schema maps (编号 is case_no)
+        id_field = info.schema.source_column(frame.columns, info.id_field)
     feedback.set_stage("geometry")
     split = not keep_multipart and info.code in _SPLIT_KINDS
     frame = _keep_allowed_geometries(frame, info, report, id_field=id_field, split=split)

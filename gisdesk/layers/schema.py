@@ -70,6 +70,13 @@ class Schema:
     def names(self) -> list[str]:
         return [f.name for f in self.fields]
 
+    def source_column(self, columns, name: str) -> str | None:
+        """The column of `columns` that `conform` reads as the field `name` (the field itself when
+        present), or None."""
+        if name in columns:
+            return name
+        return next((c for c, f in _schema_renames(columns, self).items() if f == name), None)
+
     def source_names(self) -> dict[str, str]:
         """Map every accepted source column name (code, Chinese label, alias) to its field."""
         names = {f.name: f.name for f in self.fields}
@@ -121,7 +128,7 @@ def conform(frame: pd.DataFrame, schema: Schema, *, source: str, uids=None, mapp
                 problems.append(Problem(-1, None, f.name, None, "缺少必填字段", "required field is missing"))
             out[f.name] = _empty_column(f, len(out))
             continue
-        if f.type == ENUM and not f.required and unmapped is not None:
+        if f.type in (ENUM, CODES) and not f.required and unmapped is not None:
             out[f.name], kept, counts = _lenient_enum(out[f.name], f)
             if counts:
                 column = f"{f.name}_source"
@@ -141,20 +148,19 @@ SHAPEFILE_NAME_LENGTH = 10  # a DBF field name has at most 10 characters (bytes)
 
 def _schema_renames(columns, schema: Schema) -> dict[str, str]:
     """Source column → schema field, matched by code, Chinese label or alias, in any letter case
-    (`NAME` is `name`: GeoPackage and shapefile column names ignore case), else, for a column of
-    exactly 10 characters, as the shapefile cut of exactly one field's code (`building_u` is
-    `building_use`). A field that a column already carries exactly keeps it; each field is taken by
+    (`NAME` is `name`: GeoPackage and shapefile column names ignore case), else as the shapefile
+    cut (10 bytes) of the names of exactly one field (`building_u` is `building_use`, `配建建筑类`
+    is `配建建筑类型`). A field that a column already carries exactly keeps it; each field is taken by
     one column at most, a full name before a cut one."""
     names = {source.casefold(): field for source, field in schema.source_names().items()}
-    cuts: dict[str, list[str]] = {}
-    for name in schema.names:
-        if len(name) > SHAPEFILE_NAME_LENGTH:
-            cuts.setdefault(name[:SHAPEFILE_NAME_LENGTH].casefold(), []).append(name)
+    cuts: dict[str, set[str]] = {}
+    for source, field in schema.source_names().items():
+        for cut in _shapefile_cuts(source):
+            cuts.setdefault(cut.casefold(), set()).add(field)
     taken = {c for c in columns if c in schema.names}
     renames = {}
     for match in (lambda key: names.get(key),
-                  lambda key: cuts[key][0] if len(key) == SHAPEFILE_NAME_LENGTH and len(cuts.get(key, ())) == 1
-                  else None):
+                  lambda key: next(iter(cuts[key])) if len(cuts.get(key, ())) == 1 else None):
         for column in columns:
             if column in renames:
                 continue
@@ -166,12 +172,30 @@ def _schema_renames(columns, schema: Schema) -> dict[str, str]:
     return renames
 
 
+def _shapefile_cuts(name: str) -> set[str]:
+    """What a shapefile writer leaves of a name longer than a DBF field name's 10 bytes: its first 10
+    characters (ASCII), or as many whole characters as fit in 10 bytes of GBK (Chinese DBFs)."""
+    data = name.encode("gb18030")  # ASCII as it is
+    return {data[:SHAPEFILE_NAME_LENGTH].decode("gb18030", errors="ignore")} if len(data) > SHAPEFILE_NAME_LENGTH \
+        else set()
+
+
 def _empty_column(f: Field, n: int) -> pd.Series:
     if f.type == INT:
         return pd.Series(pd.array([pd.NA] * n, dtype="Int64"))
     if f.type == FLOAT:
         return pd.Series(np.full(n, np.nan))
     return pd.Series([None] * n, dtype=object)
+
+
+def _allowed_or_none(text: str, f: Field) -> str | None:
+    """The value as an ENUM or CODES field stores it, or None when (a code of) it is none of the allowed."""
+    if f.type == ENUM:
+        return f.value_of(text)
+    try:
+        return _convert_value(text, f) or None
+    except ValueError:
+        return None
 
 
 def _lenient_enum(column: pd.Series, f: Field):
@@ -181,7 +205,7 @@ def _lenient_enum(column: pd.Series, f: Field):
     text = np.full(len(column), None, dtype=object)
     text[present] = column[present].astype(str).str.strip().to_numpy(dtype=object)
     present &= text != ""
-    lookup = {value: f.value_of(value) for value in pd.unique(text[present])}
+    lookup = {value: _allowed_or_none(value, f) for value in pd.unique(text[present])}
     converted = np.full(len(column), None, dtype=object)
     converted[present] = [lookup[value] for value in text[present]]
     bad = present & np.equal(converted, None)
@@ -297,8 +321,9 @@ def _convert_value(value, f: Field):
                              "{value!r} is not one of: " + ", ".join(f.values))
         return allowed
     if f.type == CODES:
-        codes = [c.strip() for c in str(value).replace("，", ",").replace("、", ",").split(",") if c.strip()]
-        unknown = [c for c in codes if c not in f.values]
+        given = [c.strip() for c in str(value).replace("，", ",").replace("、", ",").split(",") if c.strip()]
+        codes = [f.value_of(c) for c in given]
+        unknown = [c for c, code in zip(given, codes) if code is None]
         if unknown:
             raise ValueError("未知代码 " + ",".join(unknown) + "；允许：" + ",".join(f.values),
                              "unknown code " + ",".join(unknown) + "; allowed: " + ",".join(f.values))
