@@ -45,7 +45,7 @@ def project(tmp_path):
 
 
 def test_the_corpus_is_there():
-    assert len(CORPUS) >= 15
+    assert len(CORPUS) >= 40
     assert (BAD / "water" / "water.shp").stat().st_size == 11036  # the real file, whole
 
 
@@ -53,7 +53,7 @@ def test_the_corpus_is_there():
 def test_each_broken_source_is_refused_in_one_line_and_the_project_is_untouched(cli, project, entry):
     source = _source(entry)
     before, listing = _digest(project.path), sorted(os.listdir(project.path.parent))
-    sources_before = {p: _digest(p) for p in entry.parent.glob(f"{entry.name}*") if p.is_file()}
+    sources_before = {p: _digest(p) for p in ([*entry.iterdir()] if entry.is_dir() else [entry])}
     code, out, err = cli("import", project.path, source, "--as", "buildings")
     assert code == 2, (out, err)
     lines = err.strip().splitlines()
@@ -67,7 +67,9 @@ def test_each_broken_source_is_refused_in_one_line_and_the_project_is_untouched(
 
 @pytest.mark.parametrize("entry, record", [("truncated_shp", 3), ("short_dbf", 4), ("dbf_fewer_records", 4),
                                            ("record_overrun", 4), ("shifted_records", 3), ("points_count_garbage", 2),
-                                           ("water", 31), ("two_point_ring.geojson", 2)])
+                                           ("water", 31), ("two_point_ring.geojson", 2), ("truncated_shp.zip", 3),
+                                           ("unreadable_blob.gpkg", 4), ("unknown_geometry_type.geojson", 2),
+                                           ("text_coordinates.geojson", 2), ("wrong_shape_type", 4), ("empty_dbf", 1)])
 def test_the_refusal_names_the_first_broken_record(cli, project, entry, record):
     code, _, err = cli("import", project.path, _source(BAD / entry), "--as", "buildings")
     assert code == 2 and f"第 {record} 条记录" in err, err
@@ -246,3 +248,12 @@ def test_the_gisdesk_command_prints_nothing_of_gdal_or_fiona(project):
                              capture_output=True, text=True, cwd=ROOT)
         assert "ERROR" not in run.stderr and "Warning" not in run.stderr, run.stderr
         assert len(run.stderr.strip().splitlines()) <= 1, run.stderr
+
+
+def test_skip_bad_on_a_zipped_shapefile_and_a_geojson_with_an_unknown_geometry(cli, project):
+    code, out, err = cli("import", project.path, BAD / "truncated_shp.zip", "--as", "buildings", "--skip-bad")
+    assert code == 0 and err == "" and "第 3–5 条" in out, (out, err)
+    code, out, err = cli("import", project.path, BAD / "unknown_geometry_type.geojson", "--as", "buildings",
+                         "--skip-bad")
+    assert code == 0 and err == "" and "第 2 条" in out, (out, err)
+    assert sorted(Project.open(project.path).read_layer("buildings")["name"]) == ["楼1", "楼1", "楼2"]

@@ -69,6 +69,8 @@ _GDAL_WHY = [  # GDAL's developer text → what a user can act on
     ("SHAPE_RESTORE_SHX", "缺少 .shx 索引文件", "the .shx index file is missing"),
     ("records in .shx file", ".shx 索引文件被截断", "the .shx index file is cut off"),
     ("Failed to read GeoJSON data", "GeoJSON 内容无效或不完整", "the GeoJSON is invalid or incomplete"),
+    ("ERROR parsing kml", "KML 内容无效或不完整", "the KML is invalid or incomplete"),
+    (".shx file is unreadable", ".shx 索引文件无法读取或已损坏", "the .shx index file is unreadable or damaged"),
 ]
 
 
@@ -128,16 +130,24 @@ def check_complete(path, frame: gpd.GeoDataFrame | None, *, layer: str | None = 
     why = ""
     if frame is None:
         frame, numbers, bad, why = _read_by_record(path, layer, encoding, error)
-    if path.suffix.lower() == ".shp":
-        if _sidecar(path, ".dbf") is None:  # GDAL reads the shapes alone: every attribute would be lost
+    parts = _shapefile_parts(path, layer)
+    if parts is not None:
+        if parts[2] is None:  # GDAL reads the shapes alone: every attribute would be lost
             raise InputError("{path}：缺少属性表文件 {dbf}，未导入任何要素", "{path}: its attribute file {dbf} is missing; "
-                             "nothing imported", path=path.name, dbf=path.with_suffix(".dbf").name)
-        shp_bad, shp_why, expected = _shapefile_bad_records(path)
+                             "nothing imported", path=path.name, dbf=parts[4])
+        shp_bad, shp_why, expected = _shapefile_bad_records(*parts[:4])
         if shp_bad:
             bad |= set(shp_bad)
             why = why or shp_why
     else:
         expected = _feature_count(path, layer)
+    unreadable = {".gpkg": _gpkg_unreadable_geometries, ".geojson": _geojson_unreadable_geometries,
+                  ".json": _geojson_unreadable_geometries}.get(path.suffix.lower())
+    if unreadable is not None and numbers is None:
+        blobs, blob_why = unreadable(path, layer, frame)
+        if blobs:
+            bad |= set(blobs)
+            why = why or blob_why
     if expected is not None:  # records the reader never returned
         read = set(range(1, len(frame) + 1)) if numbers is None else set(numbers)
         missing = set(range(len(frame) + 1, expected + 1)) if numbers is None else set(range(1, expected + 1)) - read
@@ -245,7 +255,88 @@ def _read_by_record(path: Path, layer, encoding, error: Exception):
     return frame, numbers, bad, why
 
 
-def _shapefile_bad_records(path: Path) -> tuple[list[int], str, int | None]:
+def _shapefile_parts(path: Path, layer: str | None):
+    """(.shp bytes, .shx bytes, .dbf header (12 bytes) or None, .dbf size, .dbf name) of a shapefile or of the
+    shapefile in a .zip (its `layer`, or its only one); None for other sources or without a .shx."""
+    import zipfile
+
+    import numpy as np
+
+    suffix = path.suffix.lower()
+    if suffix == ".shp":
+        shx, dbf = _sidecar(path, ".shx"), _sidecar(path, ".dbf")
+        if shx is None:
+            return None
+        shp = np.memmap(path, dtype=np.uint8, mode="r") if path.stat().st_size else np.zeros(0, np.uint8)
+        header = None
+        if dbf is not None:
+            with open(dbf, "rb") as handle:
+                header = handle.read(12)
+        return shp, np.fromfile(shx, dtype=np.uint8), header, dbf.stat().st_size if dbf else 0, path.stem + ".dbf"
+    if suffix != ".zip" or not zipfile.is_zipfile(path):
+        return None
+    with zipfile.ZipFile(path) as archive:
+        members = {m.lower(): m for m in archive.namelist()}
+        shps = [m for m in members if m.endswith(".shp") and (layer is None or Path(m).stem == layer.lower())]
+        if len(shps) != 1:
+            return None
+        stem = shps[0][:-4]
+        if stem + ".shx" not in members:
+            return None
+        shp = np.frombuffer(archive.read(members[shps[0]]), dtype=np.uint8)
+        shx = np.frombuffer(archive.read(members[stem + ".shx"]), dtype=np.uint8)
+        dbf = members.get(stem + ".dbf")
+        if dbf is None:
+            return shp, shx, None, 0, Path(members[shps[0]]).stem + ".dbf"
+        return shp, shx, archive.read(dbf)[:12], archive.getinfo(dbf).file_size, Path(dbf).name
+
+
+def _gpkg_unreadable_geometries(path: Path, layer: str | None, frame) -> tuple[list[int], str]:
+    """Rows GDAL gave no geometry though the GeoPackage holds a blob for them (an unreadable blob)."""
+    import sqlite3
+
+    import numpy as np
+
+    missing = np.flatnonzero(frame.geometry.isna().to_numpy()) if len(frame) else np.zeros(0, int)
+    if not len(missing):
+        return [], ""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            table, column = db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"
+                                       + (" WHERE table_name = ?" if layer else ""), (layer,) if layer else ()
+                                       ).fetchone()
+            has_blob = np.array([r[0] for r in db.execute(f'SELECT "{column}" IS NOT NULL FROM "{table}" '
+                                                          f'ORDER BY rowid')], dtype=bool)
+    except (sqlite3.Error, TypeError):
+        return [], ""
+    if len(has_blob) != len(frame):
+        return [], ""
+    rows = missing[has_blob[missing]]
+    return [int(r) + 1 for r in rows], tr("几何数据无法解析", "the geometry cannot be decoded")
+
+
+def _geojson_unreadable_geometries(path: Path, layer: str | None, frame) -> tuple[list[int], str]:
+    """Features GDAL gave no geometry though the GeoJSON has one for them (an unknown type, text
+    coordinates ...). Parsed again only when some geometry came back empty."""
+    import json
+
+    import numpy as np
+
+    missing = np.flatnonzero(frame.geometry.isna().to_numpy()) if len(frame) else np.zeros(0, int)
+    if not len(missing):
+        return [], ""
+    try:
+        with open(path, "rb") as handle:
+            features = json.load(handle).get("features")
+    except (OSError, ValueError, AttributeError):
+        return [], ""
+    if not isinstance(features, list) or len(features) != len(frame):
+        return [], ""
+    rows = [int(i) + 1 for i in missing if isinstance(features[i], dict) and features[i].get("geometry") is not None]
+    return rows, tr("几何无法解析（类型或坐标无效）", "the geometry cannot be read (bad type or coordinates)")
+
+
+def _shapefile_bad_records(shp, shx, dbf_header, dbf_size) -> tuple[list[int], str, int | None]:
     """(1-based numbers of broken records, why, the number of records the shapefile should have).
 
     A record is broken when the .shx points outside the .shp, the .shp record's header does not
@@ -253,20 +344,15 @@ def _shapefile_bad_records(path: Path) -> tuple[list[int], str, int | None]:
     or the .dbf lacks it (header count or file size short of the .shx count)."""
     import numpy as np
 
-    shx = _sidecar(path, ".shx")
-    dbf = _sidecar(path, ".dbf")
-    if shx is None:
-        return [], "", None
-    shx_size, shp_size = shx.stat().st_size, path.stat().st_size
+    shx_size, shp_size = len(shx), len(shp)
     n_shx = max((shx_size - 100) // 8, 0)
     bad: dict[int, str] = {}
     if shx_size < 100 or (shx_size - 100) % 8:
         bad[n_shx + 1] = tr(".shx 文件被截断", "the .shx is truncated")
     if n_shx:
-        index = np.fromfile(shx, dtype=">i4", offset=100, count=2 * n_shx).reshape(-1, 2).astype(np.int64) * 2
+        index = shx[100:100 + 8 * n_shx].copy().view(">i4").reshape(-1, 2).astype(np.int64) * 2
         offsets, lengths = index[:, 0], index[:, 1]
         inside = (offsets >= 100) & (offsets + 8 + lengths <= shp_size) & (lengths >= 4)
-        shp = np.memmap(path, dtype=np.uint8, mode="r") if shp_size else np.zeros(0, np.uint8)
 
         def field(at, dtype, ok):  # a 4-byte integer at byte `at` of each record (0 where not inside)
             at = np.where(ok, at, 0)
@@ -289,13 +375,15 @@ def _shapefile_bad_records(path: Path) -> tuple[list[int], str, int | None]:
         for i in np.flatnonzero(~ok):
             bad[int(i) + 1] = tr(".shp 中第 {n} 条记录损坏或被截断", "record {n} of the .shp is damaged or cut off",
                                  n=int(i) + 1)
-    if dbf is not None:
-        with open(dbf, "rb") as handle:
-            header = handle.read(12)
+    if dbf_header is not None and len(dbf_header) < 12:
+        for n in range(1, n_shx + 1):
+            bad.setdefault(n, tr(".dbf 文件为空或被截断", "the .dbf is empty or cut off"))
+    if dbf_header is not None:
+        header = dbf_header
         if len(header) == 12:
             n_dbf = int.from_bytes(header[4:8], "little")
             header_length, record_length = int.from_bytes(header[8:10], "little"), int.from_bytes(header[10:12], "little")
-            present = max(dbf.stat().st_size - header_length, 0) // record_length if record_length else 0
+            present = max(dbf_size - header_length, 0) // record_length if record_length else 0
             have = min(n_dbf, present)
             if have < n_shx:
                 why = tr(".dbf 只有 {dbf} 条记录，.shx 有 {shx} 条", "the .dbf holds {dbf} records, the .shx {shx}",

@@ -132,6 +132,27 @@ def main() -> None:
     offset, _ = record_offsets(shp)[1]
     patch(shp, offset + 44, struct.pack("<i", -7))
 
+    shp = shapefile("header_only_shp")  # the .shp's 100-byte header and no records; .shx and .dbf have 5
+    cut(shp, 100)
+    write("garbage.kmz", b"PK\x03\x04" + bytes((i * 53 + 3) % 256 for i in range(300)))
+    shp = shapefile("empty_dbf")  # a 0-byte .dbf
+    shp.with_suffix(".dbf").write_bytes(b"")
+    shp = shapefile("empty_shx")  # a 0-byte .shx
+    shp.with_suffix(".shx").write_bytes(b"")
+    shp = shapefile("wrong_shape_type")  # record 4 says it is a point in a polygon file
+    offset, _ = record_offsets(shp)[3]
+    patch(shp, offset + 8, struct.pack("<i", 1))
+    shp = shapefile("dbf_header_beyond_file")  # the .dbf header claims to be longer than the file
+    patch(shp.with_suffix(".dbf"), 8, struct.pack("<H", 60000))
+
+    # zipped shapefiles: one cut in the middle of record 3, one without its .dbf
+    for name, broken in (("truncated_shp.zip", "truncated_shp"), ("missing_dbf.zip", "missing_dbf")):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for part in sorted((HERE / broken).iterdir()):
+                archive.write(part, part.name)
+        write(name, buffer.getvalue())
+
     # a zip without a shapefile, and a zip that is no zip
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -154,6 +175,19 @@ def main() -> None:
         "Infinity", "1e999"))
     write("two_point_ring.geojson", geojson([feature([ring], "楼1"), feature([[[500000, 3400000], [500001, 3400001]]])]))
     write("not_geojson.geojson", json.dumps({"type": "FeatureCollection", "features": "none"}))
+    write("unknown_geometry_type.geojson", geojson([feature([ring], "楼1"), {
+        "type": "Feature", "properties": {"name": "楼2"}, "geometry": {"type": "Banana", "coordinates": [1, 2]}}]))
+    write("text_coordinates.geojson", geojson([feature([ring], "楼1"), feature([[["a", "b"], ["c", "d"], ["e", "f"],
+                                                                                 ["a", "b"]]], "楼2")]))
+    write("bom_garbage.geojson", b"\xef\xbb\xbf{\"type\": \"FeatureCollection\", \"features\": [\x00\x01\x02")
+
+    # KML
+    kml = ('<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+           + "".join(f"<Placemark><name>楼{i}</name><Polygon><outerBoundaryIs><LinearRing><coordinates>"
+                     f"120.{i},30.0 120.{i}1,30.0 120.{i}1,30.01 120.{i},30.0</coordinates></LinearRing>"
+                     f"</outerBoundaryIs></Polygon></Placemark>" for i in range(1, 6)) + "</Document></kml>")
+    write("truncated.kml", kml[:len(kml) // 2])
+    write("garbage.kml", bytes((i * 91 + 7) % 256 for i in range(400)))
 
     # GeoPackage
     damaged_gpkg("damaged_page.gpkg", silent=True)  # GDAL reads part of it without a word
@@ -163,6 +197,15 @@ def main() -> None:
     good(300).to_file(gpkg, driver="GPKG", layer="buildings")
     cut(gpkg, gpkg.stat().st_size // 2)
     write("not_sqlite.gpkg", "SQLite format 3\0 but only a text file that says so\n")
+    gpkg = HERE / "unreadable_blob.gpkg"  # feature 4's geometry blob is a GeoPackage header and garbage
+    gpkg.unlink(missing_ok=True)
+    good(10).to_file(gpkg, driver="GPKG", layer="buildings")
+    with sqlite3.connect(gpkg) as db:
+        for (trigger,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            db.execute(f'DROP TRIGGER "{trigger}"')  # GDAL's triggers call SpatiaLite functions
+        db.execute("UPDATE buildings SET geom = X'47500003E6100000DEADBEEF' WHERE fid = 4")
+    for leftover in HERE.glob("*.gpkg-*"):
+        leftover.unlink()
 
     # the real corrupt shapefile (shape 31 onwards cut off, .shx longer than .dbf)
     water = HERE / "water"
