@@ -148,14 +148,14 @@ def check_complete(path, frame: gpd.GeoDataFrame | None, *, layer: str | None = 
         if blobs:
             bad |= set(blobs)
             why = why or blob_why
-    if expected is not None:  # records the reader never returned
-        read = set(range(1, len(frame) + 1)) if numbers is None else set(numbers)
-        missing = set(range(len(frame) + 1, expected + 1)) if numbers is None else set(range(1, expected + 1)) - read
-        missing -= bad
+    read = len(frame) if numbers is None else len(set(numbers))
+    if expected is not None and read + len(bad) < expected:  # records the reader never returned
+        missing = (set(range(read + 1, expected + 1)) if numbers is None
+                   else set(range(1, expected + 1)) - set(numbers)) - bad
         if missing:
             bad |= missing
             why = why or tr("读到 {read} 条，文件记录数为 {count}", "{read} read of {count} records",
-                            read=len(read), count=expected)
+                            read=read, count=expected)
     if not bad:
         return frame
     if path.suffix.lower() == ".gpkg":
