@@ -318,7 +318,8 @@ def _interpret(x, y, x_col, y_col, frame, numbers, id_col, name, *, lonlat_named
                          "（经度 ±180°，纬度 ±90°）；平面坐标请用 --x-field/--y-field 指定列",
                          "{source} row {row} (the header is row {header_row}), {id_field} {id}: longitude/latitude "
                          "({xv}, {yv}) out of range (±180°, ±90°); for plane coordinates name the columns with "
-                         "--x-field/--y-field", source=name, xv=x[i], yv=y[i], **_row_message(frame, i, numbers, id_col))
+                         "--x-field/--y-field",
+                         source=name, xv=x[i], yv=y[i], **_row_message(frame, i, numbers, id_col))
     if (np.abs(x) <= 180).all() and (np.abs(y) <= 90).all():
         note = ("经纬度（{x}、{y}），CGCS2000 地理坐标 EPSG:4490（除非 --crs 另行指定）",
                 "longitude/latitude ({x}, {y}), CGCS2000 geographic EPSG:4490 (unless --crs says otherwise)")
