@@ -228,3 +228,26 @@ def test_the_xian_gbk_road_network_imports_with_its_road_names(tmp_path):
     assert set(red["name"]) == {"雁翔路", "科技八路", "南三环", "G3002西安绕城高速", "无名道路"}
     assert red["road_class"].isna().all()  # the file has no class field: the red setback of the rule file applies
     assert red.loc["217542", "length"] == pytest.approx(137.594657, abs=1e-6)  # other fields kept as they are
+
+
+def test_the_attribute_table_takes_synonyms_and_still_refuses_what_maps_onto_nothing():
+    from gisdesk.ui.attribute_table import convert_value
+
+    road_class = KINDS["red"].schema["road_class"]
+    assert convert_value(road_class, " 主干路 ", source="s", uid="R1") == "trunk"
+    with pytest.raises(ValidationError, match="未知"):
+        convert_value(road_class, "未知", source="s", uid="R1")
+
+
+def test_a_million_enum_values_are_looked_up_once_each():
+    column = pd.Series(["主干路", "arterial", "未知", None, "次干路"] * 200_000)
+    unmapped = {}
+    out = conform(pd.DataFrame({"道路等级": column}), KINDS["red"].schema, source="s", unmapped=unmapped)
+    assert out["road_class"].value_counts(dropna=False).to_dict() == {"trunk": 400_000, "secondary": 200_000,
+                                                                     None: 400_000}
+    assert unmapped == {"road_class": {"未知": 200_000}}
+    assert (out["road_class_source"] == "未知").sum() == 200_000
+    statuses = pd.DataFrame({"case_no": [f"C{i}" for i in range(30_000)], "found_on": "2025-01-01",
+                             "状态": ["待核查", "已立案", "已处理"] * 10_000})
+    with pytest.raises(ValidationError, match="第 3 个要素.*已处理.*另有 9999 处问题"):
+        conform(statuses, KINDS["ledger"].schema, source="s")

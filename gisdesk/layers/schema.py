@@ -198,21 +198,24 @@ def _allowed_or_none(text: str, f: Field) -> str | None:
         return None
 
 
+def _enum_lookup(column: pd.Series, f: Field):
+    """(each row's stored value or None, rows with a value, the value as given, trimmed) for an ENUM
+    or CODES column, each distinct value looked up once."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)  # missing: -1
+    given = np.array([*(str(u).strip() for u in uniques), ""], dtype=object)  # code -1 (missing): ""
+    stored = np.array([*(_allowed_or_none(g, f) if g else None for g in given[:-1]), None], dtype=object)
+    return stored[codes], (given != "")[codes], given[codes]
+
+
 def _lenient_enum(column: pd.Series, f: Field):
     """(the allowed values, the source values that stand for none of them — else None —, their
-    counts {value: n}), each distinct source value looked up once."""
-    present = ~column.isna().to_numpy(dtype=bool)
-    text = np.full(len(column), None, dtype=object)
-    text[present] = column[present].astype(str).str.strip().to_numpy(dtype=object)
-    present &= text != ""
-    lookup = {value: _allowed_or_none(value, f) for value in pd.unique(text[present])}
-    converted = np.full(len(column), None, dtype=object)
-    converted[present] = [lookup[value] for value in text[present]]
+    counts {value: n})."""
+    converted, present, given = _enum_lookup(column, f)
     bad = present & np.equal(converted, None)
     if not bad.any():
         return pd.Series(converted, index=column.index, dtype=object), None, {}
-    kept = np.where(bad, text, None)
-    counts = {str(k): int(n) for k, n in pd.Series(text[bad]).value_counts().items()}
+    kept = np.where(bad, given, None)
+    counts = {str(k): int(n) for k, n in pd.Series(given[bad]).value_counts().items()}
     return (pd.Series(converted, index=column.index, dtype=object), pd.Series(kept, index=column.index, dtype=object),
             counts)
 
@@ -254,6 +257,9 @@ def _convert_arrays(column: pd.Series, f: Field):
             if f.minimum is not None:
                 suspect |= ~missing & (number < f.minimum)
         return number, suspect
+    if f.type in (ENUM, CODES):
+        converted, present, _ = _enum_lookup(column, f)
+        return converted, (present & np.equal(converted, None)) | (~present & f.required)
     return None
 
 
