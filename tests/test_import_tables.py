@@ -307,3 +307,53 @@ def test_a_large_csv_reads_at_array_speed(tmp_path):
     elapsed = time.perf_counter() - start
     np.testing.assert_allclose(frame.geometry.x, np.round(lon, 6))
     assert elapsed < 10, elapsed  # about 1 s here; value by value it was several times that
+
+
+def _xlsx_bytes(rows):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = __import__("io").BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+BROKEN_TABLES = {
+    # name: (file name, bytes, a word the one-line message must hold)
+    "empty": ("empty.csv", b"", "empty.csv"),
+    "blank lines only": ("blank.csv", b"\r\n\r\n  \r\n", "blank.csv"),
+    "header only": ("header.csv", HEADER.encode(), "header.csv"),
+    "binary": ("binary.csv", bytes(range(256)) * 4, "binary.csv"),
+    "nul in utf-8": ("nul.csv", HEADER.encode() + b"A1,121\x00.4,31.2,2024-03-05,\xe5\xbe\x85\n", "nul.csv"),
+    "ragged row": ("ragged.csv", (HEADER + "A1,121.47,31.23,2024-03-05,待核查,多,余\n").encode(), "第 2 行"),
+    "no coordinate columns": ("nocoords.csv", "编号,地址\nA1,人民大道\n".encode(), "--x-field"),
+    "coordinate nan": ("nan.csv", (HEADER + "A1,nan,31.23,2024-03-05,待核查\n").encode(), "A1"),
+    "coordinate inf": ("inf.csv", (HEADER + "A1,121.4,inf,2024-03-05,待核查\n").encode(), "inf"),
+    "coordinate 1e999": ("huge.csv", (HEADER + "A1,1e999,31.2,2024-03-05,待核查\n").encode(), "1e999"),
+    "unclosed quote": ("quote.csv", (HEADER + 'A1,"121.47,31.23,2024-03-05,待核查\n').encode(), "quote.csv"),
+    "truncated xlsx": ("cut.xlsx", None, "截断"),
+    "xlsx of a text file": ("text.xlsx", CSV_TEXT.encode(), "zip"),
+    "xlsx with one cell": ("cell.xlsx", None, "表头"),
+    "csv with one column": ("one.csv", "经度\n121.4\n".encode(), "表头"),
+    "old xls": ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), ".xlsx"),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN_TABLES))
+def test_broken_tables_are_refused_in_one_line_and_the_project_is_untouched(cli, tmp_path, case):
+    name, data, word = BROKEN_TABLES[case]
+    if name == "cut.xlsx":
+        full = _xlsx_bytes([["编号", "经度", "纬度"], ["A1", 121.47, 31.23]])
+        data = full[:len(full) // 2]
+    elif name == "cell.xlsx":
+        data = _xlsx_bytes([["经度"]])
+    source = tmp_path / name
+    source.write_bytes(data)
+    p = new_project(tmp_path)
+    before = p.path.read_bytes()
+    code, out, err = cli("import", p.path, source, "--as", "ledger")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "内部错误" not in err, err
+    assert word in err, err
+    assert p.path.read_bytes() == before
+    assert sorted(f.name for f in tmp_path.iterdir()) == sorted(["p.gpkg", name])

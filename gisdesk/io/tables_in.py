@@ -21,6 +21,7 @@ import io
 import math
 import re
 import unicodedata
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -146,7 +147,10 @@ def _read_csv(path: Path, encoding: str | None):
     except csv.Error as exc:
         raise InputError("无法读取 {path}：{why}", "cannot read {path}: {why}", path=path.name, why=str(exc)) from None
     if header is None:
-        raise InputError("{path} 是空的（没有表头）", "{path} is empty (no header)", path=path.name)
+        if not text.strip():
+            raise InputError("{path} 是空的", "{path} is empty", path=path.name)
+        raise InputError("{path} 中找不到表头（至少两个有名字的列）", "{path} has no header (a row naming two columns or more)",
+                         path=path.name)
     return header, rows, numbers, header_row, found
 
 
@@ -154,6 +158,10 @@ def _read_xlsx(path: Path, sheet: str | None):
     import openpyxl  # only for Excel sources
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except zipfile.BadZipFile:
+        raise InputError("无法读取 {path}：文件已损坏（截断）或不是 .xlsx（.xlsx 是 zip 格式）",
+                         "cannot read {path}: the file is damaged (truncated) or not an .xlsx (an .xlsx is a zip)",
+                         path=path.name) from None
     except Exception as exc:
         raise InputError("无法读取 {path}（不是有效的 .xlsx 文件）：{why}",
                          "cannot read {path} (not a valid .xlsx file): {why}", path=path.name,
@@ -183,7 +191,9 @@ def _read_xlsx(path: Path, sheet: str | None):
     finally:
         book.close()
     if header is None:
-        raise InputError("{path} 的工作表 {sheet} 是空的", "sheet {sheet} of {path} is empty", path=path.name, sheet=sheet)
+        raise InputError("{path} 的工作表 {sheet} 中找不到表头（至少两个有名字的列）",
+                         "sheet {sheet} of {path} has no header (a row naming two columns or more)",
+                         path=path.name, sheet=sheet)
     return header, rows, numbers, header_row, sheet, names
 
 
