@@ -52,6 +52,7 @@ def test_utf8_csv_ledger_lands_at_its_places(cli, tmp_path):
     assert_points(got, expected_points())
     assert list(frame["status"]) == ["待核查", "已立案", "限期拆除"]
     assert str(frame["found_on"].iloc[2])[:10] == "2024-04-01"
+    assert list(frame["uid"]) == [r[0] for r in ROWS]  # the ledger's 编号 gives the uids
 
 
 @pytest.mark.parametrize("encoding, reported", [("gbk", "GB18030"), ("utf-8-sig", "UTF-8-SIG")])
