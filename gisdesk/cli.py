@@ -111,10 +111,9 @@ def main(argv: list[str] | None = None) -> int:
             warnings.simplefilter("always")
             if not any(isinstance(h, logging.NullHandler) for h in logging.getLogger().handlers):
                 logging.getLogger().addHandler(logging.NullHandler())  # nor their log records (fiona's GDAL errors)
-            try:
-                return COMMANDS[args.command](args) or 0
-            finally:
-                _tell_warnings(caught)
+            code = COMMANDS[args.command](args) or 0
+            _tell_warnings(caught)  # (after a refusal its one line is all that is said)
+            return code
     except GisdeskError as exc:
         print(f"gisdesk: {tr('错误', 'error')}: {exc}", file=sys.stderr)
         return 2

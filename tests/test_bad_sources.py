@@ -213,6 +213,20 @@ def test_a_folder_that_may_not_be_written(cli, project):
             folder.chmod(0o755)
 
 
+def test_a_project_file_that_may_not_be_written(cli, project):
+    if os.geteuid() != 0:
+        project.path.chmod(0o444)
+    elif subprocess.run(["chattr", "+i", str(project.path)], capture_output=True).returncode:
+        pytest.skip("chattr +i is not available here")
+    try:
+        _import_refused_unchanged(cli, project, "没有写入权限")
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(project.path)], check=True)
+        else:
+            project.path.chmod(0o644)
+
+
 # --- no library warnings on stderr ----------------------------------------------------------------------
 
 def test_library_warnings_do_not_reach_stderr(cli, project, monkeypatch):
