@@ -27,72 +27,112 @@ from gisdesk.layers.kinds import KINDS
 DEMO_PROJECT = Path(__file__).resolve().parent.parent / "data" / "demo.gpkg"
 
 
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, prefix if prefix is not None else tr("用法：", "usage: "))
+
+
 class _Parser(argparse.ArgumentParser):
+    """argparse in the user's language: help texts, headings and errors (one line, exit 2)."""
+
+    def __init__(self, *args, add_help: bool = True, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = tr("位置参数", "positional arguments")
+        self._optionals.title = tr("选项", "options")
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                              help=tr("显示本帮助并退出", "show this help message and exit"))
+
     def error(self, message):  # one line, exit 2, like every other bad input
         raise InputError("命令行参数错误：{message}（gisdesk --help 查看用法）",
                          "bad command line: {message} (see gisdesk --help)", message=message)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="gisdesk", description="gisdesk: offline GIS for control lines, ledgers and conflicts")
-    parser.add_argument("--lang", choices=i18n.LANGUAGES, help="message language (default zh, or GISDESK_LANG)")
+    """The command line; built after the language is chosen, so that its help speaks it."""
+    parser = _Parser(prog="gisdesk", description=tr(
+        "gisdesk：离线 GIS，管控制线、违法建设台账和冲突", "gisdesk: offline GIS for control lines, ledgers and conflicts"))
+    parser.add_argument("--lang", choices=i18n.LANGUAGES,
+                        help=tr("提示语言（默认 zh，或环境变量 GISDESK_LANG）", "message language (default zh, or GISDESK_LANG)"))
     # --lang also after the command (gisdesk open P --lang en); SUPPRESS keeps one given before it
     common = _Parser(add_help=False)
     common.add_argument("--lang", choices=i18n.LANGUAGES, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, title=tr("命令", "commands"))
     sub.add_parser = functools.partial(sub.add_parser, parents=[common])
 
-    p = sub.add_parser("open", help="open the desktop app (on a project)")
-    p.add_argument("project", nargs="?")
-    p.add_argument("--screenshot", help="save a PNG of the window once the map is drawn, then quit (offscreen)")
-    p.add_argument("--size", default="1600x1000", help="window size for --screenshot, WIDTHxHEIGHT")
+    p = sub.add_parser("open", help=tr("打开桌面程序（可指定项目）", "open the desktop app (on a project)"))
+    p.add_argument("project", nargs="?", help=tr("项目文件 .gpkg（默认：上次的项目）", "project .gpkg (default: the last one)"))
+    p.add_argument("--screenshot", help=tr("地图画好后把窗口存为 PNG 并退出（无界面）",
+                                           "save a PNG of the window once the map is drawn, then quit (offscreen)"))
+    p.add_argument("--size", default="1600x1000", help=tr("--screenshot 的窗口大小，宽x高",
+                                                          "window size for --screenshot, WIDTHxHEIGHT"))
 
-    p = sub.add_parser("new", help="create an empty project")
-    p.add_argument("project")
-    p.add_argument("--crs", help="project CRS, e.g. EPSG:4549 (default: the 3° GK zone of the first import)")
-    p.add_argument("--name", help="project name")
+    p = sub.add_parser("new", help=tr("新建空项目", "create an empty project"))
+    p.add_argument("project", help=tr("要新建的项目文件 .gpkg", "the project .gpkg to make"))
+    p.add_argument("--crs", help=tr("项目坐标系，如 EPSG:4549（默认：首次导入数据所在的 3° 高斯-克吕格带）",
+                                    "project CRS, e.g. EPSG:4549 (default: the 3° GK zone of the first import)"))
+    p.add_argument("--name", help=tr("项目名称", "project name"))
 
-    p = sub.add_parser("import", help="import a vector file as a layer of a kind")
-    p.add_argument("project")
-    p.add_argument("source")
-    p.add_argument("--as", dest="kind", required=True, choices=list(KINDS))
-    p.add_argument("--to", metavar="LAYER", help="id of the project layer to import into (created if new); "
-                   "default: the kind's layer, when the project has one")
-    p.add_argument("--layer", help="layer of SOURCE to read (for files with several)")
-    p.add_argument("--update", action="store_true",
-                   help="update the layer from a newer export: match features by uid, write what changed, add new ones")
-    p.add_argument("--id-field", help="field whose values become the features' uid")
-    p.add_argument("--keep-multipart", action="store_true", help="keep multi-part buildings and ledger cases whole "
-                   "(default: one feature per part, uids ID-1, ID-2 ...)")
-    p.add_argument("--skip-bad", action="store_true", help="import the records that can be read from a damaged "
-                   "source and list the others (default: a source that cannot be read whole is refused)")
-    p.add_argument("--crs", help="CRS of SOURCE when it has none or a wrong one, e.g. EPSG:4490")
-    p.add_argument("--encoding", help="text encoding of a shapefile's attributes when it has no .cpg, e.g. GBK "
-                   "(default: found from the file; GBK without a code page is detected)")
-    p.add_argument("--x-field", help="CSV/Excel: column of the eastings or longitudes (default: found by name, "
-                   "e.g. 经度, lon, X坐标)")
-    p.add_argument("--y-field", help="CSV/Excel: column of the northings or latitudes (default: found by name, "
-                   "e.g. 纬度, lat, Y坐标)")
+    p = sub.add_parser("import", help=tr("把矢量文件或表格导入为某类图层", "import a vector file or table as a layer of a kind"))
+    p.add_argument("project", help=tr("项目文件 .gpkg", "the project .gpkg"))
+    p.add_argument("source", help=tr("源文件（shapefile、GeoPackage、GeoJSON、CSV、Excel ……）",
+                                     "source file (shapefile, GeoPackage, GeoJSON, CSV, Excel ...)"))
+    p.add_argument("--as", dest="kind", required=True, choices=list(KINDS), help=tr("图层类型", "layer kind"))
+    p.add_argument("--to", metavar="LAYER", help=tr(
+        "导入到项目中标识为 LAYER 的图层（不存在则新建）；默认：项目中该类型唯一的图层",
+        "id of the project layer to import into (created if new); default: the kind's layer, when the project has one"))
+    p.add_argument("--layer", help=tr("源文件中要读取的图层或工作表（文件有多个时）",
+                                      "layer or sheet of SOURCE to read (for files with several)"))
+    p.add_argument("--update", action="store_true", help=tr(
+        "用较新的导出更新图层：按 uid 匹配，写入改变的，新增新的",
+        "update the layer from a newer export: match features by uid, write what changed, add new ones"))
+    p.add_argument("--id-field", help=tr("其值作为要素 uid 的字段", "field whose values become the features' uid"))
+    p.add_argument("--keep-multipart", action="store_true", help=tr(
+        "多部件的建筑和台账保持为一个要素（默认：每个部件一个要素，uid 为 编号-1、编号-2 ……）",
+        "keep multi-part buildings and ledger cases whole (default: one feature per part, uids ID-1, ID-2 ...)"))
+    p.add_argument("--skip-bad", action="store_true", help=tr(
+        "源文件损坏时导入可读的记录并列出其余（默认：不能完整读取的源文件被拒绝）",
+        "import the records that can be read from a damaged source and list the others "
+        "(default: a source that cannot be read whole is refused)"))
+    p.add_argument("--crs", help=tr("源文件没有或坐标系有误时指定，如 EPSG:4490",
+                                    "CRS of SOURCE when it has none or a wrong one, e.g. EPSG:4490"))
+    p.add_argument("--encoding", help=tr(
+        "属性文字的编码，如 GBK（默认：从文件判断；无代码页的 GBK 也能识别）",
+        "text encoding of the attributes, e.g. GBK (default: found from the file; GBK without a code page is detected)"))
+    p.add_argument("--x-field", help=tr("CSV/Excel：东坐标或经度所在列（默认按列名查找，如 经度、lon、X坐标）",
+                                        "CSV/Excel: column of the eastings or longitudes (default: found by name, "
+                                        "e.g. 经度, lon, X坐标)"))
+    p.add_argument("--y-field", help=tr("CSV/Excel：北坐标或纬度所在列（默认按列名查找，如 纬度、lat、Y坐标）",
+                                        "CSV/Excel: column of the northings or latitudes (default: found by name, "
+                                        "e.g. 纬度, lat, Y坐标)"))
     width = p.add_mutually_exclusive_group()
-    width.add_argument("--half-width", type=float, help="half width (m) turning centre lines into zones")
-    width.add_argument("--half-width-field", help="field holding each line's half width (m)")
+    width.add_argument("--half-width", type=float, help=tr("中心线生成控制区的半宽（米）",
+                                                           "half width (m) turning centre lines into zones"))
+    width.add_argument("--half-width-field", help=tr("存放每条线半宽（米）的字段", "field holding each line's half width (m)"))
 
-    p = sub.add_parser("check", help="check buildings and ledger against the control lines")
-    p.add_argument("project")
-    p.add_argument("--rules", help="rule file (TOML); default: the project's, else resources/rules/default.toml")
-    p.add_argument("--out", help="folder for conflicts.csv and totals.csv (default: PROJECT-check/)")
+    p = sub.add_parser("check", help=tr("检查建筑和台账与控制线的冲突", "check buildings and ledger against the control lines"))
+    p.add_argument("project", help=tr("项目文件 .gpkg", "the project .gpkg"))
+    p.add_argument("--rules", help=tr("规则文件（TOML）；默认：项目中的，否则 resources/rules/default.toml",
+                                      "rule file (TOML); default: the project's, else resources/rules/default.toml"))
+    p.add_argument("--out", help=tr("conflicts.csv 与 totals.csv 的输出目录（默认：项目名-check/）",
+                                    "folder for conflicts.csv and totals.csv (default: PROJECT-check/)"))
 
-    p = sub.add_parser("totals", help="area totals of the last check per district, street or community")
-    p.add_argument("project")
-    p.add_argument("--by", choices=("district", "street", "community"), default="district")
-    p.add_argument("--out", help="CSV file to write (default: print a table)")
+    p = sub.add_parser("totals", help=tr("按区、街道或社区统计上次检查的面积",
+                                         "area totals of the last check per district, street or community"))
+    p.add_argument("project", help=tr("项目文件 .gpkg", "the project .gpkg"))
+    p.add_argument("--by", choices=("district", "street", "community"), default="district",
+                   help=tr("分组：区、街道或社区", "group by district, street or community"))
+    p.add_argument("--out", help=tr("要写的 CSV 文件（默认：打印表格）", "CSV file to write (default: print a table)"))
 
-    p = sub.add_parser("indicators", help="plan indicators (docs/domain.md §6) from the layers and the last check")
-    p.add_argument("project")
-    p.add_argument("--out", help="CSV file to write (default: print a table)")
+    p = sub.add_parser("indicators", help=tr("根据图层和上次检查计算规划指标（docs/domain.md §6）",
+                                             "plan indicators (docs/domain.md §6) from the layers and the last check"))
+    p.add_argument("project", help=tr("项目文件 .gpkg", "the project .gpkg"))
+    p.add_argument("--out", help=tr("要写的 CSV 文件（默认：打印表格）", "CSV file to write (default: print a table)"))
 
-    p = sub.add_parser("demo", help="copy the demo city project, check it and write the results")
-    p.add_argument("--out", default="gisdesk-demo", help="output folder (default: ./gisdesk-demo)")
+    p = sub.add_parser("demo", help=tr("复制示例城市项目、检查并写出结果", "copy the demo city project, check it and write the results"))
+    p.add_argument("--out", default="gisdesk-demo", help=tr("输出目录（默认：./gisdesk-demo）",
+                                                            "output folder (default: ./gisdesk-demo)"))
     return parser
 
 

@@ -155,3 +155,12 @@ def test_a_cancel_after_the_save_point_is_not_reported_as_cancelled(tmp_path):
 
     result, _ = run_check(project, load_rules(), feedback=CancelDuringSave())
     assert project.last_run()["summary"]["encroach"] == result.count("encroach")
+
+
+def test_help_speaks_chinese_by_default_and_english_on_request(cli):
+    code, out, _ = cli("--help")
+    assert code == 0 and out.startswith("用法：gisdesk") and "新建空项目" in out and "选项" in out
+    code, out, _ = cli("import", "--help")
+    assert code == 0 and "用法：gisdesk import" in out and "按uid匹配" in "".join(out.split())
+    code, out, _ = cli("--lang", "en", "import", "--help")
+    assert code == 0 and out.startswith("usage: gisdesk import") and "match features by uid" in " ".join(out.split())
