@@ -67,7 +67,7 @@ def test_each_broken_source_is_refused_in_one_line_and_the_project_is_untouched(
 
 @pytest.mark.parametrize("entry, record", [("truncated_shp", 3), ("short_dbf", 4), ("dbf_fewer_records", 4),
                                            ("record_overrun", 4), ("shifted_records", 3), ("points_count_garbage", 2),
-                                           ("water", 31), ("two_point_ring.geojson", 2), ("truncated_shp.zip", 3),
+                                           ("water", 31), ("truncated_shp.zip", 3),
                                            ("unreadable_blob.gpkg", 4), ("unknown_geometry_type.geojson", 2),
                                            ("text_coordinates.geojson", 2), ("wrong_shape_type", 4), ("empty_dbf", 1)])
 def test_the_refusal_names_the_first_broken_record(cli, project, entry, record):

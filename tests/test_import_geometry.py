@@ -226,3 +226,36 @@ def test_rows_named_count_the_records_skipped_as_unreadable(tmp_path):
     assert list(_source_rows(3, report)) == [1, 2, 3]
     report.bad_records = [2, 3]
     assert list(_source_rows(3, report)) == [1, 4, 5]
+
+
+def test_an_osm_extract_whose_rings_geos_cannot_build_is_imported_repaired(cli, tmp_path):
+    """GDAL's OSM driver gives Helsinki multipolygons with two-point rings; shapely refused the
+    whole file ("Invalid number of points in LinearRing found 2"). They are made valid as read."""
+    from gisdesk.project import Project
+    from tests.conftest import DATA
+
+    assert cli("new", tmp_path / "h.gpkg", "--crs", "EPSG:3067")[0] == 0
+    code, out, err = cli("import", tmp_path / "h.gpkg", DATA / "helsinki.osm.pbf", "--as", "buildings",
+                         "--layer", "multipolygons")
+    assert (code, err) == (0, ""), err
+    assert "修复无效几何" in out
+    buildings = Project.open(tmp_path / "h.gpkg").read_layer("buildings")
+    assert len(buildings) > 1000 and buildings.geometry.is_valid.all()
+
+
+def test_a_ring_of_two_points_is_repaired_and_said_not_a_refusal_of_the_file(cli, tmp_path):
+    import json
+
+    from gisdesk.project import Project
+
+    ring = [[500000, 3400000], [500010, 3400000], [500010, 3400010], [500000, 3400010], [500000, 3400000]]
+    features = [{"type": "Feature", "properties": {"name": name}, "geometry": {"type": "Polygon", "coordinates": c}}
+                for name, c in (("楼1", [ring]), ("楼2", [[[500020, 3400000], [500021, 3400001]]]))]
+    source = tmp_path / "two_point_ring.geojson"
+    source.write_text(json.dumps({"type": "FeatureCollection", "crs": {"type": "name", "properties": {
+        "name": "urn:ogc:def:crs:EPSG::4549"}}, "features": features}), encoding="utf-8")
+    assert cli("new", tmp_path / "p.gpkg", "--crs", "EPSG:4549")[0] == 0
+    code, out, err = cli("import", tmp_path / "p.gpkg", source, "--as", "buildings")
+    assert (code, err) == (0, ""), err
+    assert "修复无效几何" in out and "跳过 1 个要素" in out  # the two-point ring is no polygon: skipped, and said
+    assert Project.open(tmp_path / "p.gpkg").read_layer("buildings")["name"].tolist() == ["楼1"]

@@ -78,6 +78,7 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
     frame = read_vector(source, layer=layer, encoding=encoding, x_field=x_field, y_field=y_field, skip_bad=skip_bad)
     report = ImportReport(source=name, kind=kind, layer=target, created=not exists, encoding=encoding or "")
     report.encoding = report.encoding or frame.attrs.get("encoding", "")  # a CSV's, found from its bytes
+    fixed_on_read = frame.attrs.get("fixed_on_read", 0)  # geometries GEOS could not build as they were
     report.coordinates = frame.attrs.get("coordinates", ("", ""))  # a table's coordinate columns (zh, en)
     report.bad_records, report.bad_reason = frame.attrs.pop("bad_records", []), frame.attrs.pop("bad_reason", "")
     if report.bad_records:
@@ -96,6 +97,7 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
     feedback.set_stage("geometry")
     split = not keep_multipart and info.code in _SPLIT_KINDS
     frame = _keep_allowed_geometries(frame, info, report, id_field=id_field, split=split)
+    report.repaired += fixed_on_read
     if frame.empty:
         raise InputError("{source} 中没有可作为{title}导入的要素（{skipped}）",
                          "{source} has no features usable as {title} ({skipped})",

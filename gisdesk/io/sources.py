@@ -9,6 +9,8 @@ from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
+import shapely
+import shapely.errors
 
 from gisdesk.errors import InputError
 from gisdesk.i18n import tr
@@ -47,13 +49,29 @@ def read_vector(path, *, layer: str | None = None, encoding: str | None = None, 
             raise InputError("未知的编码 {encoding}（例如 GBK、GB18030、UTF-8）",
                              "unknown encoding {encoding} (e.g. GBK, GB18030, UTF-8)", encoding=encoding) from None
     try:
-        if encoding:  # GDAL's Arrow reader takes UTF-8 only
-            frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, use_arrow=False)
-        else:
-            frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True)
+        try:
+            if encoding:  # GDAL's Arrow reader takes UTF-8 only
+                frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, use_arrow=False)
+            else:
+                frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True)
+        except shapely.errors.GEOSException:
+            frame = _read_fixing_geometries(path, layer, encoding)
     except Exception as exc:  # where it breaks, read record by record (refused, or the rest with skip_bad)
         return check_complete(path, None, layer=layer, encoding=encoding, skip_bad=skip_bad, error=exc)
     return check_complete(path, frame, layer=layer, encoding=encoding, skip_bad=skip_bad)
+
+
+def _read_fixing_geometries(path, layer, encoding) -> gpd.GeoDataFrame:
+    """The source read again when GEOS cannot even build some of its geometries (an OSM
+    multipolygon with a two-point ring): those are made valid as they are read, and counted in
+    frame.attrs["fixed_on_read"] for the import report."""
+    meta, _, wkb, values = pyogrio.raw.read(path, layer=layer, encoding=encoding)
+    geoms = shapely.from_wkb(wkb, on_invalid="fix")
+    unreadable = int((shapely.is_missing(shapely.from_wkb(wkb, on_invalid="ignore")) & ~shapely.is_missing(geoms)
+                      ).sum())
+    frame = gpd.GeoDataFrame(dict(zip(meta["fields"], values)), geometry=geoms, crs=meta["crs"])
+    frame.attrs["fixed_on_read"] = unreadable
+    return frame
 
 
 def _why(exc: Exception) -> str:

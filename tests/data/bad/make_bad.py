@@ -173,7 +173,6 @@ def main() -> None:
     inf_ring[1] = [500020, 1e999]
     write("infinite_coords.geojson", geojson([feature([ring], "楼1"), feature([inf_ring], "楼2")]).replace(
         "Infinity", "1e999"))
-    write("two_point_ring.geojson", geojson([feature([ring], "楼1"), feature([[[500000, 3400000], [500001, 3400001]]])]))
     write("not_geojson.geojson", json.dumps({"type": "FeatureCollection", "features": "none"}))
     write("unknown_geometry_type.geojson", geojson([feature([ring], "楼1"), {
         "type": "Feature", "properties": {"name": "楼2"}, "geometry": {"type": "Banana", "coordinates": [1, 2]}}]))
