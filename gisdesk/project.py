@@ -45,7 +45,7 @@ from gisdesk.i18n import tr
 from gisdesk.layers.kinds import DRAW_ORDER, KINDS, POLYGON, kind_of
 from gisdesk.layers.ledger import check_transition
 from gisdesk.layers.styles import default_style
-from gisdesk.store import FeatureEdit, LayerInfo, RunRecord, check_layer_id
+from gisdesk.store import FeatureEdit, LayerInfo, RunRecord, check_layer_id, current_user, local_now
 
 FORMAT_VERSION = "2"
 SETTINGS, LAYERS, FEATURES, EDIT_LOG = "gisdesk_settings", "gisdesk_layers", "gisdesk_features", "gisdesk_edit_log"
@@ -124,7 +124,7 @@ class Project:
         if not path.parent.exists():
             raise ProjectError("目录不存在：{dir}", "folder does not exist: {dir}", dir=path.parent)
         settings = {"format_version": FORMAT_VERSION, "name": name or path.stem,
-                    "crs": f"EPSG:{crs.to_epsg()}" if crs else "", "created": _now()}
+                    "crs": f"EPSG:{crs.to_epsg()}" if crs else "", "created": local_now()}
         tmp = _staging_path(path, "new")
         try:
             pyogrio.write_dataframe(pd.DataFrame({"key": list(settings), "value": list(settings.values())}),
@@ -319,7 +319,7 @@ class Project:
                                    (json.dumps(sources + [source], ensure_ascii=False), layer_id))
                     _register_versions(db, layer_id, None if existing is None else
                                        f'SELECT uid FROM staging."{_staging_table(db, layer_id)}"')
-                    _log(db, [(layer_id, None, None, _user(), _now(), "import",
+                    _log(db, [(layer_id, None, None, current_user(), local_now(), "import",
                                {"features": count, "source": source.get("path", "")})])
                     db.execute(f"UPDATE {LAYERS} SET changed_at = {_NOW_SQL}, reconciled_at = {_NOW_SQL} "
                                f"WHERE table_name = ?", (layer_id,))
@@ -418,7 +418,7 @@ class Project:
                         raise ValueError(f"unknown edit action {edit.action!r}")
                 version = _rehash(db, info.id, uid)
                 new_versions[uid] = version
-                _log(db, [(info.id, uid, version, who, _now(), edit.action, changes)])
+                _log(db, [(info.id, uid, version, who, local_now(), edit.action, changes)])
             if history:
                 _append_history(db, history)
             gpkg.touch_contents(db, info.id)
@@ -431,7 +431,7 @@ class Project:
         Only attribute columns: the geometry, `uid` and the feature id are refused.
         """
         if values:
-            self.commit_edits(layer_id, [FeatureEdit("attributes", uid, None, dict(values))], who=_user())
+            self.commit_edits(layer_id, [FeatureEdit("attributes", uid, None, dict(values))], who=current_user())
 
     def edit_log(self, layer_id: str | None = None) -> pd.DataFrame:
         query = f"SELECT layer, uid, version, who, at, action, changes FROM {EDIT_LOG}" + \
@@ -471,7 +471,7 @@ class Project:
             cursor = db.execute(
                 f"INSERT INTO {RUNS} (finished_at, rules_digest, rules, overlap_m2, width_m, crs, summary) "
                 f"VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (_now(precise=True), run.rules_digest, run.rules, run.overlap_m2, run.width_m, crs,
+                (local_now(precise=True), run.rules_digest, run.rules, run.overlap_m2, run.width_m, crs,
                  json.dumps(run.summary, ensure_ascii=False)))
             _put_settings(db, {"rules": run.rules})
             return cursor.lastrowid
@@ -573,8 +573,8 @@ class Project:
             check_transition(case_uid, row[0], new_status)
             db.execute(f'UPDATE "{layer_id}" SET status = ? WHERE uid = ?', (new_status, case_uid))
             version = _rehash(db, layer_id, case_uid)
-            _log(db, [(layer_id, case_uid, version, who, _now(), "attributes", {"status": [row[0], new_status]})])
-            _append_history(db, [(case_uid, at or _now(), who, row[0], new_status, note)])
+            _log(db, [(layer_id, case_uid, version, who, local_now(), "attributes", {"status": [row[0], new_status]})])
+            _append_history(db, [(case_uid, at or local_now(), who, row[0], new_status, note)])
 
     def append_history(self, events: list[tuple]) -> None:
         """Record (case_uid, at, who, from_status, to_status, note) events, e.g. from an import."""
@@ -680,15 +680,15 @@ def _reconcile(db, table: str, kind: str) -> list[str]:
         notices.append(tr("图层 {layer}：{n} 个要素没有 uid 或 uid 重复（可能是在其他软件中添加的），已分配新 uid：{first} …",
                           "layer {layer}: {n} features had no uid or a duplicate one (added in another tool?); "
                           "they got new uids: {first} …", layer=table, n=len(fix), first=new[0]))
-        _log(db, [(table, u, 1, "gisdesk", _now(), "uid", {"fid": f}) for u, f in zip(new, fix)])
+        _log(db, [(table, u, 1, "gisdesk", local_now(), "uid", {"fid": f}) for u, f in zip(new, fix)])
     db.execute(f'CREATE UNIQUE INDEX IF NOT EXISTS "{table}_uid" ON "{table}"(uid)')
     gone = db.execute(f'DELETE FROM {FEATURES} WHERE layer = ? AND uid NOT IN (SELECT uid FROM "{table}" '
                       f'WHERE uid IS NOT NULL)', (table,)).rowcount
     external = db.execute(f"SELECT uid, version FROM {FEATURES} WHERE layer = ? AND hash IS NULL", (table,)).fetchall()
     _register_versions(db, table)
     if external or gone:
-        _log(db, [(table, uid, version, "external", _now(), "external", {}) for uid, version in external] +
-             ([(table, None, None, "external", _now(), "external", {"deleted": gone})] if gone else []))
+        _log(db, [(table, uid, version, "external", local_now(), "external", {}) for uid, version in external] +
+             ([(table, None, None, "external", local_now(), "external", {"deleted": gone})] if gone else []))
     db.execute(f"UPDATE {LAYERS} SET reconciled_at = {_NOW_SQL} WHERE table_name = ?", (table,))
     return notices
 
@@ -952,15 +952,3 @@ def _to_multi(geoms) -> np.ndarray:
     out[single] = [shapely.MultiPolygon([g]) for g in geoms[single]]
     return out
 
-
-def _user() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (some containers): still record something
-        return "unknown"
-
-
-def _now(precise: bool = False) -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="milliseconds" if precise else "seconds")

@@ -9,14 +9,12 @@ simply joins onto nothing. Every write is one transaction of the store. No Qt.
 
 from __future__ import annotations
 
-import datetime as dt
-import getpass
 from collections.abc import Iterable
 
 import pandas as pd
 
 from gisdesk.errors import InputError
-from gisdesk.store import ProjectStore
+from gisdesk.store import ProjectStore, current_user, local_now
 
 KEY = ["subject_table", "subject_id", "control_table", "control_id"]
 CONFIRMED, DISMISSED = "confirmed", "dismissed"
@@ -42,7 +40,7 @@ def set_decisions(project: ProjectStore, keys: Iterable[tuple[str, str, str, str
                          "a review decision must be one of {allowed}, not {decision}",
                          allowed="、".join(DECISIONS), decision=decision)
     keys = [tuple(str(v) for v in key) for key in keys]
-    project.save_decisions(keys, decision, note=note, who=who or _user(), at=at or _now())
+    project.save_decisions(keys, decision, note=note, who=who or current_user(), at=at or local_now())
 
 
 def clear_decisions(project: ProjectStore, keys: Iterable[tuple[str, str, str, str]]) -> None:
@@ -76,15 +74,4 @@ def reviewed_conflicts(project: ProjectStore) -> pd.DataFrame:
 def subject_names(project: ProjectStore, subject_table: str, uids) -> pd.Series:
     """uid → a name to show for these subjects (name, else address)."""
     return project.feature_names(subject_table, uids)
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (some containers): still record something
-        return "unknown"
-
-
-def _now() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 

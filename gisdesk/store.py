@@ -6,6 +6,8 @@ implementation of the same protocol. No SQL and no private store methods outside
 
 from __future__ import annotations
 
+import datetime as dt
+import getpass
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +22,19 @@ from gisdesk.errors import InputError
 # A layer id is a table name every SQL database and QGIS take without quoting trouble.
 LAYER_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 RESERVED_PREFIXES = ("gpkg_", "rtree_", "gisdesk_", "sqlite_", "layer_styles")
+
+
+def current_user() -> str:
+    """Who an edit, a review or a status change is recorded as."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some containers): still record something
+        return "unknown"
+
+
+def local_now(precise: bool = False) -> str:
+    """When it happened: local time with its UTC offset (to the millisecond when `precise`)."""
+    return dt.datetime.now().astimezone().isoformat(timespec="milliseconds" if precise else "seconds")
 
 
 def check_layer_id(layer_id: str) -> str:

@@ -9,7 +9,6 @@ transactional append.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from gisdesk.jobs import Feedback
 from gisdesk.layers.kinds import LINE, POINT, POLYGON, kind_of
 from gisdesk.layers.schema import conform
 from gisdesk.layers.zones import control_zones
-from gisdesk.store import ProjectStore
+from gisdesk.store import ProjectStore, local_now
 
 _SPLIT_KINDS = ("buildings", "ledger")  # kinds whose multi-part footprints are split
 _GEOMETRY_CLASS = {1: LINE, 2: LINE, 5: LINE, 0: POINT, 4: POINT, 3: POLYGON, 6: POLYGON}
@@ -138,7 +137,7 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
         feedback.finish()
         return report
     project.add_features(target, frame, kind=kind, source={
-        "path": str(source), "layer": layer, "source_crs": report.source_crs, "imported_at": _now(),
+        "path": str(source), "layer": layer, "source_crs": report.source_crs, "imported_at": local_now(),
         "features": len(frame), "repaired": report.repaired, "skipped": report.skipped})
     report.imported = len(frame)
     feedback.finish()
@@ -344,7 +343,3 @@ def _set_half_width(frame, half_width, half_width_field, name) -> None:
 def _centre_longitude(frame: gpd.GeoDataFrame) -> float:
     xmin, ymin, xmax, ymax = frame.to_crs(CGCS2000_GEOGRAPHIC).total_bounds
     return (xmin + xmax) / 2
-
-
-def _now() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import re
 from pathlib import Path
@@ -13,6 +12,7 @@ import shapely
 import shapely.errors
 
 from gisdesk.errors import InputError
+from gisdesk.io.encodings import check_encoding
 from gisdesk.i18n import tr
 from gisdesk.io.tables_in import is_table, read_table
 
@@ -43,11 +43,7 @@ def read_vector(path, *, layer: str | None = None, encoding: str | None = None, 
         raise InputError("{path} 中没有图层 {layer}；现有：{layers}", "{path} has no layer {layer}; it has: {layers}",
                          path=path.name, layer=layer, layers=", ".join(layers))
     if encoding:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise InputError("未知的编码 {encoding}（例如 GBK、GB18030、UTF-8）",
-                             "unknown encoding {encoding} (e.g. GBK, GB18030, UTF-8)", encoding=encoding) from None
+        check_encoding(encoding)
     try:
         try:
             if encoding:  # GDAL's Arrow reader takes UTF-8 only

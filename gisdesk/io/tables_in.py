@@ -31,6 +31,7 @@ from pyproj import CRS
 
 from gisdesk.crs import CGCS2000_GEOGRAPHIC
 from gisdesk.errors import InputError
+from gisdesk.io.encodings import check_encoding
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
 
@@ -94,11 +95,7 @@ def read_table(path, *, layer: str | None = None, encoding: str | None = None, x
 def _read_csv(path: Path, encoding: str | None):
     data = path.read_bytes()
     if encoding:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise InputError("未知的编码 {encoding}（例如 GBK、GB18030、UTF-8）",
-                             "unknown encoding {encoding} (e.g. GBK, GB18030, UTF-8)", encoding=encoding) from None
+        check_encoding(encoding)
         found = encoding
     elif data.startswith(codecs.BOM_UTF8):
         found = "UTF-8-SIG"

@@ -8,15 +8,13 @@ Everything is one transaction of the store: the whole update is written or none 
 
 from __future__ import annotations
 
-import datetime as dt
-import getpass
 from dataclasses import dataclass, field
 
 import geopandas as gpd
 
 from gisdesk.layers.edits import geometries_equal, values_equal
 from gisdesk.layers.ledger import check_transition
-from gisdesk.store import FeatureEdit, ProjectStore
+from gisdesk.store import FeatureEdit, ProjectStore, current_user, local_now
 
 
 @dataclass
@@ -30,7 +28,7 @@ class UpdateReport:
 def update_layer(project: ProjectStore, layer_id: str, kind: str, frame: gpd.GeoDataFrame, *, source: str,
                  who: str | None = None) -> UpdateReport:
     """Write the differences between `frame` (conformed, in the project CRS, with uids) and the layer."""
-    who = who or _user()
+    who = who or current_user()
     stored = project.read_layer(layer_id)
     stored = stored.set_index(stored["uid"].astype(str))
     versions = project.versions(layer_id).set_index("uid")["version"]
@@ -38,7 +36,7 @@ def update_layer(project: ProjectStore, layer_id: str, kind: str, frame: gpd.Geo
     columns = [c for c in frame.columns if c not in ("uid", geometry) and c in stored.columns]
     report = UpdateReport(ignored_fields=[c for c in frame.columns
                                           if c not in ("uid", geometry) and c not in stored.columns])
-    edits, history, now = [], [], _now()
+    edits, history, now = [], [], local_now()
     for row in frame.itertuples(index=False):
         values = row._asdict()
         uid = str(values["uid"])
@@ -66,15 +64,4 @@ def update_layer(project: ProjectStore, layer_id: str, kind: str, frame: gpd.Geo
     if edits:
         project.commit_edits(layer_id, edits, who=who, history=history)
     return report
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (some containers): still record something
-        return "unknown"
-
-
-def _now() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 

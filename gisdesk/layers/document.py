@@ -6,12 +6,10 @@ the document dirty until save() writes them to the project in one transaction.
 
 from __future__ import annotations
 
-import getpass
-
 from gisdesk.layers.edits import EditSession
 from gisdesk.layers.kinds import kind_of
 from gisdesk.layers.layer import Event, Layer
-from gisdesk.store import ProjectStore
+from gisdesk.store import ProjectStore, current_user
 
 
 class MapDocument:
@@ -56,7 +54,7 @@ class MapDocument:
         """The edit session of a layer (one per layer, made when first asked for)."""
         session = self._sessions.get(layer.id)
         if session is None:
-            session = self._sessions[layer.id] = EditSession(self.project, layer, who=_user())
+            session = self._sessions[layer.id] = EditSession(self.project, layer, who=current_user())
             session.events["changed"].connect(lambda *_: self.events["edits"].emit(self))
         return session
 
@@ -124,10 +122,3 @@ def _commit_or(session: EditSession, back) -> None:
     except Exception:
         back()  # the features go back to what is stored
         raise
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (some containers): still record something
-        return "unknown"

@@ -15,7 +15,6 @@ workflow and its history) and then in the frame, and the layer emits events["dat
 
 from __future__ import annotations
 
-import getpass
 
 import numpy as np
 import pandas as pd
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QHBoxL
                                QLabel, QLineEdit, QPushButton, QStyledItemDelegate, QTableView, QVBoxLayout, QWidget)
 
 from gisdesk.errors import GisdeskError
+from gisdesk.store import current_user
 from gisdesk.i18n import tr as core_tr
 from gisdesk.layers.edits import EditSession
 from gisdesk.layers.layer import Layer
@@ -98,7 +98,7 @@ class LayerTableModel(QAbstractTableModel):
         self.layer = layer
         self.project = project
         # edits go through the layer's edit session (the document's, so the window's Undo sees them)
-        self.edits = edits or (EditSession(project, layer, who=_user()) if project is not None else None)
+        self.edits = edits or (EditSession(project, layer, who=current_user()) if project is not None else None)
         self._sorted: np.ndarray | None = None  # frame rows in sort order (None: natural order)
         self._sort_key: tuple[int, Qt.SortOrder] | None = None
         self._text_filter = ""
@@ -200,7 +200,7 @@ class LayerTableModel(QAbstractTableModel):
                 self.layer.set_values([row], column, [new])
             elif self.layer.kind == "ledger" and column == "status":
                 # the case workflow: allowed moves only, recorded in the append-only history (not undoable)
-                self.project.change_status(uid, new, who=_user(), layer_id=self.layer.id)
+                self.project.change_status(uid, new, who=current_user(), layer_id=self.layer.id)
                 self.layer.set_values([row], column, [new])
                 self.edits.refresh_versions([uid])
             else:  # through the edit session: on the undo stack (Ctrl+Z), saved at once
@@ -357,12 +357,6 @@ class LayerTableModel(QAbstractTableModel):
         rows = self._position[frame_rows]
         return np.sort(rows[rows >= 0])
 
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (e.g. in a container)
-        return "gisdesk"
 
 
 def _ranges(rows: np.ndarray) -> list[tuple[int, int]]:

@@ -26,6 +26,7 @@ from gisdesk.layers.kinds import CONTROL_KINDS, KINDS
 from gisdesk.project import Project
 from gisdesk.render.snapshot import Highlight
 from gisdesk.render.style import CONTROL_COLORS
+from gisdesk.store import current_user, local_now
 from gisdesk.rules import project_rules
 from gisdesk.ui.jobs import run_job
 from gisdesk.ui.icons import icon
@@ -492,7 +493,7 @@ class ConflictsPanel(QWidget):
             return
         keys = [self.model.key(r) for r in rows]
         note = self.note_edit.text().strip()
-        who, at = reviews._user(), reviews._now()
+        who, at = current_user(), local_now()
         reviews.set_decisions(self.document.project, keys, decision, note=note, who=who, at=at)
         first = rows[0]
         self.model.set_decision(keys, decision, note, who, at)
