@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 
-from pyproj import CRS
+import numpy as np
+from pyproj import CRS, Transformer
 
 from gisdesk.errors import InputError
 
@@ -61,3 +62,170 @@ def is_metric_projected(crs: CRS) -> bool:
     return crs.is_projected and all(
         (axis.unit_name or "").startswith("met") for axis in crs.axis_info[:2]
     )
+
+
+# --- guessing a CRS from coordinates, and refusing one that cannot be right -----------------------
+
+# China's extent in degrees, a little generous (73.5°E–135.1°E, 3.8°N–53.6°N)
+CHINA_LON = (73.0, 136.0)
+CHINA_LAT = (3.0, 54.0)
+# northings (metres from the equator) of China in a Gauss-Krüger zone
+_CHINA_NORTHING = (350_000.0, 6_000_000.0)
+# in a zone, eastings lie within ~330 km (6° zone, 3° from the CM, at 18°N) of the false easting
+_ZONE_HALF_WIDTH = 400_000.0
+_AREA_MARGIN_DEG = 2.0  # how far (degrees) outside a CRS's area of use data may lie before it is refused
+_PROJECT_FAR_KM = 500.0  # data farther than this from the project zone's central meridian is refused
+_KM_PER_DEG = 111.32
+
+
+def prefixed_zone_crs(east) -> CRS | None:
+    """CGCS2000 GK CRS of eastings with the zone number prefixed (8 digits), when all agree on the
+    zone: 3° zones 25..45 (EPSG:4513..4533), 6° zones 13..23 (EPSG:4491..4501); else None."""
+    east = np.asarray(east, dtype=float)
+    if east.size == 0 or not np.isfinite(east).all():
+        return None
+    zones = np.unique(np.floor(east / 1_000_000))
+    if len(zones) != 1 or not 13 <= zones[0] <= 45:
+        return None
+    zone = int(zones[0])
+    if 25 <= zone <= 45:
+        return CRS.from_epsg(4513 + zone - 25)  # 3° zones 25..45
+    if zone <= 23:
+        return CRS.from_epsg(4491 + zone - 13)  # 6° zones 13..23
+    return None  # zone 24: a 3° zone of CM 72°E or a 6° zone of CM 141°E, neither in China
+
+
+def tm_parameters(crs: CRS | None) -> dict | None:
+    """{'lon_0', 'lat_0', 'k', 'x_0', 'y_0'} of a metric Transverse Mercator CRS, else None."""
+    if crs is None or not crs.is_projected or crs.coordinate_operation is None:
+        return None
+    op = crs.coordinate_operation
+    if "transverse mercator" not in (op.method_name or "").lower() or not is_metric_projected(crs):
+        return None
+    codes = {"8801": "lat_0", "8802": "lon_0", "8805": "k", "8806": "x_0", "8807": "y_0"}
+    values = {codes[p.code]: float(p.value) for p in op.params if p.code in codes}
+    return values if len(values) == 5 else None
+
+
+def is_gauss_kruger(crs: CRS | None) -> bool:
+    """A Gauss-Krüger zone CRS: Transverse Mercator on the equator with scale factor 1."""
+    tm = tm_parameters(crs)
+    return tm is not None and tm["lat_0"] == 0 and tm["k"] == 1 and tm["y_0"] == 0
+
+
+def guess_crs(xmin: float, ymin: float, xmax: float, ymax: float, *, hint: CRS | None = None) -> CRS | None:
+    """The CRS coordinates with these bounds are most likely in, or None:
+    lon/lat within China → CGCS2000 geographic (EPSG:4490); 8-digit eastings whose first digits
+    are one zone number, with northings of China → that CGCS2000 GK zone (3° zones 25–45, 6° zones
+    13–23); 6-digit eastings around 500 000 with northings of China → `hint` (the project's CRS)
+    when it is a Gauss-Krüger CRS with false easting 500 000 that puts the data in China; else None."""
+    bounds = np.array([xmin, ymin, xmax, ymax], dtype=float)
+    if not np.isfinite(bounds).all() or xmin > xmax or ymin > ymax:
+        return None
+    if CHINA_LON[0] <= xmin and xmax <= CHINA_LON[1] and CHINA_LAT[0] <= ymin and ymax <= CHINA_LAT[1]:
+        return CRS.from_epsg(CGCS2000_GEOGRAPHIC)
+    if not (_CHINA_NORTHING[0] <= ymin and ymax <= _CHINA_NORTHING[1]):
+        return None
+    if xmin >= 13_000_000:
+        crs = prefixed_zone_crs([xmin, xmax])
+        if crs is None:
+            return None
+        zone_start = np.floor(xmin / 1_000_000) * 1_000_000
+        if abs(xmin - zone_start - 500_000) > _ZONE_HALF_WIDTH or abs(xmax - zone_start - 500_000) > _ZONE_HALF_WIDTH:
+            return None
+        return crs
+    if abs(xmin - 500_000) <= _ZONE_HALF_WIDTH and abs(xmax - 500_000) <= _ZONE_HALF_WIDTH:
+        tm = tm_parameters(hint)
+        if tm is None or not is_gauss_kruger(hint) or tm["x_0"] != 500_000:
+            return None
+        lon, lat = geographic_bounds(hint, xmin, ymin, xmax, ymax)
+        if lon is None or not (CHINA_LON[0] <= lon[0] and lon[1] <= CHINA_LON[1]
+                               and CHINA_LAT[0] <= lat[0] and lat[1] <= CHINA_LAT[1]):
+            return None
+        return hint
+    return None
+
+
+def geographic_bounds(crs: CRS, xmin, ymin, xmax, ymax):
+    """((lon_min, lon_max), (lat_min, lat_max)) of bounds in `crs`, on its own datum; (None, None)
+    when they cannot be transformed."""
+    if crs.is_geographic:
+        return (xmin, xmax), (ymin, ymax)
+    try:
+        transformer = Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+        with np.errstate(all="ignore"):
+            w, s, e, n = transformer.transform_bounds(xmin, ymin, xmax, ymax, densify_pts=21)
+    except Exception:  # pyproj raises ProjError for points it cannot project back
+        return None, None
+    if not np.isfinite([w, s, e, n]).all():
+        return None, None
+    return (w, e), (s, n)
+
+
+def _outside_deg(lo, hi, area_lo, area_hi) -> float:
+    """How far (degrees) the range [lo, hi] reaches beyond [area_lo, area_hi]."""
+    return max(area_lo - lo, hi - area_hi, 0.0)
+
+
+def implausible(crs: CRS, xmin: float, ymin: float, xmax: float, ymax: float, *,
+                project_crs: CRS | None = None) -> tuple[str, str] | None:
+    """Why coordinates with these bounds cannot be in `crs` (zh, en), or None when they can:
+    degrees declared as metres, metres declared as degrees, far outside the CRS's area of use,
+    or far (> 500 km) from the central meridian of the project's zone."""
+    bounds = np.array([xmin, ymin, xmax, ymax], dtype=float)
+    if not np.isfinite(bounds).all():
+        return None
+    label = crs_label(crs)
+    fmt = f"({xmin:.6g}, {ymin:.6g}) – ({xmax:.6g}, {ymax:.6g})"
+    degrees = max(abs(xmin), abs(xmax)) <= 180 and max(abs(ymin), abs(ymax)) <= 90
+    if crs.is_projected and degrees:
+        return (f"坐标范围 {fmt} 是经纬度（度），而声明的坐标系 {label} 以米为单位",
+                f"the coordinates {fmt} are degrees of longitude/latitude, but the declared CRS {label} is in metres")
+    if crs.is_geographic and not degrees:
+        return (f"坐标范围 {fmt} 超出经纬度范围（±180°、±90°），是米制坐标，而声明的坐标系 {label} 是经纬度",
+                f"the coordinates {fmt} are beyond ±180°/±90°: metres, but the declared CRS {label} is in degrees")
+    zoned = prefixed_zone_crs([xmin, xmax]) if xmin >= 13_000_000 else None
+    tm = tm_parameters(crs)
+    if zoned is not None and tm is not None and tm["x_0"] < 1_000_000:
+        zone = int(xmin // 1_000_000)
+        return (f"坐标范围 {fmt} 的 8 位东坐标带带号 {zone}（{crs_label(zoned)}），而声明的坐标系 {label} 不带带号",
+                f"the coordinates {fmt} have 8-digit eastings carrying zone {zone} ({crs_label(zoned)}), but the "
+                f"declared CRS {label} has no zone prefix")
+    lon, lat = geographic_bounds(crs, xmin, ymin, xmax, ymax)
+    if lon is None:
+        return (f"坐标范围 {fmt} 在声明的坐标系 {label} 中无法换算为经纬度",
+                f"the coordinates {fmt} cannot be converted to longitude/latitude in the declared CRS {label}")
+    area = crs.area_of_use
+    if area is not None and area.west <= area.east:  # (an area across the antimeridian is not checked)
+        far = max(_outside_deg(lon[0], lon[1], area.west, area.east), _outside_deg(lat[0], lat[1], area.south, area.north))
+        if far > _AREA_MARGIN_DEG:
+            return (f"坐标范围 {fmt} 落在经度 {lon[0]:.2f}°–{lon[1]:.2f}°、纬度 {lat[0]:.2f}°–{lat[1]:.2f}°，"
+                    f"远在声明的坐标系 {label} 的适用范围（{area.name}）之外",
+                    f"the coordinates {fmt} fall at longitude {lon[0]:.2f}°–{lon[1]:.2f}°, latitude "
+                    f"{lat[0]:.2f}°–{lat[1]:.2f}°, far outside the area of use of the declared CRS {label} ({area.name})")
+    if project_crs is not None:
+        km = _distance_from_project_km(project_crs, lon, lat)
+        if km is not None and km > _PROJECT_FAR_KM:
+            return (f"按声明的坐标系 {label}，数据落在经度 {lon[0]:.2f}°–{lon[1]:.2f}°、纬度 {lat[0]:.2f}°–{lat[1]:.2f}°，"
+                    f"距项目坐标系 {crs_label(project_crs)} 的分带约 {km:.0f} km（超过 {_PROJECT_FAR_KM:.0f} km）",
+                    f"in the declared CRS {label} the data falls at longitude {lon[0]:.2f}°–{lon[1]:.2f}°, latitude "
+                    f"{lat[0]:.2f}°–{lat[1]:.2f}°, about {km:.0f} km from the zone of the project's CRS "
+                    f"{crs_label(project_crs)} (more than {_PROJECT_FAR_KM:.0f} km)")
+    return None
+
+
+def _distance_from_project_km(project_crs: CRS, lon, lat) -> float | None:
+    """Roughly how far (km) data in these lon/lat ranges lies from the project's zone: from its
+    central meridian for a Transverse Mercator CRS, else from its area of use; and in latitude
+    from its area of use."""
+    area = project_crs.area_of_use
+    cos = math.cos(math.radians(min(max(abs(lat[0]), abs(lat[1])), 89.0)))  # the box's nearest point is poleward
+    tm = tm_parameters(project_crs)
+    if tm is not None:
+        d_lon = 0.0 if lon[0] <= tm["lon_0"] <= lon[1] else min(abs(lon[0] - tm["lon_0"]), abs(lon[1] - tm["lon_0"]))
+    elif area is not None and area.west <= area.east:
+        d_lon = _outside_deg(lon[0], lon[1], area.west, area.east)
+    else:
+        return None
+    d_lat = _outside_deg(lat[0], lat[1], area.south, area.north) if area is not None else 0.0
+    return max(d_lon * cos, d_lat) * _KM_PER_DEG

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from gisdesk.crs import CGCS2000_GEOGRAPHIC
+from gisdesk.crs import CGCS2000_GEOGRAPHIC, prefixed_zone_crs
 from gisdesk.errors import InputError
 from gisdesk.io.encodings import check_encoding
 
@@ -345,7 +345,7 @@ def _interpret(x, y, x_col, y_col, frame, numbers, id_col, name, *, lonlat_named
                 "{y} eastings (X is north); swapped to east, north")
     else:
         note = ("平面坐标：{x} 为东坐标，{y} 为北坐标", "plane coordinates: {x} east, {y} north")
-    crs = _zone_crs(x)
+    crs = prefixed_zone_crs(x)
     zh, en = note
     if crs is not None:
         zh, en = zh + "；8 位东坐标带带号，坐标系 EPSG:{epsg}", en + "; 8-digit eastings carry their zone: EPSG:{epsg}"
@@ -360,19 +360,6 @@ def _eastings(v) -> bool:
     six = (v >= 100_000) & (v < 1_000_000)
     eight = (v >= 13_000_000) & (v < 46_000_000) & ((v % 1_000_000) >= 100_000)
     return bool((six | eight).all())
-
-
-def _zone_crs(east) -> CRS | None:
-    """CGCS2000 GK with the zone number prefixed to the eastings (8 digits), when all rows agree."""
-    zones = np.unique(np.floor(east / 1_000_000))
-    if len(zones) != 1 or not 13 <= zones[0] <= 45:
-        return None
-    zone = int(zones[0])
-    if 25 <= zone <= 45:
-        return CRS.from_epsg(4513 + zone - 25)  # 3° zones 25..45
-    if zone <= 23:
-        return CRS.from_epsg(4491 + zone - 13)  # 6° zones 13..23
-    return None
 
 
 def _note(note, **values) -> tuple[str, str]:
