@@ -39,6 +39,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.import_vs_ogr2ogr import GISDESK_CHILD as CLI_CHILD_STAGES  # cli.main in a child, with its stages
+from bench.import_vs_ogr2ogr import compare
+
 BENCH_ROOT = Path(__file__).resolve().parent.parent  # the checkout holding this bench (for bench.city)
 CACHE = Path(__file__).resolve().parent / "out" / "import"
 APPEND_N, APPEND_SEED = 1_000, 1
@@ -255,6 +258,13 @@ def main(argv=None) -> int:
     parser.add_argument("--gisdesk-root", type=Path, help="checkout whose gisdesk to measure (first on PYTHONPATH)")
     parser.add_argument("--regen", action="store_true", help="write the source files again")
     parser.add_argument("--keep", action="store_true", help="keep the projects of this run")
+    parser.add_argument("--n", type=int, default=1_000_000,
+                        help="buildings of the comparison with ogr2ogr (bench/import_vs_ogr2ogr.py)")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of the comparison with ogr2ogr")
+    parser.add_argument("--vs-only", action="store_true", help="only the comparison with ogr2ogr")
+    parser.add_argument("--no-vs", action="store_true", help="no comparison with ogr2ogr")
+    parser.add_argument("--vs-out", type=Path, help="where the comparison's table goes (default "
+                        "bench/results/import-vs-ogr2ogr.txt for 1 M, import-vs-ogr2ogr-N.txt otherwise)")
     args = parser.parse_args(argv)
     sizes = [int(x.replace("_", "")) for x in args.sizes.split(",") if x.strip()]
     root = args.gisdesk_root.resolve() if args.gisdesk_root else None
@@ -273,6 +283,19 @@ def main(argv=None) -> int:
         print("each step in its own process: wall = the whole process (start, imports, work); in-process = "
               "cli.main(), or read + write for the baseline; peak RSS of that process; file = the target "
               "file after the step; × base = gisdesk / the pyogrio baseline of the same step", flush=True)
+        if not args.no_vs:
+            lines = compare(args.n, args.repeat, cache=CACHE, bench_root=BENCH_ROOT, run_dir=run_dir, env=env,
+                            gisdesk_child=[sys.executable, "-c", CLI_CHILD_STAGES], regen=args.regen)
+            out = args.vs_out or BENCH_ROOT / "bench" / "results" / (
+                "import-vs-ogr2ogr.txt" if args.n == 1_000_000 else f"import-vs-ogr2ogr-{args.n}.txt")
+            started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+            out.write_text(f"# python -m bench.import_bench {' '.join(argv if argv is not None else sys.argv[1:])}"
+                           f"\n# written {started}; {machine()}\n# gisdesk measured: {where} "
+                           f"({describe_checkout(where)})\n" + "\n".join(lines) + "\n")
+            print(f"(written to {out})", file=sys.stderr, flush=True)
+            if args.vs_only:
+                return 0
+            print()
         print(HEADER, flush=True)
         print(RULE, flush=True)
         results = []
