@@ -88,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
         "用较新的导出更新图层：按 uid 匹配，写入改变的，新增新的",
         "update the layer from a newer export: match features by uid, write what changed, add new ones"))
     p.add_argument("--id-field", help=tr("其值作为要素 uid 的字段", "field whose values become the features' uid"))
+    p.add_argument("--map", action="append", default=[], metavar=tr("源字段=字段", "COLUMN=FIELD"), help=tr(
+        "把源字段读作该类图层的某个字段（可重复；字段留空则作为附加字段保留），如 --map 路名=name",
+        "read a source column as a field of the kind (repeatable; an empty FIELD keeps the column as an extra "
+        "column), e.g. --map 路名=name"))
     p.add_argument("--keep-multipart", action="store_true", help=tr(
         "多部件的建筑和台账保持为一个要素（默认：每个部件一个要素，uid 为 编号-1、编号-2 ……）",
         "keep multi-part buildings and ledger cases whole (default: one feature per part, uids ID-1, ID-2 ...)"))
@@ -211,67 +215,35 @@ def _new(args) -> int:
 
 
 def _import(args) -> int:
+    from gisdesk.io.import_report import report_lines
     from gisdesk.io.importer import import_layer
-    from gisdesk.layers.schema import mapping_lines
     from gisdesk.jobs import TerminalFeedback
 
+    field_map = _field_map(args.map)
     project = _open_project(args.project)
     report = import_layer(project, args.source, args.kind, layer=args.layer, to=args.to, id_field=args.id_field,
                           crs=args.crs, half_width=args.half_width, half_width_field=args.half_width_field,
                           encoding=args.encoding, update=args.update,
                           x_field=args.x_field, y_field=args.y_field,
                           keep_multipart=args.keep_multipart, skip_bad=args.skip_bad,
-                          feedback=TerminalFeedback())
-    print(tr("已导入 {n} 个要素到 {kind}（{src} → {dst}）", "imported {n} features as {kind} ({src} → {dst})",
-             n=report.imported, kind=KINDS[args.kind].title, src=report.source_crs, dst=report.project_crs))
-    print(tr("  图层：{layer}（{new}）", "  layer: {layer} ({new})", layer=report.layer,
-             new=tr("新建", "new") if report.created else tr("追加", "appended")))
-    if report.update is not None:
-        u = report.update
-        print(tr("  更新：新增 {a} 个，修改 {c} 个，未变 {s} 个", "  update: {a} added, {c} changed, {s} unchanged",
-                 a=len(u.added), c=len(u.changed), s=u.unchanged))
-        for uid, fields in list(u.changed.items())[:20]:
-            print(tr("    {uid}：{fields}", "    {uid}: {fields}", uid=uid, fields=", ".join(fields)))
-        if u.ignored_fields:
-            print(tr("  图层中没有的字段未导入：{f}", "  fields the layer lacks were not imported: {f}",
-                     f=", ".join(u.ignored_fields)))
-    if report.encoding:
-        print(tr("  属性编码：{encoding}", "  attribute encoding: {encoding}", encoding=report.encoding))
-    for line in mapping_lines(report.mapped, report.unmapped):
+                          feedback=TerminalFeedback(), field_map=field_map)
+    for line in report_lines(report):  # the report's lines: gisdesk/io/import_report.py (the wizard shows them too)
         print(line)
-    if report.coordinates[0]:
-        print(tr("  坐标：{how_zh}", "  coordinates: {how_en}", how_zh=report.coordinates[0],
-                 how_en=report.coordinates[1]))
-    if report.repaired:
-        print(tr("  修复无效几何 {n} 个（make_valid）", "  repaired {n} invalid geometries (make_valid)", n=report.repaired))
-    for reason, n in report.skipped.items():
-        print(tr("  跳过 {n} 个要素：{reason}", "  skipped {n} features: {reason}", n=n, reason=_skip_reason(reason)))
-    if report.bad_records:
-        from gisdesk.io.sources import record_ranges
-
-        print(tr("  无法读取而跳过的记录（--skip-bad）：第 {records} 条（{why}）",
-                 "  records skipped as unreadable (--skip-bad): {records} ({why})",
-                 records=record_ranges(report.bad_records), why=report.bad_reason))
-    if report.empty_rows:
-        rows = ", ".join(map(str, report.empty_rows[:10])) + (" …" if len(report.empty_rows) > 10 else "")
-        print(tr("  空几何所在行：{rows}", "  rows with empty geometry: {rows}", rows=rows))
-    if report.split:
-        print(tr("  拆分多部件要素 {n} 个为 {m} 个（uid 加 -1、-2 …；--keep-multipart 保持整体）",
-                 "  split {n} multi-part features into {m} (uids get -1, -2 …; --keep-multipart keeps them whole)",
-                 n=report.split["features"], m=report.split["parts"]))
-    if report.dropped_zm:
-        print(tr("  已去掉 {n} 个要素的 Z/M 值", "  dropped the Z/M values of {n} features", n=report.dropped_zm))
-    if report.collections:
-        print(tr("  几何集合 {n} 个：只保留该类型可用的部分", "  {n} geometry collections: only their parts this kind "
-                 "accepts were kept", n=report.collections))
     return 0
 
 
-def _skip_reason(reason: str) -> str:
-    return {"empty": tr("空几何", "empty geometry"), "point": tr("点（该类型不接受）", "points (not accepted by this kind)"),
-            "line": tr("线（该类型不接受）", "lines (not accepted by this kind)"),
-            "polygon": tr("面（该类型不接受）", "polygons (not accepted by this kind)"),
-            "unreadable": tr("源文件中无法读取", "unreadable in the source")}.get(reason, reason)
+def _field_map(pairs: list[str]) -> dict[str, str] | None:
+    """--map COLUMN=FIELD ... as {column: field} (an empty field: kept as an extra column)."""
+    field_map: dict[str, str] = {}
+    for pair in pairs:
+        column, equals, field = pair.partition("=")
+        if not equals or not column.strip():
+            raise InputError("--map 应为 源字段=字段，例如 --map 路名=name，而不是 {pair}",
+                             "--map must be COLUMN=FIELD, e.g. --map 路名=name, not {pair}", pair=pair)
+        if column.strip() in field_map:
+            raise InputError("--map 两次给出源字段 {column}", "--map names the column {column} twice", column=column.strip())
+        field_map[column.strip()] = field.strip()
+    return field_map or None
 
 
 def _check(args) -> int:

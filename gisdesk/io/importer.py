@@ -61,9 +61,12 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
                  half_width_field: str | None = None, encoding: str | None = None, update: bool = False,
                  x_field: str | None = None, y_field: str | None = None,
                  keep_multipart: bool = False, skip_bad: bool = False,
-                 feedback: Feedback | None = None) -> ImportReport:
+                 feedback: Feedback | None = None, field_map: dict[str, str] | None = None) -> ImportReport:
     """Import the features of `source` (its `layer`, for a file with several) as `kind`, into the
-    project layer `to` (created if new) or, without `to`, into the kind's one layer."""
+    project layer `to` (created if new) or, without `to`, into the kind's one layer.
+
+    `field_map` (source column → schema field, or "" to keep the column as an extra column) overrides
+    the field mapping found by name for the columns it names (the CLI's --map, the wizard's table)."""
     feedback = feedback or Feedback()
     info = kind_of(kind)
     target, exists = project.import_target(kind, to)
@@ -92,7 +95,7 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
     report.source_crs = crs_label(source_crs)
 
     if id_field is None and info.id_field:  # the kind's id field under any name the schema maps (编号 is case_no)
-        id_field = info.schema.source_column(frame.columns, info.id_field)
+        id_field = info.schema.mapped_column(frame.columns, info.id_field, field_map)
     feedback.set_stage("geometry")
     split = not keep_multipart and info.code in _SPLIT_KINDS
     frame = _keep_allowed_geometries(frame, info, report, id_field=id_field, split=split)
@@ -110,7 +113,8 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
         frame = _split_multipart(frame, info, report, name, lambda among: project.uids(target, among)
                                  if exists and not update else set())
     frame = gpd.GeoDataFrame(conform(frame, info.schema, source=name, uids=frame["uid"], mapped=report.mapped,
-                                     unmapped=report.unmapped), geometry="geometry", crs=frame.crs)
+                                     unmapped=report.unmapped, field_map=field_map), geometry="geometry",
+                             crs=frame.crs)
     if info.is_control:
         _set_half_width(frame, half_width, half_width_field, name)
         control_zones(frame, kind)  # a line without a width has no zone: refuse it now, not at check time

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gisdesk.errors import ValidationError
+from gisdesk.errors import InputError, ValidationError
 from gisdesk.i18n import tr
 
 TEXT, INT, FLOAT, DATE, ENUM, CODES = "text", "int", "float", "date", "enum", "codes"
@@ -77,6 +77,13 @@ class Schema:
             return name
         return next((c for c, f in _schema_renames(columns, self).items() if f == name), None)
 
+    def mapped_column(self, columns, name: str, field_map: dict[str, str] | None = None) -> str | None:
+        """Like `source_column`, with the columns `field_map` maps as it says (`field_renames`)."""
+        if not field_map:
+            return self.source_column(columns, name)
+        found = next((c for c, f in field_renames(columns, self, field_map).items() if f == name), None)
+        return found or (name if name in columns and name not in field_map else None)
+
     def source_names(self) -> dict[str, str]:
         """Map every accepted source column name (code, Chinese label, alias) to its field."""
         names = {f.name: f.name for f in self.fields}
@@ -103,7 +110,7 @@ class Problem:
 
 
 def conform(frame: pd.DataFrame, schema: Schema, *, source: str, uids=None, mapped: dict | None = None,
-            unmapped: dict | None = None) -> pd.DataFrame:
+            unmapped: dict | None = None, field_map: dict[str, str] | None = None) -> pd.DataFrame:
     """Rename source columns onto the schema, convert types and check values.
 
     Returns a new frame whose schema fields have their proper dtypes (missing optional
@@ -114,8 +121,11 @@ def conform(frame: pd.DataFrame, schema: Schema, *, source: str, uids=None, mapp
     the field stays empty for that feature, the value as given goes into the column
     `<field>_source`, and `unmapped[field]` counts each such value. Required fields (the workflow
     states among them) refuse as always.
+
+    `field_map` (source column → field name, or "" to keep the column as an extra column) overrides
+    the mapping found by name for the columns it names (`field_renames`).
     """
-    renames = _schema_renames(frame.columns, schema)
+    renames = field_renames(frame.columns, schema, field_map, source=source)
     if mapped is not None:
         mapped.update(renames)
     frame = frame.rename(columns=renames)
@@ -144,6 +154,53 @@ def conform(frame: pd.DataFrame, schema: Schema, *, source: str, uids=None, mapp
 
 
 SHAPEFILE_NAME_LENGTH = 10  # a DBF field name has at most 10 characters (bytes)
+EXTRA_SUFFIX = "_extra"  # a column kept aside whose name is a field's (in any letter case) gets it
+
+
+def field_renames(columns, schema: Schema, field_map: dict[str, str] | None = None, *,
+                  source: str = "") -> dict[str, str]:
+    """Source column → the name it gets: the field it is read as (found by `_schema_renames`, or as
+    `field_map` says for the columns it names). A column `field_map` keeps aside ("") whose name is
+    a field's in any letter case (GeoPackage columns ignore case), or that lost its field to a
+    column the map sends there, is renamed `<column>_extra`. A map naming a column the source lacks,
+    a field the schema lacks, or one field for two columns is refused."""
+    renames = _schema_renames(columns, schema)
+    if not field_map:
+        return renames
+    columns = [str(c) for c in columns]
+    for column, target in field_map.items():
+        if column not in columns:
+            raise InputError("{source}：字段对应 {column}={target} 中的源字段 {column} 不存在；源字段有：{columns}",
+                             "{source}: field mapping {column}={target}: the source has no column {column}; "
+                             "it has: {columns}", source=source, column=column, target=target,
+                             columns=", ".join(c for c in columns if c != "geometry"))
+        if target and target not in schema.names:
+            raise InputError("{source}：字段对应 {column}={target} 中的 {target} 不是该类图层的字段；可选：{fields}"
+                             "（或留空作为附加字段保留）",
+                             "{source}: field mapping {column}={target}: {target} is not a field of this kind; "
+                             "one of: {fields} (or empty to keep the column as an extra column)",
+                             source=source, column=column, target=target, fields=", ".join(schema.names))
+    targets = [t for t in field_map.values() if t]
+    twice = next((t for t in targets if targets.count(t) > 1), None)
+    if twice:
+        raise InputError("{source}：字段对应把多个源字段（{columns}）都对应到 {target}",
+                         "{source}: the field mapping sends several columns ({columns}) to {target}",
+                         source=source, target=twice, columns=", ".join(c for c, t in field_map.items() if t == twice))
+    renames = {c: f for c, f in renames.items() if c not in field_map and f not in targets}
+    renames.update({c: t for c, t in field_map.items() if t and c != t})
+    fields = {n.casefold() for n in schema.names}
+    names = {str(c).casefold() for c in columns if c not in renames} | {f.casefold() for f in renames.values()}
+    for column in columns:
+        if column in renames or column.casefold() not in fields or field_map.get(column) == column:
+            continue
+        if field_map.get(column) == "" or (column in schema.names and column in targets) or \
+                column not in schema.names:  # kept aside, or its field now another column's
+            name = column + EXTRA_SUFFIX
+            while name.casefold() in names or name.casefold() in fields:
+                name += "_"
+            renames[column] = name
+            names.add(name.casefold())
+    return renames
 
 
 def _schema_renames(columns, schema: Schema) -> dict[str, str]:
