@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import json
+import math
 import re
 import sys
 from dataclasses import dataclass, field
@@ -35,59 +38,186 @@ class Rules:
         return hashlib.sha256(self.text.encode()).hexdigest()[:12]
 
 
+# The tables of a rule file and their keys (None: keys checked by the table's own reader)
+TARGET_KEYS = ("handling_rate", "demolition_rate", "renovation_rate", "green_land_ratio", "road_area_ratio",
+               "road_network_density")  # the plan targets gisdesk.analysis.indicators looks up
+RULE_TABLES: dict[str, tuple[str, ...] | None] = {
+    "city": ("name", "note"), "setback": CONTROL_KINDS, "setback_by_road_class": None,
+    "tolerance": ("overlap_m2", "width_m"), "colors": CONTROL_KINDS, "targets": TARGET_KEYS}
+_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
+
+
 def load_rules(path: str | Path | None = None) -> Rules:
+    """The rules of a TOML file in UTF-8 (with or without BOM) or GBK/GB18030 (what Notepad saves on
+    Chinese Windows); any other file is refused in one line naming it."""
     path = Path(path) if path else DEFAULT_RULES_PATH
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise RuleError("无法读取规则文件 {path}：{why}", "cannot read rule file {path}: {why}",
-                        path=path, why=exc.strerror) from exc
-    return parse_rules(text, source=str(path))
+                        path=path, why=exc.strerror or exc) from exc
+    return parse_rules(decode_rules(data, source=str(path)), source=str(path))
+
+
+def decode_rules(data: bytes, *, source: str = "rules") -> str:
+    """The text of a rule file: UTF-8 (a BOM dropped), else GB18030 (GBK is a subset)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise RuleError("规则文件 {source} 是 UTF-16 编码的文本：请另存为 UTF-8 或 GBK",
+                        "rule file {source} is UTF-16 text: save it as UTF-8 or GBK", source=source)
+    bom = data.startswith(codecs.BOM_UTF8)
+    try:
+        return data[3:].decode("utf-8") if bom else data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        where = exc.start + (3 if bom else 0)
+    if not bom:
+        try:
+            return data.decode("gb18030")
+        except UnicodeDecodeError:
+            pass
+    line = data[:where].count(b"\n") + 1
+    raise RuleError("规则文件 {source} 第 {line} 行既不是 UTF-8 也不是 GBK 编码的文本：请另存为 UTF-8",
+                    "rule file {source} line {line} is neither UTF-8 nor GBK text: save it as UTF-8",
+                    source=source, line=line)
 
 
 def parse_rules(text: str, *, source: str = "rules") -> Rules:
+    """The rules of a TOML text. Every number finite and non-negative, tables where tables belong,
+    no unknown table or key: anything else is refused naming the file, the table and the key."""
+    text = text.removeprefix("\ufeff")
     try:
         data = _loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RuleError("规则文件 {source} 不是有效的 TOML：{why}", "rule file {source} is not valid TOML: {why}",
-                        source=source, why=exc) from exc
+        raise _syntax_error(exc, source) from None
+    except (ValueError, RecursionError, OverflowError):  # a number of thousands of digits, arrays nested too deep
+        raise RuleError("规则文件 {source} 不是有效的 TOML：数字过长或嵌套过深",
+                        "rule file {source} is not valid TOML: a number too long or nesting too deep",
+                        source=source) from None
+    for name in data:
+        if name not in RULE_TABLES:
+            raise RuleError("规则文件 {source}：未知的表或键 {name}；可用的表：{known}",
+                            "rule file {source}: unknown table or key {name}; the tables are: {known}",
+                            source=source, name=_shown_key(name), known=", ".join(RULE_TABLES))
 
     def number(table: str, key: str, value) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise RuleError("规则文件 {source}：[{table}] {key} 应为非负数，而不是 {value!r}",
-                            "rule file {source}: [{table}] {key} must be a non-negative number, not {value!r}",
-                            source=source, table=table, key=key, value=value)
-        return float(value)
+        try:
+            ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value) and value >= 0
+            result = float(value) if ok else math.nan
+        except OverflowError:  # an integer of hundreds of digits
+            ok = False
+        if not ok or not math.isfinite(result):
+            raise RuleError("规则文件 {source}：[{table}] {key} = {value} 不是有限的非负数",
+                            "rule file {source}: [{table}] {key} = {value} is not a finite non-negative number",
+                            source=source, table=table, key=_shown_key(key), value=_shown_value(value))
+        return result
 
-    def table(name: str, known: tuple[str, ...] | None, required: tuple[str, ...] = ()) -> dict:
+    def text_value(table: str, key: str, value, check=None, example: str = "") -> str:
+        if not isinstance(value, str) or (check is not None and not check(value)):
+            raise RuleError("规则文件 {source}：[{table}] {key} = {value} 应为{what}",
+                            "rule file {source}: [{table}] {key} = {value} must be {what_en}",
+                            source=source, table=table, key=_shown_key(key), value=_shown_value(value),
+                            what=f"颜色，例如 {example}" if example else "文字（加引号）",
+                            what_en=f"a colour, e.g. {example}" if example else "text (in quotes)")
+        return value
+
+    def table(name: str, required: tuple[str, ...] = ()) -> dict:
         values = data.get(name, {})
         if not isinstance(values, dict):
-            raise RuleError("规则文件 {source}：[{name}] 应为表", "rule file {source}: [{name}] must be a table",
-                            source=source, name=name)
+            raise RuleError("规则文件 {source}：{name} 应为表 [{name}]，而不是 {value}",
+                            "rule file {source}: {name} must be a table [{name}], not {value}",
+                            source=source, name=name, value=_shown_value(values))
+        known = RULE_TABLES[name]
         for key in values:
             if known is not None and key not in known:
                 raise RuleError("规则文件 {source}：[{name}] 中的 {key} 未知；可用：{known}",
                                 "rule file {source}: unknown key {key} in [{name}]; known: {known}",
-                                source=source, name=name, key=key, known=", ".join(known))
+                                source=source, name=name, key=_shown_key(key), known=", ".join(known))
         for key in required:
             if key not in values:
                 raise RuleError("规则文件 {source}：[{name}] 缺少 {key}", "rule file {source}: [{name}] lacks {key}",
                                 source=source, name=name, key=key)
         return values
 
-    setback = {k: number("setback", k, v) for k, v in table("setback", CONTROL_KINDS, CONTROL_KINDS).items()}
-    by_class = _by_road_class(table("setback_by_road_class", None), number, source)
-    tolerance = table("tolerance", ("overlap_m2", "width_m"))
+    setback = {k: number("setback", k, v) for k, v in table("setback", CONTROL_KINDS).items()}
+    by_class = _by_road_class(table("setback_by_road_class"), number, source)
+    tolerance = table("tolerance")
+    city = {k: text_value("city", k, v) for k, v in table("city").items()}
     return Rules(
         setback=setback,
         setback_by_road_class=by_class,
         overlap_m2=number("tolerance", "overlap_m2", tolerance.get("overlap_m2", 0.5)),
         width_m=number("tolerance", "width_m", tolerance.get("width_m", 0.1)),
-        colors={k: str(v) for k, v in table("colors", None).items()},
-        targets={k: number("targets", k, v) for k, v in table("targets", None).items()},
-        city=str(data.get("city", {}).get("name", "")),
+        colors={k: text_value("colors", k, v, _COLOR.fullmatch, '"#e3170a"') for k, v in table("colors").items()},
+        targets={k: number("targets", k, v) for k, v in table("targets").items()},
+        city=city.get("name", ""),
         text=text,
     )
+
+
+def _shown_key(key: str) -> str:
+    """A key as the file writes it: quoted when TOML needs quotes, cut when very long."""
+    shown = key if re.fullmatch(r"[A-Za-z0-9_-]+|[^\x00-\x7f]+", key) else json.dumps(key, ensure_ascii=False)
+    return shown if len(shown) <= 40 else shown[:39] + "…"
+
+
+def _shown_value(value) -> str:
+    """A value written as in TOML (nan, inf, true, "abc", a table as {…}), cut when very long."""
+    if isinstance(value, bool):
+        shown = "true" if value else "false"
+    elif isinstance(value, float):
+        shown = "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf") if math.isinf(value) else repr(value)
+    elif isinstance(value, int):
+        shown = str(value)  # (TOML refuses integers of more digits than Python converts)
+    elif isinstance(value, str):
+        shown = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, dict):
+        shown = "{…}" if value else "{}"
+    elif isinstance(value, list):
+        shown = "[…]" if value else "[]"
+    else:  # a TOML date or time
+        shown = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return shown if len(shown) <= 40 else shown[:39] + "…"
+
+
+_TOML_WHY = [  # Python's TOML reader → words a user can act on
+    ("Invalid statement", "无法识别的语句（键 = 值，或 [表名]）", "not a statement (key = value, or [table])"),
+    ("Expected '=' after a key", "键后面缺少 =", "a key without = after it"),
+    ("Expected ']' at the end of a table", "表名缺少结尾的 ]", "a table name without its closing ]"),
+    ("Expected ']]' at the end of an array", "缺少结尾的 ]]", "an array-of-tables name without its closing ]]"),
+    ("Cannot declare", "同一个表声明了两次", "a table declared twice"),
+    ("Cannot overwrite a value", "同一个键给了两次", "a key given twice"),
+    ("Cannot mutate immutable namespace", "同一个键给了两次", "a key given twice"),
+    ("Cannot redefine namespace", "同一个表声明了两次", "a table declared twice"),
+    ("Duplicate inline table key", "同一个键给了两次", "a key given twice"),
+    ("Invalid initial character for a key part", "键的开头字符无效", "a key that starts with a character keys cannot"),
+    ("Unclosed array", "数组缺少结尾的 ]", "an array without its closing ]"),
+    ("Unclosed inline table", "内联表缺少结尾的 }", "an inline table without its closing }"),
+    ("Unterminated string", "字符串缺少结尾的引号", "a string without its closing quote"),
+    ("Illegal character '\\n'", "字符串缺少结尾的引号", "a string without its closing quote"),
+    ("Illegal character", "文件中有不允许的控制字符", "a control character that TOML does not allow"),
+    ("Found invalid character", "有无效的字符", "an invalid character"),
+    ("Unescaped '\\'", "字符串中有未转义的 \\（Windows 路径请用单引号）",
+     "an unescaped \\ in a string (write Windows paths in single quotes)"),
+    ("Invalid hex value", "无效的转义序列", "an invalid escape sequence"),
+    ("Escaped character is not", "无效的转义序列", "an invalid escape sequence"),
+    ("Invalid date or datetime", "日期或时间无效", "an invalid date or time"),
+    ("Invalid value", "值无效（文字要加引号，数字如 10.0）", "an invalid value (text goes in quotes, numbers like 10.0)"),
+    ("Expected newline", "一条语句后应换行（一行只写一个 键 = 值）", "a statement not followed by a new line"),
+    ("Expected '", "字符串缺少结尾的引号", "a string without its closing quotes"),
+    ('Expected "', "字符串缺少结尾的引号", "a string without its closing quotes"),
+]
+
+
+def _syntax_error(exc: tomllib.TOMLDecodeError, source: str) -> RuleError:
+    """A TOML syntax error in the user's language, with its line and column."""
+    text = str(exc)
+    match = re.search(r"\(at line (\d+), column (\d+)\)$", text)
+    why = next(((zh, en) for key, zh, en in _TOML_WHY if text.startswith(key)), (text, text))
+    if match is None:  # "(at end of document)"
+        return RuleError("规则文件 {source} 不是有效的 TOML：文件末尾{why}", "rule file {source} is not valid TOML at "
+                         "its end: {why_en}", source=source, why=why[0], why_en=why[1])
+    return RuleError("规则文件 {source} 第 {line} 行第 {column} 列不是有效的 TOML：{why}",
+                     "rule file {source} is not valid TOML at line {line}, column {column}: {why_en}",
+                     source=source, line=int(match.group(1)), column=int(match.group(2)), why=why[0], why_en=why[1])
 
 
 # a bare key with Chinese in it (主干路 = 20): TOML 1.1 allows it, Python's TOML 1.0 reader does not

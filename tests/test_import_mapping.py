@@ -203,9 +203,9 @@ def test_a_rule_file_may_leave_chinese_keys_unquoted():
     text = load_rules().text.replace("trunk = 15.0", "主干路 = 20  # GB 50220").replace("branch = 7.0", "  支路=6")
     assert parse_rules(text, source="city.toml").setback_by_road_class == \
         {"expressway": 25.0, "trunk": 20.0, "secondary": 10.0, "branch": 6.0}
-    with pytest.raises(RuleError, match="line 21"):  # a real error after it is still named where it is
+    with pytest.raises(RuleError, match="第 21 行"):  # a real error after it is still named where it is
         parse_rules(text.replace("主干路 = 20", "主干路 = 2 0"), source="city.toml")
-    with pytest.raises(RuleError, match="line 2[^0-9]"):
+    with pytest.raises(RuleError, match="第 2 行"):
         parse_rules("[setback]\n红 线 = 1\n", source="city.toml")  # no key quoting makes this TOML
 
 
