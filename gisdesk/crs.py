@@ -76,6 +76,9 @@ _ZONE_HALF_WIDTH = 400_000.0
 _AREA_MARGIN_DEG = 2.0  # how far (degrees) outside a CRS's area of use data may lie before it is refused
 _PROJECT_FAR_KM = 500.0  # data farther than this from the project zone's central meridian is refused
 _KM_PER_DEG = 111.32
+# projected coordinates all within 100 km of the grid's origin are a local grid (a CAD drawing, a site
+# plan in its own coordinates): they place nothing on the earth to check against an area or a zone
+_LOCAL_GRID = 100_000.0
 
 
 def prefixed_zone_crs(east) -> CRS | None:
@@ -170,15 +173,18 @@ def _outside_deg(lo, hi, area_lo, area_hi) -> float:
 def implausible(crs: CRS, xmin: float, ymin: float, xmax: float, ymax: float, *,
                 project_crs: CRS | None = None) -> tuple[str, str] | None:
     """Why coordinates with these bounds cannot be in `crs` (zh, en), or None when they can:
-    degrees declared as metres, metres declared as degrees, far outside the CRS's area of use,
-    or far (> 500 km) from the central meridian of the project's zone."""
+    degrees declared as metres (a projected CRS, values within ±180/±90 that read as degrees fall in
+    China or in the CRS's area of use), metres declared as degrees, 8-digit eastings with their zone
+    in a CRS without a zone prefix, far outside the CRS's area of use, or far (> 500 km) from the
+    central meridian of the project's zone. Projected coordinates all within 100 km of the origin
+    (a local grid: CAD drawings, site plans) are not placed, so not checked."""
     bounds = np.array([xmin, ymin, xmax, ymax], dtype=float)
     if not np.isfinite(bounds).all():
         return None
     label = crs_label(crs)
     fmt = f"({xmin:.6g}, {ymin:.6g}) – ({xmax:.6g}, {ymax:.6g})"
     degrees = max(abs(xmin), abs(xmax)) <= 180 and max(abs(ymin), abs(ymax)) <= 90
-    if crs.is_projected and degrees:
+    if crs.is_projected and degrees and (_in_china(xmin, ymin, xmax, ymax) or _in_area(crs, xmin, ymin, xmax, ymax)):
         return (f"坐标范围 {fmt} 是经纬度（度），而声明的坐标系 {label} 以米为单位",
                 f"the coordinates {fmt} are degrees of longitude/latitude, but the declared CRS {label} is in metres")
     if crs.is_geographic and not degrees:
@@ -191,6 +197,8 @@ def implausible(crs: CRS, xmin: float, ymin: float, xmax: float, ymax: float, *,
         return (f"坐标范围 {fmt} 的 8 位东坐标带带号 {zone}（{crs_label(zoned)}），而声明的坐标系 {label} 不带带号",
                 f"the coordinates {fmt} have 8-digit eastings carrying zone {zone} ({crs_label(zoned)}), but the "
                 f"declared CRS {label} has no zone prefix")
+    if crs.is_projected and max(abs(xmin), abs(xmax), abs(ymin), abs(ymax)) <= _LOCAL_GRID:
+        return None  # a local grid near the origin (a CAD drawing, a site plan): not placed anywhere to check
     lon, lat = geographic_bounds(crs, xmin, ymin, xmax, ymax)
     if lon is None:
         return (f"坐标范围 {fmt} 在声明的坐标系 {label} 中无法换算为经纬度",
@@ -214,6 +222,19 @@ def implausible(crs: CRS, xmin: float, ymin: float, xmax: float, ymax: float, *,
     return None
 
 
+def _in_china(xmin, ymin, xmax, ymax) -> bool:
+    return CHINA_LON[0] <= xmin and xmax <= CHINA_LON[1] and CHINA_LAT[0] <= ymin and ymax <= CHINA_LAT[1]
+
+
+def _in_area(crs: CRS, xmin, ymin, xmax, ymax) -> bool:
+    """Whether lon/lat bounds lie in (or within the margin of) the CRS's area of use."""
+    area = crs.area_of_use
+    if area is None or area.west > area.east:
+        return False
+    return max(_outside_deg(xmin, xmax, area.west, area.east), _outside_deg(ymin, ymax, area.south, area.north)) \
+        <= _AREA_MARGIN_DEG
+
+
 def _distance_from_project_km(project_crs: CRS, lon, lat) -> float | None:
     """Roughly how far (km) data in these lon/lat ranges lies from the project's zone: from its
     central meridian for a Transverse Mercator CRS, else from its area of use; and in latitude
@@ -227,5 +248,7 @@ def _distance_from_project_km(project_crs: CRS, lon, lat) -> float | None:
         d_lon = _outside_deg(lon[0], lon[1], area.west, area.east)
     else:
         return None
-    d_lat = _outside_deg(lat[0], lat[1], area.south, area.north) if area is not None else 0.0
+    # a GK zone's area of use is its strip of China, whose latitudes differ from zone to zone: only
+    # the longitude is compared for Transverse Mercator, whose zones hold at any latitude
+    d_lat = _outside_deg(lat[0], lat[1], area.south, area.north) if tm is None and area is not None else 0.0
     return max(d_lon * cos, d_lat) * _KM_PER_DEG

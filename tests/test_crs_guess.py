@@ -148,3 +148,19 @@ def test_plausible_declarations_pass():
     utm = CRS.from_epsg(32734)
     assert implausible(utm, *metres(32734, 20.44, -34.02), project_crs=utm) is None
     assert implausible(CRS.from_epsg(4549), *[float("nan")] * 4) is None
+
+
+def test_a_local_grid_near_the_origin_is_not_placed_so_not_refused():
+    # a site plan or CAD drawing in its own metres (0..400 m): read as degrees it is in the Atlantic,
+    # not in China nor in the zone's area, so it is not taken for degrees; it places nothing to check
+    assert implausible(CRS.from_epsg(4549), 0, 0, 400, 400, project_crs=CRS.from_epsg(4549)) is None
+    assert implausible(CRS.from_epsg(4549), 10, 18, 40, 30) is None
+    # but 120 km out from the origin it is placed: 500 km west of the CM on the equator
+    assert "area of use" in implausible(CRS.from_epsg(4549), 0, 0, 120_000, 120_000)[1]
+
+
+def test_degrees_of_another_part_of_china_declared_as_a_zone_are_still_degrees():
+    # Xi'an lon/lat with the .prj of the zone of CM 120°E, far outside that zone's own area
+    assert "degrees" in implausible(CRS.from_epsg(4549), *degrees(*XIAN))[1]
+    # Swellendam (South Africa) lon/lat declared as UTM 34S: inside the UTM zone's area
+    assert "degrees" in implausible(CRS.from_epsg(32734), *degrees(20.44, -34.02))[1]

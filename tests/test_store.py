@@ -120,7 +120,8 @@ def test_an_upper_case_shapefile_field_is_the_schema_field(project, tmp_path):
 
 def test_an_append_writes_inside_the_file_and_leaves_nothing_beside_it(project, tmp_path):
     inode = os.stat(project.path).st_ino  # a copy-and-replace would give the project a new inode
-    frame([{"bid": "B5", "geometry": box(90, 40, 95, 45)}]).to_file(tmp_path / "one.geojson")
+    # (a 5 m square at x 90..95 m: at y 40..45 it would read as lon/lat in China, refused as degrees)
+    frame([{"bid": "B5", "geometry": box(90, 60, 95, 65)}]).to_file(tmp_path / "one.geojson")
     import_layer(project, tmp_path / "one.geojson", "buildings", id_field="bid")
     assert os.stat(project.path).st_ino == inode
     assert sorted(p.name for p in tmp_path.glob(".*")) == []

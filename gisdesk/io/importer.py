@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label, gk3_epsg, parse_crs
+from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label, gk3_epsg, guess_crs, implausible, parse_crs
 from gisdesk.errors import InputError
 from gisdesk.io.sources import read_vector, shapefile_encoding
 from gisdesk.io.updates import UpdateReport, update_layer
@@ -54,6 +54,7 @@ class ImportReport:
     coordinates: tuple[str, str] = ("", "")  # for a CSV/Excel table: how its coordinate columns were read (zh, en)
     bad_records: list[int] = field(default_factory=list)  # with --skip-bad: source records (1-based) not readable
     bad_reason: str = ""  # why the first of them could not be read
+    crs_guess: str = ""  # the CRS the coordinates look like (gisdesk.crs.guess_crs), "" when no guess
 
 
 def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None = None, to: str | None = None,
@@ -87,10 +88,7 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
         report.skipped["unreadable"] = len(report.bad_records)
 
     source_crs = parse_crs(crs) if crs else (CRS(frame.crs) if frame.crs else None)
-    if source_crs is None:
-        raise InputError("{source} 没有坐标系（缺少 .prj 或 CRS）：请用 --crs 指定，例如 --crs EPSG:4490",
-                         "{source} has no coordinate reference system (no .prj or CRS): give one with --crs, "
-                         "e.g. --crs EPSG:4490", source=name)
+    source_crs = _check_source_crs(frame, source_crs, project.crs, name, report, given=bool(crs))
     frame = frame.set_crs(source_crs, allow_override=True)
     report.source_crs = crs_label(source_crs)
 
@@ -146,6 +144,46 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
     report.imported = len(frame)
     feedback.finish()
     return report
+
+
+def _finite_bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """xmin, ymin, xmax, ymax of the finite coordinates (NaN when there are none)."""
+    coords = shapely.get_coordinates(np.asarray(frame.geometry.values, dtype=object))
+    coords = coords[np.isfinite(coords).all(axis=1)]
+    if not len(coords):
+        return (float("nan"),) * 4
+    (xmin, ymin), (xmax, ymax) = coords.min(axis=0), coords.max(axis=0)
+    return float(xmin), float(ymin), float(xmax), float(ymax)
+
+
+def _check_source_crs(frame, source_crs: CRS | None, project_crs: CRS | None, name: str, report: ImportReport, *,
+                      given: bool) -> CRS:
+    """The source CRS, checked against the coordinates: none is refused with a guess from them (the
+    guess is also kept in the report); one that cannot be right for them (degrees declared as
+    metres, far from the project's zone ...) is refused with the reason."""
+    bounds = _finite_bounds(frame)
+    guess = guess_crs(*bounds, hint=project_crs)
+    report.crs_guess = crs_label(guess) if guess is not None else ""
+    if source_crs is None:
+        if guess is None:
+            raise InputError("{source} 没有坐标系（缺少 .prj 或 CRS），从坐标范围也看不出是哪一个：请用 --crs 指定，"
+                             "例如 --crs EPSG:4490", "{source} has no coordinate reference system (no .prj or CRS), "
+                             "and its coordinates do not tell which: give one with --crs, e.g. --crs EPSG:4490",
+                             source=name)
+        raise InputError("{source} 没有坐标系（缺少 .prj 或 CRS）；从坐标范围看像是 {guess}：确认后用 --crs EPSG:{epsg} 指定",
+                         "{source} has no coordinate reference system (no .prj or CRS); its coordinates look like "
+                         "{guess}: if so, give it with --crs EPSG:{epsg}", source=name, guess=report.crs_guess,
+                         epsg=guess.to_epsg())
+    reason = implausible(source_crs, *bounds, project_crs=project_crs)
+    if reason is not None:
+        hint_zh = f"；从坐标看像是 {report.crs_guess}（--crs EPSG:{guess.to_epsg()}）" if guess is not None else ""
+        hint_en = f"; the coordinates look like {report.crs_guess} (--crs EPSG:{guess.to_epsg()})" if guess is not None else ""
+        raise InputError("{source} 的坐标系不可能是{declared_zh}的 {crs}：{reason_zh}{hint_zh}",
+                         "{source} cannot be in {crs} ({declared_en}): {reason_en}{hint_en}", source=name,
+                         crs=crs_label(source_crs), declared_zh="用 --crs 指定" if given else "文件声明",
+                         declared_en="given with --crs" if given else "declared by the file",
+                         reason_zh=reason[0], reason_en=reason[1], hint_zh=hint_zh, hint_en=hint_en)
+    return source_crs
 
 
 def _keep_allowed_geometries(frame: gpd.GeoDataFrame, info, report: ImportReport, *, id_field: str | None = None,
