@@ -205,7 +205,10 @@ def implausible(crs: CRS, xmin: float, ymin: float, xmax: float, ymax: float, *,
                 f"the coordinates {fmt} cannot be converted to longitude/latitude in the declared CRS {label}")
     area = crs.area_of_use
     if area is not None and area.west <= area.east:  # (an area across the antimeridian is not checked)
-        far = max(_outside_deg(lon[0], lon[1], area.west, area.east), _outside_deg(lat[0], lat[1], area.south, area.north))
+        # a Gauss-Krüger zone's area of use is its strip of mainland China (EPSG:4550 stops north of
+        # Taiwan, which is drawn in it): for Transverse Mercator only the longitude is compared
+        d_lat = 0.0 if tm is not None else _outside_deg(lat[0], lat[1], area.south, area.north)
+        far = max(_outside_deg(lon[0], lon[1], area.west, area.east), d_lat)
         if far > _AREA_MARGIN_DEG:
             return (f"坐标范围 {fmt} 落在经度 {lon[0]:.2f}°–{lon[1]:.2f}°、纬度 {lat[0]:.2f}°–{lat[1]:.2f}°，"
                     f"远在声明的坐标系 {label} 的适用范围（{area.name}）之外",

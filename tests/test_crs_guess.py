@@ -118,9 +118,12 @@ def test_zone_prefix_declared_without_one():
 
 
 def test_outside_the_area_of_use():
-    # a northing of 1 400 km in CM 120°E is the South China Sea at 12.7°N, off the zone's onshore area
-    zh, en = implausible(CRS.from_epsg(4549), 400_000, 1_400_000, 460_000, 1_460_000)
-    assert "area of use" in en and "12.66°" in en and "适用范围" in zh
+    # eastings 440-450 km west of the false easting in CM 120°E: longitude 115.3°, 3.2° west of the zone
+    zh, en = implausible(CRS.from_epsg(4549), 50_000, 3_400_000, 60_000, 3_410_000)
+    assert "area of use" in en and "115.30°" in en and "适用范围" in zh
+    # but only the longitude counts for a zone: Taipei (25.05°N) is drawn in CM 123°E, whose EPSG
+    # area of use is the mainland strip north of 28°N
+    assert implausible(CRS.from_epsg(4550), *metres(4550, 121.51, 25.05)) is None
     # lon/lat in Europe declared as CGCS2000
     assert "area of use" in implausible(CRS.from_epsg(4490), *degrees(2.35, 48.85))[1]
 
