@@ -110,6 +110,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--y-field", help=tr("CSV/Excel：北坐标或纬度所在列（默认按列名查找，如 纬度、lat、Y坐标）",
                                         "CSV/Excel: column of the northings or latitudes (default: found by name, "
                                         "e.g. 纬度, lat, Y坐标)"))
+    p.add_argument("--cad-layer", action="append", metavar=tr("CAD图层", "CADLAYER"), help=tr(
+        "DXF：本次只导入这些 CAD 图层（可重复；不记住）；默认：导入映射到 --as 类型的 CAD 图层，没有则拒绝并列出图层",
+        "DXF: import exactly these CAD layers this time (repeatable; not remembered); default: the CAD layers mapped "
+        "to the --as kind, refused with the drawing's layers listed when none is"))
+    p.add_argument("--cad-map", action="append", metavar=tr("CAD图层=类型", "CADLAYER=KIND"), help=tr(
+        "DXF：把 CAD 图层映射到图层类型（可重复；类型为 none 表示不导入），导入成功后记在项目中（按文件名）；"
+        "默认映射：道路红线、红线、DLHX → red，绿线、LX → green，蓝线 → blue，紫线 → purple，黄线 → yellow，"
+        "建筑、JZ → buildings；其余不导入并在报告中列出",
+        "DXF: map a CAD layer onto a layer kind (repeatable; KIND none: not imported), remembered in the project "
+        "(per file name) once the import succeeds; default mapping: 道路红线, 红线, DLHX → red, 绿线, LX → green, "
+        "蓝线 → blue, 紫线 → purple, 黄线 → yellow, 建筑, JZ → buildings; other layers are not imported and listed "
+        "in the report"))
     width = p.add_mutually_exclusive_group()
     width.add_argument("--half-width", type=float, help=tr("中心线生成控制区的半宽（米）",
                                                            "half width (m) turning centre lines into zones"))
@@ -216,6 +228,7 @@ def _new(args) -> int:
 
 def _import(args) -> int:
     from gisdesk.io.import_report import report_lines
+    from gisdesk.io.dxf import cad_report_lines, parse_cad_map
     from gisdesk.io.importer import import_layer
     from gisdesk.jobs import TerminalFeedback
 
@@ -226,8 +239,11 @@ def _import(args) -> int:
                           encoding=args.encoding, update=args.update,
                           x_field=args.x_field, y_field=args.y_field,
                           keep_multipart=args.keep_multipart, skip_bad=args.skip_bad,
+                          cad_map=parse_cad_map(args.cad_map), cad_layers=args.cad_layer,
                           feedback=TerminalFeedback(), field_map=field_map)
     for line in report_lines(report):  # the report's lines: gisdesk/io/import_report.py (the wizard shows them too)
+        print(line)
+    for line in cad_report_lines(report.cad):  # a DXF drawing: its CAD layers taken and left (gisdesk.io.dxf)
         print(line)
     return 0
 

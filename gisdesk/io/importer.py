@@ -20,6 +20,7 @@ from pyproj import CRS
 
 from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label, gk3_epsg, guess_crs, implausible, parse_crs
 from gisdesk.errors import InputError
+from gisdesk.io.dxf import CadSummary, remember_cad_map, select_for_kind
 from gisdesk.io.sources import read_vector, shapefile_encoding
 from gisdesk.io.updates import UpdateReport, update_layer
 from gisdesk.jobs import Feedback
@@ -54,6 +55,7 @@ class ImportReport:
     coordinates: tuple[str, str] = ("", "")  # for a CSV/Excel table: how its coordinate columns were read (zh, en)
     bad_records: list[int] = field(default_factory=list)  # with --skip-bad: source records (1-based) not readable
     bad_reason: str = ""  # why the first of them could not be read
+    cad: CadSummary | None = None  # a DXF drawing: the CAD layers imported and left, labels (gisdesk.io.dxf)
     crs_guess: str = ""  # the CRS the coordinates look like (gisdesk.crs.guess_crs), "" when no guess
 
 
@@ -62,6 +64,7 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
                  half_width_field: str | None = None, encoding: str | None = None, update: bool = False,
                  x_field: str | None = None, y_field: str | None = None,
                  keep_multipart: bool = False, skip_bad: bool = False,
+                 cad_map: dict[str, str | None] | None = None, cad_layers: list[str] | None = None,
                  feedback: Feedback | None = None, field_map: dict[str, str] | None = None) -> ImportReport:
     """Import the features of `source` (its `layer`, for a file with several) as `kind`, into the
     project layer `to` (created if new) or, without `to`, into the kind's one layer.
@@ -86,6 +89,9 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
     report.bad_records, report.bad_reason = frame.attrs.pop("bad_records", []), frame.attrs.pop("bad_reason", "")
     if report.bad_records:
         report.skipped["unreadable"] = len(report.bad_records)
+    if source.suffix.lower() == ".dxf":  # a CAD drawing: the entities of its CAD layers mapped to the kind
+        frame, report.cad = select_for_kind(frame, info, project=project, source=source, cad_map=cad_map,
+                                            cad_layers=cad_layers, crs=crs)
 
     source_crs = parse_crs(crs) if crs else (CRS(frame.crs) if frame.crs else None)
     source_crs = _check_source_crs(frame, source_crs, project.crs, name, report, given=bool(crs))
@@ -136,12 +142,16 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
     if update and exists:
         report.update = update_layer(project, target, kind, frame, source=name)
         report.imported = len(report.update.added)
+        if report.cad is not None:  # the CAD layer mapping the user edited, once the import is done
+            remember_cad_map(project, source.name, report.cad.remember)
         feedback.finish()
         return report
     project.add_features(target, frame, kind=kind, source={
         "path": str(source), "layer": layer, "source_crs": report.source_crs, "imported_at": local_now(),
         "features": len(frame), "repaired": report.repaired, "skipped": report.skipped})
     report.imported = len(frame)
+    if report.cad is not None:  # the CAD layer mapping the user edited, once the import is done
+        remember_cad_map(project, source.name, report.cad.remember)
     feedback.finish()
     return report
 

@@ -12,6 +12,7 @@ import shapely
 import shapely.errors
 
 from gisdesk.errors import InputError
+from gisdesk.io.dxf import read_dxf
 from gisdesk.io.encodings import check_encoding
 from gisdesk.i18n import tr
 from gisdesk.io.tables_in import is_table, read_table
@@ -30,6 +31,8 @@ def read_vector(path, *, layer: str | None = None, encoding: str | None = None, 
         raise InputError("文件不存在：{path}", "file not found: {path}", path=path)
     if is_table(path):  # CSV and Excel: points from coordinate columns (gisdesk.io.tables_in)
         return read_table(path, layer=layer, encoding=encoding, x_field=x_field, y_field=y_field)
+    if path.suffix.lower() == ".dxf":  # CAD drawings: the entities of every CAD layer, texts too (gisdesk.io.dxf)
+        return read_dxf(path, encoding=encoding)
     try:
         layers = [name for name, _ in pyogrio.list_layers(path)]
     except Exception as exc:
