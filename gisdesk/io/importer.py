@@ -21,7 +21,7 @@ from pyproj import CRS
 from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label, gk3_epsg, guess_crs, implausible, parse_crs
 from gisdesk.errors import InputError
 from gisdesk.io.dxf import CadSummary, remember_cad_map, select_for_kind
-from gisdesk.io.sources import read_vector, shapefile_encoding
+from gisdesk.io.sources import osm_layer_for, read_vector, shapefile_encoding
 from gisdesk.io.updates import UpdateReport, update_layer
 from gisdesk.jobs import Feedback
 from gisdesk.layers.kinds import LINE, POINT, POLYGON, kind_of
@@ -56,6 +56,7 @@ class ImportReport:
     bad_records: list[int] = field(default_factory=list)  # with --skip-bad: source records (1-based) not readable
     bad_reason: str = ""  # why the first of them could not be read
     cad: CadSummary | None = None  # a DXF drawing: the CAD layers imported and left, labels (gisdesk.io.dxf)
+    chosen_layer: str = ""  # the layer of an OSM extract read without --layer: the one the kind takes
     crs_guess: str = ""  # the CRS the coordinates look like (gisdesk.crs.guess_crs), "" when no guess
 
 
@@ -75,14 +76,17 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
     info = kind_of(kind)
     target, exists = project.import_target(kind, to)
     source = Path(source)
+    chosen = "" if layer else (osm_layer_for(source, info.geometries) or "")  # OSM: buildings → multipolygons
+    layer = layer or chosen or None
     name = source.name + (f":{layer}" if layer else "")
     if (half_width is not None or half_width_field) and not info.is_control:
         raise InputError("--half-width 只适用于控制线（red green blue purple yellow）",
                          "--half-width applies only to control lines (red green blue purple yellow)")
     feedback.set_stage("read")
-    encoding = encoding or shapefile_encoding(source)
+    encoding = encoding or shapefile_encoding(source, layer)
     frame = read_vector(source, layer=layer, encoding=encoding, x_field=x_field, y_field=y_field, skip_bad=skip_bad)
     report = ImportReport(source=name, kind=kind, layer=target, created=not exists, encoding=encoding or "")
+    report.chosen_layer = chosen
     report.encoding = report.encoding or frame.attrs.get("encoding", "")  # a CSV's, found from its bytes
     fixed_on_read = frame.attrs.get("fixed_on_read", 0)  # geometries GEOS could not build as they were
     report.coordinates = frame.attrs.get("coordinates", ("", ""))  # a table's coordinate columns (zh, en)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from pathlib import Path
 
@@ -16,6 +17,14 @@ from gisdesk.io.dxf import read_dxf
 from gisdesk.io.encodings import check_encoding
 from gisdesk.i18n import tr
 from gisdesk.io.tables_in import is_table, read_table
+
+# A zip made on Chinese Windows stores its member names in GBK without the UTF-8 flag: GDAL reads such
+# names as CP437 (建筑.shp → ╜¿╓■.shp) unless told otherwise before it first opens the archive.
+# LIBKML turns every non-ASCII letter of an ExtendedData field name into "_" (编号 and 状态 both "______",
+# one of them lost) unless told not to launder them.
+for _option, _value in (("CPL_ZIP_ENCODING", "CP936"), ("LIBKML_LAUNDER_FIELD_NAMES", "NO")):
+    if _option not in os.environ:
+        pyogrio.set_gdal_config_options({_option: _value})
 
 
 def read_vector(path, *, layer: str | None = None, encoding: str | None = None, x_field: str | None = None,
@@ -33,31 +42,135 @@ def read_vector(path, *, layer: str | None = None, encoding: str | None = None, 
         return read_table(path, layer=layer, encoding=encoding, x_field=x_field, y_field=y_field)
     if path.suffix.lower() == ".dxf":  # CAD drawings: the entities of every CAD layer, texts too (gisdesk.io.dxf)
         return read_dxf(path, encoding=encoding)
+    source = gdal_source(path)
     try:
-        layers = [name for name, _ in pyogrio.list_layers(path)]
+        listed = pyogrio.list_layers(source)
     except Exception as exc:
         raise InputError("无法读取 {path}：{why}", "cannot read {path}: {why}", path=path.name, why=_why(exc)) from exc
+    layers = [name for name, _ in listed]
     if layer is None:
         if len(layers) > 1:
-            raise InputError("{path} 含有多个图层（{layers}）：请用 --layer 指定一个",
-                             "{path} holds several layers ({layers}): choose one with --layer",
-                             path=path.name, layers=", ".join(layers))
+            raise InputError("{path} 含有 {n} 个图层：{layers}；请用 --layer 指定一个",
+                             "{path} holds {n} layers: {layers}; choose one with --layer",
+                             path=path.name, n=len(layers), layers=layer_summary(source, listed))
     elif layer not in layers:
         raise InputError("{path} 中没有图层 {layer}；现有：{layers}", "{path} has no layer {layer}; it has: {layers}",
-                         path=path.name, layer=layer, layers=", ".join(layers))
+                         path=path.name, layer=layer, layers=layer_summary(source, listed))
     if encoding:
         check_encoding(encoding)
     try:
         try:
             if encoding:  # GDAL's Arrow reader takes UTF-8 only
-                frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, use_arrow=False)
+                frame = pyogrio.read_dataframe(source, layer=layer, encoding=encoding, use_arrow=False)
             else:
-                frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True)
+                frame = pyogrio.read_dataframe(source, layer=layer, use_arrow=True)
         except shapely.errors.GEOSException:
-            frame = _read_fixing_geometries(path, layer, encoding)
+            frame = _read_fixing_geometries(source, layer, encoding)
     except Exception as exc:  # where it breaks, read record by record (refused, or the rest with skip_bad)
-        return check_complete(path, None, layer=layer, encoding=encoding, skip_bad=skip_bad, error=exc)
-    return check_complete(path, frame, layer=layer, encoding=encoding, skip_bad=skip_bad)
+        return _drop_kml_styling(check_complete(path, None, layer=layer, encoding=encoding, skip_bad=skip_bad,
+                                                error=exc))
+    return _drop_kml_styling(check_complete(path, frame, layer=layer, encoding=encoding, skip_bad=skip_bad))
+
+
+def gdal_source(path: Path):
+    """What GDAL is given for `path`: the path itself, or for a .zip whose shapefiles all sit in one
+    folder of the archive (what zipping a folder gives), that folder inside it (GDAL reads a zip's
+    shapefiles at its root only)."""
+    import zipfile
+
+    if path.suffix.lower() != ".zip" or not zipfile.is_zipfile(path):
+        return path
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = list(zip_names(archive))
+    except (zipfile.BadZipFile, OSError):
+        return path
+    folders = {str(Path(n).parent) for n in names if n.lower().endswith(".shp")}
+    if len(folders) == 1 and (folder := folders.pop()) != ".":
+        return f"/vsizip/{path}/{folder}"
+    return path
+
+
+def zip_names(archive) -> dict[str, str]:
+    """A zip's member names as GDAL reads them (GBK names without the UTF-8 flag decoded as GBK, as
+    CPL_ZIP_ENCODING says above) → the name zipfile knows them by."""
+    out = {}
+    for info in archive.infolist():
+        name = info.filename
+        if not info.flag_bits & 0x800:
+            try:
+                name = name.encode("cp437").decode("gb18030")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                pass
+        out[name] = info.filename
+    return out
+
+
+_GEOMETRY_ZH = {"Point": "点", "MultiPoint": "多点", "LineString": "线", "MultiLineString": "多线", "Polygon": "面",
+                "MultiPolygon": "多面", "GeometryCollection": "几何集合", "None": "无几何"}
+
+
+def layer_summary(source, listed) -> str:
+    """The layers of a source as one line: name (features, geometry type), ...; the count and type GDAL
+    does not declare (a KML folder) are found by reading the layer."""
+    parts = []
+    for name, declared in listed:
+        try:
+            count = int(pyogrio.read_info(source, layer=name, force_feature_count=True)["features"])
+        except Exception:
+            count = -1
+        kind = str(declared).replace(" Z", "").replace(" M", "")
+        if kind in ("Unknown", "Geometry", "") and 0 <= count <= 100_000:
+            try:
+                geoms = pyogrio.read_dataframe(source, layer=name, columns=[]).geometry
+                kinds = sorted(set(geoms.dropna().geom_type))
+                kind = "+".join(kinds) if kinds else "None"
+            except Exception:
+                pass
+        kinds = kind.split("+")
+        zh = "+".join(_GEOMETRY_ZH.get(k, k) for k in kinds)
+        features = (tr("{n} 个要素", "{n} features", n=count) if count >= 0 else tr("要素数未知", "features unknown"))
+        parts.append(tr("{name}（{features}，{kind}）", "{name} ({features}, {kind})", name=name, features=features,
+                        kind=zh if tr("zh", "en") == "zh" else kind))
+    return tr("、", ", ").join(parts)
+
+
+_OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm")
+_OSM_LAYER_CLASS = {"points": "point", "lines": "line", "multilinestrings": "line", "multipolygons": "polygon"}
+
+
+def osm_layer_for(path, geometries) -> str | None:
+    """For an OpenStreetMap extract (.osm.pbf, .osm) read without --layer, the one layer of GDAL's OSM
+    driver whose geometries the kind takes (buildings: multipolygons); None when the source is no
+    OSM file or several layers fit (then the layers are listed to choose from)."""
+    if not str(path).lower().endswith(_OSM_SUFFIXES):
+        return None
+    try:
+        layers = [name for name, _ in pyogrio.list_layers(path)]
+    except Exception:
+        return None
+    fitting = [n for n in layers if _OSM_LAYER_CLASS.get(n) in geometries]
+    return fitting[0] if len(fitting) == 1 else None
+
+
+_KML_STYLING = {"id": None, "timestamp": None, "begin": None, "end": None, "altitudeMode": None, "tessellate": -1,
+                "extrude": 0, "visibility": -1, "drawOrder": None, "icon": None}
+
+
+def _drop_kml_styling(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """LIBKML gives every placemark its presentation fields (altitudeMode, tessellate, extrude,
+    visibility, drawOrder, icon, begin/end/timestamp, id): dropped when a column holds nothing but
+    their empty or default value, so a KML's layer keeps its name, description and data fields."""
+    names = [c for c in _KML_STYLING if c in frame.columns]
+    if len(names) < 6 or "description" not in frame.columns:  # not LIBKML's placemark schema
+        return frame
+    drop = [c for c in names if frame[c].isna().all() or (_KML_STYLING[c] is not None and
+                                                          (frame[c].fillna(_KML_STYLING[c]) == _KML_STYLING[c]).all())]
+    if drop:
+        attrs = dict(frame.attrs)
+        frame = frame.drop(columns=drop)
+        frame.attrs.update(attrs)
+    return frame
 
 
 def _read_fixing_geometries(path, layer, encoding) -> gpd.GeoDataFrame:
@@ -91,23 +204,46 @@ _GDAL_WHY = [  # GDAL's developer text → what a user can act on
 ]
 
 
-def shapefile_encoding(path) -> str | None:
+def shapefile_encoding(path, layer: str | None = None) -> str | None:
     """GB18030 for a shapefile whose text GDAL would misread: no .cpg, no code page in the DBF
     (language driver byte 0) and attributes that are not UTF-8 but are GBK — what old ArcGIS and
     many Chinese tools wrote. None when GDAL can tell the encoding itself (or the text is plain)."""
     path = Path(path)
+    if path.suffix.lower() == ".zip":
+        return _zipped_shapefile_encoding(path, layer)
     if path.suffix.lower() != ".shp" or any(path.with_suffix(s).exists() for s in (".cpg", ".CPG")):
         return None
     dbf = next((p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None)
     if dbf is None:
         return None
     with open(dbf, "rb") as handle:
-        header = handle.read(32)
-        if len(header) < 32 or header[29] != 0:
-            return None
-        header_length, record_length = int.from_bytes(header[8:10], "little"), int.from_bytes(header[10:12], "little")
-        fields = handle.read(max(header_length - 32, 0))
-        records = handle.read(record_length * max(1, (1 << 20) // max(record_length, 1)))  # whole records, ~1 MB
+        return _dbf_encoding(handle)
+
+
+def _zipped_shapefile_encoding(path: Path, layer: str | None) -> str | None:
+    """`shapefile_encoding` of the shapefile in a .zip (its `layer`, or its only one)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = {n.lower(): m for n, m in zip_names(archive).items()}
+            shps = [n for n in names if n.endswith(".shp") and (layer is None or Path(n).stem == layer.lower())]
+            if len(shps) != 1 or shps[0][:-4] + ".cpg" in names or shps[0][:-4] + ".dbf" not in names:
+                return None
+            with archive.open(names[shps[0][:-4] + ".dbf"]) as handle:
+                return _dbf_encoding(handle)
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return None
+
+
+def _dbf_encoding(handle) -> str | None:
+    """GB18030 when the .dbf read from `handle` has no code page byte and GBK, not UTF-8, text."""
+    header = handle.read(32)
+    if len(header) < 32 or header[29] != 0:
+        return None
+    header_length, record_length = int.from_bytes(header[8:10], "little"), int.from_bytes(header[10:12], "little")
+    fields = handle.read(max(header_length - 32, 0))
+    records = handle.read(record_length * max(1, (1 << 20) // max(record_length, 1)))  # whole records, ~1 MB
     names = b"".join(fields[i:i + 11].split(b"\0")[0] for i in range(0, len(fields) - 31, 32))
     text = names + records
     try:
@@ -157,7 +293,7 @@ def check_complete(path, frame: gpd.GeoDataFrame | None, *, layer: str | None = 
             bad |= set(shp_bad)
             why = why or shp_why
     else:
-        expected = _feature_count(path, layer)
+        expected = _feature_count(gdal_source(path), layer)
     unreadable = {".gpkg": _gpkg_unreadable_geometries, ".geojson": _geojson_unreadable_geometries,
                   ".json": _geojson_unreadable_geometries}.get(path.suffix.lower())
     if unreadable is not None and numbers is None:
@@ -237,7 +373,8 @@ def _read_by_record(path: Path, layer, encoding, error: Exception):
     rows, geoms, numbers, bad, why = [], [], [], set(), ""
     try:
         try:
-            source = fiona.open(path, layer=layer, encoding=encoding) if encoding else fiona.open(path, layer=layer)
+            where = gdal_source(path)
+            source = fiona.open(where, layer=layer, encoding=encoding) if encoding else fiona.open(where, layer=layer)
         except Exception:
             raise InputError("无法读取 {path}：{why}", "cannot read {path}: {why}", path=path.name,
                              why=_why(error)) from error
@@ -293,7 +430,7 @@ def _shapefile_parts(path: Path, layer: str | None):
     if suffix != ".zip" or not zipfile.is_zipfile(path):
         return None
     with zipfile.ZipFile(path) as archive:
-        members = {m.lower(): m for m in archive.namelist()}
+        members = {n.lower(): m for n, m in zip_names(archive).items()}
         shps = [m for m in members if m.endswith(".shp") and (layer is None or Path(m).stem == layer.lower())]
         if len(shps) != 1:
             return None

@@ -79,7 +79,7 @@ LEDGER_SCHEMA = Schema((
     Field("notes", "备注"),
 ), aliases={"案件编号": "case_no", "图斑编号": "case_no", "违建编号": "case_no", "状态": "status",
             "发现日期": "found_on", "违法建筑面积": "illegal_area_m2", "违法面积": "illegal_area_m2",
-            "详细地址": "address", "ADDRESS": "address"})
+            "详细地址": "address", "ADDRESS": "address", "description": "notes"})  # a KML placemark's text
 
 PARKING_SCHEMA = Schema((
     Field("survey_no", "普查编号", required=True),
@@ -141,7 +141,7 @@ CONTROL_SCHEMA = Schema((
     Field("note", "说明"),
 ), aliases={"宽度一半": "half_width_m", "class": "road_class", "等级": "road_class", "道路级别": "road_class",
             "roadclass": "road_class", "道路名称": "name", "路名": "name", "road_name": "name",
-            "roadname": "name", "退线": "setback_m", "备注": "note"})
+            "roadname": "name", "退线": "setback_m", "备注": "note", "description": "note"})
 
 
 @dataclass(frozen=True)
