@@ -63,11 +63,15 @@ class MainWindow(QMainWindow):
                                         "open")
         self.action_save = self._action(self.tr("&Save project"), self.save_project, QKeySequence.StandardKey.Save,
                                         "save")
+        self.action_new = self._action(self.tr("&New project…"), self.new_project, QKeySequence.StandardKey.New)
+        self.action_import = self._action(self.tr("&Import…"), self.import_data, "Ctrl+I")
         self.recent_menu = self.menus["file"].addMenu(self.tr("Recent projects"))
         self.action_quit = self._action(self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
         for action in (self.action_open, self.action_save):
             self.menus["file"].addAction(action)
         self.menus["file"].insertMenu(self.action_save, self.recent_menu)
+        self.menus["file"].insertAction(self.action_open, self.action_new)
+        self.menus["file"].insertAction(self.action_save, self.action_import)
         self.menus["file"].addSeparator()
         self.menus["file"].addAction(self.action_quit)
 
@@ -184,6 +188,19 @@ class MainWindow(QMainWindow):
         if document.project.notices:  # what opening repaired (e.g. uids for features added in QGIS)
             self.statusBar().showMessage("；".join(document.project.notices), 15000)
         return True
+
+    def new_project(self) -> None:
+        """File › New project: the file, optionally a CRS, then the import wizard (gisdesk.ui.import_wizard)."""
+        from gisdesk.ui.import_wizard import new_project
+
+        if self._may_discard():
+            new_project(self)
+
+    def import_data(self) -> None:
+        """File › Import…: the import wizard on the open project."""
+        from gisdesk.ui.import_wizard import open_import_wizard
+
+        open_import_wizard(self)
 
     def save_project(self) -> bool:
         if self.document is None:
