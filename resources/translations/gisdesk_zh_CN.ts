@@ -14,7 +14,7 @@
         <translation>要素 %2 的字段 %1：%3</translation>
     </message>
     <message>
-        <location line="+334"/>
+        <location line="+328"/>
         <source>Filter: rows containing this text in any column</source>
         <translation>筛选：任一列包含此文本的行</translation>
     </message>
@@ -60,7 +60,7 @@
 <context>
     <name>ConflictsModel</name>
     <message>
-        <location filename="../../gisdesk/ui/conflicts_panel.py" line="+99"/>
+        <location filename="../../gisdesk/ui/conflicts_panel.py" line="+100"/>
         <source>Building / case</source>
         <translation>建筑/案件</translation>
     </message>
@@ -220,6 +220,92 @@
     </message>
 </context>
 <context>
+    <name>CrsPage</name>
+    <message>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="+292"/>
+        <source>Coordinate reference system</source>
+        <translation>坐标系</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The CRS of the source&apos;s coordinates; the features are transformed to the project&apos;s.</source>
+        <translation>源文件坐标所用的坐标系；要素会转换到项目坐标系。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>EPSG code, e.g. 4490 or 4549</source>
+        <translation>EPSG 代码，如 4490 或 4549</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Source</source>
+        <translation>源文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>EPSG code</source>
+        <translation>EPSG 代码</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Project</source>
+        <translation>项目</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>%1 (from the file). Type a code below only if it is wrong.</source>
+        <translation>%1（文件中的）。只有它不对时才在下面填写代码。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The source has no CRS (no .prj or CRS): give its EPSG code.</source>
+        <translation>源文件没有坐标系（缺少 .prj 或 CRS）：请填写其 EPSG 代码。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Its coordinates look like %1.</source>
+        <translation>从坐标范围看像是 %1。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>none yet: the 3° Gauss-Krüger zone of the data becomes the project&apos;s CRS</source>
+        <translation>尚未设定：数据所在的 3° 高斯-克吕格带将成为项目坐标系</translation>
+    </message>
+</context>
+<context>
+    <name>EncodingPage</name>
+    <message>
+        <location line="-114"/>
+        <source>Text encoding</source>
+        <translation>文字编码</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Choose the encoding in which the names read right. The first rows are shown as they will be imported.</source>
+        <translation>选择能让名称正确显示的编码。下面按导入时的样子显示前几行。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>auto</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Encoding</source>
+        <translation>编码</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>This format stores its text as Unicode: there is no encoding to choose.</source>
+        <translation>该格式以 Unicode 保存文字：无需选择编码。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 characters cannot be decoded in this encoding (shown as �).</source>
+        <translation>有 %1 个字符无法按此编码解码（显示为 �）。</translation>
+    </message>
+</context>
+<context>
     <name>IdentifyPanel</name>
     <message>
         <location filename="../../gisdesk/ui/tools.py" line="+324"/>
@@ -257,6 +343,66 @@
     </message>
 </context>
 <context>
+    <name>ImportWizard</name>
+    <message>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="-216"/>
+        <source>Import into %1</source>
+        <translation>导入到 %1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+505"/>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <location line="-504"/>
+        <source>Next &gt;</source>
+        <translation>下一步 &gt;</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt; Back</source>
+        <translation>&lt; 上一步</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location line="+502"/>
+        <source>Open or create a project first.</source>
+        <translation>请先打开或新建一个项目。</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <location line="+6"/>
+        <source>New project</source>
+        <translation>新建项目</translation>
+    </message>
+    <message>
+        <location line="-5"/>
+        <source>gisdesk projects (*.gpkg)</source>
+        <translation>gisdesk 项目 (*.gpkg)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Project CRS as an EPSG code (e.g. 4549); leave empty to take the 3° Gauss-Krüger zone of the first import:</source>
+        <translation>项目坐标系的 EPSG 代码（如 4549）；留空则采用首次导入数据所在的 3° 高斯-克吕格带：</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Cannot create project</source>
+        <translation>无法新建项目</translation>
+    </message>
+</context>
+<context>
     <name>JobsPanel</name>
     <message>
         <location filename="../../gisdesk/ui/jobs.py" line="+212"/>
@@ -277,6 +423,54 @@
         <location line="+15"/>
         <source>%1 failed: %2</source>
         <translation>%1 失败：%2</translation>
+    </message>
+</context>
+<context>
+    <name>KindPage</name>
+    <message>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="-422"/>
+        <source>Kind and layer</source>
+        <translation>类型与图层</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>What the features are, and the project layer they go into.</source>
+        <translation>要素属于哪一类，导入到项目的哪个图层。</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Kind</source>
+        <translation>图层类型</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Target layer</source>
+        <translation>目标图层</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Guessed from the name: %1</source>
+        <translation>根据名称推断：%1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The name does not tell the kind: choose it.</source>
+        <translation>从名称看不出类型：请选择。</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>A new layer with this id is created.</source>
+        <translation>将新建以此为标识的图层。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>This layer is of another kind: the import will refuse it.</source>
+        <translation>该图层属于另一类型：导入会被拒绝。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The features are added to this existing layer.</source>
+        <translation>要素将追加到这个已有图层。</translation>
     </message>
 </context>
 <context>
@@ -422,6 +616,16 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>&amp;New project…</source>
+        <translation>新建项目(&amp;N)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Import…</source>
+        <translation>导入(&amp;I)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Recent projects</source>
         <translation>最近的项目</translation>
     </message>
@@ -431,7 +635,7 @@
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+9"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
@@ -516,7 +720,7 @@
         <translation>无坐标系</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+34"/>
         <source>Cannot save project</source>
         <translation>无法保存项目</translation>
     </message>
@@ -615,9 +819,58 @@
     </message>
 </context>
 <context>
+    <name>MappingPage</name>
+    <message>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="+152"/>
+        <location line="+59"/>
+        <source>Field mapping</source>
+        <translation>字段对应</translation>
+    </message>
+    <message>
+        <location line="-58"/>
+        <source>The field each source column is read as. The proposal is what the importer finds by name, or what you confirmed for this source last time.</source>
+        <translation>每个源字段读作哪个字段。建议值是导入程序按名称找到的，或上次对此源文件确认过的。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Source column</source>
+        <translation>源字段</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>First values</source>
+        <translation>前几个值</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Field</source>
+        <translation>字段</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Proposed from the mapping you confirmed for %1 last time.</source>
+        <translation>建议值来自上次对 %1 确认的字段对应。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Proposed from the column names (Chinese and English names, any letter case, shapefile-cut names).</source>
+        <translation>建议值按字段名得出（中英文名称、不分大小写、shapefile 截短的名称）。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>(keep as extra column)</source>
+        <translation>（作为附加字段保留）</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Several columns are mapped onto %1: choose one.</source>
+        <translation>多个源字段都对应到 %1：请只选一个。</translation>
+    </message>
+</context>
+<context>
     <name>MeasurePanel</name>
     <message>
-        <location line="+57"/>
+        <location filename="../../gisdesk/ui/tools.py" line="+57"/>
         <source>Click points on the map; double-click or right-click to finish</source>
         <translation>在地图上单击添加点；双击或右键单击结束</translation>
     </message>
@@ -777,9 +1030,145 @@
     </message>
 </context>
 <context>
+    <name>ReportPage</name>
+    <message>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="+8"/>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Cancel import</source>
+        <translation>取消导入</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>%1 → layer kind %2</source>
+        <translation>%1 → 图层类型 %2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Waiting…</source>
+        <translation>等待中…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Import %1</source>
+        <translation>导入 %1</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Done.</source>
+        <translation>完成。</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Cancelled: the project is as it was.</source>
+        <translation>已取消：项目未改动。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The import failed: the project is as it was.</source>
+        <translation>导入失败：项目未改动。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Internal error: %1</source>
+        <translation>内部错误：%1</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Reading the source</source>
+        <translation>读取源文件</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Checking geometries</source>
+        <translation>检查几何</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Transforming coordinates</source>
+        <translation>转换坐标</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Writing into the project</source>
+        <translation>写入项目</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Finishing</source>
+        <translation>收尾</translation>
+    </message>
+</context>
+<context>
+    <name>SourcePage</name>
+    <message>
+        <location line="-419"/>
+        <source>Source</source>
+        <translation>源文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A shapefile (also zipped), GeoPackage, GeoJSON, KML/KMZ, File GDB folder, .osm.pbf, DXF drawing, CSV or Excel sheet with coordinates.</source>
+        <translation>shapefile（也可为压缩包）、GeoPackage、GeoJSON、KML/KMZ、File GDB 文件夹、.osm.pbf、DXF 图纸，或带坐标的 CSV、Excel 表格。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Path of the source file</source>
+        <translation>源文件路径</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>File…</source>
+        <translation>文件…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Folder (.gdb)…</source>
+        <translation>文件夹（.gdb）…</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Layer or sheet</source>
+        <translation>图层或工作表</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Source file</source>
+        <translation>源文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Vector files and tables (%1)</source>
+        <translation>矢量文件和表格 (%1)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>File GDB folder</source>
+        <translation>File GDB 文件夹</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>No such file or folder.</source>
+        <translation>文件或文件夹不存在。</translation>
+    </message>
+</context>
+<context>
     <name>StyleDialog</name>
     <message>
-        <location line="-255"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="-255"/>
         <source>Style — %1</source>
         <translation>样式 — %1</translation>
     </message>
