@@ -118,8 +118,9 @@ def read_dxf(path, *, encoding: str | None = None) -> gpd.GeoDataFrame:
         if "not a DXF file" in str(exc):
             raise InputError("{path}：不是 DXF 图纸（内容无法识别）", "{path}: not a DXF drawing (unrecognised content)",
                              path=path.name) from exc
-        raise InputError("{path}：DXF 无法读取（{why}）", "{path}: the DXF cannot be read ({why})", path=path.name,
-                         why=exc) from exc
+        raise InputError("{path}：DXF 已损坏，无法读取（ezdxf：{why}），未导入任何要素",
+                         "{path}: the DXF is damaged and cannot be read (ezdxf: {why}); nothing imported",
+                         path=path.name, why=exc) from exc
     except Exception as exc:  # ezdxf's loader fails on damage in many ways (StopIteration, IndexError ...)
         raise InputError("{path}：DXF 已损坏或不完整，无法读取（{why}），未导入任何要素",
                          "{path}: the DXF is damaged or incomplete and cannot be read ({why}); nothing imported",

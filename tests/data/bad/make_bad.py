@@ -213,6 +213,36 @@ def main() -> None:
     for suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
         shutil.copyfile(WATER / f"water{suffix}", water / f"water{suffix}")
 
+    # CAD drawings (gisdesk/io/dxf.py): five buildings on the CAD layer 建筑 (zone-40 eastings), broken
+    dxf_drawings()
+
+
+def dxf_drawings() -> None:
+    """Broken DXF: cut off mid-file, junk under the binary DXF signature, an empty model space, entities
+    only on CAD layers mapped to no kind, and only entities that give no feature (a dimension)."""
+    import ezdxf
+
+    doc = ezdxf.new("R2000")
+    for i in range(5):
+        x = 40_500_000 + 30 * i
+        doc.modelspace().add_lwpolyline([(x, 3_400_000), (x + 20, 3_400_000), (x + 20, 3_400_015), (x, 3_400_015)],
+                                        close=True, dxfattribs={"layer": "建筑"})
+    buffer = io.StringIO()
+    doc.write(buffer)
+    text = buffer.getvalue().encode("utf-8")
+    write("dxf_truncated.dxf", text[: len(text) * 3 // 5])
+    write("dxf_binary_junk.dxf", b"AutoCAD Binary DXF\r\n\x1a\x00" + bytes((i * 71 + 5) % 256 for i in range(500)))
+    empty = ezdxf.new("R2000")
+    empty.saveas(HERE / "dxf_no_entities.dxf")
+    unmapped = ezdxf.new("R2000")
+    unmapped.modelspace().add_line((40_500_000, 3_400_000), (40_500_100, 3_400_000), dxfattribs={"layer": "0"})
+    unmapped.modelspace().add_text("说明", dxfattribs={"layer": "标注", "insert": (40_500_000, 3_400_010)})
+    unmapped.saveas(HERE / "dxf_unmapped_layers.dxf")
+    dims = ezdxf.new("R2000", setup=True)
+    dims.modelspace().add_linear_dim(base=(40_500_000, 3_400_020), p1=(40_500_000, 3_400_000),
+                                     p2=(40_500_020, 3_400_000), dxfattribs={"layer": "建筑"}).render()
+    dims.saveas(HERE / "dxf_only_dimensions.dxf")
+
 
 if __name__ == "__main__":
     main()
