@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gisdesk.i18n import tr
 from gisdesk.io.sources import record_ranges
+from gisdesk.io.topology import report_lines as topology_lines
 from gisdesk.layers.kinds import kind_of
 from gisdesk.layers.schema import mapping_lines
 
@@ -52,6 +53,7 @@ def report_lines(report) -> list[str]:
     if report.collections:
         out(tr("  几何集合 {n} 个：只保留该类型可用的部分", "  {n} geometry collections: only their parts this kind "
                "accepts were kept", n=report.collections))
+    lines += topology_lines(getattr(report, "topology", None))  # overlaps, slivers, gaps (gisdesk.io.topology)
     return lines
 
 

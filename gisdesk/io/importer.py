@@ -22,6 +22,7 @@ from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label, gk3_epsg, guess_crs, imp
 from gisdesk.errors import InputError
 from gisdesk.io.dxf import CadSummary, remember_cad_map, select_for_kind
 from gisdesk.io.sources import osm_layer_for, read_vector, shapefile_encoding
+from gisdesk.io.topology import check_import, check_layer
 from gisdesk.io.updates import UpdateReport, update_layer
 from gisdesk.jobs import Feedback
 from gisdesk.layers.kinds import LINE, POINT, POLYGON, kind_of
@@ -57,6 +58,7 @@ class ImportReport:
     bad_reason: str = ""  # why the first of them could not be read
     cad: CadSummary | None = None  # a DXF drawing: the CAD layers imported and left, labels (gisdesk.io.dxf)
     chosen_layer: str = ""  # the layer of an OSM extract read without --layer: the one the kind takes
+    topology: gpd.GeoDataFrame | None = None  # overlaps, slivers, gaps it brought (gisdesk.io.topology); None: no polygons
     crs_guess: str = ""  # the CRS the coordinates look like (gisdesk.crs.guess_crs), "" when no guess
 
 
@@ -145,15 +147,20 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
     feedback.set_stage("write")
     if update and exists:
         report.update = update_layer(project, target, kind, frame, source=name)
+        if POLYGON in info.geometries:  # features changed: the layer's topology is checked again
+            report.topology = check_layer(project, target)
         report.imported = len(report.update.added)
         if report.cad is not None:  # the CAD layer mapping the user edited, once the import is done
             remember_cad_map(project, source.name, report.cad.remember)
         feedback.finish()
         return report
+    topology = check_import(project, target, frame, exists=exists) if POLYGON in info.geometries else None
     project.add_features(target, frame, kind=kind, source={
         "path": str(source), "layer": layer, "source_crs": report.source_crs, "imported_at": local_now(),
         "features": len(frame), "repaired": report.repaired, "skipped": report.skipped})
     report.imported = len(frame)
+    if topology is not None:  # stored right after the append (gisdesk_topology), replacing the layer's earlier ones
+        report.topology = topology.save(project)
     if report.cad is not None:  # the CAD layer mapping the user edited, once the import is done
         remember_cad_map(project, source.name, report.cad.remember)
     feedback.finish()

@@ -15,12 +15,15 @@ append) only what involves the new features is found.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
 from gisdesk.geometry import parallel
+from gisdesk.i18n import tr
 
 PROBLEMS = ("overlap", "sliver", "gap")
 # Intersections and holes smaller than this are rounding and snapping noise of coordinates written
@@ -64,11 +67,10 @@ def find_topology(geoms, uids, *, existing=None, existing_uids=None, crs=None) -
     frames = []
     if len(geoms):
         tree = shapely.STRtree(geoms)
-        a, b = tree.query(geoms[is_new] if not is_new.all() else geoms, predicate="intersects")
-        a = np.flatnonzero(is_new)[a] if not is_new.all() else a
-        keep = (a != b) & ((a < b) | ~is_new[b])  # each pair once; with old features, those involving new ones
-        a, b = a[keep], b[keep]
-        frames += [_overlaps(geoms, uids, a, b), _slivers(geoms[is_new], uids[is_new]),
+        a, b = tree.query(geoms, predicate="intersects")  # (old ones: only those near the new ones)
+        a, b = a[a < b], b[a < b]  # each pair once
+        involved = is_new[a] | is_new[b]  # the old ones' pairs only join them into groups for the gaps
+        frames += [_overlaps(geoms, uids, a[involved], b[involved]), _slivers(geoms[is_new], uids[is_new]),
                    _gaps(geoms, uids, a, b, is_new)]
     found = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else None
     if found is None:
@@ -244,3 +246,76 @@ def _polygonal_part(geoms: np.ndarray) -> np.ndarray:
         polys = [p for p in shapely.get_parts(geoms[i]) if shapely.get_type_id(p) in _POLYGONAL]
         geoms[i] = shapely.union_all(polys) if polys else shapely.Polygon()
     return geoms
+
+
+# --- on import --------------------------------------------------------------------------------
+
+@dataclass
+class ImportTopology:
+    """What an import's topology check found (`found`: what involves the features it adds) and what
+    the layer's findings are once they are in (`layer`: the earlier ones still true, and `found`)."""
+    layer_id: str
+    found: gpd.GeoDataFrame
+    layer: gpd.GeoDataFrame
+
+    def save(self, project) -> gpd.GeoDataFrame:
+        """Store the layer's findings in the project (replacing its earlier ones); returns `found`."""
+        project.save_topology(self.layer_id, self.layer)
+        return self.found
+
+
+def check_import(project, layer_id: str, frame: gpd.GeoDataFrame, *, exists: bool) -> ImportTopology | None:
+    """Before an append of `frame` (in the project CRS, with uids) to the layer: its overlaps, slivers
+    and gaps, and against the layer's features (an append) the overlaps and gaps involving the new
+    ones. The layer's earlier findings stay, but for gaps a new feature now touches (filled, or
+    found again with their new neighbours). None for a frame without polygons (points, lines)."""
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    if not np.isin(shapely.get_type_id(geoms), _POLYGONAL).any():
+        return None
+    existing = project.read_layer(layer_id, columns=["uid"]) if exists else None
+    if existing is None or existing.empty:
+        found = find_topology(geoms, frame["uid"], crs=frame.crs)
+        return ImportTopology(layer_id, found, found)
+    found = find_topology(geoms, frame["uid"], existing=existing.geometry.values, existing_uids=existing["uid"],
+                          crs=frame.crs)
+    earlier = project.topology(layer_id)
+    earlier = earlier[[c for c in found.columns]] if len(earlier) else found.iloc[:0]
+    stale = np.zeros(len(earlier), dtype=bool)
+    gaps = np.flatnonzero((earlier["problem"] == "gap").to_numpy())
+    if len(gaps):
+        touched, _ = shapely.STRtree(geoms).query(earlier.geometry.values[gaps], predicate="intersects")
+        stale[gaps[np.unique(touched)]] = True
+    layer = pd.concat([earlier[~stale], found], ignore_index=True)
+    return ImportTopology(layer_id, found, gpd.GeoDataFrame(layer, geometry="geometry", crs=frame.crs))
+
+
+def check_layer(project, layer_id: str) -> gpd.GeoDataFrame:
+    """The whole layer checked again and its findings stored (after an update changed features)."""
+    frame = project.read_layer(layer_id, columns=["uid"])
+    found = find_topology(frame.geometry.values, frame["uid"], crs=frame.crs)
+    project.save_topology(layer_id, found)
+    return found
+
+
+LISTED = 5  # findings of each kind named in the report
+
+
+def report_lines(found: pd.DataFrame | None) -> list[str]:
+    """The report's topology line, and the first few findings of each kind by their features' uids."""
+    if found is None:
+        return []
+    counts = summary(found)
+    lines = [tr("  拓扑：重叠 {n} 处（共 {area} m²，面积重复计算）、狭长碎片 {m} 个、缝隙 {k} 处",
+                "  topology: overlaps {n} ({area} m² in all, counted twice in areas), slivers {m}, gaps {k}",
+                n=counts["overlap"], area=f"{counts['overlap_m2']:,.1f}", m=counts["sliver"], k=counts["gap"])]
+    for problem, zh, en in (("overlap", "重叠", "overlaps"), ("sliver", "狭长碎片", "slivers"), ("gap", "缝隙", "gaps")):
+        rows = found[found["problem"] == problem]
+        if len(rows) == 0:
+            continue
+        sep = " × " if problem == "overlap" else ", "
+        items = [f"{sep.join(uids)} ({area:,.2f} m²)" for uids, area in
+                 zip(rows["uids"].iloc[:LISTED], rows["area_m2"].iloc[:LISTED])]
+        more = " …" if len(rows) > LISTED else ""
+        lines.append(tr("    {what}：{items}{more}", "    {what}: {items}{more}", what=tr(zh, en),
+                        items="；".join(items) if tr("zh", "en") == "zh" else "; ".join(items), more=more))
+    return lines

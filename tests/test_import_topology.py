@@ -1,0 +1,226 @@
+"""Topology on import (issue 7): overlaps (with the area counted twice), slivers and gaps within a
+layer, found by gisdesk.io.topology, stored in gisdesk_topology, told by the CLI and drawn on the map."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from pyproj import CRS
+from shapely.geometry import box
+
+from gisdesk.io.importer import import_layer
+from gisdesk.io.topology import (AREA_TOLERANCE_M2, GAP_MAX_M2, SLIVER_WIDTH_M, find_topology, summary)
+from gisdesk.project import Project
+
+DATA = Path(__file__).parent / "data"
+NANSHAN = DATA / "nanshan_buildings.geojson"
+CRS_M = "EPSG:4547"  # CGCS2000 3° GK, CM 114°E
+X, Y = 500_000.0, 2_500_000.0
+
+
+def found(geoms, uids=None):
+    return find_topology(geoms, uids if uids is not None else [f"f{i}" for i in range(len(geoms))])
+
+
+def sq(x, y, w, h=None):
+    return box(X + x, Y + y, X + x + w, Y + y + (w if h is None else h))
+
+
+def source(tmp_path, name, rows):
+    path = tmp_path / name
+    gpd.GeoDataFrame(rows, crs=CRS_M).to_file(path)
+    return path
+
+
+@pytest.fixture
+def project(tmp_path):
+    return Project.create(tmp_path / "p.gpkg", crs=CRS.from_user_input(CRS_M))
+
+
+# --- hand-made cases with known answers -----------------------------------------------------
+
+def test_two_squares_overlapping_by_2_by_10_give_one_overlap_of_20_m2():
+    result = found([sq(0, 0, 10), sq(8, 0, 10)], ["a", "b"])
+    assert list(result["problem"]) == ["overlap"]
+    assert result["uids"].iloc[0] == ("a", "b")
+    assert result["area_m2"].iloc[0] == pytest.approx(20.0)
+    assert result.geometry.iloc[0].equals(sq(8, 0, 2, 10))
+    assert summary(result) == {"overlap": 1, "sliver": 0, "gap": 0, "overlap_m2": pytest.approx(20.0)}
+
+
+def test_neighbours_sharing_a_wall_or_a_corner_do_not_overlap():
+    assert found([sq(0, 0, 10), sq(10, 0, 10), sq(20, 10, 10)]).empty  # a shared wall, a shared corner
+    # a diagonal shared wall: the boxes overlap, the polygons only touch
+    left = shapely.Polygon([(X, Y), (X + 10, Y), (X, Y + 10)])
+    right = shapely.Polygon([(X + 10, Y), (X + 10, Y + 10), (X, Y + 10)])
+    assert found([left, right]).empty
+
+
+def test_a_duplicate_and_a_contained_feature_overlap_by_the_smaller_area():
+    result = found([sq(0, 0, 10), sq(0, 0, 10), sq(2, 2, 3)], ["a", "a2", "in"])
+    areas = dict(zip(result["uids"], result["area_m2"]))
+    assert areas == {("a", "a2"): pytest.approx(100), ("a", "in"): pytest.approx(9), ("a2", "in"): pytest.approx(9)}
+    assert summary(result)["overlap_m2"] == pytest.approx(118)
+
+
+def test_an_overlap_under_the_tolerance_is_noise():
+    tiny = (AREA_TOLERANCE_M2 / 2) / 10  # a sliver of overlap 10 m long
+    assert found([sq(0, 0, 10), sq(10 - tiny, 0, 10)]).empty
+    assert len(found([sq(0, 0, 10), sq(10 - 3 * tiny, 0, 10)])) == 1
+
+
+def test_a_100_by_0_2_m_strip_is_a_sliver_and_a_wall_thick_building_is_not():
+    result = found([sq(0, 0, 100, 0.2), sq(0, 10, 50, 1.2), sq(0, 20, 0.9, 0.9), sq(0, 30, 10)],
+                   ["strip", "narrow", "tiny", "house"])
+    assert list(result["problem"]) == ["sliver", "sliver"]
+    assert list(result["uids"]) == [("strip",), ("tiny",)]  # 2·A/P = 0.2 m; 0.81 m²
+    assert result["area_m2"].tolist() == pytest.approx([20.0, 0.81])
+    assert 2 * 60 / 102.4 > SLIVER_WIDTH_M  # the 50 × 1.2 m one is ~1.17 m wide
+
+
+def test_four_squares_around_a_1_by_1_hole_leave_a_gap_of_1_m2():
+    around = [sq(0, 0, 3, 1), sq(2, 1, 1, 2), sq(0, 2, 2, 1), sq(0, 1, 1, 1)]
+    result = found(around, ["s", "e", "n", "w"])
+    assert list(result["problem"]) == ["gap"]
+    assert result["area_m2"].iloc[0] == pytest.approx(1.0)
+    assert result.geometry.iloc[0].equals(sq(1, 1, 1))
+    assert set(result["uids"].iloc[0]) == {"s", "e", "n", "w"}
+
+
+def test_a_ring_roads_big_hole_and_a_courtyard_are_no_gaps():
+    ring = [sq(0, 0, 200, 20), sq(0, 180, 200, 20), sq(0, 20, 20, 160), sq(180, 20, 20, 160)]  # 160 × 160 inside
+    assert found(ring).empty
+    small_ring = [sq(0, 0, 9, 1), sq(0, 8, 9, 1), sq(0, 1, 1, 7), sq(8, 1, 1, 7)]  # 7 × 7 = 49 m² inside
+    assert summary(found(small_ring))["gap"] == 1 and 49 < GAP_MAX_M2
+    courtyard = shapely.difference(sq(0, 0, 20), sq(8, 8, 4))  # a 16 m² courtyard of one building
+    assert found([courtyard, sq(20, 0, 10)]).empty  # with a neighbour touching it
+    assert found([courtyard, sq(20, 0, 10), sq(9, 9, 1)]).empty  # a shed in the courtyard: still the courtyard
+
+
+def test_an_append_finds_only_what_involves_the_new_features():
+    old = [sq(0, 0, 10), sq(5, 0, 10), sq(100, 0, 10)]  # the old ones overlap each other already
+    result = find_topology([sq(108, 0, 10), sq(300, 0, 50, 0.1)], ["new", "strip"], existing=old,
+                           existing_uids=["o1", "o2", "o3"])
+    assert sorted(map(tuple, result["uids"])) == [("new", "o3"), ("strip",)]
+    assert dict(zip(result["problem"], result["area_m2"])) == {"overlap": pytest.approx(20), "sliver": pytest.approx(5)}
+    # a new feature closing a ring of old ones makes a gap
+    ring = [sq(0, 0, 3, 1), sq(2, 1, 1, 2), sq(0, 2, 2, 1)]
+    result = find_topology([sq(0, 1, 1, 1)], ["w"], existing=ring, existing_uids=["s", "e", "n"])
+    assert list(result["problem"]) == ["gap"] and set(result["uids"].iloc[0]) == {"s", "e", "n", "w"}
+
+
+def test_lines_points_and_empty_geometries_are_left_alone():
+    result = found([shapely.LineString([(X, Y), (X + 10, Y)]), shapely.Point(X, Y), shapely.Polygon(), None,
+                    sq(0, 0, 10), sq(5, 0, 10)])
+    assert list(result["problem"]) == ["overlap"] and result["uids"].iloc[0] == ("f4", "f5")
+
+
+# --- the real Nanshan file, against a brute-force count ----------------------------------------
+
+def test_nanshan_overlaps_equal_a_brute_force_intersection_of_every_pair(project):
+    report = import_layer(project, NANSHAN, "buildings", id_field="id")
+    assert report.imported == 5438
+    layer = project.read_layer("buildings")
+    # independent: geopandas' spatial join, then each pair's intersection one by one
+    pairs = gpd.sjoin(layer[["uid", "geometry"]], layer[["uid", "geometry"]], predicate="intersects")
+    pairs = pairs[pairs["uid_left"] < pairs["uid_right"]]
+    geoms = layer.set_index("uid").geometry
+    areas = np.array([geoms[a].intersection(geoms[b]).area for a, b in zip(pairs["uid_left"], pairs["uid_right"])])
+    expected = {frozenset(p) for p, area in zip(zip(pairs["uid_left"], pairs["uid_right"]), areas)
+                if area > AREA_TOLERANCE_M2}
+    found_ = report.topology[report.topology["problem"] == "overlap"]
+    assert {frozenset(u) for u in found_["uids"]} == expected
+    assert len(expected) == 4  # the file has four overlapping pairs of footprints
+    assert found_["area_m2"].sum() == pytest.approx(areas[areas > AREA_TOLERANCE_M2].sum())
+    stored = project.topology("buildings")
+    assert len(stored) == len(report.topology) and set(stored["problem"]) <= {"overlap", "sliver", "gap"}
+    # every gap is a hole between features: no part of it inside any feature, under the threshold
+    for gap in report.topology[report.topology["problem"] == "gap"].itertuples():
+        assert gap.area_m2 < GAP_MAX_M2 and len(gap.uids) >= 2
+        assert layer.geometry.intersection(gap.geometry).area.sum() == pytest.approx(0, abs=1e-6)
+
+
+# --- stored in the project ---------------------------------------------------------------------
+
+def test_findings_are_stored_and_replaced_on_each_import_of_the_layer(project, tmp_path):
+    first = source(tmp_path, "a.geojson", [{"id": "a", "geometry": sq(0, 0, 10)}, {"id": "b", "geometry": sq(8, 0, 10)},
+                                           {"id": "s", "geometry": sq(0, 1, 1, 0.5)}, {"id": "w", "geometry": sq(50, 0, 3, 1)},
+                                           {"id": "e", "geometry": sq(52, 1, 1, 2)}, {"id": "n", "geometry": sq(50, 2, 2, 1)}])
+    report = import_layer(project, first, "buildings", id_field="id")
+    assert summary(report.topology) == {"overlap": 2, "sliver": 1, "gap": 0, "overlap_m2": pytest.approx(20.5)}
+    stored = project.topology("buildings")
+    assert sorted(stored["problem"]) == ["overlap", "overlap", "sliver"]
+    assert (stored["layer_id"] == "buildings").all() and stored.crs.equals(CRS.from_user_input(CRS_M))
+    # an append closes the ring: a gap that involves the new feature, the old findings kept
+    second = source(tmp_path, "b.geojson", [{"id": "x", "geometry": sq(50, 1, 1, 1)}])
+    report = import_layer(project, second, "buildings", id_field="id")
+    assert list(report.topology["problem"]) == ["gap"]
+    assert sorted(project.topology("buildings")["problem"]) == ["gap", "overlap", "overlap", "sliver"]
+    # filling the gap drops it
+    third = source(tmp_path, "c.geojson", [{"id": "fill", "geometry": sq(51, 1, 1, 1)}])
+    report = import_layer(project, third, "buildings", id_field="id")
+    assert report.topology.empty
+    assert sorted(project.topology("buildings")["problem"]) == ["overlap", "overlap", "sliver"]
+    other = source(tmp_path, "l.geojson", [{"case_no": "L1", "found_on": "2024-05-01", "status": "待核查",
+                                            "geometry": sq(0, 0, 10)}])
+    import_layer(project, other, "ledger")
+    assert len(project.topology("ledger")) == 0 and len(project.topology()) == 3
+
+
+def test_an_update_checks_the_whole_layer_again(project, tmp_path):
+    first = source(tmp_path, "a.geojson", [{"id": "a", "geometry": sq(0, 0, 10)}, {"id": "b", "geometry": sq(8, 0, 10)}])
+    import_layer(project, first, "buildings", id_field="id")
+    moved = source(tmp_path, "b.geojson", [{"id": "a", "geometry": sq(0, 0, 10)}, {"id": "b", "geometry": sq(10, 0, 10)}])
+    report = import_layer(project, moved, "buildings", id_field="id", update=True)
+    assert report.topology.empty and project.topology("buildings").empty
+
+
+def test_a_project_without_findings_has_an_empty_table_and_points_get_none(project, tmp_path):
+    assert project.topology().empty
+    points = source(tmp_path, "p.geojson", [{"case_no": "L1", "found_on": "2024-05-01", "status": "待核查",
+                                             "geometry": shapely.Point(X, Y)}])
+    assert import_layer(project, points, "ledger").topology is None
+
+
+def test_the_topology_table_is_a_registered_feature_table(project, tmp_path):
+    import_layer(project, source(tmp_path, "a.geojson", [{"id": "a", "geometry": sq(0, 0, 10)},
+                                                         {"id": "b", "geometry": sq(8, 0, 10)}]), "buildings",
+                 id_field="id")
+    with sqlite3.connect(project.path) as db:
+        assert db.execute("SELECT data_type, srs_id FROM gpkg_contents WHERE table_name = 'gisdesk_topology'"
+                          ).fetchone() == ("features", 4547)
+        assert db.execute("SELECT column_name, geometry_type_name FROM gpkg_geometry_columns WHERE "
+                          "table_name = 'gisdesk_topology'").fetchone() == ("geom", "GEOMETRY")
+        assert db.execute("SELECT uids FROM gisdesk_topology").fetchone() == ('["a", "b"]',)
+
+
+def test_gdal_validates_a_project_with_topology_findings(project, tmp_path):
+    from tests.test_gpkg_interop import _has, validate
+
+    if not _has("osgeo_utils.samples.validate_gpkg"):
+        pytest.skip("GDAL's validate_gpkg.py (python3-gdal) is not installed")
+    import_layer(project, NANSHAN, "buildings", id_field="id")
+    assert len(project.topology()) > 0
+    result = validate(project.path)
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+# --- the CLI -----------------------------------------------------------------------------------
+
+def test_the_cli_tells_the_topology_line_with_the_first_findings(cli, project, tmp_path):
+    path = source(tmp_path, "a.geojson", [{"id": "a", "geometry": sq(0, 0, 10)}, {"id": "b", "geometry": sq(8, 0, 10)},
+                                          {"id": "strip", "geometry": sq(0, 30, 100, 0.2)}])
+    code, out, err = cli("import", project.path, path, "--as", "buildings", "--id-field", "id")
+    assert (code, err) == (0, "")
+    assert "  拓扑：重叠 1 处（共 20.0 m²，面积重复计算）、狭长碎片 1 个、缝隙 0 处" in out
+    assert "    重叠：a × b (20.00 m²)" in out and "    狭长碎片：strip (20.00 m²)" in out
+    again = source(tmp_path, "b.geojson", [{"id": "c", "geometry": sq(0, 0, 3)}])
+    code, out, err = cli("--lang", "en", "import", project.path, again, "--as", "buildings", "--id-field", "id")
+    assert (code, err) == (0, "")
+    assert "  topology: overlaps 1 (9.0 m² in all, counted twice in areas), slivers 0, gaps 0" in out
+    assert "    overlaps: c × a (9.00 m²)" in out  # the new feature first
