@@ -101,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: a source that cannot be read whole is refused)"))
     p.add_argument("--crs", help=tr("源文件没有或坐标系有误时指定，如 EPSG:4490",
                                     "CRS of SOURCE when it has none or a wrong one, e.g. EPSG:4490"))
+    p.add_argument("--coords", choices=("gcj02", "bd09"), help=tr(
+        "经纬度是在高德、腾讯（gcj02）或百度（bd09）地图上取的点：换算为 WGS-84/CGCS2000 经纬度（迭代反算，误差小于 1 毫米）",
+        "the lon/lat were picked on AMap or Tencent (gcj02) or Baidu (bd09) maps: convert them to WGS-84/CGCS2000 "
+        "lon/lat (iterative inverse, within 1 mm)"))
     p.add_argument("--encoding", help=tr(
         "属性文字的编码，如 GBK（默认：从文件判断；无代码页的 GBK 也能识别）",
         "text encoding of the attributes, e.g. GBK (default: found from the file; GBK without a code page is detected)"))
@@ -238,7 +242,7 @@ def _import(args) -> int:
                           crs=args.crs, half_width=args.half_width, half_width_field=args.half_width_field,
                           encoding=args.encoding, update=args.update,
                           x_field=args.x_field, y_field=args.y_field,
-                          keep_multipart=args.keep_multipart, skip_bad=args.skip_bad,
+                          keep_multipart=args.keep_multipart, skip_bad=args.skip_bad, coords=args.coords,
                           cad_map=parse_cad_map(args.cad_map), cad_layers=args.cad_layer,
                           feedback=TerminalFeedback(), field_map=field_map)
     for line in report_lines(report):  # the report's lines: gisdesk/io/import_report.py (the wizard shows them too)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gisdesk.i18n import tr
+from gisdesk.io.coords import NAMES
 from gisdesk.io.sources import record_ranges
 from gisdesk.io.topology import report_lines as topology_lines
 from gisdesk.layers.kinds import kind_of
@@ -33,6 +34,10 @@ def report_lines(report) -> list[str]:
     if report.coordinates[0]:
         out(tr("  坐标：{how_zh}", "  coordinates: {how_en}", how_zh=report.coordinates[0],
                how_en=report.coordinates[1]))
+    if getattr(report, "coords", ""):  # --coords: converted from a consumer map's system (gisdesk.io.coords)
+        name_zh, name_en = NAMES[report.coords]
+        out(tr("  坐标转换：{name_zh} → WGS-84/CGCS2000 经纬度（迭代反算）", "  coordinates converted: {name_en} → "
+               "WGS-84/CGCS2000 lon/lat (iterative inverse)", name_zh=name_zh, name_en=name_en))
     if report.repaired:
         out(tr("  修复无效几何 {n} 个（make_valid）", "  repaired {n} invalid geometries (make_valid)", n=report.repaired))
     for reason, n in report.skipped.items():

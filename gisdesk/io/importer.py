@@ -20,6 +20,7 @@ from pyproj import CRS
 
 from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label, gk3_epsg, guess_crs, implausible, parse_crs
 from gisdesk.errors import InputError
+from gisdesk.io.coords import SYSTEMS, geometries_to_wgs84
 from gisdesk.io.dxf import CadSummary, remember_cad_map, select_for_kind
 from gisdesk.io.sources import osm_layer_for, read_vector, shapefile_encoding
 from gisdesk.io.topology import check_import, check_layer
@@ -60,13 +61,14 @@ class ImportReport:
     chosen_layer: str = ""  # the layer of an OSM extract read without --layer: the one the kind takes
     topology: gpd.GeoDataFrame | None = None  # overlaps, slivers, gaps it brought (gisdesk.io.topology); None: no polygons
     crs_guess: str = ""  # the CRS the coordinates look like (gisdesk.crs.guess_crs), "" when no guess
+    coords: str = ""  # with --coords: the consumer-map system the coordinates came in (gcj02, bd09)
 
 
 def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None = None, to: str | None = None,
                  id_field: str | None = None, crs: str | None = None, half_width: float | None = None,
                  half_width_field: str | None = None, encoding: str | None = None, update: bool = False,
                  x_field: str | None = None, y_field: str | None = None,
-                 keep_multipart: bool = False, skip_bad: bool = False,
+                 keep_multipart: bool = False, skip_bad: bool = False, coords: str | None = None,
                  cad_map: dict[str, str | None] | None = None, cad_layers: list[str] | None = None,
                  feedback: Feedback | None = None, field_map: dict[str, str] | None = None) -> ImportReport:
     """Import the features of `source` (its `layer`, for a file with several) as `kind`, into the
@@ -102,6 +104,9 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
     source_crs = parse_crs(crs) if crs else (CRS(frame.crs) if frame.crs else None)
     source_crs = _check_source_crs(frame, source_crs, project.crs, name, report, given=bool(crs))
     frame = frame.set_crs(source_crs, allow_override=True)
+    if coords:  # picked on a consumer map: GCJ-02 or BD-09 back to WGS-84/CGCS2000 lon/lat
+        frame = _from_consumer_map(frame, coords, source_crs, name)
+        report.coords = coords
     report.source_crs = crs_label(source_crs)
 
     if id_field is None and info.id_field:  # the kind's id field under any name the schema maps (编号 is case_no)
@@ -157,7 +162,8 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
     topology = check_import(project, target, frame, exists=exists) if POLYGON in info.geometries else None
     project.add_features(target, frame, kind=kind, source={
         "path": str(source), "layer": layer, "source_crs": report.source_crs, "imported_at": local_now(),
-        "features": len(frame), "repaired": report.repaired, "skipped": report.skipped})
+        "features": len(frame), "repaired": report.repaired, "skipped": report.skipped,
+        **({"coords": report.coords} if report.coords else {})})
     report.imported = len(frame)
     if topology is not None:  # stored right after the append (gisdesk_topology), replacing the layer's earlier ones
         report.topology = topology.save(project)
@@ -205,6 +211,19 @@ def _check_source_crs(frame, source_crs: CRS | None, project_crs: CRS | None, na
                          declared_en="given with --crs" if given else "declared by the file",
                          reason_zh=reason[0], reason_en=reason[1], hint_zh=hint_zh, hint_en=hint_en)
     return source_crs
+
+
+def _from_consumer_map(frame: gpd.GeoDataFrame, coords: str, source_crs: CRS, name: str) -> gpd.GeoDataFrame:
+    """Every vertex from GCJ-02 or BD-09 (gisdesk.io.coords) to WGS-84/CGCS2000 lon/lat; a source
+    that is not in longitude/latitude of WGS-84 or CGCS2000 is refused (those maps give no other)."""
+    if coords not in SYSTEMS:
+        raise InputError("--coords 只能是 {systems}，不是 {value}", "--coords must be one of {systems}, not {value}",
+                         systems=" ".join(SYSTEMS), value=coords)
+    if not source_crs.is_geographic or source_crs.to_epsg() not in (4326, CGCS2000_GEOGRAPHIC):
+        raise InputError("--coords {coords}：在线地图上取的点是经纬度，而 {source} 的坐标系是 {crs}（应为 EPSG:4326 或 EPSG:4490）",
+                         "--coords {coords}: points picked on online maps are longitude/latitude, but {source} is in "
+                         "{crs} (expected EPSG:4326 or EPSG:4490)", coords=coords, source=name, crs=crs_label(source_crs))
+    return frame.set_geometry(geometries_to_wgs84(frame.geometry.values, coords), crs=source_crs)
 
 
 def _keep_allowed_geometries(frame: gpd.GeoDataFrame, info, report: ImportReport, *, id_field: str | None = None,
