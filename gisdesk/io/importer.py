@@ -32,6 +32,7 @@ from gisdesk.layers.zones import control_zones
 from gisdesk.store import ProjectStore, local_now
 
 _SPLIT_KINDS = ("buildings", "ledger")  # kinds whose multi-part footprints are split
+_ROW = "__gisdesk_source_row__"  # each feature's row in the user's file, carried through filter and split
 _GEOMETRY_CLASS = {1: LINE, 2: LINE, 5: LINE, 0: POINT, 4: POINT, 3: POLYGON, 6: POLYGON}
 
 
@@ -113,6 +114,8 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
         id_field = info.schema.mapped_column(frame.columns, info.id_field, field_map)
     feedback.set_stage("geometry")
     split = not keep_multipart and info.code in _SPLIT_KINDS
+    lines = "source_rows" in frame.attrs  # a CSV/Excel table: its rows as the spreadsheet numbers them
+    frame[_ROW] = frame.attrs["source_rows"] if lines else _source_rows(len(frame), report)
     frame = _keep_allowed_geometries(frame, info, report, id_field=id_field, split=split)
     report.repaired += fixed_on_read
     if frame.empty:
@@ -127,9 +130,11 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
     if split:
         frame = _split_multipart(frame, info, report, name, lambda among: project.uids(target, among)
                                  if exists and not update else set())
+    rows = frame.pop(_ROW).to_numpy()  # schema problems name the row in the user's file and its id value
+    id_column = id_field or (info.id_field if info.id_field in frame.columns else None)
     frame = gpd.GeoDataFrame(conform(frame, info.schema, source=name, uids=frame["uid"], mapped=report.mapped,
-                                     unmapped=report.unmapped, field_map=field_map), geometry="geometry",
-                             crs=frame.crs)
+                                     unmapped=report.unmapped, field_map=field_map, rows=rows, lines=lines,
+                                     id_column=id_column), geometry="geometry", crs=frame.crs)
     if info.is_control:
         _set_half_width(frame, half_width, half_width_field, name)
         control_zones(frame, kind)  # a line without a width has no zone: refuse it now, not at check time
@@ -359,6 +364,11 @@ def _split_multipart(frame: gpd.GeoDataFrame, info, report: ImportReport, name: 
     return out
 
 
+def _row_of(frame, i: int) -> int:
+    """The row in the user's file (1-based) of the frame's i-th feature."""
+    return int(frame[_ROW].iloc[i]) if _ROW in frame.columns else i + 1
+
+
 def _skipped_text(report: ImportReport) -> str:
     return ", ".join(f"{k}: {v}" for k, v in report.skipped.items()) or "—"
 
@@ -378,13 +388,13 @@ def _uids(frame, info, id_field, name, taken) -> pd.Series:
     if id_field not in frame.columns:
         raise InputError("{source} 中没有字段 {field}（--id-field）；现有字段：{fields}",
                          "{source} has no field {field} (--id-field); fields: {fields}",
-                         source=name, field=id_field, fields=", ".join(c for c in frame.columns if c != "geometry"))
+                         source=name, field=id_field, fields=", ".join(c for c in frame.columns if c not in ("geometry", _ROW)))
     values = frame[id_field]
     empty = values.isna() | (values.astype(str).str.strip() == "")
     if empty.any():
-        raise InputError("{source}：第 {n} 个要素的 {field} 为空，不能作为 uid",
-                         "{source}: feature #{n} has an empty {field}, which cannot be its uid",
-                         source=name, n=int(np.flatnonzero(empty)[0]) + 1, field=id_field)
+        raise InputError("{source}：第 {n} 行（条记录）的 {field} 为空，不能作为 uid",
+                         "{source}: row (record) {n} has an empty {field}, which cannot be its uid",
+                         source=name, n=_row_of(frame, int(np.flatnonzero(empty)[0])), field=id_field)
     uids = values.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip())
     duplicated = uids[uids.duplicated()]
     if len(duplicated):

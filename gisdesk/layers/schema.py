@@ -100,17 +100,29 @@ class Problem:
     value: object
     reason_zh: str
     reason_en: str
+    source_row: int | None = None  # the feature's row in the user's file (1-based, as it shows it), when known
+    line: bool = False  # whether source_row is a spreadsheet or CSV row ("第 5 行") rather than a record
+    id_field: str | None = None  # the user's name of the id column (编号), whose value the uid is
+    column: str | None = None  # the user's name of the column that holds the field (状态 for status)
 
     def describe(self) -> str:
+        reason = tr(self.reason_zh, self.reason_en, value=self.value)
+        if self.source_row is not None:  # as the user finds it: the row, its id value, the column they named
+            where = tr("第 {n} 行", "row {n}", n=self.source_row) if self.line else tr(
+                "第 {n} 条记录", "record {n}", n=self.source_row)
+            if self.uid and self.id_field:
+                where += tr("（{id_field} = {uid}）", " ({id_field} = {uid})", id_field=self.id_field, uid=self.uid)
+            return tr("{who}的 {field}：{reason}", "{who}, field {field}: {reason}",
+                      who=where, field=self.column or self.field, reason=reason)
         who = tr("要素 {uid}", "feature {uid}", uid=self.uid) if self.uid else tr(
             "第 {n} 个要素", "feature #{n}", n=self.row + 1)
-        reason = tr(self.reason_zh, self.reason_en, value=self.value)
         return tr("{who} 字段 {field}：{reason}", "{who}, field {field}: {reason}",
                   who=who, field=self.field, reason=reason)
 
 
 def conform(frame: pd.DataFrame, schema: Schema, *, source: str, uids=None, mapped: dict | None = None,
-            unmapped: dict | None = None, field_map: dict[str, str] | None = None) -> pd.DataFrame:
+            unmapped: dict | None = None, field_map: dict[str, str] | None = None, rows=None, lines: bool = False,
+            id_column: str | None = None) -> pd.DataFrame:
     """Rename source columns onto the schema, convert types and check values.
 
     Returns a new frame whose schema fields have their proper dtypes (missing optional
@@ -124,6 +136,10 @@ def conform(frame: pd.DataFrame, schema: Schema, *, source: str, uids=None, mapp
 
     `field_map` (source column → field name, or "" to keep the column as an extra column) overrides
     the mapping found by name for the columns it names (`field_renames`).
+
+    `rows` (an import) gives each feature's row in the user's file (1-based; `lines`: spreadsheet or
+    CSV rows, else records) and `id_column` the user's id column: a problem then names the row, the
+    id value and the column as the user wrote them ("第 5 行（编号 = WJ-003）的 状态：…").
     """
     renames = field_renames(frame.columns, schema, field_map, source=source)
     if mapped is not None:
@@ -149,6 +165,12 @@ def conform(frame: pd.DataFrame, schema: Schema, *, source: str, uids=None, mapp
             continue
         out[f.name] = _convert(out[f.name], f, uids, problems)
     if problems:
+        if rows is not None:
+            rows, columns = list(rows), {f: c for c, f in renames.items()}
+            for problem in problems:
+                if problem.row >= 0:
+                    problem.source_row, problem.line = int(rows[problem.row]), lines
+                    problem.id_field, problem.column = id_column, columns.get(problem.field, problem.field)
         raise SchemaProblems(source, problems)
     return out
 
