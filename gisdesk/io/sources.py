@@ -69,6 +69,10 @@ def read_vector(path, *, layer: str | None = None, encoding: str | None = None, 
     except Exception as exc:  # where it breaks, read record by record (refused, or the rest with skip_bad)
         return _drop_kml_styling(check_complete(path, None, layer=layer, encoding=encoding, skip_bad=skip_bad,
                                                 error=exc))
+    if not isinstance(frame, gpd.GeoDataFrame):  # GDAL gives a table without a geometry column as a DataFrame
+        raise InputError("{path}：图层 {layer} 没有几何列（只是属性表），不能作为图层导入",
+                         "{path}: layer {layer} has no geometry column (an attribute table only) and cannot be "
+                         "imported as a layer", path=path.name, layer=layer or (layers[0] if layers else ""))
     return _drop_kml_styling(check_complete(path, frame, layer=layer, encoding=encoding, skip_bad=skip_bad))
 
 
@@ -379,7 +383,10 @@ def _read_by_record(path: Path, layer, encoding, error: Exception):
             raise InputError("无法读取 {path}：{why}", "cannot read {path}: {why}", path=path.name,
                              why=_why(error)) from error
         with source:
-            crs = source.crs.to_wkt() if source.crs else None
+            try:
+                crs = source.crs.to_wkt() if source.crs else None
+            except Exception:  # a .prj GDAL cannot parse: as if there were none (the import then asks for --crs)
+                crs = None
             records = iter(source)
             n = 0
             while True:

@@ -216,6 +216,9 @@ def main() -> None:
     # CAD drawings (gisdesk/io/dxf.py): five buildings on the CAD layer 建筑 (zone-40 eastings), broken
     dxf_drawings()
 
+    # found by the fuzz run (fuzz/, scripts/fuzz.sh)
+    fuzz_found()
+
 
 def dxf_drawings() -> None:
     """Broken DXF: cut off mid-file, junk under the binary DXF signature, an empty model space, entities
@@ -242,6 +245,27 @@ def dxf_drawings() -> None:
     dims.modelspace().add_linear_dim(base=(40_500_000, 3_400_020), p1=(40_500_000, 3_400_000),
                                      p2=(40_500_020, 3_400_000), dxfattribs={"layer": "建筑"}).render()
     dims.saveas(HERE / "dxf_only_dimensions.dxf")
+
+
+def fuzz_found() -> None:
+    """Inputs the fuzz run (fuzz/README.md) found ending in 内部错误, each cut down by hand: a shapefile
+    without its .dbf whose .prj is cut after 6 bytes or holds bytes that are not UTF-8 (fiona's CRS
+    lookup raised while the record-by-record read looked for the break), and a GeoPackage whose
+    gpkg_contents names a table that does not exist (GDAL read its layer as a table without geometry)."""
+    shp = shapefile("fuzz_missing_dbf_cut_prj")
+    shp.with_suffix(".dbf").unlink()
+    cut(shp.with_suffix(".prj"), 6)
+    shp = shapefile("fuzz_missing_dbf_prj_not_utf8")
+    shp.with_suffix(".dbf").unlink()
+    prj = shp.with_suffix(".prj").read_bytes()
+    shp.with_suffix(".prj").write_bytes(prj[:28] + "中文".encode("gbk") + prj[28:])
+    gpkg = HERE / "fuzz_no_geometry_column.gpkg"
+    gpkg.unlink(missing_ok=True)
+    good(10).to_file(gpkg, driver="GPKG", layer="buildings")
+    with sqlite3.connect(gpkg) as db:
+        db.execute("UPDATE gpkg_contents SET table_name = '0'")
+    for leftover in HERE.glob("*.gpkg-*"):
+        leftover.unlink()
 
 
 if __name__ == "__main__":
