@@ -224,3 +224,88 @@ def test_the_cli_tells_the_topology_line_with_the_first_findings(cli, project, t
     assert (code, err) == (0, "")
     assert "  topology: overlaps 1 (9.0 m² in all, counted twice in areas), slivers 0, gaps 0" in out
     assert "    overlaps: c × a (9.00 m²)" in out  # the new feature first
+
+
+# --- on the map --------------------------------------------------------------------------------
+
+def _rgb(image, x, y):
+    c = image.pixelColor(int(x), int(y))
+    return c.red(), c.green(), c.blue()
+
+
+def _buildings_layer(project):
+    from gisdesk.layers.layer import Layer
+    from gisdesk.render.style import default_style
+
+    return Layer("buildings", project.read_layer("buildings"), layer_id="buildings",
+                 style=default_style("buildings"))
+
+
+@pytest.fixture
+def overlapping(project, tmp_path):
+    """Two 10 × 10 m buildings overlapping by 2 × 10 m, a strip and a ring with a 1 m² gap, imported."""
+    rows = [{"id": "a", "geometry": sq(0, 0, 10)}, {"id": "b", "geometry": sq(8, 0, 10)},
+            {"id": "strip", "geometry": sq(0, 20, 18, 0.2)},
+            {"id": "s", "geometry": sq(30, 0, 3, 1)}, {"id": "e", "geometry": sq(32, 1, 1, 2)},
+            {"id": "n", "geometry": sq(30, 2, 2, 1)}, {"id": "w", "geometry": sq(30, 1, 1, 1)}]
+    import_layer(project, source(tmp_path, "a.geojson", rows), "buildings", id_field="id")
+    return project
+
+
+def test_the_overlay_draws_the_overlap_hatched_red_the_sliver_orange_the_gap_magenta(qapp, overlapping):
+    from gisdesk.render.context import RenderContext
+    from gisdesk.render.renderer import render_image
+    from gisdesk.render.snapshot import Scene
+    from gisdesk.render.view import MapView
+    from gisdesk.ui.canvas import problems_by_layer
+
+    layer = _buildings_layer(overlapping)
+    view = MapView(X + 17, Y + 8, 0.1, 400, 300)  # 10 cm a pixel, x from X - 3 m, y up to Y + 23 m
+    context = RenderContext.screen(view)
+    problems = problems_by_layer(overlapping.topology())
+    assert set(problems) == {"buildings"} and len(problems["buildings"].overlaps) == 1
+    plain = render_image(Scene.of([layer]), context)
+    shown = render_image(Scene.of([layer], problems=problems), context)
+
+    def at(image, x, y):
+        return _rgb(image, *view.to_pixels(X + x, Y + y))
+
+    def reddish(rgb):
+        r, g, b = rgb
+        return r > g + 60 and r > b + 60
+
+    def hatch_lines(image, x, y, half=8):  # pixels of the hatching's pure red around the spot
+        px, py = view.to_pixels(X + x, Y + y)
+        return sum(r > 200 and g < 40 and b < 40 for dx in range(-half, half) for dy in range(-half, half)
+                   for r, g, b in [_rgb(image, px + dx, py + dy)])
+
+    assert reddish(at(shown, 9, 5)) and hatch_lines(shown, 9, 5) > 10  # the overlap's centre: red, hatched
+    assert not reddish(at(plain, 9, 5)) and hatch_lines(plain, 9, 5) == 0  # not without the overlay
+    assert at(shown, 4, 5) == at(plain, 4, 5) and not reddish(at(shown, 4, 5))  # only a: outside the overlap
+    assert at(shown, 14, 5) == at(plain, 14, 5) and hatch_lines(shown, 14, 5) == 0  # only b
+    r, g, b = at(shown, 9, 20.1)  # the sliver's outline (0.2 m = 2 px, under a 2 px pen)
+    assert r > 200 and 100 < g < 190 and b < 90, (r, g, b)
+    r, g, b = at(shown, 31.5, 1.5)  # the gap
+    assert r > 200 and b > 200 and g < 150, (r, g, b)
+    assert at(plain, 31.5, 1.5) == at(shown, 25, 10)  # background there without the overlay
+    layer.visible = False  # a hidden layer's problems are not drawn
+    hidden = render_image(Scene.of([layer], problems=problems), context)
+    assert at(hidden, 9, 5) == at(render_image(Scene.of([layer]), context), 9, 5)
+
+
+def test_the_view_menu_toggles_the_topology_problems_on_the_canvas(qapp, overlapping):
+    from gisdesk.ui.main_window import MainWindow
+
+    window = MainWindow()
+    try:
+        assert window.action_problems.isCheckable() and window.action_problems.isChecked()
+        assert window.action_problems in window.menus["view"].actions()
+        assert window.open_project(overlapping.path)
+        assert len(window.canvas.problems["buildings"]) == 3  # an overlap, a sliver, a gap
+        window.action_problems.trigger()  # off
+        assert not window.action_problems.isChecked() and window.canvas.problems == {}
+        window.action_problems.trigger()  # on again
+        assert len(window.canvas.problems["buildings"].overlaps) == 1
+    finally:
+        window.close()
+        window.deleteLater()

@@ -25,6 +25,7 @@ from gisdesk.layers.zones import control_zones, zone_widths
 from gisdesk.layers.data import Rings, rings_of
 from gisdesk.render.context import RenderContext
 from gisdesk.render.paths import path_from_arrays
+from gisdesk.render.problems import draw_problems
 from gisdesk.render.snapshot import LayerSnapshot, Scene
 from gisdesk.render.style import style_size
 from gisdesk.render.view import PX96_MM, MapView
@@ -76,6 +77,8 @@ def render(painter: QPainter, scene: Scene, context: RenderContext, *,
         painter.setOpacity(layer.opacity)
         _draw_layer(painter, layer, context)
         painter.restore()
+    if scene.problems is not None and not cancelled():  # topology problems over the layers (render.problems)
+        draw_problems(painter, scene.problems, context)
     if context.draw_highlight:
         for layer, rows in scene.highlight:
             _draw_outline(painter, layer, rows, context, scene.highlight_color)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Sequence
 
@@ -34,6 +34,25 @@ class Highlight:
     layer_id: str
     uids: tuple[str, ...] = ()
     color: str = HIGHLIGHT_COLOR
+
+
+@dataclass(frozen=True, eq=False)
+class Problems:
+    """Topology problems to draw over the map (render.problems): polygons in the project CRS, as the
+    UI read them from the store for one layer or merged for the visible ones."""
+    overlaps: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    slivers: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    gaps: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+
+    @classmethod
+    def merged(cls, items: Sequence[Problems]) -> Problems:
+        def joined(name):
+            parts = [getattr(item, name) for item in items]
+            return np.concatenate(parts) if parts else np.empty(0, dtype=object)
+        return cls(joined("overlaps"), joined("slivers"), joined("gaps"))
+
+    def __len__(self) -> int:
+        return len(self.overlaps) + len(self.slivers) + len(self.gaps)
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,11 +84,13 @@ class Scene:
     layers: tuple[LayerSnapshot, ...]
     highlight: tuple[tuple[LayerSnapshot, np.ndarray], ...] = ()
     highlight_color: str = HIGHLIGHT_COLOR
+    problems: Problems | None = None  # topology problems of the visible layers, drawn over them
 
     @classmethod
-    def of(cls, layers: Sequence[Layer], highlight: Highlight | Sequence[Highlight] | None = None) -> Scene:
+    def of(cls, layers: Sequence[Layer], highlight: Highlight | Sequence[Highlight] | None = None, *,
+           problems: Mapping[str, Problems] | None = None) -> Scene:
         """Snapshots of `layers` (and the rows of the highlighted uids among them), taken on the thread
-        that owns them."""
+        that owns them; `problems` by layer id: those of the visible layers are drawn."""
         snapshots = [LayerSnapshot.of(layer) for layer in layers]
         highlights = (highlight,) if isinstance(highlight, Highlight) else tuple(highlight or ())
         outlined = []
@@ -79,7 +100,10 @@ class Scene:
                 rows = np.array(feature_uids(snapshot.data).rows_of(item.uids), dtype=np.int64)
                 rows.flags.writeable = False
                 outlined.append((snapshot, rows))
-        return cls(tuple(snapshots), tuple(outlined), highlights[0].color if highlights else HIGHLIGHT_COLOR)
+        shown = Problems.merged([problems[layer.id] for layer in layers if layer.visible and layer.id in problems]) \
+            if problems else None
+        return cls(tuple(snapshots), tuple(outlined), highlights[0].color if highlights else HIGHLIGHT_COLOR,
+                   shown if shown is not None and len(shown) else None)
 
 
 def _frozen(style: dict) -> Mapping:

@@ -19,7 +19,7 @@ from gisdesk.layers.document import MapDocument
 from gisdesk.render.context import RenderContext
 from gisdesk.render.overlays import draw_north_arrow, draw_scale_bar
 from gisdesk.render.renderer import render_image
-from gisdesk.render.snapshot import Highlight, Scene
+from gisdesk.render.snapshot import Highlight, Problems, Scene
 from gisdesk.render.view import MapView
 
 BACKGROUND = "#f7f5f0"
@@ -97,6 +97,7 @@ class MapCanvas(QWidget):
         self.document: MapDocument | None = None
         self.view = MapView(0.0, 0.0, 1.0, max(self.width(), 1), max(self.height(), 1))
         self.highlight: Highlight | None = None
+        self.problems: dict[str, Problems] = {}  # topology problems by layer id, drawn over the visible layers
         self._image: QImage | None = None
         self._image_view: MapView | None = None
         self._generation = 0
@@ -150,6 +151,11 @@ class MapCanvas(QWidget):
             self.highlight = highlight
             self.refresh()
 
+    def set_problems(self, problems: dict[str, Problems]) -> None:
+        """Topology problems to draw, by layer id (problems_by_layer of the store's findings); {}: none."""
+        self.problems = dict(problems)
+        self.refresh()
+
     def set_tool(self, tool: MapTool) -> None:
         self.tool.deactivate()
         self.tool = tool
@@ -169,7 +175,7 @@ class MapCanvas(QWidget):
             return
         self._generation += 1
         self._pending = True
-        scene = Scene.of(self.document.layers, self.highlight)  # here, on the GUI thread
+        scene = Scene.of(self.document.layers, self.highlight, problems=self.problems)  # here, on the GUI thread
         self._pool.start(_RenderTask(self, self._generation, scene, RenderContext.screen(self.view)))
 
     def _on_rendered(self, generation: int, view: MapView, image: QImage, seconds: float) -> None:
@@ -251,3 +257,12 @@ class MapCanvas(QWidget):
             self.zoom(1 / WHEEL_STEP)
         else:
             super().keyPressEvent(event)
+
+
+def problems_by_layer(found) -> dict[str, Problems]:
+    """The topology findings of a project (the store's `topology()` frame) as geometry to draw, by layer."""
+    out = {}
+    for layer_id, rows in found.groupby("layer_id"):
+        geoms, problem = rows.geometry.to_numpy(dtype=object), rows["problem"].to_numpy()
+        out[layer_id] = Problems(geoms[problem == "overlap"], geoms[problem == "sliver"], geoms[problem == "gap"])
+    return out

@@ -21,7 +21,7 @@ from gisdesk.layers.document import MapDocument
 from gisdesk.project import Project
 from gisdesk.render.renderer import MapView
 from gisdesk.render.style import default_style
-from gisdesk.ui.canvas import MapCanvas, PanTool
+from gisdesk.ui.canvas import MapCanvas, PanTool, problems_by_layer
 from gisdesk.ui.icons import icon
 from gisdesk.ui.panels import install_panels
 
@@ -90,6 +90,13 @@ class MainWindow(QMainWindow):
                                                   "zoom_selection")
         for action in (self.action_full, self.action_zoom_selection, self.action_zoom_in, self.action_zoom_out):
             self.menus["view"].addAction(action)
+        self.action_problems = self._action(self.tr("Topology problems"), self._show_problems)
+        self.action_problems.setCheckable(True)
+        self.action_problems.setChecked(True)
+        self.action_problems.setStatusTip(self.tr("Overlaps (hatched red), slivers (orange) and gaps (magenta) "
+                                                  "found when the visible layers were imported"))
+        self.menus["view"].addAction(self.action_problems)
+        self.documentChanged.connect(self._show_problems)  # a project opened, or reopened after an import
         self.action_pan = self._action(self.tr("&Pan"), lambda: self.canvas.set_tool(PanTool(self.canvas)), "P", "pan")
         self.menus["tools"].addAction(self.action_pan)
         for action in (self.action_open, self.action_save, None, self.action_full, self.action_zoom_in,
@@ -220,6 +227,11 @@ class MainWindow(QMainWindow):
         if attribution:
             text += "\n\n" + self.tr("Data of this project:") + "\n" + attribution
         QMessageBox.about(self, self.tr("About gisdesk"), text)
+
+    def _show_problems(self, *_) -> None:
+        """View › Topology problems: the findings of the imports (the store's topology()) over their layers."""
+        shown = self.action_problems.isChecked() and self.document is not None
+        self.canvas.set_problems(problems_by_layer(self.document.project.topology()) if shown else {})
 
     def zoom_full(self) -> None:
         if self.document is not None:

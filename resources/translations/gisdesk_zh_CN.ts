@@ -666,6 +666,16 @@
     </message>
     <message>
         <location line="+4"/>
+        <source>Topology problems</source>
+        <translation>拓扑问题</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Overlaps (hatched red), slivers (orange) and gaps (magenta) found when the visible layers were imported</source>
+        <translation>导入可见图层时发现的重叠（红色斜线）、狭长碎片（橙色）和缝隙（品红色）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>&amp;Pan</source>
         <translation>平移(&amp;P)</translation>
     </message>
@@ -745,7 +755,7 @@
         <translation>关于 gisdesk</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+21"/>
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
