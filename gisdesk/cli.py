@@ -105,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
         "经纬度是在高德、腾讯（gcj02）或百度（bd09）地图上取的点：换算为 WGS-84/CGCS2000 经纬度（迭代反算，误差小于 1 毫米）",
         "the lon/lat were picked on AMap or Tencent (gcj02) or Baidu (bd09) maps: convert them to WGS-84/CGCS2000 "
         "lon/lat (iterative inverse, within 1 mm)"))
+    p.add_argument("--towgs84", metavar="DX,DY,DZ[,RX,RY,RZ,S]", help=tr(
+        "北京 1954 或西安 1980 的源数据到 CGCS2000/WGS-84 的本地转换参数：3 参数（米）或 7 参数（米、角秒、ppm，位置矢量约定）；"
+        "没有它这类数据被拒绝（否则偏差可达约 100 米）；首个数为负时写成 --towgs84=-15.8,...",
+        "local parameters from a Beijing 1954 or Xian 1980 source to CGCS2000/WGS-84: 3 (metres) or 7 (metres, "
+        "arc-seconds, ppm; position vector); without them such a source is refused (it would be off by up to ~100 m); "
+        "when the first number is negative write --towgs84=-15.8,..."))
     p.add_argument("--encoding", help=tr(
         "属性文字的编码，如 GBK（默认：从文件判断；无代码页的 GBK 也能识别）",
         "text encoding of the attributes, e.g. GBK (default: found from the file; GBK without a code page is detected)"))
@@ -243,6 +249,7 @@ def _import(args) -> int:
                           encoding=args.encoding, update=args.update,
                           x_field=args.x_field, y_field=args.y_field,
                           keep_multipart=args.keep_multipart, skip_bad=args.skip_bad, coords=args.coords,
+                          towgs84=args.towgs84,
                           cad_map=parse_cad_map(args.cad_map), cad_layers=args.cad_layer,
                           feedback=TerminalFeedback(), field_map=field_map)
     for line in report_lines(report):  # the report's lines: gisdesk/io/import_report.py (the wizard shows them too)

@@ -255,3 +255,61 @@ def _distance_from_project_km(project_crs: CRS, lon, lat) -> float | None:
     # the longitude is compared for Transverse Mercator, whose zones hold at any latitude
     d_lat = _outside_deg(lat[0], lat[1], area.south, area.north) if tm is None and area is not None else 0.0
     return max(d_lon * cos, d_lat) * _KM_PER_DEG
+
+
+# --- Beijing 1954 and Xian 1980: refused without the user's transformation parameters --------------
+
+LEGACY_DATUMS = ("Beijing 1954", "Xian 1980")
+# ellipsoids of the two (Krassowsky 1940; IAG 1975, which PROJ calls IAU 1976): a CRS on one of them
+# with no named datum is one of the two as far as a transformation is concerned
+_LEGACY_ELLIPSOIDS = {"krassowsky 1940": "Beijing 1954", "krassovsky, 1942": "Beijing 1954",
+                      "iag 1975": "Xian 1980", "iau 1976": "Xian 1980"}
+
+
+def legacy_datum(crs: CRS | None) -> str | None:
+    """'Beijing 1954' or 'Xian 1980' when `crs` (geographic or projected) is on one of them and has
+    no transformation to WGS 84 of its own (a TOWGS84 in its WKT); else None."""
+    if crs is None or crs.is_bound:
+        return None
+    datum = crs.datum
+    name = (datum.name if datum is not None else "").replace("_", " ").lower()
+    name = name[2:] if name.startswith("d ") else name
+    for legacy in LEGACY_DATUMS:
+        if legacy.lower() in name:
+            return legacy
+    ellipsoid = (crs.ellipsoid.name if crs.ellipsoid is not None else "").replace("_", " ").lower()
+    if name.startswith("unknown") or not name:
+        for key, legacy in _LEGACY_ELLIPSOIDS.items():
+            if ellipsoid.startswith(key):
+                return legacy
+    return None
+
+
+def parse_towgs84(text: str) -> tuple[float, ...]:
+    """--towgs84 'dx,dy,dz' or 'dx,dy,dz,rx,ry,rz,s' (metres, arc-seconds, ppm: PROJ's +towgs84,
+    position-vector rotations) as numbers; anything else is refused."""
+    parts = [p.strip() for p in str(text).replace("，", ",").split(",")]
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        values = ()
+    if len(values) not in (3, 7) or not all(math.isfinite(v) for v in values):
+        raise InputError("--towgs84 {text} 无法识别：应为 3 个（dx,dy,dz，米）或 7 个（dx,dy,dz,rx,ry,rz,s：米、角秒、ppm）数",
+                         "--towgs84 {text} is not understood: give 3 numbers (dx,dy,dz in metres) or 7 "
+                         "(dx,dy,dz,rx,ry,rz,s: metres, arc-seconds, ppm)", text=text)
+    return values
+
+
+def with_towgs84(crs: CRS, values: tuple[float, ...]) -> CRS:
+    """`crs` (its projection and ellipsoid) bound to WGS 84 by the 3 or 7 Helmert parameters."""
+    import warnings
+
+    with warnings.catch_warnings():  # a Gauss-Krüger or lon/lat CRS loses nothing in a PROJ string
+        warnings.simplefilter("ignore", UserWarning)
+        proj = crs.to_proj4()
+    proj = " ".join(p for p in proj.split() if not p.startswith(("+towgs84", "+datum", "+type", "+no_defs")))
+    if "+ellps" not in proj and "+a=" not in proj:
+        e = crs.ellipsoid
+        proj += f" +a={e.semi_major_metre!r} +rf={e.inverse_flattening!r}"
+    towgs84 = ",".join(repr(float(v)) for v in values)
+    return CRS.from_proj4(f"{proj} +towgs84={towgs84} +no_defs +type=crs")

@@ -38,6 +38,9 @@ def report_lines(report) -> list[str]:
         name_zh, name_en = NAMES[report.coords]
         out(tr("  坐标转换：{name_zh} → WGS-84/CGCS2000 经纬度（迭代反算）", "  coordinates converted: {name_en} → "
                "WGS-84/CGCS2000 lon/lat (iterative inverse)", name_zh=name_zh, name_en=name_en))
+    if getattr(report, "datum_shift", ""):  # --towgs84: a Beijing 1954 / Xian 1980 source
+        out(tr("  基准转换：按用户给出的参数 {shift} 转换到 CGCS2000/WGS-84", "  datum shift: by the parameters given, "
+               "{shift}, to CGCS2000/WGS-84", shift=report.datum_shift))
     if report.repaired:
         out(tr("  修复无效几何 {n} 个（make_valid）", "  repaired {n} invalid geometries (make_valid)", n=report.repaired))
     for reason, n in report.skipped.items():

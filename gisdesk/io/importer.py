@@ -18,7 +18,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label, gk3_epsg, guess_crs, implausible, parse_crs
+from gisdesk.crs import (CGCS2000_GEOGRAPHIC, crs_label, gk3_epsg, guess_crs, implausible, legacy_datum, parse_crs,
+                          parse_towgs84, with_towgs84)
 from gisdesk.errors import InputError
 from gisdesk.io.coords import SYSTEMS, geometries_to_wgs84
 from gisdesk.io.dxf import CadSummary, remember_cad_map, select_for_kind
@@ -63,6 +64,7 @@ class ImportReport:
     topology: gpd.GeoDataFrame | None = None  # overlaps, slivers, gaps it brought (gisdesk.io.topology); None: no polygons
     crs_guess: str = ""  # the CRS the coordinates look like (gisdesk.crs.guess_crs), "" when no guess
     coords: str = ""  # with --coords: the consumer-map system the coordinates came in (gcj02, bd09)
+    datum_shift: str = ""  # with --towgs84: the Beijing 1954 / Xian 1980 source's parameters, as +towgs84=...
 
 
 def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None = None, to: str | None = None,
@@ -70,6 +72,7 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
                  half_width_field: str | None = None, encoding: str | None = None, update: bool = False,
                  x_field: str | None = None, y_field: str | None = None,
                  keep_multipart: bool = False, skip_bad: bool = False, coords: str | None = None,
+                 towgs84: str | None = None,
                  cad_map: dict[str, str | None] | None = None, cad_layers: list[str] | None = None,
                  feedback: Feedback | None = None, field_map: dict[str, str] | None = None) -> ImportReport:
     """Import the features of `source` (its `layer`, for a file with several) as `kind`, into the
@@ -109,6 +112,8 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
         frame = _from_consumer_map(frame, coords, source_crs, name)
         report.coords = coords
     report.source_crs = crs_label(source_crs)
+    if towgs84 or legacy_datum(source_crs):  # Beijing 1954 / Xian 1980: only with the user's parameters
+        frame = _datum_shift(frame, source_crs, towgs84, name, report)
 
     if id_field is None and info.id_field:  # the kind's id field under any name the schema maps (编号 is case_no)
         id_field = info.schema.mapped_column(frame.columns, info.id_field, field_map)
@@ -168,7 +173,8 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
     project.add_features(target, frame, kind=kind, source={
         "path": str(source), "layer": layer, "source_crs": report.source_crs, "imported_at": local_now(),
         "features": len(frame), "repaired": report.repaired, "skipped": report.skipped,
-        **({"coords": report.coords} if report.coords else {})})
+        **({"coords": report.coords} if report.coords else {}),
+        **({"towgs84": report.datum_shift} if report.datum_shift else {})})
     report.imported = len(frame)
     if topology is not None:  # stored right after the append (gisdesk_topology), replacing the layer's earlier ones
         report.topology = topology.save(project)
@@ -216,6 +222,34 @@ def _check_source_crs(frame, source_crs: CRS | None, project_crs: CRS | None, na
                          declared_en="given with --crs" if given else "declared by the file",
                          reason_zh=reason[0], reason_en=reason[1], hint_zh=hint_zh, hint_en=hint_en)
     return source_crs
+
+
+def _datum_shift(frame: gpd.GeoDataFrame, source_crs: CRS, towgs84: str | None, name: str,
+                 report: ImportReport) -> gpd.GeoDataFrame:
+    """A Beijing 1954 / Xian 1980 source transformed by the user's --towgs84 Helmert parameters to
+    WGS 84 lon/lat, then read as CGCS2000 (EPSG:4490: the two agree to centimetres, and PROJ knows
+    no transformation between them, so a bound CRS would be taken to CGCS2000 with no shift at all).
+    Refused without --towgs84 (PROJ knows none from these datums either and would apply none: off by
+    up to ~100 m), and --towgs84 refused for a source already in WGS 84 or CGCS2000 or carrying its own."""
+    legacy = legacy_datum(source_crs)
+    if towgs84 is None:
+        raise InputError("{source} 的坐标系 {crs} 基于{datum}：它到 CGCS2000 没有通用的转换，直接导入会偏差可达约 100 米。"
+                         "请用 --towgs84 dx,dy,dz 或 dx,dy,dz,rx,ry,rz,s 给出本地的转换参数（米、角秒、ppm，位置矢量约定，"
+                         "到 CGCS2000/WGS-84），参数向当地测绘或自然资源部门索取",
+                         "{source} is in {crs}, on the {datum} datum: there is no general transformation from it to "
+                         "CGCS2000, and imported as it is it would be off by up to about 100 m. Give the local "
+                         "parameters with --towgs84 dx,dy,dz or dx,dy,dz,rx,ry,rz,s (metres, arc-seconds, ppm, "
+                         "position vector, to CGCS2000/WGS-84), from the local surveying or natural resources office",
+                         source=name, crs=crs_label(source_crs), datum=legacy)
+    datum = (source_crs.datum.name if source_crs.datum is not None else "").lower()
+    if source_crs.is_bound or "world geodetic system 1984" in datum or "china 2000" in datum:
+        raise InputError("{source} 的坐标系 {crs} 不需要 --towgs84（它已是 WGS-84/CGCS2000，或自带转换参数）",
+                         "{source} is in {crs}, which needs no --towgs84 (it is WGS-84/CGCS2000 or carries its own "
+                         "parameters)", source=name, crs=crs_label(source_crs))
+    values = parse_towgs84(towgs84)
+    report.datum_shift = "+towgs84=" + ",".join(f"{v:g}" for v in values)
+    frame = frame.set_crs(with_towgs84(source_crs, values), allow_override=True).to_crs(4326)
+    return frame.set_crs(CGCS2000_GEOGRAPHIC, allow_override=True)
 
 
 def _from_consumer_map(frame: gpd.GeoDataFrame, coords: str, source_crs: CRS, name: str) -> gpd.GeoDataFrame:
