@@ -106,10 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
         "the lon/lat were picked on AMap or Tencent (gcj02) or Baidu (bd09) maps: convert them to WGS-84/CGCS2000 "
         "lon/lat (iterative inverse, within 1 mm)"))
     p.add_argument("--towgs84", metavar="DX,DY,DZ[,RX,RY,RZ,S]", help=tr(
-        "北京 1954 或西安 1980 的源数据到 CGCS2000/WGS-84 的本地转换参数：3 参数（米）或 7 参数（米、角秒、ppm，位置矢量约定）；"
+        "北京 1954 或西安 1980 的源数据到 CGCS2000/WGS-84 的本地转换参数：3 参数（米）或 7 参数（米、角秒、ppm，位置矢量约定），"
+        "或高斯-克吕格坐标的平面四参数 dX,dY,a,m（北、东平移米，旋转角秒，尺度 ppm）；"
         "没有它这类数据被拒绝（否则偏差可达约 100 米）；首个数为负时写成 --towgs84=-15.8,...",
         "local parameters from a Beijing 1954 or Xian 1980 source to CGCS2000/WGS-84: 3 (metres) or 7 (metres, "
-        "arc-seconds, ppm; position vector); without them such a source is refused (it would be off by up to ~100 m); "
+        "arc-seconds, ppm; position vector), or for Gauss-Krüger coordinates the planar four dX,dY,a,m (north and east "
+        "shifts in metres, rotation in arc-seconds, scale in ppm); without them such a source is refused (it would be "
+        "off by up to ~100 m); "
         "when the first number is negative write --towgs84=-15.8,..."))
     p.add_argument("--encoding", help=tr(
         "属性文字的编码，如 GBK（默认：从文件判断；无代码页的 GBK 也能识别）",

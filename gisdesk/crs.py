@@ -287,16 +287,19 @@ def legacy_datum(crs: CRS | None) -> str | None:
 
 def parse_towgs84(text: str) -> tuple[float, ...]:
     """--towgs84 'dx,dy,dz' or 'dx,dy,dz,rx,ry,rz,s' (metres, arc-seconds, ppm: PROJ's +towgs84,
-    position-vector rotations) as numbers; anything else is refused."""
+    position-vector rotations), or the planar 'dX,dY,a,m' (see `four_parameter`), as numbers;
+    anything else is refused."""
     parts = [p.strip() for p in str(text).replace("，", ",").split(",")]
     try:
         values = tuple(float(p) for p in parts)
     except ValueError:
         values = ()
-    if len(values) not in (3, 7) or not all(math.isfinite(v) for v in values):
-        raise InputError("--towgs84 {text} 无法识别：应为 3 个（dx,dy,dz，米）或 7 个（dx,dy,dz,rx,ry,rz,s：米、角秒、ppm）数",
-                         "--towgs84 {text} is not understood: give 3 numbers (dx,dy,dz in metres) or 7 "
-                         "(dx,dy,dz,rx,ry,rz,s: metres, arc-seconds, ppm)", text=text)
+    if len(values) not in (3, 4, 7) or not all(math.isfinite(v) for v in values):
+        raise InputError("--towgs84 {text} 无法识别：应为 3 个（dx,dy,dz，米）、7 个（dx,dy,dz,rx,ry,rz,s：米、角秒、ppm）"
+                         "或平面 4 参数（dX,dY,a,m：北、东平移米，旋转角秒，尺度 ppm）",
+                         "--towgs84 {text} is not understood: give 3 numbers (dx,dy,dz in metres), 7 "
+                         "(dx,dy,dz,rx,ry,rz,s: metres, arc-seconds, ppm) or the planar 4 (dX,dY,a,m: north and east "
+                         "shifts in metres, rotation in arc-seconds, scale in ppm)", text=text)
     return values
 
 
@@ -313,3 +316,31 @@ def with_towgs84(crs: CRS, values: tuple[float, ...]) -> CRS:
         proj += f" +a={e.semi_major_metre!r} +rf={e.inverse_flattening!r}"
     towgs84 = ",".join(repr(float(v)) for v in values)
     return CRS.from_proj4(f"{proj} +towgs84={towgs84} +no_defs +type=crs")
+
+
+def four_parameter(east, north, values: tuple[float, float, float, float]):
+    """The planar four-parameter transformation (平面四参数) of Chinese survey practice, written as
+    the survey tools give it, with X north and Y east (docs/domain.md §5.2):
+        X' = dX + (1 + m) (X cos a - Y sin a),   Y' = dY + (1 + m) (X sin a + Y cos a)
+    dX, dY in metres (north, east), a in arc-seconds, m in ppm, on the full zone coordinates.
+    Takes and gives GIS order (east, north)."""
+    d_north, d_east, seconds, ppm = values
+    a = math.radians(seconds / 3600.0)
+    k = 1.0 + ppm * 1e-6
+    east, north = np.asarray(east, dtype=float), np.asarray(north, dtype=float)
+    new_north = d_north + k * (north * math.cos(a) - east * math.sin(a))
+    new_east = d_east + k * (north * math.sin(a) + east * math.cos(a))
+    return new_east, new_north
+
+
+def cgcs2000_zone_like(crs: CRS) -> CRS | None:
+    """The CGCS2000 Gauss-Krüger zone CRS (EPSG:4491-4554) with the central meridian and false
+    easting of the GK CRS `crs` (a Beijing 1954 or Xian 1980 zone), or None."""
+    tm = tm_parameters(crs)
+    if tm is None or not is_gauss_kruger(crs):
+        return None
+    for code in range(4491, 4555):
+        other = tm_parameters(CRS.from_epsg(code))
+        if other["lon_0"] == tm["lon_0"] and other["x_0"] == tm["x_0"]:
+            return CRS.from_epsg(code)
+    return None

@@ -64,6 +64,7 @@ def test_towgs84_text():
     assert parse_towgs84("15.8,-154.4,-82.3") == (15.8, -154.4, -82.3)
     assert parse_towgs84(" -30.1, 112.5,65.2,1.2,-0.8,2.1,-3.5") == SEVEN
     assert parse_towgs84("1，2，3") == (1.0, 2.0, 3.0)  # full-width commas from a Chinese keyboard
+    assert parse_towgs84("1,2,3,4") == (1.0, 2.0, 3.0, 4.0)  # the planar four
     for bad in ("1,2", "1,2,3,4,5", "a,b,c", "nan,1,2", "1,2,inf", ""):
         with pytest.raises(InputError, match="--towgs84"):
             parse_towgs84(bad)
@@ -132,3 +133,45 @@ def test_a_bad_parameter_list_is_refused_in_one_line(cli, tmp_path):
     p = project(tmp_path)
     code, out, err = cli("import", p.path, source, "--as", "buildings", "--id-field", "bid", "--towgs84", "1,2")
     assert code == 2 and err.count("\n") == 1 and "--towgs84 1,2" in err
+
+
+# --- the planar four parameters -------------------------------------------------------------------
+
+FOUR = (-12.3, 45.6, 1.5, 2.1)  # dX north (m), dY east (m), a (arc-seconds), m (ppm): made up
+
+
+def test_four_parameter_formula_on_known_answers():
+    from gisdesk.crs import four_parameter
+
+    # a pure shift: dX is north, dY east (survey order), given and taken back in GIS order (east, north)
+    assert tuple(map(float, four_parameter(500_000.0, 3_000_000.0, (10.0, -5.0, 0.0, 0.0)))) == (499_995.0, 3_000_010.0)
+    # scale alone: 100 ppm of (500 km, 3000 km) is (50 m, 300 m)
+    e, n = four_parameter(500_000.0, 3_000_000.0, (0.0, 0.0, 0.0, 100.0))
+    assert (float(e), float(n)) == pytest.approx((500_050.0, 3_000_300.0), abs=1e-6)
+    # a rotation of 90° (324 000"): X' = -Y, Y' = X, i.e. north becomes minus the east and east the north
+    e, n = four_parameter(2.0, 1.0, (0.0, 0.0, 324_000.0, 0.0))
+    assert (float(e), float(n)) == pytest.approx((1.0, -2.0), abs=1e-9)
+
+
+def test_four_parameters_move_a_xian_1980_zone_into_the_cgcs2000_zone(cli, tmp_path):
+    source, footprint = square_in_2383(tmp_path)
+    p = project(tmp_path)
+    code, out, err = cli("import", p.path, source, "--as", "buildings", "--id-field", "bid",
+                         "--towgs84=" + ",".join(map(str, FOUR)))
+    assert (code, err) == (0, ""), err
+    assert "EPSG:4547" in out and 'a=1.5"' in out
+    stored = shapely.get_coordinates(Project.open(p.path).read_layer("buildings").geometry.values)
+    xy = shapely.get_coordinates(footprint)
+    a, k = np.radians(1.5 / 3600), 1 + 2.1e-6
+    north = -12.3 + k * (xy[:, 1] * np.cos(a) - xy[:, 0] * np.sin(a))  # X' (north), written out again
+    east = 45.6 + k * (xy[:, 1] * np.sin(a) + xy[:, 0] * np.cos(a))
+    assert np.abs(stored - np.column_stack([east, north])).max() < 0.001
+
+
+def test_four_parameters_on_lon_lat_are_refused(cli, tmp_path):
+    gpd.GeoDataFrame({"bid": ["B1"]}, geometry=[Polygon([(114.30, 30.59), (114.3003, 30.59), (114.3003, 30.5902)])],
+                     crs="EPSG:4214").to_file(tmp_path / "bj54.geojson")
+    p = project(tmp_path)
+    code, out, err = cli("import", p.path, tmp_path / "bj54.geojson", "--as", "buildings", "--id-field", "bid",
+                         "--towgs84", "1,2,3,4")
+    assert code == 2 and "平面四参数" in err and "bj54.geojson" in err

@@ -19,7 +19,7 @@ import shapely
 from pyproj import CRS
 
 from gisdesk.crs import (CGCS2000_GEOGRAPHIC, crs_label, gk3_epsg, guess_crs, implausible, legacy_datum, parse_crs,
-                          parse_towgs84, with_towgs84)
+                          cgcs2000_zone_like, four_parameter, parse_towgs84, with_towgs84)
 from gisdesk.errors import InputError
 from gisdesk.io.coords import SYSTEMS, geometries_to_wgs84
 from gisdesk.io.dxf import CadSummary, remember_cad_map, select_for_kind
@@ -235,11 +235,12 @@ def _datum_shift(frame: gpd.GeoDataFrame, source_crs: CRS, towgs84: str | None, 
     if towgs84 is None:
         raise InputError("{source} 的坐标系 {crs} 基于{datum}：它到 CGCS2000 没有通用的转换，直接导入会偏差可达约 100 米。"
                          "请用 --towgs84 dx,dy,dz 或 dx,dy,dz,rx,ry,rz,s 给出本地的转换参数（米、角秒、ppm，位置矢量约定，"
-                         "到 CGCS2000/WGS-84），参数向当地测绘或自然资源部门索取",
+                         "到 CGCS2000/WGS-84），或对高斯-克吕格坐标给平面四参数 dX,dY,a,m；参数向当地测绘或自然资源部门索取",
                          "{source} is in {crs}, on the {datum} datum: there is no general transformation from it to "
                          "CGCS2000, and imported as it is it would be off by up to about 100 m. Give the local "
                          "parameters with --towgs84 dx,dy,dz or dx,dy,dz,rx,ry,rz,s (metres, arc-seconds, ppm, "
-                         "position vector, to CGCS2000/WGS-84), from the local surveying or natural resources office",
+                         "position vector, to CGCS2000/WGS-84), or for Gauss-Krüger coordinates the planar four "
+                         "dX,dY,a,m; ask the local surveying or natural resources office for them",
                          source=name, crs=crs_label(source_crs), datum=legacy)
     datum = (source_crs.datum.name if source_crs.datum is not None else "").lower()
     if source_crs.is_bound or "world geodetic system 1984" in datum or "china 2000" in datum:
@@ -247,9 +248,29 @@ def _datum_shift(frame: gpd.GeoDataFrame, source_crs: CRS, towgs84: str | None, 
                          "{source} is in {crs}, which needs no --towgs84 (it is WGS-84/CGCS2000 or carries its own "
                          "parameters)", source=name, crs=crs_label(source_crs))
     values = parse_towgs84(towgs84)
+    if len(values) == 4:  # the planar four parameters: from the old zone's plane to CGCS2000's same zone
+        return _four_parameter(frame, source_crs, values, name, report)
     report.datum_shift = "+towgs84=" + ",".join(f"{v:g}" for v in values)
     frame = frame.set_crs(with_towgs84(source_crs, values), allow_override=True).to_crs(4326)
     return frame.set_crs(CGCS2000_GEOGRAPHIC, allow_override=True)
+
+
+def _four_parameter(frame: gpd.GeoDataFrame, source_crs: CRS, values, name: str, report: ImportReport):
+    """Every vertex of a Gauss-Krüger source through the planar four parameters (gisdesk.crs.four_parameter),
+    into the CGCS2000 zone of the same central meridian and false easting."""
+    target = cgcs2000_zone_like(source_crs)
+    if target is None:
+        raise InputError("--towgs84 的 4 个数是平面四参数，只适用于高斯-克吕格投影坐标；{source} 的坐标系是 {crs}：请给 3 或 7 参数",
+                         "4 numbers for --towgs84 are the planar four parameters, for Gauss-Krüger plane coordinates "
+                         "only; {source} is in {crs}: give 3 or 7 parameters", source=name, crs=crs_label(source_crs))
+    report.datum_shift = (f"dX={values[0]:g} m, dY={values[1]:g} m, a={values[2]:g}\", m={values[3]:g} ppm → "
+                          f"EPSG:{target.to_epsg()}")
+
+    def shift(xy):
+        east, north = four_parameter(xy[:, 0], xy[:, 1], values)
+        return np.column_stack([east, north])
+
+    return frame.set_geometry(shapely.transform(np.asarray(frame.geometry.values, dtype=object), shift), crs=target)
 
 
 def _from_consumer_map(frame: gpd.GeoDataFrame, coords: str, source_crs: CRS, name: str) -> gpd.GeoDataFrame:
