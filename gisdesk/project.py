@@ -636,6 +636,20 @@ class Project:
         geoms = gpkg.geometries_from_blobs(frame.pop("geom").to_numpy())
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index), crs=self.crs)
 
+    def read_layer_in(self, layer_id: str, bbox: tuple[float, float, float, float],
+                      columns: list[str] | None = None) -> gpd.GeoDataFrame:
+        """The features of a layer whose bounding boxes meet `bbox` (xmin, ymin, xmax, ymax in the project
+        CRS), found through the layer's R-tree: what an append's topology check reads of a big layer."""
+        info = self.layer_info(layer_id)
+        if columns is not None:
+            with self._connect(readonly=True) as db:
+                present = {name.lower() for name, _ in gpkg.columns_of(db, info.id)}
+            columns = ["uid", *[c for c in columns if c != "uid" and c.lower() in present]]
+        frame = pyogrio.read_dataframe(self.path, layer=info.id, columns=columns, bbox=tuple(bbox), use_arrow=True)
+        if frame.crs is None and self.crs is not None:
+            frame = frame.set_crs(self.crs)
+        return frame
+
 
 # --- schema, upgrade and repair ------------------------------------------------------------
 

@@ -272,7 +272,11 @@ def check_import(project, layer_id: str, frame: gpd.GeoDataFrame, *, exists: boo
     geoms = np.asarray(frame.geometry.values, dtype=object)
     if not np.isin(shapely.get_type_id(geoms), _POLYGONAL).any():
         return None
-    existing = project.read_layer(layer_id, columns=["uid"]) if exists else None
+    existing = None
+    if exists:  # the layer's features about the new ones, through its R-tree (not a million to append 1,000)
+        xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+        existing = project.read_layer_in(layer_id, (xmin - GAP_SEARCH_M, ymin - GAP_SEARCH_M, xmax + GAP_SEARCH_M,
+                                                    ymax + GAP_SEARCH_M), columns=["uid"])
     if existing is None or existing.empty:
         found = find_topology(geoms, frame["uid"], crs=frame.crs)
         return ImportTopology(layer_id, found, found)
