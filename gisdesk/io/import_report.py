@@ -56,6 +56,17 @@ def report_lines(report) -> list[str]:
         out(tr("  拆分多部件要素 {n} 个为 {m} 个（uid 加 -1、-2 …；--keep-multipart 保持整体）",
                "  split {n} multi-part features into {m} (uids get -1, -2 …; --keep-multipart keeps them whole)",
                n=report.split["features"], m=report.split["parts"]))
+    if getattr(report, "multipoints", None):  # never split: a case has one location (importer._multipoints)
+        if report.multipoints.get("single"):
+            out(tr("  只含一个点的多点（MultiPoint）{n} 个：存为点", "  {n} multi-points of a single point: stored as points",
+                   n=report.multipoints["single"]))
+        if report.multipoints.get("whole"):
+            out(tr("  含多个点的多点（MultiPoint）{n} 个：不拆分，各自整体保留为一个要素",
+                   "  {n} multi-points of several points: not split, each kept whole as one feature",
+                   n=report.multipoints["whole"]))
+    if report.chosen_layer:
+        out(tr("  源图层：{layer}（未指定 --layer：该类型只能用这个图层）", "  source layer: {layer} (no --layer given: the "
+               "only one this kind can use)", layer=report.chosen_layer))
     if report.dropped_zm:
         out(tr("  已去掉 {n} 个要素的 Z/M 值", "  dropped the Z/M values of {n} features", n=report.dropped_zm))
     if report.collections:

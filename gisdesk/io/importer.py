@@ -65,6 +65,7 @@ class ImportReport:
     crs_guess: str = ""  # the CRS the coordinates look like (gisdesk.crs.guess_crs), "" when no guess
     coords: str = ""  # with --coords: the consumer-map system the coordinates came in (gcj02, bd09)
     datum_shift: str = ""  # with --towgs84: the Beijing 1954 / Xian 1980 source's parameters, as +towgs84=...
+    multipoints: dict[str, int] = field(default_factory=dict)  # {"single": n made points, "whole": m kept whole}
 
 
 def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None = None, to: str | None = None,
@@ -122,6 +123,8 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
     lines = "source_rows" in frame.attrs  # a CSV/Excel table: its rows as the spreadsheet numbers them
     frame[_ROW] = frame.attrs["source_rows"] if lines else _source_rows(len(frame), report)
     frame = _keep_allowed_geometries(frame, info, report, id_field=id_field, split=split)
+    if POINT in info.geometries:
+        frame = _multipoints(frame, report)
     report.repaired += fixed_on_read
     if frame.empty:
         raise InputError("{source} 中没有可作为{title}导入的要素（{skipped}）",
@@ -381,9 +384,17 @@ def _split_multipart(frame: gpd.GeoDataFrame, info, report: ImportReport, name: 
     multi = shapely.get_type_id(geoms) == 6
     if not multi.any():
         return frame
-    parts, index = shapely.get_parts(geoms, return_index=True)
-    counts = np.bincount(index, minlength=len(geoms))
+    # only the multi-polygons come apart: a multi-point or multi-line beside them stays one feature
+    counts = np.ones(len(geoms), dtype=np.int64)
+    counts[multi] = shapely.get_num_geometries(geoms[multi])
+    index = np.repeat(np.arange(len(geoms)), counts)
     number = np.arange(len(index)) - np.searchsorted(index, index) + 1  # the part's place in its feature
+    parts = np.empty(len(index), dtype=object)
+    starts = np.cumsum(counts) - counts
+    parts[starts[~multi]] = geoms[~multi]
+    if len(index):
+        pieces, of = shapely.get_parts(geoms[multi], return_index=True)
+        parts[starts[np.flatnonzero(multi)][of] + np.arange(len(of)) - np.searchsorted(of, of)] = pieces
     out = frame.iloc[index].reset_index(drop=True)
     uids = out["uid"].astype(str).to_numpy(dtype=object)
     derived = counts[index] > 1
@@ -417,6 +428,28 @@ def _split_multipart(frame: gpd.GeoDataFrame, info, report: ImportReport, name: 
         raise InputError("{source}：uid {value} 已在项目的该图层中", "{source}: uid {value} is already in the project's layer",
                          source=name, value=next(u for u in new if u in clash))
     return out
+
+
+def _multipoints(frame: gpd.GeoDataFrame, report: ImportReport) -> gpd.GeoDataFrame:
+    """A multi-point is no footprint: it is never split. A ledger case (or a parking site) is one
+    feature with one location (docs/domain.md §2.2): a multi-point of one distinct point — what
+    MultiPoint shapefiles and many exports write for every point — becomes that point; one of several
+    distinct points is kept whole as the one feature it is, and counted for the report."""
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    multi = np.flatnonzero(shapely.get_type_id(geoms) == 4)
+    if not len(multi):
+        return frame
+    coords, of = shapely.get_coordinates(geoms[multi], return_index=True)  # at array speed
+    differs = (coords != coords[np.searchsorted(of, of)]).any(axis=1)  # from its multi-point's first point
+    single = multi[np.bincount(of[differs], minlength=len(multi)) == 0]
+    if len(single):
+        geoms = geoms.copy()
+        geoms[single] = shapely.get_geometry(geoms[single], 0)
+        frame = frame.set_geometry(geoms)
+        report.multipoints["single"] = len(single)
+    if len(multi) > len(single):
+        report.multipoints["whole"] = len(multi) - len(single)
+    return frame
 
 
 def _row_of(frame, i: int) -> int:

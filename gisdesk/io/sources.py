@@ -530,7 +530,7 @@ def _shapefile_bad_records(shp, shx, dbf_header, dbf_size) -> tuple[list[int], s
         ok &= ~poly | ((parts >= 0) & (points >= 0) & (44 + 4 * parts + 16 * points <= lengths))
         multi = ok & np.isin(types, _SHP_MULTIPOINT_TYPES) & (lengths >= 40)
         points = field(offsets + 44, "<i4", multi)
-        ok &= ~multi | ((points >= 0) & (48 + 16 * points <= lengths))
+        ok &= ~multi | ((points >= 0) & (40 + 16 * points <= lengths))  # type, box, count: 40 bytes
         ok &= ~np.isin(types, (*_SHP_POLY_TYPES, *_SHP_MULTIPOINT_TYPES)) | (lengths >= 40) | (types == 0)
         ok &= (types != 1) | (lengths >= 20)
         for i in np.flatnonzero(~ok):
