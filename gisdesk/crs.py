@@ -81,9 +81,12 @@ _KM_PER_DEG = 111.32
 _LOCAL_GRID = 100_000.0
 
 
-def prefixed_zone_crs(east) -> CRS | None:
+def prefixed_zone_crs(east, north=None) -> CRS | None:
     """CGCS2000 GK CRS of eastings with the zone number prefixed (8 digits), when all agree on the
-    zone: 3° zones 25..45 (EPSG:4513..4533), 6° zones 13..23 (EPSG:4491..4501); else None."""
+    zone: 3° zones 25..45 (EPSG:4513..4533), 6° zones 13..23 (EPSG:4491..4501); else None.
+    With the northings, a 6° zone is taken only when the points fall in (0.5° around) its area:
+    6° zones 13-15 share their eastings with Web Mercator's of eastern China (Shanghai is
+    x 13.5e6, y 3.66e6 in EPSG:3857, which zone 13 would put at 33°N, south of its 35.4°N-41.1°N)."""
     east = np.asarray(east, dtype=float)
     if east.size == 0 or not np.isfinite(east).all():
         return None
@@ -93,9 +96,19 @@ def prefixed_zone_crs(east) -> CRS | None:
     zone = int(zones[0])
     if 25 <= zone <= 45:
         return CRS.from_epsg(4513 + zone - 25)  # 3° zones 25..45
-    if zone <= 23:
-        return CRS.from_epsg(4491 + zone - 13)  # 6° zones 13..23
-    return None  # zone 24: a 3° zone of CM 72°E or a 6° zone of CM 141°E, neither in China
+    if zone > 23:
+        return None  # zone 24: a 3° zone of CM 72°E or a 6° zone of CM 141°E, neither in China
+    crs = CRS.from_epsg(4491 + zone - 13)  # 6° zones 13..23
+    if north is not None:
+        north = np.asarray(north, dtype=float)
+        if north.size == 0 or not np.isfinite(north).all():
+            return None
+        lon, lat = geographic_bounds(crs, float(east.min()), float(north.min()), float(east.max()), float(north.max()))
+        area = crs.area_of_use
+        if lon is None or max(_outside_deg(lon[0], lon[1], area.west, area.east),
+                              _outside_deg(lat[0], lat[1], area.south, area.north)) > 0.5:
+            return None
+    return crs
 
 
 def tm_parameters(crs: CRS | None) -> dict | None:
@@ -136,7 +149,7 @@ def guess_crs(xmin: float, ymin: float, xmax: float, ymax: float, *, hint: CRS |
         zone_start = np.floor(xmin / 1_000_000) * 1_000_000
         if abs(xmin - zone_start - 500_000) > _ZONE_HALF_WIDTH or abs(xmax - zone_start - 500_000) > _ZONE_HALF_WIDTH:
             return None
-        return crs
+        return prefixed_zone_crs([xmin, xmax], [ymin, ymax])
     if abs(xmin - 500_000) <= _ZONE_HALF_WIDTH and abs(xmax - 500_000) <= _ZONE_HALF_WIDTH:
         tm = tm_parameters(hint)
         if tm is None or not is_gauss_kruger(hint) or tm["x_0"] != 500_000:

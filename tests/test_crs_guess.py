@@ -167,3 +167,15 @@ def test_degrees_of_another_part_of_china_declared_as_a_zone_are_still_degrees()
     assert "degrees" in implausible(CRS.from_epsg(4549), *degrees(*XIAN))[1]
     # Swellendam (South Africa) lon/lat declared as UTM 34S: inside the UTM zone's area
     assert "degrees" in implausible(CRS.from_epsg(32734), *degrees(20.44, -34.02))[1]
+
+
+def test_web_mercator_of_eastern_china_is_not_taken_for_a_6_degree_zone():
+    # Shanghai in EPSG:3857 has eastings of 13.5e6, as if in 6° zone 13 (CM 75°E); read so, it
+    # would lie at 33°N in western Tibet, south of that zone's area (35.4°N-41.1°N): no guess
+    bounds = metres(3857, *SHANGHAI)
+    assert int(bounds[0] // 1_000_000) == 13
+    assert guess_crs(*bounds) is None
+    # Kashgar (75.99°E 39.47°N) really in zone 13
+    assert guess_crs(*metres(4491, 75.99, 39.47)).to_epsg() == 4491
+    assert prefixed_zone_crs([bounds[0], bounds[2]]).to_epsg() == 4491  # by the eastings alone
+    assert prefixed_zone_crs([bounds[0], bounds[2]], [bounds[1], bounds[3]]) is None

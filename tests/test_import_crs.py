@@ -118,3 +118,18 @@ def test_the_import_function_raises_an_input_error(tmp_path):
     shp.with_suffix(".prj").unlink()
     with pytest.raises(InputError, match="EPSG:4490"):
         import_layer(project(tmp_path), shp, "buildings")
+
+
+def test_a_web_mercator_table_is_not_taken_for_a_western_zone(cli, tmp_path):
+    # x/y of People's Square in EPSG:3857 (13 522 xxx, 3 662 xxx): 8 digits that begin with 13, as a
+    # 6° zone-13 easting would, but zone 13 would put the point in Tibet, outside that zone's area
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs(4326, 3857, always_xy=True).transform(121.4737, 31.2304)
+    path = tmp_path / "web.csv"
+    path.write_text(f"编号,X,Y,发现时间,处置状态\nW1,{x:.2f},{y:.2f},2024-03-05,待核查\n", encoding="utf-8")
+    p = project(tmp_path)
+    err = refused(cli, p, path, "--as", "ledger")
+    assert "web.csv" in err and "看不出" in err and "EPSG:4491" not in err
+    code, out, err = cli("import", p.path, path, "--as", "ledger", "--crs", "EPSG:3857")
+    assert (code, err) == (0, ""), err

@@ -345,7 +345,7 @@ def _interpret(x, y, x_col, y_col, frame, numbers, id_col, name, *, lonlat_named
                 "{y} eastings (X is north); swapped to east, north")
     else:
         note = ("平面坐标：{x} 为东坐标，{y} 为北坐标", "plane coordinates: {x} east, {y} north")
-    crs = prefixed_zone_crs(x)
+    crs = prefixed_zone_crs(x, y)
     zh, en = note
     if crs is not None:
         zh, en = zh + "；8 位东坐标带带号，坐标系 EPSG:{epsg}", en + "; 8-digit eastings carry their zone: EPSG:{epsg}"
