@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _source(entry: Path) -> Path:
-    if entry.is_dir():
+    if entry.is_dir() and entry.suffix != ".gdb":  # a shapefile's folder (a .gdb folder is the source itself)
         return next(entry.glob("*.shp"))
     return entry
 

@@ -252,3 +252,30 @@ def test_a_geopackage_with_several_layers_lists_them_with_counts_and_types(cli, 
     assert layer_summary(multi, pyogrio.list_layers(multi)).count("个要素") == 2
     frame = read_vector(multi, layer="楼栋")
     assert len(frame) == 4 and CRS(frame.crs).to_epsg() == 4549
+
+
+# --- broken KML, KMZ and File GDB (tests/data/bad, made by make_bad.py's kml_kmz_gdb) ----------------------
+
+BAD = DATA / "bad"
+
+
+@pytest.mark.parametrize("name, expect", [
+    ("kml_text_coordinates.kml", "第 2 条记录起无法读取（几何无法解析"),  # GDAL gives an empty polygon, silently
+    ("kml_nan_coordinates.kml", "第 2 条记录起无法读取（几何无法解析"),
+    ("kml_gbk_declared_utf8.kml", "KML 声明为 UTF-8，但第 1 行不是 UTF-8 文本，像是 GBK"),
+    ("kml_empty_document.kml", "中没有任何图层"),
+    ("kmz_doc_cut_off.kmz", "KML 内容无效或不完整"),
+    ("gdb_table_cut.gdb", "第 26 条记录起无法读取（读到 25 条，文件记录数为 50）"),
+    ("gdb_table_cut.gdb.zip", "第 26 条记录起无法读取"),
+    ("gdb_garbage_table.gdb", "（File GDB 的表已损坏）"),
+])
+def test_a_broken_kml_kmz_or_gdb_is_refused_saying_where(cli, project, name, expect):
+    line = _refused(cli, project, BAD / name, "--as", "buildings")
+    assert expect in line and "Error occurred" not in line and ".cpp" not in line, line
+
+
+def test_skip_bad_imports_the_readable_placemarks_and_lists_the_others(cli, project):
+    code, out, err = cli("import", project, BAD / "kml_text_coordinates.kml", "--as", "buildings", "--skip-bad")
+    assert (code, err) == (0, ""), err
+    assert "已导入 2 个要素" in out and "第 2 条" in out, out
+    assert sorted(Project.open(project).read_layer("buildings")["name"]) == ["蛇口违法建筑1", "蛇口违法建筑3"]

@@ -43,11 +43,16 @@ def read_vector(path, *, layer: str | None = None, encoding: str | None = None, 
     if path.suffix.lower() == ".dxf":  # CAD drawings: the entities of every CAD layer, texts too (gisdesk.io.dxf)
         return read_dxf(path, encoding=encoding)
     source = gdal_source(path)
+    if path.suffix.lower() in (".kml", ".kmz"):  # before GDAL, whose parser would say less
+        _check_kml_text(path)
     try:
         listed = pyogrio.list_layers(source)
     except Exception as exc:
         raise InputError("无法读取 {path}：{why}", "cannot read {path}: {why}", path=path.name, why=_why(exc)) from exc
     layers = [name for name, _ in listed]
+    if not layers:
+        raise InputError("{path} 中没有任何图层（没有可读的要素）", "{path} holds no layer (no features to read)",
+                         path=path.name)
     if layer is None:
         if len(layers) > 1:
             raise InputError("{path} 含有 {n} 个图层：{layers}；请用 --layer 指定一个",
@@ -204,6 +209,7 @@ _GDAL_WHY = [  # GDAL's developer text → what a user can act on
     ("records in .shx file", ".shx 索引文件被截断", "the .shx index file is cut off"),
     ("Failed to read GeoJSON data", "GeoJSON 内容无效或不完整", "the GeoJSON is invalid or incomplete"),
     ("ERROR parsing kml", "KML 内容无效或不完整", "the KML is invalid or incomplete"),
+    ("openfilegdb", "File GDB 的表已损坏", "a table of the File GDB is damaged"),
     (".shx file is unreadable", ".shx 索引文件无法读取或已损坏", "the .shx index file is unreadable or damaged"),
 ]
 
@@ -299,8 +305,9 @@ def check_complete(path, frame: gpd.GeoDataFrame | None, *, layer: str | None = 
     else:
         expected = _feature_count(gdal_source(path), layer)
     unreadable = {".gpkg": _gpkg_unreadable_geometries, ".geojson": _geojson_unreadable_geometries,
-                  ".json": _geojson_unreadable_geometries}.get(path.suffix.lower())
-    if unreadable is not None and numbers is None:
+                  ".json": _geojson_unreadable_geometries, ".kml": _kml_unreadable_geometries,
+                  ".kmz": _kml_unreadable_geometries}.get(path.suffix.lower())
+    if unreadable is not None and (numbers is None or list(numbers) == list(range(1, len(frame) + 1))):
         blobs, blob_why = unreadable(path, layer, frame)
         if blobs:
             bad |= set(blobs)
@@ -411,7 +418,7 @@ def _read_by_record(path: Path, layer, encoding, error: Exception):
     finally:
         logger.removeHandler(handler)
         logger.propagate = propagate
-    why = why or (messages[0].strip() if messages else _why(error))
+    why = why or (_why(Exception(messages[0])) if messages else _why(error))
     frame = gpd.GeoDataFrame(rows, geometry=geoms, crs=crs) if rows else gpd.GeoDataFrame(geometry=[], crs=crs)
     return frame, numbers, bad, why
 
@@ -474,6 +481,85 @@ def _gpkg_unreadable_geometries(path: Path, layer: str | None, frame) -> tuple[l
         return [], ""
     rows = missing[has_blob[missing]]
     return [int(r) + 1 for r in rows], tr("几何数据无法解析", "the geometry cannot be decoded")
+
+
+def _kml_document(path: Path) -> bytes | None:
+    """The KML text of a .kml, or of a .kmz's doc.kml (else its first .kml); None when there is none."""
+    import zipfile
+
+    try:
+        if path.suffix.lower() == ".kml":
+            return path.read_bytes()
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist() if n.lower().endswith(".kml")]
+            names.sort(key=lambda n: (n.lower() != "doc.kml", n))
+            return archive.read(names[0]) if names else None
+    except (OSError, zipfile.BadZipFile, EOFError):
+        return None
+
+
+def _check_kml_text(path: Path) -> None:
+    """A KML declared UTF-8 (its default) whose bytes are not: refused — LIBKML would read GBK names as
+    mojibake without a word."""
+    data = _kml_document(path)
+    if data is None:
+        return
+    match = re.match(rb"\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9_-]+)", data)
+    declared = match.group(1).decode("ascii") if match else "UTF-8"
+    if declared.upper().replace("_", "-") not in ("UTF-8", "UTF8"):
+        return
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        looks = ""
+        try:
+            data.decode("gb18030")
+            looks = tr("，像是 GBK", ", it looks like GBK")
+        except UnicodeDecodeError:
+            pass
+        raise InputError("{path}：KML 声明为 UTF-8，但第 {line} 行不是 UTF-8 文本{looks}：请把文件另存为 UTF-8 后再导入",
+                         "{path}: the KML says it is UTF-8, but line {line} is not UTF-8 text{looks}: save it as UTF-8 "
+                         "and import that", path=path.name, line=line, looks=looks) from None
+
+
+def _kml_unreadable_geometries(path: Path, layer: str | None, frame) -> tuple[list[int], str]:
+    """Placemarks GDAL gave no or an empty geometry though the KML has coordinates for them (text or
+    NaN coordinates, a ring that does not close). The placemarks are those of the folder named `layer`
+    (else of the whole document), in document order; looked at only when some geometry came back empty."""
+    import xml.etree.ElementTree as ElementTree
+
+    import numpy as np
+
+    missing = np.flatnonzero((frame.geometry.isna() | frame.geometry.is_empty).to_numpy()) if len(frame) else []
+    if not len(missing):
+        return [], ""
+    data = _kml_document(path)
+    try:
+        root = ElementTree.fromstring(data) if data else None
+    except ElementTree.ParseError:
+        return [], ""
+    if root is None:
+        return [], ""
+
+    def local(tag):
+        return tag.rsplit("}", 1)[-1]
+
+    scope = root
+    if layer:
+        folders = [e for e in root.iter() if local(e.tag) in ("Folder", "Document") and any(
+            local(c.tag) == "name" and (c.text or "").strip() == layer for c in e)]
+        if len(folders) == 1:
+            scope = folders[0]
+    if scope is root or not layer:
+        placemarks = [e for e in scope.iter() if local(e.tag) == "Placemark"]
+    else:
+        placemarks = [c for c in scope if local(c.tag) == "Placemark"]
+    if len(placemarks) != len(frame):
+        return [], ""
+    rows = [int(i) + 1 for i in missing if any(local(e.tag) == "coordinates" and (e.text or "").strip()
+                                                 for e in placemarks[i].iter())]
+    return rows, tr("几何无法解析（坐标无效或环不闭合）", "the geometry cannot be read (bad coordinates or an open ring)")
 
 
 def _geojson_unreadable_geometries(path: Path, layer: str | None, frame) -> tuple[list[int], str]:

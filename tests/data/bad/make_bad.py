@@ -219,6 +219,9 @@ def main() -> None:
     # found by the fuzz run (fuzz/, scripts/fuzz.sh)
     fuzz_found()
 
+    # KML, KMZ and File GDB (tests/test_import_formats.py)
+    kml_kmz_gdb()
+
 
 def dxf_drawings() -> None:
     """Broken DXF: cut off mid-file, junk under the binary DXF signature, an empty model space, entities
@@ -266,6 +269,56 @@ def fuzz_found() -> None:
         db.execute("UPDATE gpkg_contents SET table_name = '0'")
     for leftover in HERE.glob("*.gpkg-*"):
         leftover.unlink()
+
+
+
+def kml_kmz_gdb() -> None:
+    """Broken KML, KMZ and File GDB: five placemarks (polygons at 120.1°E 30°N named 蛇口违法建筑1–5),
+    and the real Taipei footprints of tests/data/taipei_buildings.geojson in a File GDB (layer footprints, 50)."""
+    ring = "120.1,30.0 120.11,30.0 120.11,30.01 120.1,30.0"
+
+    def kml(placemarks) -> str:
+        return ('<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+                + "".join(f"<Placemark><name>蛇口违法建筑{i}</name><Polygon><outerBoundaryIs><LinearRing><coordinates>"
+                          f"{coords}</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>"
+                          for i, coords in enumerate(placemarks, start=1)) + "</Document></kml>")
+
+    good = kml([ring] * 5)
+    write("kml_text_coordinates.kml", kml([ring, "a,b c,d e,f a,b", ring]))  # GDAL: an empty polygon
+    write("kml_nan_coordinates.kml", kml([ring, "nan,30 120.11,30.0 120.11,30.01 nan,30"]))
+    write("kml_gbk_declared_utf8.kml", good.encode("gbk"))  # GBK bytes under <?xml encoding="UTF-8"?>
+    write("kml_empty_document.kml", kml([]))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("images/photo.png", b"\x89PNG\r\n\x1a\n" + bytes(100))
+    write("kmz_without_kml.kmz", buffer.getvalue())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("doc.kml", good)
+    write("kmz_truncated.kmz", buffer.getvalue()[:len(buffer.getvalue()) * 2 // 3])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("doc.kml", good[:len(good) // 2])
+    write("kmz_doc_cut_off.kmz", buffer.getvalue())
+
+    for name in ("gdb_table_cut.gdb", "gdb_garbage_table.gdb", "gdb_empty_folder.gdb", "taipei.gdb"):
+        shutil.rmtree(HERE / name, ignore_errors=True)
+    gdb = HERE / "taipei.gdb"  # one layer, so that the import needs no --layer
+    gpd.read_file(HERE.parent / "taipei_buildings.geojson").to_file(gdb, driver="OpenFileGDB", layer="footprints")
+    shutil.copytree(gdb, HERE / "gdb_table_cut.gdb")  # the footprints' table cut in half
+    table = max((HERE / "gdb_table_cut.gdb").glob("*.gdbtable"), key=lambda t: t.stat().st_size)
+    cut(table, table.stat().st_size // 2)
+    shutil.copytree(gdb, HERE / "gdb_garbage_table.gdb")  # 600 bytes of its records overwritten
+    table = max((HERE / "gdb_garbage_table.gdb").glob("*.gdbtable"), key=lambda t: t.stat().st_size)
+    patch(table, 2000, bytes((i * 57 + 5) % 256 for i in range(600)))
+    (HERE / "gdb_empty_folder.gdb").mkdir()  # a .gdb folder holding only an empty "gdb" file
+    (HERE / "gdb_empty_folder.gdb" / "gdb").write_bytes(b"")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for part in sorted((HERE / "gdb_table_cut.gdb").iterdir()):
+            archive.write(part, f"gdb_table_cut.gdb/{part.name}")
+    write("gdb_table_cut.gdb.zip", buffer.getvalue())
+    shutil.rmtree(gdb)
 
 
 if __name__ == "__main__":
