@@ -327,3 +327,15 @@ def test_broken_drawings_are_refused_in_one_line_naming_the_file(cli, project, t
         assert code == 2, (name, out, err)
         assert len(err.strip().splitlines()) == 1 and name in err and "内部错误" not in err, err
         assert _digest(project.path) == before
+
+
+def test_an_extruded_polyline_is_placed_in_world_coordinates_and_a_bad_escape_is_kept(tmp_path):
+    doc, msp = drawing()
+    msp.add_lwpolyline([(10, 0), (20, 0), (20, 10)], close=True, dxfattribs={"layer": "A", "extrusion": (0, 0, -1)})
+    msp.add_text("路\\U+12", dxfattribs={"layer": "A", "insert": (0, 0)})  # a cut \U+XXXX escape (found by fuzzing)
+    doc.saveas(tmp_path / "ocs.dxf")
+    frame = read_dxf(tmp_path / "ocs.dxf")
+    polygon = frame.geometry.iloc[0]
+    assert polygon.bounds == pytest.approx((-20, 0, -10, 10))  # OCS (0, 0, -1): x mirrored
+    assert polygon.area == pytest.approx(50)
+    assert frame.cad_text.iloc[1].startswith("路")

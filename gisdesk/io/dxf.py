@@ -125,15 +125,22 @@ def read_dxf(path, *, encoding: str | None = None) -> gpd.GeoDataFrame:
         raise InputError("{path}：DXF 已损坏或不完整，无法读取（{why}），未导入任何要素",
                          "{path}: the DXF is damaged or incomplete and cannot be read ({why}); nothing imported",
                          path=path.name, why=type(exc).__name__) from exc
-    msp = doc.modelspace()
-    if len(msp) == 0:
-        raise InputError("{path}：图纸的模型空间中没有任何实体", "{path}: the drawing has no entities in model space",
-                         path=path.name)
     rows: list[tuple] = []
     skipped: dict[str, int] = {}
-    for entity, layer, handle in _walk(msp, skipped):
-        for kind_, geometry, text in _convert(entity, skipped):
-            rows.append((_decoded(layer, path, handle, layer), handle, kind_, text, geometry))
+    try:
+        msp = doc.modelspace()
+        if len(msp) == 0:
+            raise InputError("{path}：图纸的模型空间中没有任何实体", "{path}: the drawing has no entities in model space",
+                             path=path.name)
+        for entity, layer, handle in _walk(msp, skipped):
+            for kind_, geometry, text in _convert(entity, skipped):
+                rows.append((_decoded(layer, path, handle, layer), handle, kind_, text, geometry))
+    except InputError:
+        raise
+    except Exception as exc:  # what ezdxf loaded of a damaged drawing breaks when walked (no model space ...)
+        raise InputError("{path}：DXF 已损坏，无法读取（{why}），未导入任何要素",
+                         "{path}: the DXF is damaged and cannot be read ({why}); nothing imported",
+                         path=path.name, why=f"{type(exc).__name__}: {exc}"[:120]) from exc
     if not rows:
         what = "，".join(f"{t} {n}" for t, n in skipped.items())
         raise InputError("{path}：图纸中没有可导入的实体（只有 {what}）", "{path}: the drawing holds no entity gisdesk "
@@ -196,10 +203,13 @@ def _decoded(text: str, path: Path, handle: str, layer: str) -> str:
     could not decode (surrogate escapes)."""
     from ezdxf.lldxf.encoding import decode_dxf_unicode, decode_mif_to_unicode, has_dxf_unicode, has_mif_encoding
 
-    if has_dxf_unicode(text):
-        text = decode_dxf_unicode(text)
-    if has_mif_encoding(text):
-        text = decode_mif_to_unicode(text)
+    try:
+        if has_dxf_unicode(text):
+            text = decode_dxf_unicode(text)
+        if has_mif_encoding(text):
+            text = decode_mif_to_unicode(text)
+    except ValueError:  # a malformed escape stays as it is written
+        pass
     if any("\udc80" <= c <= "\udcff" for c in text):
         raise InputError("{path}：实体 {handle}（图层 {layer}）的文字无法按图纸的编码解码：请用 --encoding 指定，例如 GBK",
                          "{path}: the text of entity {handle} (layer {layer}) cannot be decoded in the drawing's "
@@ -212,6 +222,9 @@ def _walk(entities, skipped: dict, parent_layer: str | None = None, prefix: str 
     """(entity, its CAD layer, its handle) of each entity, block references expanded."""
     for entity in entities:
         kind_ = entity.dxftype()
+        if not entity.dxf.is_supported("layer"):  # no graphic entity (an unknown or damaged type): counted
+            skipped[kind_] = skipped.get(kind_, 0) + 1
+            continue
         layer = entity.dxf.get("layer", "0") or "0"
         if parent_layer is not None and layer == "0":
             layer = parent_layer
@@ -262,8 +275,14 @@ def _convert(entity, skipped: dict):
         if kind_ not in _CURVES or (kind_ == "POLYLINE" and (entity.is_poly_face_mesh or entity.is_polygon_mesh)):
             skipped[kind_] = skipped.get(kind_, 0) + 1
             return
-        path = dxfpath.make_path(entity)
-        points = [tuple(v) for v in path.flattening(FLATTEN, segments=16)] or [tuple(path.start)]
+        if kind_ == "LINE":
+            points = [tuple(entity.dxf.start), tuple(entity.dxf.end)]
+        elif kind_ == "LWPOLYLINE" and not entity.has_arc and tuple(entity.dxf.extrusion) == (0, 0, 1):
+            z = entity.dxf.elevation  # straight segments in a plain plane: the vertices as they are (fast)
+            points = [(x, y, z) for x, y in entity.vertices()]
+        else:
+            path = dxfpath.make_path(entity)
+            points = [tuple(v) for v in path.flattening(FLATTEN, segments=16)] or [tuple(path.start)]
     except Exception:  # an entity ezdxf cannot make a shape of: counted, not a refusal of the drawing
         skipped[kind_] = skipped.get(kind_, 0) + 1
         return
@@ -499,15 +518,16 @@ def _labels(features: gpd.GeoDataFrame, texts: gpd.GeoDataFrame) -> tuple[list, 
             text_i, feat_i = tree.query_nearest(points[free], max_distance=LABEL_DISTANCE, all_matches=False)
             owner[free[text_i]] = feat_i
     used = owner >= 0
-    centres = shapely.centroid(geoms)
-    best: dict[int, tuple] = {}
-    for t in np.flatnonzero(used):
-        f = int(owner[t])
-        key = (texts["cad_layer"].iat[t] != features["cad_layer"].iat[f], shapely.distance(points[t], centres[f]))
-        if f not in best or key < best[f][0]:
-            best[f] = (key, texts["cad_text"].iat[t])
-    for f, (_, text) in best.items():
-        names[f] = text
+    t = np.flatnonzero(used)
+    if len(t):
+        f = owner[t]
+        other_layer = texts["cad_layer"].to_numpy()[t] != features["cad_layer"].to_numpy()[f]
+        distance = shapely.distance(points[t], shapely.centroid(geoms[f]))
+        order = np.lexsort((distance, other_layer, f))  # by feature: its own layer's texts first, then nearest
+        first = np.unique(f[order], return_index=True)[1]
+        words = texts["cad_text"].to_numpy()
+        for i in order[first]:
+            names[int(f[i])] = words[t[i]]
     return names, used
 
 
