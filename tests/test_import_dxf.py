@@ -339,3 +339,9 @@ def test_an_extruded_polyline_is_placed_in_world_coordinates_and_a_bad_escape_is
     assert polygon.bounds == pytest.approx((-20, 0, -10, 10))  # OCS (0, 0, -1): x mirrored
     assert polygon.area == pytest.approx(50)
     assert frame.cad_text.iloc[1].startswith("路")
+
+
+def test_layer_is_refused_for_a_drawing_pointing_to_cad_layer(cli, project, tmp_path):
+    before = _digest(project.path)
+    code, _, err = cli("import", project.path, plan(tmp_path), "--as", "red", "--crs", ZONE40, "--layer", "道路红线")
+    assert code == 2 and "--cad-layer" in err and "plan.dxf" in err and _digest(project.path) == before

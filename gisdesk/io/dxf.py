@@ -90,11 +90,16 @@ _MULTIBYTE = ("gbk", "gb2312", "gb18030", "cp936", "big5", "cp950", "cp932", "sh
 
 # --- reading ---------------------------------------------------------------------------------------
 
-def read_dxf(path, *, encoding: str | None = None) -> gpd.GeoDataFrame:
-    """The model space of a DXF file as rows (see the module's docstring); no CRS."""
+def read_dxf(path, *, layer: str | None = None, encoding: str | None = None) -> gpd.GeoDataFrame:
+    """The model space of a DXF file as rows (see the module's docstring); no CRS. A drawing is one
+    source: its CAD layers are chosen by the import (--cad-layer, --cad-map), `layer` is refused."""
     import ezdxf
 
     path = Path(path)
+    if layer:
+        raise InputError("{path}：DXF 图纸的 CAD 图层用 --cad-layer 或 --cad-map 选择，而不是 --layer（{layer}）",
+                         "{path}: the CAD layers of a DXF drawing are chosen with --cad-layer or --cad-map, not --layer "
+                         "({layer})", path=path.name, layer=layer)
     if encoding:
         check_encoding(encoding)
     try:

@@ -41,7 +41,7 @@ def read_vector(path, *, layer: str | None = None, encoding: str | None = None, 
     if is_table(path):  # CSV and Excel: points from coordinate columns (gisdesk.io.tables_in)
         return read_table(path, layer=layer, encoding=encoding, x_field=x_field, y_field=y_field)
     if path.suffix.lower() == ".dxf":  # CAD drawings: the entities of every CAD layer, texts too (gisdesk.io.dxf)
-        return read_dxf(path, encoding=encoding)
+        return read_dxf(path, layer=layer, encoding=encoding)
     source = gdal_source(path)
     if path.suffix.lower() in (".kml", ".kmz"):  # before GDAL, whose parser would say less
         _check_kml_text(path)
