@@ -123,9 +123,13 @@ def layer_summary(source, listed) -> str:
     """The layers of a source as one line: name (features, geometry type), ...; the count and type GDAL
     does not declare (a KML folder) are found by reading the layer."""
     parts = []
+    try:  # counting what GDAL cannot count fast reads the whole file (an OSM extract): not for a big one
+        big = os.path.getsize(source) > 64 << 20
+    except (OSError, TypeError):
+        big = False
     for name, declared in listed:
         try:
-            count = int(pyogrio.read_info(source, layer=name, force_feature_count=True)["features"])
+            count = int(pyogrio.read_info(source, layer=name, force_feature_count=not big)["features"])
         except Exception:
             count = -1
         kind = str(declared).replace(" Z", "").replace(" M", "")
