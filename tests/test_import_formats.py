@@ -279,3 +279,16 @@ def test_skip_bad_imports_the_readable_placemarks_and_lists_the_others(cli, proj
     assert (code, err) == (0, ""), err
     assert "已导入 2 个要素" in out and "第 2 条" in out, out
     assert sorted(Project.open(project).read_layer("buildings")["name"]) == ["蛇口违法建筑1", "蛇口违法建筑3"]
+
+
+def test_a_zip_with_shapefiles_in_several_folders_names_them(cli, project, tmp_path):
+    from tests.data.bad.make_bad import good
+
+    src = tmp_path / "src"
+    src.mkdir()
+    good(3).to_file(src / "buildings.shp", encoding="UTF-8")
+    parts = {p.name: p for p in sorted(src.iterdir())}
+    archive = _zip(tmp_path / "两期.zip", {**{f"2024/{n}": p for n, p in parts.items()},
+                                         **{f"2025/{n}": p for n, p in parts.items()}})
+    line = _refused(cli, project, archive, "--as", "buildings")
+    assert "分在几个文件夹里（2024/、2025/）" in line, line

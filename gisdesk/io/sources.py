@@ -97,6 +97,10 @@ def gdal_source(path: Path):
     folders = {str(Path(n).parent) for n in names if n.lower().endswith(".shp")}
     if len(folders) == 1 and (folder := folders.pop()) != ".":
         return f"/vsizip/{path}/{folder}"
+    if len(folders) > 1:
+        raise InputError("{path} 中的 shapefile 分在几个文件夹里（{folders}）：请解压后导入其中一个",
+                         "{path} holds shapefiles in several folders ({folders}): unzip it and import one of them",
+                         path=path.name, folders="、".join(sorted(f + "/" if f != "." else "./" for f in folders)))
     return path
 
 
