@@ -345,3 +345,36 @@ def test_layer_is_refused_for_a_drawing_pointing_to_cad_layer(cli, project, tmp_
     before = _digest(project.path)
     code, _, err = cli("import", project.path, plan(tmp_path), "--as", "red", "--crs", ZONE40, "--layer", "道路红线")
     assert code == 2 and "--cad-layer" in err and "plan.dxf" in err and _digest(project.path) == before
+
+
+def test_a_drawing_gdal_writes_from_the_real_shanghai_districts(cli, project, tmp_path):
+    """GDAL's DXF writer (what many conversions produce): polygons as HATCH, labels as MTEXT, UTF-8 layer names
+    and \\U+ escaped texts under $DWGCODEPAGE ANSI_1252. The 17 districts of tests/data/shanghai_districts_gbk come back whole, named."""
+    import pandas as pd
+    import pyogrio
+
+    from tests.conftest import DATA
+
+    districts = gpd.read_file(DATA / "shanghai_districts_gbk" / "区县界_area.shp", encoding="gbk").to_crs(ZONE40)
+    labels = districts.geometry.representative_point()
+    drawing_ = pd.concat([
+        gpd.GeoDataFrame({"Layer": "区县界"}, index=districts.index, geometry=districts.geometry.values, crs=ZONE40),
+        gpd.GeoDataFrame({"Layer": "注记", "OGR_STYLE": [f'LABEL(f:"SimSun",t:"{n}",s:200g)' for n in districts.NAME]},
+                         index=districts.index, geometry=labels.values, crs=ZONE40)], ignore_index=True)
+    source = tmp_path / "shanghai.dxf"
+    pyogrio.write_dataframe(gpd.GeoDataFrame(drawing_, geometry="geometry", crs=ZONE40), source, driver="DXF")
+    raw = source.read_bytes()  # layer names in UTF-8 bytes, the labels in \U+XXXX escapes
+    assert b"ANSI_1252" in raw and "区县界".encode() in raw and b"\\U+5b9d\\U+5c71\\U+533a" in raw  # 宝山区
+    code, out, err = cli("import", project.path, source, "--as", "buildings", "--crs", ZONE40,
+                         "--cad-map", "区县界=buildings")
+    assert code == 0, err
+    assert "UTF-8" in out and "ANSI_1252" in out  # found from the text, not the code page
+    imported = gpd.read_file(project.path, layer="buildings")
+    parts = districts.geometry.explode(index_parts=False)
+    assert len(imported) == len(parts)
+    assert imported.geometry.area.sum() == pytest.approx(districts.geometry.area.sum(), rel=1e-6)
+    named = imported[imported["name"].notna()]
+    assert sorted(named["name"]) == sorted(districts.NAME)
+    by_name = dict(zip(districts.NAME, labels))
+    assert all(g.contains(by_name[n]) for g, n in zip(named.geometry, named["name"]))
+    assert set(imported.cad_layer) == {"区县界"} and imported.cad_handle.is_unique
