@@ -378,3 +378,25 @@ def test_a_drawing_gdal_writes_from_the_real_shanghai_districts(cli, project, tm
     by_name = dict(zip(districts.NAME, labels))
     assert all(g.contains(by_name[n]) for g, n in zip(named.geometry, named["name"]))
     assert set(imported.cad_layer) == {"区县界"} and imported.cad_handle.is_unique
+
+
+def test_a_hatch_over_its_boundary_and_a_shape_drawn_twice_are_imported_once(cli, project, tmp_path):
+    doc, msp = drawing()
+    square = [(E0, N0), (E0 + 20, N0), (E0 + 20, N0 + 20), (E0, N0 + 20)]
+    msp.add_lwpolyline(square, close=True, dxfattribs={"layer": "建筑"})
+    hatch = msp.add_hatch(dxfattribs={"layer": "建筑"})  # the usual fill of a footprint, on its layer
+    hatch.paths.add_polyline_path(square, is_closed=True)
+    other = [(E0 + 50, N0), (E0 + 60, N0), (E0 + 60, N0 + 10), (E0 + 50, N0 + 10)]
+    msp.add_lwpolyline(other, close=True, dxfattribs={"layer": "建筑"})
+    msp.add_lwpolyline(other, close=True, dxfattribs={"layer": "建筑"})  # copied onto itself
+    msp.add_lwpolyline([(E0 + 50, N0), (E0 + 60, N0), (E0 + 60, N0 + 10.5), (E0 + 50, N0 + 10)], close=True,
+                       dxfattribs={"layer": "建筑"})  # 0.5 m off: another shape
+    msp.add_lwpolyline(square, close=True, dxfattribs={"layer": "JZ"})  # the same square on another layer stays
+    doc.saveas(tmp_path / "twice.dxf")
+    code, out, err = cli("import", project.path, tmp_path / "twice.dxf", "--as", "buildings", "--crs", ZONE40,
+                         "--cad-map", "JZ=buildings")
+    assert code == 0, err
+    imported = gpd.read_file(project.path, layer="buildings")
+    assert sorted(imported.cad_entity) == ["LWPOLYLINE"] * 4  # the hatch and the copy are gone
+    assert sorted(imported.geometry.area.round(1)) == [100, 102.5, 400, 400]
+    assert "重复的图形未导入：2 个" in out

@@ -38,6 +38,8 @@ Choosing (`select_for_kind`, called by gisdesk.io.importer.import_layer with the
   remembered). Refused when no layer maps to K and none is named, listing the drawing's layers and
   their kinds. Layers left out are listed in the report: those mapped to another kind, and those
   mapped to nothing (never left out without a word).
+- A shape drawn twice on one CAD layer (a HATCH over the closed polyline of its boundary, an entity
+  copied onto itself: within 2·FLATTEN everywhere) is imported once (the polyline), and counted.
 - Labels: the texts of the imported layers and of the layers mapped to nothing (the usual 文字 /
   注记 layers; texts of layers mapped to another kind label those) name features that have no
   `name`. A text inside one or more imported polygons labels the smallest of them; a text inside
@@ -378,6 +380,7 @@ class CadSummary:
     text_points: int = 0  # texts imported as points (kinds that take points)
     skipped: dict[str, int] = field(default_factory=dict)  # DXF entity types not imported → count
     remember: dict[str, str | None] = field(default_factory=dict)  # the mapping to remember for this file
+    duplicates: int = 0  # shapes drawn twice on one layer (a hatch over its boundary, a copy) left out
 
 
 def parse_cad_map(items) -> dict[str, str | None]:
@@ -479,6 +482,7 @@ def select_for_kind(frame: gpd.GeoDataFrame, info, *, project, source: Path, cad
     in_chosen = frame["cad_layer"].isin(chosen_set).to_numpy()
     label_layers = chosen_set | set(summary.unmapped)
     features = frame[in_chosen & ~is_text].reset_index(drop=True)
+    features, summary.duplicates = _without_duplicates(features)
     texts = frame[is_text & frame["cad_layer"].isin(label_layers).to_numpy()].reset_index(drop=True)
     names, used = _labels(features, texts)
     features["name"] = names
@@ -494,6 +498,34 @@ def select_for_kind(frame: gpd.GeoDataFrame, info, *, project, source: Path, cad
     if crs is None:
         _refuse_without_crs(features if len(features) else frame, name, project.crs)
     return gpd.GeoDataFrame(features, geometry="geometry", crs=None), summary
+
+
+def _without_duplicates(features: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
+    """The features less the shapes drawn twice on one CAD layer: two polygons (or two lines) of a layer no
+    more than 2·FLATTEN apart everywhere (Hausdorff distance) are one shape — a HATCH filling the boundary
+    polyline drawn with it, or an entity copied onto itself. The HATCH goes, else the later entity."""
+    if len(features) < 2:
+        return features, 0
+    geoms = np.asarray(features.geometry.values, dtype=object)
+    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
+    a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = a < b
+    a, b = a[keep], b[keep]
+    layers = features["cad_layer"].to_numpy()
+    same = (layers[a] == layers[b]) & (polygonal[a] == polygonal[b])
+    a, b = a[same], b[same]
+    if not len(a):
+        return features, 0
+    twice = shapely.hausdorff_distance(geoms[a], geoms[b]) <= 2 * FLATTEN
+    hatch = (features["cad_entity"].to_numpy() == "HATCH")
+    drop = set()
+    for i, j in zip(a[twice], b[twice]):
+        if i in drop or j in drop:
+            continue
+        drop.add(int(i) if hatch[i] and not hatch[j] else int(j))
+    if not drop:
+        return features, 0
+    return features.drop(index=sorted(drop)).reset_index(drop=True), len(drop)
 
 
 def _labels(features: gpd.GeoDataFrame, texts: gpd.GeoDataFrame) -> tuple[list, np.ndarray]:
@@ -571,6 +603,10 @@ def cad_report_lines(summary: CadSummary | None) -> list[str]:
         lines.append(tr("  未映射的 CAD 图层（未导入，其文字可作标注）：{layers}；可用 --cad-map 图层=类型 映射",
                         "  CAD layers mapped to nothing (not imported; their texts may label): {layers}; map them "
                         "with --cad-map LAYER=KIND", layers=listing(summary.unmapped)))
+    if summary.duplicates:
+        lines.append(tr("  同一图层上重复的图形未导入：{n} 个（填充与其边界线重合，或实体画了两次）",
+                        "  shapes drawn twice on one CAD layer left out: {n} (a hatch over its boundary line, or an "
+                        "entity copied onto itself)", n=summary.duplicates))
     if summary.skipped:
         lines.append(tr("  未导入的 CAD 实体：{what}", "  CAD entities not imported: {what}",
                         what=", ".join(f"{k} {v}" for k, v in summary.skipped.items())))
