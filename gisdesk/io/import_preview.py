@@ -31,7 +31,7 @@ from gisdesk.layers.schema import field_renames
 
 AUTO = "auto"
 ENCODINGS = (AUTO, "UTF-8", "GBK", "GB18030", "Big5")
-PREVIEW_ROWS = 10
+PREVIEW_ROWS = 20
 MAPPING_SETTING = "import_mapping:{name}"  # the project setting remembering the mapping of a source
 
 # Words in file and layer names that tell the kind (besides the kinds' own names and codes)

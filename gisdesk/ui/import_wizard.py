@@ -474,6 +474,9 @@ class ReportPage(QWizardPage):
         options = wizard.options()
         self._options = options
         window = wizard.window_
+        panel = getattr(window, "jobs_panel", None)
+        if panel is not None and (window.document is None or not window.document.layers):
+            panel._release_held()  # an empty project draws no first map to wait for: run the import now
         self.job = run_job(window, self.tr("Import %1").replace("%1", wizard.source.name),
                            functools.partial(run_import, **options), wizard.project_path, wizard.source, wizard.kind,
                            on_done=self._done, on_error=self._failed)

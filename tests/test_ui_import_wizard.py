@@ -1,0 +1,276 @@
+"""The import wizard (File › Import…, File › New project), driven as a user would: the encoding
+preview of a GBK shapefile without .cpg, a whole import against the CLI's, Cancel and a failure
+leaving the project byte-identical, the confirmed mapping proposed again."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point, box
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QSettings, Qt  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+
+from gisdesk.errors import ProjectError  # noqa: E402
+from gisdesk.io import import_preview  # noqa: E402
+from gisdesk.project import Project  # noqa: E402
+from tests.conftest import DATA, METRIC  # noqa: E402
+
+SHANGHAI_DIR = DATA / "shanghai_districts_gbk"
+SHANGHAI = SHANGHAI_DIR / "区县界_area.shp"  # GBK, no .cpg, 17 districts, WGS 84
+DISTRICTS = ['宝山区', '杨浦区', '闵行区', '普陀区', '松江区', '虹口区', '闸北区', '长宁区', '徐汇区', '静安区', '黄浦区',
+             '金山区', '崇明县', '奉贤区', '嘉定区', '青浦区', '浦东新区']
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    from gisdesk.ui.main_window import MainWindow
+
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    yield window
+    # jobs the panels start for a (re)opened project wait for its first map: cancel them, let them go, stop
+    window.jobs_panel.cancel_all()
+    window.jobs_panel._release_held()
+    window.jobs_panel.shutdown()
+
+
+@pytest.fixture
+def project(tmp_path, window, qtbot):
+    path = tmp_path / "p.gpkg"
+    Project.create(path)
+    assert window.open_project(path)
+    return path
+
+
+def wizard_on(window, source, kind="buildings"):
+    """The wizard, its source and kind chosen, standing on the encoding page."""
+    from gisdesk.ui.import_wizard import open_import_wizard
+
+    wizard = open_import_wizard(window)
+    wizard.source_page.path_edit.setText(str(source))
+    assert wizard.source_page.isComplete()
+    wizard.next()
+    combo = wizard.kind_page.kind_combo
+    combo.setCurrentIndex(combo.findData(kind))
+    wizard.next()
+    assert wizard.currentPage() is wizard.encoding_page
+    return wizard
+
+
+def choose_encoding(wizard, name):
+    combo = wizard.encoding_page.combo
+    combo.setCurrentIndex(combo.findData(name))
+    return wizard.encoding_page.column_values("NAME")
+
+
+def run_to_report(qtbot, wizard, timeout=60_000):
+    """From the encoding page on through CRS and mapping, then wait for the import to end."""
+    while wizard.currentPage() is not wizard.mapping_page:
+        wizard.next()
+    wizard.next()  # the commit page's Import button
+    assert wizard.currentPage() is wizard.report_page
+    qtbot.waitUntil(lambda: wizard.report_page.state != "running", timeout=timeout)
+    return wizard.report_page
+
+
+def test_a_gbk_shapefile_without_cpg_previews_mojibake_in_utf8_and_its_names_in_gbk(qtbot, window, project):
+    assert not any(p.suffix.lower() == ".cpg" for p in SHANGHAI_DIR.iterdir())
+    wizard = wizard_on(window, SHANGHAI)
+    page = wizard.encoding_page
+    assert page.combo.isEnabled()
+    utf8 = choose_encoding(wizard, "UTF-8")
+    assert len(utf8) == 17
+    assert not set(utf8) & set(DISTRICTS) and all("\ufffd" in v for v in utf8)  # not one name reads right
+    assert "cannot be decoded" in page.note.text()
+    assert page.table.item(0, 0).text() == utf8[0]  # what the user sees is what was decoded
+    assert choose_encoding(wizard, "GBK") == DISTRICTS
+    assert page.table.item(10, 0).text() == "黄浦区"
+    assert choose_encoding(wizard, "GB18030") == DISTRICTS
+    big5 = choose_encoding(wizard, "Big5")
+    assert "黄浦区" not in big5 and big5 != DISTRICTS
+    assert choose_encoding(wizard, "auto") == DISTRICTS  # as the import reads it without --encoding
+    assert "0x4D" in page.note.text()  # told why: the DBF's code page byte
+
+
+def test_the_wizard_imports_the_same_features_as_the_cli(qtbot, window, project, tmp_path, cli):
+    wizard = wizard_on(window, SHANGHAI)
+    choose_encoding(wizard, "GBK")
+    report_page = run_to_report(qtbot, wizard)
+    assert report_page.state == "finished", report_page.error.text()
+    other = tmp_path / "cli.gpkg"
+    Project.create(other)
+    code, out, err = cli("import", other, SHANGHAI, "--as", "buildings", "--encoding", "GBK")
+    assert code == 0, err
+    # the report the wizard shows is what the CLI prints
+    assert report_page.text.toPlainText().splitlines() == out.splitlines()
+    assert "已导入 26 个要素到 建筑" in out
+    mine = Project.open(project).read_layer("buildings").drop(columns="geometry")
+    theirs = Project.open(other).read_layer("buildings").drop(columns="geometry")
+    assert list(mine.columns) == list(theirs.columns)
+    assert mine.astype(str).equals(theirs.astype(str))
+    mine_g = Project.open(project).read_layer("buildings").geometry
+    theirs_g = Project.open(other).read_layer("buildings").geometry
+    assert all(a.equals_exact(b, 1e-6) for a, b in zip(mine_g, theirs_g))
+    assert "黄浦区" in mine["name"].tolist()
+    # the map shows the new layer, in the CRS the import gave the project
+    assert [layer.id for layer in window.document.layers] == ["buildings"]
+    assert len(window.document.layers[0].frame) == 26
+    assert window.document.project.crs.to_epsg() == 4549
+
+
+def test_cancel_leaves_the_project_byte_identical(qtbot, window, project, monkeypatch):
+    import gisdesk.io.importer as importer
+
+    reached, released = threading.Event(), threading.Event()
+    read = importer.read_vector
+
+    def held(*args, **kwargs):
+        frame = read(*args, **kwargs)
+        reached.set()
+        released.wait(10)
+        return frame
+
+    monkeypatch.setattr(importer, "read_vector", held)
+    before = project.read_bytes()
+    wizard = wizard_on(window, SHANGHAI)
+    while wizard.currentPage() is not wizard.mapping_page:
+        wizard.next()
+    wizard.next()
+    page = wizard.report_page
+    qtbot.waitUntil(reached.is_set, timeout=30_000)  # the import is reading, in the worker
+    qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)
+    released.set()
+    qtbot.waitUntil(lambda: page.state != "running", timeout=30_000)
+    assert page.state == "cancelled"
+    assert "project is as it was" in page.stage.text()
+    assert project.read_bytes() == before
+    assert Project.open(project).layers() == []
+    assert page.isComplete()  # the wizard can be closed
+
+
+def test_a_failure_inside_the_write_transaction_leaves_the_project_byte_identical(qtbot, window, project,
+                                                                                   monkeypatch):
+    import gisdesk.project as store
+
+    def fail(*args, **kwargs):  # after the layer's table was copied in, before the transaction ends
+        raise ProjectError("写入中途失败（测试）", "failed halfway through the write (test)")
+
+    monkeypatch.setattr(store, "_register_versions", fail)
+    before = project.read_bytes()
+    page = run_to_report(qtbot, wizard_on(window, SHANGHAI))
+    assert page.state == "failed"
+    assert page.error.text() == "写入中途失败（测试）"  # the one line, in the user's language
+    assert project.read_bytes() == before
+    assert not list(project.parent.glob("*.gpkg-*")) and sorted(p.name for p in project.parent.iterdir()
+                                                               if p.suffix == ".gpkg") == ["p.gpkg"]
+
+
+def test_a_refused_import_shows_the_one_line_error_and_changes_nothing(qtbot, window, project):
+    before = project.read_bytes()
+    page = run_to_report(qtbot, wizard_on(window, SHANGHAI, kind="ledger"))  # no 编号, no 发现时间, no 状态
+    assert page.state == "failed"
+    assert "区县界_area.shp" in page.error.text() and "缺少必填字段" in page.error.text()
+    assert "\n" not in page.error.text()
+    assert project.read_bytes() == before
+
+
+def test_the_confirmed_mapping_is_remembered_and_proposed_again(qtbot, window, project):
+    wizard = wizard_on(window, SHANGHAI)
+    choose_encoding(wizard, "GBK")
+    while wizard.currentPage() is not wizard.mapping_page:
+        wizard.next()
+    mapping = wizard.mapping_page
+    assert mapping.field_map()["NAME"] == "name"  # proposed by the importer's own rules
+    mapping.set_field("PYNAME", "name")
+    mapping.set_field("NAME", "address")
+    wizard.next()
+    page = wizard.report_page
+    qtbot.waitUntil(lambda: page.state != "running", timeout=60_000)
+    assert page.state == "finished", page.error.text()
+    assert "字段对应：NAME → address, PYNAME → name" in page.text.toPlainText()
+    layer = Project.open(project).read_layer("buildings")
+    assert "黄浦区" in layer["address"].tolist() and "hpq" in layer["name"].tolist()
+    stored = import_preview.remembered_mapping(Project.open(project), SHANGHAI)
+    assert stored == {"NAME": "address", "PYNAME": "name", "ADMINCODE": "", "Shape_Leng": "", "Shape_Area": ""}
+    wizard.close()
+
+    again = wizard_on(window, SHANGHAI)
+    while again.currentPage() is not again.mapping_page:
+        again.next()
+    assert again.mapping_page.field_map()["PYNAME"] == "name"
+    assert again.mapping_page.field_map()["NAME"] == "address"
+    assert "last time" in again.mapping_page.note.text()
+
+
+def test_a_cancelled_wizard_remembers_nothing(qtbot, window, project):
+    before = project.read_bytes()
+    wizard = wizard_on(window, SHANGHAI)
+    while wizard.currentPage() is not wizard.mapping_page:
+        wizard.next()
+    wizard.mapping_page.set_field("PYNAME", "name")
+    wizard.reject()
+    assert project.read_bytes() == before
+
+
+def test_a_source_without_crs_asks_for_one_with_the_guess(qtbot, window, project, tmp_path):
+    folder = tmp_path / "noprj"
+    folder.mkdir()
+    for part in SHANGHAI_DIR.iterdir():
+        if part.suffix != ".prj":
+            shutil.copy(part, folder / part.name)
+    wizard = wizard_on(window, folder / SHANGHAI.name)
+    wizard.next()
+    page = wizard.crs_page
+    assert wizard.currentPage() is page
+    assert "no CRS" in page.source_label.text()
+    assert page.code_edit.text() == "4490"  # gisdesk.crs.guess_crs: lon/lat of China
+    assert page.isComplete()
+    page.code_edit.setText("")
+    assert not page.isComplete()
+    page.code_edit.setText("99999999")
+    assert not page.isComplete()
+    page.code_edit.setText("4490")
+    report = run_to_report(qtbot, wizard)
+    assert report.state == "finished", report.error.text()
+    assert "EPSG:4490" in report.text.toPlainText()
+
+
+def test_a_source_with_several_layers_lists_them(qtbot, window, project, tmp_path):
+    source = tmp_path / "两层.gpkg"
+    gpd.GeoDataFrame({"名称": ["甲"], "geometry": [box(0, 0, 10, 10)]}, crs=METRIC).to_file(source, layer="道路红线")
+    gpd.GeoDataFrame({"编号": ["A1"], "geometry": [Point(5, 5)]}, crs=METRIC).to_file(source, layer="台账")
+    from gisdesk.ui.import_wizard import open_import_wizard
+
+    wizard = open_import_wizard(window)
+    wizard.source_page.path_edit.setText(str(source))
+    combo = wizard.source_page.layer_combo
+    assert combo.isEnabled() and [combo.itemText(i) for i in range(combo.count())] == ["道路红线", "台账"]
+    wizard.next()
+    assert wizard.kind == "red"  # guessed from the layer's name
+    assert wizard.kind_page.target_combo.currentText() == "red_lines"
+    wizard.next()
+    assert not wizard.encoding_page.combo.isEnabled()  # a GeoPackage's text is UTF-8 by its format
+    assert wizard.encoding_page.column_values("名称") == ["甲"]
+
+
+def test_new_project_makes_the_file_with_its_crs_and_opens_the_wizard(qtbot, window, tmp_path, monkeypatch):
+    from gisdesk.ui.import_wizard import create_and_import
+
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    assert create_and_import(window, tmp_path / "geo.gpkg", "4326") is None  # degrees: refused, nothing made
+    assert warnings and "米制" in warnings[0] and not (tmp_path / "geo.gpkg").exists()
+    wizard = create_and_import(window, tmp_path / "新.gpkg", "4549")
+    assert wizard is not None and wizard.isVisible()
+    assert Project.open(tmp_path / "新.gpkg").crs.to_epsg() == 4549
+    assert window.document.project.path == tmp_path / "新.gpkg"
+    assert window.action_new.text() and window.action_import.text()
