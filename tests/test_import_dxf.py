@@ -400,3 +400,22 @@ def test_a_hatch_over_its_boundary_and_a_shape_drawn_twice_are_imported_once(cli
     assert sorted(imported.cad_entity) == ["LWPOLYLINE"] * 4  # the hatch and the copy are gone
     assert sorted(imported.geometry.area.round(1)) == [100, 102.5, 400, 400]
     assert "重复的图形未导入：2 个" in out
+
+
+def test_a_revised_drawing_updates_by_entity_handle(cli, project, tmp_path):
+    source = plan(tmp_path)
+    code, _, err = cli("import", project.path, source, "--as", "red", "--crs", ZONE40, "--half-width", "10",
+                       "--id-field", "cad_handle")
+    assert code == 0, err
+    doc = ezdxf.readfile(source)  # the institute's revision: one vertex of the red-line polygon moved 10 m
+    outline = next(e for e in doc.modelspace().query("LWPOLYLINE") if e.closed)  # on 道路红线
+    points = outline.get_points("xyb")
+    points[3] = (E0 - 10, N0 + 50, 0)
+    outline.set_points(points, format="xyb")
+    doc.saveas(source)
+    code, out, err = cli("import", project.path, source, "--as", "red", "--crs", ZONE40, "--half-width", "10",
+                         "--id-field", "cad_handle", "--update")
+    assert code == 0, err
+    assert "新增 0 个，修改 1 个，未变 1 个" in out
+    red = gpd.read_file(project.path, layer="red_lines").set_index("uid")
+    assert red.loc[outline.dxf.handle].geometry.bounds[0] == pytest.approx(E0 - 10)
