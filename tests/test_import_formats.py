@@ -139,17 +139,23 @@ def test_a_broken_file_gdb_is_refused_in_one_line(cli, project, tmp_path):
 
 # --- zipped shapefiles -------------------------------------------------------------------------------------
 
-def _zip(target: Path, files: dict[str, Path], *, gbk_names: bool = False) -> Path:
+def _zip(target: Path, files: dict[str, Path], *, gbk_names: bool = False, unflagged_utf8: bool = False) -> Path:
     """A zip of `files` (name in the archive → file); `gbk_names` writes the names in GBK without the
-    UTF-8 flag, as Chinese Windows' "send to compressed folder" and WinRAR do."""
+    UTF-8 flag, as Chinese Windows' "send to compressed folder" and WinRAR do; `unflagged_utf8` in UTF-8
+    without the flag, as macOS's Archive Utility does."""
 
     class GbkInfo(zipfile.ZipInfo):
         def _encodeFilenameFlags(self):
             return self.filename.encode("gbk"), self.flag_bits
 
+    class Utf8Info(zipfile.ZipInfo):
+        def _encodeFilenameFlags(self):
+            return self.filename.encode("utf-8"), self.flag_bits & ~0x800
+
+    kind = GbkInfo if gbk_names else Utf8Info if unflagged_utf8 else zipfile.ZipInfo
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, path in files.items():
-            info = (GbkInfo if gbk_names else zipfile.ZipInfo)(name, date_time=(2024, 5, 1, 12, 0, 0))
+            info = kind(name, date_time=(2024, 5, 1, 12, 0, 0))
             archive.writestr(info, path.read_bytes())
     return target
 
@@ -292,3 +298,15 @@ def test_a_zip_with_shapefiles_in_several_folders_names_them(cli, project, tmp_p
                                          **{f"2025/{n}": p for n, p in parts.items()}})
     line = _refused(cli, project, archive, "--as", "buildings")
     assert "分在几个文件夹里（2024/、2025/）" in line, line
+
+
+def test_a_zip_from_macos_with_utf8_names_and_no_flag(cli, tmp_path):
+    """Names in UTF-8 without the UTF-8 flag are read as UTF-8, not as GBK (鍖哄幙鐣宊area) nor CP437."""
+    files = _shanghai_without_code_page(tmp_path / "src")
+    source = _zip(tmp_path / "区县界 mac.zip", files, unflagged_utf8=True)
+    assert [i.flag_bits & 0x800 for i in zipfile.ZipFile(source).infolist()] == [0] * 4
+    project = tmp_path / "p.gpkg"
+    assert cli("new", project)[0] == 0
+    code, out, err = cli("import", project, source, "--as", "buildings", "--keep-multipart", "--layer", "区县界_area")
+    assert (code, err) == (0, ""), err
+    assert "已导入 17 个要素" in out and "GB18030" in out, out

@@ -49,6 +49,9 @@ def read_vector(path, *, layer: str | None = None, encoding: str | None = None, 
         listed = pyogrio.list_layers(source)
     except Exception as exc:
         raise InputError("无法读取 {path}：{why}", "cannot read {path}: {why}", path=path.name, why=_why(exc)) from exc
+    finally:
+        if "CPL_ZIP_ENCODING" not in os.environ:  # GDAL keeps this archive's names as read: the default again
+            pyogrio.set_gdal_config_options({"CPL_ZIP_ENCODING": "CP936"})
     layers = [name for name, _ in listed]
     if not layers:
         raise InputError("{path} 中没有任何图层（没有可读的要素）", "{path} holds no layer (no features to read)",
@@ -92,6 +95,9 @@ def gdal_source(path: Path):
     try:
         with zipfile.ZipFile(path) as archive:
             names = list(zip_names(archive))
+            if "CPL_ZIP_ENCODING" not in os.environ:  # before GDAL first opens (and caches) this archive;
+                # read_vector sets CP936 back once it has
+                pyogrio.set_gdal_config_options({"CPL_ZIP_ENCODING": _zip_name_encoding(archive)})
     except (zipfile.BadZipFile, OSError):
         return path
     folders = {str(Path(n).parent) for n in names if n.lower().endswith(".shp")}
@@ -104,15 +110,28 @@ def gdal_source(path: Path):
     return path
 
 
+def _zip_name_encoding(archive) -> str:
+    """How a zip's names without the UTF-8 flag are written: UTF-8 when they all decode as UTF-8 (macOS's
+    Archive Utility sets no flag), else CP936 (GBK: Chinese Windows, WinRAR)."""
+    raw = [i.filename.encode("cp437", errors="replace") for i in archive.infolist() if not i.flag_bits & 0x800]
+    try:
+        for name in raw:
+            name.decode("utf-8")
+    except UnicodeDecodeError:
+        return "CP936"
+    return "UTF-8"
+
+
 def zip_names(archive) -> dict[str, str]:
-    """A zip's member names as GDAL reads them (GBK names without the UTF-8 flag decoded as GBK, as
-    CPL_ZIP_ENCODING says above) → the name zipfile knows them by."""
+    """A zip's member names as GDAL reads them (names without the UTF-8 flag decoded as
+    `_zip_name_encoding` says, as gdal_source tells GDAL) → the name zipfile knows them by."""
+    encoding = "utf-8" if _zip_name_encoding(archive) == "UTF-8" else "gb18030"
     out = {}
     for info in archive.infolist():
         name = info.filename
         if not info.flag_bits & 0x800:
             try:
-                name = name.encode("cp437").decode("gb18030")
+                name = name.encode("cp437").decode(encoding)
             except (UnicodeEncodeError, UnicodeDecodeError):
                 pass
         out[name] = info.filename
@@ -211,6 +230,10 @@ def _why(exc: Exception) -> str:
 _GDAL_WHY = [  # GDAL's developer text → what a user can act on
     ("not recognized as being in a supported file format", "不是可识别的矢量格式，或文件为空、已损坏",
      "not a recognised vector format, or the file is empty or damaged"),
+    ("failed to prepare SQL", "GeoPackage 的表结构已损坏（所列的表或列不存在）",
+     "the GeoPackage's tables are damaged (a table or column it lists does not exist)"),
+    ("sqlite3_prepare_v2", "GeoPackage 的表结构已损坏（所列的表或列不存在）",
+     "the GeoPackage's tables are damaged (a table or column it lists does not exist)"),
     ("/vsizip/", "压缩包已损坏，或其中没有可读的矢量文件", "the archive is damaged or holds no readable vector file"),
     ("database disk image is malformed", "GeoPackage（SQLite）文件已损坏", "the GeoPackage (SQLite) file is damaged"),
     ("SHAPE_RESTORE_SHX", "缺少 .shx 索引文件", "the .shx index file is missing"),
@@ -321,9 +344,12 @@ def check_complete(path, frame: gpd.GeoDataFrame | None, *, layer: str | None = 
             bad |= set(blobs)
             why = why or blob_why
     read = len(frame) if numbers is None else len(set(numbers))
+    unlisted = 0  # records a count claims beyond what the file's bytes could hold: counted, not listed
     if expected is not None and read + len(bad) < expected:  # records the reader never returned
-        missing = (set(range(read + 1, expected + 1)) if numbers is None
-                   else set(range(1, expected + 1)) - set(numbers)) - bad
+        listed = min(expected, read + len(bad) + min(_size(path), 2_000_000))
+        unlisted = expected - listed
+        missing = (set(range(read + 1, listed + 1)) if numbers is None
+                   else set(range(1, listed + 1)) - set(numbers)) - bad
         if missing:
             bad |= missing
             why = why or tr("读到 {read} 条，文件记录数为 {count}", "{read} read of {count} records",
@@ -339,7 +365,7 @@ def check_complete(path, frame: gpd.GeoDataFrame | None, *, layer: str | None = 
                          "（--skip-bad 只导入可读的记录）",
                          "{path}: cannot be read from record {n} on ({why}); {bad} of {total} records unreadable, "
                          "nothing imported (--skip-bad imports the readable records)",
-                         path=path.name, n=bad_list[0], why=why, total=total, bad=len(bad_list))
+                         path=path.name, n=bad_list[0], why=why, total=total, bad=len(bad_list) + unlisted)
     import numpy as np
 
     row_numbers = np.arange(1, len(frame) + 1) if numbers is None else np.asarray(numbers)
@@ -349,6 +375,13 @@ def check_complete(path, frame: gpd.GeoDataFrame | None, *, layer: str | None = 
     frame.attrs["bad_records"] = bad_list
     frame.attrs["bad_reason"] = why
     return frame
+
+
+def _size(path: Path) -> int:
+    """The bytes of a file, or of the files of a folder (a File GDB)."""
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
 
 
 def record_ranges(records: list[int]) -> str:
@@ -402,7 +435,11 @@ def _read_by_record(path: Path, layer, encoding, error: Exception):
                 crs = source.crs.to_wkt() if source.crs else None
             except Exception:  # a .prj GDAL cannot parse: as if there were none (the import then asks for --crs)
                 crs = None
-            records = iter(source)
+            try:
+                records = iter(source)
+            except Exception as exc:  # fiona cannot even start reading (columns the table lacks, undecodable names)
+                raise InputError("无法读取 {path}：{why}", "cannot read {path}: {why}", path=path.name,
+                                 why=_why(error)) from exc
             n = 0
             while True:
                 n += 1
