@@ -419,3 +419,19 @@ def test_a_revised_drawing_updates_by_entity_handle(cli, project, tmp_path):
     assert "新增 0 个，修改 1 个，未变 1 个" in out
     red = gpd.read_file(project.path, layer="red_lines").set_index("uid")
     assert red.loc[outline.dxf.handle].geometry.bounds[0] == pytest.approx(E0 - 10)
+
+
+def test_full_ellipses_and_closed_splines_are_polygons_open_ones_lines(tmp_path):
+    doc, msp = drawing()
+    msp.add_ellipse((0, 0), major_axis=(20, 0), ratio=0.5, dxfattribs={"layer": "E"})  # a = 20, b = 10
+    msp.add_ellipse((100, 0), major_axis=(20, 0), ratio=0.5, start_param=0, end_param=math.pi,
+                    dxfattribs={"layer": "E"})  # half of it
+    msp.add_spline([(0, 100), (10, 110), (20, 100), (10, 90), (0, 100)], dxfattribs={"layer": "S"})  # ends meet
+    msp.add_spline([(0, 200), (10, 210), (20, 200)], dxfattribs={"layer": "S"})
+    doc.saveas(tmp_path / "curves.dxf")
+    frame = read_dxf(tmp_path / "curves.dxf")
+    ellipses, splines = frame[frame.cad_layer == "E"].geometry, frame[frame.cad_layer == "S"].geometry
+    assert list(ellipses.geom_type) == ["Polygon", "LineString"]
+    assert ellipses.iloc[0].area == pytest.approx(math.pi * 20 * 10, rel=2e-3)
+    assert ellipses.iloc[1].length == pytest.approx(48.44, rel=2e-3)  # half of the perimeter, Ramanujan: 96.88
+    assert list(splines.geom_type) == ["Polygon", "LineString"]

@@ -307,7 +307,8 @@ def _is_closed(entity, points) -> bool:
     if kind_ in ("LINE", "ARC"):
         return False
     if kind_ == "ELLIPSE":
-        return math.isclose(abs(entity.dxf.end_param - entity.dxf.start_param) % (2 * math.pi), 0, abs_tol=1e-9)
+        span = (entity.dxf.end_param - entity.dxf.start_param) % (2 * math.pi)
+        return math.isclose(span, 0, abs_tol=1e-9) or math.isclose(span, 2 * math.pi, abs_tol=1e-9)
     if kind_ in ("LWPOLYLINE", "POLYLINE") and entity.is_closed:
         return True
     return len(points) > 2 and math.dist(points[0][:2], points[-1][:2]) <= CLOSE_GAP
