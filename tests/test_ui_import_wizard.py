@@ -274,3 +274,43 @@ def test_new_project_makes_the_file_with_its_crs_and_opens_the_wizard(qtbot, win
     assert Project.open(tmp_path / "新.gpkg").crs.to_epsg() == 4549
     assert window.document.project.path == tmp_path / "新.gpkg"
     assert window.action_new.text() and window.action_import.text()
+
+
+def test_a_gbk_csv_ledger_goes_through_the_wizard(qtbot, window, project, tmp_path):
+    source = tmp_path / "违建台账.csv"  # as Excel saves it on Chinese Windows
+    source.write_bytes("编号,经度,纬度,地址,状态,发现时间\n"
+                       "A1,121.47,31.23,黄浦区中山东一路1号,待核查,2024-03-01\n"
+                       "A2,121.48,31.24,虹口区四川北路2号,已立案,2024-03-02\n".encode("gbk"))
+    from gisdesk.ui.import_wizard import open_import_wizard
+
+    wizard = open_import_wizard(window)
+    wizard.source_page.path_edit.setText(str(source))
+    wizard.next()
+    assert wizard.kind == "ledger"  # 台账 in the file name
+    wizard.next()
+    assert wizard.encoding_page.column_values("地址")[0] == "黄浦区中山东一路1号"  # auto: GB18030 from the bytes
+    assert "GB18030" in wizard.encoding_page.note.text()
+    wizard.next()
+    assert wizard.crs_page.source_crs.to_epsg() == 4490  # lon/lat columns
+    wizard.next()
+    assert wizard.mapping_page.field_map() == {"编号": "case_no", "地址": "address", "状态": "status",
+                                               "发现时间": "found_on"}  # the coordinate columns are the geometry
+    wizard.next()
+    page = wizard.report_page
+    qtbot.waitUntil(lambda: page.state != "running", timeout=60_000)
+    assert page.state == "finished", page.error.text()
+    layer = Project.open(project).read_layer("ledger")
+    assert layer["uid"].tolist() == ["A1", "A2"] and layer["address"].tolist()[0] == "黄浦区中山东一路1号"
+
+
+def test_an_encoding_that_loses_text_is_confirmed_first(qtbot, window, project, monkeypatch):
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: asked.append(args[2]) or QMessageBox.StandardButton.No)
+    wizard = wizard_on(window, SHANGHAI)
+    choose_encoding(wizard, "UTF-8")
+    wizard.next()
+    assert wizard.currentPage() is wizard.encoding_page  # said no: stays
+    assert asked and "imported empty" in asked[0]
+    choose_encoding(wizard, "GBK")
+    wizard.next()
+    assert wizard.currentPage() is wizard.crs_page and len(asked) == 1

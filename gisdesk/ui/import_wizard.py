@@ -278,6 +278,17 @@ class EncodingPage(QWizardPage):
                     item.setForeground(QColor("#b00020"))
                 self.table.setItem(r, c, item)
 
+    def validatePage(self) -> bool:
+        """Text that does not decode in the chosen encoding is lost on import (GDAL leaves it empty): ask."""
+        if self.preview is None or not self.preview.replaced:
+            return True
+        answer = QMessageBox.question(
+            self, self.tr("Text encoding"),
+            self.tr("%1 characters of the first rows cannot be decoded in %2: such values are imported empty. "
+                    "Import in this encoding anyway?").replace("%1", str(self.preview.replaced))
+            .replace("%2", self.combo.currentText()))
+        return answer == QMessageBox.StandardButton.Yes
+
     def column_values(self, column: str) -> list[str]:
         """The previewed values of a column (for the tests and the mapping page's examples)."""
         if self.preview is None or column not in self.preview.columns:

@@ -222,7 +222,7 @@
 <context>
     <name>CrsPage</name>
     <message>
-        <location filename="../../gisdesk/ui/import_wizard.py" line="+292"/>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="+303"/>
         <source>Coordinate reference system</source>
         <translation>坐标系</translation>
     </message>
@@ -275,12 +275,13 @@
 <context>
     <name>EncodingPage</name>
     <message>
-        <location line="-114"/>
+        <location line="-125"/>
+        <location line="+61"/>
         <source>Text encoding</source>
         <translation>文字编码</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-60"/>
         <source>Choose the encoding in which the names read right. The first rows are shown as they will be imported.</source>
         <translation>选择能让名称正确显示的编码。下面按导入时的样子显示前几行。</translation>
     </message>
@@ -303,6 +304,11 @@
         <location line="+2"/>
         <source>%1 characters cannot be decoded in this encoding (shown as �).</source>
         <translation>有 %1 个字符无法按此编码解码（显示为 �）。</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>%1 characters of the first rows cannot be decoded in %2: such values are imported empty. Import in this encoding anyway?</source>
+        <translation>前几行中有 %1 个字符无法按 %2 解码：这样的值导入后为空。仍按此编码导入吗？</translation>
     </message>
 </context>
 <context>
@@ -345,18 +351,18 @@
 <context>
     <name>ImportWizard</name>
     <message>
-        <location filename="../../gisdesk/ui/import_wizard.py" line="-216"/>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="-237"/>
         <source>Import into %1</source>
         <translation>导入到 %1</translation>
     </message>
     <message>
         <location line="+4"/>
-        <location line="+505"/>
+        <location line="+519"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location line="-504"/>
+        <location line="-518"/>
         <source>Next &gt;</source>
         <translation>下一步 &gt;</translation>
     </message>
@@ -376,7 +382,7 @@
         <translation>关闭</translation>
     </message>
     <message>
-        <location line="+502"/>
+        <location line="+516"/>
         <source>Open or create a project first.</source>
         <translation>请先打开或新建一个项目。</translation>
     </message>
@@ -428,7 +434,7 @@
 <context>
     <name>KindPage</name>
     <message>
-        <location filename="../../gisdesk/ui/import_wizard.py" line="-422"/>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="-436"/>
         <source>Kind and layer</source>
         <translation>类型与图层</translation>
     </message>
@@ -831,7 +837,7 @@
 <context>
     <name>MappingPage</name>
     <message>
-        <location filename="../../gisdesk/ui/import_wizard.py" line="+152"/>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="+163"/>
         <location line="+59"/>
         <source>Field mapping</source>
         <translation>字段对应</translation>
@@ -1062,7 +1068,7 @@
         <translation>等待中…</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+7"/>
         <source>Import %1</source>
         <translation>导入 %1</translation>
     </message>
@@ -1120,7 +1126,7 @@
 <context>
     <name>SourcePage</name>
     <message>
-        <location line="-419"/>
+        <location line="-433"/>
         <source>Source</source>
         <translation>源文件</translation>
     </message>
