@@ -293,10 +293,14 @@ def test_the_overlay_draws_the_overlap_hatched_red_the_sliver_orange_the_gap_mag
     assert at(hidden, 9, 5) == at(render_image(Scene.of([layer]), context), 9, 5)
 
 
-def test_the_view_menu_toggles_the_topology_problems_on_the_canvas(qapp, overlapping):
+def test_the_view_menu_toggles_the_topology_problems_on_the_canvas(qtbot, overlapping, tmp_path):
+    from PySide6.QtCore import QSettings
+
     from gisdesk.ui.main_window import MainWindow
 
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
     window = MainWindow()
+    qtbot.addWidget(window)
     try:
         assert window.action_problems.isCheckable() and window.action_problems.isChecked()
         assert window.action_problems in window.menus["view"].actions()
@@ -306,6 +310,7 @@ def test_the_view_menu_toggles_the_topology_problems_on_the_canvas(qapp, overlap
         assert not window.action_problems.isChecked() and window.canvas.problems == {}
         window.action_problems.trigger()  # on again
         assert len(window.canvas.problems["buildings"].overlaps) == 1
-    finally:
-        window.close()
-        window.deleteLater()
+    finally:  # the jobs the panels started for the opened project: cancelled, let go, stopped
+        window.jobs_panel.cancel_all()
+        window.jobs_panel._release_held()
+        window.jobs_panel.shutdown()
