@@ -49,9 +49,6 @@ def read_vector(path, *, layer: str | None = None, encoding: str | None = None, 
         listed = pyogrio.list_layers(source)
     except Exception as exc:
         raise InputError("无法读取 {path}：{why}", "cannot read {path}: {why}", path=path.name, why=_why(exc)) from exc
-    finally:
-        if "CPL_ZIP_ENCODING" not in os.environ:  # GDAL keeps this archive's names as read: the default again
-            pyogrio.set_gdal_config_options({"CPL_ZIP_ENCODING": "CP936"})
     layers = [name for name, _ in listed]
     if not layers:
         raise InputError("{path} 中没有任何图层（没有可读的要素）", "{path} holds no layer (no features to read)",
@@ -95,9 +92,6 @@ def gdal_source(path: Path):
     try:
         with zipfile.ZipFile(path) as archive:
             names = list(zip_names(archive))
-            if "CPL_ZIP_ENCODING" not in os.environ:  # before GDAL first opens (and caches) this archive;
-                # read_vector sets CP936 back once it has
-                pyogrio.set_gdal_config_options({"CPL_ZIP_ENCODING": _zip_name_encoding(archive)})
     except (zipfile.BadZipFile, OSError):
         return path
     folders = {str(Path(n).parent) for n in names if n.lower().endswith(".shp")}
@@ -110,28 +104,15 @@ def gdal_source(path: Path):
     return path
 
 
-def _zip_name_encoding(archive) -> str:
-    """How a zip's names without the UTF-8 flag are written: UTF-8 when they all decode as UTF-8 (macOS's
-    Archive Utility sets no flag), else CP936 (GBK: Chinese Windows, WinRAR)."""
-    raw = [i.filename.encode("cp437", errors="replace") for i in archive.infolist() if not i.flag_bits & 0x800]
-    try:
-        for name in raw:
-            name.decode("utf-8")
-    except UnicodeDecodeError:
-        return "CP936"
-    return "UTF-8"
-
-
 def zip_names(archive) -> dict[str, str]:
-    """A zip's member names as GDAL reads them (names without the UTF-8 flag decoded as
-    `_zip_name_encoding` says, as gdal_source tells GDAL) → the name zipfile knows them by."""
-    encoding = "utf-8" if _zip_name_encoding(archive) == "UTF-8" else "gb18030"
+    """A zip's member names as GDAL reads them (GBK names without the UTF-8 flag decoded as GBK, as
+    CPL_ZIP_ENCODING says above) → the name zipfile knows them by."""
     out = {}
     for info in archive.infolist():
         name = info.filename
         if not info.flag_bits & 0x800:
             try:
-                name = name.encode("cp437").decode(encoding)
+                name = name.encode("cp437").decode("gb18030")
             except (UnicodeEncodeError, UnicodeDecodeError):
                 pass
         out[name] = info.filename
@@ -233,6 +214,10 @@ _GDAL_WHY = [  # GDAL's developer text → what a user can act on
     ("failed to prepare SQL", "GeoPackage 的表结构已损坏（所列的表或列不存在）",
      "the GeoPackage's tables are damaged (a table or column it lists does not exist)"),
     ("sqlite3_prepare_v2", "GeoPackage 的表结构已损坏（所列的表或列不存在）",
+     "the GeoPackage's tables are damaged (a table or column it lists does not exist)"),
+    ("no such column", "GeoPackage 的表结构已损坏（所列的表或列不存在）",
+     "the GeoPackage's tables are damaged (a table or column it lists does not exist)"),
+    ("no such table", "GeoPackage 的表结构已损坏（所列的表或列不存在）",
      "the GeoPackage's tables are damaged (a table or column it lists does not exist)"),
     ("/vsizip/", "压缩包已损坏，或其中没有可读的矢量文件", "the archive is damaged or holds no readable vector file"),
     ("database disk image is malformed", "GeoPackage（SQLite）文件已损坏", "the GeoPackage (SQLite) file is damaged"),

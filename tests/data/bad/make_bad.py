@@ -253,8 +253,9 @@ def dxf_drawings() -> None:
 def fuzz_found() -> None:
     """Inputs the fuzz run (fuzz/README.md) found ending in 内部错误, each cut down by hand: a shapefile
     without its .dbf whose .prj is cut after 6 bytes or holds bytes that are not UTF-8 (fiona's CRS
-    lookup raised while the record-by-record read looked for the break), and a GeoPackage whose
-    gpkg_contents names a table that does not exist (GDAL read its layer as a table without geometry)."""
+    lookup raised while the record-by-record read looked for the break), and GeoPackages whose
+    gpkg_contents names a table that does not exist (GDAL read its layer as a table without geometry),
+    whose geometry column is missing, or whose cached feature count is far beyond its rows."""
     shp = shapefile("fuzz_missing_dbf_cut_prj")
     shp.with_suffix(".dbf").unlink()
     cut(shp.with_suffix(".prj"), 6)
@@ -267,6 +268,20 @@ def fuzz_found() -> None:
     good(10).to_file(gpkg, driver="GPKG", layer="buildings")
     with sqlite3.connect(gpkg) as db:
         db.execute("UPDATE gpkg_contents SET table_name = '0'")
+    # an emptied table whose gpkg_geometry_columns names a column it lacks (fiona could not even start its
+    # record-by-record read), and a cached feature count of 808,669,066 beside 10 rows (the check listed every
+    # missing record: MemoryError)
+    for name, sqls in (("fuzz_geometry_column_missing.gpkg", ("DELETE FROM buildings",
+                                                              "UPDATE gpkg_geometry_columns SET column_name = '0'")),
+                       ("fuzz_feature_count_wrong.gpkg", ("UPDATE gpkg_ogr_contents SET feature_count = 808669066",))):
+        gpkg = HERE / name
+        gpkg.unlink(missing_ok=True)
+        good(10).to_file(gpkg, driver="GPKG", layer="buildings")
+        with sqlite3.connect(gpkg) as db:
+            for (trigger,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+                db.execute(f'DROP TRIGGER "{trigger}"')
+            for sql in sqls:
+                db.execute(sql)
     for leftover in HERE.glob("*.gpkg-*"):
         leftover.unlink()
 
