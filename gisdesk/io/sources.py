@@ -49,6 +49,9 @@ def read_vector(path, *, layer: str | None = None, encoding: str | None = None, 
         listed = pyogrio.list_layers(source)
     except Exception as exc:
         raise InputError("无法读取 {path}：{why}", "cannot read {path}: {why}", path=path.name, why=_why(exc)) from exc
+    finally:
+        if "CPL_ZIP_ENCODING" not in os.environ:  # GDAL keeps this archive's names as read: the default again
+            pyogrio.set_gdal_config_options({"CPL_ZIP_ENCODING": "CP936"})
     layers = [name for name, _ in listed]
     if not layers:
         raise InputError("{path} 中没有任何图层（没有可读的要素）", "{path} holds no layer (no features to read)",
@@ -92,6 +95,9 @@ def gdal_source(path: Path):
     try:
         with zipfile.ZipFile(path) as archive:
             names = list(zip_names(archive))
+            if "CPL_ZIP_ENCODING" not in os.environ:  # before GDAL first opens (and caches) this archive;
+                # read_vector sets CP936 back once it has
+                pyogrio.set_gdal_config_options({"CPL_ZIP_ENCODING": _zip_name_encoding(archive)})
     except (zipfile.BadZipFile, OSError):
         return path
     folders = {str(Path(n).parent) for n in names if n.lower().endswith(".shp")}
@@ -104,15 +110,28 @@ def gdal_source(path: Path):
     return path
 
 
+def _zip_name_encoding(archive) -> str:
+    """How a zip's names without the UTF-8 flag are written: UTF-8 when they all decode as UTF-8 (macOS's
+    Archive Utility sets no flag), else CP936 (GBK: Chinese Windows, WinRAR)."""
+    raw = [i.filename.encode("cp437", errors="replace") for i in archive.infolist() if not i.flag_bits & 0x800]
+    try:
+        for name in raw:
+            name.decode("utf-8")
+    except UnicodeDecodeError:
+        return "CP936"
+    return "UTF-8"
+
+
 def zip_names(archive) -> dict[str, str]:
-    """A zip's member names as GDAL reads them (GBK names without the UTF-8 flag decoded as GBK, as
-    CPL_ZIP_ENCODING says above) → the name zipfile knows them by."""
+    """A zip's member names as GDAL reads them (names without the UTF-8 flag decoded as
+    `_zip_name_encoding` says, as gdal_source tells GDAL) → the name zipfile knows them by."""
+    encoding = "utf-8" if _zip_name_encoding(archive) == "UTF-8" else "gb18030"
     out = {}
     for info in archive.infolist():
         name = info.filename
         if not info.flag_bits & 0x800:
             try:
-                name = name.encode("cp437").decode("gb18030")
+                name = name.encode("cp437").decode(encoding)
             except (UnicodeEncodeError, UnicodeDecodeError):
                 pass
         out[name] = info.filename
