@@ -71,7 +71,7 @@ def find_topology(geoms, uids, *, existing=None, existing_uids=None, crs=None) -
         a, b = a[a < b], b[a < b]  # each pair once
         involved = is_new[a] | is_new[b]  # the old ones' pairs only join them into groups for the gaps
         frames += [_overlaps(geoms, uids, a[involved], b[involved]), _slivers(geoms[is_new], uids[is_new]),
-                   _gaps(geoms, uids, a, b, is_new)]
+                   _gaps(geoms, uids, a, b, is_new, tree)]
     found = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else None
     if found is None:
         found = pd.DataFrame({"problem": pd.Series(dtype=object), "uids": pd.Series(dtype=object),
@@ -133,7 +133,7 @@ def _slivers(geoms, uids) -> pd.DataFrame:
                          "geometry": geoms[rows]})
 
 
-def _gaps(geoms, uids, a, b, is_new) -> pd.DataFrame:
+def _gaps(geoms, uids, a, b, is_new, tree) -> pd.DataFrame:
     """Holes under GAP_MAX_M2 of the union of each group of features touching one another, that lie
     in no hole of one feature; with old features about, only those bordering a new one."""
     if len(a) == 0:
@@ -159,7 +159,7 @@ def _gaps(geoms, uids, a, b, is_new) -> pd.DataFrame:
         keep = np.ones(len(holes), dtype=bool)
         keep[inside] = False
         holes, area = holes[keep], area[keep]
-    gap, feature = shapely.STRtree(geoms).query(holes, predicate="intersects")  # the features around each gap
+    gap, feature = tree.query(holes, predicate="intersects")  # the features around each gap
     border = pd.DataFrame({"gap": gap, "uid": uids[feature], "new": is_new[feature]})
     border = border.groupby("gap").agg(uids=("uid", lambda u: tuple(sorted(u))), new=("new", "any"))
     border = border[border["new"]]
