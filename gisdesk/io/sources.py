@@ -246,6 +246,18 @@ _GDAL_WHY = [  # GDAL's developer text → what a user can act on
     ("ERROR parsing kml", "KML 内容无效或不完整", "the KML is invalid or incomplete"),
     ("openfilegdb", "File GDB 的表已损坏", "a table of the File GDB is damaged"),
     (".shx file is unreadable", ".shx 索引文件无法读取或已损坏", "the .shx index file is unreadable or damaged"),
+    # found leaking by the fuzz run (fuzz/README.md)
+    ("required GeoPackage tables", "GeoPackage 缺少必需的表 gpkg_spatial_ref_sys 或 gpkg_contents",
+     "the GeoPackage lacks its required table gpkg_spatial_ref_sys or gpkg_contents"),
+    ("codec can't decode", "文字不是所用编码的文本：请用 --encoding 指定（例如 GBK）",
+     "text not in the encoding used: name it with --encoding (e.g. GBK)"),
+    ("not encoded in UTF-8", "文字不是 UTF-8 编码：请用 --encoding 指定（例如 GBK）",
+     "the text is not UTF-8: name its encoding with --encoding (e.g. GBK)"),
+    ("for entity", ".shx 索引中记录的位置或长度无效", "a record's offset or length in the .shx index is invalid"),
+    ("Record count in .shx header", ".shx 索引文件头中的记录数无效", "the record count in the .shx header is invalid"),
+    (".shp file is unreadable", ".shp 文件无法读取或已损坏", "the .shp file is unreadable or damaged"),
+    ("Corrupted .shp file", ".shp 文件中的记录已损坏", "a record of the .shp file is damaged"),
+    ("on DBF file", ".dbf 文件无法读取（被截断或已损坏）", "the .dbf file cannot be read (cut off or damaged)"),
 ]
 
 
