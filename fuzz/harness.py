@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -36,6 +37,9 @@ SHRINK_SECONDS = 30  # how long hypothesis may shrink one failure before the run
 
 def seconds_per_target() -> float:
     return float(os.environ.get("GISDESK_FUZZ_SECONDS", "20"))
+
+
+_ENGLISH = re.compile(r"[A-Za-z]{3,}(?:[ ,:'\"()._/-]+[A-Za-z]{2,}){3,}")  # four English words in a row
 
 
 class Hang(Exception):
@@ -68,12 +72,21 @@ class Tally:
     accepted: int = 0
     failures: dict[str, int] = field(default_factory=dict)  # failure key -> times seen (shrinking included)
     bug_at: float = 0.0  # when the current hypothesis run first failed
+    english: dict[str, int] = field(default_factory=dict)  # refusals with library text in them -> times
     started: float = field(default_factory=time.monotonic)
+
+    def note_message(self, message: str, source: str) -> None:
+        """Keep a few refusals that still carry library text (a run of English words in a Chinese message)."""
+        text = message.replace(source, "").replace(Path(source).stem, "")
+        text = re.sub(r"EPSG:\d+[^：；（）]*", "", text)
+        if _ENGLISH.search(text) and len(self.english) < 40:
+            self.english.setdefault(re.sub(r"\d+", "N", message)[:200], 0)
+            self.english[re.sub(r"\d+", "N", message)[:200]] += 1
 
     def save(self) -> None:
         WORK.mkdir(parents=True, exist_ok=True)
         data = {"target": self.target, "examples": self.examples, "refused": self.refused,
-                "accepted": self.accepted, "failures": self.failures,
+                "accepted": self.accepted, "failures": self.failures, "english": self.english,
                 "seconds": round(time.monotonic() - self.started, 1)}
         (WORK / f"tally-{self.target}-{os.getpid()}.json").write_text(json.dumps(data, ensure_ascii=False, indent=1))
 
@@ -138,8 +151,10 @@ def run_case(target: str, case: Case, check, tally: Tally | None = None) -> str:
     try:
         with hang_guard():
             outcome = check(path, case, scratch)
-    except GisdeskError:
+    except GisdeskError as exc:
         outcome = "refused"
+        if tally is not None:
+            tally.note_message(str(exc), case.source)
     except Exception as exc:  # noqa: BLE001 (anything else is what we are looking for)
         key = record(target, case, exc)
         if tally is not None:
