@@ -137,7 +137,7 @@ def shapefile_case(draw) -> Case:
         dbf = stem + ".dbf"
         if dbf in files and len(files[dbf]) >= 8:
             count = struct.unpack("<I", files[dbf][4:8])[0]
-            new = max(0, count + draw(st.sampled_from([-2, -1, 1, 2, 100])))
+            new = min(max(0, count + draw(st.sampled_from([-2, -1, 1, 2, 100]))), 2 ** 32 - 1)
             files[dbf] = files[dbf][:4] + struct.pack("<I", new) + files[dbf][8:]
             notes.append(f"dbf count {count} -> {new}")
     options = {"skip_bad": draw(st.booleans()),
