@@ -298,9 +298,12 @@ class Project:
         try:
             pyogrio.write_dataframe(frame, staging, layer=layer_id, driver="GPKG", geometry_type=geometry_type,
                                     promote_to_multi=geometry_type == "MultiPolygon",
-                                    dataset_options={"VERSION": "1.2"})
+                                    dataset_options={"VERSION": "1.2"}, use_arrow=_arrow_writes_alike(frame))
             with self._connect() as db:
                 db.execute("ATTACH DATABASE ? AS staging", (str(staging),))
+                # a page cache for this connection of up to 256 MiB instead of 2: the uid indexes of a
+                # million features are built and filled in memory (no effect on the journal or the sync)
+                db.execute(f"PRAGMA main.cache_size = {-256 * 1024}")
                 with gpkg.transaction(db):
                     if existing is None:
                         gpkg.copy_new_table(db, layer_id)
@@ -1010,6 +1013,22 @@ def _put_settings(db, values: dict) -> None:
         updated = db.execute(f"UPDATE {SETTINGS} SET value = ? WHERE key = ?", (value, key)).rowcount
         if not updated:
             db.execute(f"INSERT INTO {SETTINGS} (key, value) VALUES (?, ?)", (key, value))
+
+
+def _arrow_writes_alike(frame) -> bool:
+    """Whether GDAL's Arrow write (about twice as fast) stores this frame as its feature-by-feature
+    write does: for these column types the tables are identical, value for value and type for type
+    (tests/test_import_bulk.py); others (tz-aware times, categoricals ...) take the classic way."""
+    for name, dtype in frame.dtypes.items():
+        if name == frame.geometry.name:
+            continue
+        if isinstance(dtype, pd.DatetimeTZDtype) or isinstance(dtype, pd.CategoricalDtype):
+            return False
+        if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype) or
+                pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype) or
+                pd.api.types.is_float_dtype(dtype) or pd.api.types.is_datetime64_dtype(dtype)):
+            return False
+    return True
 
 
 def _to_multi(geoms) -> np.ndarray:

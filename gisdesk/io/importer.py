@@ -35,6 +35,8 @@ from gisdesk.store import ProjectStore, local_now
 _SPLIT_KINDS = ("buildings", "ledger")  # kinds whose multi-part footprints are split
 _ROW = "__gisdesk_source_row__"  # each feature's row in the user's file, carried through filter and split
 _GEOMETRY_CLASS = {1: LINE, 2: LINE, 5: LINE, 0: POINT, 4: POINT, 3: POLYGON, 6: POLYGON}
+# the same by type id 0-7, then None: indexed by an array of type ids (-1, nothing, is the last)
+_CLASS_BY_TYPE = np.array([_GEOMETRY_CLASS.get(t) for t in range(8)] + [None], dtype=object)
 
 
 @dataclass
@@ -301,7 +303,7 @@ def _keep_allowed_geometries(frame: gpd.GeoDataFrame, info, report: ImportReport
     zm = shapely.has_z(raw) | shapely.has_m(raw)
     if zm.any():
         report.dropped_zm += int(zm.sum())
-    geoms = shapely.force_2d(raw)
+    geoms = shapely.force_2d(raw) if zm.any() else raw.copy()  # (force_2d makes a new geometry of each)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     types = np.where(missing, -1, shapely.get_type_id(geoms))
     invalid = ~missing & ~shapely.is_valid(geoms)
@@ -314,7 +316,7 @@ def _keep_allowed_geometries(frame: gpd.GeoDataFrame, info, report: ImportReport
     if collections.any():
         geoms[collections], types[collections] = _allowed_parts(geoms[collections], info)
         report.collections += int(collections.sum())
-    classes = np.array([_GEOMETRY_CLASS.get(t) for t in types], dtype=object)
+    classes = _CLASS_BY_TYPE[np.asarray(types, dtype=np.int64)]
     allowed = np.isin(classes, info.geometries)
     empty = types == -1
     if empty.any():
@@ -401,12 +403,14 @@ def _split_multipart(frame: gpd.GeoDataFrame, info, report: ImportReport, name: 
     uids[derived] = uids[derived] + "-" + number[derived].astype(str).astype(object)
     out["uid"] = uids
     types = np.where(shapely.is_empty(parts), -1, shapely.get_type_id(parts))
-    invalid = (types != -1) & ~shapely.is_valid(parts)
+    invalid = np.zeros(len(parts), dtype=bool)  # the other features were checked (and repaired) before
+    of_multi = (types != -1) & multi[index]
+    invalid[of_multi] = ~shapely.is_valid(parts[of_multi])
     if invalid.any():
         parts[invalid], types[invalid] = _repair(parts[invalid], info)
         report.repaired += int(invalid.sum())
     out = out.set_geometry(parts)
-    classes = np.array([_GEOMETRY_CLASS.get(t) for t in types], dtype=object)
+    classes = _CLASS_BY_TYPE[np.asarray(types, dtype=np.int64)]
     kept = np.isin(classes, info.geometries)
     for reason in classes[~kept]:  # an empty part, or one that repair leaves with nothing of the kind's class
         reason = reason or "empty"
