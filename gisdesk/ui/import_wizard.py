@@ -137,7 +137,8 @@ class SourcePage(QWizardPage):
             self.path_edit.setText(path)
 
     def _browse_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, self.tr("File GDB folder"), str(self.wizard().project_path.parent))
+        path = QFileDialog.getExistingDirectory(self, self.tr("File GDB folder"),
+                                                str(self.wizard().project_path.parent))
         if path:
             self.path_edit.setText(path)
 
@@ -439,7 +440,8 @@ class MappingPage(QWizardPage):
         twice = sorted({f for f in chosen if chosen.count(f) > 1})
         if twice:
             QMessageBox.warning(self, self.tr("Field mapping"),
-                                self.tr("Several columns are mapped onto %1: choose one.").replace("%1", ", ".join(twice)))
+                                self.tr("Several columns are mapped onto %1: choose one.")
+                                .replace("%1", ", ".join(twice)))
             return False
         return True
 
@@ -588,8 +590,10 @@ def new_project(window) -> ImportWizard | None:
         return None
     if not path.lower().endswith(".gpkg"):
         path += ".gpkg"
-    code, ok = QInputDialog.getText(window, QCoreApplication.translate("ImportWizard", "New project"), QCoreApplication.translate(
-        "ImportWizard", "Project CRS as an EPSG code (e.g. 4549); leave empty to take the 3° Gauss-Krüger zone of the first import:"))
+    question = QCoreApplication.translate(
+        "ImportWizard",
+        "Project CRS as an EPSG code (e.g. 4549); leave empty to take the 3° Gauss-Krüger zone of the first import:")
+    code, ok = QInputDialog.getText(window, QCoreApplication.translate("ImportWizard", "New project"), question)
     if not ok:
         return None
     return create_and_import(window, path, code.strip())

@@ -222,7 +222,7 @@
 <context>
     <name>CrsPage</name>
     <message>
-        <location filename="../../gisdesk/ui/import_wizard.py" line="+303"/>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="+304"/>
         <source>Coordinate reference system</source>
         <translation>坐标系</translation>
     </message>
@@ -351,18 +351,18 @@
 <context>
     <name>ImportWizard</name>
     <message>
-        <location filename="../../gisdesk/ui/import_wizard.py" line="-237"/>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="-238"/>
         <source>Import into %1</source>
         <translation>导入到 %1</translation>
     </message>
     <message>
         <location line="+4"/>
-        <location line="+519"/>
+        <location line="+521"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location line="-518"/>
+        <location line="-520"/>
         <source>Next &gt;</source>
         <translation>下一步 &gt;</translation>
     </message>
@@ -382,18 +382,18 @@
         <translation>关闭</translation>
     </message>
     <message>
-        <location line="+516"/>
+        <location line="+518"/>
         <source>Open or create a project first.</source>
         <translation>请先打开或新建一个项目。</translation>
     </message>
     <message>
         <location line="+11"/>
-        <location line="+6"/>
+        <location line="+9"/>
         <source>New project</source>
         <translation>新建项目</translation>
     </message>
     <message>
-        <location line="-5"/>
+        <location line="-8"/>
         <source>gisdesk projects (*.gpkg)</source>
         <translation>gisdesk 项目 (*.gpkg)</translation>
     </message>
@@ -403,7 +403,7 @@
         <translation>项目坐标系的 EPSG 代码（如 4549）；留空则采用首次导入数据所在的 3° 高斯-克吕格带：</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+18"/>
         <source>Cannot create project</source>
         <translation>无法新建项目</translation>
     </message>
@@ -434,7 +434,7 @@
 <context>
     <name>KindPage</name>
     <message>
-        <location filename="../../gisdesk/ui/import_wizard.py" line="-436"/>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="-439"/>
         <source>Kind and layer</source>
         <translation>类型与图层</translation>
     </message>
@@ -1048,7 +1048,7 @@
 <context>
     <name>ReportPage</name>
     <message>
-        <location filename="../../gisdesk/ui/import_wizard.py" line="+8"/>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="+9"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
@@ -1126,7 +1126,7 @@
 <context>
     <name>SourcePage</name>
     <message>
-        <location line="-433"/>
+        <location line="-435"/>
         <source>Source</source>
         <translation>源文件</translation>
     </message>
@@ -1176,7 +1176,7 @@
         <translation>File GDB 文件夹</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+22"/>
         <source>No such file or folder.</source>
         <translation>文件或文件夹不存在。</translation>
     </message>
