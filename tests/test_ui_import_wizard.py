@@ -314,3 +314,29 @@ def test_an_encoding_that_loses_text_is_confirmed_first(qtbot, window, project, 
     choose_encoding(wizard, "GBK")
     wizard.next()
     assert wizard.currentPage() is wizard.crs_page and len(asked) == 1
+
+
+def test_centre_lines_take_a_half_width_and_other_options_reach_the_import(qtbot, window, project, monkeypatch):
+    xian = DATA / "xian_roads_gbk" / "modifiedConn_link.shp"  # 15 GBK road centre lines, .cpg GBK
+    from gisdesk.ui.import_wizard import open_import_wizard
+
+    wizard = open_import_wizard(window)
+    wizard.source_page.path_edit.setText(str(xian))
+    wizard.next()
+    page = wizard.kind_page
+    page.kind_combo.setCurrentIndex(page.kind_combo.findData("red"))
+    assert page.half_width.isVisibleTo(page) and not page.multipart_box.isVisibleTo(page)
+    page.half_width.setText("-3")
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    wizard.next()
+    assert wizard.currentPage() is page and "positive" in warnings[0]
+    page.half_width.setText("20")
+    assert page.options() == {"update": False, "skip_bad": False, "keep_multipart": False, "half_width": 20.0}
+    wizard.next()
+    assert "南三环" in wizard.encoding_page.column_values("road_name")
+    report = run_to_report(qtbot, wizard)
+    assert report.state == "finished", report.error.text()
+    layer = Project.open(project).read_layer("red_lines")
+    assert len(layer) == 15 and set(layer["half_width_m"]) == {20.0}
+    assert "南三环" in layer["name"].tolist()  # road_name is read as name

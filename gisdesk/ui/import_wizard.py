@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView,
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView,
                                QInputDialog, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWizard, QWizardPage)
 
@@ -93,7 +93,7 @@ class ImportWizard(QWizard):
         crs_text = self.crs_page.code_edit.text().strip()
         return {"layer": self.layer, "to": target, "encoding": self.encoding,
                 "crs": _crs_argument(crs_text) if crs_text else None,
-                "field_map": self.mapping_page.field_map() or None}
+                "field_map": self.mapping_page.field_map() or None, **self.kind_page.options()}
 
     def reject(self) -> None:
         job = self.report_page.job
@@ -186,6 +186,15 @@ class KindPage(QWizardPage):
         form.addRow("", self.guess)
         form.addRow(self.tr("Target layer"), self.target_combo)
         form.addRow("", self.target_note)
+        self.half_width = QLineEdit()
+        self.half_width.setPlaceholderText(self.tr("metres, for centre lines; empty: zone polygons or a width field"))
+        self.half_width_label = QLabel(self.tr("Half width (m)"))
+        form.addRow(self.half_width_label, self.half_width)
+        self.update_box = QCheckBox(self.tr("Update the layer from a newer export (match features by uid)"))
+        self.multipart_box = QCheckBox(self.tr("Keep multi-part features whole"))
+        self.skip_bad_box = QCheckBox(self.tr("Import the readable records of a damaged source and list the others"))
+        for box in (self.update_box, self.multipart_box, self.skip_bad_box):
+            form.addRow("", box)
         self.kind_combo.currentIndexChanged.connect(self._kind_changed)
         self.target_combo.currentTextChanged.connect(self._target_changed)
         self._layers: list = []
@@ -209,6 +218,35 @@ class KindPage(QWizardPage):
         self.target_combo.addItems(mine or [KINDS[code].table])
         self.target_combo.blockSignals(False)
         self._target_changed(self.target_combo.currentText())
+        control = KINDS[code].is_control
+        self.half_width.setVisible(control)
+        self.half_width_label.setVisible(control)
+        self.multipart_box.setVisible(code in ("buildings", "ledger"))
+
+    def options(self) -> dict:
+        """--update, --keep-multipart, --skip-bad and --half-width as the page gives them."""
+        options = {"update": self.update_box.isChecked(), "skip_bad": self.skip_bad_box.isChecked(),
+                   "keep_multipart": self.multipart_box.isChecked() and self.multipart_box.isVisibleTo(self)}
+        text = self.half_width.text().strip().replace(",", ".")
+        if text and KINDS[self.kind_combo.currentData()].is_control:
+            try:
+                options["half_width"] = float(text)
+            except ValueError:
+                options["half_width"] = float("nan")  # refused by the import in its words
+        return options
+
+    def validatePage(self) -> bool:
+        text = self.half_width.text().strip().replace(",", ".")
+        if text and self.half_width.isVisibleTo(self):
+            try:
+                ok = float(text) > 0
+            except ValueError:
+                ok = False
+            if not ok:
+                QMessageBox.warning(self, self.tr("Half width"), self.tr("The half width must be a positive number "
+                                                                         "of metres."))
+                return False
+        return True
 
     def _target_changed(self, text: str) -> None:
         existing = next((i for i in self._layers if i.id.lower() == text.strip().lower()), None)

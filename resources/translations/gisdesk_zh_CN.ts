@@ -222,7 +222,7 @@
 <context>
     <name>CrsPage</name>
     <message>
-        <location filename="../../gisdesk/ui/import_wizard.py" line="+304"/>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="+342"/>
         <source>Coordinate reference system</source>
         <translation>坐标系</translation>
     </message>
@@ -351,18 +351,18 @@
 <context>
     <name>ImportWizard</name>
     <message>
-        <location filename="../../gisdesk/ui/import_wizard.py" line="-238"/>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="-276"/>
         <source>Import into %1</source>
         <translation>导入到 %1</translation>
     </message>
     <message>
         <location line="+4"/>
-        <location line="+521"/>
+        <location line="+559"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location line="-520"/>
+        <location line="-558"/>
         <source>Next &gt;</source>
         <translation>下一步 &gt;</translation>
     </message>
@@ -382,7 +382,7 @@
         <translation>关闭</translation>
     </message>
     <message>
-        <location line="+518"/>
+        <location line="+556"/>
         <source>Open or create a project first.</source>
         <translation>请先打开或新建一个项目。</translation>
     </message>
@@ -434,7 +434,7 @@
 <context>
     <name>KindPage</name>
     <message>
-        <location filename="../../gisdesk/ui/import_wizard.py" line="-439"/>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="-477"/>
         <source>Kind and layer</source>
         <translation>类型与图层</translation>
     </message>
@@ -454,7 +454,32 @@
         <translation>目标图层</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+3"/>
+        <source>metres, for centre lines; empty: zone polygons or a width field</source>
+        <translation>米，用于中心线；留空：控制区面或有半宽字段</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Half width (m)</source>
+        <translation>半宽（米）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Update the layer from a newer export (match features by uid)</source>
+        <translation>用较新的导出更新图层（按 uid 匹配要素）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Keep multi-part features whole</source>
+        <translation>多部件要素保持为一个整体</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Import the readable records of a damaged source and list the others</source>
+        <translation>源文件损坏时导入可读的记录并列出其余</translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>Guessed from the name: %1</source>
         <translation>根据名称推断：%1</translation>
     </message>
@@ -464,7 +489,17 @@
         <translation>从名称看不出类型：请选择。</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+36"/>
+        <source>Half width</source>
+        <translation>半宽</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>The half width must be a positive number of metres.</source>
+        <translation>半宽应为正数（米）。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>A new layer with this id is created.</source>
         <translation>将新建以此为标识的图层。</translation>
     </message>
@@ -1126,7 +1161,7 @@
 <context>
     <name>SourcePage</name>
     <message>
-        <location line="-435"/>
+        <location line="-473"/>
         <source>Source</source>
         <translation>源文件</translation>
     </message>
