@@ -81,7 +81,33 @@ def read_vector(path, *, layer: str | None = None, encoding: str | None = None, 
         raise InputError("{path}：图层 {layer} 没有几何列（只是属性表），不能作为图层导入",
                          "{path}: layer {layer} has no geometry column (an attribute table only) and cannot be "
                          "imported as a layer", path=path.name, layer=layer or (layers[0] if layers else ""))
+    column = None if encoding else _not_utf8_column(frame)
+    if column is not None:  # GDAL passes a GeoJSON's (KML's ...) bytes on as they are, GBK too
+        raise InputError("{path}：字段 {field} 的文字不是 UTF-8 编码：请用 --encoding 指定文件的编码（例如 GBK）",
+                         "{path}: the text of field {field} is not UTF-8: name the file's encoding with --encoding "
+                         "(e.g. GBK)", path=path.name, field=column)
     return _drop_kml_styling(check_complete(path, frame, layer=layer, encoding=encoding, skip_bad=skip_bad))
+
+
+def _not_utf8_column(frame) -> str | None:
+    """The first text column read through Arrow whose bytes are not UTF-8 (any use of it would raise
+    UnicodeDecodeError, at the latest when the project is written). One decode of each chunk's data."""
+    for name in frame.columns:
+        values = frame[name].array
+        if not hasattr(values, "__arrow_array__") or name == frame.geometry.name:
+            continue
+        try:
+            chunks = values.__arrow_array__().chunks
+        except Exception:
+            continue
+        for chunk in chunks:
+            buffers = chunk.buffers() if hasattr(chunk, "buffers") else []
+            if len(buffers) == 3 and buffers[2] is not None:
+                try:
+                    buffers[2].to_pybytes().decode("utf-8")
+                except UnicodeDecodeError:
+                    return str(name)
+    return None
 
 
 def gdal_source(path: Path):

@@ -284,6 +284,21 @@ def fuzz_found() -> None:
                 db.execute(sql)
     for leftover in HERE.glob("*.gpkg-*"):
         leftover.unlink()
+    # a GeoJSON saved in GBK (GDAL passed its bytes on as UTF-8: ArrowInvalid / a failed write of the project)
+    # (names whose GBK bytes are not UTF-8 by chance: 楼1 in GBK, C2 A5 31, is UTF-8 for ¥1)
+    gbk = good().to_crs(4490)
+    gbk["name"] = [f"违法建设{i + 1}号" for i in range(len(gbk))]
+    data = gbk.to_json(ensure_ascii=False).encode("gb18030")
+    assert not _is_utf8(data)
+    write("fuzz_gbk.geojson", data)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 
