@@ -78,7 +78,7 @@ class Tally:
     def note_message(self, message: str, source: str) -> None:
         """Keep a few refusals that still carry library text (a run of English words in a Chinese message)."""
         text = message.replace(source, "").replace(Path(source).stem, "")
-        text = re.sub(r"EPSG:\d+[^：；（）]*", "", text)
+        text = re.sub(r"EPSG:\d+[^：；（）]*", "", re.sub(r"/\S+", "", text))  # no paths, no CRS names
         if _ENGLISH.search(text) and len(self.english) < 40:
             self.english.setdefault(re.sub(r"\d+", "N", message)[:200], 0)
             self.english[re.sub(r"\d+", "N", message)[:200]] += 1
