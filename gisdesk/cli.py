@@ -241,7 +241,7 @@ def _new(args) -> int:
 
 def _import(args) -> int:
     from gisdesk.io.import_report import report_lines
-    from gisdesk.io.dxf import cad_report_lines, parse_cad_map
+    from gisdesk.io.dxf import parse_cad_map
     from gisdesk.io.importer import import_layer
     from gisdesk.jobs import TerminalFeedback
 
@@ -256,8 +256,6 @@ def _import(args) -> int:
                           cad_map=parse_cad_map(args.cad_map), cad_layers=args.cad_layer,
                           feedback=TerminalFeedback(), field_map=field_map)
     for line in report_lines(report):  # the report's lines: gisdesk/io/import_report.py (the wizard shows them too)
-        print(line)
-    for line in cad_report_lines(report.cad):  # a DXF drawing: its CAD layers taken and left (gisdesk.io.dxf)
         print(line)
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gisdesk.i18n import tr
 from gisdesk.io.coords import NAMES
+from gisdesk.io.dxf import cad_report_lines
 from gisdesk.io.sources import record_ranges
 from gisdesk.io.topology import report_lines as topology_lines
 from gisdesk.layers.kinds import kind_of
@@ -73,6 +74,7 @@ def report_lines(report) -> list[str]:
         out(tr("  几何集合 {n} 个：只保留该类型可用的部分", "  {n} geometry collections: only their parts this kind "
                "accepts were kept", n=report.collections))
     lines += topology_lines(getattr(report, "topology", None))  # overlaps, slivers, gaps (gisdesk.io.topology)
+    lines += cad_report_lines(report.cad)  # a DXF drawing: its CAD layers taken and left (gisdesk.io.dxf)
     return lines
 
 

@@ -28,7 +28,7 @@ from gisdesk.io.import_report import report_lines
 from gisdesk.io.importer import import_layer
 from gisdesk.layers.kinds import KINDS
 from gisdesk.project import Project
-from gisdesk.ui.jobs import run_job
+from gisdesk.ui.jobs import run_job, stage_label
 
 SOURCE_FILTER = ("*.shp *.zip *.gpkg *.geojson *.json *.kml *.kmz *.gdb *.pbf *.osm *.dxf *.csv *.xlsx *.xlsm "
                  "*.SHP *.ZIP *.GPKG *.GEOJSON *.KML *.KMZ *.DXF *.CSV *.XLSX")
@@ -576,9 +576,7 @@ class ReportPage(QWizardPage):
         return self.state in ("finished", "failed", "cancelled")
 
     def stage_text(self, stage: str) -> str:
-        return {"read": self.tr("Reading the source"), "geometry": self.tr("Checking geometries"),
-                "transform": self.tr("Transforming coordinates"), "write": self.tr("Writing into the project"),
-                "": self.tr("Finishing")}.get(stage, stage)
+        return stage_label(stage) if stage else self.tr("Finishing")
 
 
 def _crs_argument(text: str) -> str:

@@ -43,6 +43,10 @@ def stage_label(stage: str) -> str:
         "save": QCoreApplication.translate("jobs", "Saving results"),
         "totals": QCoreApplication.translate("jobs", "Computing totals"),
         "indicators": QCoreApplication.translate("jobs", "Computing indicators"),
+        "read": QCoreApplication.translate("jobs", "Reading the source"),  # the stages of an import
+        "geometry": QCoreApplication.translate("jobs", "Checking geometries"),
+        "transform": QCoreApplication.translate("jobs", "Transforming coordinates"),
+        "write": QCoreApplication.translate("jobs", "Writing into the project"),
     }
     return labels.get(stage, stage)
 

@@ -357,12 +357,12 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+559"/>
+        <location line="+557"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location line="-558"/>
+        <location line="-556"/>
         <source>Next &gt;</source>
         <translation>下一步 &gt;</translation>
     </message>
@@ -382,7 +382,7 @@
         <translation>关闭</translation>
     </message>
     <message>
-        <location line="+556"/>
+        <location line="+554"/>
         <source>Open or create a project first.</source>
         <translation>请先打开或新建一个项目。</translation>
     </message>
@@ -411,7 +411,7 @@
 <context>
     <name>JobsPanel</name>
     <message>
-        <location filename="../../gisdesk/ui/jobs.py" line="+212"/>
+        <location filename="../../gisdesk/ui/jobs.py" line="+216"/>
         <source>No job is running.</source>
         <translation>没有正在运行的任务。</translation>
     </message>
@@ -434,7 +434,7 @@
 <context>
     <name>KindPage</name>
     <message>
-        <location filename="../../gisdesk/ui/import_wizard.py" line="-477"/>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="-475"/>
         <source>Kind and layer</source>
         <translation>类型与图层</translation>
     </message>
@@ -1134,26 +1134,6 @@
     </message>
     <message>
         <location line="+7"/>
-        <source>Reading the source</source>
-        <translation>读取源文件</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Checking geometries</source>
-        <translation>检查几何</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Transforming coordinates</source>
-        <translation>转换坐标</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Writing into the project</source>
-        <translation>写入项目</translation>
-    </message>
-    <message>
-        <location line="+1"/>
         <source>Finishing</source>
         <translation>收尾</translation>
     </message>
@@ -1161,7 +1141,7 @@
 <context>
     <name>SourcePage</name>
     <message>
-        <location line="-473"/>
+        <location line="-471"/>
         <source>Source</source>
         <translation>源文件</translation>
     </message>
@@ -1684,7 +1664,7 @@
 <context>
     <name>jobs</name>
     <message>
-        <location filename="../../gisdesk/ui/jobs.py" line="-150"/>
+        <location filename="../../gisdesk/ui/jobs.py" line="-154"/>
         <source>Reading layers</source>
         <translation>正在读取图层</translation>
     </message>
@@ -1717,6 +1697,26 @@
         <location line="+1"/>
         <source>Computing indicators</source>
         <translation>正在计算指标</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reading the source</source>
+        <translation>读取源文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Checking geometries</source>
+        <translation>检查几何</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Transforming coordinates</source>
+        <translation>转换坐标</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Writing into the project</source>
+        <translation>写入项目</translation>
     </message>
     <message>
         <location line="+303"/>
