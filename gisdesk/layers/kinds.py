@@ -152,7 +152,7 @@ class LayerKind:
     name_en: str
     schema: Schema
     geometries: tuple[str, ...]
-    group: str  # the layer-tree group: control / ledger / resources / base
+    group: str  # the layer-tree group: control / ledger / resources / base (base: buildings, admin areas; imagery gets a group of its own)
     id_field: str | None = None  # schema field that gives the uid when --id-field is not given
 
     @property

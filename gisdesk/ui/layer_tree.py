@@ -38,7 +38,7 @@ def group_title(key: str) -> str:
         "control": QCoreApplication.translate("LayerTree", "Control lines"),
         "ledger": QCoreApplication.translate("LayerTree", "Ledger"),
         "resources": QCoreApplication.translate("LayerTree", "Resources"),
-        "base": QCoreApplication.translate("LayerTree", "Base maps"),
+        "base": QCoreApplication.translate("LayerTree", "Base data"),
     }
     return titles.get(key, key)
 

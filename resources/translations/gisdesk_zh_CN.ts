@@ -533,8 +533,8 @@
     </message>
     <message>
         <location line="+1"/>
-        <source>Base maps</source>
-        <translation>底图</translation>
+        <source>Base data</source>
+        <translation>基础数据</translation>
     </message>
     <message>
         <location line="+981"/>
