@@ -81,6 +81,7 @@ def read_vector(path, *, layer: str | None = None, encoding: str | None = None, 
         raise InputError("{path}：图层 {layer} 没有几何列（只是属性表），不能作为图层导入",
                          "{path}: layer {layer} has no geometry column (an attribute table only) and cannot be "
                          "imported as a layer", path=path.name, layer=layer or (layers[0] if layers else ""))
+    _name_columns(frame)
     column = None if encoding else _not_utf8_column(frame)
     if column is not None:  # GDAL passes a GeoJSON's (KML's ...) bytes on as they are, GBK too
         raise InputError("{path}：字段 {field} 的文字不是 UTF-8 编码：请用 --encoding 指定文件的编码（例如 GBK）",
@@ -89,11 +90,31 @@ def read_vector(path, *, layer: str | None = None, encoding: str | None = None, 
     return _drop_kml_styling(check_complete(path, frame, layer=layer, encoding=encoding, skip_bad=skip_bad))
 
 
+def _name_columns(frame) -> None:
+    """Fields without a name or with the name of another (a damaged .dbf header) get one of their own:
+    field_3 for the third field, name_2 for the second name. Everything after the read takes names as keys."""
+    names, geometry = list(frame.columns), frame.geometry.name
+    if len(set(names)) == len(names) and all(str(n) for n in names):
+        return
+    out, seen = [], {geometry}
+    for i, name in enumerate(names):
+        if name == geometry:
+            out.append(name)
+            continue
+        base = str(name) or f"field_{i + 1}"
+        new, n = base, 2
+        while new in seen:
+            new, n = f"{base}_{n}", n + 1
+        seen.add(new)
+        out.append(new)
+    frame.columns = out
+
+
 def _not_utf8_column(frame) -> str | None:
     """The first text column read through Arrow whose bytes are not UTF-8 (any use of it would raise
     UnicodeDecodeError, at the latest when the project is written). One decode of each chunk's data."""
-    for name in frame.columns:
-        values = frame[name].array
+    for i, name in enumerate(frame.columns):  # by position: a .dbf may name two fields alike
+        values = frame.iloc[:, i].array
         if not hasattr(values, "__arrow_array__") or name == frame.geometry.name:
             continue
         try:
