@@ -161,14 +161,16 @@ def one_round(source: Path, kind: str, counts: dict, run_dir: Path, env: dict, g
 
 
 HEADER = ("| source | round | ogr2ogr s | pyogrio copy s | gisdesk import s | gisdesk / ogr2ogr | "
-          "gisdesk / pyogrio | peak RSS MiB ogr2ogr / pyogrio / gisdesk | load before → after |")
-RULE = "|---|---:|---:|---:|---:|---:|---:|---|---|"
+          "gisdesk / pyogrio | cpu s ogr2ogr / gisdesk (ratio) | peak RSS MiB ogr2ogr / pyogrio / gisdesk "
+          "| load before → after |")
+RULE = "|---|---:|---:|---:|---:|---:|---:|---|---|---|"
 
 
 def row(kind: str, label: str, r: dict) -> str:
     o, p, g = r["ogr2ogr"], r["pyogrio"], r["gisdesk"]
     return (f"| {kind:<6} | {label:>5} | {o['wall_s']:9.2f} | {p['wall_s']:14.2f} | {g['wall_s']:16.2f} | "
             f"{g['wall_s'] / o['wall_s']:17.2f} | {g['wall_s'] / p['wall_s']:17.2f} | "
+            f"{o['cpu_s']:.1f} / {g['cpu_s']:.1f} ({g['cpu_s'] / o['cpu_s']:.2f}) | "
             f"{o['peak_rss'] / MIB:,.0f} / {p['peak_rss'] / MIB:,.0f} / {g['peak_rss'] / MIB:,.0f} | "
             f"{r['load_before']} → {r['load_after']} |")
 
@@ -191,7 +193,8 @@ def compare(n: int, repeat: int, *, cache: Path, bench_root: Path, run_dir: Path
         f"({sum(shp.with_suffix(x).stat().st_size for x in SHP_PARTS) / MIB:.0f} MiB)")
     say("each a whole process, wall clock; gisdesk = `gisdesk import P SRC --as buildings` into a fresh project "
         "(new --crs EPSG:4549 before, not counted); rounds run back to back, the ratio of each round from that "
-        "round; best = the fastest of each column")
+        "round; best = the fastest of each column; cpu = user + system seconds of the process (less swayed by "
+        "other jobs on the shared cores than the wall clock)")
     say()
     say(HEADER)
     say(RULE)
