@@ -76,8 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help=tr("把矢量文件或表格导入为某类图层", "import a vector file or table as a layer of a kind"))
     p.add_argument("project", help=tr("项目文件 .gpkg", "the project .gpkg"))
-    p.add_argument("source", help=tr("源文件（shapefile、GeoPackage、GeoJSON、CSV、Excel ……）",
-                                     "source file (shapefile, GeoPackage, GeoJSON, CSV, Excel ...)"))
+    p.add_argument("source", help=tr("源文件：shapefile（可压缩为 zip）、GeoPackage、GeoJSON、KML/KMZ、File GDB、"
+                                     ".osm.pbf、DXF、CSV、Excel", "source file: shapefile (also zipped), GeoPackage, "
+                                     "GeoJSON, KML/KMZ, File GDB, .osm.pbf, DXF, CSV, Excel"))
     p.add_argument("--as", dest="kind", required=True, choices=list(KINDS), help=tr("图层类型", "layer kind"))
     p.add_argument("--to", metavar="LAYER", help=tr(
         "导入到项目中标识为 LAYER 的图层（不存在则新建）；默认：项目中该类型唯一的图层",
