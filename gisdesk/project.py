@@ -322,7 +322,7 @@ class Project:
                                                         (layer_id,)).fetchone()[0])
                         db.execute(f"UPDATE {LAYERS} SET sources = ? WHERE table_name = ?",
                                    (json.dumps(sources + [source], ensure_ascii=False), layer_id))
-                    _register_versions(db, layer_id, None if existing is None else
+                    _register_imported(db, layer_id, None if existing is None else
                                        f'SELECT uid FROM staging."{_staging_table(db, layer_id)}"')
                     _log(db, [(layer_id, None, None, current_user(), local_now(), "import",
                                {"features": count, "source": source.get("path", "")})])
@@ -357,13 +357,29 @@ class Project:
 
     # --- features: versions and edits ---------------------------------------------------
 
-    def versions(self, layer_id: str, uids: Iterable[str] | None = None) -> pd.DataFrame:
-        """uid, version and content hash of a layer's features (of `uids` only, when given)."""
+    def versions(self, layer_id: str, uids: Iterable[str] | None = None, *, hashes: bool = True) -> pd.DataFrame:
+        """uid, version and content hash of a layer's features (of `uids` only, when given).
+
+        The hashes an import deferred are computed here (for the features asked for, when they
+        are few); with `hashes=False` they are left for later and the column may hold ''."""
+        wanted = None if uids is None else {str(u) for u in uids}
+        few = wanted is not None and len(wanted) <= _FEW_UIDS
+        only, params = ((f"AND uid IN ({','.join('?' * len(wanted))})", tuple(sorted(wanted))) if few else ("", ()))
+        deferred = False
+        if hashes:
+            with self._connect(readonly=True) as db:
+                deferred = db.execute(f"SELECT 1 FROM {FEATURES} WHERE layer = ? AND hash = '{_DEFERRED}' {only} "
+                                      f"LIMIT 1", (layer_id, *params)).fetchone()
+        if deferred:
+            with self._write() as db:
+                db.execute(f'UPDATE {FEATURES} SET hash = (SELECT {_hash_of(db, layer_id)} FROM "{layer_id}" '
+                           f'WHERE "{layer_id}".uid = {FEATURES}.uid) '
+                           f"WHERE layer = ? AND hash = '{_DEFERRED}' {only}", (layer_id, *params))
         with self._connect(readonly=True) as db:
-            frame = pd.read_sql_query(f"SELECT uid, version, hash FROM {FEATURES} WHERE layer = ? ORDER BY uid",
-                                      db, params=(layer_id,))
-        if uids is not None:
-            frame = frame[frame["uid"].isin({str(u) for u in uids})].reset_index(drop=True)
+            frame = pd.read_sql_query(f"SELECT uid, version, hash FROM {FEATURES} WHERE layer = ? {only} ORDER BY uid",
+                                      db, params=(layer_id, *params))
+        if wanted is not None and not few:
+            frame = frame[frame["uid"].isin(wanted)].reset_index(drop=True)
         return frame
 
     def commit_edits(self, layer_id: str, edits: list[FeatureEdit], *, who: str,
@@ -793,6 +809,22 @@ def _register_versions(db, table: str, uid_query: str | None = None) -> None:
                f'FROM "{table}" WHERE uid IS NOT NULL {only}', (table,))
     db.execute(f'UPDATE {FEATURES} SET hash = (SELECT {content} FROM "{table}" WHERE "{table}".uid = {FEATURES}.uid) '
                f"WHERE layer = ? AND hash IS NULL", (table,))
+
+
+# The hash of a feature an import wrote is computed when first asked for (Project.versions): a
+# million-feature import would spend 15 s on hashes that only comparisons with a field copy need.
+# '' marks those, as NULL marks a feature another tool changed (hashed and logged at the next open).
+_DEFERRED = ""
+_FEW_UIDS = 500  # versions() of this many uids or fewer asks SQLite for just those (its variables are limited)
+
+
+def _register_imported(db, table: str, uid_query: str | None = None) -> None:
+    """Version 1, hash deferred, for the features an import wrote (of `uid_query`; all when None)."""
+    only = f"AND uid IN ({uid_query})" if uid_query else ""
+    db.execute(f"INSERT OR IGNORE INTO {FEATURES} (layer, uid, version, hash) SELECT ?, uid, 1, '{_DEFERRED}' "
+               f'FROM "{table}" WHERE uid IS NOT NULL {only}', (table,))
+    if uid_query:  # the insert trigger registered the appended ones with no hash, as if another tool had
+        db.execute(f"UPDATE {FEATURES} SET hash = '{_DEFERRED}' WHERE layer = ? AND hash IS NULL {only}", (table,))
 
 
 def _rehash(db, table: str, uid: str) -> int:

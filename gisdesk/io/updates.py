@@ -31,7 +31,7 @@ def update_layer(project: ProjectStore, layer_id: str, kind: str, frame: gpd.Geo
     who = who or current_user()
     stored = project.read_layer(layer_id)
     stored = stored.set_index(stored["uid"].astype(str))
-    versions = project.versions(layer_id).set_index("uid")["version"]
+    versions = project.versions(layer_id, hashes=False).set_index("uid")["version"]
     geometry = frame.geometry.name
     columns = [c for c in frame.columns if c not in ("uid", geometry) and c in stored.columns]
     report = UpdateReport(ignored_fields=[c for c in frame.columns
