@@ -164,7 +164,7 @@ def test_a_failure_inside_the_write_transaction_leaves_the_project_byte_identica
     def fail(*args, **kwargs):  # after the layer's table was copied in, before the transaction ends
         raise ProjectError("写入中途失败（测试）", "failed halfway through the write (test)")
 
-    monkeypatch.setattr(store, "_register_versions", fail)
+    monkeypatch.setattr(store, "_register_imported", fail)
     before = project.read_bytes()
     page = run_to_report(qtbot, wizard_on(window, SHANGHAI))
     assert page.state == "failed"
