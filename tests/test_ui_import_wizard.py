@@ -340,3 +340,74 @@ def test_centre_lines_take_a_half_width_and_other_options_reach_the_import(qtbot
     layer = Project.open(project).read_layer("red_lines")
     assert len(layer) == 15 and set(layer["half_width_m"]) == {20.0}
     assert "南三环" in layer["name"].tolist()  # road_name is read as name
+
+
+def test_a_csv_with_oddly_named_coordinate_columns_takes_the_columns_chosen(qtbot, window, project, tmp_path):
+    source = tmp_path / "台账.csv"
+    source.write_text("编号,col_a,col_b,地址,状态,发现时间\nB1,121.47,31.23,中山东一路1号,待核查,2024-03-01\n"
+                      "B2,121.48,31.24,四川北路2号,已立案,2024-03-02\n", encoding="utf-8")
+    wizard = wizard_on(window, source, kind="ledger")
+    page = wizard.encoding_page
+    assert page.coordinates_row.isVisibleTo(page) and page.coordinate_fields() == (None, None)  # not found by name
+    page.set_coordinate_fields("col_a", "col_b")
+    wizard.next()
+    assert wizard.currentPage() is wizard.crs_page and wizard.crs_page.source_crs.to_epsg() == 4490
+    assert wizard.crs_page.coords_combo.isVisibleTo(wizard.crs_page)  # lon/lat: where were they picked?
+    assert not wizard.crs_page.towgs84_edit.isVisibleTo(wizard.crs_page)
+    report = run_to_report(qtbot, wizard)
+    assert report.state == "finished", report.error.text()
+    layer = Project.open(project).read_layer("ledger").to_crs(4326)
+    assert layer["uid"].tolist() == ["B1", "B2"]
+    assert [(round(p.x, 6), round(p.y, 6)) for p in layer.geometry] == [(121.47, 31.23), (121.48, 31.24)]
+
+
+def test_gcj02_points_chosen_as_such_land_on_their_wgs84_place(qtbot, window, project, tmp_path):
+    from pyproj import Geod
+
+    (wgs_lon, wgs_lat), (gcj_lon, gcj_lat) = (121.5272106, 31.1774276), (121.531541859215, 31.17530398364597)
+    source = tmp_path / "台账.csv"  # picked on AMap (the eviltransform vector of tests/test_coords.py)
+    source.write_text(f"编号,经度,纬度,地址,状态,发现时间\nC1,{gcj_lon},{gcj_lat},龙华路1号,待核查,2024-03-01\n",
+                      encoding="utf-8")
+    wizard = wizard_on(window, source, kind="ledger")
+    assert wizard.encoding_page.coordinate_fields() == ("经度", "纬度")  # as gisdesk finds them
+    wizard.next()
+    combo = wizard.crs_page.coords_combo
+    combo.setCurrentIndex(combo.findData("gcj02"))
+    assert wizard.options()["coords"] == "gcj02"
+    report = run_to_report(qtbot, wizard)
+    assert report.state == "finished", report.error.text()
+    point = Project.open(project).read_layer("ledger").to_crs(4326).geometry.iloc[0]
+    assert Geod(ellps="WGS84").inv(point.x, point.y, wgs_lon, wgs_lat)[2] < 1.0
+
+
+def test_a_dxf_layer_given_a_kind_in_the_table_is_imported_and_remembered(qtbot, window, project, tmp_path):
+    import json
+
+    import ezdxf
+
+    from gisdesk.io.dxf import SETTING
+
+    e0, n0 = 40_500_000.0, 3_400_000.0  # CGCS2000 3° GK zone 40 with the zone number (EPSG:4528)
+    doc = ezdxf.new("R2000")
+    msp = doc.modelspace()
+    msp.add_lwpolyline([(e0, n0), (e0 + 100, n0), (e0 + 100, n0 + 50), (e0, n0 + 50)], close=True,
+                       dxfattribs={"layer": "ABC"})
+    msp.add_lwpolyline([(e0, n0 + 500), (e0 + 30, n0 + 500), (e0 + 30, n0 + 540)], dxfattribs={"layer": "OTHER"})
+    source = tmp_path / "drawing.dxf"
+    doc.saveas(source)
+    wizard = wizard_on(window, source, kind="red")
+    wizard.next()
+    wizard.crs_page.code_edit.setText("4528")
+    wizard.next()
+    page = wizard.mapping_page
+    assert wizard.currentPage() is page and page.cad_table.isVisibleTo(page)
+    assert set(page.cad_combos) == {"ABC", "OTHER"} and page.cad_table.item(0, 1).text() == "1"
+    assert page.cad_combos["ABC"].currentData() == ""  # no kind of its own: not imported unless chosen
+    page.set_cad_kind("ABC", "red")
+    assert page.cad_map() == {"ABC": "red"}
+    report = run_to_report(qtbot, wizard)
+    assert report.state == "finished", report.error.text()
+    reopened = Project.open(project)
+    layer = reopened.read_layer("red_lines")
+    assert len(layer) == 1 and layer.geometry.iloc[0].area == pytest.approx(5000, rel=1e-6)
+    assert json.loads(reopened.setting(SETTING.format(name="drawing.dxf"), ""))["ABC"] == "red"

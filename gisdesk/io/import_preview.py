@@ -292,17 +292,35 @@ class SourceInfo:
     bounds: tuple[float, float, float, float] | None
     columns: list[str] = field(default_factory=list)  # the columns the importer will see
     count: int | None = None
+    cad_layers: dict[str, int] = field(default_factory=dict)  # a drawing's CAD layers → entities read
 
 
-def source_info(path, layer: str | None = None, encoding: str | None = None) -> SourceInfo:
+def coordinate_columns(columns) -> tuple[str | None, str | None]:
+    """The X/longitude and Y/latitude columns the import finds by name among a table's `columns`
+    (gisdesk.io.tables_in), or (None, None) when it finds no pair."""
+    import pandas as pd
+
+    from gisdesk.io.tables_in import _coordinate_columns
+
+    try:
+        return _coordinate_columns(pd.DataFrame(columns=[str(c) for c in columns]), None, None, "")
+    except InputError:
+        return None, None
+
+
+def source_info(path, layer: str | None = None, encoding: str | None = None, *, x_field: str | None = None,
+                y_field: str | None = None) -> SourceInfo:
     """CRS, bounds and columns of a source as the importer reads it (tables and drawings are read
-    whole, other formats only their header)."""
+    whole, other formats only their header); a table's coordinate columns `x_field`, `y_field`
+    as the import's. A drawing's texts (cad_text) are no column: they name the features they label."""
     path = Path(path)
     if path.suffix.lower() == ".dxf" or is_table(path):
-        frame = read_vector(path, layer=layer, encoding=encoding)
+        frame = read_vector(path, layer=layer, encoding=encoding, x_field=x_field, y_field=y_field)
         bounds = tuple(float(v) for v in frame.total_bounds) if len(frame) else None
+        cad = ({str(k): int(v) for k, v in frame["cad_layer"].value_counts(sort=False).items()}
+               if "cad_layer" in frame.columns else {})
         return SourceInfo(CRS(frame.crs) if frame.crs else None, bounds,
-                          [str(c) for c in frame.columns if c != "geometry"], len(frame))
+                          [str(c) for c in frame.columns if c not in ("geometry", "cad_text")], len(frame), cad)
     try:
         info = pyogrio.read_info(path, layer=layer, encoding=encoding or None, force_total_bounds=True)
     except UnicodeDecodeError:  # field names not in that encoding: as GDAL reads them

@@ -1,7 +1,9 @@
 """File › New project and File › Import…: the import wizard.
 
 Pages: the source file (and its layer or sheet), the kind and the target layer, the text encoding
-with a preview of the first rows, the CRS, the field mapping, then the import itself and its
+with a preview of the first rows (and a table's coordinate columns, --x-field/--y-field), the CRS
+(with --coords for lon/lat picked on a consumer map, --towgs84 for Beijing 1954 / Xian 1980), the
+field mapping (and a drawing's CAD layer kinds, --cad-map), then the import itself and its
 report. The import is gisdesk.io.importer.import_layer, the call `gisdesk import` makes, run as a
 job of the Jobs panel (progress, Cancel); its report shows the lines the CLI prints
 (gisdesk.io.import_report). A cancelled or failed import leaves the project as it was
@@ -18,14 +20,16 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView,
                                QInputDialog, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWizard, QWizardPage)
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget, QWizard, QWizardPage)
 
 from gisdesk import crs as crs_module
-from gisdesk.crs import crs_label, parse_crs
+from gisdesk.crs import crs_label, legacy_datum, parse_crs, parse_towgs84
 from gisdesk.errors import Cancelled, GisdeskError, InputError
 from gisdesk.io import import_preview as previews
+from gisdesk.io.dxf import cad_layer_kinds, remembered_cad_map
 from gisdesk.io.import_report import report_lines
 from gisdesk.io.importer import import_layer
+from gisdesk.io.tables_in import is_table
 from gisdesk.layers.kinds import KINDS
 from gisdesk.project import Project
 from gisdesk.ui.jobs import run_job, stage_label
@@ -87,12 +91,20 @@ class ImportWizard(QWizard):
         chosen = self.encoding_page.combo.currentData()
         return None if chosen == previews.AUTO or not self.encoding_page.combo.isEnabled() else chosen
 
+    @property
+    def coordinate_fields(self) -> tuple[str | None, str | None]:
+        """A table's X/longitude and Y/latitude columns as chosen (--x-field, --y-field)."""
+        return self.encoding_page.coordinate_fields()
+
     def options(self) -> dict:
         """The keyword arguments of import_layer, as the pages give them."""
         target = self.kind_page.target_combo.currentText().strip() or None
         crs_text = self.crs_page.code_edit.text().strip()
+        x_field, y_field = self.coordinate_fields
         return {"layer": self.layer, "to": target, "encoding": self.encoding,
                 "crs": _crs_argument(crs_text) if crs_text else None,
+                "x_field": x_field, "y_field": y_field, **self.crs_page.options(),
+                "cad_map": self.mapping_page.cad_map() or None,
                 "field_map": self.mapping_page.field_map() or None, **self.kind_page.options()}
 
     def reject(self) -> None:
@@ -279,11 +291,23 @@ class EncodingPage(QWizardPage):
         top.addWidget(QLabel(self.tr("Encoding")))
         top.addWidget(self.combo)
         top.addWidget(self.note, 1)
+        self.x_combo = QComboBox()
+        self.y_combo = QComboBox()
+        self.coordinates_row = QWidget()
+        coordinates = QHBoxLayout(self.coordinates_row)
+        coordinates.setContentsMargins(0, 0, 0, 0)
+        coordinates.addWidget(QLabel(self.tr("X / longitude column")))
+        coordinates.addWidget(self.x_combo)
+        coordinates.addWidget(QLabel(self.tr("Y / latitude column")))
+        coordinates.addWidget(self.y_combo)
+        coordinates.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.coordinates_row)
         layout.addWidget(self.table, 1)
         self.combo.currentIndexChanged.connect(self.refresh)
         self.preview: previews.Preview | None = None
+        self.is_table = False
 
     def initializePage(self) -> None:
         wizard = self.wizard()
@@ -292,6 +316,10 @@ class EncodingPage(QWizardPage):
         self.combo.blockSignals(True)
         self.combo.setCurrentIndex(0)
         self.combo.blockSignals(False)
+        self.is_table = is_table(wizard.source)
+        self.coordinates_row.setVisible(self.is_table)
+        self.x_combo.clear()
+        self.y_combo.clear()
         self.refresh()
 
     def refresh(self, *_) -> None:
@@ -316,9 +344,35 @@ class EncodingPage(QWizardPage):
                 if "\ufffd" in value:
                     item.setForeground(QColor("#b00020"))
                 self.table.setItem(r, c, item)
+        if self.is_table:
+            self._fill_coordinate_combos(preview.columns)
+
+    def _fill_coordinate_combos(self, columns: list[str]) -> None:
+        """The table's columns; chosen: the user's choice while the column is there, else what the import finds."""
+        found = previews.coordinate_columns(columns)
+        for combo, detected in zip((self.x_combo, self.y_combo), found):
+            chosen = combo.currentText()
+            combo.clear()
+            combo.addItems(columns)
+            combo.setCurrentIndex(columns.index(chosen) if chosen in columns else
+                                  columns.index(detected) if detected in columns else -1)
+
+    def coordinate_fields(self) -> tuple[str | None, str | None]:
+        if not self.is_table:
+            return None, None
+        return self.x_combo.currentText() or None, self.y_combo.currentText() or None
+
+    def set_coordinate_fields(self, x_field: str, y_field: str) -> None:
+        self.x_combo.setCurrentIndex(self.x_combo.findText(x_field))
+        self.y_combo.setCurrentIndex(self.y_combo.findText(y_field))
 
     def validatePage(self) -> bool:
         """Text that does not decode in the chosen encoding is lost on import (GDAL leaves it empty): ask."""
+        x_field, y_field = self.coordinate_fields()
+        if self.is_table and (not x_field or not y_field or x_field == y_field):
+            QMessageBox.warning(self, self.tr("Coordinate columns"),
+                                self.tr("Choose two different columns for X / longitude and Y / latitude."))
+            return False
         if self.preview is None or not self.preview.replaced:
             return True
         answer = QMessageBox.question(
@@ -356,9 +410,27 @@ class CrsPage(QWizardPage):
         form.addRow(self.tr("EPSG code"), self.code_edit)
         form.addRow("", self.check_label)
         form.addRow(self.tr("Project"), self.project_label)
+        self.coords_combo = QComboBox()
+        self.coords_combo.addItem(self.tr("CGCS2000 / WGS-84 (GPS)"), "")
+        self.coords_combo.addItem(self.tr("GCJ-02 (AMap, Tencent)"), "gcj02")
+        self.coords_combo.addItem(self.tr("BD-09 (Baidu)"), "bd09")
+        self.coords_label = QLabel(self.tr("Points picked on"))
+        form.addRow(self.coords_label, self.coords_combo)
+        self.towgs84_edit = QLineEdit()
+        self.towgs84_edit.setPlaceholderText(self.tr("dx,dy,dz or dx,dy,dz,rx,ry,rz,s (m, arc-seconds, ppm) "
+                                                     "or the planar dX,dY,a,m"))
+        self.towgs84_label = QLabel(self.tr("To WGS 84"))
+        form.addRow(self.towgs84_label, self.towgs84_edit)
+        self.towgs84_note = QLabel()
+        self.towgs84_note.setWordWrap(True)
+        self.towgs84_note.setStyleSheet("color: #555;")
+        form.addRow("", self.towgs84_note)
         self.code_edit.textChanged.connect(self._code_changed)
+        self.towgs84_edit.textChanged.connect(self._towgs84_changed)
         self.source_crs = None
         self.guess = None
+        self.lonlat = False
+        self.legacy: str | None = None
         self.info: previews.SourceInfo | None = None
 
     def initializePage(self) -> None:
@@ -399,17 +471,65 @@ class CrsPage(QWizardPage):
                 self.check_label.setStyleSheet("color: #b00020;")
         else:
             self.check_label.clear()
+        crs = self.chosen_crs()
+        self.lonlat = crs is not None and crs.is_geographic
+        self.legacy = legacy_datum(crs) if crs is not None else None
+        for widget in (self.coords_label, self.coords_combo):
+            widget.setVisible(self.lonlat)
+        for widget in (self.towgs84_label, self.towgs84_edit, self.towgs84_note):
+            widget.setVisible(bool(self.legacy))
+        self._towgs84_changed(self.towgs84_edit.text())
+
+    def _towgs84_changed(self, text: str) -> None:
+        self.towgs84_note.setStyleSheet("color: #555;")
+        if not self.legacy:
+            self.towgs84_note.clear()
+        elif not text.strip():
+            self.towgs84_note.setText(self.tr("%1 data are imported only with the parameters of its transformation "
+                                              "to WGS 84 (without them it can be off by about 100 m).")
+                                      .replace("%1", self.legacy))
+        else:
+            try:
+                parse_towgs84(text)
+                self.towgs84_note.clear()
+            except GisdeskError as error:
+                self.towgs84_note.setText(str(error))
+                self.towgs84_note.setStyleSheet("color: #b00020;")
         self.completeChanged.emit()
+
+    def chosen_crs(self):
+        """The CRS typed, else the source's (None when neither is known)."""
+        text = self.code_edit.text().strip()
+        if not text:
+            return self.source_crs
+        try:
+            return parse_crs(_crs_argument(text))
+        except GisdeskError:
+            return None
+
+    def options(self) -> dict:
+        """--coords and --towgs84 as the page gives them."""
+        towgs84 = self.towgs84_edit.text().strip()
+        return {"coords": (self.coords_combo.currentData() or None) if self.lonlat else None,
+                "towgs84": towgs84 if towgs84 and self.legacy else None}
 
     def isComplete(self) -> bool:
         text = self.code_edit.text().strip()
         if not text:
-            return self.source_crs is not None
-        try:
-            parse_crs(_crs_argument(text))
-        except GisdeskError:
-            return False
-        return True
+            complete = self.source_crs is not None
+        else:
+            try:
+                parse_crs(_crs_argument(text))
+                complete = True
+            except GisdeskError:
+                complete = False
+        towgs84 = self.towgs84_edit.text().strip()
+        if complete and self.legacy and towgs84:
+            try:
+                parse_towgs84(towgs84)
+            except GisdeskError:
+                return False
+        return complete
 
 
 KEEP = ""  # the combo box's data for "(keep as extra column)"
@@ -433,11 +553,24 @@ class MappingPage(QWizardPage):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.cad_note = QLabel(self.tr("The kind of each CAD layer of the drawing: the entities of the layers of the "
+                                       "kind imported go in; the choice is remembered for this drawing."))
+        self.cad_note.setWordWrap(True)
+        self.cad_note.setStyleSheet("color: #555;")
+        self.cad_table = QTableWidget(0, 3)
+        self.cad_table.setHorizontalHeaderLabels([self.tr("CAD layer"), self.tr("Entities"), self.tr("Kind")])
+        self.cad_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.cad_table.verticalHeader().setVisible(False)
+        self.cad_table.horizontalHeader().setStretchLastSection(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.cad_note)
+        layout.addWidget(self.cad_table, 1)
         self.combos: dict[str, QComboBox] = {}
         self.columns: list[str] = []
+        self.cad_combos: dict[str, QComboBox] = {}
+        self.cad_proposal: dict[str, str | None] = {}
 
     def initializePage(self) -> None:
         wizard = self.wizard()
@@ -464,6 +597,37 @@ class MappingPage(QWizardPage):
             self.table.setCellWidget(r, 2, combo)
             self.combos[column] = combo
         self.table.resizeColumnsToContents()
+        self._fill_cad_table(wizard, info)
+
+    def _fill_cad_table(self, wizard, info) -> None:
+        """A drawing's CAD layers, their kinds proposed as the import maps them (remembered, else the defaults)."""
+        counts = info.cad_layers if info is not None else {}
+        self.cad_proposal = cad_layer_kinds(counts, remembered_cad_map(wizard.project, wizard.source.name))
+        self.cad_combos = {}
+        self.cad_table.setRowCount(len(counts))
+        for r, (name, count) in enumerate(counts.items()):
+            self.cad_table.setItem(r, 0, QTableWidgetItem(name))
+            self.cad_table.setItem(r, 1, QTableWidgetItem(str(count)))
+            combo = QComboBox()
+            combo.addItem(self.tr("(not imported)"), "")
+            for code, kind in KINDS.items():
+                combo.addItem(f"{kind.title} ({code})", code)
+            combo.setCurrentIndex(max(combo.findData(self.cad_proposal[name] or ""), 0))
+            self.cad_table.setCellWidget(r, 2, combo)
+            self.cad_combos[name] = combo
+        self.cad_table.resizeColumnsToContents()
+        for widget in (self.cad_note, self.cad_table):
+            widget.setVisible(bool(counts))
+
+    def set_cad_kind(self, layer: str, kind: str | None) -> None:
+        """Choose the kind of a CAD layer (None: not imported)."""
+        combo = self.cad_combos[layer]
+        combo.setCurrentIndex(combo.findData(kind or ""))
+
+    def cad_map(self) -> dict[str, str | None]:
+        """The CAD layers whose kind the user changed (--cad-map), {layer: kind or None}."""
+        chosen = {name: combo.currentData() or None for name, combo in self.cad_combos.items()}
+        return {name: kind for name, kind in chosen.items() if kind != self.cad_proposal.get(name)}
 
     def set_field(self, column: str, field: str) -> None:
         """Choose the field of a column ("" keeps it as an extra column)."""
@@ -585,8 +749,9 @@ def _crs_argument(text: str) -> str:
 
 
 def _source_info(wizard) -> previews.SourceInfo | None:
+    x_field, y_field = wizard.coordinate_fields
     try:
-        return previews.source_info(wizard.source, wizard.layer, wizard.encoding)
+        return previews.source_info(wizard.source, wizard.layer, wizard.encoding, x_field=x_field, y_field=y_field)
     except GisdeskError as error:
         wizard.crs_page.check_label.setText(str(error))
         return None

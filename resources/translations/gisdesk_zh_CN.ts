@@ -222,7 +222,7 @@
 <context>
     <name>CrsPage</name>
     <message>
-        <location filename="../../gisdesk/ui/import_wizard.py" line="+342"/>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="+396"/>
         <source>Coordinate reference system</source>
         <translation>坐标系</translation>
     </message>
@@ -252,7 +252,37 @@
         <translation>项目</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+2"/>
+        <source>CGCS2000 / WGS-84 (GPS)</source>
+        <translation>CGCS2000 / WGS-84（GPS）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>GCJ-02 (AMap, Tencent)</source>
+        <translation>GCJ-02（高德、腾讯）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>BD-09 (Baidu)</source>
+        <translation>BD-09（百度）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Points picked on</source>
+        <translation>点的坐标系</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>dx,dy,dz or dx,dy,dz,rx,ry,rz,s (m, arc-seconds, ppm) or the planar dX,dY,a,m</source>
+        <translation>dx,dy,dz 或 dx,dy,dz,rx,ry,rz,s（米、角秒、ppm），或平面 dX,dY,a,m</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>To WGS 84</source>
+        <translation>转换到 WGS 84 的参数</translation>
+    </message>
+    <message>
+        <location line="+28"/>
         <source>%1 (from the file). Type a code below only if it is wrong.</source>
         <translation>%1（文件中的）。只有它不对时才在下面填写代码。</translation>
     </message>
@@ -271,17 +301,22 @@
         <source>none yet: the 3° Gauss-Krüger zone of the data becomes the project&apos;s CRS</source>
         <translation>尚未设定：数据所在的 3° 高斯-克吕格带将成为项目坐标系</translation>
     </message>
+    <message>
+        <location line="+27"/>
+        <source>%1 data are imported only with the parameters of its transformation to WGS 84 (without them it can be off by about 100 m).</source>
+        <translation>%1 数据须给出其转换到 WGS 84 的参数才能导入（否则偏差可达约 100 米）。</translation>
+    </message>
 </context>
 <context>
     <name>EncodingPage</name>
     <message>
-        <location line="-125"/>
-        <location line="+61"/>
+        <location line="-212"/>
+        <location line="+103"/>
         <source>Text encoding</source>
         <translation>文字编码</translation>
     </message>
     <message>
-        <location line="-60"/>
+        <location line="-102"/>
         <source>Choose the encoding in which the names read right. The first rows are shown as they will be imported.</source>
         <translation>选择能让名称正确显示的编码。下面按导入时的样子显示前几行。</translation>
     </message>
@@ -296,7 +331,17 @@
         <translation>编码</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+8"/>
+        <source>X / longitude column</source>
+        <translation>X / 经度列</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Y / latitude column</source>
+        <translation>Y / 纬度列</translation>
+    </message>
+    <message>
+        <location line="+30"/>
         <source>This format stores its text as Unicode: there is no encoding to choose.</source>
         <translation>该格式以 Unicode 保存文字：无需选择编码。</translation>
     </message>
@@ -306,7 +351,17 @@
         <translation>有 %1 个字符无法按此编码解码（显示为 �）。</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+40"/>
+        <source>Coordinate columns</source>
+        <translation>坐标列</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Choose two different columns for X / longitude and Y / latitude.</source>
+        <translation>请为 X / 经度和 Y / 纬度选择两个不同的列。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>%1 characters of the first rows cannot be decoded in %2: such values are imported empty. Import in this encoding anyway?</source>
         <translation>前几行中有 %1 个字符无法按 %2 解码：这样的值导入后为空。仍按此编码导入吗？</translation>
     </message>
@@ -351,18 +406,18 @@
 <context>
     <name>ImportWizard</name>
     <message>
-        <location filename="../../gisdesk/ui/import_wizard.py" line="-276"/>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="-326"/>
         <source>Import into %1</source>
         <translation>导入到 %1</translation>
     </message>
     <message>
         <location line="+4"/>
-        <location line="+557"/>
+        <location line="+718"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location line="-556"/>
+        <location line="-717"/>
         <source>Next &gt;</source>
         <translation>下一步 &gt;</translation>
     </message>
@@ -382,7 +437,7 @@
         <translation>关闭</translation>
     </message>
     <message>
-        <location line="+554"/>
+        <location line="+715"/>
         <source>Open or create a project first.</source>
         <translation>请先打开或新建一个项目。</translation>
     </message>
@@ -434,7 +489,7 @@
 <context>
     <name>KindPage</name>
     <message>
-        <location filename="../../gisdesk/ui/import_wizard.py" line="-475"/>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="-628"/>
         <source>Kind and layer</source>
         <translation>类型与图层</translation>
     </message>
@@ -872,13 +927,13 @@
 <context>
     <name>MappingPage</name>
     <message>
-        <location filename="../../gisdesk/ui/import_wizard.py" line="+163"/>
-        <location line="+59"/>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="+271"/>
+        <location line="+103"/>
         <source>Field mapping</source>
         <translation>字段对应</translation>
     </message>
     <message>
-        <location line="-58"/>
+        <location line="-102"/>
         <source>The field each source column is read as. The proposal is what the importer finds by name, or what you confirmed for this source last time.</source>
         <translation>每个源字段读作哪个字段。建议值是导入程序按名称找到的，或上次对此源文件确认过的。</translation>
     </message>
@@ -898,7 +953,27 @@
         <translation>字段</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+7"/>
+        <source>The kind of each CAD layer of the drawing: the entities of the layers of the kind imported go in; the choice is remembered for this drawing.</source>
+        <translation>图纸中每个 CAD 图层的类型：导入所选类型的图层中的图元；此选择会为该图纸记住。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>CAD layer</source>
+        <translation>CAD 图层</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Entities</source>
+        <translation>图元数</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Kind</source>
+        <translation>图层类型</translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>Proposed from the mapping you confirmed for %1 last time.</source>
         <translation>建议值来自上次对 %1 确认的字段对应。</translation>
     </message>
@@ -913,7 +988,12 @@
         <translation>（作为附加字段保留）</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+19"/>
+        <source>(not imported)</source>
+        <translation>（不导入）</translation>
+    </message>
+    <message>
+        <location line="+33"/>
         <source>Several columns are mapped onto %1: choose one.</source>
         <translation>多个源字段都对应到 %1：请只选一个。</translation>
     </message>
@@ -1141,7 +1221,7 @@
 <context>
     <name>SourcePage</name>
     <message>
-        <location line="-471"/>
+        <location line="-623"/>
         <source>Source</source>
         <translation>源文件</translation>
     </message>
