@@ -361,6 +361,30 @@ def test_a_csv_with_oddly_named_coordinate_columns_takes_the_columns_chosen(qtbo
     assert [(round(p.x, 6), round(p.y, 6)) for p in layer.geometry] == [(121.47, 31.23), (121.48, 31.24)]
 
 
+def test_an_excel_ledger_with_oddly_named_coordinate_columns_takes_the_columns_chosen(qtbot, window, project,
+                                                                                      tmp_path):
+    import openpyxl
+
+    source = tmp_path / "台账.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["违法建设台账（2024 年 3 月）"])  # a title line above the header, as bureaus write them
+    for row in (["编号", "col_a", "col_b", "地址", "状态", "发现时间"],
+                ["X1", 121.47, 31.23, "中山东一路1号", "待核查", "2024-03-01"],
+                ["X2", 121.48, 31.24, "四川北路2号", "已立案", "2024-03-02"]):
+        sheet.append(row)
+    book.save(source)
+    wizard = wizard_on(window, source, kind="ledger")
+    page = wizard.encoding_page
+    assert page.coordinate_fields() == (None, None)  # not found by name, yet the sheet is previewed
+    assert page.preview.columns[:3] == ["编号", "col_a", "col_b"] and len(page.preview.rows) == 2
+    page.set_coordinate_fields("col_a", "col_b")
+    report = run_to_report(qtbot, wizard)
+    assert report.state == "finished", report.error.text()
+    layer = Project.open(project).read_layer("ledger").to_crs(4326)
+    assert [(round(p.x, 6), round(p.y, 6)) for p in layer.geometry] == [(121.47, 31.23), (121.48, 31.24)]
+
+
 def test_gcj02_points_chosen_as_such_land_on_their_wgs84_place(qtbot, window, project, tmp_path):
     from pyproj import Geod
 

@@ -25,7 +25,7 @@ from gisdesk.errors import GisdeskError, InputError
 from gisdesk.i18n import tr
 from gisdesk.io.encodings import check_encoding
 from gisdesk.io.sources import read_vector, shapefile_encoding
-from gisdesk.io.tables_in import is_table
+from gisdesk.io.tables_in import is_table, sheet_rows
 from gisdesk.layers.kinds import KINDS, kind_of
 from gisdesk.layers.schema import field_renames
 
@@ -163,6 +163,9 @@ def preview(path, layer: str | None = None, encoding: str = AUTO, n: int = PREVI
             result = _dbf_preview(_dbf_bytes(path), encoding, n)
         elif suffix == ".zip" and encoding and encoding_applies(path):
             result = _dbf_preview(_zip_dbf_bytes(path, layer), encoding, n)
+        elif suffix in (".xlsx", ".xlsm"):  # the sheet as it is: its coordinate columns may not be chosen yet
+            header, rows = sheet_rows(path, layer)
+            result = Preview(header, [["" if _missing(v) else str(v) for v in row] for row in rows[:n]], encoding)
         elif suffix == ".dxf" or is_table(path):
             frame = read_vector(path, layer=layer, encoding=encoding or None)
             result = _frame_preview(frame, encoding, n)

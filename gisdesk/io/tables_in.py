@@ -151,6 +151,13 @@ def _read_csv(path: Path, encoding: str | None):
     return header, rows, numbers, header_row, found
 
 
+def sheet_rows(path, sheet: str | None = None) -> tuple[list[str], list[list]]:
+    """The header and data rows of an Excel sheet as they are, before any coordinate is read: the
+    wizard previews a sheet whose coordinate columns the user has still to choose."""
+    header, rows, *_ = _read_xlsx(Path(path), sheet)
+    return header, rows
+
+
 def _read_xlsx(path: Path, sheet: str | None):
     import openpyxl  # only for Excel sources
     try:
