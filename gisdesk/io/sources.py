@@ -277,14 +277,9 @@ def _why(exc: Exception) -> str:
 _GDAL_WHY = [  # GDAL's developer text → what a user can act on
     ("not recognized as being in a supported file format", "不是可识别的矢量格式，或文件为空、已损坏",
      "not a recognised vector format, or the file is empty or damaged"),
-    ("failed to prepare SQL", "GeoPackage 的表结构已损坏（所列的表或列不存在）",
-     "the GeoPackage's tables are damaged (a table or column it lists does not exist)"),
-    ("sqlite3_prepare_v2", "GeoPackage 的表结构已损坏（所列的表或列不存在）",
-     "the GeoPackage's tables are damaged (a table or column it lists does not exist)"),
-    ("no such column", "GeoPackage 的表结构已损坏（所列的表或列不存在）",
-     "the GeoPackage's tables are damaged (a table or column it lists does not exist)"),
-    ("no such table", "GeoPackage 的表结构已损坏（所列的表或列不存在）",
-     "the GeoPackage's tables are damaged (a table or column it lists does not exist)"),
+    *((key, "GeoPackage 的表结构已损坏（所列的表或列不存在）",
+       "the GeoPackage's tables are damaged (a table or column it lists does not exist)")
+      for key in ("failed to prepare SQL", "sqlite3_prepare_v2", "no such column", "no such table")),
     ("/vsizip/", "压缩包已损坏，或其中没有可读的矢量文件", "the archive is damaged or holds no readable vector file"),
     ("database disk image is malformed", "GeoPackage（SQLite）文件已损坏", "the GeoPackage (SQLite) file is damaged"),
     ("SHAPE_RESTORE_SHX", "缺少 .shx 索引文件", "the .shx index file is missing"),
