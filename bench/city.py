@@ -208,12 +208,20 @@ def _rivers(xmin, xmax, ymin, ymax, rng) -> gpd.GeoDataFrame:
 
 def write_project(path: Path, n: int, seed: int = 0) -> dict[str, int]:
     """Write the city of n buildings into a new project at `path`; returns the feature counts."""
+    return write_frames(path, make_city(n, seed), name=f"bench city {n}", source="bench/city.py", seed=seed)
+
+
+def write_frames(path: Path, frames: dict[str, gpd.GeoDataFrame], *, name: str, source: str,
+                 seed: int) -> dict[str, int]:
+    """Write frames by kind (buildings, red, ...) into a new project at `path`; returns the counts."""
     from gisdesk.project import Project
 
-    frames = make_city(n, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
-    project = Project.create(path, crs=CRS_, name=f"bench city {n}")
+    crs = next(iter(frames.values())).crs
+    project = Project.create(path, crs=crs, name=name)
     for kind, frame in frames.items():
         if len(frame):
-            project.add_features(kind_of(kind).table, frame, kind=kind, source={"path": "bench/city.py", "features": len(frame), "seed": seed})
+            project.add_features(kind_of(kind).table, frame, kind=kind,
+                                 source={"path": source, "features": len(frame), "seed": seed})
     return {k: len(f) for k, f in frames.items()}
