@@ -344,8 +344,211 @@ def make_grid(n: int, seed: int = 0) -> tuple[dict[str, gpd.GeoDataFrame], dict[
 
 # --- the ring city ---------------------------------------------------------------------------
 
+RING_PITCH = 300.0  # ring road to ring road
+
+
+def _circle(cx, cy, r, count: int, start=0.0, sweep=2 * np.pi):
+    phi = start + np.linspace(0, sweep, count)
+    return np.stack([cx + r * np.cos(phi), cy + r * np.sin(phi)], -1)
+
+
 def make_ring(n: int, seed: int = 0) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, int]]:
-    raise NotImplementedError  # below
+    rng = np.random.default_rng(seed)
+    radius = math.sqrt(n * 1100 / math.pi)
+    r0 = 700.0
+    rings = r0 + RING_PITCH * np.arange(max(3, math.ceil((radius - r0) / RING_PITCH)) + 1)
+    k_ring = np.arange(len(rings))
+    ring_cls = np.select([k_ring % 4 == 0, k_ring % 2 == 0], ["expressway", "trunk"], "secondary")
+    ring_half = _halves(ring_cls, rng)
+    ring_psi = rng.uniform(0, 2 * np.pi, len(rings))
+
+    def ring_r(k, phi):  # the ring's radius at angle phi: slightly wobbly
+        return rings[k] * (1 + 0.004 * np.sin(3 * phi + ring_psi[k]))
+
+    ring_lines = []
+    for k in k_ring:
+        phi = np.linspace(0, 2 * np.pi, max(64, math.ceil(2 * np.pi * rings[k] / 10)) + 1)
+        phi[-1] = 0.0  # closed
+        rr = ring_r(k, phi)
+        ring_lines.append(shapely.linestrings(np.stack([rr * np.cos(phi), rr * np.sin(phi)], 1)))
+
+    # radials: 8 from the first ring, doubled where they lie more than ~1.1 km apart
+    rad_start, rad_phi = [0] * 8, list(np.arange(8) * 2 * np.pi / 8 + rng.uniform(0, 1))
+    count = 8
+    for k in k_ring[1:-1]:
+        if 2 * np.pi * rings[k] / count > 1100:
+            rad_phi += [p + np.pi / count for p in rad_phi[:count]]
+            rad_start += [k] * count
+            count *= 2
+    rad_start, rad_phi = np.array(rad_start), np.array(rad_phi)
+    rad_cls = np.where(rad_start == 0, "trunk", np.where(rng.random(len(rad_start)) < 0.5, "secondary", "branch"))
+    rad_half = _halves(rad_cls, rng)
+    twist = 0.25 / rings[-1]
+
+    def rad_angle(q, r):
+        return rad_phi[q] + twist * (r - r0)
+
+    radial_lines = []
+    for q in range(len(rad_start)):
+        r = np.arange(rings[rad_start[q]], rings[-1] + 1e-6, 20.0)
+        phi = rad_angle(q, r)
+        radial_lines.append(shapely.linestrings(np.stack([r * np.cos(phi), r * np.sin(phi)], 1)))
+
+    # junctions (each radial with each ring it crosses): roundabouts and ramps at some
+    jq = np.concatenate([np.full(len(rings) - rad_start[q], q) for q in range(len(rad_start))])
+    jk = np.concatenate([np.arange(rad_start[q], len(rings)) for q in range(len(rad_start))])
+    jr = rings[jk]
+    jphi = rad_angle(jq, jr)
+    jx, jy = jr * np.cos(jphi), jr * np.sin(jphi)
+    roll = rng.random(len(jq))
+    ra = np.flatnonzero(roll < 0.15)
+    rb_r = rng.uniform(5, 12, len(ra))
+    roundabouts = [shapely.linestrings(_circle(jx[x], jy[x], r, 33)) for x, r in zip(ra, rb_r)]
+    rb_half = rb_r + rng.uniform(3, 8, len(ra))
+    rp = np.flatnonzero((roll >= 0.15) & (roll < 0.25))
+    ramps, ramp_r = [], rng.uniform(8, 14, len(rp))
+    for x, r in zip(rp, ramp_r):
+        out = ring_half[jk[x]] + rad_half[jq[x]] + r + 10  # in a corner of the junction
+        corner = jphi[x] + rng.choice([-1, 1]) * 0.5 * out / jr[x]
+        rc = jr[x] + rng.choice([-1, 1]) * out
+        cx, cy = rc * np.cos(corner), rc * np.sin(corner)
+        sweep = rng.uniform(np.pi, 5 * np.pi / 3)
+        start = rng.uniform(0, 2 * np.pi)
+        arc = _circle(cx, cy, r, 25, start, sweep)
+        t0 = np.array([-np.sin(start), np.cos(start)])  # the tangent at the arc's start; tails 40 m
+        t1 = np.array([-np.sin(start + sweep), np.cos(start + sweep)])
+        ramps.append(shapely.linestrings(np.concatenate([[arc[0] - 40 * t0], arc, [arc[-1] + 40 * t1]])))
+    red_geoms = np.array(ring_lines + radial_lines + roundabouts + ramps, dtype=object)
+    red_half = np.concatenate([ring_half, rad_half, rb_half, np.full(len(ramps), 15.0)])
+    red_cls = np.concatenate([ring_cls, rad_cls, np.full(len(roundabouts) + len(ramps), "branch")])
+    red_name = ["ring road"] * len(rings) + ["radial road"] * len(rad_start) + \
+        ["roundabout"] * len(roundabouts) + ["ramp"] * len(ramps)
+    red_setback = np.array([SETBACK[c] for c in red_cls])
+
+    # huge polygons: the central park, a lake, a green belt sector; purple and yellow sectors
+    def sector(k, a0, a1, inset=0.0):
+        phi = np.linspace(a0, a1, max(8, math.ceil((a1 - a0) * rings[k + 1] / 20)))
+        inner = ring_r(k, phi) + ring_half[k] + inset
+        outer = ring_r(k + 1, phi[::-1]) - ring_half[k + 1] - inset
+        xy = np.concatenate([np.stack([inner * np.cos(phi), inner * np.sin(phi)], 1),
+                             np.stack([outer * np.cos(phi[::-1]), outer * np.sin(phi[::-1])], 1)])
+        return shapely.polygons(np.concatenate([xy, xy[:1]]))
+
+    park = shapely.polygons(_circle(0, 0, r0 - 60, 257))
+    belt_k = len(rings) // 2
+    belt = sector(belt_k, 0.3, 0.3 + np.pi / 3)
+    lake_r, lake_phi = 0.08 * rings[-1] + 300, rng.uniform(np.pi, 2 * np.pi)
+    lake_c = 0.6 * rings[-1]
+    phi = np.linspace(0, 2 * np.pi, 361)
+    wob = 1 + 0.15 * np.sin(4 * phi + 1) + 0.06 * np.sin(11 * phi)
+    lake = shapely.polygons(np.stack([lake_c * np.cos(lake_phi) + lake_r * wob * np.cos(phi),
+                                      lake_c * np.sin(lake_phi) + lake_r * wob * np.sin(phi)], 1))
+    purple = [sector(1, a, a + 0.5) for a in (0.2, 2.3, 4.4)]
+    yellow = [sector(k, a, a + 0.15, 20) for k, a in zip(rng.integers(2, len(rings) - 1, 3 * len(rings)),
+                                                          rng.uniform(0, 2 * np.pi, 3 * len(rings)))]
+    # the river: from the central park outwards, meandering
+    t, off = _meander(rng, rings[-1] - r0 + 200)
+    rphi = rng.uniform(0, np.pi)
+    along = r0 - 100 + t
+    rxy = np.stack([along * np.cos(rphi) - off * np.sin(rphi), along * np.sin(rphi) + off * np.cos(rphi)], 1)
+    river_lines = np.array(_reaches(rxy), dtype=object)
+
+    # building slots in arcs between the rings (20 m apart), then dropped near any zone
+    rows_r, rows_k = [], []
+    for k in k_ring[:-1]:
+        rr = np.arange(rings[k] + ring_half[k] + SETBACK[ring_cls[k]] + CLEAR + 12,
+                       rings[k + 1] - ring_half[k + 1] - SETBACK[ring_cls[k + 1]] - CLEAR - 12, SLOT)
+        rows_r.append(rr)
+        rows_k.append(np.full(len(rr), k))
+    rows_r, rows_k = np.concatenate(rows_r), np.concatenate(rows_k)
+    per_row = np.floor(2 * np.pi * rows_r / SLOT).astype(int)
+    srow = np.repeat(np.arange(len(rows_r)), per_row)
+    pos = np.arange(len(srow)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    sphi = (pos + rng.uniform(0.3, 0.7, len(srow))) / per_row[srow] * 2 * np.pi + rng.uniform(0, 1, len(rows_r))[srow]
+    srad = rows_r[srow] + rng.uniform(-3, 3, len(srow))
+    pts = shapely.points(srad * np.cos(sphi), srad * np.sin(sphi))
+    seg, seg_of = _segments(red_geoms)
+    near = _near(pts, seg, red_half[seg_of] + red_setback[seg_of] + CLEAR + 10)
+    polys = np.array([park, belt, lake, *purple, *yellow], dtype=object)
+    poly_set = np.array([5.0, 5.0, 10.0] + [0.0] * len(purple) + [5.0] * len(yellow))
+    near |= _near(pts, polys, poly_set + CLEAR + 10)
+    rseg, _ = _segments(river_lines)
+    river_near = _near(pts, rseg, RIVER_HALF + SETBACK["blue"] + CLEAR + 10)
+    keep = ~near & (~river_near | (rng.random(len(pts)) < 0.02))
+
+    counts = {"span_ring": round(0.012 * n), "span_radial": round(0.006 * n), "at_roundabout": round(0.002 * n),
+              "at_ramp": round(0.001 * n), "in_park_lake": round(0.003 * n)}
+    n_slots = n - sum(counts.values())
+    if keep.sum() < n_slots:
+        raise RuntimeError(f"only {keep.sum()} slots for {n_slots} buildings")
+    chosen = np.sort(rng.choice(np.flatnonzero(keep), n_slots, replace=False))
+    counts["banks"] = int(river_near[chosen].sum())
+    sphi, srad, skring = sphi[chosen], srad[chosen], rows_k[srow[chosen]]
+    w, h, ell, ca, cb = _shapes(rng, n_slots)
+    ordinary = footprints(srad * np.cos(sphi), srad * np.sin(sphi), w, h,
+                          sphi + np.pi / 2 + rng.normal(0, 0.05, n_slots), ell, ca, cb)
+    move = np.flatnonzero(rng.random(n_slots) < 0.025)
+    counts["to_road"] = len(move)
+    ordinary[move] = _move_to_nearest(rng, ordinary[move], seg, red_half[seg_of], red_setback[seg_of],
+                                      rng.random(len(move)) < 0.55)
+
+    k = counts["span_ring"]  # across a ring road, radially
+    rk = rng.integers(0, len(rings), k)
+    ph = rng.uniform(0, 2 * np.pi, k)
+    rr = ring_r(rk, ph)
+    span_ring = _spans(rng, rr * np.cos(ph), rr * np.sin(ph), -np.sin(ph), np.cos(ph),
+                       2 * ring_half[rk] + rng.uniform(6, 24, k), k)
+    k = counts["span_radial"]
+    q = rng.integers(0, len(rad_start), k)
+    r = rng.uniform(rings[rad_start[q]] + 60, rings[-1] - 60)
+    ph = rad_angle(q, r)
+    span_radial = _spans(rng, r * np.cos(ph), r * np.sin(ph), np.cos(ph) - r * twist * np.sin(ph),
+                         np.sin(ph) + r * twist * np.cos(ph), 2 * rad_half[q] + rng.uniform(6, 24, k), k)
+    k = counts["at_roundabout"]
+    x = rng.integers(0, max(len(ra), 1), k)
+    cx, cy = jx[ra[x]] + rng.uniform(-4, 4, k), jy[ra[x]] + rng.uniform(-4, 4, k)
+    at_roundabout = footprints(cx, cy, 2 * (rb_r[x] + rb_half[x]) + rng.uniform(4, 20, k), rng.uniform(8, 14, k),
+                               rng.uniform(0, np.pi, k), np.zeros(k, bool), None, None)
+    k = counts["at_ramp"]
+    x = rng.integers(0, max(len(ramps), 1), k)
+    rc = shapely.get_coordinates(shapely.centroid(np.array(ramps, dtype=object)[x]))
+    at_ramp = footprints(rc[:, 0] + rng.uniform(-5, 5, k), rc[:, 1] + rng.uniform(-5, 5, k), rng.uniform(10, 30, k),
+                         rng.uniform(8, 14, k), rng.uniform(0, np.pi, k), np.zeros(k, bool), None, None)
+    k = counts["in_park_lake"]
+    inside = shapely.points(np.where(rng.random(k) < 0.5,
+                                     np.stack([rng.uniform(-300, 300, k), rng.uniform(-300, 300, k)]),
+                                     np.stack([lake_c * np.cos(lake_phi) + rng.uniform(-250, 250, k),
+                                               lake_c * np.sin(lake_phi) + rng.uniform(-250, 250, k)])).T)
+    ixy = shapely.get_coordinates(inside)
+    pw, ph_, pell, pa, pbb = _shapes(rng, k)
+    in_park = footprints(ixy[:, 0], ixy[:, 1], pw, ph_, rng.uniform(0, np.pi, k), pell, pa, pbb)
+    geoms = np.concatenate([ordinary, span_ring, span_radial, at_roundabout, at_ramp, in_park])
+    geoms = geoms[rng.permutation(n)]
+
+    cxy = shapely.get_coordinates(shapely.centroid(geoms))
+    gr, gphi = np.hypot(cxy[:, 0], cxy[:, 1]), np.mod(np.arctan2(cxy[:, 1], cxy[:, 0]), 2 * np.pi)
+    gk = np.clip(np.searchsorted(rings, gr) - 1, -1, len(rings) - 1) + 1
+    sec = np.floor(gphi / (2 * np.pi) * 64).astype(int)
+    attrs = {"district": pd.Series(np.minimum(gk // max(len(rings) // 4, 1), 3) * 4 + sec // 16).map("D{:02d}".format),
+             "street": pd.Series(gk * 100 + sec // 4).map("S{:06d}".format),
+             "community": pd.Series(gk * 1000 + sec).map("C{:07d}".format)}
+
+    def place(g):
+        return shapely.transform(np.asarray(g, dtype=object), lambda xy: xy + np.asarray(ORIGIN))
+
+    buildings = _building_frame(place(geoms), attrs, rng)
+    red = gpd.GeoDataFrame({"uid": [f"R{x:07d}" for x in range(len(red_geoms))], "name": red_name,
+                            "half_width_m": red_half, "setback_m": np.nan, "road_class": red_cls},
+                           geometry=place(red_geoms), crs=CRS_)
+    blue = gpd.GeoDataFrame({"uid": [f"W{x:06d}" for x in range(len(river_lines) + 1)],
+                             "name": ["river"] * len(river_lines) + ["lake"],
+                             "half_width_m": [RIVER_HALF] * len(river_lines) + [np.nan]},
+                            geometry=place(np.concatenate([river_lines, [lake]])), crs=CRS_)
+    frames = {"buildings": buildings, "red": red, "blue": blue,
+              "green": _polygons(place([park, belt]), "G", "park"),
+              "purple": _polygons(place(purple), "P", "historic quarter"),
+              "yellow": _polygons(place(yellow), "Y", "yellow zone")}
+    return frames, counts
 
 
 MAKERS = {"grid": make_grid, "ring": make_ring}
