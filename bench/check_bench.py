@@ -1,8 +1,10 @@
 """Benchmark of the conflict check on synthetic cities of 10k, 100k and 1M buildings.
 
-    python -m bench.check_bench [--sizes 10000 100000 1000000] [--regen] [--profile]
+    python -m bench.check_bench [--sizes 10000 100000 1000000] [--city classic|grid|ring] [--engines [NAME ...]]
+                                [--regen] [--profile]
 
-For each size: write the city into a project (bench/out/city-N.gpkg, kept for later runs;
+For each size: write the city into a project (bench/out/city-N.gpkg for the classic city of
+bench/city.py, grid-N.gpkg / ring-N.gpkg for bench/grid_city.py's; kept for later runs;
 not timed), then in a fresh subprocess (so peak memory of sizes does not mix) time the
 whole check as `run_check` does it — load, the engine's stages, save to the project —
 plus writing conflicts.csv, and next to it a plain geopandas baseline on the same data:
@@ -10,6 +12,10 @@ sjoin(predicate="intersects") + the overlap area of each pair.
 
 Prints a table (and writes bench/out/results.md and results-N.json). Budget: the check of
 1M buildings under 15 s and 3 GB, growing linearly.
+
+With --engines, the baselines of bench/engines.py (SedonaDB, DuckDB spatial, shapely on 2
+threads and `gisdesk check` as a whole process, each in its own child) run on the same project
+too; their table goes to stdout and bench/results/check-<city>-<N>.txt.
 """
 
 from __future__ import annotations
@@ -25,6 +31,17 @@ import time
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "out"
+RESULTS = Path(__file__).resolve().parent / "results"
+CITIES = ("classic", "grid", "ring")
+
+
+def project_path(city: str, n: int) -> Path:
+    return OUT / (f"city-{n}.gpkg" if city == "classic" else f"{city}-{n}.gpkg")
+
+
+def _tag(city: str, n: int) -> str:
+    """The name of a run's outputs: N for the classic city (as before), city-N for the others."""
+    return str(n) if city == "classic" else f"{city}-{n}"
 BUDGET_S, BUDGET_BYTES = 15.0, 3 * 1024 ** 3
 STAGES = ["load", "zones", "query", "overlap", "depth", "setback", "sort", "save", "csv"]
 
@@ -94,7 +111,7 @@ def _stage_ends(events, start: float, end: float) -> dict[str, tuple[float, floa
     return spans
 
 
-def run_one(n: int, profile: bool) -> dict:
+def run_one(n: int, profile: bool, city: str = "classic") -> dict:
     import geopandas as gpd
     import pandas as pd
     import shapely
@@ -106,8 +123,8 @@ def run_one(n: int, profile: bool) -> dict:
     from gisdesk.project import Project
     from gisdesk.rules import load_rules
 
-    project, rules = Project.open(OUT / f"city-{n}.gpkg"), load_rules()
-    out = OUT / str(n)
+    project, rules = Project.open(project_path(city, n)), load_rules()
+    out = OUT / _tag(city, n)
     out.mkdir(parents=True, exist_ok=True)
     sampler = RssSampler()
     sampler.start()
@@ -128,12 +145,13 @@ def run_one(n: int, profile: bool) -> dict:
     if profiler:
         import pstats
         profiler.disable()
-        with open(OUT / f"profile-{n}.txt", "w") as handle:
+        with open(OUT / f"profile-{_tag(city, n)}.txt", "w") as handle:
             pstats.Stats(profiler, stream=handle).sort_stats("cumulative").print_stats(60)
 
     spans = _stage_ends(feedback.events, t0, t1)
     spans["csv"] = (t1, t2)
     encroach, setback = result.count("encroach"), result.count("setback")
+    timings = dict(getattr(result, "timings", {}))
     del result
 
     # the baseline: plain geopandas on the same data (the controls read again, untimed)
@@ -168,6 +186,7 @@ def run_one(n: int, profile: bool) -> dict:
         "baseline_overlap_m2": float(area.sum()),
         "encroach": encroach,
         "setback": setback,
+        "timings": timings,  # Feedback.timings, the engine's own stage names
     }
 
 
@@ -200,9 +219,36 @@ def _memory_row(r: dict) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _engines_report(city: str, n: int, engines: list[str], stages: dict) -> list[str]:
+    """Run the baselines of bench/engines.py on the city's project; the table with its context."""
+    from bench.engines import run_engine, table
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=OUT.parent.parent, text=True,
+                            stdout=subprocess.PIPE).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "gisdesk"], cwd=OUT.parent.parent, text=True,
+                           stdout=subprocess.PIPE).stdout.strip()
+    load = os.getloadavg()[0]
+    results = {}
+    for engine in engines:
+        results[engine] = run_engine(engine, project_path(city, n))
+        print(f"({engine}: {results[engine]['run_s']:.2f} s)", file=sys.stderr, flush=True)
+    timing = ", ".join(f"{k} {v:.2f}" for k, v in stages.get("timings", {}).items())
+    split = ", ".join(f"{k} {v:.2f}" for k, v in stages.get("seconds", {}).items())
+    return [f"# check of the {city} city, {n:,} buildings ({project_path(city, n).name})",
+            f"gisdesk {commit}{' + uncommitted changes in gisdesk/' if dirty else ''}; python {sys.version.split()[0]}, "
+            f"{os.cpu_count()} CPUs; load {load:.2f} before the engines, {os.getloadavg()[0]:.2f} after",
+            "", *table(n, results), "",
+            f"gisdesk's stages in-process (run_check, Feedback.timings, s): {timing}",
+            f"split as bench/check_bench.py splits them (s): {split}", ""]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--city", choices=CITIES, default="classic",
+                        help="classic: bench/city.py; grid, ring: bench/grid_city.py")
+    parser.add_argument("--engines", nargs="*", metavar="NAME",
+                        help="also run these baselines of bench/engines.py (none named: all)")
     parser.add_argument("--regen", action="store_true", help="write the city projects again")
     parser.add_argument("--profile", action="store_true", help="cProfile the check: bench/out/profile-N.txt")
     parser.add_argument("--_make", type=int, help=argparse.SUPPRESS)
@@ -211,38 +257,58 @@ def main(argv=None) -> int:
     OUT.mkdir(exist_ok=True)
 
     if args._make:  # child: write one city
-        from bench.city import write_project
-        print(json.dumps(write_project(OUT / f"city-{args._make}.gpkg", args._make)))
+        if args.city == "classic":
+            from bench.city import write_project
+            counts = write_project(project_path(args.city, args._make), args._make)
+        else:
+            from bench.grid_city import write_city
+            counts = write_city(project_path(args.city, args._make), args._make, layout=args.city)
+        print(json.dumps(counts))
         return 0
     if args._run:  # child: check one city
-        result = run_one(args._run, args.profile)
-        (OUT / f"results-{args._run}.json").write_text(json.dumps(result, indent=1))
+        result = run_one(args._run, args.profile, args.city)
+        (OUT / f"results-{_tag(args.city, args._run)}.json").write_text(json.dumps(result, indent=1))
         print(json.dumps(result))
         return 0
 
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; seconds per stage, "
+    engines = None
+    if args.engines is not None:
+        from bench.engines import ENGINES
+        engines = args.engines or list(ENGINES)
+        unknown = set(engines) - set(ENGINES)
+        if unknown:
+            parser.error(f"unknown engines {sorted(unknown)}; choose from {', '.join(ENGINES)}")
+
+    print(f"{args.city} city; python {sys.version.split()[0]}, {os.cpu_count()} CPUs; seconds per stage, "
           f"peak RSS of the check; baseline = geopandas sjoin + overlap areas", flush=True)
     print(HEADER, flush=True)
     print("|" + "---|" * (len(STAGES) + 7), flush=True)
-    rows = []
+    rows, reports = [], []
+    city = ["--city", args.city]
     for n in args.sizes:
-        path = OUT / f"city-{n}.gpkg"
+        path = project_path(args.city, n)
         if args.regen or not path.exists():
             t = time.perf_counter()
-            counts = json.loads(_child("--_make", str(n)).stdout.splitlines()[-1])
+            counts = json.loads(_child("--_make", str(n), *city).stdout.splitlines()[-1])
             print(f"(wrote {path.name} in {time.perf_counter() - t:.0f} s: {counts})", file=sys.stderr, flush=True)
-        result = json.loads(_child("--_run", str(n), *(["--profile"] if args.profile else [])).stdout.splitlines()[-1])
+        result = json.loads(_child("--_run", str(n), *city, *(["--profile"] if args.profile else [])).stdout.splitlines()[-1])
         rows.append(result)
         print(_row(result), flush=True)
+        if engines:
+            report = _engines_report(args.city, n, engines, result)
+            RESULTS.mkdir(exist_ok=True)
+            (RESULTS / f"check-{args.city}-{n}.txt").write_text("\n".join(report))
+            reports += report
 
     big = max(rows, key=lambda r: r["buildings"])
     verdict = (f"budget for 1M buildings: {BUDGET_S:.0f} s, {BUDGET_BYTES / 1024 ** 3:.0f} GiB — "
                f"{big['buildings']:,} took {big['total_s']:.1f} s, {big['peak_rss_bytes'] / 1024 ** 3:.2f} GiB")
     linear = ", ".join(f"{r['buildings']:,}: {r['total_s'] / (r['buildings'] / 1e5):.2f}" for r in rows)
     memory = ["peak RSS per stage, MiB", MEMORY_HEADER, "|" + "---|" * (len(STAGES) + 2), *map(_memory_row, rows)]
-    print("\n".join(["", *memory, "", verdict, f"linearity (s per 100k buildings): {linear}"]))
-    (OUT / "results.md").write_text("\n".join([HEADER, "|" + "---|" * (len(STAGES) + 7), *map(_row, rows), "",
-                                               *memory, "", verdict, f"linearity: {linear}", ""]))
+    print("\n".join(["", *memory, "", verdict, f"linearity (s per 100k buildings): {linear}", "", *reports]))
+    name = "results.md" if args.city == "classic" else f"results-{args.city}.md"
+    (OUT / name).write_text("\n".join([HEADER, "|" + "---|" * (len(STAGES) + 7), *map(_row, rows), "",
+                                       *memory, "", verdict, f"linearity: {linear}", "", *reports, ""]))
     return 0
 
 
