@@ -124,7 +124,7 @@ def _branch_and_bound(region, f: _Boundary, tol: float) -> float:
 
 # --- the true zone of a centre line ------------------------------------------------------
 
-_QUAD = 256  # segments per quarter circle of the bracketing polygons
+_QUAD = 128  # segments per quarter circle of the bracketing polygons
 
 
 def _capsules(line, radius: float) -> np.ndarray:
@@ -148,7 +148,7 @@ def ideal_buffer_bounds(building, line, h: float, tol: float = TOL) -> tuple[flo
 
 def ideal_buffer_depth(building, line, h: float, tol: float = TOL) -> float:
     """The depth of `building` into the true zone of a centre line with half width h, to about
-    tol + h·(1/cos(π/1024) − 1) (0.07 mm at 15 m)."""
+    tol + h·(1/cos(π/512) − 1) (0.3 mm at 15 m)."""
     lo, hi = ideal_buffer_bounds(building, line, h, tol)
     assert hi - lo < 4 * tol + h * (1 / math.cos(math.pi / (4 * _QUAD)) - 1), (lo, hi)
     return (lo + hi) / 2
