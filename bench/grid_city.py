@@ -18,12 +18,14 @@ and on river banks.
 
 **ring** — a radial city: ring roads (one closed polyline per ring, so its zone has a real
 hole), gently spiralling radial roads (one polyline each, vertices every 20 m, more radials
-further out), roundabouts at some junctions (circles of radius 5-12 m with a half width above
-the radius: GEOS buffers them with specks of holes), ramps (loops of 180-300° and radius
-8-14 m, half width 15 m), a meandering river, huge polygons (a central park, a lake, a green
-belt sector), purple and yellow sectors; buildings in arcs between the rings, about 5 % in
-conflict (spanning ring and radial roads, across roundabouts, inside the park and lake,
-shallow encroachments and setback shortfalls towards the nearest road).
+further out), roundabouts at some junctions (closed circles of radius 5-12 m drawn with 256
+vertices, half width above the radius), ramps (loops of 180-300° and radius 8-13 m drawn with
+128 vertices, half width 15 m; half of them bare loops without straight tails, whose GEOS
+buffers have specks of holes: about 1 ramp in 3), a meandering river, huge polygons (a
+central park, a lake, a green belt sector), purple and yellow sectors; buildings in arcs
+between the rings, about 5 % in conflict (spanning ring and radial roads, across
+roundabouts and ramps, inside the park and lake, shallow encroachments and setback
+shortfalls towards the nearest road).
 
 No feature has a `side` field: every line's zone is its buffer of `half_width_m`.
 Deterministic by seed; EPSG:4549 like bench/city.py.
@@ -403,21 +405,23 @@ def make_ring(n: int, seed: int = 0) -> tuple[dict[str, gpd.GeoDataFrame], dict[
     roll = rng.random(len(jq))
     ra = np.flatnonzero(roll < 0.15)
     rb_r = rng.uniform(5, 12, len(ra))
-    roundabouts = [shapely.linestrings(_circle(jx[x], jy[x], r, 33)) for x, r in zip(ra, rb_r)]
+    # densely drawn (vertices 0.1-0.6 m apart, as a surveyed roundabout or ramp): what makes GEOS's buffers speckled
+    roundabouts = [shapely.linestrings(_circle(jx[x], jy[x], r, 257)) for x, r in zip(ra, rb_r)]
     rb_half = rb_r + rng.uniform(3, 8, len(ra))
     rp = np.flatnonzero((roll >= 0.15) & (roll < 0.25))
-    ramps, ramp_r = [], rng.uniform(8, 14, len(rp))
-    for x, r in zip(rp, ramp_r):
+    ramps, ramp_r, tails = [], rng.uniform(8, 13, len(rp)), rng.random(len(rp)) < 0.5
+    for x, r, tail in zip(rp, ramp_r, tails):
         out = ring_half[jk[x]] + rad_half[jq[x]] + r + 10  # in a corner of the junction
         corner = jphi[x] + rng.choice([-1, 1]) * 0.5 * out / jr[x]
         rc = jr[x] + rng.choice([-1, 1]) * out
         cx, cy = rc * np.cos(corner), rc * np.sin(corner)
         sweep = rng.uniform(np.pi, 5 * np.pi / 3)
         start = rng.uniform(0, 2 * np.pi)
-        arc = _circle(cx, cy, r, 25, start, sweep)
+        arc = _circle(cx, cy, r, 129, start, sweep)
         t0 = np.array([-np.sin(start), np.cos(start)])  # the tangent at the arc's start; tails 40 m
         t1 = np.array([-np.sin(start + sweep), np.cos(start + sweep)])
-        ramps.append(shapely.linestrings(np.concatenate([[arc[0] - 40 * t0], arc, [arc[-1] + 40 * t1]])))
+        # half of them without straight tails: GEOS's buffer of such a bare loop has specks of holes
+        ramps.append(shapely.linestrings(np.concatenate([[arc[0] - 40 * t0], arc, [arc[-1] + 40 * t1]]) if tail else arc))
     red_geoms = np.array(ring_lines + radial_lines + roundabouts + ramps, dtype=object)
     red_half = np.concatenate([ring_half, rad_half, rb_half, np.full(len(ramps), 15.0)])
     red_cls = np.concatenate([ring_cls, rad_cls, np.full(len(roundabouts) + len(ramps), "branch")])
