@@ -13,10 +13,12 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from gisdesk.analysis.check import SUBJECT_COLUMNS, area_method, control_kinds
-from gisdesk.analysis.dissolve import dissolved_area
+from gisdesk.analysis.dissolve import dissolved_areas
 from gisdesk.errors import InputError
 from gisdesk.layers.kinds import SUBJECT_KINDS
 
@@ -43,63 +45,114 @@ def area_totals(subjects: dict[str, pd.DataFrame], conflicts: pd.DataFrame, *, b
     kind_of_layer = kinds or {}
     if "subject_table" not in conflicts:  # conflicts of an engine run on kinds alone
         conflicts = conflicts.assign(subject_table=conflicts["subject_layer"])
+    kinds = list(control_kinds or sorted(conflicts["control_kind"].unique())) + [ALL]
     tables = []
     for layer, frame in subjects.items():
-        groups = _groups(frame, by).to_numpy()
+        codes, labels = _group_codes(frame, by)
+        groups = len(labels) + 1  # the groups, then ALL
         geoms = np.asarray(frame.geometry.values, dtype=object)
         polygon = np.isin(shapely.get_type_id(geoms), (3, 6))
-        footprints = pd.DataFrame({"group": groups[polygon], "area": shapely.area(geoms[polygon])})
-        per_group = footprints.groupby("group")["area"].agg(["size", "sum"])
-        per_group.loc[ALL] = [len(footprints), footprints["area"].sum()]
-        stats = _conflict_stats(conflicts[conflicts["subject_table"] == layer],
-                                pd.Series(groups, index=frame["uid"].astype(str).to_numpy()))
-        kinds = list(control_kinds or sorted(conflicts["control_kind"].unique())) + [ALL]
-        index = pd.MultiIndex.from_product([sorted(pd.unique(groups)) + [ALL], kinds], names=["group", "kind"])
-        group_rows = per_group.reindex(index.get_level_values("group"))
+        area = shapely.area(geoms[polygon])
+        features = np.bincount(codes[polygon], minlength=groups)
+        footprint = np.bincount(codes[polygon], weights=area, minlength=groups)
+        features[-1], footprint[-1] = polygon.sum(), area.sum()
+        stats = _conflict_stats(conflicts[conflicts["subject_table"] == layer], frame, codes, labels, kinds)
         tables.append(pd.DataFrame({
             "subject_layer": kind_of_layer.get(layer, layer), "group_by": by,
-            "group": index.get_level_values("group"), "control_kind": index.get_level_values("kind"),
-            "features": group_rows["size"].fillna(0).to_numpy(dtype=np.int64),
-            "footprint_m2": group_rows["sum"].fillna(0.0).to_numpy(dtype=float),
-            **{name: stats[name].reindex(index).fillna(0).to_numpy(dtype=dtype)
-               for name, dtype in (("encroach_count", np.int64), ("overlap_m2", float), ("setback_count", np.int64))},
-            "area_method": area_method, "subject_table": layer,
+            "group": np.repeat(np.array([*labels, ALL], dtype=object), len(kinds)),
+            "control_kind": np.tile(np.array(kinds, dtype=object), groups),
+            "features": np.repeat(features.astype(np.int64), len(kinds)),
+            "footprint_m2": np.repeat(footprint.astype(float), len(kinds)),
+            **stats, "area_method": area_method, "subject_table": layer,
         }))
     if not tables:
         return pd.DataFrame(columns=TOTAL_COLUMNS)
     return pd.concat(tables, ignore_index=True)[TOTAL_COLUMNS]
 
 
-def _conflict_stats(conflicts: pd.DataFrame, group_of: pd.Series) -> dict[str, pd.Series]:
-    """Encroaching and setback counts and dissolved overlap per (group, kind), ALL included.
+def _conflict_stats(conflicts: pd.DataFrame, frame: pd.DataFrame, codes: np.ndarray, labels: list[str],
+                    kinds: list[str]) -> dict[str, np.ndarray]:
+    """Encroaching and setback counts and dissolved overlap per (group, kind) cell, ALL included, as
+    arrays in the order of the totals' rows (group by group, kind by kind).
 
-    One groupby over the conflict rows, each row also counted under ALL groups, ALL kinds
-    and both: the cost follows the number of conflicts, not groups × features.
+    Each conflict row counts in four cells: its group and kind, ALL groups, ALL kinds and both.
+    The work follows the number of conflicts, not groups × features.
     """
-    rows = pd.DataFrame({
-        "group": group_of.reindex(conflicts["subject_id"].astype(str).to_numpy()).fillna(UNASSIGNED).to_numpy(),
-        "kind": conflicts["control_kind"].to_numpy(),
-        "relation": conflicts["relation"].to_numpy(),
-        "subject": conflicts["subject_id"].to_numpy(),
-        "row": np.arange(len(conflicts)),
-    })
-    rows = pd.concat([rows, rows.assign(group=ALL), rows.assign(kind=ALL), rows.assign(group=ALL, kind=ALL)],
-                     ignore_index=True)
+    groups, width = len(labels) + 1, len(kinds)
+    cells = groups * width
+    out = {"encroach_count": np.zeros(cells, dtype=np.int64), "overlap_m2": np.zeros(cells),
+           "setback_count": np.zeros(cells, dtype=np.int64)}
+    if not len(conflicts):
+        return out
+    # the group of each row: its subject's, or UNASSIGNED when the subject is not in the frame
+    subjects = _arrow(conflicts["subject_id"].astype(str)).cast(pa.large_string()).dictionary_encode()
+    subject = _codes(subjects)
+    where = pc.index_in(_arrow(frame["uid"].astype(str)).cast(pa.large_string()), value_set=subjects.dictionary)
+    found = np.asarray(where.fill_null(-1), dtype=np.int64)
+    unassigned = labels.index(UNASSIGNED) if UNASSIGNED in labels else -1
+    group_of_subject = np.full(len(subjects.dictionary), unassigned, dtype=np.int64)
+    hit = found >= 0
+    group_of_subject[found[hit]] = codes[hit]
+    group = np.where(subject >= 0, group_of_subject[np.maximum(subject, 0)], unassigned)
+    kind_index = {k: i for i, k in enumerate(kinds[:-1])}
+    kind = conflicts["control_kind"].map(kind_index).fillna(-1).to_numpy(dtype=np.int64)
+    relation = conflicts["relation"].to_numpy(dtype=object)
+    rows = np.arange(len(conflicts))
+    # four cells per row; a row whose group or kind has no row of the totals counts under ALL only
+    cell = np.concatenate([np.where((group >= 0) & (kind >= 0), group * width + kind, -1),
+                           np.full(len(rows), groups - 1) * width + np.where(kind >= 0, kind, -1),
+                           np.where(group >= 0, group * width + width - 1, -1),
+                           np.full(len(rows), cells - 1)])
+    cell[np.concatenate([np.zeros(len(rows), bool), kind < 0, np.zeros(2 * len(rows), bool)])] = -1
+    member = np.tile(rows, 4)
+    valid = cell >= 0
+    cell, member = cell[valid], member[valid]
+    for name, value in (("encroach_count", "encroach"), ("setback_count", "setback")):
+        mine = (relation[member] == value) & (subject[member] >= 0)
+        pairs = np.unique(cell[mine] * (len(subjects.dictionary) + 1) + subject[member[mine]])
+        out[name] = np.bincount(pairs // (len(subjects.dictionary) + 1), minlength=cells).astype(np.int64)
+    encroach = relation[member] == "encroach"
     overlaps = np.asarray(conflicts["overlap"].to_numpy(), dtype=object)
-    encroach = rows[rows["relation"] == "encroach"].groupby(["group", "kind"])
-    setback = rows[rows["relation"] == "setback"].groupby(["group", "kind"])
-    return {
-        "encroach_count": encroach["subject"].nunique(),
-        "overlap_m2": encroach["row"].agg(lambda r: dissolved_area(overlaps[r.to_numpy()])),
-        "setback_count": setback["subject"].nunique(),
-    }
+    out["overlap_m2"] = dissolved_areas(overlaps, cell[encroach], cells, members=member[encroach])
+    return out
 
 
-def _groups(frame: pd.DataFrame, by: str) -> pd.Series:
-    if by not in frame.columns:
-        return pd.Series(UNASSIGNED, index=frame.index)
-    values = frame[by].astype(object).where(frame[by].notna(), UNASSIGNED).astype(str).str.strip()
-    return values.replace("", UNASSIGNED)
+def _arrow(values: pd.Series) -> pa.Array:
+    array = pa.array(values, from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _codes(array: pa.DictionaryArray) -> np.ndarray:
+    return np.asarray(array.indices.fill_null(-1), dtype=np.int64)
+
+
+def _group_codes(frame: pd.DataFrame, by: str) -> tuple[np.ndarray, list[str]]:
+    """The group of each feature as a number, and the groups' names, sorted: numbers index them.
+
+    A name is the field's text, stripped; an empty or missing field is UNASSIGNED. The text is
+    made once per distinct value, not per feature."""
+    if by not in frame.columns or not len(frame):
+        return np.zeros(len(frame), dtype=np.int64), [UNASSIGNED] if len(frame) else []
+    encoded = _arrow(frame[by]).dictionary_encode()
+    raw = _codes(encoded)
+    # the name of each distinct value, and last the name of a missing one
+    names = [*_group_names(pd.Series(encoded.dictionary.to_pandas(), dtype=object)), UNASSIGNED]
+    labels = sorted(set(names))
+    position = {name: i for i, name in enumerate(labels)}
+    code_of = np.array([position[name] for name in names], dtype=np.int64)
+    used = np.zeros(len(labels), dtype=bool)
+    codes = code_of[np.where(raw >= 0, raw, len(names) - 1)]
+    used[codes] = True
+    if used.all():
+        return codes, labels
+    renumber = np.cumsum(used) - 1  # only groups some feature has
+    return renumber[codes], [name for name, u in zip(labels, used) if u]
+
+
+def _group_names(values: pd.Series) -> list[str]:
+    """The group name of each value: its text, stripped; empty or missing is UNASSIGNED."""
+    values = values.astype(object).where(values.notna(), UNASSIGNED).astype(str).str.strip()
+    return list(values.replace("", UNASSIGNED))
 
 
 # --- a project's totals ------------------------------------------------------------------
