@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import shapely
 from pyproj import CRS
 from shapely.geometry import LineString, Point, box
 
@@ -120,3 +121,65 @@ def test_dissolved_area_unions_only_what_overlaps():
     assert len(set(groups)) == 3
     assert dissolved_area(squares + [None]) == pytest.approx(150 + 100 + 260)
     assert dissolved_length([LineString([(0, 0), (10, 0)]), LineString([(5, 0), (20, 0)])]) == pytest.approx(20)
+
+
+def test_project_indicators_read_little_and_equal_the_straightforward_union(tmp_path):
+    """A generated city: the land ratios and the network density of project_indicators (extent from
+    the R-tree, zones dissolved by groups and cells) equal plain unions of what the layers hold."""
+    from bench.city import write_project
+    from gisdesk.analysis.indicators import buildings_count_and_extent, project_indicators
+    from gisdesk.layers.zones import control_zones
+    from gisdesk.project import Project
+
+    write_project(tmp_path / "city.gpkg", 3000, seed=4)
+    project = Project.open(tmp_path / "city.gpkg")
+    buildings = project.read_layer("buildings")
+    bounds = tuple(buildings.total_bounds)
+    assert buildings_count_and_extent(project, project.layers_of("buildings")) == (len(buildings), bounds)
+    extent = box(*bounds)
+    found = project_indicators(project, None).set_index("code")
+    for kind, code in (("green", "green_land_ratio"), ("red", "road_area_ratio")):
+        zones, _ = control_zones(project.read_layer(project.layers_of(kind)[0].id), kind)
+        area = shapely.intersection(shapely.union_all(zones), extent).area
+        assert found.loc[code, "numerator"] == pytest.approx(area, rel=1e-9), code
+        assert found.loc[code, "denominator"] == pytest.approx(extent.area, rel=1e-12)
+    red = project.read_layer(project.layers_of("red")[0].id)
+    lines = red.geometry.values[red.geom_type.isin(["LineString", "MultiLineString"]).to_numpy()]
+    km = shapely.intersection(shapely.union_all(np.asarray(lines, dtype=object)), extent).length / 1000
+    assert found.loc["road_network_density", "numerator"] == pytest.approx(km, rel=1e-9)
+
+
+def test_totals_equal_a_plain_groupby_and_union_on_random_conflicts():
+    rng = np.random.default_rng(11)
+    n = 400
+    xs, ys = 500_000 + rng.uniform(0, 3000, n), 3_450_000 + rng.uniform(0, 3000, n)
+    districts = np.array(["东区", " 西区", "西区 ", "", None, "北区"], dtype=object)[rng.integers(0, 6, n)]
+    buildings = frame([{"uid": f"b{i}", "district": districts[i], "geometry": box(x, y, x + 30, y + 30)}
+                       for i, (x, y) in enumerate(zip(xs, ys))])
+    rows = []
+    for i in rng.choice(n, 250):
+        for kind in rng.choice(["red", "green", "blue"], rng.integers(1, 4)):
+            dx, dy = rng.uniform(0, 20, 2)
+            relation = "encroach" if rng.random() < 0.7 else "setback"
+            rows.append({"subject_layer": "buildings", "subject_id": f"b{i}", "control_kind": kind,
+                         "relation": relation,
+                         "overlap": box(xs[i] + dx, ys[i] + dy, xs[i] + 30, ys[i] + 30) if relation == "encroach"
+                         else None})
+    rows.append({"subject_layer": "buildings", "subject_id": "gone", "control_kind": "red", "relation": "encroach",
+                 "overlap": box(0, 0, 10, 10)})  # a subject no longer in the layer: counted as unassigned
+    conflicts = frame([{**r, "geometry": r["overlap"]} for r in rows]).drop(columns="geometry")
+    totals = area_totals({"buildings": buildings}, conflicts, by="district", control_kinds=["red", "green", "blue"])
+
+    name = {u: (d.strip() if isinstance(d, str) and d.strip() else UNASSIGNED)
+            for u, d in zip(buildings["uid"], buildings["district"])}
+    table = conflicts.assign(group=conflicts["subject_id"].map(name).fillna(UNASSIGNED))
+    assert sorted(set(totals["group"])) == sorted({*name.values(), ALL})
+    for group, kind in {(g, k) for g in [*name.values(), ALL] for k in ["red", "green", ALL]}:
+        mine = table[((table["group"] == group) | (group == ALL)) & ((table["control_kind"] == kind) | (kind == ALL))]
+        encroach = mine[mine["relation"] == "encroach"]
+        got = row(totals, group, kind)
+        assert got.encroach_count == encroach["subject_id"].nunique(), (group, kind)
+        assert got.setback_count == mine[mine["relation"] == "setback"]["subject_id"].nunique(), (group, kind)
+        union = shapely.union_all(np.asarray(encroach["overlap"].to_numpy(), dtype=object))
+        assert got.overlap_m2 == pytest.approx(union.area, rel=1e-9, abs=1e-9), (group, kind)
+    assert row(totals, "西区", ALL).features == sum(1 for d in districts if isinstance(d, str) and d.strip() == "西区")

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import struct
+
 import numpy as np
 import pandas as pd
 import shapely
 
+from gisdesk import gpkg
 from gisdesk.analysis.dissolve import dissolved_area, dissolved_length
 from gisdesk.layers.ledger import DECIDED
 from gisdesk.rules import project_rules
@@ -39,8 +42,13 @@ def _ratio(numerator: float, denominator: float) -> float:
 
 
 def compute_indicators(layers: dict[str, pd.DataFrame], conflicts: pd.DataFrame | None,
-                       targets: dict[str, float]) -> list[Indicator]:
-    """`layers` maps kinds to frames (any may be missing); `conflicts` the last check's results."""
+                       targets: dict[str, float], *, buildings: tuple[int, tuple] | None = None) -> list[Indicator]:
+    """`layers` maps kinds to frames (any may be missing); `conflicts` the last check's results.
+
+    `buildings` (count, (xmin, ymin, xmax, ymax)) stands for the buildings frame, which is then not
+    needed: the indicators take only its number of features and its extent."""
+    if buildings is None and "buildings" in layers:
+        buildings = (len(layers["buildings"]), tuple(layers["buildings"].total_bounds))
     out: list[Indicator] = []
     if "ledger" in layers:
         out += _ledger(layers["ledger"], targets)
@@ -48,10 +56,10 @@ def compute_indicators(layers: dict[str, pd.DataFrame], conflicts: pd.DataFrame 
         out += _renovation(layers["old_estates"], targets)
     if "parking" in layers:
         out += _parking(layers["parking"])
-    if conflicts is not None and "buildings" in layers:
-        out += _occupation(layers["buildings"], conflicts)
-    if "buildings" in layers:
-        out += _land_ratios(layers, targets)
+    if conflicts is not None and buildings is not None:
+        out += _occupation(buildings[0], conflicts)
+    if buildings is not None:
+        out += _land_ratios(layers, buildings[1], targets)
     return out
 
 
@@ -67,10 +75,78 @@ def project_indicators(project, conflicts: pd.DataFrame | None,
     project's layers by id when the caller has read them already; the targets are those of
     the rules the project is checked by."""
     infos = project.layers()
-    if frames is None:
-        frames = {info.id: project.read_layer(info.id) for info in infos}
+    buildings = None
+    if frames is None:  # only the fields each indicator needs; of the buildings only their number and extent
+        frames = {info.id: project.read_layer(info.id, INDICATOR_FIELDS[info.kind])
+                  for info in infos if info.kind in INDICATOR_FIELDS}
+        buildings = buildings_count_and_extent(project, [info for info in infos if info.kind == "buildings"])
     layers = layers_by_kind(frames, {info.id: info.kind for info in infos})
-    return indicators_frame(compute_indicators(layers, conflicts, project_rules(project).targets))
+    return indicators_frame(compute_indicators(layers, conflicts, project_rules(project).targets, buildings=buildings))
+
+
+# the fields each layer kind's indicators read (the zones' fields for red and green)
+INDICATOR_FIELDS = {"ledger": ["status", "stock", "found_on", "illegal_area_m2", "demolished_m2"],
+                    "old_estates": ["status", "households"], "parking": ["category", "spaces"],
+                    "red": ["half_width_m", "side"], "green": ["half_width_m", "side"]}
+
+
+def buildings_count_and_extent(project, infos) -> tuple[int, tuple] | None:
+    """The number of features of the buildings layers and their extent (xmin, ymin, xmax, ymax), as
+    len() and total_bounds of the layers read whole would give them; None without a buildings layer.
+
+    The extent comes from each layer's R-tree: its root node bounds the layer in 32-bit floats,
+    rounded outwards, so only the few features whose boxes lie within a rounding step of an edge
+    are read to find the exact one. A layer without an R-tree is read."""
+    if not infos:
+        return None
+    count, bounds = 0, []
+    for info in infos:
+        found = _count_and_extent(project, info.id)
+        if found is None:
+            frame = project.read_layer(info.id, [])
+            found = (len(frame), tuple(frame.total_bounds))
+        count += found[0]
+        bounds.append(found[1])
+    bounds = np.array(bounds, dtype=float)
+    if np.isnan(bounds).all():
+        return count, (np.nan,) * 4
+    return count, (float(np.nanmin(bounds[:, 0])), float(np.nanmin(bounds[:, 1])),
+                   float(np.nanmax(bounds[:, 2])), float(np.nanmax(bounds[:, 3])))
+
+
+def _count_and_extent(project, table: str) -> tuple[int, tuple] | None:
+    with gpkg.connect(project.path, readonly=True) as db:
+        geom = gpkg.geometry_column(db, table)
+        rtree = f"rtree_{table}_{geom}"
+        if geom is None or not gpkg.has_table(db, f"{rtree}_node"):
+            return None
+        count = db.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+        root = db.execute(f'SELECT data FROM "{rtree}_node" WHERE nodeno = 1').fetchone()
+        if root is None or len(root[0]) < 4:
+            return None
+        cells = struct.unpack(">H", root[0][2:4])[0]  # a node: depth, count, then (id, minx, maxx, miny, maxy)
+        if cells == 0 or len(root[0]) < 4 + 24 * cells:
+            return (count, (np.nan,) * 4) if count == 0 else None
+        boxes = np.frombuffer(root[0][4:4 + 24 * cells], dtype=[("id", ">i8"), ("box", ">f4", 4)])["box"]
+        low, high = boxes.min(axis=0).astype(np.float32), boxes.max(axis=0).astype(np.float32)
+        step = 4 * np.spacing(np.maximum(np.abs(low), np.abs(high))).astype(float)
+        ids = set()
+        for column, value in (("minx", float(low[0]) + step[0]), ("miny", float(low[2]) + step[2])):
+            ids |= {r[0] for r in db.execute(f'SELECT id FROM "{rtree}" WHERE {column} <= ?', (value,))}
+        for column, value in (("maxx", float(high[1]) - step[1]), ("maxy", float(high[3]) - step[3])):
+            ids |= {r[0] for r in db.execute(f'SELECT id FROM "{rtree}" WHERE {column} >= ?', (value,))}
+        if not ids or len(ids) > 100_000:
+            return None
+        ids = sorted(ids)
+        blobs = [r[0] for start in range(0, len(ids), 900) for r in db.execute(
+            f'SELECT "{geom}" FROM "{table}" WHERE rowid IN ({",".join("?" * len(ids[start:start + 900]))})',
+            ids[start:start + 900])]
+    geoms = gpkg.geometries_from_blobs(blobs)
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    if not len(geoms):
+        return None
+    b = shapely.bounds(geoms)
+    return count, (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
 
 
 def layers_by_kind(frames: dict[str, pd.DataFrame], kinds: dict[str, str]) -> dict[str, pd.DataFrame]:
@@ -141,9 +217,8 @@ def _parking(parking: pd.DataFrame) -> list[Indicator]:
             for zh, code, en in categories]
 
 
-def _occupation(buildings: pd.DataFrame, conflicts: pd.DataFrame) -> list[Indicator]:
+def _occupation(total: int, conflicts: pd.DataFrame) -> list[Indicator]:
     rows = conflicts[(conflicts["subject_layer"] == "buildings")]
-    total = len(buildings)
     result = []
     names = {"red": ("道路红线", "road red line"), "green": ("绿线", "green line"), "blue": ("蓝线", "blue line"),
              "purple": ("紫线", "purple line"), "yellow": ("黄线", "yellow line")}
@@ -165,12 +240,11 @@ def _occupation(buildings: pd.DataFrame, conflicts: pd.DataFrame) -> list[Indica
     return result
 
 
-def _land_ratios(layers: dict[str, pd.DataFrame], targets) -> list[Indicator]:
+def _land_ratios(layers: dict[str, pd.DataFrame], bounds: tuple, targets) -> list[Indicator]:
     """Ratios over the built-up area, taken as the extent (bounding box) of the buildings layer."""
     from gisdesk.layers.zones import control_zones  # the one definition of a zone, the engine's too
 
-    extent = shapely.box(*layers["buildings"].total_bounds)
-    built = float(extent.area)
+    built = float(shapely.box(*bounds).area)
     extent_text = "建成区取建筑图层的外包矩形; built-up area = bounding box of the buildings layer"
     result = []
     for kind, code, zh, en, target in (("green", "green_land_ratio", "绿地率", "green-land ratio", "green_land_ratio"),
@@ -178,14 +252,14 @@ def _land_ratios(layers: dict[str, pd.DataFrame], targets) -> list[Indicator]:
         if kind not in layers or not len(layers[kind]):
             continue
         zones, _ = control_zones(layers[kind], kind)
-        area = dissolved_area(shapely.intersection(zones, extent))
+        area = dissolved_area(zones, bounds)  # of the zones ∩ the built-up area
         result.append(Indicator(code, zh, en, _ratio(area, built), "ratio", area, built,
                                 f"{kind} 控制区（合并去重）∩ 建成区 ÷ 建成区面积，m²; dissolved {kind} zones ∩ built-up "
                                 f"area ÷ built-up area; {extent_text}", targets.get(target)))
     if "red" in layers and len(layers["red"]):
         geoms = np.asarray(layers["red"].geometry.values, dtype=object)
         lines = geoms[np.isin(shapely.get_type_id(geoms), (1, 5))]
-        km = dissolved_length(shapely.intersection(lines, extent)) / 1000
+        km = dissolved_length(lines, bounds) / 1000
         result.append(Indicator("road_network_density", "道路网密度", "road-network density",
                                 _ratio(km, built / 1e6), "km/km²", km, built / 1e6,
                                 f"红线中心线长度（km）÷ 建成区面积（km²）; red-line centre-line km ÷ built-up km²; "
