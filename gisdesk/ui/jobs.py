@@ -11,7 +11,10 @@ Jobs run one after another (one worker thread): they read and write the same pro
 A heavy job (the conflict check) runs with `in_process=True` in a child process instead
 (gisdesk.jobs.run_in_process): long GEOS/GDAL calls that build Python objects hold the GIL,
 and in a thread of the UI's process they would stall the window for seconds. The worker
-thread then only relays the child's progress and passes the cancel on.
+thread then only relays the child's progress and passes the cancel on. That child is the
+app's warm worker (`warm_worker()`, one per app, started with the first window, at a lower
+priority, with the jobs' modules imported), so a job starts working at once; a job that
+does not stop on Cancel, or a worker that crashes, costs a fresh worker, not a hang.
 """
 
 from __future__ import annotations
@@ -28,9 +31,23 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QHBoxLayout, Q
 
 from gisdesk import i18n
 from gisdesk.errors import Cancelled, GisdeskError
-from gisdesk.jobs import Feedback, run_in_process
+from gisdesk.jobs import Feedback, WarmWorker, run_in_process
 
 HOLD_LIMIT_MS = 15_000  # the longest a project's jobs wait for its first map
+# What the app's jobs in a child process run: imported by the warm worker before its first job.
+WORKER_PRELOAD = ("gisdesk.ui.conflicts_panel", "gisdesk.ui.totals_panel", "gisdesk.analysis.check",
+                  "gisdesk.analysis.totals", "gisdesk.analysis.indicators", "gisdesk.io.importer")
+_worker: WarmWorker | None = None
+_worker_lock = threading.Lock()
+
+
+def warm_worker() -> WarmWorker:
+    """The app's worker process for jobs `in_process` (made, not started, when first asked for)."""
+    global _worker
+    with _worker_lock:
+        if _worker is None:
+            _worker = WarmWorker(WORKER_PRELOAD)
+        return _worker
 
 
 def stage_label(stage: str) -> str:
@@ -92,8 +109,10 @@ def _run(job: Job) -> None:
     """The worker side of a job: call the function, send the outcome to the GUI thread."""
     try:
         job.feedback.check_cancelled()  # cancelled while waiting in the queue
-        call = run_in_process if job.in_process else _call
-        result = call(job.fn, job.args, job.feedback)
+        if job.in_process:
+            result = run_in_process(job.fn, job.args, job.feedback, warm_worker())
+        else:
+            result = _call(job.fn, job.args, job.feedback)
     except Cancelled:
         job.signals.cancelled.emit()
     except BaseException as error:  # noqa: BLE001 - every failure must reach the user, not kill the worker
@@ -229,6 +248,8 @@ class JobsPanel(QWidget):
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
+            app.aboutToQuit.connect(warm_worker().stop)
+        self.pool.submit(warm_worker().start)  # warms up in the background; the first job will find it ready
         pool = self.pool  # the panel is gone when destroyed fires: let its worker thread end
         self.destroyed.connect(lambda *_: pool.shutdown(wait=False, cancel_futures=True))
 
