@@ -220,14 +220,11 @@ def test_semicircle_true_depth_and_polygon_without_specks():
     assert depth(SEMI_B, raw) < 12  # measured to the specks (about 10.7 m)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 8: GEOS leaves speck holes in the buffer of a bend tighter than "
-                                       "the half width, and depth is measured to them (today 10.7 m, not 18.06 m)")
 def test_semicircle_depth_ignores_speck_holes():
     expected = depth(SEMI_B, without_specks(shapely.buffer(SEMI, 15), SEMI, 15))  # 18.064 m
     assert engine_depth(SEMI_B, control(SEMI, 15)) == pytest.approx(expected, abs=0.01)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 8: the zone of a tight bend keeps GEOS's speck holes")
 def test_semicircle_zone_has_no_holes():
     assert shapely.get_num_interior_rings(zone_of(control(SEMI, 15))) == 0
 

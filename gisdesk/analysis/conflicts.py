@@ -25,7 +25,7 @@ from gisdesk.crs import is_metric_projected
 from gisdesk.errors import InputError
 from gisdesk.geometry import parallel, polygonal
 from gisdesk.jobs import Feedback
-from gisdesk.layers.zones import control_zones
+from gisdesk.layers.zones import centre_lines, control_zones
 from gisdesk.rules import Rules
 
 # conflicts.csv, in this order; subject_layer is the subject's kind (the name is older than
@@ -73,25 +73,8 @@ def check_conflicts(subjects: dict[str, pd.DataFrame], controls: dict[str, pd.Da
     repaired: dict[str, int] = {}
 
     feedback.set_stage("zones")
-    zones, zone_kind, zone_table, zone_uid, required = [], [], [], [], []
-    controls_count = {}
-    for table, frame in controls.items():
-        kind = kinds.get(table, table)
-        z, fixed = control_zones(frame, kind)
-        zones.append(z)
-        zone_kind.append(np.full(len(z), kind, dtype=object))
-        zone_table.append(np.full(len(z), table, dtype=object))
-        zone_uid.append(frame["uid"].astype(str).to_numpy())
-        required.append(required_setbacks(frame, kind, rules))
-        controls_count[table] = len(frame)
-        repaired[table] = fixed
-    zones = np.concatenate(zones) if zones else np.empty(0, dtype=object)
-    zone_kind = np.concatenate(zone_kind) if zone_kind else np.empty(0, dtype=object)
-    zone_table = np.concatenate(zone_table) if zone_table else np.empty(0, dtype=object)
-    zone_uid = np.concatenate(zone_uid) if zone_uid else np.empty(0, dtype=object)
-    required = np.concatenate(required) if required else np.empty(0)
-    shapely.prepare(zones)
-    boundaries = shapely.boundary(zones)
+    zones = _control_zones(controls, kinds, rules)
+    repaired.update(zones.repaired)
 
     parts, checked, skipped = [], {}, {}
     for n, (layer, frame) in enumerate(subjects.items()):
@@ -103,40 +86,74 @@ def check_conflicts(subjects: dict[str, pd.DataFrame], controls: dict[str, pd.Da
         subject_index = np.flatnonzero(usable)
         parts.append(_check_layer(
             (kinds.get(layer, layer), layer), geoms[subject_index], frame["uid"].astype(str).to_numpy()[subject_index],
-            zones, boundaries, (zone_kind, zone_table), zone_uid, required, rules, feedback,
-            progress=(n / max(len(subjects), 1), (n + 1) / max(len(subjects), 1))))
+            zones, rules, feedback, progress=(n / max(len(subjects), 1), (n + 1) / max(len(subjects), 1))))
     feedback.finish()
     conflicts = pd.concat(parts, ignore_index=True) if parts else _empty_conflicts()
     conflicts = conflicts.sort_values(["subject_layer", "subject_id", "control_kind", "control_id", "subject_table",
                                        "control_table"], kind="stable", ignore_index=True)
-    return CheckResult(conflicts, checked, skipped, repaired, controls_count, rules, crs, dict(feedback.timings))
+    return CheckResult(conflicts, checked, skipped, repaired, zones.counts, rules, crs, dict(feedback.timings))
 
 
-def _check_layer(layer, geoms, uids, zones, boundaries, zone_layer, zone_uid, required, rules, feedback,
-                 *, progress) -> pd.DataFrame:
-    """The conflicts of one subject layer; `layer` is its (kind, id), `zone_layer` the zones' (kinds, ids)."""
-    (kind, table), (zone_kind, zone_table) = layer, zone_layer
+@dataclass
+class _Zones:
+    """Every control feature's zone, one row per feature, all control layers together."""
+    geoms: np.ndarray  # prepared polygons
+    boundaries: np.ndarray
+    kind: np.ndarray
+    table: np.ndarray  # layer id
+    uid: np.ndarray
+    required: np.ndarray  # setback, m
+    line: np.ndarray  # the centre line where the zone is its buffer (both sides), else None
+    half: np.ndarray  # its half width, else NaN
+    counts: dict[str, int]  # features per control layer
+    repaired: dict[str, int]
+
+
+def _control_zones(controls: dict[str, pd.DataFrame], kinds: dict[str, str], rules: Rules) -> _Zones:
+    columns: dict[str, list] = {name: [] for name in ("geoms", "kind", "table", "uid", "required", "line", "half")}
+    counts, repaired = {}, {}
+    for table, frame in controls.items():
+        kind = kinds.get(table, table)
+        zones, repaired[table] = control_zones(frame, kind)
+        line, half = centre_lines(frame)
+        for name, values in (("geoms", zones), ("kind", np.full(len(zones), kind, dtype=object)),
+                             ("table", np.full(len(zones), table, dtype=object)),
+                             ("uid", frame["uid"].astype(str).to_numpy()),
+                             ("required", required_setbacks(frame, kind, rules)), ("line", line), ("half", half)):
+            columns[name].append(values)
+        counts[table] = len(frame)
+    arrays = {name: np.concatenate(parts) if parts else np.empty(0, dtype=float if name in ("required", "half")
+                                                                 else object)
+              for name, parts in columns.items()}
+    shapely.prepare(arrays["geoms"])
+    return _Zones(boundaries=shapely.boundary(arrays["geoms"]), counts=counts, repaired=repaired, **arrays)
+
+
+def _check_layer(layer, geoms, uids, zones: _Zones, rules, feedback, *, progress) -> pd.DataFrame:
+    """The conflicts of one subject layer; `layer` is its (kind, id)."""
+    kind, table = layer
+    required = zones.required
     start, end = progress
     span = end - start
-    if len(geoms) == 0 or len(zones) == 0:
+    if len(geoms) == 0 or len(zones.geoms) == 0:
         return _empty_conflicts()
     # Each zone asks the index of subjects for those within its own setback (0: touching):
     # the pairs whose boxes come that close (the box of each zone grown by its setback, as
     # STRtree's own 'dwithin' query does), then the exact test on them. In two steps
     # because the exact test runs on all cores (STRtree.query runs on one).
     tree = shapely.STRtree(geoms)
-    xmin, ymin, xmax, ymax = shapely.bounds(zones).T
+    xmin, ymin, xmax, ymax = shapely.bounds(zones.geoms).T
     near = shapely.box(xmin - required, ymin - required, xmax + required, ymax + required)
     zone_idx, subj_idx = tree.query(near)  # sorted by zone
     feedback.set_progress(start + span * 0.25)
     feedback.check_cancelled()
-    within = parallel(shapely.dwithin, zones[zone_idx], geoms[subj_idx], required[zone_idx], keys=zone_idx)
+    within = parallel(shapely.dwithin, zones.geoms[zone_idx], geoms[subj_idx], required[zone_idx], keys=zone_idx)
     zone_idx, subj_idx = zone_idx[within], subj_idx[within]
     feedback.set_progress(start + span * 0.5)
     if len(zone_idx) == 0:
         return _empty_conflicts()
 
-    B, Z = geoms[subj_idx], zones[zone_idx]
+    B, Z = geoms[subj_idx], zones.geoms[zone_idx]
     r = required[zone_idx]
     overlapping = parallel(shapely.intersects, Z, B, keys=zone_idx)  # zones are prepared
     overlap = np.full(len(B), None, dtype=object)
@@ -150,8 +167,9 @@ def _check_layer(layer, geoms, uids, zones, boundaries, zone_layer, zone_uid, re
     feedback.check_cancelled()
 
     deep = np.flatnonzero(area > 0)
-    depth[deep] = encroachment_depth(B[deep], Z[deep], overlap[deep], boundaries[zone_idx[deep]],
-                                     keys=zone_idx[deep])
+    at = zone_idx[deep]
+    depth[deep] = encroachment_depth(B[deep], Z[deep], overlap[deep], zones.boundaries[at], lines=zones.line[at],
+                                     half=zones.half[at], keys=at)
     feedback.set_progress(start + span * 0.9)
 
     apart = np.flatnonzero(~overlapping)
@@ -164,8 +182,8 @@ def _check_layer(layer, geoms, uids, zones, boundaries, zone_layer, zone_uid, re
     frame = pd.DataFrame({
         "subject_layer": kind,
         "subject_id": uids[subj_idx][keep],
-        "control_kind": zone_kind[zone_idx][keep],
-        "control_id": zone_uid[zone_idx][keep],
+        "control_kind": zones.kind[zone_idx][keep],
+        "control_id": zones.uid[zone_idx][keep],
         "relation": relation[keep],
         "overlap_m2": area[keep],
         "depth_m": depth[keep],
@@ -173,7 +191,7 @@ def _check_layer(layer, geoms, uids, zones, boundaries, zone_layer, zone_uid, re
         "required_m": r[keep],
         "shortfall_m": np.maximum(r - distance, 0.0)[keep],
         "subject_table": table,
-        "control_table": zone_table[zone_idx][keep],
+        "control_table": zones.table[zone_idx][keep],
         "overlap": overlap[keep],
     })
     feedback.set_progress(end)
@@ -206,15 +224,93 @@ def required_setbacks(frame: pd.DataFrame, kind: str, rules: Rules) -> np.ndarra
 # --- depth ------------------------------------------------------------------------------
 
 def encroachment_depth(buildings: np.ndarray, zones: np.ndarray, overlaps: np.ndarray,
-                       boundaries: np.ndarray, *, keys: np.ndarray | None = None) -> np.ndarray:
+                       boundaries: np.ndarray, *, lines: np.ndarray | None = None, half: np.ndarray | None = None,
+                       keys: np.ndarray | None = None) -> np.ndarray:
     """Depth of each overlap I = B∩Z into its zone: max over p in I of dist(p, ∂Z), to ±4 mm.
+
+    Where Z is the buffer of a centre line (`lines`, with `half` widths; None/NaN for other
+    zones) and the line near B is one straight piece, the depth is h − distance(B, line)
+    exactly (see _straight_depth); the other pairs go to the general method.
+    `keys` (sorted): which zone each pair has, to run on all cores (see gisdesk.geometry.parallel).
+    """
+    n = len(overlaps)
+    depth = np.full(n, np.nan)
+    if lines is not None and n:
+        buffered = np.flatnonzero(~shapely.is_missing(lines) & (half > 0))
+        depth[buffered] = _straight_depth(buildings[buffered], lines[buffered], half[buffered], zones[buffered],
+                                          boundaries[buffered])
+    rest = np.flatnonzero(np.isnan(depth))
+    if len(rest):
+        depth[rest] = _general_depth(buildings[rest], zones[rest], overlaps[rest], boundaries[rest],
+                                     lines=None if lines is None else lines[rest],
+                                     keys=None if keys is None else keys[rest])
+    return depth
+
+
+def _straight_depth(buildings: np.ndarray, lines: np.ndarray, half: np.ndarray, zones: np.ndarray,
+                    boundaries: np.ndarray) -> np.ndarray:
+    """h − distance(B, L), or the depth to a round cap near it, where that is provably the depth
+    of B into buffer(L, h); NaN elsewhere.
+
+    Let d = distance(B, L) < h and let the part of L within the box of B grown by 2h be one
+    straight segment S (two points after clipping: no vertex, bend, junction or other part
+    of the same feature near B). Then for every p in B∩Z with nearest line point c, the point
+    q at distance h from c through p has distance h to L (any other line point within h of q
+    would lie within 2h of B), so dist(p, ∂Z) = h − dist(p, L) for the true buffer, and the
+    depth is at most h − d. GEOS's polygon lies inside the true buffer, so its depth is at
+    most that too. It is reached when B comes within d of S shortened by h at both ends: that
+    point of B sees the exact offset sides at h − d, and the (chorded) round caps, more than
+    h away along the line. Otherwise a cap is near, and the depth is the upper bound h − d
+    when some point of B nearest to S shortened by less has that distance to the zone's
+    boundary (to 2 × _PROBE); the rest go to the general method.
+    """
+    depth = np.full(len(buildings), np.nan)
+    d = parallel(shapely.distance, buildings, lines)
+    near = np.flatnonzero(d < half)
+    if not len(near):
+        return depth
+    B, L, h = buildings[near], lines[near], half[near]
+    xmin, ymin, xmax, ymax = shapely.bounds(B).T
+    reach = 2 * h + _PROBE
+    box = shapely.box(xmin - reach, ymin - reach, xmax + reach, ymax + reach)
+    piece = parallel(shapely.intersection, L, box)
+    one = np.flatnonzero((shapely.get_type_id(piece) == 1) & (shapely.get_num_coordinates(piece) == 2))
+    coords = shapely.get_coordinates(piece[one]).reshape(-1, 2, 2)
+    start, end = coords[:, 0], coords[:, 1]
+    length = np.hypot(*(end - start).T)
+    along = (end - start) / np.maximum(length, 1e-12)[:, None]
+    upper = h[one] - d[near[one]]
+    lower = np.full(len(one), -np.inf)
+    for shrink in (1.0, 0.5, 0.1, 0.0):  # the first is exact by itself; the others are checked
+        cut = np.minimum(shrink * h[one], length / 2)[:, None]  # the point of B nearest to S shortened by cut
+        inner = shapely.linestrings(np.stack([start + along * cut, end - along * cut], axis=1))
+        points = shapely.get_point(parallel(shapely.shortest_line, B[one], inner), 0)
+        if shrink == 1.0:
+            reached = (length > 2 * h[one]) & (parallel(shapely.distance, points, inner) <= d[near[one]] + 1e-9)
+            lower[reached] = upper[reached]
+        todo = np.flatnonzero(lower < upper - 2 * _PROBE)
+        if not len(todo):
+            break
+        local = parallel(shapely.intersection, boundaries[near[one[todo]]], box[one[todo]])
+        seen = parallel(shapely.distance, points[todo], local)  # its depth, if the point lies in the zone
+        inside = shapely.intersects(zones[near[one[todo]]], points[todo])  # prepared zones, unsorted: one thread
+        lower[todo] = np.where(inside, np.maximum(lower[todo], seen), lower[todo])
+    exact = lower >= upper - 2 * _PROBE
+    depth[near[one[exact]]] = upper[exact]
+    return depth
+
+
+def _general_depth(buildings: np.ndarray, zones: np.ndarray, overlaps: np.ndarray, boundaries: np.ndarray, *,
+                   lines: np.ndarray | None = None, keys: np.ndarray | None = None) -> np.ndarray:
+    """Depth of any overlap, to ±4 mm, by buffers of the zone's boundary near it.
 
     Only the part of ∂Z near I matters: if B crosses ∂Z, a piece of ∂Z lies in I, so no
     point of I is farther than I's diagonal from it; if B lies inside Z, add B's distance
-    to ∂Z. The largest distance from a vertex of I gives a lower bound L, which is the
-    answer when a buffer of ∂Z a hair wider than L covers I (the usual case); otherwise
-    the depth lies in the interior of I (e.g. B spans a narrow zone) and is bisected.
-    `keys` (sorted): which zone each pair has, to run on all cores (see gisdesk.geometry.parallel).
+    to ∂Z. The deepest of some points of I gives a lower bound L: I's vertices, and for the
+    buffer of a line the points of B nearest to it and to its vertices (the deepest places
+    of a bend). L is the answer when a buffer of ∂Z a hair wider than L covers I (the usual
+    case); otherwise what it leaves uncovered lies deeper, and its points raise L for the
+    next round. After a few rounds, the few left are bisected.
     """
     n = len(overlaps)
     if n == 0:
@@ -223,26 +319,40 @@ def encroachment_depth(buildings: np.ndarray, zones: np.ndarray, overlaps: np.nd
     diag = np.hypot(xmax - xmin, ymax - ymin)
     reach = diag.copy()
     # zones are prepared: split over threads only with the keys that keep each zone in one thread
-    contains = shapely.contains(zones, buildings) if keys is None else parallel(shapely.contains, zones, buildings,
-                                                                                keys=keys)
+    contains = _on_prepared(shapely.contains, zones, buildings, keys)
     inside = np.flatnonzero(contains)
     reach[inside] += parallel(shapely.distance, buildings[inside], boundaries[inside])
     window = shapely.box(xmin - reach, ymin - reach, xmax + reach, ymax + reach)
     local = parallel(shapely.intersection, boundaries, window)
 
-    coords, owner = shapely.get_coordinates(overlaps, return_index=True)
-    vertex_depth = parallel(shapely.distance, shapely.points(coords), local[owner])
-    lower = np.zeros(n)
-    np.maximum.at(lower, owner, vertex_depth)
+    lower = _deepest(overlaps, local)
+    if lines is not None:
+        coords, owner = _line_candidates(buildings, lines, window)
+        order = np.argsort(owner, kind="stable")  # sorted pairs, so their keys stay sorted
+        points, owner = shapely.points(coords[order]), owner[order]
+        inside = _on_prepared(shapely.intersects, zones[owner], points, None if keys is None else keys[owner])
+        depth = np.where(inside, parallel(shapely.distance, points, local[owner]), 0.0)
+        np.maximum.at(lower, owner, depth)
 
     depth = lower.copy()
-    covered, _ = _covered(overlaps, local, lower + _PROBE, slack=_PROBE)
-    open_ = np.flatnonzero(~covered)
+    open_ = np.flatnonzero(_convex_bound(overlaps, local) > lower + 2 * _PROBE)
+    for _ in range(_DEEPEN_ROUNDS):
+        covered, _, rest = _covered(overlaps[open_], local[open_], lower[open_] + _PROBE, slack=_PROBE)
+        open_, rest = open_[~covered], rest[~covered]
+        if not len(open_):
+            return depth
+        # every point of the rest lies deeper than lower + _PROBE: its deepest vertex, or its innermost
+        # point (the deepest places lie along a ridge or around a peak inside it), is the new bound
+        size = np.sqrt(shapely.area(rest))  # a centre found to a tenth of the rest's size cuts the gap tenfold
+        centre = shapely.get_point(parallel(shapely.maximum_inscribed_circle, rest, np.maximum(size / 10, _PROBE)), 0)
+        deeper = np.maximum(_deepest(rest, local[open_]), parallel(shapely.distance, centre, local[open_]))
+        lower[open_] = depth[open_] = np.maximum(lower[open_], deeper)
+
     lo = lower[open_] + _PROBE  # not covered: some point lies deeper than this
     hi = lower[open_] + diag[open_] + _PROBE  # every point of I is within diag of a vertex
     while len(open_):
         mid = (lo + hi) / 2
-        covered, bound = _covered(overlaps[open_], local[open_], mid, slack=_PROBE / 2)
+        covered, bound, _ = _covered(overlaps[open_], local[open_], mid, slack=_PROBE / 2)
         hi = np.where(covered, bound, hi)
         lo = np.where(covered, lo, mid)
         done = hi - lo < 2 * _PROBE
@@ -251,19 +361,84 @@ def encroachment_depth(buildings: np.ndarray, zones: np.ndarray, overlaps: np.nd
     return depth
 
 
+_DEEPEN_ROUNDS = 4
+
+
+def _on_prepared(func, zones: np.ndarray, others: np.ndarray, keys: np.ndarray | None) -> np.ndarray:
+    """func(zones, others) for prepared zones: over threads only with the keys that keep each zone in one."""
+    return func(zones, others) if keys is None else parallel(func, zones, others, keys=keys)
+
+
+def _deepest(geoms: np.ndarray, local: np.ndarray) -> np.ndarray:
+    """The largest distance from a vertex of each geometry to its local boundary."""
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    depth = np.zeros(len(geoms))
+    np.maximum.at(depth, owner, parallel(shapely.distance, shapely.points(coords), local[owner]))
+    return depth
+
+
+def _convex_bound(overlaps: np.ndarray, local: np.ndarray) -> np.ndarray:
+    """An upper bound of the depth of each overlap I: min over the segments s of the local
+    boundary of max over I's vertices of dist(v, s).
+
+    dist(p, ∂Z) ≤ dist(p, s) for every piece s of ∂Z, and the distance to a segment is
+    convex, so its maximum over I lies at a vertex. It is the depth itself when I's deepest
+    vertex is deepest with respect to one straight piece of the boundary, as where a
+    building crosses a straight edge of a zone.
+    """
+    n = len(overlaps)
+    parts, part_owner = shapely.get_parts(local, return_index=True)
+    xy, at = shapely.get_coordinates(parts, return_index=True)
+    same = at[1:] == at[:-1]  # consecutive coordinates of one part make a segment
+    a, b, seg_owner = xy[:-1][same], xy[1:][same], part_owner[at[:-1][same]]
+    vxy, v_owner = shapely.get_coordinates(overlaps, return_index=True)
+    # every (vertex, segment) of the same pair: pairs' segments and vertices are each in pair order
+    seg_start = np.searchsorted(seg_owner, np.arange(n))
+    seg_count = np.bincount(seg_owner, minlength=n)
+    reps = seg_count[v_owner]
+    vertex = np.repeat(np.arange(len(vxy)), reps)
+    segment = np.repeat(seg_start[v_owner] - np.cumsum(reps) + reps, reps) + np.arange(reps.sum())
+    p, sa, sb = vxy[vertex], a[segment], b[segment]
+    ab = sb - sa
+    t = np.clip(np.einsum("ij,ij->i", p - sa, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-300), 0.0, 1.0)
+    dist = np.hypot(*(p - sa - t[:, None] * ab).T)
+    farthest = np.zeros(len(a))
+    np.maximum.at(farthest, segment, dist)
+    bound = np.full(n, np.inf)
+    np.minimum.at(bound, seg_owner, farthest)
+    return bound
+
+
+def _line_candidates(buildings: np.ndarray, lines: np.ndarray, window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points of B likely to be deepest in a line's buffer: nearest to the line, and nearest to each
+    of its vertices in the window (a bend is deepest on its inner side, at the vertex).
+    Coordinates and the pair each belongs to."""
+    pairs = np.flatnonzero(~shapely.is_missing(lines))
+    nearest = shapely.get_coordinates(shapely.get_point(parallel(shapely.shortest_line, buildings[pairs],
+                                                                 lines[pairs]), 0))
+    vertex_xy, at = shapely.get_coordinates(lines[pairs], return_index=True)
+    xmin, ymin, xmax, ymax = shapely.bounds(window[pairs[at]]).T
+    seen = (xmin <= vertex_xy[:, 0]) & (vertex_xy[:, 0] <= xmax) & (ymin <= vertex_xy[:, 1]) & (vertex_xy[:, 1] <= ymax)
+    vertices, owner = shapely.points(vertex_xy[seen]), pairs[at[seen]]
+    to_vertices = shapely.get_coordinates(shapely.get_point(parallel(shapely.shortest_line, buildings[owner],
+                                                                     vertices), 0))
+    return np.concatenate([nearest, to_vertices]), np.concatenate([pairs, owner])
+
+
 def _covered(overlaps: np.ndarray, local: np.ndarray, radius: np.ndarray, *, slack: float):
     """Whether every point of each overlap lies within `radius` of its local boundary.
 
     GEOS buffers are polygons with their vertices on the circle, so a buffer of radius
     radius/inner contains the true one of `radius` and lies inside the true one of
     radius/inner. Hence covered means depth ≤ bound (= radius/inner ≤ radius + slack),
-    and not covered means some point lies farther than `radius`. Returns (covered, bound).
+    and not covered means some point lies farther than `radius`: those of the rest.
+    Returns (covered, bound, rest).
     """
     pick = np.minimum(np.searchsorted(_INNER, radius / (radius + slack)), len(_INNER) - 1)
-    covered = np.zeros(len(overlaps), dtype=bool)
+    rest = np.empty(len(overlaps), dtype=object)
     bound = radius / _INNER[pick]
     for p in np.unique(pick):
         at = np.flatnonzero(pick == p)
         grown = parallel(shapely.buffer, local[at], bound[at], quad_segs=int(_QUAD_SEGS[p]))
-        covered[at] = shapely.is_empty(parallel(shapely.difference, overlaps[at], grown))
-    return covered, bound
+        rest[at] = parallel(shapely.difference, overlaps[at], grown)
+    return shapely.is_empty(rest), bound, rest
