@@ -102,6 +102,8 @@ class MapCanvas(QWidget):
         self._image_view: MapView | None = None
         self._generation = 0
         self._pending = False
+        self._loading = False  # the document is a project being opened (its layers still coming)
+        self._watched: list = []  # the layers whose events reach _on_data
         self._signals = _RenderSignals()
         self._signals.done.connect(self._on_rendered)
         self._pool = QThreadPool(self)
@@ -113,14 +115,22 @@ class MapCanvas(QWidget):
 
     # --- what is shown ---------------------------------------------------------------
 
-    def set_document(self, document: MapDocument | None) -> None:
+    def set_document(self, document: MapDocument | None, *, extent=None, keep_view: bool = False,
+                     loading: bool = False) -> None:
+        """Show `document`: zoomed to `extent` (default: the document's), or with `keep_view` the
+        view and picture as they are (the same layers, now in the opened document). With
+        `loading`, the document is a project being opened: its layers arrive one by one
+        (gisdesk.ui.loading) and nothing is drawn before the first."""
         if self.document is not None:
             self._unwatch(self.document)
         self.document = document
-        self._image = None
+        self._loading = loading
+        if not keep_view:
+            self._image = None
         if document is not None:
             self._watch(document)
-            self.zoom_to_extent(document.extent())
+            if not keep_view:
+                self.zoom_to_extent(extent if extent is not None else document.extent())
 
     def set_view(self, view: MapView, *, render_delay: bool = True) -> None:
         self.view = view
@@ -171,7 +181,7 @@ class MapCanvas(QWidget):
 
     def render_now(self) -> None:
         self._timer.stop()
-        if self.document is None:
+        if self.document is None or (self._loading and not self.document.layers):
             return
         self._generation += 1
         self._pending = True
@@ -187,16 +197,28 @@ class MapCanvas(QWidget):
         self.rendered.emit(seconds)
 
     def _watch(self, document: MapDocument) -> None:
-        document.events["layers"].connect(self._on_data)
-        for layer in document.layers:
+        document.events["layers"].connect(self._on_layers)
+        self._watch_layers(document.layers)
+
+    def _unwatch(self, document: MapDocument) -> None:
+        document.events["layers"].disconnect(self._on_layers)
+        self._watch_layers([])
+
+    def _watch_layers(self, layers) -> None:
+        """Hear the changes of exactly these layers (those of the document now)."""
+        for layer in self._watched:
+            for name in ("visible", "opacity", "style", "data", "selection"):
+                layer.events[name].disconnect(self._on_data)
+        self._watched = list(layers)
+        for layer in self._watched:
             for name in ("visible", "opacity", "style", "data", "selection"):
                 layer.events[name].connect(self._on_data)
 
-    def _unwatch(self, document: MapDocument) -> None:
-        document.events["layers"].disconnect(self._on_data)
-        for layer in document.layers:
-            for name in ("visible", "opacity", "style", "data", "selection"):
-                layer.events[name].disconnect(self._on_data)
+    def _on_layers(self, *_):
+        """Layers moved, came or went (or arrived, while a project opens)."""
+        if self.document is not None:
+            self._watch_layers(self.document.layers)
+        self.refresh()
 
     def _on_data(self, *_):
         self.refresh()

@@ -6,23 +6,24 @@ themselves with `install(window)`; they follow `documentChanged` to the open pro
 
 from __future__ import annotations
 
+import bisect
 import re
 from pathlib import Path
 
 from pyproj import Transformer
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QToolBar)
+from PySide6.QtWidgets import QFileDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QToolBar
 
-from gisdesk import __version__
+from gisdesk import __version__, i18n
 from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label
 from gisdesk.errors import GisdeskError
 from gisdesk.layers.document import MapDocument
-from gisdesk.project import Project
 from gisdesk.render.renderer import MapView
 from gisdesk.render.style import default_style
 from gisdesk.ui.canvas import MapCanvas, PanTool, problems_by_layer
 from gisdesk.ui.icons import icon
+from gisdesk.ui.loading import ProjectLoader, recollect
 from gisdesk.ui.panels import install_panels
 
 MAX_RECENT = 8
@@ -34,6 +35,12 @@ class MainWindow(QMainWindow):
     def __init__(self):
         super().__init__()
         self.document: MapDocument | None = None
+        self.loading: ProjectLoader | None = None  # a project being opened (see open_project)
+        self._loading_path = None
+        self._preview: MapDocument | None = None  # its layers read so far, on the map and in the layer tree
+        self._preview_view = None
+        self._loop_quits: list = []  # open_project(wait=True) calls waiting for the load
+        self._frozen = False  # a large project was opened: the heap was frozen after its read (loading.recollect)
         self.settings = QSettings()
         self.canvas = MapCanvas(self)
         self.setCentralWidget(self.canvas)
@@ -159,33 +166,82 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Open project"), start,
                                               self.tr("gisdesk projects (*.gpkg)"))
         if path:
-            self.open_project(path)
+            self.open_project(path, wait=False)
 
-    def open_project(self, path) -> bool:
-        """Open a project; on bad input tell the user and keep what was open."""
-        # The read holds the UI thread (about 2 s for a million buildings): say so meanwhile.
+    def open_project(self, path, *, wait: bool = True) -> bool:
+        """Open a project; on bad input tell the user and keep what was open.
+
+        The layers are read in a worker thread (gisdesk.ui.loading), the small ones first, and
+        shown on the map and in the layer tree as they arrive; the window stays responsive.
+        The project becomes `self.document` (and `documentChanged` fires) once every layer is
+        in; until then `self.loading` is the load under way and the panels show the project
+        that was open. With `wait` (what scripts and the import wizard use) this returns when
+        the project is open, True, or could not be, False — the window runs meanwhile; without,
+        it returns True at once. Opening another project, or closing the window, cancels a load.
+        """
+        self._abandon_load()
         self.statusBar().showMessage(self.tr("Opening %1…").replace("%1", Path(path).name))
-        self.statusBar().repaint()
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            document = MapDocument.open(Project.open(path), default_style=default_style)
-        except GisdeskError as error:
-            document, problem = None, str(error)
-        finally:
-            QApplication.restoreOverrideCursor()
-            self.statusBar().clearMessage()
-        if document is None:
-            QMessageBox.warning(self, self.tr("Cannot open project"), problem)
-            return False
+        loader = ProjectLoader(path, default_style=default_style)
+        loader.signals.opened.connect(self._load_opened)
+        loader.signals.layerRead.connect(self._load_layer)
+        loader.signals.finished.connect(self._load_finished)
+        loader.signals.failed.connect(self._load_failed)
+        self.loading, self._loading_path, self._preview = loader, path, None
+        loader.start()
+        if not wait:
+            return True
+        if loader.ok is None:
+            loop = QEventLoop()
+            self._loop_quits.append(loop.quit)
+            loop.exec()
+        return bool(loader.ok)
+
+    # The load's signals (queued from its thread); each checks that its loader is still the one wanted.
+    def _load_opened(self, loader, project, infos, extent) -> None:
+        if loader is not self.loading:
+            return
         self._remember_view()
-        self.document = document
+        self._preview = MapDocument(project, [])
+        self._preview_positions: list[int] = []
+        self.canvas.set_document(self._preview, extent=extent, loading=True)
+        self._restore_view(self._loading_path)
+        self._preview_view = self.canvas.view
+        self._layer_tree_show(self._preview)
+
+    def _load_layer(self, loader, position: int, layer) -> None:
+        if loader is not self.loading or self._preview is None:
+            return
+        at = bisect.bisect(self._preview_positions, position)  # drawing order, whatever order they came in
+        self._preview_positions.insert(at, position)
+        self._preview.layers.insert(at, layer)
+        self._preview.events["layers"].emit(self._preview)
+        if len(self._preview.layers) == 1:
+            self.canvas.render_now()  # the first map: do not wait for the pan/zoom settle delay
+
+    def _load_finished(self, loader) -> None:
+        if loader is not self.loading:
+            return
+        path, preview = self._loading_path, self._preview
+        self.loading = self._preview = None
+        self.statusBar().clearMessage()
+        document = MapDocument(preview.project, list(preview.layers))
+        closed, self.document = self.document, document
+        if closed is not None and self._frozen:
+            QTimer.singleShot(0, recollect)  # the closed project's features, frozen at its load, can go
+        self._frozen = self._frozen or loader.froze
         crs = document.project.crs
         self._to_lonlat = Transformer.from_crs(crs, CGCS2000_GEOGRAPHIC, always_xy=True) if crs else None
         self.crs_label.setText(crs_label(crs) if crs else self.tr("no CRS"))
         document.events["dirty"].connect(lambda *_: self._update_title())
         document.events["edits"].connect(lambda *_: self._update_edit_actions())
-        self.canvas.set_document(document)
-        self._restore_view(path)
+        moved = self.canvas.view != self._preview_view  # the user panned or zoomed meanwhile
+        self.canvas.set_document(document, keep_view=True)
+        if not moved and self.settings.value(f"views/{_key(path)}") is None:
+            exact = document.extent()  # the stored extents shown meanwhile may be older than the features
+            if exact is not None and exact != self._shown_extent(exact):
+                self.canvas.zoom_to_extent(exact)
+        if self.canvas._image is None and not self.canvas.is_rendering():
+            self.canvas.render_now()  # a project without layers: its (empty) map
         self._add_recent(str(Path(path).resolve()))
         self.settings.setValue("last_dir", str(Path(path).resolve().parent))
         self.settings.setValue("last_project", str(Path(path).resolve()))
@@ -194,7 +250,60 @@ class MainWindow(QMainWindow):
         self.documentChanged.emit(document)
         if document.project.notices:  # what opening repaired (e.g. uids for features added in QGIS)
             self.statusBar().showMessage("；".join(document.project.notices), 15000)
-        return True
+        self._load_over(loader, True)
+
+    def _shown_extent(self, exact):
+        """`exact` if the view shown now is the one it fits (then no new zoom and render is needed)."""
+        fitted = MapView.fit(exact, max(self.canvas.width(), 1), max(self.canvas.height(), 1))
+        view = self.canvas.view
+        same = (abs(fitted.cx - view.cx) <= view.resolution * 0.5 and abs(fitted.cy - view.cy) <= view.resolution * 0.5
+                and abs(fitted.resolution - view.resolution) <= view.resolution * 1e-3)
+        return exact if same else None
+
+    def _load_failed(self, loader, error) -> None:
+        if loader is not self.loading:
+            return
+        self._back_to_open_document()
+        self.statusBar().clearMessage()
+        if isinstance(error, GisdeskError):
+            problem = str(error)  # in the user's language
+        else:  # e.g. GDAL's word on a damaged table
+            problem = i18n.bilingual("无法读取项目 {path}：{error}", "cannot read the project {path}: {error}",
+                                     path=Path(self._loading_path).name, error=error)
+        self.loading = None
+        self._load_over(loader, False)
+        QMessageBox.warning(self, self.tr("Cannot open project"), problem)
+
+    def _abandon_load(self) -> None:
+        """Cancel a load under way (another project is being opened, or the window closes)."""
+        loader = self.loading
+        if loader is None:
+            return
+        loader.cancel()
+        self.loading = None
+        self._back_to_open_document()
+        self._load_over(loader, False)
+
+    def _back_to_open_document(self) -> None:
+        """Show the project that was open again, after a load that showed some of its layers."""
+        if self._preview is None:
+            return
+        self._preview = None
+        self.canvas.set_document(self.document)
+        if self.document is not None:
+            self._restore_view(self.document.project.path)
+        self._layer_tree_show(self.document)
+
+    def _load_over(self, loader, ok: bool) -> None:
+        loader.ok = ok
+        quits, self._loop_quits = self._loop_quits, []
+        for quit_ in quits:
+            quit_()
+
+    def _layer_tree_show(self, document) -> None:
+        tree = getattr(self, "layer_tree", None)
+        if tree is not None:
+            tree.set_document(document)
 
     def new_project(self) -> None:
         """File › New project: the file, optionally a CRS, then the import wizard (gisdesk.ui.import_wizard)."""
@@ -259,6 +368,10 @@ class MainWindow(QMainWindow):
         if not self._may_discard():
             event.ignore()
             return
+        loader = self.loading
+        self._abandon_load()
+        if loader is not None:
+            loader.wait(5)  # it stops at its next batch; do not leave it reading while the app ends
         self._remember_view()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
@@ -296,7 +409,7 @@ class MainWindow(QMainWindow):
     def _refresh_recent(self) -> None:
         self.recent_menu.clear()
         for path in self._recent():
-            self.recent_menu.addAction(path, lambda p=path: self._may_discard() and self.open_project(p))
+            self.recent_menu.addAction(path, lambda p=path: self._may_discard() and self.open_project(p, wait=False))
         self.recent_menu.setEnabled(bool(self._recent()))
 
     def _update_title(self) -> None:
