@@ -159,3 +159,50 @@ def test_a_job_in_a_child_process_reports_progress_saves_and_can_fail_cleanly(qt
         pass
     assert done.args == ["failed"]
     assert "empty.gpkg" in window.jobs_panel.message.text()
+
+
+# Jobs for the warm worker (module level: the worker imports them by name).
+def _pid_with_progress(*, feedback):
+    import os
+    import time
+
+    feedback.set_stage("load")
+    time.sleep(0.15)  # past the relay's interval (RELAY_INTERVAL_S), so 0.5 is sent
+    feedback.set_progress(0.5)
+    return os.getpid()
+
+
+def _crash(*, feedback):
+    import os
+
+    feedback.set_stage("load")
+    os._exit(9)
+
+
+def _run_to_end(qtbot, window, fn, timeout=60_000):
+    progress = []
+    job = run_job(window, "进程任务", fn, in_process=True)
+    job.progressed.connect(lambda stage, fraction: progress.append((stage, fraction)))
+    with qtbot.waitSignal(job.done, timeout=timeout) as done:
+        pass
+    return job, done.args[0], progress
+
+
+def test_jobs_in_a_process_run_in_the_app_s_warm_worker_and_a_crash_costs_only_that_job(qtbot, window):
+    import os
+
+    from gisdesk.ui.jobs import warm_worker
+
+    first, state, progress = _run_to_end(qtbot, window, _pid_with_progress)
+    assert state == "finished" and first.result != os.getpid()
+    assert ("load", 0.5) in progress  # the child's progress reached the panel
+    second, state, _ = _run_to_end(qtbot, window, _pid_with_progress)
+    assert second.result == first.result == warm_worker().pid  # the same process, kept warm
+    started = warm_worker().started
+
+    crashed, state, _ = _run_to_end(qtbot, window, _crash)
+    assert state == "failed"
+    assert "exit code 9" in window.jobs_panel.message.text()  # reported, not a hang
+    after, state, _ = _run_to_end(qtbot, window, _pid_with_progress)
+    assert state == "finished" and after.result != first.result  # a fresh worker took over
+    assert warm_worker().started == started + 1

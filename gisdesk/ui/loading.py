@@ -28,11 +28,12 @@ import pyogrio
 import shapely
 from PySide6.QtCore import QObject, Signal
 
+from gisdesk.layers.document import MapDocument
 from gisdesk.layers.kinds import kind_of
 from gisdesk.layers.layer import Layer
 from gisdesk.project import Project
 
-CHUNK = 10_000  # features converted at a time while the UI thread waits for the GIL (~10-30 ms)
+CHUNK = 3_000  # features converted at a time while the UI thread waits for the GIL (~10 ms, more under load)
 FREEZE_MIN = 100_000  # a load of this many features freezes the heap afterwards (see ProjectLoader._run)
 _gc_lock = threading.Lock()
 _gc_pauses = [0, True]  # loads reading now, whether the GC was enabled before the first
@@ -62,6 +63,7 @@ class ProjectLoader:
         self._read_all = False
         self._features = 0
         self.froze = False  # whether the heap was frozen after the read (a large project)
+        self.extent = None  # the exact extent of all layers, once read
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="gisdesk-open", daemon=True)
@@ -105,6 +107,7 @@ class ProjectLoader:
             counts, extent = _sizes(project, infos)
             self.signals.opened.emit(self, project, infos, extent)
             order = sorted(range(len(infos)), key=lambda i: (counts.get(infos[i].id, 0), i))  # small first
+            layers = []
             for position in order:
                 info = infos[position]
                 self._check()
@@ -116,8 +119,10 @@ class ProjectLoader:
                 layer.data.bounds  # noqa: B018 - derived here, not on the UI thread (extent, picking)
                 self._features += len(frame)
                 self._check()
+                layers.append(layer)
                 self.signals.layerRead.emit(self, position, layer)
             self._check()
+            self.extent = MapDocument(project, layers).extent()  # exact, here rather than on the UI thread
             self._read_all = True
             self.signals.finished.emit(self)
         except LoadCancelled:

@@ -237,7 +237,7 @@ class MainWindow(QMainWindow):
         moved = self.canvas.view != self._preview_view  # the user panned or zoomed meanwhile
         self.canvas.set_document(document, keep_view=True)
         if not moved and self.settings.value(f"views/{_key(path)}") is None:
-            exact = document.extent()  # the stored extents shown meanwhile may be older than the features
+            exact = loader.extent  # the stored extents shown meanwhile may be older than the features
             if exact is not None and exact != self._shown_extent(exact):
                 self.canvas.zoom_to_extent(exact)
         if self.canvas._image is None and not self.canvas.is_rendering():
@@ -247,10 +247,15 @@ class MainWindow(QMainWindow):
         self.settings.setValue("last_project", str(Path(path).resolve()))
         self._update_title()
         self._update_edit_actions()
-        self.documentChanged.emit(document)
-        if document.project.notices:  # what opening repaired (e.g. uids for features added in QGIS)
-            self.statusBar().showMessage("；".join(document.project.notices), 15000)
-        self._load_over(loader, True)
+        # The panels hear of it in the next turn of the event loop: two short stalls, not one long
+        QTimer.singleShot(0, self, lambda: self._announce(loader, document))
+
+    def _announce(self, loader, document) -> None:
+        if self.document is document and loader.ok is None:
+            self.documentChanged.emit(document)
+            if document.project.notices:  # what opening repaired (e.g. uids for features added in QGIS)
+                self.statusBar().showMessage("；".join(document.project.notices), 15000)
+        self._load_over(loader, self.document is document)
 
     def _shown_extent(self, exact):
         """`exact` if the view shown now is the one it fits (then no new zoom and render is needed)."""
@@ -295,6 +300,8 @@ class MainWindow(QMainWindow):
         self._layer_tree_show(self.document)
 
     def _load_over(self, loader, ok: bool) -> None:
+        if loader.ok is not None:
+            return
         loader.ok = ok
         quits, self._loop_quits = self._loop_quits, []
         for quit_ in quits:
