@@ -12,7 +12,8 @@ import shapely
 _POLYGONAL = (3, 6)  # shapely type ids of Polygon, MultiPolygon
 
 _WORKERS = os.cpu_count() or 1
-_MIN_CHUNK = 4_000  # below this many elements a thread costs more than it saves
+_MIN_CHUNK = 64  # elements per chunk at least: a chunk's hand-over costs tens of µs, a GEOS call µs or more
+_pool: ThreadPoolExecutor | None = None
 
 
 def parallel(func, *args, keys: np.ndarray | None = None, **kwargs) -> np.ndarray:
@@ -39,8 +40,15 @@ def parallel(func, *args, keys: np.ndarray | None = None, **kwargs) -> np.ndarra
     def run(i):
         return func(*(part(a, i) for a in args), **{k: part(v, i) for k, v in kwargs.items()})
 
-    with ThreadPoolExecutor(_WORKERS) as pool:
-        return np.concatenate(list(pool.map(run, range(len(edges) - 1))))
+    return np.concatenate(list(_threads().map(run, range(len(edges) - 1))))
+
+
+def _threads() -> ThreadPoolExecutor:
+    """One pool for the process: starting threads for every call would cost more than small calls gain."""
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(_WORKERS, thread_name_prefix="geometry")
+    return _pool
 
 
 def polygonal(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:

@@ -105,6 +105,7 @@ class _Zones:
     required: np.ndarray  # setback, m
     line: np.ndarray  # the centre line where the zone is its buffer (both sides), else None
     half: np.ndarray  # its half width, else NaN
+    segment: np.ndarray  # (x0, y0, x1, y1) where that line is one segment, else NaN
     counts: dict[str, int]  # features per control layer
     repaired: dict[str, int]
 
@@ -126,7 +127,11 @@ def _control_zones(controls: dict[str, pd.DataFrame], kinds: dict[str, str], rul
                                                                  else object)
               for name, parts in columns.items()}
     shapely.prepare(arrays["geoms"])
-    return _Zones(boundaries=shapely.boundary(arrays["geoms"]), counts=counts, repaired=repaired, **arrays)
+    segment = np.full((len(arrays["geoms"]), 4), np.nan)
+    straight = np.flatnonzero((shapely.get_type_id(arrays["line"]) == 1) & (shapely.get_num_coordinates(arrays["line"]) == 2))
+    segment[straight] = shapely.get_coordinates(arrays["line"][straight]).reshape(-1, 4)
+    return _Zones(boundaries=shapely.boundary(arrays["geoms"]), segment=segment, counts=counts, repaired=repaired,
+                  **arrays)
 
 
 def _check_layer(layer, geoms, uids, zones: _Zones, rules, feedback, *, progress) -> pd.DataFrame:
@@ -139,14 +144,18 @@ def _check_layer(layer, geoms, uids, zones: _Zones, rules, feedback, *, progress
         return _empty_conflicts()
     # Each zone asks the index of subjects for those within its own setback (0: touching):
     # the pairs whose boxes come that close (the box of each zone grown by its setback, as
-    # STRtree's own 'dwithin' query does), then the exact test on them. In two steps
-    # because the exact test runs on all cores (STRtree.query runs on one).
+    # STRtree's own 'dwithin' query does), then the exact test on them. In steps, because
+    # the exact test runs on all cores (STRtree.query runs on one), and because a rotated
+    # road's box holds many buildings far from it, which a bound in numpy drops first.
     tree = shapely.STRtree(geoms)
     xmin, ymin, xmax, ymax = shapely.bounds(zones.geoms).T
     near = shapely.box(xmin - required, ymin - required, xmax + required, ymax + required)
     zone_idx, subj_idx = tree.query(near)  # sorted by zone
-    feedback.set_progress(start + span * 0.25)
+    feedback.set_progress(start + span * 0.2)
     feedback.check_cancelled()
+    far = _beyond_reach(zones, zone_idx, shapely.bounds(geoms)[subj_idx])
+    zone_idx, subj_idx = zone_idx[~far], subj_idx[~far]
+    feedback.set_progress(start + span * 0.25)
     within = parallel(shapely.dwithin, zones.geoms[zone_idx], geoms[subj_idx], required[zone_idx], keys=zone_idx)
     zone_idx, subj_idx = zone_idx[within], subj_idx[within]
     feedback.set_progress(start + span * 0.5)
@@ -196,6 +205,20 @@ def _check_layer(layer, geoms, uids, zones: _Zones, rules, feedback, *, progress
     })
     feedback.set_progress(end)
     return frame
+
+
+def _beyond_reach(zones: _Zones, zone_idx: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Pairs whose subject lies provably farther than the setback from the zone of a straight
+    centre line (one segment): the segment is farther than h + setback from the centre of the
+    subject's box minus its half diagonal, and the zone lies within h of the segment."""
+    a, b = zones.segment[zone_idx, :2], zones.segment[zone_idx, 2:]
+    centre = (bounds[:, :2] + bounds[:, 2:]) / 2
+    radius = np.hypot(*(bounds[:, 2:] - bounds[:, :2]).T) / 2
+    ab = b - a
+    t = np.clip(np.einsum("ij,ij->i", centre - a, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-300), 0.0, 1.0)
+    gap = np.hypot(*(centre - a - t[:, None] * ab).T) - radius
+    with np.errstate(invalid="ignore"):  # NaN for zones that are not a segment's buffer: never beyond
+        return gap > zones.half[zone_idx] + zones.required[zone_idx] + _PROBE
 
 
 def _empty_conflicts() -> pd.DataFrame:
@@ -343,9 +366,11 @@ def _general_depth(buildings: np.ndarray, zones: np.ndarray, overlaps: np.ndarra
             return depth
         # every point of the rest lies deeper than lower + _PROBE: its deepest vertex, or its innermost
         # point (the deepest places lie along a ridge or around a peak inside it), is the new bound
-        size = np.sqrt(shapely.area(rest))  # a centre found to a tenth of the rest's size cuts the gap tenfold
-        centre = shapely.get_point(parallel(shapely.maximum_inscribed_circle, rest, np.maximum(size / 10, _PROBE)), 0)
-        deeper = np.maximum(_deepest(rest, local[open_]), parallel(shapely.distance, centre, local[open_]))
+        width = 2 * shapely.area(rest) / shapely.length(rest)  # of a strip along a ridge; a centre found to a
+        centre = shapely.get_point(parallel(shapely.maximum_inscribed_circle, rest,  # tenth of it cuts the gap tenfold
+                                            np.maximum(width / 10, _PROBE)), 0)
+        edges = parallel(shapely.segmentize, rest, shapely.length(rest) / 32)  # a peak on B's side lies on an edge
+        deeper = np.maximum(_deepest(edges, local[open_]), parallel(shapely.distance, centre, local[open_]))
         lower[open_] = depth[open_] = np.maximum(lower[open_], deeper)
 
     lo = lower[open_] + _PROBE  # not covered: some point lies deeper than this
@@ -439,6 +464,10 @@ def _covered(overlaps: np.ndarray, local: np.ndarray, radius: np.ndarray, *, sla
     bound = radius / _INNER[pick]
     for p in np.unique(pick):
         at = np.flatnonzero(pick == p)
-        grown = parallel(shapely.buffer, local[at], bound[at], quad_segs=int(_QUAD_SEGS[p]))
+        xmin, ymin, xmax, ymax = shapely.bounds(overlaps[at]).T
+        reach = bound[at] + _PROBE  # the boundary farther from I than the radius does not cover any of it
+        near = parallel(shapely.intersection, local[at], shapely.box(xmin - reach, ymin - reach, xmax + reach,
+                                                                      ymax + reach))
+        grown = parallel(shapely.buffer, near, bound[at], quad_segs=int(_QUAD_SEGS[p]))
         rest[at] = parallel(shapely.difference, overlaps[at], grown)
     return shapely.is_empty(rest), bound, rest
