@@ -64,6 +64,7 @@ class ProjectLoader:
         self._features = 0
         self.froze = False  # whether the heap was frozen after the read (a large project)
         self.extent = None  # the exact extent of all layers, once read
+        self.problems = None  # the topology findings to draw (canvas.problems_by_layer), once read
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="gisdesk-open", daemon=True)
@@ -123,6 +124,7 @@ class ProjectLoader:
                 self.signals.layerRead.emit(self, position, layer)
             self._check()
             self.extent = MapDocument(project, layers).extent()  # exact, here rather than on the UI thread
+            self.problems = _problems(project)
             self._read_all = True
             self.signals.finished.emit(self)
         except LoadCancelled:
@@ -157,6 +159,16 @@ def recollect() -> None:
         gc.unfreeze()
         gc.collect()
         gc.freeze()
+
+
+def _problems(project):
+    """The imports' topology findings as the canvas draws them, or None (the window reads them itself)."""
+    from gisdesk.ui.canvas import problems_by_layer
+
+    try:
+        return problems_by_layer(project.topology())
+    except Exception:  # noqa: BLE001 - the window's own read will report it
+        return None
 
 
 def _sizes(project, infos) -> tuple[dict[str, int], tuple[float, float, float, float] | None]:

@@ -40,6 +40,7 @@ class MainWindow(QMainWindow):
         self._preview: MapDocument | None = None  # its layers read so far, on the map and in the layer tree
         self._preview_view = None
         self._loop_quits: list = []  # open_project(wait=True) calls waiting for the load
+        self._read_problems = (None, None)  # (document, its topology findings read by its loader)
         self._frozen = False  # a large project was opened: the heap was frozen after its read (loading.recollect)
         self.settings = QSettings()
         self.canvas = MapCanvas(self)
@@ -226,6 +227,7 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()
         document = MapDocument(preview.project, list(preview.layers))
         closed, self.document = self.document, document
+        self._read_problems = (document, loader.problems)
         if closed is not None and self._frozen:
             QTimer.singleShot(0, recollect)  # the closed project's features, frozen at its load, can go
         self._frozen = self._frozen or loader.froze
@@ -347,7 +349,13 @@ class MainWindow(QMainWindow):
     def _show_problems(self, *_) -> None:
         """View › Topology problems: the findings of the imports (the store's topology()) over their layers."""
         shown = self.action_problems.isChecked() and self.document is not None
-        self.canvas.set_problems(problems_by_layer(self.document.project.topology()) if shown else {})
+        if not shown:
+            self.canvas.set_problems({})
+            return
+        document, problems = self._read_problems
+        if document is not self.document or problems is None:  # read with the project when it was opened
+            problems = problems_by_layer(self.document.project.topology())
+        self.canvas.set_problems(problems)
 
     def zoom_full(self) -> None:
         if self.document is not None:
