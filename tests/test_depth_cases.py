@@ -420,3 +420,31 @@ def test_generated_city_matches_the_oracle(seed, curved, n):
 def test_multipolygon_building_with_a_part_inside_and_one_away(kind, ctrl, part, hand):
     b = MultiPolygon([part, box(300, 300, 310, 310)])  # the second part is far outside the zone
     assert_depth(b, ctrl, hand=hand, kind=kind)
+
+
+def arc(radius, turn, chord, closed=False):
+    n = max(3, int(radius * turn / chord))
+    a = np.linspace(0, turn, n + 1)
+    xy = np.c_[radius * np.cos(a), radius * np.sin(a)]
+    if closed:
+        xy[-1] = xy[0]
+    return LineString(xy)
+
+
+@pytest.mark.parametrize("radius,h,turn,closed", [
+    (10, 15, math.pi, False), (6, 10, 1.5 * math.pi, False), (8, 9, math.pi, False), (4, 12, math.pi, False),
+    (12, 16, 2 * math.pi, True), (12, 9, 2 * math.pi, True), (20, 8, 1.5 * math.pi, False),
+], ids=lambda v: f"{v:.3g}" if isinstance(v, float) else str(v))
+def test_tight_arcs_lose_their_specks_and_keep_real_holes(radius, h, turn, closed):
+    # fine chords (0.4 m) as on ramps and roundabouts: GEOS's raw buffer may leave specks. A closed
+    # circle with h under its radius has a real hole (radius − h), any other none
+    line = arc(radius, turn, 0.4, closed)
+    zone = zone_of(control(line, h))
+    assert shapely.get_num_interior_rings(zone) == (1 if closed and h < radius - 0.01 else 0)
+    clean = without_specks(shapely.buffer(line, h), line, h)
+    assert shapely.get_num_interior_rings(clean) == shapely.get_num_interior_rings(zone)
+    for b in (box(-3, -3, 3, 3), box(radius * 0.5 - 2, radius * 0.5 - 2, radius * 0.5 + 2, radius * 0.5 + 2),
+              box(-radius - 2, -4, -radius + 3, 1)):
+        if overlap(b, clean).area > 0:
+            ref = depth(b, clean)
+            assert engine_depth(b, control(line, h)) == pytest.approx(ref, abs=0.01), (b.bounds, ref)
