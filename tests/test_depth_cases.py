@@ -407,10 +407,6 @@ def test_generated_city_matches_the_oracle(seed, curved, n):
     assert deep > n / 3 and len(want) > n / 2  # the city is not empty of conflicts
 
 
-@pytest.mark.xfail(strict=True, reason="issue 8: a multipolygon building with one part wholly inside the zone and "
-                                       "another wholly outside: the engine takes ∂Z near I as if B crossed it "
-                                       "(contains(Z, B) is false), so ∂Z is cut too close: NaN in the park, "
-                                       "11.856 m instead of 11.716 m in the bend (9d148f8's engine hangs)")
 @pytest.mark.parametrize("kind,ctrl,part,hand", [
     # the part 40..44 × 40..44 of the park: its corner (44, 44) is 44 m from the park's edges
     ("green", control(PARK), box(40, 40, 44, 44), 44.0),

@@ -328,8 +328,8 @@ def _general_depth(buildings: np.ndarray, zones: np.ndarray, overlaps: np.ndarra
     """Depth of any overlap, to ±4 mm, by buffers of the zone's boundary near it.
 
     Only the part of ∂Z near I matters: if B crosses ∂Z, a piece of ∂Z lies in I, so no
-    point of I is farther than I's diagonal from it; if B lies inside Z, add B's distance
-    to ∂Z. The deepest of some points of I gives a lower bound L: I's vertices, and for the
+    point of I is farther than I's diagonal from it; otherwise (B inside Z, or parts of B
+    inside and others outside) add I's distance to ∂Z. The deepest of some points of I gives a lower bound L: I's vertices, and for the
     buffer of a line the points of B nearest to it and to its vertices (the deepest places
     of a bend). L is the answer when a buffer of ∂Z a hair wider than L covers I (the usual
     case); otherwise what it leaves uncovered lies deeper, and its points raise L for the
@@ -341,10 +341,12 @@ def _general_depth(buildings: np.ndarray, zones: np.ndarray, overlaps: np.ndarra
     xmin, ymin, xmax, ymax = shapely.bounds(overlaps).T
     diag = np.hypot(xmax - xmin, ymax - ymin)
     reach = diag.copy()
-    # zones are prepared: split over threads only with the keys that keep each zone in one thread
-    contains = _on_prepared(shapely.contains, zones, buildings, keys)
-    inside = np.flatnonzero(contains)
-    reach[inside] += parallel(shapely.distance, buildings[inside], boundaries[inside])
+    # where B crosses ∂Z, a point of ∂Z lies in I, within diag of every other; where it does
+    # not (B inside Z, or a multi-part B with parts inside and parts outside), add I's distance to ∂Z
+    crossing = ~_on_prepared(shapely.contains, zones, buildings, keys)
+    crossing[crossing] = parallel(shapely.intersects, buildings[crossing], boundaries[crossing])
+    apart = np.flatnonzero(~crossing)
+    reach[apart] += parallel(shapely.distance, overlaps[apart], boundaries[apart])
     window = shapely.box(xmin - reach, ymin - reach, xmax + reach, ymax + reach)
     local = parallel(shapely.intersection, boundaries, window)
 
@@ -358,7 +360,7 @@ def _general_depth(buildings: np.ndarray, zones: np.ndarray, overlaps: np.ndarra
         np.maximum.at(lower, owner, depth)
 
     depth = lower.copy()
-    open_ = np.flatnonzero(_convex_bound(overlaps, local) > lower + 2 * _PROBE)
+    open_ = np.flatnonzero(~_tight(overlaps, local, lower))
     for _ in range(_DEEPEN_ROUNDS):
         covered, _, rest = _covered(overlaps[open_], local[open_], lower[open_] + _PROBE, slack=_PROBE)
         open_, rest = open_[~covered], rest[~covered]
@@ -402,36 +404,41 @@ def _deepest(geoms: np.ndarray, local: np.ndarray) -> np.ndarray:
     return depth
 
 
-def _convex_bound(overlaps: np.ndarray, local: np.ndarray) -> np.ndarray:
-    """An upper bound of the depth of each overlap I: min over the segments s of the local
-    boundary of max over I's vertices of dist(v, s).
+def _tight(overlaps: np.ndarray, local: np.ndarray, lower: np.ndarray) -> np.ndarray:
+    """Whether `lower` is provably the depth of each overlap I (to 2 × _PROBE), without buffers.
 
-    dist(p, ∂Z) ≤ dist(p, s) for every piece s of ∂Z, and the distance to a segment is
-    convex, so its maximum over I lies at a vertex. It is the depth itself when I's deepest
-    vertex is deepest with respect to one straight piece of the boundary, as where a
-    building crosses a straight edge of a zone.
+    dist(p, ∂Z) ≤ dist(p, s) for every segment s of ∂Z, and the distance to a segment is
+    convex, so its maximum over I lies at a vertex: the depth is at most min over s of the
+    largest dist(v, s). That bound is reached when I's deepest vertex is deepest with respect
+    to one straight piece of the boundary, as where a building crosses a straight edge of a
+    zone. Such a segment lies within lower + 2 × _PROBE of every vertex, so only the segments
+    near I are tried.
     """
     n = len(overlaps)
+    reach = lower + 2 * _PROBE
     parts, part_owner = shapely.get_parts(local, return_index=True)
     xy, at = shapely.get_coordinates(parts, return_index=True)
-    same = at[1:] == at[:-1]  # consecutive coordinates of one part make a segment
-    a, b, seg_owner = xy[:-1][same], xy[1:][same], part_owner[at[:-1][same]]
+    same = np.flatnonzero(at[1:] == at[:-1])  # consecutive coordinates of one part make a segment
+    a, b, seg_owner = xy[same], xy[same + 1], part_owner[at[same]]
+    xmin, ymin, xmax, ymax = shapely.bounds(overlaps).T
+    o, r = seg_owner, reach[seg_owner]
+    near = ((np.maximum(a[:, 0], b[:, 0]) >= xmin[o] - r) & (np.minimum(a[:, 0], b[:, 0]) <= xmax[o] + r) &
+            (np.maximum(a[:, 1], b[:, 1]) >= ymin[o] - r) & (np.minimum(a[:, 1], b[:, 1]) <= ymax[o] + r))
+    a, b, seg_owner = a[near], b[near], seg_owner[near]
     vxy, v_owner = shapely.get_coordinates(overlaps, return_index=True)
-    # every (vertex, segment) of the same pair: pairs' segments and vertices are each in pair order
+    # every (vertex, segment) of the same pair: segments and vertices are each in pair order
     seg_start = np.searchsorted(seg_owner, np.arange(n))
-    seg_count = np.bincount(seg_owner, minlength=n)
-    reps = seg_count[v_owner]
+    reps = np.bincount(seg_owner, minlength=n)[v_owner]
     vertex = np.repeat(np.arange(len(vxy)), reps)
     segment = np.repeat(seg_start[v_owner] - np.cumsum(reps) + reps, reps) + np.arange(reps.sum())
     p, sa, sb = vxy[vertex], a[segment], b[segment]
     ab = sb - sa
     t = np.clip(np.einsum("ij,ij->i", p - sa, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-300), 0.0, 1.0)
-    dist = np.hypot(*(p - sa - t[:, None] * ab).T)
     farthest = np.zeros(len(a))
-    np.maximum.at(farthest, segment, dist)
+    np.maximum.at(farthest, segment, np.hypot(*(p - sa - t[:, None] * ab).T))
     bound = np.full(n, np.inf)
     np.minimum.at(bound, seg_owner, farthest)
-    return bound
+    return bound <= reach
 
 
 def _line_candidates(buildings: np.ndarray, lines: np.ndarray, window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
