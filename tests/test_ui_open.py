@@ -189,3 +189,19 @@ def test_a_broken_project_is_reported_and_what_was_open_stays(window, demo, tmp_
     assert window.document is opened
     assert window.canvas.document is opened and window.layer_tree.model.document is opened
     assert window.loading is None
+
+
+def test_a_project_frozen_after_its_load_is_freed_when_another_is_opened(qtbot, window, demo, other, monkeypatch):
+    import gc
+    import weakref
+
+    monkeypatch.setattr(loading, "FREEZE_MIN", 1)  # the demo counts as large: its heap is frozen after the read
+    try:
+        assert window.open_project(demo)
+        assert window.loading is None and gc.get_freeze_count() > 0
+        layer = weakref.ref(window.document.layer("buildings"))
+        qtbot.waitUntil(lambda: not window.jobs_panel.running(), timeout=60_000)
+        assert window.open_project(other)
+        qtbot.waitUntil(lambda: layer() is None, timeout=10_000)  # its cycles were collected, not kept frozen
+    finally:
+        gc.unfreeze()

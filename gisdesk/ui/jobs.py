@@ -315,6 +315,7 @@ class JobsPanel(QWidget):
         else:
             self.window.statusBar().showMessage(self.tr("%1: done").replace("%1", job.title), 5000)
         job.done.emit(job.state)
+        job.on_done = job.on_error = None  # a finished job kept a while holds no panel's document
 
     def _on_failed(self, job: Job, error: BaseException, tb: str) -> None:
         job.state, job.error = "failed", error
@@ -323,6 +324,7 @@ class JobsPanel(QWidget):
         if job.on_error is not None:
             job.on_error(error)
         job.done.emit(job.state)
+        job.on_done = job.on_error = None  # a finished job kept a while holds no panel's document
 
     def _on_cancelled(self, job: Job) -> None:
         job.state = "cancelled"
@@ -333,6 +335,7 @@ class JobsPanel(QWidget):
         if job.on_error is not None:
             job.on_error(Cancelled())
         job.done.emit(job.state)
+        job.on_done = job.on_error = None  # a finished job kept a while holds no panel's document
 
     def _report_error(self, job: Job, error: BaseException, tb: str) -> None:
         if isinstance(error, GisdeskError):

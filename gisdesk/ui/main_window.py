@@ -27,6 +27,7 @@ from gisdesk.ui.loading import ProjectLoader, recollect
 from gisdesk.ui.panels import install_panels
 
 MAX_RECENT = 8
+RECOLLECT_DELAY_MS = 1500  # after another project is open, the closed (frozen) one is collected
 
 
 class MainWindow(QMainWindow):
@@ -228,8 +229,7 @@ class MainWindow(QMainWindow):
         document = MapDocument(preview.project, list(preview.layers))
         closed, self.document = self.document, document
         self._read_problems = (document, loader.problems)
-        if closed is not None and self._frozen:
-            QTimer.singleShot(0, recollect)  # the closed project's features, frozen at its load, can go
+        collect = closed is not None and self._frozen  # the closed project's features were frozen at its load
         self._frozen = self._frozen or loader.froze
         crs = document.project.crs
         self._to_lonlat = Transformer.from_crs(crs, CGCS2000_GEOGRAPHIC, always_xy=True) if crs else None
@@ -250,13 +250,15 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_edit_actions()
         # The panels hear of it in the next turn of the event loop: two short stalls, not one long
-        QTimer.singleShot(0, self, lambda: self._announce(loader, document))
+        QTimer.singleShot(0, self, lambda: self._announce(loader, document, collect))
 
-    def _announce(self, loader, document) -> None:
+    def _announce(self, loader, document, collect: bool = False) -> None:
         if self.document is document and loader.ok is None:
             self.documentChanged.emit(document)
             if document.project.notices:  # what opening repaired (e.g. uids for features added in QGIS)
                 self.statusBar().showMessage("；".join(document.project.notices), 15000)
+        if collect:  # once nothing holds the closed project (deferred deletes, panels' jobs): let it go
+            QTimer.singleShot(RECOLLECT_DELAY_MS, recollect)
         self._load_over(loader, self.document is document)
 
     def _shown_extent(self, exact):
