@@ -183,3 +183,10 @@ def test_totals_equal_a_plain_groupby_and_union_on_random_conflicts():
         union = shapely.union_all(np.asarray(encroach["overlap"].to_numpy(), dtype=object))
         assert got.overlap_m2 == pytest.approx(union.area, rel=1e-9, abs=1e-9), (group, kind)
     assert row(totals, "西区", ALL).features == sum(1 for d in districts if isinstance(d, str) and d.strip() == "西区")
+
+
+def test_an_empty_buildings_layer_has_no_land_ratios_but_no_error():
+    buildings = frame([{"uid": "x", "geometry": None}])
+    red = frame([{"uid": "r", "half_width_m": 5.0, "geometry": LineString([(0, 0), (100, 0)])}])
+    found = {i.code: i for i in compute_indicators({"buildings": buildings, "red": red}, None, RULES.targets)}
+    assert "road_area_ratio" not in found and "road_network_density" not in found

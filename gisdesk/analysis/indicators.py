@@ -244,6 +244,8 @@ def _land_ratios(layers: dict[str, pd.DataFrame], bounds: tuple, targets) -> lis
     """Ratios over the built-up area, taken as the extent (bounding box) of the buildings layer."""
     from gisdesk.layers.zones import control_zones  # the one definition of a zone, the engine's too
 
+    if not np.isfinite(bounds).all():  # no building has a geometry: there is no built-up area to measure
+        return []
     built = float(shapely.box(*bounds).area)
     extent_text = "建成区取建筑图层的外包矩形; built-up area = bounding box of the buildings layer"
     result = []
