@@ -343,8 +343,9 @@ def _general_depth(buildings: np.ndarray, zones: np.ndarray, overlaps: np.ndarra
     reach = diag.copy()
     # where B crosses ∂Z, a point of ∂Z lies in I, within diag of every other; where it does
     # not (B inside Z, or a multi-part B with parts inside and parts outside), add I's distance to ∂Z
-    crossing = ~_on_prepared(shapely.contains, zones, buildings, keys)
-    crossing[crossing] = parallel(shapely.intersects, buildings[crossing], boundaries[crossing])
+    crossing = ~_on_prepared(shapely.contains, zones, buildings, keys)  # a connected B not inside Z crosses ∂Z
+    parts = np.flatnonzero(crossing & (shapely.get_type_id(buildings) == 6))
+    crossing[parts] = parallel(shapely.intersects, buildings[parts], boundaries[parts])
     apart = np.flatnonzero(~crossing)
     reach[apart] += parallel(shapely.distance, overlaps[apart], boundaries[apart])
     window = shapely.box(xmin - reach, ymin - reach, xmax + reach, ymax + reach)
