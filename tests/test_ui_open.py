@@ -202,6 +202,6 @@ def test_a_project_frozen_after_its_load_is_freed_when_another_is_opened(qtbot, 
         layer = weakref.ref(window.document.layer("buildings"))
         qtbot.waitUntil(lambda: not window.jobs_panel.running(), timeout=60_000)
         assert window.open_project(other)
-        qtbot.waitUntil(lambda: layer() is None, timeout=10_000)  # its cycles were collected, not kept frozen
+        qtbot.waitUntil(lambda: layer() is None, timeout=20_000)  # its cycles were collected, not kept frozen
     finally:
         gc.unfreeze()

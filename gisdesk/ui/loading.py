@@ -151,14 +151,15 @@ def _resume_gc(freeze: bool) -> None:
             gc.enable()
 
 
-def recollect() -> None:
+def recollect(*, freeze: bool = True) -> None:
     """After a large project was closed: collect what the freeze of its load kept from the GC
-    (its layers hold cycles), then freeze what lives on. One full collection (a stall of a few
-    hundred ms on a million features), once per project closed."""
+    (its layers hold cycles), then (with `freeze`) freeze what lives on. One full collection (a
+    stall of a few hundred ms on a million features), once per project closed."""
     with _gc_lock:
         gc.unfreeze()
         gc.collect()
-        gc.freeze()
+        if freeze:
+            gc.freeze()
 
 
 def _problems(project):

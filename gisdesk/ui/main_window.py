@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import weakref
 from pathlib import Path
 
 from pyproj import Transformer
@@ -28,6 +29,7 @@ from gisdesk.ui.panels import install_panels
 
 MAX_RECENT = 8
 RECOLLECT_DELAY_MS = 1500  # after another project is open, the closed (frozen) one is collected
+RECOLLECT_ATTEMPTS = 5
 
 
 class MainWindow(QMainWindow):
@@ -229,7 +231,8 @@ class MainWindow(QMainWindow):
         document = MapDocument(preview.project, list(preview.layers))
         closed, self.document = self.document, document
         self._read_problems = (document, loader.problems)
-        collect = closed is not None and self._frozen  # the closed project's features were frozen at its load
+        # the closed project's features were frozen at its load: collect them once it is let go
+        collect = [weakref.ref(x) for x in (closed, *closed.layers)] if closed is not None and self._frozen else None
         self._frozen = self._frozen or loader.froze
         crs = document.project.crs
         self._to_lonlat = Transformer.from_crs(crs, CGCS2000_GEOGRAPHIC, always_xy=True) if crs else None
@@ -252,14 +255,24 @@ class MainWindow(QMainWindow):
         # The panels hear of it in the next turn of the event loop: two short stalls, not one long
         QTimer.singleShot(0, self, lambda: self._announce(loader, document, collect))
 
-    def _announce(self, loader, document, collect: bool = False) -> None:
+    def _announce(self, loader, document, collect=None) -> None:
         if self.document is document and loader.ok is None:
             self.documentChanged.emit(document)
             if document.project.notices:  # what opening repaired (e.g. uids for features added in QGIS)
                 self.statusBar().showMessage("；".join(document.project.notices), 15000)
-        if collect:  # once nothing holds the closed project (deferred deletes, panels' jobs): let it go
-            QTimer.singleShot(RECOLLECT_DELAY_MS, recollect)
+        if collect is not None:
+            QTimer.singleShot(RECOLLECT_DELAY_MS, self, lambda: self._collect_closed(collect))
         self._load_over(loader, self.document is document)
+
+    def _collect_closed(self, closed, attempts: int = RECOLLECT_ATTEMPTS) -> None:
+        """Collect the closed project (`closed`: weak references to its document and layers) that
+        its load froze; while something still holds it (a deferred delete, an index build), try
+        again a little later."""
+        recollect(freeze=False)
+        if any(ref() is not None for ref in closed) and attempts > 1:
+            QTimer.singleShot(RECOLLECT_DELAY_MS, self, lambda: self._collect_closed(closed, attempts - 1))
+        else:
+            recollect()
 
     def _shown_extent(self, exact):
         """`exact` if the view shown now is the one it fits (then no new zoom and render is needed)."""
