@@ -206,3 +206,29 @@ def test_jobs_in_a_process_run_in_the_app_s_warm_worker_and_a_crash_costs_only_t
     after, state, _ = _run_to_end(qtbot, window, _pid_with_progress)
     assert state == "finished" and after.result != first.result  # a fresh worker took over
     assert warm_worker().started == started + 1
+
+
+def _until_cancelled(*, feedback):
+    import time
+
+    feedback.set_stage("buildings")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        feedback.set_progress(0.25)  # raises Cancelled once the cancel has reached the worker
+    return "never cancelled"
+
+
+def test_cancel_of_a_job_in_the_warm_worker_stops_it_and_the_worker_serves_the_next(qtbot, window):
+    from gisdesk.ui.jobs import warm_worker
+
+    before, state, _ = _run_to_end(qtbot, window, _pid_with_progress)
+    job = run_job(window, "长任务", _until_cancelled, in_process=True)
+    row = window.jobs_panel.rows[job.id]
+    qtbot.waitUntil(lambda: job.state == "running", timeout=30_000)  # its first report arrived
+    qtbot.mouseClick(row.cancel_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(job.done, timeout=30_000) as done:
+        pass
+    assert done.args == ["cancelled"] and "cancelled" in window.jobs_panel.message.text()
+    after, state, _ = _run_to_end(qtbot, window, _pid_with_progress)
+    assert state == "finished" and after.result == before.result == warm_worker().pid  # a cooperative cancel
