@@ -151,6 +151,7 @@ def _check_layer(layer, geoms, uids, zones: _Zones, rules, feedback, *, progress
     xmin, ymin, xmax, ymax = shapely.bounds(zones.geoms).T
     near = shapely.box(xmin - required, ymin - required, xmax + required, ymax + required)
     zone_idx, subj_idx = tree.query(near)  # sorted by zone
+    del tree, near  # the index of a million buildings is a few hundred MB
     feedback.set_progress(start + span * 0.2)
     feedback.check_cancelled()
     far = _beyond_reach(zones, zone_idx, shapely.bounds(geoms)[subj_idx])
@@ -413,8 +414,13 @@ def _tight(overlaps: np.ndarray, local: np.ndarray, lower: np.ndarray) -> np.nda
     largest dist(v, s). That bound is reached when I's deepest vertex is deepest with respect
     to one straight piece of the boundary, as where a building crosses a straight edge of a
     zone. Such a segment lies within lower + 2 × _PROBE of every vertex, so only the segments
-    near I are tried.
+    near I are tried. In slices of pairs: the (vertex, segment) products grow large.
     """
+    return np.concatenate([_tight_slice(overlaps[i:i + 2000], local[i:i + 2000], lower[i:i + 2000])
+                           for i in range(0, len(overlaps), 2000)] or [np.zeros(0, dtype=bool)])
+
+
+def _tight_slice(overlaps: np.ndarray, local: np.ndarray, lower: np.ndarray) -> np.ndarray:
     n = len(overlaps)
     reach = lower + 2 * _PROBE
     parts, part_owner = shapely.get_parts(local, return_index=True)
@@ -476,6 +482,11 @@ def _covered(overlaps: np.ndarray, local: np.ndarray, radius: np.ndarray, *, sla
         reach = bound[at] + _PROBE  # the boundary farther from I than the radius does not cover any of it
         near = parallel(shapely.intersection, local[at], shapely.box(xmin - reach, ymin - reach, xmax + reach,
                                                                       ymax + reach))
-        grown = parallel(shapely.buffer, near, bound[at], quad_segs=int(_QUAD_SEGS[p]))
-        rest[at] = parallel(shapely.difference, overlaps[at], grown)
+        rest[at] = parallel(_uncovered, overlaps[at], near, bound[at], quad_segs=int(_QUAD_SEGS[p]))
     return shapely.is_empty(rest), bound, rest
+
+
+def _uncovered(overlaps, near, radius, *, quad_segs):
+    """overlaps minus the buffers of `near`, in one step per chunk: the buffers, finely drawn
+    and large, are let go of chunk by chunk (they were 0.5 GB at once at 1 M)."""
+    return shapely.difference(overlaps, shapely.buffer(near, radius, quad_segs=quad_segs))
