@@ -344,8 +344,8 @@ def _general_depth(buildings: np.ndarray, zones: np.ndarray, overlaps: np.ndarra
     reach = diag.copy()
     # where B crosses ∂Z, a point of ∂Z lies in I, within diag of every other; where it does
     # not (B inside Z, or a multi-part B with parts inside and parts outside), add I's distance to ∂Z
-    crossing = ~_on_prepared(shapely.contains, zones, buildings, keys)  # a connected B not inside Z crosses ∂Z
-    parts = np.flatnonzero(crossing & (shapely.get_type_id(buildings) == 6))
+    crossing = ~_on_prepared(shapely.contains, zones, buildings, keys)  # a one-part B not inside Z crosses ∂Z
+    parts = np.flatnonzero(crossing & (shapely.get_num_geometries(buildings) > 1))
     crossing[parts] = parallel(shapely.intersects, buildings[parts], boundaries[parts])
     apart = np.flatnonzero(~crossing)
     reach[apart] += parallel(shapely.distance, overlaps[apart], boundaries[apart])
