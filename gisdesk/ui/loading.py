@@ -60,7 +60,7 @@ class ProjectLoader:
         self.ok: bool | None = None  # True when finished, False when it failed or was cancelled
         self._cancelled = threading.Event()
         self._thread: threading.Thread | None = None
-        self._read_all = False
+        self._gc_resumed = False
         self._features = 0
         self.froze = False  # whether the heap was frozen after the read (a large project)
         self.extent = None  # the exact extent of all layers, once read
@@ -97,8 +97,8 @@ class ProjectLoader:
         try:
             self._read()
         finally:
-            self.froze = self._read_all and not self._cancelled.is_set() and self._features >= FREEZE_MIN
-            _resume_gc(self.froze)
+            if not self._gc_resumed:  # cancelled or failed: no freeze
+                _resume_gc(False)
 
     def _read(self) -> None:
         try:
@@ -125,7 +125,9 @@ class ProjectLoader:
             self._check()
             self.extent = MapDocument(project, layers).extent()  # exact, here rather than on the UI thread
             self.problems = _problems(project)
-            self._read_all = True
+            self.froze = self._features >= FREEZE_MIN  # set before the window hears of the end
+            self._gc_resumed = True
+            _resume_gc(self.froze)
             self.signals.finished.emit(self)
         except LoadCancelled:
             pass
@@ -207,7 +209,7 @@ def read_layer_in_chunks(project, layer_id: str, check=lambda: None):
     with pyogrio.open_arrow(project.path, layer=info.id, batch_size=CHUNK, datetime_as_string=True,
                             use_pyarrow=True) as (meta, reader):
         geometry_name = meta["geometry_name"] or "wkb_geometry"
-        for batch in reader:
+        for batch in reader:  # GDAL reads each batch without the GIL (reading ahead in a thread gained nothing)
             check()
             names = batch.schema.names
             if geometry_name in names:
