@@ -105,7 +105,8 @@ class _Zones:
     required: np.ndarray  # setback, m
     line: np.ndarray  # the centre line where the zone is its buffer (both sides), else None
     half: np.ndarray  # its half width, else NaN
-    segment: np.ndarray  # (x0, y0, x1, y1) where that line is one segment, else NaN
+    segments: np.ndarray  # every segment (x0, y0, x1, y1) of those lines,
+    segment_zone: np.ndarray  # and the zone it belongs to
     counts: dict[str, int]  # features per control layer
     repaired: dict[str, int]
 
@@ -127,11 +128,11 @@ def _control_zones(controls: dict[str, pd.DataFrame], kinds: dict[str, str], rul
                                                                  else object)
               for name, parts in columns.items()}
     shapely.prepare(arrays["geoms"])
-    segment = np.full((len(arrays["geoms"]), 4), np.nan)
-    straight = np.flatnonzero((shapely.get_type_id(arrays["line"]) == 1) & (shapely.get_num_coordinates(arrays["line"]) == 2))
-    segment[straight] = shapely.get_coordinates(arrays["line"][straight]).reshape(-1, 4)
-    return _Zones(boundaries=shapely.boundary(arrays["geoms"]), segment=segment, counts=counts, repaired=repaired,
-                  **arrays)
+    parts, zone = shapely.get_parts(arrays["line"], return_index=True)
+    xy, part = shapely.get_coordinates(parts, return_index=True)
+    same = np.flatnonzero(part[1:] == part[:-1])  # consecutive vertices of one part make a segment
+    return _Zones(boundaries=shapely.boundary(arrays["geoms"]), segments=np.hstack([xy[same], xy[same + 1]]),
+                  segment_zone=zone[part[same]], counts=counts, repaired=repaired, **arrays)
 
 
 def _check_layer(layer, geoms, uids, zones: _Zones, rules, feedback, *, progress) -> pd.DataFrame:
@@ -142,20 +143,29 @@ def _check_layer(layer, geoms, uids, zones: _Zones, rules, feedback, *, progress
     span = end - start
     if len(geoms) == 0 or len(zones.geoms) == 0:
         return _empty_conflicts()
-    # Each zone asks the index of subjects for those within its own setback (0: touching):
-    # the pairs whose boxes come that close (the box of each zone grown by its setback, as
-    # STRtree's own 'dwithin' query does), then the exact test on them. In steps, because
-    # the exact test runs on all cores (STRtree.query runs on one), and because a rotated
-    # road's box holds many buildings far from it, which a bound in numpy drops first.
+    # Candidates from the index of subjects: for a polygon zone, the subjects whose boxes come
+    # within the setback of its box; for a centre line, those near the box of each of its
+    # segments grown by h + setback (a ring road's box holds the whole city), less those a
+    # bound in numpy puts beyond that reach (a rotated road's box holds many far from it).
+    # Then the exact test on all cores (STRtree.query runs on one).
     tree = shapely.STRtree(geoms)
-    xmin, ymin, xmax, ymax = shapely.bounds(zones.geoms).T
-    near = shapely.box(xmin - required, ymin - required, xmax + required, ymax + required)
-    zone_idx, subj_idx = tree.query(near)  # sorted by zone
-    del tree, near  # the index of a million buildings is a few hundred MB
+    bounds = shapely.bounds(geoms)
+    polygon = np.flatnonzero(shapely.is_missing(zones.line))
+    xmin, ymin, xmax, ymax = shapely.bounds(zones.geoms[polygon]).T
+    r = required[polygon]
+    at, subj = tree.query(shapely.box(xmin - r, ymin - r, xmax + r, ymax + r))
+    pairs = [polygon[at] * len(geoms) + subj]
+    seg = zones.segments
+    reach = (zones.half + required)[zones.segment_zone] + _PROBE
+    lo, hi = np.minimum(seg[:, :2], seg[:, 2:]) - reach[:, None], np.maximum(seg[:, :2], seg[:, 2:]) + reach[:, None]
+    at, subj = tree.query(shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1]))
+    del tree  # the index of a million buildings is a few hundred MB
     feedback.set_progress(start + span * 0.2)
     feedback.check_cancelled()
-    far = _beyond_reach(zones, zone_idx, shapely.bounds(geoms)[subj_idx])
-    zone_idx, subj_idx = zone_idx[~far], subj_idx[~far]
+    near = _segment_gap(seg[at], bounds[subj]) <= reach[at]
+    pairs.append(zones.segment_zone[at[near]] * len(geoms) + subj[near])
+    pairs = np.unique(np.concatenate(pairs))  # sorted by zone
+    zone_idx, subj_idx = pairs // len(geoms), pairs % len(geoms)
     feedback.set_progress(start + span * 0.25)
     within = parallel(shapely.dwithin, zones.geoms[zone_idx], geoms[subj_idx], required[zone_idx], keys=zone_idx)
     zone_idx, subj_idx = zone_idx[within], subj_idx[within]
@@ -208,18 +218,15 @@ def _check_layer(layer, geoms, uids, zones: _Zones, rules, feedback, *, progress
     return frame
 
 
-def _beyond_reach(zones: _Zones, zone_idx: np.ndarray, bounds: np.ndarray) -> np.ndarray:
-    """Pairs whose subject lies provably farther than the setback from the zone of a straight
-    centre line (one segment): the segment is farther than h + setback from the centre of the
-    subject's box minus its half diagonal, and the zone lies within h of the segment."""
-    a, b = zones.segment[zone_idx, :2], zones.segment[zone_idx, 2:]
+def _segment_gap(segments: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """A lower bound of the distance from each segment (x0, y0, x1, y1) to a geometry with these
+    bounds: the segment's distance to the centre of the box, less its half diagonal."""
+    a, b = segments[:, :2], segments[:, 2:]
     centre = (bounds[:, :2] + bounds[:, 2:]) / 2
     radius = np.hypot(*(bounds[:, 2:] - bounds[:, :2]).T) / 2
     ab = b - a
     t = np.clip(np.einsum("ij,ij->i", centre - a, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-300), 0.0, 1.0)
-    gap = np.hypot(*(centre - a - t[:, None] * ab).T) - radius
-    with np.errstate(invalid="ignore"):  # NaN for zones that are not a segment's buffer: never beyond
-        return gap > zones.half[zone_idx] + zones.required[zone_idx] + _PROBE
+    return np.hypot(*(centre - a - t[:, None] * ab).T) - radius
 
 
 def _empty_conflicts() -> pd.DataFrame:
