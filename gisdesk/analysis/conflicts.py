@@ -440,18 +440,19 @@ def _tight_slice(overlaps: np.ndarray, local: np.ndarray, lower: np.ndarray) -> 
             (np.maximum(a[:, 1], b[:, 1]) >= ymin[o] - r) & (np.minimum(a[:, 1], b[:, 1]) <= ymax[o] + r))
     a, b, seg_owner = a[near], b[near], seg_owner[near]
     vxy, v_owner = shapely.get_coordinates(overlaps, return_index=True)
-    # every (vertex, segment) of the same pair: segments and vertices are each in pair order
-    seg_start = np.searchsorted(seg_owner, np.arange(n))
-    reps = np.bincount(seg_owner, minlength=n)[v_owner]
-    vertex = np.repeat(np.arange(len(vxy)), reps)
-    segment = np.repeat(seg_start[v_owner] - np.cumsum(reps) + reps, reps) + np.arange(reps.sum())
-    p, sa, sb = vxy[vertex], a[segment], b[segment]
-    ab = sb - sa
+    v_start = np.searchsorted(v_owner, np.arange(n))
+    # every (segment, vertex of the same pair), segment by segment; segments are in pair order
+    reps = np.bincount(v_owner, minlength=n)[seg_owner]
+    first = np.cumsum(reps) - reps
+    segment = np.repeat(np.arange(len(a)), reps)
+    vertex = np.repeat(v_start[seg_owner] - first, reps) + np.arange(reps.sum())
+    p, sa, ab = vxy[vertex], a[segment], (b - a)[segment]
     t = np.clip(np.einsum("ij,ij->i", p - sa, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-300), 0.0, 1.0)
-    farthest = np.zeros(len(a))
-    np.maximum.at(farthest, segment, np.hypot(*(p - sa - t[:, None] * ab).T))
     bound = np.full(n, np.inf)
-    np.minimum.at(bound, seg_owner, farthest)
+    if len(a):
+        farthest = np.maximum.reduceat(np.hypot(*(p - sa - t[:, None] * ab).T), first)
+        owners, start = np.unique(seg_owner, return_index=True)
+        bound[owners] = np.minimum.reduceat(farthest, start)
     return bound <= reach
 
 
@@ -462,10 +463,10 @@ def _line_candidates(buildings: np.ndarray, lines: np.ndarray, window: np.ndarra
     pairs = np.flatnonzero(~shapely.is_missing(lines))
     nearest = shapely.get_coordinates(shapely.get_point(parallel(shapely.shortest_line, buildings[pairs],
                                                                  lines[pairs]), 0))
-    vertex_xy, at = shapely.get_coordinates(lines[pairs], return_index=True)
-    xmin, ymin, xmax, ymax = shapely.bounds(window[pairs[at]]).T
-    seen = (xmin <= vertex_xy[:, 0]) & (vertex_xy[:, 0] <= xmax) & (ymin <= vertex_xy[:, 1]) & (vertex_xy[:, 1] <= ymax)
-    vertices, owner = shapely.points(vertex_xy[seen]), pairs[at[seen]]
+    # the line's vertices in the window (and where it leaves the window: points of the line too)
+    vertex_xy, at = shapely.get_coordinates(parallel(shapely.intersection, lines[pairs], window[pairs]),
+                                            return_index=True)
+    vertices, owner = shapely.points(vertex_xy), pairs[at]
     to_vertices = shapely.get_coordinates(shapely.get_point(parallel(shapely.shortest_line, buildings[owner],
                                                                      vertices), 0))
     return np.concatenate([nearest, to_vertices]), np.concatenate([pairs, owner])
