@@ -221,12 +221,9 @@ def _check_layer(layer, geoms, uids, zones: _Zones, rules, feedback, *, progress
 def _segment_gap(segments: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     """A lower bound of the distance from each segment (x0, y0, x1, y1) to a geometry with these
     bounds: the segment's distance to the centre of the box, less its half diagonal."""
-    a, b = segments[:, :2], segments[:, 2:]
     centre = (bounds[:, :2] + bounds[:, 2:]) / 2
     radius = np.hypot(*(bounds[:, 2:] - bounds[:, :2]).T) / 2
-    ab = b - a
-    t = np.clip(np.einsum("ij,ij->i", centre - a, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-300), 0.0, 1.0)
-    return np.hypot(*(centre - a - t[:, None] * ab).T) - radius
+    return _point_segment_distance(centre, segments[:, :2], segments[:, 2:]) - radius
 
 
 def _empty_conflicts() -> pd.DataFrame:
@@ -441,19 +438,35 @@ def _tight_slice(overlaps: np.ndarray, local: np.ndarray, lower: np.ndarray) -> 
     a, b, seg_owner = a[near], b[near], seg_owner[near]
     vxy, v_owner = shapely.get_coordinates(overlaps, return_index=True)
     v_start = np.searchsorted(v_owner, np.arange(n))
+    # a segment that bounds the depth lies within reach of every vertex, so of the westmost and eastmost
+    for extreme in _extreme_vertices(vxy[:, 0], v_owner, n):
+        near = _point_segment_distance(vxy[extreme[seg_owner]], a, b) <= reach[seg_owner]
+        a, b, seg_owner = a[near], b[near], seg_owner[near]
     # every (segment, vertex of the same pair), segment by segment; segments are in pair order
     reps = np.bincount(v_owner, minlength=n)[seg_owner]
     first = np.cumsum(reps) - reps
     segment = np.repeat(np.arange(len(a)), reps)
     vertex = np.repeat(v_start[seg_owner] - first, reps) + np.arange(reps.sum())
-    p, sa, ab = vxy[vertex], a[segment], (b - a)[segment]
-    t = np.clip(np.einsum("ij,ij->i", p - sa, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-300), 0.0, 1.0)
     bound = np.full(n, np.inf)
     if len(a):
-        farthest = np.maximum.reduceat(np.hypot(*(p - sa - t[:, None] * ab).T), first)
+        farthest = np.maximum.reduceat(_point_segment_distance(vxy[vertex], a[segment], b[segment]), first)
         owners, start = np.unique(seg_owner, return_index=True)
         bound[owners] = np.minimum.reduceat(farthest, start)
     return bound <= reach
+
+
+def _extreme_vertices(x: np.ndarray, owner: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The index of each geometry's vertex with the least and with the greatest x (owner sorted)."""
+    order = np.lexsort((x, owner))
+    start = np.searchsorted(owner[order], np.arange(n))
+    end = np.searchsorted(owner[order], np.arange(n), side="right") - 1
+    return order[np.minimum(start, len(x) - 1)], order[np.maximum(end, 0)]
+
+
+def _point_segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ab = b - a
+    t = np.clip(np.einsum("ij,ij->i", p - a, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-300), 0.0, 1.0)
+    return np.hypot(*(p - a - t[:, None] * ab).T)
 
 
 def _line_candidates(buildings: np.ndarray, lines: np.ndarray, window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
