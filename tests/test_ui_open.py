@@ -23,6 +23,7 @@ from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from gisdesk.layers.document import MapDocument  # noqa: E402
+from gisdesk.layers.uids import uid_array  # noqa: E402
 from gisdesk.project import Project  # noqa: E402
 from gisdesk.render.style import default_style  # noqa: E402
 from gisdesk.ui import loading  # noqa: E402
@@ -68,11 +69,11 @@ def held(monkeypatch):
     reached, release = threading.Event(), threading.Event()
     read = loading.read_layer_in_chunks
 
-    def holding(project, layer_id, check=lambda: None):
+    def holding(project, layer_id, check=lambda: None, **options):
         if layer_id == "buildings":
             reached.set()
             assert release.wait(20)
-        return read(project, layer_id, check)
+        return read(project, layer_id, check, **options)
 
     monkeypatch.setattr(loading, "read_layer_in_chunks", holding)
     return reached, release
@@ -104,6 +105,9 @@ def test_the_window_opens_the_project_a_plain_read_gives(window, demo, monkeypat
         assert (mine.kind, mine.title, mine.style, mine.visible, mine.opacity) == \
             (theirs.kind, theirs.title, theirs.style, theirs.visible, theirs.opacity)
         assert_frame_equal(mine.frame, theirs.frame)
+        assert list(mine.uid_rows.uids) == list(uid_array(theirs.frame))  # the uid index made batch by batch
+        some = theirs.frame["uid"].iloc[::7].tolist()
+        assert mine.uid_rows.rows_of(some).tolist() == theirs.uid_rows.rows_of(some).tolist()
     assert window.canvas.document is opened and window.layer_tree.model.document is opened
     assert not opened.dirty
     opened.layers[0].visible = not opened.layers[0].visible  # the opened document follows its layers

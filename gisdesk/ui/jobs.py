@@ -225,6 +225,7 @@ class JobsPanel(QWidget):
         self._done: collections.deque[Job] = collections.deque(maxlen=16)  # kept a while, then freed
         self.rows: dict[int, _JobRow] = {}
         self._held: list[Job] | None = None  # jobs waiting for the first map of a project
+        self._shut = False  # shutdown() was called: no more jobs start
         window.documentChanged.connect(self._hold_for_first_map)
         window.canvas.rendered.connect(self._release_held)
         outer = QVBoxLayout(self)
@@ -265,8 +266,13 @@ class JobsPanel(QWidget):
         if self._held is not None:
             self._held.append(job)
         else:
-            self.pool.submit(_run, job)
+            self._submit(job)
         return job
+
+    def _submit(self, job: Job) -> None:
+        if self._shut:
+            return  # the app is quitting (or the panel's window closed): the job is not run
+        self.pool.submit(_run, job)
 
     def _hold_for_first_map(self, document) -> None:
         """Jobs the panels start for a newly opened project wait until its first map is drawn:
@@ -278,7 +284,7 @@ class JobsPanel(QWidget):
     def _release_held(self, *_) -> None:
         held, self._held = self._held or [], None
         for job in held:
-            self.pool.submit(_run, job)
+            self._submit(job)
 
     def running(self) -> list[Job]:
         return [job for job in self.jobs.values() if job.running]
@@ -289,6 +295,7 @@ class JobsPanel(QWidget):
 
     def shutdown(self) -> None:
         """On quit: cancel what runs and wait for the worker to stop."""
+        self._shut = True
         self.cancel_all()
         self.pool.shutdown(wait=True, cancel_futures=True)
 

@@ -31,6 +31,7 @@ from PySide6.QtCore import QObject, Signal
 from gisdesk.layers.document import MapDocument
 from gisdesk.layers.kinds import kind_of
 from gisdesk.layers.layer import Layer
+from gisdesk.layers.uids import FeatureUids
 from gisdesk.project import Project
 
 CHUNK = 3_000  # features converted at a time while the UI thread waits for the GIL (~10 ms, more under load)
@@ -114,10 +115,12 @@ class ProjectLoader:
                 self._check()
                 style = info.style or (self.default_style(info.kind) if self.default_style else {})
                 title = None if info.title == kind_of(info.kind).name_zh else info.title  # as MapDocument.open
-                frame = read_layer_in_chunks(project, info.id, self._check)
+                uids: list = []
+                frame = read_layer_in_chunks(project, info.id, self._check, uids=uids)
                 layer = Layer(info.kind, frame, layer_id=info.id, title=title, style=style, visible=info.visible,
                               opacity=info.opacity)
                 layer.data.bounds  # noqa: B018 - derived here, not on the UI thread (extent, picking)
+                _seed_uids(layer, uids)
                 self._features += len(frame)
                 self._check()
                 layers.append(layer)
@@ -194,7 +197,23 @@ def _sizes(project, infos) -> tuple[dict[str, int], tuple[float, float, float, f
                     max(b[3] for b in boxes))
 
 
-def read_layer_in_chunks(project, layer_id: str, check=lambda: None):
+def _seed_uids(layer, parts: list) -> None:
+    """Give the layer its uid index (layers.uids.feature_uids) from the uids gathered batch by batch:
+    made whole, the million Python strings of the buildings' uids hold the GIL for ~100 ms, on
+    the UI thread at the first snapshot of the layer. Left to feature_uids unless every batch
+    gave text uids (its own rule for anything else)."""
+    if not parts or "uid" not in layer.frame.columns:
+        return
+    uids = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    if len(uids) != len(layer.frame):
+        return
+    made = FeatureUids.__new__(FeatureUids)  # FeatureUids(frame) without the whole-column conversion
+    made.uids = uids
+    made.uids.flags.writeable = False
+    layer.data.derived("feature_uids", lambda: made, columns=("uid",))
+
+
+def read_layer_in_chunks(project, layer_id: str, check=lambda: None, *, uids: list | None = None):
     """The frame `project.read_layer(layer_id)` gives, read as Arrow batches and converted batch by batch.
 
     `check()` is called between batches (it raises to stop). The conversion is pyogrio's
@@ -216,8 +235,16 @@ def read_layer_in_chunks(project, layer_id: str, check=lambda: None):
                 wkb = batch.column(names.index(geometry_name)).to_numpy(zero_copy_only=False)
                 geometries.append(shapely.from_wkb(wkb))
                 batch = batch.drop_columns([geometry_name])
-            attributes.append(batch.to_pandas())
+            part = batch.to_pandas()
+            attributes.append(part)
             del batch
+            if uids is not None and "uid" in part.columns:  # the uid index's strings, a batch at a time
+                values = part["uid"].to_numpy(dtype=object)
+                if len(values) and pd.api.types.infer_dtype(values, skipna=False) != "string":
+                    uids.clear()  # feature_uids makes it by its own rule (astype(str))
+                    uids = None
+                else:
+                    uids.append(values)
     check()
     if attributes:
         frame = pd.concat(attributes, ignore_index=True) if len(attributes) > 1 else attributes[0]
