@@ -322,6 +322,7 @@ class ConflictsPanel(QWidget):
         self._update_buttons()
         self._update_count()
         window.documentChanged.connect(self.set_document)
+        self._shown = None  # the outline of the conflict selected in the list, on the canvas
 
     # --- the project -----------------------------------------------------------------
 
@@ -379,7 +380,8 @@ class ConflictsPanel(QWidget):
         if document is not self.document:
             return False  # another project was opened meanwhile
         self.model.set_frame(frame)
-        self.window.canvas.set_highlight(None)
+        if self.window.canvas.highlight == self._shown:  # the list's own outline goes; an identified feature's stays
+            self.window.canvas.set_highlight(None)
         self._show_run(document)
         kinds = sorted(frame["control_kind"].unique(), key=_kind_order) if frame is not None else []
         self._fill_kinds(kinds)
@@ -474,7 +476,8 @@ class ConflictsPanel(QWidget):
                     b = near.bounds
                     extent = (min(extent[0], b[0]), min(extent[1], b[1]), max(extent[2], b[2]),
                               max(extent[3], b[3])) if extent else b
-        self.window.canvas.set_highlight(tuple(items) or None)  # by uid: drawn wherever edits move the rows
+        self._shown = tuple(items) or None
+        self.window.canvas.set_highlight(self._shown)  # by uid: drawn wherever edits move the rows
         if extent is not None:
             self.window.canvas.zoom_to_extent(extent)
 
