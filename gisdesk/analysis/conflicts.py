@@ -301,7 +301,9 @@ def _straight_depth(buildings: np.ndarray, lines: np.ndarray, half: np.ndarray, 
     xmin, ymin, xmax, ymax = shapely.bounds(B).T
     reach = 2 * h + _PROBE
     box = shapely.box(xmin - reach, ymin - reach, xmax + reach, ymax + reach)
-    piece = parallel(shapely.intersection, L, box)
+    piece = L.copy()  # a line of one segment is its own piece; others are clipped to the box
+    bent = np.flatnonzero((shapely.get_type_id(L) != 1) | (shapely.get_num_coordinates(L) != 2))
+    piece[bent] = parallel(shapely.intersection, L[bent], box[bent])
     one = np.flatnonzero((shapely.get_type_id(piece) == 1) & (shapely.get_num_coordinates(piece) == 2))
     coords = shapely.get_coordinates(piece[one]).reshape(-1, 2, 2)
     start, end = coords[:, 0], coords[:, 1]
@@ -309,20 +311,27 @@ def _straight_depth(buildings: np.ndarray, lines: np.ndarray, half: np.ndarray, 
     along = (end - start) / np.maximum(length, 1e-12)[:, None]
     upper = h[one] - d[near[one]]
     lower = np.full(len(one), -np.inf)
+    todo, local = np.arange(len(one)), None
     for shrink in (1.0, 0.5, 0.1, 0.0):  # the first is exact by itself; the others are checked
-        cut = np.minimum(shrink * h[one], length / 2)[:, None]  # the point of B nearest to S shortened by cut
-        inner = shapely.linestrings(np.stack([start + along * cut, end - along * cut], axis=1))
-        points = shapely.get_point(parallel(shapely.shortest_line, B[one], inner), 0)
+        # the point of B nearest to S shortened by cut at both ends
+        cut = np.minimum(shrink * h[one[todo]], length[todo] / 2)[:, None]
+        inner = shapely.linestrings(np.stack([start[todo] + along[todo] * cut, end[todo] - along[todo] * cut], axis=1))
+        points = shapely.get_point(parallel(shapely.shortest_line, B[one[todo]], inner), 0)
         if shrink == 1.0:
             reached = (length > 2 * h[one]) & (parallel(shapely.distance, points, inner) <= d[near[one]] + 1e-9)
             lower[reached] = upper[reached]
-        todo = np.flatnonzero(lower < upper - 2 * _PROBE)
+            keep = ~reached
+            todo, points = todo[keep], points[keep]
+            if not len(todo):
+                break
+            local = parallel(shapely.intersection, boundaries[near[one[todo]]], box[one[todo]])
+        seen = parallel(shapely.distance, points, local)  # its depth, if the point lies in the zone
+        inside = shapely.intersects(zones[near[one[todo]]], points)  # prepared zones, unsorted: one thread
+        lower[todo] = np.where(inside, np.maximum(lower[todo], seen), lower[todo])
+        keep = lower[todo] < upper[todo] - 2 * _PROBE
+        todo, local = todo[keep], local[keep]
         if not len(todo):
             break
-        local = parallel(shapely.intersection, boundaries[near[one[todo]]], box[one[todo]])
-        seen = parallel(shapely.distance, points[todo], local)  # its depth, if the point lies in the zone
-        inside = shapely.intersects(zones[near[one[todo]]], points[todo])  # prepared zones, unsorted: one thread
-        lower[todo] = np.where(inside, np.maximum(lower[todo], seen), lower[todo])
     exact = lower >= upper - 2 * _PROBE
     depth[near[one[exact]]] = upper[exact]
     return depth
