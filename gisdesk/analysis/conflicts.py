@@ -343,11 +343,12 @@ def _general_depth(buildings: np.ndarray, zones: np.ndarray, overlaps: np.ndarra
 
     Only the part of ∂Z near I matters: if B crosses ∂Z, a piece of ∂Z lies in I, so no
     point of I is farther than I's diagonal from it; otherwise (B inside Z, or parts of B
-    inside and others outside) add I's distance to ∂Z. The deepest of some points of I gives a lower bound L: I's vertices, and for the
-    buffer of a line the points of B nearest to it and to its vertices (the deepest places
-    of a bend). L is the answer when a buffer of ∂Z a hair wider than L covers I (the usual
-    case); otherwise what it leaves uncovered lies deeper, and its points raise L for the
-    next round. After a few rounds, the few left are bisected.
+    inside and others outside) add I's distance to ∂Z. The deepest of some points of I gives
+    a lower bound L: I's vertices, and for the buffer of a line the points of B nearest to it
+    and to its vertices (the deepest places of a bend). L is the depth when the bound without
+    buffers (_tight) meets it, or when a buffer of ∂Z a hair wider than L covers I; otherwise
+    what it leaves uncovered lies deeper, and its points raise L for the next round. After a
+    few rounds, the few left are bisected.
     """
     n = len(overlaps)
     if n == 0:
