@@ -188,8 +188,8 @@ def _check_layer(layer, geoms, uids, zones: _Zones, rules, feedback, *, progress
 
     deep = np.flatnonzero(area > 0)
     at = zone_idx[deep]
-    depth[deep] = encroachment_depth(B[deep], Z[deep], overlap[deep], zones.boundaries[at], lines=zones.line[at],
-                                     half=zones.half[at], keys=at)
+    depth[deep] = encroachment_depth(B[deep], overlap[deep], zones.boundaries[at], lines=zones.line[at],
+                                     half=zones.half[at])
     feedback.set_progress(start + span * 0.9)
 
     apart = np.flatnonzero(~overlapping)
@@ -251,31 +251,28 @@ def required_setbacks(frame: pd.DataFrame, kind: str, rules: Rules) -> np.ndarra
 
 # --- depth ------------------------------------------------------------------------------
 
-def encroachment_depth(buildings: np.ndarray, zones: np.ndarray, overlaps: np.ndarray,
-                       boundaries: np.ndarray, *, lines: np.ndarray | None = None, half: np.ndarray | None = None,
-                       keys: np.ndarray | None = None) -> np.ndarray:
+def encroachment_depth(buildings: np.ndarray, overlaps: np.ndarray, boundaries: np.ndarray, *,
+                       lines: np.ndarray | None = None, half: np.ndarray | None = None) -> np.ndarray:
     """Depth of each overlap I = B∩Z into its zone: max over p in I of dist(p, ∂Z), to ±4 mm.
 
     Where Z is the buffer of a centre line (`lines`, with `half` widths; None/NaN for other
     zones) and the line near B is one straight piece, the depth is h − distance(B, line)
     exactly (see _straight_depth); the other pairs go to the general method.
-    `keys` (sorted): which zone each pair has, to run on all cores (see gisdesk.geometry.parallel).
     """
     n = len(overlaps)
     depth = np.full(n, np.nan)
     if lines is not None and n:
         buffered = np.flatnonzero(~shapely.is_missing(lines) & (half > 0))
-        depth[buffered] = _straight_depth(buildings[buffered], lines[buffered], half[buffered], zones[buffered],
-                                          boundaries[buffered])
+        depth[buffered] = _straight_depth(buildings[buffered], lines[buffered], half[buffered], boundaries[buffered])
     rest = np.flatnonzero(np.isnan(depth))
     if len(rest):
-        depth[rest] = _general_depth(buildings[rest], zones[rest], overlaps[rest], boundaries[rest],
+        depth[rest] = _general_depth(buildings[rest], overlaps[rest], boundaries[rest],
                                      lines=None if lines is None else lines[rest],
-                                     keys=None if keys is None else keys[rest])
+                                     half=None if half is None else half[rest])
     return depth
 
 
-def _straight_depth(buildings: np.ndarray, lines: np.ndarray, half: np.ndarray, zones: np.ndarray,
+def _straight_depth(buildings: np.ndarray, lines: np.ndarray, half: np.ndarray,
                     boundaries: np.ndarray) -> np.ndarray:
     """h − distance(B, L), or the depth to a round cap near it, where that is provably the depth
     of B into buffer(L, h); NaN elsewhere.
@@ -316,17 +313,18 @@ def _straight_depth(buildings: np.ndarray, lines: np.ndarray, half: np.ndarray, 
         # the point of B nearest to S shortened by cut at both ends
         cut = np.minimum(shrink * h[one[todo]], length[todo] / 2)[:, None]
         inner = shapely.linestrings(np.stack([start[todo] + along[todo] * cut, end[todo] - along[todo] * cut], axis=1))
-        points = shapely.get_point(parallel(shapely.shortest_line, B[one[todo]], inner), 0)
+        found = parallel(shapely.shortest_line, B[one[todo]], inner)
+        points = shapely.get_point(found, 0)
         if shrink == 1.0:
             reached = (length > 2 * h[one]) & (parallel(shapely.distance, points, inner) <= d[near[one]] + 1e-9)
             lower[reached] = upper[reached]
             keep = ~reached
-            todo, points = todo[keep], points[keep]
+            todo, points, found = todo[keep], points[keep], found[keep]
             if not len(todo):
                 break
             local = parallel(shapely.intersection, boundaries[near[one[todo]]], box[one[todo]])
-        seen = parallel(shapely.distance, points, local)  # its depth, if the point lies in the zone
-        inside = shapely.intersects(zones[near[one[todo]]], points)  # prepared zones, unsorted: one thread
+        seen = parallel(shapely.distance, points, local)  # its depth, if the point lies in the zone:
+        inside = shapely.length(found) < h[one[todo]] * _CHORD  # nearer the line than GEOS's chords
         lower[todo] = np.where(inside, np.maximum(lower[todo], seen), lower[todo])
         keep = lower[todo] < upper[todo] - 2 * _PROBE
         todo, local = todo[keep], local[keep]
@@ -337,8 +335,8 @@ def _straight_depth(buildings: np.ndarray, lines: np.ndarray, half: np.ndarray, 
     return depth
 
 
-def _general_depth(buildings: np.ndarray, zones: np.ndarray, overlaps: np.ndarray, boundaries: np.ndarray, *,
-                   lines: np.ndarray | None = None, keys: np.ndarray | None = None) -> np.ndarray:
+def _general_depth(buildings: np.ndarray, overlaps: np.ndarray, boundaries: np.ndarray, *,
+                   lines: np.ndarray | None = None, half: np.ndarray | None = None) -> np.ndarray:
     """Depth of any overlap, to ±4 mm, by buffers of the zone's boundary near it.
 
     Only the part of ∂Z near I matters: if B crosses ∂Z, a piece of ∂Z lies in I, so no
@@ -358,7 +356,8 @@ def _general_depth(buildings: np.ndarray, zones: np.ndarray, overlaps: np.ndarra
     reach = diag.copy()
     # where B crosses ∂Z, a point of ∂Z lies in I, within diag of every other; where it does
     # not (B inside Z, or a multi-part B with parts inside and parts outside), add I's distance to ∂Z
-    crossing = ~_on_prepared(shapely.contains, zones, buildings, keys)  # a one-part B not inside Z crosses ∂Z
+    # a one-part B with a part outside Z crosses ∂Z; B is taken as inside unless that part is not a rounding
+    crossing = shapely.area(overlaps) < shapely.area(buildings) * (1 - 1e-6)
     parts = np.flatnonzero(crossing & (shapely.get_num_geometries(buildings) > 1))
     crossing[parts] = parallel(shapely.intersects, buildings[parts], boundaries[parts])
     apart = np.flatnonzero(~crossing)
@@ -368,12 +367,12 @@ def _general_depth(buildings: np.ndarray, zones: np.ndarray, overlaps: np.ndarra
 
     lower = _deepest(overlaps, local)
     if lines is not None:
-        coords, owner = _line_candidates(buildings, lines, window)
-        order = np.argsort(owner, kind="stable")  # sorted pairs, so their keys stay sorted
-        points, owner = shapely.points(coords[order]), owner[order]
-        inside = _on_prepared(shapely.intersects, zones[owner], points, None if keys is None else keys[owner])
-        depth = np.where(inside, parallel(shapely.distance, points, local[owner]), 0.0)
-        np.maximum.at(lower, owner, depth)
+        coords, owner, to_line = _line_candidates(buildings, lines, window)
+        # GEOS's buffer holds every point nearer the line than h·cos(π/32) (its arcs' chords): such
+        # a candidate lies in I, and its distance to ∂Z is a depth; the others are passed over
+        inside = np.flatnonzero(to_line < half[owner] * _CHORD)
+        points, owner = shapely.points(coords[inside]), owner[inside]
+        np.maximum.at(lower, owner, parallel(shapely.distance, points, local[owner]))
 
     depth = lower.copy()
     open_ = np.flatnonzero(~_tight(overlaps, local, lower))
@@ -405,11 +404,7 @@ def _general_depth(buildings: np.ndarray, zones: np.ndarray, overlaps: np.ndarra
 
 
 _DEEPEN_ROUNDS = 4
-
-
-def _on_prepared(func, zones: np.ndarray, others: np.ndarray, keys: np.ndarray | None) -> np.ndarray:
-    """func(zones, others) for prepared zones: over threads only with the keys that keep each zone in one."""
-    return func(zones, others) if keys is None else parallel(func, zones, others, keys=keys)
+_CHORD = np.cos(np.pi / 32)  # GEOS buffers draw a quarter circle in 8 chords: they stay this far out
 
 
 def _deepest(geoms: np.ndarray, local: np.ndarray) -> np.ndarray:
@@ -479,20 +474,20 @@ def _point_segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.n
     return np.hypot(*(p - a - t[:, None] * ab).T)
 
 
-def _line_candidates(buildings: np.ndarray, lines: np.ndarray, window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _line_candidates(buildings: np.ndarray, lines: np.ndarray, window: np.ndarray) -> tuple[np.ndarray, ...]:
     """Points of B likely to be deepest in a line's buffer: nearest to the line, and nearest to each
     of its vertices in the window (a bend is deepest on its inner side, at the vertex).
-    Coordinates and the pair each belongs to."""
+    Coordinates, the pair each belongs to, and a bound of its distance to the line."""
     pairs = np.flatnonzero(~shapely.is_missing(lines))
-    nearest = shapely.get_coordinates(shapely.get_point(parallel(shapely.shortest_line, buildings[pairs],
-                                                                 lines[pairs]), 0))
+    to_line = parallel(shapely.shortest_line, buildings[pairs], lines[pairs])
     # the line's vertices in the window (and where it leaves the window: points of the line too)
     vertex_xy, at = shapely.get_coordinates(parallel(shapely.intersection, lines[pairs], window[pairs]),
                                             return_index=True)
-    vertices, owner = shapely.points(vertex_xy), pairs[at]
-    to_vertices = shapely.get_coordinates(shapely.get_point(parallel(shapely.shortest_line, buildings[owner],
-                                                                     vertices), 0))
-    return np.concatenate([nearest, to_vertices]), np.concatenate([pairs, owner])
+    owner = pairs[at]
+    to_vertices = parallel(shapely.shortest_line, buildings[owner], shapely.points(vertex_xy))
+    found = np.concatenate([to_line, to_vertices])
+    return (shapely.get_coordinates(shapely.get_point(found, 0)), np.concatenate([pairs, owner]),
+            shapely.length(found))
 
 
 def _covered(overlaps: np.ndarray, local: np.ndarray, radius: np.ndarray, *, slack: float):
