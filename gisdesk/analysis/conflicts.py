@@ -6,10 +6,12 @@ For a subject polygon B and a control feature with zone Z and required setback r
 - otherwise `setback` when r > 0 and distance(B, Z) < r (0 when they touch or overlap
   by a sliver), with shortfall r − distance.
 
-Candidates come from a spatial index (each zone asks for the subjects within its own
-setback distance); exact geometry runs only on those pairs, vectorised with shapely.
-Inputs are frames in one metric CRS, so the same engine serves the CLI, the UI and a
-partitioned run.
+Candidates come from a spatial index of the subjects (a polygon zone asks with its box, a
+centre line with the box of each of its segments, both grown by the setback); exact geometry
+runs only on those pairs, vectorised with shapely over all cores (gisdesk.geometry.parallel).
+Depth has closed forms where they are provably exact and a general method for the rest
+(encroachment_depth). Inputs are frames in one metric CRS, so the same engine serves the CLI,
+the UI and a partitioned run.
 """
 
 from __future__ import annotations
