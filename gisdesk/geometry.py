@@ -11,7 +11,7 @@ import shapely
 
 _POLYGONAL = (3, 6)  # shapely type ids of Polygon, MultiPolygon
 
-_WORKERS = os.cpu_count() or 1
+WORKERS = os.cpu_count() or 1
 _MIN_CHUNK = 64  # elements per chunk at least: a chunk's hand-over costs tens of µs, a GEOS call µs or more
 _pool: ThreadPoolExecutor | None = None
 
@@ -26,8 +26,8 @@ def parallel(func, *args, keys: np.ndarray | None = None, **kwargs) -> np.ndarra
     must not be used by two threads at once.
     """
     n = len(args[0])
-    chunks = min(4 * _WORKERS, n // _MIN_CHUNK)  # a few chunks per thread even out their costs
-    if _WORKERS < 2 or chunks < 2:
+    chunks = min(4 * WORKERS, n // _MIN_CHUNK)  # a few chunks per thread even out their costs
+    if WORKERS < 2 or chunks < 2:
         return func(*args, **kwargs)
     edges = np.linspace(0, n, chunks + 1).astype(int)
     if keys is not None:  # move each inner edge forward to where the key changes
@@ -40,14 +40,15 @@ def parallel(func, *args, keys: np.ndarray | None = None, **kwargs) -> np.ndarra
     def run(i):
         return func(*(part(a, i) for a in args), **{k: part(v, i) for k, v in kwargs.items()})
 
-    return np.concatenate(list(_threads().map(run, range(len(edges) - 1))))
+    return np.concatenate(list(thread_pool().map(run, range(len(edges) - 1))))
 
 
-def _threads() -> ThreadPoolExecutor:
-    """One pool for the process: starting threads for every call would cost more than small calls gain."""
+def thread_pool() -> ThreadPoolExecutor:
+    """One pool for the process: starting threads for every call would cost more than small calls gain.
+    Its tasks must not wait on tasks of their own (call shapely in them, not `parallel`)."""
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(_WORKERS, thread_name_prefix="geometry")
+        _pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="geometry")
     return _pool
 
 

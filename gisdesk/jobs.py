@@ -235,7 +235,7 @@ class WarmWorker:
                 try:
                     self._jobs.send_bytes(b"")  # asks it to exit
                 except OSError:
-                    pass
+                    pass  # the pipe is already closed: the process is exiting anyway
                 self._process.join(timeout=1)
             self._discard()
 
@@ -373,7 +373,7 @@ def _trim_heap() -> None:
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
-        pass
+        pass  # not glibc (macOS, Windows): the memory goes back when the worker retires
 
 
 def _child_main(fn, args, up, cancel) -> None:

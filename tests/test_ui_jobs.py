@@ -184,7 +184,7 @@ def _run_to_end(qtbot, window, fn, timeout=60_000):
     job = run_job(window, "进程任务", fn, in_process=True)
     job.progressed.connect(lambda stage, fraction: progress.append((stage, fraction)))
     with qtbot.waitSignal(job.done, timeout=timeout) as done:
-        pass
+        pass  # the job runs already: only its end is awaited
     return job, done.args[0], progress
 
 
@@ -228,7 +228,7 @@ def test_cancel_of_a_job_in_the_warm_worker_stops_it_and_the_worker_serves_the_n
     qtbot.waitUntil(lambda: job.state == "running", timeout=30_000)  # its first report arrived
     qtbot.mouseClick(row.cancel_button, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(job.done, timeout=30_000) as done:
-        pass
+        pass  # the click above cancelled it: only its end is awaited
     assert done.args == ["cancelled"] and "cancelled" in window.jobs_panel.message.text()
     after, state, _ = _run_to_end(qtbot, window, _pid_with_progress)
     assert state == "finished" and after.result == before.result == warm_worker().pid  # a cooperative cancel

@@ -17,13 +17,11 @@ length, so only lines that share a stretch (interiors meeting in a line) are uni
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import shapely
 
-_WORKERS = os.cpu_count() or 1
+from gisdesk.geometry import WORKERS, parallel, thread_pool
+
 _BIG = 256  # a group with more geometries than this is cut into cells
 _PER_CELL = 4  # about this many geometries per cell
 
@@ -95,7 +93,7 @@ def dissolved_length(geoms, extent: tuple[float, float, float, float] | None = N
     first, second = first[pairs], second[pairs]
     first, second = _maybe_collinear(geoms, first, second)
     if len(first):  # of those, the pairs whose interiors share a stretch of line
-        shared = _threads(shapely.relate_pattern, geoms[first], geoms[second], pattern="1********")
+        shared = parallel(shapely.relate_pattern, geoms[first], geoms[second], pattern="1********")
         first, second = first[shared], second[shared]
     if len(first) == 0:
         return float(length.sum())
@@ -192,18 +190,6 @@ def _maybe_collinear(geoms: np.ndarray, first: np.ndarray, second: np.ndarray) -
     return first[keep], second[keep]
 
 
-def _threads(func, *args, **kwargs) -> np.ndarray:
-    """An element-wise shapely call in chunks over the cores."""
-    n = len(args[0])
-    chunks = min(4 * _WORKERS, n // 2000)
-    if _WORKERS < 2 or chunks < 2:
-        return func(*args, **kwargs)
-    edges = np.linspace(0, n, chunks + 1).astype(int)
-    with ThreadPoolExecutor(_WORKERS) as pool:
-        return np.concatenate(list(pool.map(lambda i: func(*(a[edges[i]:edges[i + 1]] for a in args), **kwargs),
-                                            range(chunks))))
-
-
 def _union_areas(geoms: np.ndarray, parts: list[np.ndarray]) -> np.ndarray:
     """area(union(geoms[p])) for each p: small parts together over the cores, big ones by cells."""
     out = np.zeros(len(parts))
@@ -220,7 +206,7 @@ def _union_rows_area(rows: list[np.ndarray]) -> np.ndarray:
     """area(union_all(row)) of each row of geometries, by a few calls of union_all(axis=1) over threads."""
     order = np.argsort([len(r) for r in rows], kind="stable")  # rows of like size pad each other little
     out = np.zeros(len(rows))
-    batches = np.array_split(order, max(1, min(8 * _WORKERS, len(rows) // 64)))
+    batches = np.array_split(order, max(1, min(8 * WORKERS, len(rows) // 64)))
 
     def run(batch):
         width = max(len(rows[i]) for i in batch)
@@ -234,9 +220,8 @@ def _union_rows_area(rows: list[np.ndarray]) -> np.ndarray:
                              for r in table])
 
     batches = [b for b in batches if len(b)]
-    if _WORKERS > 1 and len(batches) > 1:
-        with ThreadPoolExecutor(_WORKERS) as pool:
-            results = list(pool.map(run, batches))
+    if WORKERS > 1 and len(batches) > 1:
+        results = list(thread_pool().map(run, batches))
     else:
         results = [run(b) for b in batches]
     for batch, areas in zip(batches, results):
@@ -281,10 +266,9 @@ def _tiled_area(geoms: np.ndarray) -> float:
             out.append(shapely.clip_by_rect(geoms[source[s:e]], ex[i], ey[j], ex[i + 1], ey[j + 1]))
         return out
 
-    spans = np.linspace(0, len(starts), 4 * _WORKERS + 1).astype(int)
+    spans = np.linspace(0, len(starts), 4 * WORKERS + 1).astype(int)
     spans = list(zip(spans[:-1], spans[1:]))
-    with ThreadPoolExecutor(_WORKERS) as pool:
-        clipped = [piece for part in pool.map(clip, spans) for piece in part]
+    clipped = [piece for part in thread_pool().map(clip, spans) for piece in part]
     pieces = np.concatenate([geoms[one], *clipped]) if clipped else geoms[one]
     cells = np.concatenate([iy0[one] * nx + ix0[one], cell])
     keep = ~shapely.is_empty(pieces)

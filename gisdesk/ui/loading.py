@@ -133,7 +133,7 @@ class ProjectLoader:
             _resume_gc(self.froze)
             self.signals.finished.emit(self)
         except LoadCancelled:
-            pass
+            pass  # the window closed or another project was opened: nobody waits for this one
         except BaseException as error:  # noqa: BLE001 - the window tells the user
             if not self._cancelled.is_set():
                 self.signals.failed.emit(self, error)
