@@ -19,23 +19,30 @@ PX96_MM = 25.4 / 96.0  # one pixel of a 96 dpi screen, in mm
 
 CONTROL_COLORS = {"red": "#e3170a", "green": "#2e9e3f", "blue": "#1f6fd1", "purple": "#8e3bb5", "yellow": "#e0b000"}
 
-# Ledger cases by where they are in the workflow: open (warm), ordered (red), outcome (green/grey).
+# Category colours never take a control line's hue: the lines are red, green, blue, purple and
+# yellow, so categories are orange, brown, pink, teal and grey (colour words the lines do not use),
+# told apart within a layer by lightness. tests/test_palette.py measures it in CIELAB: every
+# category colour is at least ΔE2000 20 from every line colour (the two closest lines, blue and
+# purple, are 26.5 apart) and, when it has a hue (chroma ≥ 15), 20° of hue angle away from theirs.
+# Ledger cases by where they are in the workflow: open and ordered (orange to dark brown),
+# demolition ordered and announced (pink to wine), resolved (teal, slate, pale cyan), closed (greys).
 LEDGER_STATUS_COLORS = dict(zip(LEDGER_STATUSES, (
-    "#f28e2b",  # 待核查
-    "#e15759",  # 已立案
-    "#d62728",  # 责令停止
-    "#b22222",  # 限期整改
-    "#9e1b1b",  # 限期拆除
-    "#7f0f7f",  # 催告
-    "#4b0082",  # 强拆公告
-    "#2ca02c",  # 已拆除
-    "#17becf",  # 没收
-    "#1f77b4",  # 补办手续
-    "#8c8c8c",  # 不予立案
-    "#5a5a5a",  # 已结案
+    "#dc7602",  # 待核查  orange
+    "#a77349",  # 已立案  light brown
+    "#805129",  # 责令停止 brown
+    "#54341a",  # 限期整改 dark brown
+    "#f19ebd",  # 限期拆除 pink
+    "#dc438a",  # 催告  magenta
+    "#731043",  # 强拆公告 wine
+    "#00a1a5",  # 已拆除  teal
+    "#1c3f4f",  # 没收  dark slate
+    "#88d6d8",  # 补办手续 pale cyan
+    "#bdbdbd",  # 不予立案 light grey
+    "#6e6e6e",  # 已结案  grey
 )))
-PARKING_COLORS = {"配建": "#1b9e77", "路外公共": "#7570b3", "路内": "#d95f02"}
-ESTATE_COLORS = dict(zip(ESTATE_STATUSES, ("#bdbdbd", "#fdae61", "#fee08b", "#a6d96a", "#1a9641")))
+PARKING_COLORS = {"配建": "#24787b", "路外公共": "#a77349", "路内": "#dc438a"}  # teal, brown, magenta
+# Renovation from reserve to accepted: grey, then teal light to dark
+ESTATE_COLORS = dict(zip(ESTATE_STATUSES, ("#bdbdbd", "#a5d1d2", "#61b0b2", "#3a8a8c", "#174143")))
 
 
 def _mm(px: float) -> float:
