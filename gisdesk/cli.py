@@ -285,6 +285,7 @@ def _check(args) -> int:
 def _run_check_and_write(project, rules_path, out: Path) -> None:
     from gisdesk.analysis.check import run_check
     from gisdesk.analysis.conflicts import CONFLICT_COLUMNS
+    from gisdesk.analysis.periods import summary_counts
     from gisdesk.analysis.totals import TOTAL_COLUMNS, project_totals
     from gisdesk.io.tables import write_csv
     from gisdesk.jobs import TerminalFeedback
@@ -305,8 +306,16 @@ def _run_check_and_write(project, rules_path, out: Path) -> None:
         else ", ".join(f"{n} {titles.get(k, k)}" for k, n in result.checked.items())
     print(tr("检查完成：{checked}；控制线要素 {controls} 个", "checked: {checked}; {controls} control features",
              checked=checked, controls=sum(result.controls.values())))
-    print(tr("  压线 {e} 处，退线不足 {s} 处", "  {e} encroachments, {s} setback shortfalls",
-             e=result.count("encroach"), s=result.count("setback")))
+    counts = summary_counts(result.conflicts)
+    print(tr("  压线 {e} 处（新增 {e_new}，既有 {e_old}），退线不足 {s} 处（新增 {s_new}，既有 {s_old}）",
+             "  {e} encroachments ({e_new} new, {e_old} existing), {s} setback shortfalls ({s_new} new, "
+             "{s_old} existing)", e=counts["encroach"], e_new=counts["encroach_new"],
+             e_old=counts["encroach_existing"], s=counts["setback"], s_new=counts["setback_new"],
+             s_old=counts["setback_existing"]))
+    if counts["exempt"]:
+        print(tr("  另有 {x} 处按规则豁免（如受保护建筑），保留在 conflicts.csv 中，不计入统计",
+                 "  {x} more exempt by a rule (e.g. protected buildings): kept in conflicts.csv, left out of the counts",
+                 x=counts["exempt"]))
     repaired = sum(result.repaired.values())
     skipped = sum(result.skipped.values())
     if repaired or skipped:

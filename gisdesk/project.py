@@ -46,7 +46,8 @@ from gisdesk.i18n import tr
 from gisdesk.layers.kinds import DRAW_ORDER, KINDS, POLYGON, kind_of
 from gisdesk.layers.ledger import check_transition
 from gisdesk.layers.styles import default_style
-from gisdesk.store import FeatureEdit, LayerInfo, RunRecord, check_layer_id, current_user, local_now
+from gisdesk.store import (FeatureEdit, LayerInfo, RunRecord, check_layer_id, current_user, local_now,
+                           stored_defaults)
 
 FORMAT_VERSION = "2"
 SETTINGS, LAYERS, FEATURES, EDIT_LOG = "gisdesk_settings", "gisdesk_layers", "gisdesk_features", "gisdesk_edit_log"
@@ -468,7 +469,8 @@ class Project:
         """Replace the stored results of the last check with `conflicts`; returns the run id."""
         crs = self.setting("crs")
         columns = ["subject_layer", "subject_id", "control_kind", "control_id", "relation", "overlap_m2", "depth_m",
-                   "distance_m", "required_m", "shortfall_m", "subject_table", "control_table"]
+                   "distance_m", "required_m", "shortfall_m", "subject_table", "control_table", "period", "exemption"]
+        conflicts = stored_defaults(conflicts.copy())  # (an engine frame of an older caller: no periods)
         with self._write() as db:
             srs_id = _project_srs_id(db, self.path)
             db.execute(f"DROP TABLE IF EXISTS {CONFLICTS}")
@@ -478,7 +480,8 @@ class Project:
                 subject_layer TEXT NOT NULL, subject_id TEXT NOT NULL, control_kind TEXT NOT NULL,
                 control_id TEXT NOT NULL, relation TEXT NOT NULL, overlap_m2 REAL, depth_m REAL,
                 distance_m REAL, required_m REAL, shortfall_m REAL, subject_table TEXT NOT NULL,
-                control_table TEXT NOT NULL)""")
+                control_table TEXT NOT NULL, period TEXT NOT NULL DEFAULT 'unknown',
+                exemption TEXT NOT NULL DEFAULT '')""")
             rows = zip(gpkg.geometry_blobs(conflicts["overlap"].to_numpy(), srs_id),
                        *(conflicts[c].to_numpy().tolist() for c in columns))
             db.executemany(f"INSERT INTO {CONFLICTS} (geom, {', '.join(columns)}) "
@@ -507,6 +510,7 @@ class Project:
         for table, kind in (("subject_table", "subject_layer"), ("control_table", "control_kind")):
             if table not in frame:  # stored by gisdesk before layers had ids: one layer per kind
                 frame[table] = frame[kind].map(lambda k: kind_of(k).table).astype(object)
+        frame = stored_defaults(frame)  # stored before periods: unknown, no exemption
         geoms = gpkg.geometries_from_blobs(frame.pop("geom").to_numpy())
         return gpd.GeoDataFrame(frame.drop(columns="fid"), geometry=geoms, crs=self.crs)
 
@@ -567,17 +571,25 @@ class Project:
                                      f"ORDER BY review_id", db)
 
     def feature_names(self, layer_id: str, uids: Iterable[str]) -> pd.Series:
-        """uid → a name to show for these features (name, else address), read with plain SQL, no geometry."""
+        """uid → a name to show for these features, read with plain SQL, no geometry: each feature's
+        name, else its address (a column the layer kind's schema reads as name or address, such as
+        名称 or road_name, where the layer has no `name`); features with neither are left out."""
         uids = sorted({str(u) for u in uids})
         with self._connect(readonly=True) as db:
-            columns = {name.lower(): name for name, _ in gpkg.columns_of(db, layer_id)}
-            column = columns.get("name") or columns.get("address")
-            if column is None or not uids:
+            present = [name for name, _ in gpkg.columns_of(db, layer_id)]
+            kind = next((i.kind for i in _layer_infos(db) if i.id == layer_id), None)
+            names = kind_of(kind).schema.source_names() if kind in KINDS else {}
+            wanted = []
+            for field in ("name", "address"):
+                exact = [c for c in present if c.lower() == field]
+                wanted += exact or [c for c in present if names.get(c) == field][:1]
+            if not wanted or not uids:
                 return pd.Series(dtype=object)
+            shown = "COALESCE(" + ", ".join(f"NULLIF(TRIM(CAST(\"{c}\" AS TEXT)), '')" for c in wanted) + ", '')"
             rows = []
             for start in range(0, len(uids), 900):  # SQLite's limit on bound parameters
                 chunk = uids[start:start + 900]
-                rows += db.execute(f'SELECT uid, "{column}" FROM "{layer_id}" WHERE uid IN '
+                rows += db.execute(f'SELECT uid, {shown} FROM "{layer_id}" WHERE uid IN '
                                    f'({",".join("?" * len(chunk))})', chunk).fetchall()
         return pd.Series({uid: name for uid, name in rows if name})
 

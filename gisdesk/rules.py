@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import hashlib
 import json
 import math
@@ -17,9 +18,17 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from gisdesk.errors import RuleError
-from gisdesk.layers.kinds import CONTROL_KINDS, CONTROL_SCHEMA, ROAD_CLASS_SYNONYMS, ROAD_CLASSES
+from gisdesk.layers.kinds import CONTROL_KINDS, CONTROL_SCHEMA, KINDS, ROAD_CLASS_SYNONYMS, ROAD_CLASSES, SUBJECT_KINDS
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parent.parent / "resources" / "rules" / "default.toml"
+
+
+@dataclass(frozen=True)
+class ExemptRule:
+    """A subject whose `field` is set (to one of `values`, when given) is exempt from a kind of line."""
+    field: str  # a field of a subject layer (buildings, ledger)
+    reason: str  # what the conflict's exemption says: "{reason}：{value}"
+    values: tuple[str, ...] = ()  # empty: any non-empty value
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,9 @@ class Rules:
     colors: dict[str, str] = field(default_factory=dict)
     targets: dict[str, float] = field(default_factory=dict)
     city: str = ""
+    # when each kind of line took effect, where a control feature has no effective_on of its own
+    effective_on: dict[str, dt.date] = field(default_factory=dict)
+    exempt: dict[str, tuple[ExemptRule, ...]] = field(default_factory=dict)  # [exempt], beside the default rule
     text: str = ""  # the TOML as read, saved into the project with the results
 
     @property
@@ -43,7 +55,8 @@ TARGET_KEYS = ("handling_rate", "demolition_rate", "renovation_rate", "green_lan
                "road_network_density")  # the plan targets gisdesk.analysis.indicators looks up
 RULE_TABLES: dict[str, tuple[str, ...] | None] = {
     "city": ("name", "note"), "setback": CONTROL_KINDS, "setback_by_road_class": None,
-    "tolerance": ("overlap_m2", "width_m"), "colors": CONTROL_KINDS, "targets": TARGET_KEYS}
+    "tolerance": ("overlap_m2", "width_m"), "colors": CONTROL_KINDS, "targets": TARGET_KEYS,
+    "effective_on": CONTROL_KINDS, "exempt": CONTROL_KINDS}
 _COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
 
 
@@ -149,6 +162,8 @@ def parse_rules(text: str, *, source: str = "rules") -> Rules:
         colors={k: text_value("colors", k, v, _COLOR.fullmatch, '"#e3170a"') for k, v in table("colors").items()},
         targets={k: number("targets", k, v) for k, v in table("targets").items()},
         city=city.get("name", ""),
+        effective_on={k: _date(source, k, v) for k, v in table("effective_on").items()},
+        exempt={k: _exempt_rules(source, k, v) for k, v in table("exempt").items()},
         text=text,
     )
 
@@ -255,6 +270,75 @@ def _by_road_class(values: dict, number, source: str) -> dict[str, float]:
         out[code] = number("setback_by_road_class", key, value)
         given[code] = key
     return out
+
+
+def _date(source: str, key: str, value) -> dt.date:
+    """[effective_on] kind = 2005-01-01 (a TOML date) or "2005-01-01"."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise RuleError("规则文件 {source}：[effective_on] {key} = {value} 应为日期，例如 {key} = 2005-01-01",
+                    "rule file {source}: [effective_on] {key} = {value} must be a date, e.g. {key} = 2005-01-01",
+                    source=source, key=key, value=_shown_value(value))
+
+
+EXEMPT_EXAMPLE = '[{field = "protection", reason = "受保护建筑"}]'
+_EXEMPT_KEYS = ("field", "reason", "values")
+
+
+def _subject_fields() -> dict[str, str]:
+    """Every name a subject field goes by in [exempt] (code or Chinese label) → its code."""
+    names: dict[str, str] = {}
+    for kind in SUBJECT_KINDS:
+        for f in KINDS[kind].schema.fields:
+            names.setdefault(f.name, f.name)
+            names.setdefault(f.label_zh, f.name)
+    return names
+
+
+def _exempt_rules(source: str, kind: str, value) -> tuple[ExemptRule, ...]:
+    """[exempt] kind = [{field = "...", reason = "...", values = ["...", ...]}, ...] (values optional);
+    one inline table alone stands for a list of one."""
+    def refuse(zh: str, en: str, **extra):
+        raise RuleError("规则文件 {source}：[exempt] {key}：" + zh + "；写法如 {key} = {example}",
+                        "rule file {source}: [exempt] {key}: " + en + "; write it like {key} = {example}",
+                        source=source, key=kind, example=EXEMPT_EXAMPLE, **extra)
+
+    items = [value] if isinstance(value, dict) else value
+    if not isinstance(items, list):
+        refuse("应为 {{field = ..., reason = ...}} 的列表，而不是 {value}",
+               "must be a list of {{field = ..., reason = ...}}, not {value}", value=_shown_value(value))
+    fields = _subject_fields()
+    rules = []
+    for item in items:
+        if not isinstance(item, dict):
+            refuse("列表中的 {value} 不是 {{field = ..., reason = ...}}",
+                   "{value} in the list is not {{field = ..., reason = ...}}", value=_shown_value(item))
+        unknown = [k for k in item if k not in _EXEMPT_KEYS]
+        if unknown:
+            refuse("未知的键 {name}；可用：field, reason, values", "unknown key {name}; known: field, reason, values",
+                   name=_shown_key(unknown[0]))
+        for name in ("field", "reason"):
+            if not isinstance(item.get(name), str) or not item[name].strip():
+                refuse("{name} 应为非空文字（加引号），而不是 {value}",
+                       "{name} must be non-empty text (in quotes), not {value}",
+                       name=name, value=_shown_value(item.get(name, "")))
+        code = fields.get(item["field"].strip())
+        if code is None:
+            refuse("字段 {name} 不是建筑或台账的字段；可用：{known}",
+                   "{name} is not a field of buildings or the ledger; known: {known}",
+                   name=_shown_value(item["field"]), known=", ".join(dict.fromkeys(fields.values())))
+        values = item.get("values", [])
+        if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+            refuse("values 应为文字的列表，例如 [\"文物保护单位\", \"历史建筑\"]，而不是 {value}",
+                   "values must be a list of text, e.g. [\"文物保护单位\", \"历史建筑\"], not {value}",
+                   value=_shown_value(values))
+        rules.append(ExemptRule(code, item["reason"].strip(), tuple(v.strip() for v in values)))
+    return tuple(rules)
 
 
 def project_rules(project) -> Rules:

@@ -75,6 +75,16 @@ class RunRecord:
     summary: dict
 
 
+def stored_defaults(conflicts: pd.DataFrame) -> pd.DataFrame:
+    """Conflicts as a store keeps them: with `period` (unknown where missing) and `exemption` ("" where
+    missing), as results of a check by an older gisdesk read (gisdesk.analysis.periods sets them)."""
+    for column, default in (("period", "unknown"), ("exemption", "")):
+        if column not in conflicts:
+            conflicts[column] = default
+        conflicts[column] = conflicts[column].astype(object).where(conflicts[column].notna(), default)
+    return conflicts
+
+
 @dataclass(frozen=True)
 class FeatureEdit:
     """One change to one feature, as the edit session commits it.
@@ -122,8 +132,8 @@ class ProjectStore(Protocol):
     def edit_log(self, layer_id: str | None = None) -> pd.DataFrame: ...
 
     # check results
-    def save_check(self, conflicts: pd.DataFrame, run: RunRecord) -> int: ...
-    def conflicts(self) -> gpd.GeoDataFrame: ...
+    def save_check(self, conflicts: pd.DataFrame, run: RunRecord) -> int: ...  # with period and exemption
+    def conflicts(self) -> gpd.GeoDataFrame: ...  # stored_defaults where an older check stored no periods
     def last_run(self) -> dict | None: ...
     def stale_layers(self) -> list[str]: ...
 

@@ -72,7 +72,7 @@ def test_the_list_has_decisions_and_names_most_severe_first(tmp_path):
     assert listed["relation"].tolist() == ["encroach", "encroach", "encroach", "setback", "setback"]
     assert listed["overlap_m2"].tolist()[:3] == [100.0, 20.0, 10.0]
     assert listed["shortfall_m"].round(6).tolist()[3:] == [6.0, 2.0]
-    assert listed["subject_name"].tolist() == ["甲楼", "乙楼", "己楼", "", "丁楼"]  # stripped; C has none
+    assert listed["subject_name"].tolist() == ["甲楼", "乙楼", "己楼", "C", "丁楼"]  # stripped; C has none: its uid
     assert listed["decision"].tolist() == ["", "dismissed", "", "", ""]
     assert listed.loc[1, "note"] == "已办许可" and listed.loc[1, "who"] == "李工"
     assert "geometry" not in listed.columns

@@ -187,10 +187,12 @@ def test_invalid_geometry_is_repaired_and_counted_and_points_are_skipped_and_cou
 
 def test_result_has_exactly_the_contract_columns_in_order():
     result, _ = run([{"uid": "b", "geometry": box(10, 18, 20, 30)}], ROAD)
-    # the ten columns of the first conflicts.csv, in order, then the layer ids
+    # the ten columns of the first conflicts.csv, in order, then the layer ids, then when it counts (issue 9)
     assert CONFLICT_COLUMNS == ["subject_layer", "subject_id", "control_kind", "control_id", "relation", "overlap_m2",
-                                "depth_m", "distance_m", "required_m", "shortfall_m", "subject_table", "control_table"]
-    assert list(result.conflicts.columns[:12]) == CONFLICT_COLUMNS
+                                "depth_m", "distance_m", "required_m", "shortfall_m", "subject_table", "control_table",
+                                "period", "exemption", "subject_name"]
+    assert list(result.conflicts.columns[:12]) == CONFLICT_COLUMNS[:12]
+    assert set(CONFLICT_COLUMNS) <= set(result.conflicts.columns)
 
 
 def test_line_without_half_width_is_refused_with_its_uid():

@@ -118,7 +118,8 @@ def test_the_known_targets_are_those_the_indicators_look_up():
     assert looked_up and looked_up <= set(TARGET_KEYS)
     assert all(f'"{key}"' in source for key in TARGET_KEYS)  # (two are looked up through a variable)
     assert set(parse_rules(DEFAULT).targets) <= set(TARGET_KEYS)
-    assert set(RULE_TABLES) == {"city", "setback", "setback_by_road_class", "tolerance", "colors", "targets"}
+    assert set(RULE_TABLES) == {"city", "setback", "setback_by_road_class", "tolerance", "colors", "targets",
+                                "effective_on", "exempt"}
 
 
 @pytest.mark.parametrize("text, zh, en", [

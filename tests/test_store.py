@@ -71,7 +71,7 @@ def test_two_red_line_plans_in_one_project_are_both_checked(cli, tmp_path, proje
         rows = list(csv.DictReader(handle))
     assert list(rows[0])[:10] == ["subject_layer", "subject_id", "control_kind", "control_id", "relation",
                                   "overlap_m2", "depth_m", "distance_m", "required_m", "shortfall_m"]
-    assert list(rows[0])[10:] == ["subject_table", "control_table"]
+    assert list(rows[0])[10:] == ["subject_table", "control_table", "period", "exemption", "subject_name"]
     b1 = {r["control_table"]: r for r in rows if r["subject_id"] == "B1"}
     # B1 (y 18..30, x 10..20) lies 2 m inside the 2019 road and 6 m inside the 2023 one
     assert float(b1["red_2019"]["overlap_m2"]) == pytest.approx(20.0)

@@ -6,6 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
 
+from gisdesk.analysis import periods
+from gisdesk.analysis.conflict_list import subject_names
 from gisdesk.analysis.conflicts import CheckResult, check_conflicts
 from gisdesk.crs import crs_label
 from gisdesk.errors import ProjectError
@@ -18,12 +20,17 @@ SUBJECT_COLUMNS = ["district", "street", "community"]
 CONTROL_COLUMNS = ["half_width_m", "side", "setback_m", "road_class"]
 
 
-def load_check_inputs(project: ProjectStore) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, gpd.GeoDataFrame],
-                                                    dict[str, str]]:
-    """Every subject layer and every control layer of the project, by layer id, and each layer's kind."""
+def load_check_inputs(project: ProjectStore, rules: Rules | None = None) -> tuple[
+        dict[str, gpd.GeoDataFrame], dict[str, gpd.GeoDataFrame], dict[str, str]]:
+    """Every subject layer and every control layer of the project, by layer id, and each layer's kind.
+
+    With `rules`, also the fields a conflict's period and exemption need (gisdesk.analysis.periods);
+    a layer without them (an older project) reads without them."""
     infos = project.layers()
     kinds = {info.id: info.kind for info in infos}
-    wanted = {info.id: SUBJECT_COLUMNS if info.kind in SUBJECT_KINDS else CONTROL_COLUMNS
+    subject_columns = SUBJECT_COLUMNS + (periods.subject_fields(rules) if rules is not None else [])
+    control_columns = CONTROL_COLUMNS + (periods.CONTROL_DATES if rules is not None else [])
+    wanted = {info.id: subject_columns if info.kind in SUBJECT_KINDS else control_columns
               for info in infos if info.kind in SUBJECT_KINDS or info.kind in CONTROL_KINDS}
     # GDAL reads without the GIL: the buildings on one core, the other layers on the other
     with ThreadPoolExecutor(2) as pool:
@@ -45,8 +52,10 @@ def run_check(project: ProjectStore, rules: Rules, *, feedback: Feedback | None 
     feedback = feedback or Feedback()
     feedback.set_stage("load")
     project.notices += project.repair()  # features another tool added since the project was opened get uids
-    subjects, controls, kinds = load_check_inputs(project)
+    subjects, controls, kinds = load_check_inputs(project, rules)
     result = check_conflicts(subjects, controls, rules, crs=project.crs, kinds=kinds, feedback=feedback)
+    if len(result.conflicts):  # name, else address, else uid: read for the conflicts' subjects only
+        result.conflicts["subject_name"] = subject_names(project, result.conflicts).to_numpy()
     feedback.set_stage("save")  # the last point where a cancel takes effect: after it, the results are saved
     project.save_check(result.conflicts, run_record(result))
     feedback.finish()
@@ -56,9 +65,9 @@ def run_check(project: ProjectStore, rules: Rules, *, feedback: Feedback | None 
 
 def run_record(result: CheckResult) -> RunRecord:
     """What the store keeps of a check beside its conflicts."""
+    # encroach and setback: the rows that count (no exemption); their new and existing parts; the exempt rows
     summary = {"checked": result.checked, "skipped": result.skipped, "repaired": result.repaired,
-               "controls": result.controls, "encroach": result.count("encroach"),
-               "setback": result.count("setback")}
+               "controls": result.controls, **periods.summary_counts(result.conflicts)}
     return RunRecord(rules=result.rules.text, rules_digest=result.rules.digest, overlap_m2=result.rules.overlap_m2,
                      width_m=result.rules.width_m, summary=summary)
 

@@ -27,13 +27,14 @@ def severity_sorted(frame: pd.DataFrame) -> pd.DataFrame:
 
 def subject_names(project, frame: pd.DataFrame) -> pd.Series:
     """A name to show for each conflict's subject, read from its layer (`subject_table`): the
-    layer's `name` field (`address` in a layer without names), '' where the feature has none."""
+    feature's name, else its address, else its uid (as conflicts.csv's subject_name)."""
     name = pd.Series("", index=frame.index, dtype=object)
     for layer_id in frame["subject_table"].unique():
         mine = (frame["subject_table"] == layer_id).to_numpy()
         ids = frame.loc[mine, "subject_id"].astype(str)
         name[mine] = ids.map(reviews.subject_names(project, layer_id, ids)).fillna("").to_numpy()
-    return name.fillna("").astype(str).str.strip().replace("nan", "")
+    name = name.fillna("").astype(str).str.strip()
+    return name.where(name != "", frame["subject_id"].astype(str))
 
 
 def load_conflicts(project, *, feedback: Feedback | None = None) -> pd.DataFrame | None:

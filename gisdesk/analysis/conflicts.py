@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from gisdesk.analysis import periods
 from gisdesk.crs import is_metric_projected
 from gisdesk.errors import InputError
 from gisdesk.geometry import parallel, polygonal
@@ -31,9 +32,11 @@ from gisdesk.layers.zones import centre_lines, control_zones
 from gisdesk.rules import Rules
 
 # conflicts.csv, in this order; subject_layer is the subject's kind (the name is older than
-# layer ids), subject_table and control_table are the layer ids
+# layer ids), subject_table and control_table are the layer ids; period, exemption and
+# subject_name come from gisdesk.analysis.periods
 CONFLICT_COLUMNS = ["subject_layer", "subject_id", "control_kind", "control_id", "relation",
-                    "overlap_m2", "depth_m", "distance_m", "required_m", "shortfall_m", "subject_table", "control_table"]
+                    "overlap_m2", "depth_m", "distance_m", "required_m", "shortfall_m", "subject_table", "control_table",
+                    "period", "exemption", "subject_name"]
 ENCROACH, SETBACK = "encroach", "setback"
 
 # Depth is exact to about 2 × _PROBE: the polygonal buffers that test it are widened so
@@ -93,6 +96,7 @@ def check_conflicts(subjects: dict[str, pd.DataFrame], controls: dict[str, pd.Da
     conflicts = pd.concat(parts, ignore_index=True) if parts else _empty_conflicts()
     conflicts = conflicts.sort_values(["subject_layer", "subject_id", "control_kind", "control_id", "subject_table",
                                        "control_table"], kind="stable", ignore_index=True)
+    conflicts = periods.annotate(conflicts, subjects, controls, rules, kinds)
     return CheckResult(conflicts, checked, skipped, repaired, zones.counts, rules, crs, dict(feedback.timings))
 
 

@@ -23,8 +23,15 @@ BUILDING_SCHEMA = Schema((
     Field("height_m", "高度", FLOAT, minimum=0),
     *ADMIN_FIELDS,
     Field("address", "地址"),
+    # when it was built (the year), against a control line's effective_on (docs/domain.md §7)
+    Field("built_year", "建成年份", INT, minimum=1000),
+    # 文物保护单位, 历史建筑, 优秀历史建筑 ...: set, the building is exempt from its purple line
+    Field("protection", "保护类别"),
 ), aliases={"建筑名称": "name", "建筑用途": "building_use", "use": "building_use", "楼层数": "floors",
-            "建筑层数": "floors", "建筑高度": "height_m", "height": "height_m", "addr": "address"})
+            "建筑层数": "floors", "建筑高度": "height_m", "height": "height_m", "addr": "address",
+            "建成年代": "built_year", "建造年代": "built_year", "建造年份": "built_year", "竣工年份": "built_year",
+            "year_built": "built_year", "保护等级": "protection", "保护级别": "protection",
+            "文保级别": "protection", "heritage": "protection"})
 
 VIOLATION_CODES = ("WPXJ", "CQLJ", "SDLJ", "CG", "CMJ", "YHX", "ZYGX", "ZLX", "ZLanX", "ZZX", "ZHX")
 VIOLATION_NAMES = {
@@ -139,7 +146,9 @@ CONTROL_SCHEMA = Schema((
     Field("setback_m", "退线距离", FLOAT, minimum=0),  # overrides the rule file for this feature
     Field("road_class", "道路等级", ENUM, ROAD_CLASSES, synonyms=ROAD_CLASS_SYNONYMS),
     Field("note", "说明"),
-), aliases={"宽度一半": "half_width_m", "class": "road_class", "等级": "road_class", "道路级别": "road_class",
+    Field("effective_on", "生效日期", DATE),  # overrides the rule file's [effective_on] for this feature
+), aliases={"批复日期": "effective_on", "批复时间": "effective_on", "施行日期": "effective_on",
+            "生效时间": "effective_on", "宽度一半": "half_width_m", "class": "road_class", "等级": "road_class", "道路级别": "road_class",
             "roadclass": "road_class", "道路名称": "name", "路名": "name", "road_name": "name",
             "roadname": "name", "退线": "setback_m", "备注": "note", "description": "note"})
 
