@@ -32,7 +32,7 @@ def subject_names(project, frame: pd.DataFrame) -> pd.Series:
     for layer_id in frame["subject_table"].unique():
         mine = (frame["subject_table"] == layer_id).to_numpy()
         ids = frame.loc[mine, "subject_id"].astype(str)
-        name[mine] = ids.map(reviews.subject_names(project, layer_id, ids)).fillna("").to_numpy()
+        name[mine] = ids.map(reviews.subject_names(project, layer_id, ids)).astype(object).fillna("").to_numpy()
     name = name.fillna("").astype(str).str.strip()
     return name.where(name != "", frame["subject_id"].astype(str))
 

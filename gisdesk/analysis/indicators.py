@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from gisdesk import gpkg
+from gisdesk.analysis import periods
 from gisdesk.analysis.dissolve import dissolved_area, dissolved_length
 from gisdesk.layers.ledger import DECIDED
 from gisdesk.rules import project_rules
@@ -218,7 +219,9 @@ def _parking(parking: pd.DataFrame) -> list[Indicator]:
 
 
 def _occupation(total: int, conflicts: pd.DataFrame) -> list[Indicator]:
-    rows = conflicts[(conflicts["subject_layer"] == "buildings")]
+    """Per kind: buildings encroaching and their area, all and split new / existing (the target
+    is zero new encroachment), and buildings short of the setback. Exempt rows do not count."""
+    rows = periods.counted(conflicts[(conflicts["subject_layer"] == "buildings")])
     result = []
     names = {"red": ("道路红线", "road red line"), "green": ("绿线", "green line"), "blue": ("蓝线", "blue line"),
              "purple": ("紫线", "purple line"), "yellow": ("黄线", "yellow line")}
@@ -237,6 +240,21 @@ def _occupation(total: int, conflicts: pd.DataFrame) -> list[Indicator]:
                       int(setback["subject_id"].nunique()), "buildings", int(setback["subject_id"].nunique()), total,
                       f"与{zh}距离小于退线要求的建筑栋数; buildings nearer than the required setback", 0.0),
         ]
+        for period, (when_zh, when_en), target in ((periods.NEW, ("新增", "new"), 0.0),
+                                                    (periods.EXISTING, ("既有", "existing"), None)):
+            part = periods.of_period(encroach, period)
+            n = int(part["subject_id"].nunique())
+            area = dissolved_area(part["overlap"].to_numpy())
+            after = "晚于" if period == periods.NEW else "早于"
+            result += [
+                Indicator(f"occupation_count_{kind}_{period}", f"{when_zh}压{zh}建筑数",
+                          f"{when_en} buildings encroaching the {en}", n, "buildings", n, total,
+                          f"建成{after}{zh}生效日期的压占建筑栋数（分母为建筑总数）; buildings encroaching, built "
+                          f"{'after' if period == periods.NEW else 'before'} the line took effect", target),
+                Indicator(f"occupation_area_{kind}_{period}", f"{when_zh}压{zh}面积", f"{when_en} area encroaching the {en}",
+                          area, "m²", area, 1.0, f"其中建成{after}{zh}生效日期者的压占面积（合并去重）; of it, that of "
+                          f"buildings built {'after' if period == periods.NEW else 'before'} the line took effect", target),
+            ]
     return result
 
 

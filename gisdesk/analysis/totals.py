@@ -4,6 +4,10 @@ Areas are planar in the project's Gauss-Krüger zone, in m², and every row says
 Overlaps are dissolved before they are measured: where a building touches two red
 zones (a junction), or blue and green zones overlap, no square metre counts twice.
 
+Exempt conflicts (a protected building in its purple line, gisdesk.analysis.periods) are left
+out of every count and area and counted in `exempt_count`; `*_new` and `*_existing` are the
+parts of the counts and areas whose period is new or existing (the rest is unknown).
+
 `area_totals` works on frames; `project_totals` is it for a project's check, the one
 function behind `gisdesk totals`, the check's totals.csv and the app's Totals dock.
 """
@@ -17,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
+from gisdesk.analysis import periods
 from gisdesk.analysis.check import SUBJECT_COLUMNS, area_method, control_kinds
 from gisdesk.analysis.dissolve import dissolved_areas
 from gisdesk.errors import InputError
@@ -24,7 +29,9 @@ from gisdesk.layers.kinds import SUBJECT_KINDS
 
 GROUP_LEVELS = ("district", "street", "community")
 TOTAL_COLUMNS = ["subject_layer", "group_by", "group", "control_kind", "features", "footprint_m2",
-                 "encroach_count", "overlap_m2", "setback_count", "area_method", "subject_table"]
+                 "encroach_count", "overlap_m2", "setback_count", "area_method", "subject_table",
+                 "encroach_new", "encroach_existing", "overlap_new_m2", "overlap_existing_m2",
+                 "setback_new", "setback_existing", "exempt_count"]
 ALL = "*"  # the group / control kind that stands for all of them
 UNASSIGNED = "—"  # features whose group field is empty
 
@@ -56,7 +63,16 @@ def area_totals(subjects: dict[str, pd.DataFrame], conflicts: pd.DataFrame, *, b
         features = np.bincount(codes[polygon], minlength=groups)
         footprint = np.bincount(codes[polygon], weights=area, minlength=groups)
         features[-1], footprint[-1] = polygon.sum(), area.sum()
-        stats = _conflict_stats(conflicts[conflicts["subject_table"] == layer], frame, codes, labels, kinds)
+        mine = conflicts[conflicts["subject_table"] == layer]
+        counted = periods.counted(mine)
+        stats = _conflict_stats(counted, frame, codes, labels, kinds)
+        for period in (periods.NEW, periods.EXISTING):
+            part = _conflict_stats(periods.of_period(counted, period), frame, codes, labels, kinds)
+            stats.update({f"encroach_{period}": part["encroach_count"], f"overlap_{period}_m2": part["overlap_m2"],
+                          f"setback_{period}": part["setback_count"]})
+        exempt = periods.exempt(mine)  # subjects with an exempt conflict, whatever its relation
+        stats["exempt_count"] = _conflict_stats(exempt.assign(relation="setback"), frame, codes, labels,
+                                                kinds)["setback_count"]
         tables.append(pd.DataFrame({
             "subject_layer": kind_of_layer.get(layer, layer), "group_by": by,
             "group": np.repeat(np.array([*labels, ALL], dtype=object), len(kinds)),

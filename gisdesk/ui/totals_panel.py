@@ -62,8 +62,10 @@ def handling_label(code: str) -> str:
 # --- the totals table --------------------------------------------------------------------
 
 class TotalsModel(QAbstractTableModel):
-    COLUMNS = ["subject_layer", "group", "control_kind", "features", "footprint_m2", "encroach_count", "overlap_m2",
-               "setback_count"]
+    # counts and areas leave exempt conflicts out; new / existing: built after / before the line took effect
+    COLUMNS = ["subject_layer", "group", "control_kind", "features", "footprint_m2", "encroach_count",
+               "encroach_new", "encroach_existing", "overlap_m2", "overlap_new_m2", "overlap_existing_m2",
+               "setback_count", "exempt_count"]
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -85,13 +87,24 @@ class TotalsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.COLUMNS)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal:
+            column = self.COLUMNS[section]
+            if column.endswith(("_new", "_new_m2")):
+                return self.tr("Built (or a ledger case started) on or after the day the line took effect")
+            if column.endswith(("_existing", "_existing_m2")):
+                return self.tr("Built (or a ledger case started) before the line took effect")
+            if column == "exempt_count":
+                return self.tr("Subjects a rule exempts (e.g. protected buildings in their purple line): "
+                               "left out of the other counts")
+            return None
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Vertical:
             return None
         return [self.tr("Layer"), group_level_label(self.by), self.tr("Line kind"), self.tr("Features"),
-                self.tr("Footprint m²"), self.tr("Encroaching"), self.tr("Overlap m² (dissolved)"),
-                self.tr("Setback shortfalls")][section]
+                self.tr("Footprint m²"), self.tr("Encroaching"), self.tr("of them new"), self.tr("of them existing"),
+                self.tr("Overlap m² (dissolved)"), self.tr("new overlap m²"), self.tr("existing overlap m²"),
+                self.tr("Setback shortfalls"), self.tr("Exempt")][section]
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -106,7 +119,7 @@ class TotalsModel(QAbstractTableModel):
                 return self.tr("All") if value == ALL else str(value)
             if column == "control_kind":
                 return self.tr("All lines") if value == ALL else kind_label(value)
-            if column in ("footprint_m2", "overlap_m2"):
+            if column in ("footprint_m2", "overlap_m2", "overlap_new_m2", "overlap_existing_m2"):
                 return f"{float(value):,.1f}"
             return f"{int(value):,}"
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 3:

@@ -60,44 +60,54 @@
 <context>
     <name>ConflictsModel</name>
     <message>
-        <location filename="../../gisdesk/ui/conflicts_panel.py" line="+100"/>
-        <source>Building / case</source>
-        <translation>建筑/案件</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Line kind</source>
-        <translation>控制线类型</translation>
-    </message>
-    <message>
-        <location line="+0"/>
+        <location filename="../../gisdesk/ui/conflicts_panel.py" line="+138"/>
         <source>Relation</source>
         <translation>冲突类型</translation>
     </message>
     <message>
+        <location line="-2"/>
+        <source>Name / address</source>
+        <translation>名称/地址</translation>
+    </message>
+    <message>
         <location line="+0"/>
-        <source>Overlap m²</source>
-        <translation>重叠面积 m²</translation>
+        <source>District / street</source>
+        <translation>区/街道</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Depth m</source>
-        <translation>深度 m</translation>
+        <source>Layer</source>
+        <translation>图层</translation>
     </message>
     <message>
         <location line="+0"/>
-        <source>Distance m</source>
-        <translation>距离 m</translation>
+        <source>Control line</source>
+        <translation>控制线</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Period</source>
+        <translation>时期</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Overlap (m²)</source>
+        <translation>压线面积 (m²)</translation>
     </message>
     <message>
         <location line="+0"/>
-        <source>Required m</source>
-        <translation>退线要求 m</translation>
+        <source>Depth (m)</source>
+        <translation>深度 (m)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Distance (m)</source>
+        <translation>距离 (m)</translation>
     </message>
     <message>
         <location line="+0"/>
-        <source>Shortfall m</source>
-        <translation>不足距离 m</translation>
+        <source>Required (m)</source>
+        <translation>要求 (m)</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -109,11 +119,31 @@
         <source>Note</source>
         <translation>备注</translation>
     </message>
+    <message>
+        <location line="+0"/>
+        <source>Shortfall (m)</source>
+        <translation>不足 (m)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Exemption</source>
+        <translation>豁免</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Feature uid</source>
+        <translation>要素编号</translation>
+    </message>
+    <message>
+        <location line="+128"/>
+        <source>Unnamed</source>
+        <translation>未命名</translation>
+    </message>
 </context>
 <context>
     <name>ConflictsPanel</name>
     <message>
-        <location line="+141"/>
+        <location line="+54"/>
         <source>Run &amp;check</source>
         <translation>运行检查(&amp;C)</translation>
     </message>
@@ -123,32 +153,132 @@
         <translation>对照控制线检查建筑和台账案件</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+8"/>
+        <source>Next conflict</source>
+        <translation>下一处冲突</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Next conflict in the list (N, Ctrl+.)</source>
+        <translation>列表中的下一处冲突（N、Ctrl+.）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Previous conflict</source>
+        <translation>上一处冲突</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Previous conflict in the list (P, Ctrl+,)</source>
+        <translation>列表中的上一处冲突（P、Ctrl+,）</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Search name, address or number</source>
+        <translation>搜索名称、地址或编号</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Subject layer</source>
+        <translation>对象图层</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>District</source>
+        <translation>区</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Street</source>
+        <translation>街道</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Control line kind</source>
+        <translation>控制线类型</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>When the subject was built, against the line&apos;s date</source>
+        <translation>对象建成（立案）时间与控制线生效日期相比：新增、既有或未知</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Conflicts a rule exempts (e.g. a protected building in its purple line)</source>
+        <translation>按规则豁免的冲突（如紫线内受保护的历史建筑）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Review decision</source>
+        <translation>审核结论</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>All relations</source>
         <translation>全部冲突类型</translation>
     </message>
     <message>
         <location line="+3"/>
+        <source>All periods</source>
+        <translation>全部时期</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Exempt hidden</source>
+        <translation>不含豁免</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>With exempt</source>
+        <translation>含豁免</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Exempt only</source>
+        <translation>仅豁免</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>All decisions</source>
         <translation>全部审核结论</translation>
     </message>
     <message>
-        <location line="+15"/>
-        <source>Line kind</source>
-        <translation>控制线类型</translation>
+        <location line="+178"/>
+        <source>Exempt hidden (%1)</source>
+        <translation>不含豁免（%1 处）</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>All streets</source>
+        <translation>全部街道</translation>
+    </message>
+    <message>
+        <location line="+37"/>
+        <source>%1 / %2 conflicts</source>
+        <translation>%1 / %2 处冲突</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 exempt hidden</source>
+        <translation>%1 处豁免未列出</translation>
+    </message>
+    <message>
+        <location line="+83"/>
+        <source>distance %1 m / required %2 m</source>
+        <translation>距离 %1 m / 要求 %2 m</translation>
     </message>
     <message>
         <location line="+2"/>
+        <source>overlap %1 m² · depth %2 m</source>
+        <translation>压线 %1 m² · 深 %2 m</translation>
+    </message>
+    <message>
+        <location line="-327"/>
         <source>Relation</source>
         <translation>冲突类型</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Decision</source>
-        <translation>审核结论</translation>
-    </message>
-    <message>
-        <location line="+23"/>
+        <location line="+63"/>
         <source>Note for the decision (e.g. permit number, site visit)</source>
         <translation>审核备注（如许可证号、现场核查情况）</translation>
     </message>
@@ -178,7 +308,7 @@
         <translation>备注</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+42"/>
         <location line="+19"/>
         <source>Loading conflicts</source>
         <translation>加载冲突</translation>
@@ -189,7 +319,7 @@
         <translation>冲突检查</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+43"/>
         <source>Last check %1 · tolerance %2 m² / %3 m</source>
         <translation>上次检查 %1 · 容差 %2 m² / %3 m</translation>
     </message>
@@ -204,17 +334,22 @@
         <translation>已过期：%1 在检查后已修改，请重新检查</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
+        <source>All layers</source>
+        <translation>全部图层</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>All districts</source>
+        <translation>全部区</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>All line kinds</source>
         <translation>全部控制线类型</translation>
     </message>
     <message>
-        <location line="+17"/>
-        <source>%1 of %2 conflicts</source>
-        <translation>显示 %1 处冲突（共 %2 处）</translation>
-    </message>
-    <message>
-        <location line="+75"/>
+        <location line="+168"/>
         <source>%1 decision(s) saved: %2</source>
         <translation>已保存 %1 条审核结论：%2</translation>
     </message>
@@ -464,24 +599,47 @@
     </message>
 </context>
 <context>
+    <name>JobsIndicator</name>
+    <message>
+        <location filename="../../gisdesk/ui/jobs.py" line="+410"/>
+        <source>Cancel</source>
+        <translation type="unfinished">取消</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Jobs…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show the Jobs panel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>(+%1 more)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>JobsPanel</name>
     <message>
-        <location filename="../../gisdesk/ui/jobs.py" line="+216"/>
+        <location line="-195"/>
         <source>No job is running.</source>
         <translation>没有正在运行的任务。</translation>
     </message>
     <message>
-        <location line="+79"/>
+        <location line="+89"/>
         <source>%1: done</source>
         <translation>%1：已完成</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+16"/>
         <source>%1: cancelled; nothing was changed.</source>
         <translation>%1：已取消，未作任何更改。</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
         <source>%1 failed: %2</source>
         <translation>%1 失败：%2</translation>
     </message>
@@ -664,9 +822,17 @@
     </message>
 </context>
 <context>
+    <name>LegendPanel</name>
+    <message>
+        <location filename="../../gisdesk/ui/legend_panel.py" line="+85"/>
+        <source>No visible layer.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gisdesk/ui/main_window.py" line="+55"/>
+        <location filename="../../gisdesk/ui/main_window.py" line="+76"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -776,7 +942,7 @@
         <translation>平移(&amp;P)</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+9"/>
         <source>&amp;About gisdesk</source>
         <translation>关于 gisdesk(&amp;A)</translation>
     </message>
@@ -786,7 +952,7 @@
         <translation>面板</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+50"/>
         <source>Cannot save the edit</source>
         <translation>无法保存编辑</translation>
     </message>
@@ -811,22 +977,22 @@
         <translation>gisdesk 项目 (*.gpkg)</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+16"/>
         <source>Opening %1…</source>
         <translation>正在打开 %1…</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+113"/>
         <source>Cannot open project</source>
         <translation>无法打开项目</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="-60"/>
         <source>no CRS</source>
         <translation>无坐标系</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+114"/>
         <source>Cannot save project</source>
         <translation>无法保存项目</translation>
     </message>
@@ -851,7 +1017,7 @@
         <translation>关于 gisdesk</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+27"/>
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
@@ -861,7 +1027,7 @@
         <translation>项目 %1 有未保存的更改（图层顺序、可见性或样式）。是否保存？</translation>
     </message>
     <message>
-        <location line="+78"/>
+        <location line="+92"/>
         <source>Type a scale like 1:2000</source>
         <translation>请输入比例尺，如 1:2000</translation>
     </message>
@@ -1477,7 +1643,22 @@
 <context>
     <name>TotalsModel</name>
     <message>
-        <location filename="../../gisdesk/ui/totals_panel.py" line="+92"/>
+        <location filename="../../gisdesk/ui/totals_panel.py" line="+93"/>
+        <source>Built (or a ledger case started) on or after the day the line took effect</source>
+        <translation>建成（或台账案件开工）于控制线生效之日或之后</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Built (or a ledger case started) before the line took effect</source>
+        <translation>建成（或台账案件开工）早于控制线生效</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Subjects a rule exempts (e.g. protected buildings in their purple line): left out of the other counts</source>
+        <translation>按规则豁免的对象（如紫线内的受保护建筑）：不计入其他各列</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Layer</source>
         <translation>图层</translation>
     </message>
@@ -1503,13 +1684,38 @@
     </message>
     <message>
         <location line="+0"/>
+        <source>of them new</source>
+        <translation>其中新增</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>of them existing</source>
+        <translation>其中既有</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Overlap m² (dissolved)</source>
         <translation>重叠面积 m²（合并去重）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>new overlap m²</source>
+        <translation>新增重叠面积 m²</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>existing overlap m²</source>
+        <translation>既有重叠面积 m²</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Setback shortfalls</source>
         <translation>退线不足数</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Exempt</source>
+        <translation>豁免数</translation>
     </message>
     <message>
         <location line="+12"/>
@@ -1663,7 +1869,7 @@
 <context>
     <name>_JobRow</name>
     <message>
-        <location filename="../../gisdesk/ui/jobs.py" line="-158"/>
+        <location filename="../../gisdesk/ui/jobs.py" line="-174"/>
         <source>Waiting…</source>
         <translation>等待中…</translation>
     </message>
@@ -1686,7 +1892,7 @@
 <context>
     <name>conflicts</name>
     <message>
-        <location filename="../../gisdesk/ui/conflicts_panel.py" line="-465"/>
+        <location filename="../../gisdesk/ui/conflicts_panel.py" line="-660"/>
         <source>Road red line</source>
         <translation>道路红线</translation>
     </message>
@@ -1736,7 +1942,22 @@
         <translation>待审核</translation>
     </message>
     <message>
-        <location line="+476"/>
+        <location line="+5"/>
+        <source>New</source>
+        <translation>新增</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Existing</source>
+        <translation>既有</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <location line="+677"/>
         <source>Conflicts</source>
         <translation>冲突</translation>
     </message>
@@ -1744,7 +1965,7 @@
 <context>
     <name>jobs</name>
     <message>
-        <location filename="../../gisdesk/ui/jobs.py" line="-154"/>
+        <location filename="../../gisdesk/ui/jobs.py" line="-156"/>
         <source>Reading layers</source>
         <translation>正在读取图层</translation>
     </message>
@@ -1799,15 +2020,34 @@
         <translation>写入项目</translation>
     </message>
     <message>
-        <location line="+303"/>
+        <location line="+392"/>
         <source>Jobs</source>
         <translation>任务</translation>
     </message>
 </context>
 <context>
+    <name>legend</name>
+    <message>
+        <location filename="../../gisdesk/ui/legend_panel.py" line="+26"/>
+        <location line="+9"/>
+        <source>Legend</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-1"/>
+        <source>&amp;Legend</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Show or hide the legend of the visible layers</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>totals</name>
     <message>
-        <location filename="../../gisdesk/ui/totals_panel.py" line="-337"/>
+        <location filename="../../gisdesk/ui/totals_panel.py" line="-350"/>
         <source>District</source>
         <translation>区</translation>
     </message>
@@ -1882,7 +2122,7 @@
         <translation>按面积</translation>
     </message>
     <message>
-        <location line="+322"/>
+        <location line="+335"/>
         <source>Totals and indicators</source>
         <translation>统计与指标</translation>
     </message>
