@@ -13,12 +13,13 @@ import logging
 import os
 import re
 import shutil
+import sqlite3
 import sys
 import traceback
 import warnings
 from pathlib import Path
 
-from gisdesk import i18n
+from gisdesk import gpkg, i18n
 from gisdesk.crs import crs_label
 from gisdesk.errors import Cancelled, GisdeskError, InputError
 from gisdesk.i18n import tr
@@ -187,6 +188,12 @@ def main(argv: list[str] | None = None) -> int:
     except GisdeskError as exc:
         print(f"gisdesk: {tr('错误', 'error')}: {exc}", file=sys.stderr)
         return 2
+    except sqlite3.DatabaseError as exc:  # a project damaged past what opening it could see, locked, read-only
+        project = next((a for a in argv if a.lower().endswith(".gpkg")), "")
+        print(f"gisdesk: {tr('错误', 'error')}: " + tr("无法读写项目 {path}：{why}", "cannot read or write the project "
+                                                     "{path}: {why}", path=project, why=gpkg.error_reason(exc)),
+              file=sys.stderr)
+        return 2
     except BrokenPipeError:  # e.g. `gisdesk totals P | head`: the reader left, nothing is wrong
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
@@ -220,10 +227,30 @@ def _open(args) -> int:
         raise InputError("--size 应为 宽x高，例如 1600x1000", "--size must be WIDTHxHEIGHT, e.g. 1600x1000")
     if args.project and not Path(args.project).is_file():
         raise InputError("项目文件不存在：{path}", "project file not found: {path}", path=args.project)
+    no_display = None if args.screenshot else _no_display()
+    if no_display:  # Qt would abort (no display) or show a window nobody sees and never exit (offscreen)
+        raise InputError("无法打开窗口：{why}。无界面时可用 gisdesk open {project} --screenshot 截图.png 保存地图截图，"
+                         "或用 gisdesk check / totals / demo 运行检查",
+                         "cannot open a window: {why}. Without a display use gisdesk open {project} --screenshot "
+                         "map.png to save a picture of the map, or gisdesk check / totals / demo to run the check",
+                         why=no_display, project=args.project or "项目.gpkg")
     from gisdesk.ui.app import run_window  # the only place outside ui that reaches into it
 
     return run_window(args.project, lang=i18n.language(), screenshot=args.screenshot,
                       size=(int(match.group(1)), int(match.group(2))))
+
+
+def _no_display() -> str | None:
+    """Why a window cannot be shown here (in the user's language), or None when it can."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0].lower()
+    if platform in ("offscreen", "minimal", "vnc"):
+        return tr("QT_QPA_PLATFORM={p}，窗口不会显示在屏幕上", "QT_QPA_PLATFORM={p}: the window would not be on a screen",
+                  p=platform)
+    if sys.platform.startswith("linux") and not platform and not os.environ.get("DISPLAY") \
+            and not os.environ.get("WAYLAND_DISPLAY"):
+        return tr("没有图形显示（未设置 DISPLAY 或 WAYLAND_DISPLAY）", "there is no display (neither DISPLAY nor "
+                  "WAYLAND_DISPLAY is set)")
+    return None
 
 
 def _new(args) -> int:

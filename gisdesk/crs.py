@@ -13,6 +13,7 @@ import numpy as np
 from pyproj import CRS, Transformer
 
 from gisdesk.errors import InputError
+from gisdesk.i18n import language
 
 CGCS2000_GEOGRAPHIC = 4490
 # 3° zones with central meridians 75°E..135°E cover China (EPSG:4534..4554 unprefixed,
@@ -53,9 +54,88 @@ def parse_crs(text: str | int) -> CRS:
 
 
 def crs_label(crs: CRS) -> str:
-    """Short label 'EPSG:4549 CGCS2000 / 3-degree Gauss-Kruger CM 120E' for reports."""
+    """Short label for reports and the window, in the user's language:
+    'EPSG:4549 CGCS2000 3度带 高斯-克吕格 中央经线 120°E', in English the EPSG name
+    'EPSG:4549 CGCS2000 / 3-degree Gauss-Kruger CM 120E'."""
     epsg = crs.to_epsg()
-    return f"EPSG:{epsg} {crs.name}" if epsg else crs.name
+    name = crs_name_zh(crs) if language() == "zh" else crs.name
+    return f"EPSG:{epsg} {name}" if epsg else name
+
+
+# datum names (pyproj's, lower case, as they begin) in Chinese usage
+_DATUMS_ZH = (("china 2000", "CGCS2000"), ("china geodetic coordinate system 2000", "CGCS2000"),
+              ("world geodetic system 1984", "WGS 84"), ("wgs 84", "WGS 84"), ("wgs_1984", "WGS 84"),
+              ("new beijing", "新北京 1954"), ("beijing 1954", "北京 1954"), ("beijing_1954", "北京 1954"),
+              ("xian 1980", "西安 1980"), ("xian_1980", "西安 1980"), ("d_beijing", "北京 1954"),
+              ("d_xian", "西安 1980"), ("hong kong 1980", "香港 1980"), ("macao 1920", "澳门 1920"),
+              ("taiwan datum 1997", "台湾 TWD97"), ("china 2000", "CGCS2000"))
+
+
+def _datum_zh(crs: CRS) -> str | None:
+    names = [crs.datum.name if crs.datum is not None else "", crs.name]
+    for name in names:
+        low = name.lower()
+        for key, zh in _DATUMS_ZH:
+            if low.startswith(key) or f"{key} /" in low or low.startswith(key.replace(" ", "_")):
+                return zh
+    legacy = legacy_datum(crs)
+    return {"Beijing 1954": "北京 1954", "Xian 1980": "西安 1980"}.get(legacy) if legacy else None
+
+
+def _degrees(lon: float) -> str:
+    value = f"{abs(lon):.6g}"
+    return f"{value}°{'E' if lon >= 0 else 'W'}"
+
+
+def crs_name_zh(crs: CRS) -> str:
+    """The CRS in Chinese: CGCS2000 (and Beijing 1954, Xian 1980) 3° and 6° Gauss-Krüger zones,
+    lon/lat, Web Mercator, UTM; any other keeps its own name, said to be projected or lon/lat."""
+    datum = _datum_zh(crs)
+    name = crs.name or ""
+    epsg = crs.to_epsg()
+    if epsg and name.lower() in ("", "unknown"):  # a PROJ string that is an EPSG CRS: that CRS's name
+        try:
+            name = CRS.from_epsg(epsg).name
+        except Exception:  # (an EPSG code pyproj's database lacks)
+            pass
+    if crs.is_geographic:
+        return f"{datum} 经纬度" if datum else f"{name}（经纬度）"
+    method = (crs.coordinate_operation.method_name or "").lower() if crs.coordinate_operation is not None else ""
+    if "pseudo-mercator" in name.lower() or "popular visualisation" in method:
+        return f"{datum or 'WGS 84'} Web 墨卡托"
+    tm = tm_parameters(crs)
+    if tm is not None and "utm zone" in name.lower():
+        zone = name.lower().split("utm zone", 1)[1].strip().upper()
+        number, hemisphere = zone[:-1], zone[-1:]
+        return f"{datum or ''} UTM 第 {number} 带（{'北半球' if hemisphere == 'N' else '南半球'}）".strip()
+    if tm is not None and is_gauss_kruger(crs):
+        lower = name.lower()
+        if "3-degree" in lower:
+            width = "3度带 "
+        elif "gauss-kruger" in lower or "gauss kruger" in lower:
+            width = "6度带 "  # EPSG names the 6° zones 'Gauss-Kruger CM 117E' and 'Gauss-Kruger zone 20'
+        else:
+            width = ""
+        zone = int(tm["x_0"] // 1_000_000)
+        prefix = f"第 {zone} 带（东坐标含带号） " if zone >= 1 else ""
+        return f"{datum + ' ' if datum else ''}{width}高斯-克吕格 {prefix}中央经线 {_degrees(tm['lon_0'])}"
+    if tm is not None:
+        what = f"横轴墨卡托 中央经线 {_degrees(tm['lon_0'])}"
+        if datum is None and name.lower() not in ("", "unknown"):
+            return f"{name}（{what}）"  # a grid of elsewhere: its own name
+        return f"{datum + ' ' if datum else ''}{what}"
+    if crs.is_geocentric:
+        return f"{datum + ' ' if datum else ''}地心坐标系"
+    known = next((zh for key, zh in _METHODS_ZH if key in method), None)
+    if known:
+        return f"{datum + ' ' if datum else ''}{known}"
+    if crs.is_projected:
+        return "未命名投影坐标系" if name.lower() in ("", "unknown") else f"{name}（投影坐标系）"
+    return name
+
+
+_METHODS_ZH = (("lambert conic conformal", "兰伯特等角圆锥投影"), ("albers", "阿尔伯斯等积圆锥投影"),
+               ("mercator", "墨卡托投影"), ("equidistant cylindrical", "等距圆柱投影"))
 
 
 def is_metric_projected(crs: CRS) -> bool:

@@ -33,6 +33,29 @@ def connect(path, *, readonly: bool = False):
         db.close()
 
 
+# SQLite's own words for a file it cannot read, in the user's language
+_SQLITE_REASONS = (
+    ("file is not a database", "它不是 SQLite/GeoPackage 数据库，可能是其他格式的文件改了扩展名",
+     "it is not an SQLite/GeoPackage database, perhaps a file of another format renamed"),
+    ("malformed", "文件已损坏或不完整，可能在复制、下载时被截断", "the file is damaged or incomplete, perhaps cut short in a copy or download"),
+    ("locked", "文件被其他程序锁定（如 QGIS 正在编辑），请关闭后再试", "the file is locked by another program (QGIS editing it?), close it and retry"),
+    ("unable to open", "无法打开文件，权限不足或路径不可访问", "cannot open the file, no permission or the path is not reachable"),
+    ("readonly", "文件只读", "the file is read-only"),
+    ("disk i/o error", "读写磁盘出错", "a disk I/O error"),
+)
+
+
+def error_reason(exc: BaseException) -> str:
+    """Why SQLite could not read a file, in the user's language (its English message otherwise)."""
+    from gisdesk.i18n import tr
+
+    text = str(exc)
+    for key, zh, en in _SQLITE_REASONS:
+        if key in text.lower():
+            return tr(zh, en)
+    return text
+
+
 @contextlib.contextmanager
 def transaction(db):
     """BEGIN IMMEDIATE ... COMMIT on `db`, rolled back if the block raises (or is interrupted)."""

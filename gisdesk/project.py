@@ -153,8 +153,8 @@ class Project:
             with gpkg.connect(path, readonly=True) as db:
                 found = gpkg.has_table(db, SETTINGS)
         except Exception as exc:  # sqlite3.DatabaseError and the like: not an SQLite file
-            raise ProjectError("{path} 不是 GeoPackage 文件（{why}）", "{path} is not a GeoPackage ({why})",
-                               path=path, why=exc) from exc
+            raise ProjectError("无法打开项目 {path}：{why}", "cannot open the project {path}: {why}",
+                               path=path, why=gpkg.error_reason(exc)) from exc
         if not found:
             raise ProjectError("{path} 不是 gisdesk 项目（缺少 {table} 表）",
                                "{path} is not a gisdesk project (no {table} table)", path=path, table=SETTINGS)

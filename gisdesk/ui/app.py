@@ -75,7 +75,7 @@ def run_window(project: str | None, *, lang: str | None = None, screenshot: str 
     from gisdesk.ui.main_window import MainWindow
 
     app = make_app(lang, offscreen=screenshot is not None)
-    window = MainWindow()
+    window = MainWindow(headless=screenshot is not None)
     if screenshot is None:
         window.restore_layout()
     else:
@@ -86,6 +86,9 @@ def run_window(project: str | None, *, lang: str | None = None, screenshot: str 
         last = window.settings.value("last_project")
         project = last if last and Path(last).is_file() else None
     if project and not window.open_project(project):
+        if screenshot is not None:  # no dialog was shown: say it here, as the other commands do
+            print(f"gisdesk: {i18n.bilingual('错误', 'error')}: {window.open_problem}", file=sys.stderr)
+            window.close()
         return 2
     if screenshot is None:
         return app.exec()

@@ -35,8 +35,12 @@ RECOLLECT_ATTEMPTS = 5
 class MainWindow(QMainWindow):
     documentChanged = Signal(object)  # MapDocument or None
 
-    def __init__(self):
+    def __init__(self, *, headless: bool = False):
         super().__init__()
+        # headless (gisdesk open --screenshot): nobody sees a dialog, so none is shown; a project
+        # that cannot be opened leaves its reason in `open_problem` for the caller to print
+        self.headless = headless
+        self.open_problem: str | None = None
         self.document: MapDocument | None = None
         self.loading: ProjectLoader | None = None  # a project being opened (see open_project)
         self._loading_path = None
@@ -185,6 +189,7 @@ class MainWindow(QMainWindow):
         """
         self._abandon_load()
         self.statusBar().showMessage(self.tr("Opening %1…").replace("%1", Path(path).name))
+        self.open_problem = None
         loader = ProjectLoader(path, default_style=default_style)
         loader.signals.opened.connect(self._load_opened)
         loader.signals.layerRead.connect(self._load_layer)
@@ -293,8 +298,10 @@ class MainWindow(QMainWindow):
             problem = i18n.bilingual("无法读取项目 {path}：{error}", "cannot read the project {path}: {error}",
                                      path=Path(self._loading_path).name, error=error)
         self.loading = None
+        self.open_problem = problem
         self._load_over(loader, False)
-        QMessageBox.warning(self, self.tr("Cannot open project"), problem)
+        if not self.headless:
+            QMessageBox.warning(self, self.tr("Cannot open project"), problem)
 
     def _abandon_load(self) -> None:
         """Cancel a load under way (another project is being opened, or the window closes)."""
@@ -383,8 +390,8 @@ class MainWindow(QMainWindow):
 
     def _may_discard(self) -> bool:
         """Ask about unsaved changes: save them, throw them away, or stay."""
-        if self.document is None or not self.document.dirty:
-            return True
+        if self.document is None or not self.document.dirty or self.headless:
+            return True  # (headless: nobody to ask; what is unsaved is the view's, not the data's)
         answer = QMessageBox.question(
             self, self.tr("Unsaved changes"),
             self.tr("The project %1 has unsaved changes (layer order, visibility or styles). Save them?")
