@@ -55,7 +55,15 @@ def test_the_check_from_the_action_fills_the_table_by_severity(qtbot, window):
     run_check_action(qtbot, window)
     frame = panel.model.frame()
     stored = window.document.project.conflicts()
-    assert len(frame) == len(stored) == panel.model.rowCount() > 0
+    listed = stored[stored["exemption"] == ""]  # exempt conflicts are left out unless asked for
+    assert len(frame) == len(listed) == panel.model.rowCount() > 0
+    assert len(listed) < len(stored)  # (the demo's protected Bund buildings in their purple line)
+    assert f"{len(stored) - len(listed):,}" in panel.exempt_label.text()
+    panel.exemption_combo.setCurrentIndex(panel.exemption_combo.findData("all"))
+    assert panel.model.rowCount() == len(stored)
+    panel.exemption_combo.setCurrentIndex(panel.exemption_combo.findData("only"))
+    assert set(panel.model.frame()["subject_id"]) == set(stored.loc[stored["exemption"] != "", "subject_id"])
+    panel.exemption_combo.setCurrentIndex(0)
     relation = frame["relation"].tolist()
     n = relation.count("encroach")
     assert relation == ["encroach"] * n + ["setback"] * (len(relation) - n)  # encroachments first
@@ -64,7 +72,8 @@ def test_the_check_from_the_action_fills_the_table_by_severity(qtbot, window):
     assert pairs == sorted(pairs)  # deepest first, then the larger overlap
     assert np.all(np.diff(frame.iloc[n:]["shortfall_m"].to_numpy()) <= 0)  # largest shortfall first
     headers = [panel.model.headerData(i, Qt.Orientation.Horizontal) for i in range(len(COLUMNS))]
-    assert headers[:3] == ["Building / case", "Line kind", "Relation"]
+    assert headers[:5] == ["Name / address", "District / street", "Layer", "Control line", "Relation"]
+    assert "Overlap (m²)" in headers and "Shortfall (m)" in headers
     first = panel.model.index(0, COLUMNS.index("relation"))
     assert panel.model.data(first) == "Encroachment"
     assert panel.model.data(panel.model.index(0, COLUMNS.index("shortfall_m"))) == ""  # not a setback row
@@ -176,6 +185,121 @@ def test_a_project_checked_before_shows_its_results_when_opened(qtbot, tmp_path)
     qtbot.addWidget(window)
     with qtbot.waitSignal(window.conflicts_panel.reloaded, timeout=30_000):
         window.open_project(path)
-    assert window.conflicts_panel.model.rowCount() == len(project.conflicts())
+    stored = project.conflicts()
+    assert window.conflicts_panel.model.rowCount() == (stored["exemption"] == "").sum() > 0
     idle(qtbot, window)
     window.jobs_panel.shutdown()
+
+
+# --- filters, search, walking, and the conflict on the map --------------------------------
+
+def test_rows_show_names_or_addresses_and_districts_not_osm_ids(qtbot, window):
+    panel = window.conflicts_panel
+    run_check_action(qtbot, window)
+    model = panel.model
+    subject, place = COLUMNS.index("subject"), COLUMNS.index("place")
+    texts = [model.data(model.index(r, subject)) for r in range(model.rowCount())]
+    assert not any(t.startswith("osm-") for t in texts)  # never an OSM id as the main text
+    frame = model.frame()
+    named = frame["subject_name"].astype(str) != frame["subject_id"].astype(str)
+    assert named.any()
+    first_named = int(np.flatnonzero(named.to_numpy())[0])
+    assert texts[first_named] == frame["subject_name"].iloc[first_named]
+    uid_column = COLUMNS.index("subject_id")
+    assert model.data(model.index(first_named, uid_column)) == frame["subject_id"].iloc[first_named]
+    places = [model.data(model.index(r, place)) for r in range(model.rowCount())]
+    assert sum(bool(p) for p in places) > 0.9 * len(places)
+    row = next(r for r, p in enumerate(places) if p)
+    assert places[row].startswith(frame["district"].iloc[row])
+
+
+def test_layer_district_street_and_search_filters_combine_with_counts(qtbot, window):
+    panel = window.conflicts_panel
+    run_check_action(qtbot, window)
+    everything = panel.model.all_rows()
+    shown = panel.model.rowCount()
+    assert f"{shown:,} / {len(everything):,}" in panel.count_label.text()
+    titles = {layer.id: layer.title for layer in window.document.layers}
+    ledger = window.document.layer("ledger").id
+    index = panel.layer_combo.findData(ledger)
+    assert index > 0 and panel.layer_combo.itemText(index) == titles[ledger]  # the layer's name, not its id
+    panel.layer_combo.setCurrentIndex(index)
+    visible = everything["exemption"].astype(str) == "" if "exemption" in everything else True
+    expected = everything[(everything["subject_table"] == ledger) & visible]
+    assert panel.model.rowCount() == len(expected) > 0
+    district = expected["district"].value_counts().index[0]
+    panel.district_combo.setCurrentIndex(panel.district_combo.findData(district))
+    in_district = expected[expected["district"] == district]
+    assert panel.model.rowCount() == len(in_district)
+    streets = [panel.street_combo.itemData(i) for i in range(1, panel.street_combo.count())]
+    assert streets == sorted(set(in_district["street"]) - {""})  # only the district's streets
+    street = in_district["street"].value_counts().index[0]
+    panel.street_combo.setCurrentIndex(panel.street_combo.findData(street))
+    assert panel.model.rowCount() == (in_district["street"] == street).sum()
+    assert f"{panel.model.rowCount():,} / {len(everything):,}" in panel.count_label.text()
+    panel.district_combo.setCurrentIndex(0)  # all districts: the street stays chosen
+    assert panel.model.rowCount() == ((expected["street"] == street).sum())
+    for combo in (panel.layer_combo, panel.street_combo):
+        combo.setCurrentIndex(0)
+    assert panel.model.rowCount() == shown
+    # the search: an address of a ledger case, typed; applied once typing pauses
+    case = expected.iloc[0]
+    word = str(case["address"]) or str(case["subject_id"])
+    panel.search_edit.setText(word.upper())
+    qtbot.waitUntil(lambda: panel.model.filter.text == word.upper(), timeout=5000)
+    found = panel.model.frame()
+    assert 0 < len(found) < shown and case["subject_id"] in set(found["subject_id"])
+    hay = (found["subject_name"].astype(str) + found["address"].astype(str) + found["subject_id"].astype(str)
+           + found["control_id"].astype(str)).str.casefold()
+    assert hay.str.contains(word.casefold(), regex=False).all()
+    panel.search_edit.clear()
+    panel.apply_search()
+    assert panel.model.rowCount() == shown
+
+
+def test_next_and_previous_walk_the_filtered_list_and_zoom(qtbot, window):
+    panel = window.conflicts_panel
+    run_check_action(qtbot, window)
+    panel.relation_combo.setCurrentIndex(panel.relation_combo.findData("setback"))
+    frame = panel.model.frame()
+    assert set(frame["relation"]) == {"setback"} and len(frame) > 3
+    panel.table.setFocus()
+    panel.action_next.trigger()  # nothing selected: the first
+    assert panel.selected_rows() == [0]
+    extent0 = window.canvas.view.extent
+    qtbot.keyClick(panel.table, Qt.Key.Key_N)
+    assert panel.selected_rows() == [1]
+    panel.action_next.trigger()
+    assert panel.selected_rows() == [2]
+    assert window.canvas.view.extent != extent0  # zoomed to each in turn
+    assert window.canvas.highlight[0].uids == (frame["subject_id"].iloc[2],)
+    qtbot.keyClick(panel.table, Qt.Key.Key_P)
+    panel.action_previous.trigger()
+    assert panel.selected_rows() == [0]
+    panel.action_previous.trigger()
+    assert panel.selected_rows() == [0]  # stays at the top
+    assert panel.action_next.shortcut().toString() == "Ctrl+."
+    assert panel.action_previous.shortcut().toString() == "Ctrl+,"
+
+
+def test_a_selected_setback_conflict_is_drawn_with_its_line_and_distance(qtbot, window):
+    panel = window.conflicts_panel
+    run_check_action(qtbot, window)
+    panel.relation_combo.setCurrentIndex(panel.relation_combo.findData("setback"))
+    frame = panel.model.frame()
+    row = int(np.flatnonzero((frame["distance_m"] > 1).to_numpy())[0])
+    panel.table.selectRow(row)
+    marks = window.canvas.marks
+    conflict = frame.iloc[row]
+    assert marks is not None and marks.shortest is not None and marks.setback_line is not None
+    assert abs(marks.shortest.length - conflict["distance_m"]) < 0.05  # the check's distance, drawn
+    assert f"{conflict['distance_m']:.1f}".rstrip("0").rstrip(".") in marks.label
+    assert f"{conflict['required_m']:g}" in marks.label
+    subject = window.document.layer_by_id(conflict["subject_table"])
+    building = subject.frame.geometry.iloc[int(np.flatnonzero(subject.frame["uid"] == conflict["subject_id"])[0])]
+    import shapely
+    assert shapely.distance(building, marks.setback_line) < conflict["required_m"]  # the line runs by the building
+    panel.relation_combo.setCurrentIndex(panel.relation_combo.findData("encroach"))  # a filter change clears it
+    assert window.canvas.marks is None
+    panel.table.selectRow(0)
+    assert window.canvas.marks.overlap is not None and window.canvas.marks.overlap.area > 0

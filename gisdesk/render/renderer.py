@@ -23,6 +23,7 @@ from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QImage, QPainter, QPain
 
 from gisdesk.layers.zones import control_zones, zone_widths
 from gisdesk.layers.data import Rings, rings_of
+from gisdesk.render.conflict_marks import draw_conflict_marks
 from gisdesk.render.context import RenderContext
 from gisdesk.render.paths import path_from_arrays
 from gisdesk.render.problems import draw_problems
@@ -82,6 +83,8 @@ def render(painter: QPainter, scene: Scene, context: RenderContext, *,
     if context.draw_highlight:
         for layer, rows in scene.highlight:
             _draw_outline(painter, layer, rows, context, scene.highlight_color)
+    if scene.marks is not None and not cancelled():  # the conflict shown: over the features, under the labels
+        draw_conflict_marks(painter, scene.marks, context)
     for layer in reversed(layers):  # labels of the top layers win the space
         if layer.visible and layer.style.get("label_field") and not cancelled():
             _draw_labels(painter, layer, context, placed)

@@ -23,6 +23,7 @@ from gisdesk.layers.data import FeatureData
 from gisdesk.layers.kinds import LayerKind
 from gisdesk.layers.layer import Layer
 from gisdesk.layers.uids import feature_uids
+from gisdesk.render.conflict_marks import ConflictMarks
 
 HIGHLIGHT_COLOR = "#00e5ff"
 
@@ -85,10 +86,11 @@ class Scene:
     highlight: tuple[tuple[LayerSnapshot, np.ndarray], ...] = ()
     highlight_color: str = HIGHLIGHT_COLOR
     problems: Problems | None = None  # topology problems of the visible layers, drawn over them
+    marks: ConflictMarks | None = None  # one conflict's overlap, setback line and distance (render.conflict_marks)
 
     @classmethod
     def of(cls, layers: Sequence[Layer], highlight: Highlight | Sequence[Highlight] | None = None, *,
-           problems: Mapping[str, Problems] | None = None) -> Scene:
+           problems: Mapping[str, Problems] | None = None, marks: ConflictMarks | None = None) -> Scene:
         """Snapshots of `layers` (and the rows of the highlighted uids among them), taken on the thread
         that owns them; `problems` by layer id: those of the visible layers are drawn."""
         snapshots = [LayerSnapshot.of(layer) for layer in layers]
@@ -103,7 +105,7 @@ class Scene:
         shown = Problems.merged([problems[layer.id] for layer in layers if layer.visible and layer.id in problems]) \
             if problems else None
         return cls(tuple(snapshots), tuple(outlined), highlights[0].color if highlights else HIGHLIGHT_COLOR,
-                   shown if shown is not None and len(shown) else None)
+                   shown if shown is not None and len(shown) else None, marks)
 
 
 def _frozen(style: dict) -> Mapping:

@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
 from gisdesk.layers.document import MapDocument
+from gisdesk.render.conflict_marks import ConflictMarks
 from gisdesk.render.context import RenderContext
 from gisdesk.render.overlays import draw_north_arrow, draw_scale_bar
 from gisdesk.render.renderer import render_image
@@ -98,6 +99,7 @@ class MapCanvas(QWidget):
         self.view = MapView(0.0, 0.0, 1.0, max(self.width(), 1), max(self.height(), 1))
         self.highlight: Highlight | None = None
         self.problems: dict[str, Problems] = {}  # topology problems by layer id, drawn over the visible layers
+        self.marks: ConflictMarks | None = None  # the conflict shown: overlap, setback line, distance
         self._image: QImage | None = None
         self._image_view: MapView | None = None
         self._generation = 0
@@ -156,9 +158,11 @@ class MapCanvas(QWidget):
     def set_scale(self, denominator: float) -> None:
         self.set_view(self.view.with_scale(denominator))
 
-    def set_highlight(self, highlight: Highlight | None) -> None:
-        if highlight != self.highlight:
-            self.highlight = highlight
+    def set_highlight(self, highlight: Highlight | None, marks: ConflictMarks | None = None) -> None:
+        """Outline these features; `marks`, a conflict's overlap, setback line and distance, go with
+        the outline (render.conflict_marks): the next highlight replaces them."""
+        if highlight != self.highlight or marks is not self.marks:
+            self.highlight, self.marks = highlight, marks
             self.refresh()
 
     def set_problems(self, problems: dict[str, Problems]) -> None:
@@ -185,7 +189,8 @@ class MapCanvas(QWidget):
             return
         self._generation += 1
         self._pending = True
-        scene = Scene.of(self.document.layers, self.highlight, problems=self.problems)  # here, on the GUI thread
+        scene = Scene.of(self.document.layers, self.highlight, problems=self.problems,  # here, on the GUI thread
+                         marks=self.marks)
         self._pool.start(_RenderTask(self, self._generation, scene, RenderContext.screen(self.view)))
 
     def _on_rendered(self, generation: int, view: MapView, image: QImage, seconds: float) -> None:

@@ -4,17 +4,17 @@
 <context>
     <name>AttributeTable</name>
     <message>
-        <location filename="../../gisdesk/ui/attribute_table.py" line="+50"/>
+        <location filename="../../gisdesk/ui/attribute_table.py" line="+51"/>
         <source>ID</source>
         <translation>ID</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+42"/>
         <source>Field %1 of feature %2: %3</source>
         <translation>要素 %2 的字段 %1：%3</translation>
     </message>
     <message>
-        <location line="+328"/>
+        <location line="+330"/>
         <source>Filter: rows containing this text in any column</source>
         <translation>筛选：任一列包含此文本的行</translation>
     </message>
@@ -52,7 +52,7 @@
 <context>
     <name>ColorButton</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="+727"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="+728"/>
         <source>Choose a colour</source>
         <translation>选择颜色</translation>
     </message>
@@ -60,7 +60,7 @@
 <context>
     <name>ConflictsModel</name>
     <message>
-        <location filename="../../gisdesk/ui/conflicts_panel.py" line="+138"/>
+        <location filename="../../gisdesk/ui/conflicts_panel.py" line="+141"/>
         <source>Relation</source>
         <translation>冲突类型</translation>
     </message>
@@ -143,7 +143,7 @@
 <context>
     <name>ConflictsPanel</name>
     <message>
-        <location line="+54"/>
+        <location line="+55"/>
         <source>Run &amp;check</source>
         <translation>运行检查(&amp;C)</translation>
     </message>
@@ -173,7 +173,7 @@
         <translation>列表中的上一处冲突（P、Ctrl+,）</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+16"/>
         <source>Search name, address or number</source>
         <translation>搜索名称、地址或编号</translation>
     </message>
@@ -215,7 +215,7 @@
     <message>
         <location line="+1"/>
         <source>All relations</source>
-        <translation>全部冲突类型</translation>
+        <translation>全部冲突</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -240,15 +240,10 @@
     <message>
         <location line="+1"/>
         <source>All decisions</source>
-        <translation>全部审核结论</translation>
+        <translation>全部结论</translation>
     </message>
     <message>
-        <location line="+178"/>
-        <source>Exempt hidden (%1)</source>
-        <translation>不含豁免（%1 处）</translation>
-    </message>
-    <message>
-        <location line="+11"/>
+        <location line="+208"/>
         <source>All streets</source>
         <translation>全部街道</translation>
     </message>
@@ -258,12 +253,7 @@
         <translation>%1 / %2 处冲突</translation>
     </message>
     <message>
-        <location line="+3"/>
-        <source>%1 exempt hidden</source>
-        <translation>%1 处豁免未列出</translation>
-    </message>
-    <message>
-        <location line="+83"/>
+        <location line="+88"/>
         <source>distance %1 m / required %2 m</source>
         <translation>距离 %1 m / 要求 %2 m</translation>
     </message>
@@ -273,12 +263,17 @@
         <translation>压线 %1 m² · 深 %2 m</translation>
     </message>
     <message>
-        <location line="-327"/>
+        <location line="-348"/>
         <source>Relation</source>
         <translation>冲突类型</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+61"/>
+        <source>Note (permit number, site visit ...)</source>
+        <translation>备注（许可证号、现场核查…）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Note for the decision (e.g. permit number, site visit)</source>
         <translation>审核备注（如许可证号、现场核查情况）</translation>
     </message>
@@ -303,12 +298,7 @@
         <translation>不构成冲突（如已获许可、数据有误）</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <source>Note</source>
-        <translation>备注</translation>
-    </message>
-    <message>
-        <location line="+42"/>
+        <location line="+68"/>
         <location line="+19"/>
         <source>Loading conflicts</source>
         <translation>加载冲突</translation>
@@ -346,10 +336,15 @@
     <message>
         <location line="+3"/>
         <source>All line kinds</source>
-        <translation>全部控制线类型</translation>
+        <translation>全部控制线</translation>
     </message>
     <message>
-        <location line="+168"/>
+        <location line="+55"/>
+        <source>%1 exempt conflicts not listed</source>
+        <translation>另有 %1 处豁免冲突未列出（见“豁免”筛选）</translation>
+    </message>
+    <message>
+        <location line="+113"/>
         <source>%1 decision(s) saved: %2</source>
         <translation>已保存 %1 条审核结论：%2</translation>
     </message>
@@ -616,7 +611,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+23"/>
         <source>(+%1 more)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -624,7 +619,7 @@
 <context>
     <name>JobsPanel</name>
     <message>
-        <location line="-195"/>
+        <location line="-196"/>
         <source>No job is running.</source>
         <translation>没有正在运行的任务。</translation>
     </message>
@@ -750,7 +745,7 @@
         <translation>基础数据</translation>
     </message>
     <message>
-        <location line="+981"/>
+        <location line="+1003"/>
         <source>Layers</source>
         <translation>图层</translation>
     </message>
@@ -758,7 +753,7 @@
 <context>
     <name>LayerTreeModel</name>
     <message>
-        <location line="-752"/>
+        <location line="-774"/>
         <source>%1: %2 layers</source>
         <translation>%1：%2 个图层</translation>
     </message>
@@ -832,7 +827,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gisdesk/ui/main_window.py" line="+76"/>
+        <location filename="../../gisdesk/ui/main_window.py" line="+78"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -867,7 +862,7 @@
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>&amp;Open project…</source>
         <translation>打开项目(&amp;O)…</translation>
     </message>
@@ -952,12 +947,12 @@
         <translation>面板</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+99"/>
         <source>Cannot save the edit</source>
         <translation>无法保存编辑</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+21"/>
         <source>Map scale; type e.g. 1:2000 and press Enter</source>
         <translation>地图比例尺；输入如 1:2000 后按回车</translation>
     </message>
@@ -1175,7 +1170,12 @@
 <context>
     <name>PropertiesDialog</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="+259"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="+269"/>
+        <source>%1 (a temporary copy, since removed)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>Properties — %1</source>
         <translation>属性 — %1</translation>
     </message>
@@ -1195,23 +1195,28 @@
         <translation>图层组</translation>
     </message>
     <message>
+        <location line="+2"/>
+        <source>Project file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+1"/>
         <source>Project table</source>
         <translation>项目数据表</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+15"/>
+        <location line="+14"/>
         <source>Features</source>
         <translation>要素数</translation>
     </message>
     <message>
-        <location line="-13"/>
+        <location line="-12"/>
         <source>Geometry types</source>
         <translation>几何类型</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
         <source>Coordinate system</source>
         <translation>坐标系</translation>
     </message>
@@ -1445,7 +1450,7 @@
 <context>
     <name>StyleDialog</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="-255"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="-277"/>
         <source>Style — %1</source>
         <translation>样式 — %1</translation>
     </message>
@@ -1892,7 +1897,7 @@
 <context>
     <name>conflicts</name>
     <message>
-        <location filename="../../gisdesk/ui/conflicts_panel.py" line="-660"/>
+        <location filename="../../gisdesk/ui/conflicts_panel.py" line="-679"/>
         <source>Road red line</source>
         <translation>道路红线</translation>
     </message>
@@ -1957,7 +1962,7 @@
         <translation>未知</translation>
     </message>
     <message>
-        <location line="+677"/>
+        <location line="+696"/>
         <source>Conflicts</source>
         <translation>冲突</translation>
     </message>
@@ -2020,7 +2025,7 @@
         <translation>写入项目</translation>
     </message>
     <message>
-        <location line="+392"/>
+        <location line="+393"/>
         <source>Jobs</source>
         <translation>任务</translation>
     </message>
