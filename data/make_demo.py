@@ -12,7 +12,10 @@ never overwritten: delete it first to rebuild.
 
 What is real and what is not (data/README.md says the same at more length):
 - buildings, roads, rivers, parks, parking places and district borders come from OSM;
-- control lines are *derived* from them (they are not the city's legal lines);
+- control lines are *derived* from them (they are not the city's legal lines), and their
+  effective_on dates are made up;
+- buildings' `protection` is *derived* (named or addressed buildings in the purple zone; the
+  tiles have no heritage tags) and their `built_year` is *synthetic* (seeded);
 - the ledger cases, the parking census figures, the old-estate records, the street and
   community subdivisions and the yellow-line facilities are *fictional*.
 
@@ -370,6 +373,46 @@ def purple_line(buildings_frame: gpd.GeoDataFrame, red: gpd.GeoDataFrame) -> gpd
         "uid": "purple-bund-core", "name": "外滩历史文化风貌区核心保护范围（派生）",
         "note": f"派生：中山东一路西侧 {len(west)} 栋有名称的历史建筑的包络外扩 10 m，仅供演示，非法定紫线",
         "geometry": zone}], geometry="geometry", crs=METRIC)
+
+
+# --- when things were built, what is protected, when the lines took effect (issue 9) ----------
+
+# The tiles carry no OSM heritage / historic / start_date tags, so all of this is derived or
+# synthetic (data/README.md says so): the dates each kind of line took effect in the demo ...
+EFFECTIVE_ON = {"red": "2010-03-01", "green": "2006-06-01", "blue": "2007-10-01", "purple": "2005-01-01",
+                "yellow": "2012-05-01"}
+# ... the protection of the buildings inside the purple zone that OSM names or addresses (the
+# Bund's historic buildings the zone is drawn around: 外滩三号, 外滩五号, 中山东一路10-12号 ...):
+# the first row on 中山东一路 (外滩建筑群, a national 文物保护单位 since 1996) and Shanghai's
+# 优秀历史建筑 behind it; and every building's built_year, drawn from its own generator so that
+# the other layers' random draws stay as they were.
+YEAR_SEED = SEED + 9
+
+
+def protection_and_years(bldg: gpd.GeoDataFrame, purple: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """`protection` for the named or addressed buildings whose inner point lies in the purple zone
+    (文物保护单位 on 中山东一路, else 优秀历史建筑); `built_year`: those 1906-1937, the other buildings
+    in the zone mostly 1910-1990 (15 % after the line, 2006-2020), 浦东 1990-2020 (towers over 100 m
+    from 1995), the rest of 浦西 1920-2020; 12 % of the buildings outside the zone have no year."""
+    rng = np.random.default_rng(YEAR_SEED)
+    out = bldg.copy()
+    inside = out.geometry.representative_point().within(purple.geometry.union_all()).to_numpy()
+    known = (out["name"].notna() | out["address"].notna()).to_numpy()
+    protected = inside & known
+    bund = out["address"].fillna("").str.startswith("中山东一路").to_numpy()
+    out["protection"] = np.where(protected, np.where(bund, "文物保护单位", "优秀历史建筑"), None)
+    n = len(out)
+    pudong = (out["district"] == "浦东新区").to_numpy()
+    tall = (out["height_m"].fillna(0) > 100).to_numpy()
+    late = rng.random(n) < 0.15
+    year = np.where(protected, rng.integers(1906, 1938, n),
+                    np.where(inside, np.where(late, rng.integers(2006, 2021, n), rng.integers(1910, 1991, n)),
+                             np.where(pudong, np.where(tall, rng.integers(1995, 2019, n), rng.integers(1990, 2021, n)),
+                                      rng.integers(1920, 2021, n))))
+    missing = (rng.random(n) < 0.12) & ~inside
+    out["built_year"] = pd.array(np.where(missing, -1, year), dtype="Int64")
+    out.loc[missing, "built_year"] = pd.NA
+    return out
 
 
 def _west_of(p, line) -> bool:
@@ -933,6 +976,9 @@ def build(realdata: Path, output: Path) -> None:
                                     ["name", "kind_detail"])
     admin = subdivisions(district_frame, roads_named)
     bldg = assign_admin(bldg, admin)
+    bldg = protection_and_years(bldg, purple)
+    for kind, frame in (("red", red), ("green", green), ("blue", blue), ("purple", purple), ("yellow", yellow)):
+        frame["effective_on"] = EFFECTIVE_ON[kind]
 
     zones = control_zones({"red": red, "green": green, "blue": blue, "purple": purple, "yellow": yellow}, rules)
     cases, events = ledger(rng, bldg, zones, roads_named)
@@ -949,14 +995,15 @@ def build(realdata: Path, output: Path) -> None:
         admin_cols = ["district", "street", "community"]
         sources = [
             ("buildings", write_source(bldg, tmp, "buildings", ["uid", "name", "building_use", "floors", "height_m",
-                                                                  *admin_cols, "address"]), "uid", None),
+                                                                  *admin_cols, "address", "built_year", "protection"]),
+             "uid", None),
             ("red", write_source(red, tmp, "red", ["uid", "name", "road_class", "half_width_m", "setback_m",
-                                                    "note"]),
+                                                    "note", "effective_on"]),
              "uid", "half_width_m"),
-            ("green", write_source(green, tmp, "green", ["uid", "name", "note"]), "uid", None),
-            ("blue", write_source(blue, tmp, "blue", ["uid", "name", "note"]), "uid", None),
-            ("purple", write_source(purple, tmp, "purple", ["uid", "name", "note"]), "uid", None),
-            ("yellow", write_source(yellow, tmp, "yellow", ["uid", "name", "note"]), "uid", None),
+            ("green", write_source(green, tmp, "green", ["uid", "name", "note", "effective_on"]), "uid", None),
+            ("blue", write_source(blue, tmp, "blue", ["uid", "name", "note", "effective_on"]), "uid", None),
+            ("purple", write_source(purple, tmp, "purple", ["uid", "name", "note", "effective_on"]), "uid", None),
+            ("yellow", write_source(yellow, tmp, "yellow", ["uid", "name", "note", "effective_on"]), "uid", None),
             ("ledger", write_source(cases, tmp, "ledger", [c for c in cases.columns if c != "geometry"]),
              "case_no", None),
             ("parking", write_source(park, tmp, "parking", [c for c in park.columns if c != "geometry"]),
