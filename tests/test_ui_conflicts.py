@@ -303,3 +303,38 @@ def test_a_selected_setback_conflict_is_drawn_with_its_line_and_distance(qtbot, 
     assert window.canvas.marks is None
     panel.table.selectRow(0)
     assert window.canvas.marks.overlap is not None and window.canvas.marks.overlap.area > 0
+
+
+def test_the_model_on_a_hand_made_frame_shows_names_places_and_filters(qtbot):
+    from gisdesk.ui.conflicts_panel import ConflictsModel
+    from tests.test_conflict_view import hand_made
+
+    frame = hand_made()
+    frame["subject_layer"] = np.where(frame["subject_table"] == "ledger", "ledger", "buildings")
+    frame["community"] = ["", "", "", "", "", "", "", "虬江路社区"]
+    for column in ("overlap_m2", "depth_m", "distance_m", "required_m", "shortfall_m"):
+        frame[column] = 1.0
+    frame["control_table"], frame["note"] = frame["control_kind"] + "_lines", ""
+    model = ConflictsModel()
+    model.layer_titles = {"buildings": "建筑", "ledger": "违法建设台账"}
+    model.set_frame(frame)
+    assert model.rowCount() == 6 and model.total == 8 and model.exempt_count() == 2
+
+    def shown(column):
+        return [model.data(model.index(r, COLUMNS.index(column))) for r in range(model.rowCount())]
+    # name, else address, else where it is
+    assert shown("subject") == ["延安东路100号", "博物馆", "仓库", "吴淞路12号", "四川北路8号", "Unnamed · 虬江路社区"]
+    assert shown("place")[:2] == ["黄浦区 外滩街道", "黄浦区 南京东路街道"]
+    assert shown("subject_table")[3] == "违法建设台账"
+    assert shown("subject_id")[0] == "osm-3"
+    assert shown("period") == ["New", "New", "Unknown", "New", "Existing", "Unknown"]
+    model.set_filter(subject_table="ledger", period="new")
+    assert shown("subject_id") == ["HP2026-0065"]
+    model.set_filter(subject_table="", period="", exemption="all", text="中山东一路")
+    assert shown("subject") == ["外滩三号", "外滩五号"]
+    model.set_filter(text="", exemption="hide", decision="pending")
+    assert model.rowCount() == 4
+    model.set_decision([("ledger", "HP2026-0065", "red_lines", "R9")], "confirmed", "ok")
+    assert model.rowCount() == 3  # decided: out of the pending ones
+    model.set_filter(decision="confirmed")
+    assert sorted(shown("subject_id")) == ["HP2026-0065", "osm-3"]

@@ -90,12 +90,17 @@ class ConflictSearch:
 
     def __init__(self, frame: pd.DataFrame):
         self.n = len(frame)
-        self.columns = {column: _text(frame[column]).to_numpy() for column in
+        # (the frame's text is clean already — the engine's codes, subject_places' text — but for gaps)
+        self.columns = {column: _strings(frame[column]).to_numpy() for column in
                         ("subject_table", "district", "street", "control_kind", "relation", "decision", "period",
                          "exemption") if column in frame.columns}
-        parts = [_text(frame[c]) for c in SEARCHED if c in frame.columns]
+        parts = [_strings(frame[c]) for c in SEARCHED if c in frame.columns]
         hay = parts[0].str.cat(parts[1:], sep="\x1f") if parts else pd.Series("", index=frame.index)
         self.haystack = hay.str.casefold()
+
+    def update(self, column: str, values) -> None:
+        """New values of one filtered column (e.g. decisions just stored), in the frame's order."""
+        self.columns[column] = _strings(values).to_numpy()
 
     @property
     def has_period(self) -> bool:
@@ -139,6 +144,11 @@ def stepped(current: int | None, count: int, step: int) -> int | None:
     if current is None or not 0 <= current < count:
         return 0 if step >= 0 else count - 1
     return min(max(current + step, 0), count - 1)
+
+
+def _strings(values) -> pd.Series:
+    """Values as strings, '' for missing ones: the fast half of _text, for text already stripped."""
+    return pd.Series(values).fillna("").astype(str)
 
 
 def _text(values) -> pd.Series:

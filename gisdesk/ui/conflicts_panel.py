@@ -52,9 +52,9 @@ COLUMNS = ["subject", "place", "subject_table", "control_kind", "relation", "per
            "distance_m", "required_m", "shortfall_m", "decision", "note", "exemption", "subject_id"]
 NUMERIC = {"overlap_m2": 1, "depth_m": 2, "distance_m": 2, "required_m": 1, "shortfall_m": 2}  # decimals
 ENCROACH_ONLY, SETBACK_ONLY = {"overlap_m2", "depth_m"}, {"distance_m", "required_m", "shortfall_m"}
-WIDTHS = {"subject": 220, "place": 150, "subject_table": 110, "control_kind": 100, "relation": 80, "period": 56,
-          "overlap_m2": 100, "depth_m": 72, "distance_m": 72, "required_m": 72, "shortfall_m": 72, "decision": 72,
-          "note": 160, "exemption": 120, "subject_id": 130}
+WIDTHS = {"subject": 170, "place": 140, "subject_table": 86, "control_kind": 84, "relation": 66, "period": 40,
+          "overlap_m2": 92, "depth_m": 62, "distance_m": 62, "required_m": 62, "shortfall_m": 62, "decision": 64,
+          "note": 140, "exemption": 110, "subject_id": 120}  # px: up to 不足 (m) in view at 1366×768
 MIN_PAD_M = 20.0  # margin around the building when zooming to a conflict
 SEARCH_DELAY_MS = 200  # the search applies once typing pauses this long (or on Enter)
 ROW_HEIGHT = 21
@@ -104,7 +104,7 @@ def check_project(project: Project, *, feedback) -> None:
 # --- the model ---------------------------------------------------------------------------
 
 class _Row:
-    """One shown row, read from the model's column arrays; indexes like a pandas row."""
+    """One row, read from the model's column arrays at its position; indexes like a pandas row."""
 
     __slots__ = ("arrays", "i")
 
@@ -129,9 +129,8 @@ class ConflictsModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._all = pd.DataFrame(columns=[*reviews.KEY, "relation", "decision", "note", "subject_name"])
-        self.search = ConflictSearch(self._all)
         self.filter = ListFilter()
-        self._show(self._all)
+        self._take(self._all)
         self.layer_titles: dict[str, str] = {}  # subject layer id -> its title
         self.colors = dict(CONTROL_COLORS)
         self._icons: dict[str, QIcon] = {}
@@ -149,8 +148,7 @@ class ConflictsModel(QAbstractTableModel):
     def set_frame(self, frame: pd.DataFrame | None) -> None:
         self.beginResetModel()
         self._all = frame.reset_index(drop=True) if frame is not None else self._all.iloc[0:0]
-        self.search = ConflictSearch(self._all)
-        self._show(self._filtered())
+        self._take(self._all)
         self.endResetModel()
 
     def set_filter(self, **changes) -> None:
@@ -158,21 +156,22 @@ class ConflictsModel(QAbstractTableModel):
         decision= ('pending' for undecided), period=, exemption=, text=); '' for any."""
         self.filter = dataclasses.replace(self.filter, **changes)
         self.beginResetModel()
-        self._show(self._filtered())
+        self._show()
         self.endResetModel()
 
     @property
     def filters(self) -> dict:
         return dataclasses.asdict(self.filter)
 
-    def _show(self, rows: pd.DataFrame) -> None:
-        self._rows = rows
+    def _take(self, frame: pd.DataFrame) -> None:
+        """Arrays of all rows, once per frame: a filter then only picks positions (no copy of rows)."""
         # data() reads cells from plain arrays: a pandas row per cell would cost ~0.1 ms, per role
-        self._arrays = {column: rows[column].to_numpy() for column in rows.columns}
+        self._arrays = {column: frame[column].to_numpy() for column in frame.columns}
+        self.search = ConflictSearch(frame)
+        self._positions = np.flatnonzero(self.search.mask(self.filter))
 
-    def _filtered(self) -> pd.DataFrame:
-        mask = self.search.mask(self.filter)
-        return self._all[mask] if not mask.all() else self._all
+    def _show(self) -> None:
+        self._positions = np.flatnonzero(self.search.mask(self.filter))
 
     def set_decision(self, keys: list[tuple], decision: str, note: str, who: str = "", at: str = "") -> None:
         """Show decisions just stored (no reload); rows that leave the filter go."""
@@ -181,9 +180,10 @@ class ConflictsModel(QAbstractTableModel):
         for column, value in (("decision", decision), ("note", note), ("who", who), ("at", at)):
             if column in self._all.columns:
                 self._all.loc[hit, column] = value
-        self.search = ConflictSearch(self._all)
+                self._arrays[column] = self._all[column].to_numpy()
+        self.search.update("decision", self._all["decision"])
         self.beginResetModel()
-        self._show(self._filtered())
+        self._show()
         self.endResetModel()
 
     # --- data out --------------------------------------------------------------------
@@ -197,21 +197,21 @@ class ConflictsModel(QAbstractTableModel):
         return int((self.search.columns["exemption"] != "").sum()) if self.search.has_exemption else 0
 
     def frame(self) -> pd.DataFrame:
-        """The rows as shown (filtered, in order)."""
-        return self._rows
+        """The rows as shown (filtered, in order): a copy, made when asked."""
+        return self._all.iloc[self._positions]
 
     def all_rows(self) -> pd.DataFrame:
         return self._all
 
     def row(self, index: int) -> pd.Series:
-        return self._rows.iloc[index]
+        return self._all.iloc[self._positions[index]]
 
     def key(self, index: int) -> tuple[str, str, str, str]:
-        row = self._rows.iloc[index]
+        row = self._all.iloc[self._positions[index]]
         return tuple(str(row[c]) for c in reviews.KEY)
 
     def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._positions)
 
     def columnCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
@@ -226,7 +226,7 @@ class ConflictsModel(QAbstractTableModel):
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        row = _Row(self._arrays, index.row())
+        row = _Row(self._arrays, self._positions[index.row()])
         column = COLUMNS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
