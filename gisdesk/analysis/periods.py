@@ -84,14 +84,13 @@ def annotate(conflicts: pd.DataFrame, subjects: dict[str, pd.DataFrame], control
             continue
         at = _positions(frame, subject_id[rows])
         found = at >= 0
-        rows, at = rows[found], at[found]
-        when, only_year = _subject_days(frame)
-        day[rows], year_only[rows] = when[at], only_year[at]
-        shown = _names(frame)
-        name[rows] = np.where(shown[at] != "", shown[at], name[rows])
+        rows, mine = rows[found], frame.iloc[at[found]]  # only the subjects in conflict: a few of a million
+        day[rows], year_only[rows] = _subject_days(mine)
+        shown = _names(mine)
+        name[rows] = np.where(shown != "", shown, name[rows])
         for f in fields:
-            if f in frame.columns:
-                values[f][rows] = _texts(frame[f])[at]
+            if f in mine.columns:
+                values[f][rows] = _texts(mine[f])
 
     line = np.full(n, np.nan)
     for table in np.unique(control_table):
@@ -99,7 +98,7 @@ def annotate(conflicts: pd.DataFrame, subjects: dict[str, pd.DataFrame], control
         frame = controls.get(table)
         if frame is not None and len(frame) and "effective_on" in frame.columns:
             at = _positions(frame, control_id[rows])
-            own = _days(frame["effective_on"])
+            own = _days(frame["effective_on"])  # (control layers are small: all their features)
             line[rows] = np.where(at >= 0, own[np.maximum(at, 0)], np.nan)
     for kind, date in rules.effective_on.items():  # the rule file's date where a feature has none
         line[np.isnan(line) & (control_kind == kind)] = _days(pd.Series([date]))[0]
@@ -209,7 +208,7 @@ def _subject_days(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 def _days(values: pd.Series) -> np.ndarray:
     """Dates (ISO text, dates, datetimes) as days since 1970, NaN where missing or not a date."""
     if not pd.api.types.is_datetime64_any_dtype(values):
-        values = pd.to_datetime(values.astype(object).where(values.notna(), None), errors="coerce", format="mixed")
+        values = pd.to_datetime(values.astype(object).where(values.notna(), None), errors="coerce", format="ISO8601")
     if getattr(values.dt, "tz", None) is not None:
         values = values.dt.tz_localize(None)
     stamps = values.dt.normalize().to_numpy(dtype="datetime64[D]")
