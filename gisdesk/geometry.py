@@ -66,12 +66,12 @@ def polygonal(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     todo = np.flatnonzero(broken | collection)
     if len(todo):
         made = shapely.make_valid(geoms[todo])
-        geoms[todo] = _polygonal_parts(made)
+        geoms[todo] = polygonal_parts(made)
     usable = present & np.isin(shapely.get_type_id(geoms), _POLYGONAL) & ~shapely.is_empty(geoms)
     return geoms, usable, int(broken.sum())
 
 
-def _polygonal_parts(geoms: np.ndarray) -> np.ndarray:
+def polygonal_parts(geoms: np.ndarray) -> np.ndarray:
     """The polygons inside each geometry (e.g. a GeometryCollection from make_valid) as one MultiPolygon."""
     out = geoms.copy()
     mixed = np.flatnonzero(shapely.get_type_id(geoms) == 7)

@@ -26,7 +26,7 @@ from pyproj import CRS
 from gisdesk.analysis import periods
 from gisdesk.crs import is_metric_projected
 from gisdesk.errors import InputError
-from gisdesk.geometry import parallel, polygonal
+from gisdesk.geometry import parallel, polygonal, polygonal_parts
 from gisdesk.jobs import Feedback
 from gisdesk.layers.zones import centre_lines, control_zones
 from gisdesk.rules import Rules
@@ -39,11 +39,11 @@ CONFLICT_COLUMNS = ["subject_layer", "subject_id", "control_kind", "control_id",
                     "period", "exemption", "subject_name"]
 ENCROACH, SETBACK = "encroach", "setback"
 
-# Depth is exact to about 2 × _PROBE: the polygonal buffers that test it are widened so
+# Depth is exact to about 2 × _PROBE: the eroded zones that test it are drawn finely enough
 # that a chord never hides a point (see _covered).
 _PROBE = 0.002  # m
 _QUAD_SEGS = np.array([8, 16, 32, 64, 128, 256, 512, 1024])
-_INNER = np.cos(np.pi / (4 * _QUAD_SEGS))  # a buffer of radius r contains the disk r * _INNER
+_INNER = np.cos(np.pi / (4 * _QUAD_SEGS))  # GEOS's arc of radius r stays this far out: r * _INNER
 
 @dataclass
 class CheckResult:
@@ -194,7 +194,7 @@ def _check_layer(layer, geoms, uids, zones: _Zones, rules, feedback, *, progress
 
     deep = np.flatnonzero(area > 0)
     at = zone_idx[deep]
-    depth[deep] = encroachment_depth(B[deep], overlap[deep], zones.boundaries[at], lines=zones.line[at],
+    depth[deep] = encroachment_depth(B[deep], overlap[deep], Z[deep], zones.boundaries[at], lines=zones.line[at],
                                      half=zones.half[at])
     feedback.set_progress(start + span * 0.9)
 
@@ -257,7 +257,7 @@ def required_setbacks(frame: pd.DataFrame, kind: str, rules: Rules) -> np.ndarra
 
 # --- depth ------------------------------------------------------------------------------
 
-def encroachment_depth(buildings: np.ndarray, overlaps: np.ndarray, boundaries: np.ndarray, *,
+def encroachment_depth(buildings: np.ndarray, overlaps: np.ndarray, zones: np.ndarray, boundaries: np.ndarray, *,
                        lines: np.ndarray | None = None, half: np.ndarray | None = None) -> np.ndarray:
     """Depth of each overlap I = B∩Z into its zone: max over p in I of dist(p, ∂Z), to ±4 mm.
 
@@ -272,7 +272,7 @@ def encroachment_depth(buildings: np.ndarray, overlaps: np.ndarray, boundaries: 
         depth[buffered] = _straight_depth(buildings[buffered], lines[buffered], half[buffered], boundaries[buffered])
     rest = np.flatnonzero(np.isnan(depth))
     if len(rest):
-        depth[rest] = _general_depth(buildings[rest], overlaps[rest], boundaries[rest],
+        depth[rest] = _general_depth(buildings[rest], overlaps[rest], zones[rest], boundaries[rest],
                                      lines=None if lines is None else lines[rest],
                                      half=None if half is None else half[rest])
     return depth
@@ -341,17 +341,17 @@ def _straight_depth(buildings: np.ndarray, lines: np.ndarray, half: np.ndarray,
     return depth
 
 
-def _general_depth(buildings: np.ndarray, overlaps: np.ndarray, boundaries: np.ndarray, *,
+def _general_depth(buildings: np.ndarray, overlaps: np.ndarray, zones: np.ndarray, boundaries: np.ndarray, *,
                    lines: np.ndarray | None = None, half: np.ndarray | None = None) -> np.ndarray:
-    """Depth of any overlap, to ±4 mm, by buffers of the zone's boundary near it.
+    """Depth of any overlap, to ±4 mm, by eroding the zone near it.
 
     Only the part of ∂Z near I matters: if B crosses ∂Z, a piece of ∂Z lies in I, so no
     point of I is farther than I's diagonal from it; otherwise (B inside Z, or parts of B
     inside and others outside) add I's distance to ∂Z. The deepest of some points of I gives
     a lower bound L: I's vertices, and for the buffer of a line the points of B nearest to it
     and to its vertices (the deepest places of a bend). L is the depth when the bound without
-    buffers (_tight) meets it, or when a buffer of ∂Z a hair wider than L covers I; otherwise
-    what it leaves uncovered lies deeper, and its points raise L for the next round. After a
+    buffers (_tight) meets it, or when Z eroded by a hair more than L misses I; otherwise
+    what it meets of I lies deeper, and its points raise L for the next round. After a
     few rounds, the few left are bisected.
     """
     n = len(overlaps)
@@ -369,7 +369,11 @@ def _general_depth(buildings: np.ndarray, overlaps: np.ndarray, boundaries: np.n
     apart = np.flatnonzero(~crossing)
     reach[apart] += parallel(shapely.distance, overlaps[apart], boundaries[apart])
     window = shapely.box(xmin - reach, ymin - reach, xmax + reach, ymax + reach)
-    local = parallel(shapely.intersection, boundaries, window)
+    # Z within the window (where it touches the window's edge, without the lines and points):
+    # the window's edges lie at least reach from I, farther than any point of I lies from ∂Z,
+    # so they change no distance, bound or cover below
+    zone = polygonal_parts(parallel(shapely.intersection, zones, window))
+    local = shapely.boundary(zone)
 
     lower = _deepest(overlaps, local)
     if lines is not None:
@@ -383,7 +387,7 @@ def _general_depth(buildings: np.ndarray, overlaps: np.ndarray, boundaries: np.n
     depth = lower.copy()
     open_ = np.flatnonzero(~_tight(overlaps, local, lower))
     for _ in range(_DEEPEN_ROUNDS):
-        covered, _, rest = _covered(overlaps[open_], local[open_], lower[open_] + _PROBE, slack=_PROBE)
+        covered, _, rest = _covered(overlaps[open_], zone[open_], lower[open_] + _PROBE, slack=_PROBE)
         open_, rest = open_[~covered], rest[~covered]
         if not len(open_):
             return depth
@@ -400,7 +404,7 @@ def _general_depth(buildings: np.ndarray, overlaps: np.ndarray, boundaries: np.n
     hi = lower[open_] + diag[open_] + _PROBE  # every point of I is within diag of a vertex
     while len(open_):
         mid = (lo + hi) / 2
-        covered, bound, _ = _covered(overlaps[open_], local[open_], mid, slack=_PROBE / 2)
+        covered, bound, _ = _covered(overlaps[open_], zone[open_], mid, slack=_PROBE / 2)
         hi = np.where(covered, bound, hi)
         lo = np.where(covered, lo, mid)
         done = hi - lo < 2 * _PROBE
@@ -496,29 +500,33 @@ def _line_candidates(buildings: np.ndarray, lines: np.ndarray, window: np.ndarra
             shapely.length(found))
 
 
-def _covered(overlaps: np.ndarray, local: np.ndarray, radius: np.ndarray, *, slack: float):
-    """Whether every point of each overlap lies within `radius` of its local boundary.
+def _covered(overlaps: np.ndarray, zones: np.ndarray, radius: np.ndarray, *, slack: float):
+    """Whether every point of each overlap lies within `radius` of its zone's boundary.
 
-    GEOS buffers are polygons with their vertices on the circle, so a buffer of radius
-    radius/inner contains the true one of `radius` and lies inside the true one of
-    radius/inner. Hence covered means depth ≤ bound (= radius/inner ≤ radius + slack),
-    and not covered means some point lies farther than `radius`: those of the rest.
-    Returns (covered, bound, rest).
+    The zone eroded by R = radius + slack (its points at least R from ∂Z) is drawn by GEOS
+    with exact offset edges and, around Z's reflex corners, arcs whose vertices lie on the
+    circle, so it holds the true eroded zone and lies inside the true one eroded by R·inner.
+    With inner ≥ radius / R: covered (I misses it) means depth ≤ R = bound, and not covered
+    means some point of the rest lies at least radius deep. Returns (covered, bound, rest).
     """
-    pick = np.minimum(np.searchsorted(_INNER, radius / (radius + slack)), len(_INNER) - 1)
+    bound = radius + slack
+    pick = np.minimum(np.searchsorted(_INNER, radius / bound), len(_INNER) - 1)
     rest = np.empty(len(overlaps), dtype=object)
-    bound = radius / _INNER[pick]
     for p in np.unique(pick):
         at = np.flatnonzero(pick == p)
-        xmin, ymin, xmax, ymax = shapely.bounds(overlaps[at]).T
-        reach = bound[at] + _PROBE  # the boundary farther from I than the radius does not cover any of it
-        near = parallel(shapely.intersection, local[at], shapely.box(xmin - reach, ymin - reach, xmax + reach,
-                                                                      ymax + reach))
-        rest[at] = parallel(_uncovered, overlaps[at], near, bound[at], quad_segs=int(_QUAD_SEGS[p]))
+        rest[at] = parallel(_deep_part, overlaps[at], zones[at], bound[at], quad_segs=int(_QUAD_SEGS[p]))
     return shapely.is_empty(rest), bound, rest
 
 
-def _uncovered(overlaps, near, radius, *, quad_segs):
-    """overlaps minus the buffers of `near`, in one step per chunk: the buffers, finely drawn
-    and large, are let go of chunk by chunk (they were 0.5 GB at once at 1 M)."""
-    return shapely.difference(overlaps, shapely.buffer(near, radius, quad_segs=quad_segs))
+def _deep_part(overlaps, zones, radius, *, quad_segs):
+    """The part of each overlap at least `radius` from its zone's boundary (as drawn by GEOS)."""
+    xmin, ymin, xmax, ymax = shapely.bounds(overlaps).T
+    reach = radius + _PROBE  # the zone farther from I than this erodes to nothing near it
+    near = shapely.intersection(zones, shapely.box(xmin - reach, ymin - reach, xmax + reach, ymax + reach))
+    # GEOS loses small eroded areas of rings with few or long segments (a ring of under 9
+    # coordinates is dropped as "inverted"; long segments clipped from a large zone lose the
+    # last few cm² as well): vertices radius/2 apart keep them, and a ring that keeps a point
+    # radius deep is 2π·radius long, so it has at least 12
+    near = shapely.segmentize(near, radius / 2)
+    deep = shapely.intersection(overlaps, shapely.buffer(near, -radius, quad_segs=quad_segs))
+    return np.where(shapely.area(deep) > 0, deep, shapely.from_wkt("POLYGON EMPTY"))
