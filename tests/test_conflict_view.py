@@ -9,7 +9,7 @@ import shapely
 from shapely.geometry import LineString, box
 
 from gisdesk.analysis.conflict_view import (HIDE_EXEMPT, ONLY_EXEMPT, WITH_EXEMPT, ConflictSearch, ListFilter,
-                                            conflict_geometry, stepped, subject_places)
+                                            conflict_geometry, sorted_order, stepped, subject_places)
 
 
 def hand_made() -> pd.DataFrame:
@@ -124,6 +124,22 @@ def test_subject_places_come_from_each_subject_layer():
     assert places["district"].tolist() == ["", "", "黄浦区", "", ""]
     assert places["street"].tolist() == ["", "x", "外滩街道", "", ""]
     assert places["address"].tolist() == ["吴淞路12号", "", "", "", ""]
+
+
+def test_sorting_by_a_column_is_stable_and_puts_missing_values_last():
+    frame = hand_made()
+    frame["depth_m"] = [81.0, 80.0, 0.0, 2.5, 7.0, 2.5, 0.0, 0.0]  # setback rows have no depth
+    frame["distance_m"] = [0.0, 0.0, 6.0, 0.0, 0.0, 0.0, 3.0, 9.0]
+    ids = frame["subject_id"].to_numpy()
+    assert ids[sorted_order(frame, "period")].tolist() == [  # 新增, 既有, 未知; ties in their severity order
+        "osm-3", "osm-4", "HP2026-0065", "osm-1", "osm-2", "HP2026-0070", "osm-5", "HP2026-0071"]
+    assert ids[sorted_order(frame, "depth_m")].tolist()[:5] == ["osm-4", "HP2026-0065", "osm-5", "osm-2", "osm-1"]
+    assert ids[sorted_order(frame, "depth_m", True)].tolist() == [  # setbacks (no depth) last either way
+        "osm-1", "osm-2", "osm-5", "osm-4", "HP2026-0065", "osm-3", "HP2026-0070", "HP2026-0071"]
+    assert ids[sorted_order(frame, "distance_m")].tolist()[:3] == ["HP2026-0070", "osm-3", "HP2026-0071"]
+    assert ids[sorted_order(frame, "subject")].tolist()[-1] == "HP2026-0071"  # no name, no address: last
+    assert sorted(sorted_order(frame, "place")) == list(range(8))
+    assert sorted_order(frame, "no such column").tolist() == list(range(8))
 
 
 # --- geometry ------------------------------------------------------------------------------

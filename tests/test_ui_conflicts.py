@@ -338,3 +338,11 @@ def test_the_model_on_a_hand_made_frame_shows_names_places_and_filters(qtbot):
     assert model.rowCount() == 3  # decided: out of the pending ones
     model.set_filter(decision="confirmed")
     assert sorted(shown("subject_id")) == ["HP2026-0065", "osm-3"]
+    model.set_filter(decision="", exemption="all")
+    model.sort(COLUMNS.index("period"))  # a header click: new first, the filter still applies
+    assert shown("period") == ["New"] * 3 + ["Existing"] * 3 + ["Unknown"] * 2
+    model.set_filter(subject_table="ledger")
+    assert shown("subject_id") == ["HP2026-0065", "HP2026-0070", "HP2026-0071"]
+    model.sort(-1)  # back to severity: the frame's own order
+    model.set_filter(subject_table="")
+    assert shown("subject_id") == frame["subject_id"].tolist()

@@ -136,6 +136,42 @@ class ConflictSearch:
         return sorted(v for v in pd.unique(values) if v)
 
 
+ENCROACH_ONLY, SETBACK_ONLY = ("overlap_m2", "depth_m"), ("distance_m", "required_m", "shortfall_m")
+_RANKED = {"period": PERIODS, "relation": ("encroach", "setback"),
+           "control_kind": ("red", "green", "blue", "purple", "yellow")}
+
+
+def sorted_order(frame: pd.DataFrame, column: str, descending: bool = False) -> np.ndarray:
+    """The row positions of `frame` sorted by one of the list's columns, stable (ties keep the
+    severity order they came in); missing values last either way. Columns: a numeric one
+    (values only where its relation has them: a setback has no depth), period / relation /
+    control_kind in their own order (新增 before 既有 ...), 'subject' (the name, else the
+    address), 'place' (district and street) or any text column."""
+    if column in ENCROACH_ONLY + SETBACK_ONLY and column in frame:
+        key = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+        applies = (frame["relation"] == ("encroach" if column in ENCROACH_ONLY else "setback")).to_numpy()
+        key = np.where(applies, key, np.nan)
+    elif column in _RANKED and column in frame:
+        rank = {value: i for i, value in enumerate(_RANKED[column])}
+        key = _strings(frame[column]).map(rank).to_numpy(dtype=float)
+    else:
+        if column == "subject":
+            name = _strings(frame["subject_name"]) if "subject_name" in frame else pd.Series("", index=frame.index)
+            uid = _strings(frame["subject_id"]) if "subject_id" in frame else name
+            address = _strings(frame["address"]) if "address" in frame else name
+            text = name.where((name != "") & (name != uid), address)
+        elif column == "place":
+            text = (_strings(frame.get("district", pd.Series("", index=frame.index))) + " "
+                    + _strings(frame.get("street", pd.Series("", index=frame.index)))).str.strip()
+        elif column in frame:
+            text = _strings(frame[column])
+        else:
+            return np.arange(len(frame))
+        key = text.where(text != "", None).to_numpy(dtype=object)
+    order = pd.Series(key).sort_values(ascending=not descending, kind="mergesort", na_position="last")
+    return order.index.to_numpy()  # (the key's own 0..n-1 index: positions)
+
+
 def stepped(current: int | None, count: int, step: int) -> int | None:
     """The row `step` rows from `current` in a list of `count` rows, kept within it; with nothing
     current, the first row going forward and the last going back; None for an empty list."""

@@ -128,6 +128,9 @@ def _draw_label(painter: QPainter, text: str, anchor: QPointF, ends, context: Re
     box.moveLeft(min(max(box.left(), 2.0), context.view.width - w - 2.0))  # kept inside the picture
     box.moveTop(min(max(box.top(), 2.0), context.view.height - h - 2.0))
     painter.setPen(QPen(QColor(DISTANCE_COLOR), context.mm(PX96_MM)))
+    if not box.contains(anchor):  # a leader from the box to what it measures
+        nearest = QPointF(min(max(anchor.x(), box.left()), box.right()), min(max(anchor.y(), box.top()), box.bottom()))
+        painter.drawLine(anchor, nearest)
     painter.setBrush(QColor(255, 255, 255, 235))
     painter.drawRoundedRect(box, pad, pad)
     painter.setFont(font)

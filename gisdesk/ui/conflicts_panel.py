@@ -35,7 +35,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QHBoxL
 from gisdesk import reviews
 from gisdesk.analysis.check import run_check
 from gisdesk.analysis.conflict_view import (HIDE_EXEMPT, ONLY_EXEMPT, PENDING, WITH_EXEMPT, ConflictSearch,
-                                            ListFilter, conflict_geometry, load_conflict_list, stepped)
+                                            ListFilter, conflict_geometry, load_conflict_list, sorted_order,
+                                            stepped)
 from gisdesk.errors import GisdeskError
 from gisdesk.layers.kinds import CONTROL_KINDS, KINDS
 from gisdesk.layers.zones import control_zones
@@ -52,7 +53,7 @@ COLUMNS = ["subject", "place", "subject_table", "control_kind", "relation", "per
            "distance_m", "required_m", "shortfall_m", "decision", "note", "exemption", "subject_id"]
 NUMERIC = {"overlap_m2": 1, "depth_m": 2, "distance_m": 2, "required_m": 1, "shortfall_m": 2}  # decimals
 ENCROACH_ONLY, SETBACK_ONLY = {"overlap_m2", "depth_m"}, {"distance_m", "required_m", "shortfall_m"}
-WIDTHS = {"subject": 170, "place": 140, "subject_table": 86, "control_kind": 84, "relation": 66, "period": 40,
+WIDTHS = {"subject": 150, "place": 136, "subject_table": 86, "control_kind": 84, "relation": 66, "period": 40,
           "overlap_m2": 92, "depth_m": 62, "distance_m": 62, "required_m": 62, "shortfall_m": 62, "decision": 64,
           "note": 140, "exemption": 110, "subject_id": 120}  # px: up to 不足 (m) in view at 1366×768
 MIN_PAD_M = 20.0  # margin around the building when zooming to a conflict
@@ -130,6 +131,7 @@ class ConflictsModel(QAbstractTableModel):
         super().__init__(parent)
         self._all = pd.DataFrame(columns=[*reviews.KEY, "relation", "decision", "note", "subject_name"])
         self.filter = ListFilter()
+        self._sorted: tuple[str, bool] | None = None  # (column, descending) of a header click; None: by severity
         self._take(self._all)
         self.layer_titles: dict[str, str] = {}  # subject layer id -> its title
         self.colors = dict(CONTROL_COLORS)
@@ -168,10 +170,21 @@ class ConflictsModel(QAbstractTableModel):
         # data() reads cells from plain arrays: a pandas row per cell would cost ~0.1 ms, per role
         self._arrays = {column: frame[column].to_numpy() for column in frame.columns}
         self.search = ConflictSearch(frame)
-        self._positions = np.flatnonzero(self.search.mask(self.filter))
+        self._order = sorted_order(frame, *self._sorted) if self._sorted else np.arange(len(frame))
+        self._show()
 
     def _show(self) -> None:
-        self._positions = np.flatnonzero(self.search.mask(self.filter))
+        """The positions shown: those the filter keeps, in the order asked (severity by default)."""
+        self._positions = self._order[self.search.mask(self.filter)[self._order]]
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        """Sort by a column (a header click); column -1: by severity, as loaded."""
+        name = COLUMNS[column] if 0 <= column < len(COLUMNS) else None
+        self._sorted = (name, order == Qt.SortOrder.DescendingOrder) if name else None
+        self.beginResetModel()
+        self._order = sorted_order(self._all, *self._sorted) if self._sorted else np.arange(len(self._all))
+        self._show()
+        self.endResetModel()
 
     def set_decision(self, keys: list[tuple], decision: str, note: str, who: str = "", at: str = "") -> None:
         """Show decisions just stored (no reload); rows that leave the filter go."""
@@ -245,11 +258,13 @@ class ConflictsModel(QAbstractTableModel):
                 return QBrush(QColor("#b3261e"))
             if column == "decision":
                 return QBrush(QColor({"confirmed": "#b3261e", "dismissed": "#2e7d32"}.get(row["decision"], "#888888")))
-        if role == Qt.ItemDataRole.ToolTipRole and column in ("subject", "place", "subject_id"):
+        if role == Qt.ItemDataRole.ToolTipRole and column in ("subject", "place", "subject_id", "period"):
             parts = [self._layer_title(row), str(row["subject_id"])]
             address = row.get("address")
             if not _blank(address) and str(address) != self._display(row, "subject"):
                 parts.append(str(address))
+            if not _blank(row.get("exemption")):
+                parts.append(self.tr("exempt: %1").replace("%1", str(row.get("exemption"))))
             return " · ".join(parts)
         if role == Qt.ItemDataRole.ToolTipRole and column in ("decision", "note") and row.get("who"):
             return f"{row.get('who', '')} {row.get('at', '')}"
@@ -423,6 +438,9 @@ class ConflictsPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # most severe first until a header is clicked
+        header.setSortIndicatorClearable(True)  # a third click: back to severity
+        self.table.setSortingEnabled(True)
         for column, name in enumerate(COLUMNS):
             self.table.setColumnWidth(column, WIDTHS[name])
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)

@@ -6,15 +6,50 @@
     <message>
         <location filename="../../gisdesk/ui/attribute_table.py" line="+51"/>
         <source>ID</source>
-        <translation>ID</translation>
+        <translation>要素标识</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+18"/>
+        <source>text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>integer</source>
+        <translation>整数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>decimal</source>
+        <translation>小数</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>choice</source>
+        <translation>选项</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>codes (one or more)</source>
+        <translation>代码（可多选）</translation>
+    </message>
+    <message>
+        <location line="+31"/>
         <source>Field %1 of feature %2: %3</source>
         <translation>要素 %2 的字段 %1：%3</translation>
     </message>
     <message>
-        <location line="+330"/>
+        <location line="+89"/>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <location line="+244"/>
         <source>Filter: rows containing this text in any column</source>
         <translation>筛选：任一列包含此文本的行</translation>
     </message>
@@ -60,7 +95,7 @@
 <context>
     <name>ConflictsModel</name>
     <message>
-        <location filename="../../gisdesk/ui/conflicts_panel.py" line="+141"/>
+        <location filename="../../gisdesk/ui/conflicts_panel.py" line="+142"/>
         <source>Relation</source>
         <translation>冲突类型</translation>
     </message>
@@ -135,7 +170,12 @@
         <translation>要素编号</translation>
     </message>
     <message>
-        <location line="+128"/>
+        <location line="+121"/>
+        <source>exempt: %1</source>
+        <translation>豁免：%1</translation>
+    </message>
+    <message>
+        <location line="+21"/>
         <source>Unnamed</source>
         <translation>未命名</translation>
     </message>
@@ -243,7 +283,7 @@
         <translation>全部结论</translation>
     </message>
     <message>
-        <location line="+208"/>
+        <location line="+211"/>
         <source>All streets</source>
         <translation>全部街道</translation>
     </message>
@@ -263,12 +303,12 @@
         <translation>压线 %1 m² · 深 %2 m</translation>
     </message>
     <message>
-        <location line="-348"/>
+        <location line="-351"/>
         <source>Relation</source>
         <translation>冲突类型</translation>
     </message>
     <message>
-        <location line="+61"/>
+        <location line="+64"/>
         <source>Note (permit number, site visit ...)</source>
         <translation>备注（许可证号、现场核查…）</translation>
     </message>
@@ -745,7 +785,7 @@
         <translation>基础数据</translation>
     </message>
     <message>
-        <location line="+1003"/>
+        <location line="+1002"/>
         <source>Layers</source>
         <translation>图层</translation>
     </message>
@@ -753,7 +793,7 @@
 <context>
     <name>LayerTreeModel</name>
     <message>
-        <location line="-774"/>
+        <location line="-773"/>
         <source>%1: %2 layers</source>
         <translation>%1：%2 个图层</translation>
     </message>
@@ -1170,9 +1210,9 @@
 <context>
     <name>PropertiesDialog</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="+269"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="+268"/>
         <source>%1 (a temporary copy, since removed)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1（导入时的临时副本，已删除）</translation>
     </message>
     <message>
         <location line="+11"/>
@@ -1197,7 +1237,7 @@
     <message>
         <location line="+2"/>
         <source>Project file</source>
-        <translation type="unfinished"></translation>
+        <translation>项目文件</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1450,7 +1490,7 @@
 <context>
     <name>StyleDialog</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="-277"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="-276"/>
         <source>Style — %1</source>
         <translation>样式 — %1</translation>
     </message>
@@ -1505,7 +1545,7 @@
         <translation>显示标注</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+13"/>
         <source>Labels</source>
         <translation>标注</translation>
     </message>
@@ -1736,7 +1776,7 @@
 <context>
     <name>TotalsPanel</name>
     <message>
-        <location line="+78"/>
+        <location line="+83"/>
         <source>Group by</source>
         <translation>分组</translation>
     </message>
@@ -1897,7 +1937,7 @@
 <context>
     <name>conflicts</name>
     <message>
-        <location filename="../../gisdesk/ui/conflicts_panel.py" line="-679"/>
+        <location filename="../../gisdesk/ui/conflicts_panel.py" line="-696"/>
         <source>Road red line</source>
         <translation>道路红线</translation>
     </message>
@@ -1962,7 +2002,7 @@
         <translation>未知</translation>
     </message>
     <message>
-        <location line="+696"/>
+        <location line="+713"/>
         <source>Conflicts</source>
         <translation>冲突</translation>
     </message>
@@ -2052,7 +2092,7 @@
 <context>
     <name>totals</name>
     <message>
-        <location filename="../../gisdesk/ui/totals_panel.py" line="-350"/>
+        <location filename="../../gisdesk/ui/totals_panel.py" line="-355"/>
         <source>District</source>
         <translation>区</translation>
     </message>
@@ -2127,7 +2167,7 @@
         <translation>按面积</translation>
     </message>
     <message>
-        <location line="+335"/>
+        <location line="+340"/>
         <source>Totals and indicators</source>
         <translation>统计与指标</translation>
     </message>
