@@ -15,9 +15,11 @@ shortest segment between building and zone — for the renderer (render.conflict
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 
 from gisdesk.analysis.conflict_list import load_conflicts
@@ -40,7 +42,7 @@ def subject_places(project, frame: pd.DataFrame) -> pd.DataFrame:
         return out
     for table in frame["subject_table"].dropna().unique():
         try:
-            layer = project.read_layer(str(table), columns=list(PLACE_COLUMNS))
+            layer = _attributes(project, str(table))
         except Exception:  # noqa: BLE001 — a layer gone since the check: its rows keep '' (the list still shows)
             continue
         present = [c for c in PLACE_COLUMNS if c in layer.columns]
@@ -53,6 +55,18 @@ def subject_places(project, frame: pd.DataFrame) -> pd.DataFrame:
         for column in present:
             out.loc[mine, column] = _text(found[column]).to_numpy()
     return out
+
+
+def _attributes(project, layer_id: str) -> pd.DataFrame:
+    """uid and the PLACE_COLUMNS the layer has, without its geometry (a fifth of the time on 100 k
+    buildings); a store other than a GeoPackage file reads them with its read_layer."""
+    path = getattr(project, "path", None)
+    if path is None or not Path(path).is_file():
+        return project.read_layer(layer_id, columns=list(PLACE_COLUMNS))
+    present = {c.lower(): c for c in pyogrio.read_info(path, layer=layer_id)["fields"]}
+    columns = ["uid", *[present[c] for c in PLACE_COLUMNS if c in present]]
+    frame = pyogrio.read_dataframe(path, layer=layer_id, columns=columns, read_geometry=False, use_arrow=True)
+    return frame.rename(columns={present[c]: c for c in PLACE_COLUMNS if c in present})
 
 
 def load_conflict_list(project, *, feedback: Feedback | None = None) -> pd.DataFrame | None:
