@@ -3,6 +3,8 @@ kind codes shown by their names; English on request."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pyproj import CRS
 
@@ -57,3 +59,96 @@ def test_crs_without_epsg_and_others(zh):
 def test_crs_names_in_english_on_request(en):
     assert crs_label(CRS.from_epsg(4549)) == "EPSG:4549 CGCS2000 / 3-degree Gauss-Kruger CM 120E"
     assert crs_label(CRS.from_epsg(4490)) == "EPSG:4490 China Geodetic Coordinate System 2000"
+
+
+# --- geometry types, headers with units, coded values, kinds by name --------------------------
+
+def test_geometry_types_by_their_names(zh):
+    import pandas as pd
+
+    from gisdesk.layers.names import geometry_summary
+
+    counts = pd.Series({"Polygon": 160, "Point": 10, "MultiPolygon": 1_234})
+    assert geometry_summary(counts) == "面 (160)，点 (10)，多面 (1,234)"
+    i18n.set_language("en")
+    assert geometry_summary(counts) == "polygon (160), point (10), multipolygon (1,234)"
+
+
+def test_field_headers_carry_their_units(zh):
+    from gisdesk.layers.kinds import KINDS
+    from gisdesk.layers.names import field_header, field_label
+
+    ledger = KINDS["ledger"].schema
+    assert field_header(ledger["illegal_area_m2"]) == "违建面积（m²）"
+    assert field_header(ledger["height_m"]) == "高度（m）"
+    assert field_header(ledger["status"]) == "处置状态"
+    assert field_header(KINDS["old_estates"].schema["investment_wan"]) == "投资（万元）"  # the unit in the label already
+    assert field_label("old_estates", "estate_no") == "小区编号"
+    assert field_label("old_estates", "my_column") == "my_column"  # a column of the user's own
+
+
+def test_coded_values_and_kinds_by_their_names(zh):
+    from gisdesk.layers.kinds import KINDS
+    from gisdesk.layers.names import kind_name, value_name
+
+    violation = KINDS["ledger"].schema["violation"]
+    assert value_name(violation, "WPXJ") == "未批先建"
+    assert value_name(violation, "WPXJ,ZHX") == "未批先建、占用黄线"
+    assert value_name(violation, "WPXJ,XYZ") == "未批先建、XYZ"  # an unknown code as it is
+    assert value_name(KINDS["red"].schema["road_class"], "expressway") == "快速路"
+    assert value_name(KINDS["red"].schema["side"], "left") == "左侧"
+    assert value_name(KINDS["ledger"].schema["status"], "已立案") == "已立案"
+    assert kind_name("yellow") == "城市黄线" and kind_name("old_estates") == "老旧小区"
+
+
+def test_problems_name_the_field_by_its_chinese_name(zh):
+    import pandas as pd
+
+    from gisdesk.errors import ValidationError
+    from gisdesk.layers.kinds import KINDS
+    from gisdesk.layers.schema import conform
+
+    frame = pd.DataFrame({"estate_no": ["E1"], "name": ["某小区"], "status": ["已完工"], "built_year": ["很久以前"]})
+    with pytest.raises(ValidationError) as caught:
+        conform(frame, KINDS["old_estates"].schema, source="estates.csv", uids=["E1"])
+    assert "建成年份" in str(caught.value) and "built_year" not in str(caught.value)
+
+
+# --- the label field ----------------------------------------------------------------------------
+
+XIAN = Path(__file__).resolve().parent / "data" / "xian_roads_gbk" / "modifiedConn_link.shp"
+
+
+def test_the_label_field_is_chosen_from_the_layers_fields():
+    import geopandas as gpd
+
+    from gisdesk.layers.styles import label_field_for
+
+    roads = gpd.read_file(XIAN)  # real Xi'an links: road_name, no name
+    assert "name" not in roads.columns and roads["road_name"].notna().any()
+    assert label_field_for(roads, "name") == "road_name"
+    roads["名称"] = "某路"
+    assert label_field_for(roads, "name") == "名称"  # before road_name
+    roads["name"] = None
+    assert label_field_for(roads, "name") == "名称"  # an empty name column is no label
+    roads["name"] = "Yanxiang Rd"
+    assert label_field_for(roads, "name") == "name"  # the kind's own field first
+    bare = roads[["link_id", "geometry"]]
+    assert label_field_for(bare, "name") is None
+    upper = roads[["link_id", "geometry"]].assign(MC=["甲"] * len(roads))
+    assert label_field_for(upper, "name") == "MC"
+
+
+def test_a_road_layer_with_road_name_is_labelled_when_first_shown(tmp_path):
+    from gisdesk.io.importer import import_layer
+    from gisdesk.layers.document import MapDocument
+    from gisdesk.layers.styles import default_style
+    from gisdesk.project import Project
+
+    project = Project.create(tmp_path / "xian.gpkg")
+    # the road names kept as the user's own column, not read as the red line's name
+    import_layer(project, XIAN, "red", half_width=10.0, field_map={"road_name": ""})
+    assert "road_name" in project.read_layer("red_lines").columns
+    document = MapDocument.open(Project.open(tmp_path / "xian.gpkg"), default_style=default_style)
+    assert document.layer("red").style["label_field"] == "road_name"
+    assert default_style("red")["label_field"] == "name"  # the kind's default itself is unchanged

@@ -55,7 +55,7 @@ def test_schema_errors_name_the_feature_field_and_value():
 
 
 def test_required_fields_must_be_present():
-    with pytest.raises(ValidationError, match="status"):
+    with pytest.raises(ValidationError, match="字段 处置状态：缺少必填字段"):
         conform(pd.DataFrame({"case_no": ["A"], "found_on": ["2025-01-01"]}), KINDS["ledger"].schema, source="s")
 
 

@@ -267,13 +267,19 @@ def test_properties_dialog_shows_count_sources_and_field_labels(panel, document,
     assert dialog.values["features"].text() == f"{len(ledger.frame):,}"
     assert dialog.values["table"].text() == "ledger"
     assert "EPSG:4550" in dialog.values["crs"].text()
-    assert "Polygon" in dialog.values["geometry"].text() or "Point" in dialog.values["geometry"].text()
+    # geometry types by their Chinese names, with counts that add up to the features
+    types = ledger.frame.geometry.geom_type.value_counts()
+    expected = "，".join(f"{ {'Polygon': '面', 'Point': '点', 'MultiPolygon': '多面'}[t]} ({n:,})" for t, n in types.items())
+    assert dialog.values["geometry"].text() == expected and "Polygon" not in expected
+    assert dialog.values["kind"].text() == "违法建设台账"
+    assert dialog.values["project"].text() == str(document.project.path)
     sources = document.project.layers()[[i.kind for i in document.project.layers()].index("ledger")].sources
     assert dialog.sources_table.rowCount() == len(sources) >= 1
     assert dialog.sources_table.item(0, 3).text() == f"{sources[0]['features']:,}"
     labels = {dialog.fields_table.item(r, 0).text(): dialog.fields_table.item(r, 1).text()
               for r in range(dialog.fields_table.rowCount())}
     assert labels["case_no"] == "编号" and labels["status"] == "处置状态"
+    assert labels["illegal_area_m2"] == "违建面积（m²）" and labels["height_m"] == "高度（m）"
 
 
 def test_the_dock_is_installed_in_the_main_window_and_follows_the_project(qtbot, tmp_path, document):

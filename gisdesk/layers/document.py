@@ -9,6 +9,7 @@ from __future__ import annotations
 from gisdesk.layers.edits import EditSession
 from gisdesk.layers.kinds import kind_of
 from gisdesk.layers.layer import Event, Layer
+from gisdesk.layers.styles import fit_label_field
 from gisdesk.store import ProjectStore, current_user
 
 
@@ -27,10 +28,12 @@ class MapDocument:
         """Read every layer of an opened project. `default_style(kind)` styles layers that have none stored."""
         layers = []
         for info in project.layers():
-            style = info.style or (default_style(info.kind) if default_style else {})
+            frame = project.read_layer(info.id)
+            # a layer shown for the first time (no stored style): its kind's, labelled by a field it has
+            style = info.style or (fit_label_field(default_style(info.kind), frame) if default_style else {})
             # a layer never renamed shows its kind's name in the UI's language
             title = None if info.title == kind_of(info.kind).name_zh else info.title
-            layers.append(Layer(info.kind, project.read_layer(info.id), layer_id=info.id, title=title,
+            layers.append(Layer(info.kind, frame, layer_id=info.id, title=title,
                                 style=style, visible=info.visible, opacity=info.opacity))
         return cls(project, layers)
 

@@ -104,6 +104,12 @@ class Problem:
     line: bool = False  # whether source_row is a spreadsheet or CSV row ("第 5 行") rather than a record
     id_field: str | None = None  # the user's name of the id column (编号), whose value the uid is
     column: str | None = None  # the user's name of the column that holds the field (状态 for status)
+    label_zh: str | None = None  # the field's Chinese name (小区编号 for estate_no), what messages call it
+
+    @property
+    def field_text(self) -> str:
+        """The field as a message names it: its Chinese name in Chinese, its code in English."""
+        return tr(self.label_zh, self.field) if self.label_zh else self.field
 
     def describe(self) -> str:
         reason = tr(self.reason_zh, self.reason_en, value=self.value)
@@ -113,11 +119,11 @@ class Problem:
             if self.uid and self.id_field:
                 where += tr("（{id_field} = {uid}）", " ({id_field} = {uid})", id_field=self.id_field, uid=self.uid)
             return tr("{who}的 {field}：{reason}", "{who}, field {field}: {reason}",
-                      who=where, field=self.column or self.field, reason=reason)
+                      who=where, field=self.column or self.field_text, reason=reason)
         who = tr("要素 {uid}", "feature {uid}", uid=self.uid) if self.uid else tr(
             "第 {n} 个要素", "feature #{n}", n=self.row + 1)
         return tr("{who} 字段 {field}：{reason}", "{who}, field {field}: {reason}",
-                  who=who, field=self.field, reason=reason)
+                  who=who, field=self.field_text, reason=reason)
 
 
 def conform(frame: pd.DataFrame, schema: Schema, *, source: str, uids=None, mapped: dict | None = None,
@@ -152,7 +158,7 @@ def conform(frame: pd.DataFrame, schema: Schema, *, source: str, uids=None, mapp
     for f in schema.fields:
         if f.name not in out.columns:
             if f.required:
-                problems.append(Problem(-1, None, f.name, None, "缺少必填字段", "required field is missing"))
+                problems.append(Problem(-1, None, f.name, None, "缺少必填字段", "required field is missing", label_zh=f.label_zh))
             out[f.name] = _empty_column(f, len(out))
             continue
         if f.type in (ENUM, CODES) and not f.required and unmapped is not None:
@@ -348,14 +354,14 @@ def _convert_each(values, rows, f: Field, uids, problems: list[Problem]) -> list
     for row, value in zip(rows, values):
         if _is_missing(value):
             if f.required:
-                problems.append(Problem(row, uids[row], f.name, value, "必填字段为空", "required value is empty"))
+                problems.append(Problem(row, uids[row], f.name, value, "必填字段为空", "required value is empty", label_zh=f.label_zh))
             converted.append(None)
             continue
         try:
             converted.append(_convert_value(value, f))
         except (ValueError, OverflowError) as exc:
             zh, en = exc.args if len(exc.args) == 2 else ("值 {value!r} 无效", "invalid value {value!r}")
-            problems.append(Problem(row, uids[row], f.name, value, zh, en))
+            problems.append(Problem(row, uids[row], f.name, value, zh, en, label_zh=f.label_zh))
             converted.append(None)
     return converted
 
@@ -441,7 +447,7 @@ class SchemaProblems(ValidationError):
     def message(self) -> str:
         first = self.problems[0]
         text = first.describe() if first.row >= 0 else tr(
-            "字段 {field}：缺少必填字段", "field {field}: required field is missing", field=first.field)
+            "字段 {field}：缺少必填字段", "field {field}: required field is missing", field=first.field_text)
         more = len(self.problems) - 1
         return tr("{source}：{first}", "{source}: {first}", source=self.source, first=text) + (
             tr("（另有 {more} 处问题）", " (and {more} more problems)", more=more) if more else "")

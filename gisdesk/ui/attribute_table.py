@@ -29,6 +29,7 @@ from gisdesk.store import current_user
 from gisdesk.i18n import tr as core_tr
 from gisdesk.layers.edits import EditSession
 from gisdesk.layers.layer import Layer
+from gisdesk.layers.names import VALUE_NAMES, field_header, value_name
 from gisdesk.layers.schema import ENUM, FLOAT, INT, Field, Schema, SchemaProblems, conform
 from gisdesk.ui.icons import icon
 
@@ -48,10 +49,27 @@ def display_columns(layer: Layer) -> list[tuple[str, str]]:
     out = []
     if "uid" in frame.columns:
         out.append(("uid", QCoreApplication.translate("AttributeTable", "ID")))
-    out += [(f.name, f.label()) for f in schema.fields if f.name in frame.columns]
+    out += [(f.name, field_header(f)) for f in schema.fields if f.name in frame.columns]
     known = {c for c, _ in out}
     out += [(c, str(c)) for c in frame.columns if c not in known and c != geometry]
     return out
+
+
+def display_value(layer: Layer, column: str, value) -> str:
+    """A value as the table and Identify show it: coded values by their names (WPXJ → 未批先建)."""
+    text = format_value(value)
+    if text and column in VALUE_NAMES and column in layer.info.schema.names:
+        return value_name(layer.info.schema[column], text)
+    return text
+
+
+def type_name(field_type: str) -> str:
+    """A schema type in words (text, integer, decimal, date, choice, codes)."""
+    translate = QCoreApplication.translate
+    names = {"text": translate("AttributeTable", "text"), "int": translate("AttributeTable", "integer"),
+             "float": translate("AttributeTable", "decimal"), "date": translate("AttributeTable", "date"),
+             "enum": translate("AttributeTable", "choice"), "codes": translate("AttributeTable", "codes (one or more)")}
+    return names.get(field_type, field_type)
 
 
 def is_missing(value) -> bool:
@@ -142,7 +160,9 @@ class LayerTableModel(QAbstractTableModel):
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+        if role == Qt.ItemDataRole.DisplayRole:  # coded values by their names; edited as the codes
+            return display_value(self.layer, self.columns[index.column()][0], self.value(index.row(), index.column()))
+        if role == Qt.ItemDataRole.EditRole:
             return format_value(self.value(index.row(), index.column()))
         if role == Qt.ItemDataRole.TextAlignmentRole:
             field = self.fields.get(self.columns[index.column()][0])
@@ -166,7 +186,10 @@ class LayerTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal:
             name = self.columns[section][0]
             field = self.fields.get(name)
-            return f"{name} ({field.type})" if field else name
+            if field is None:
+                return name  # a column of the user's own
+            return (QCoreApplication.translate("AttributeTable", "%1: %2").replace("%1", field.label())
+                    .replace("%2", type_name(field.type)))
         return None
 
     def flags(self, index):

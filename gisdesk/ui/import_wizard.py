@@ -185,7 +185,7 @@ class KindPage(QWizardPage):
         self.setSubTitle(self.tr("What the features are, and the project layer they go into."))
         self.kind_combo = QComboBox()
         for code, info in KINDS.items():
-            self.kind_combo.addItem(f"{info.title} ({code})", code)
+            self.kind_combo.addItem(info.title, code)
         self.guess = QLabel()
         self.guess.setStyleSheet("color: #555;")
         self.target_combo = QComboBox()
@@ -592,7 +592,7 @@ class MappingPage(QWizardPage):
             combo = QComboBox()
             combo.addItem(self.tr("(keep as extra column)"), KEEP)
             for f in schema.fields:
-                combo.addItem(f"{f.name} — {f.label()}", f.name)
+                combo.addItem(f.label(), f.name)
             combo.setCurrentIndex(max(combo.findData(proposal.get(column, KEEP)), 0))
             self.table.setCellWidget(r, 2, combo)
             self.combos[column] = combo
@@ -611,7 +611,7 @@ class MappingPage(QWizardPage):
             combo = QComboBox()
             combo.addItem(self.tr("(not imported)"), "")
             for code, kind in KINDS.items():
-                combo.addItem(f"{kind.title} ({code})", code)
+                combo.addItem(kind.title, code)
             combo.setCurrentIndex(max(combo.findData(self.cad_proposal[name] or ""), 0))
             self.cad_table.setCellWidget(r, 2, combo)
             self.cad_combos[name] = combo

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QColorDialog, QComb
 from gisdesk.crs import crs_label
 from gisdesk.layers.document import MapDocument
 from gisdesk.layers.layer import Layer
+from gisdesk.layers.names import field_header, geometry_summary
 from gisdesk.render.style import style_size
 
 MIME_TYPE = "application/x-gisdesk-layer-tree"
@@ -771,12 +772,11 @@ class StyleDialog(QDialog):
         # labels
         self.label_check = QCheckBox(self.tr("Show labels"))
         self.label_combo = QComboBox()
-        schema_labels = {f.name: f.label_zh for f in layer.info.schema.fields}
+        schema = layer.info.schema
         for column in layer.frame.columns:
             if column == layer.frame.geometry.name:
-                continue
-            label = schema_labels.get(column)
-            self.label_combo.addItem(f"{label} ({column})" if label else column, column)
+                continue  # a schema field by its name in the user's language; the user's own columns as named
+            self.label_combo.addItem(schema[column].label() if column in schema.names else column, column)
         field = style.get("label_field")
         self.label_check.setChecked(bool(field))
         if field and self.label_combo.findData(field) >= 0:
@@ -897,6 +897,27 @@ OTHER_COLOR = "#999999"  # the renderer's colour for values with no category col
 # --- the properties dialog -----------------------------------------------------------------
 
 
+def source_path_text(path) -> str:
+    """Where an import read from, as the properties show it: a file that was staged in a temporary
+    folder (the demo's build, an upload unpacked) and is gone by its name only, said to be so."""
+    import tempfile
+    from pathlib import Path
+
+    text = str(path or "")
+    if not text:
+        return ""
+    source = Path(text)
+    temp = Path(tempfile.gettempdir()).resolve()
+    try:
+        staged = source.resolve().is_relative_to(temp)
+    except (OSError, ValueError):
+        staged = False
+    if staged and not source.exists():
+        return QCoreApplication.translate("PropertiesDialog", "%1 (a temporary copy, since removed)").replace(
+            "%1", source.name)
+    return text
+
+
 class PropertiesDialog(QDialog):
     """What a layer is and where it came from: kind, table, counts, CRS, import sources, fields."""
 
@@ -921,13 +942,14 @@ class PropertiesDialog(QDialog):
             form.addRow(label, widget)
 
         add("title", self.tr("Title"), layer.title)
-        add("kind", self.tr("Kind"), f"{layer.info.name_zh} / {layer.info.name_en} ({layer.kind})")
+        add("kind", self.tr("Kind"), layer.info.title)
         add("group", self.tr("Group"), group_title(layer.info.group))
+        project_path = document.project.path if document is not None else None
+        add("project", self.tr("Project file"), str(project_path) if project_path is not None else "—")
         add("table", self.tr("Project table"), table)
         add("features", self.tr("Features"), f"{len(layer.frame):,}")
-        types = layer.frame.geometry.geom_type.value_counts()
-        add("geometry", self.tr("Geometry types"),
-            ", ".join(f"{name} ({count:,})" for name, count in types.items()) or "—")
+        types = layer.frame.geometry.geom_type.value_counts(dropna=False)
+        add("geometry", self.tr("Geometry types"), geometry_summary(types) or "—")
         crs = document.project.crs if document is not None else None
         if crs is None and layer.frame.crs is not None:
             crs = layer.frame.crs
@@ -942,7 +964,7 @@ class PropertiesDialog(QDialog):
             self.tr("File"), self.tr("Source CRS"), self.tr("Imported at"), self.tr("Features"),
             self.tr("Repaired"), self.tr("Skipped")])
         for row, source in enumerate(sources):
-            path = str(source.get("path", ""))
+            path = source_path_text(source.get("path", ""))
             if source.get("layer"):
                 path += f" ({source['layer']})"
             skipped = source.get("skipped") or {}
@@ -975,7 +997,7 @@ class PropertiesDialog(QDialog):
             filled = int(layer.frame[column].notna().sum())
             dtype = layer.frame[column].dtype.kind
             kind = field.type if field else {"i": "int", "u": "int", "f": "float", "M": "date"}.get(dtype, "text")
-            cells = [column, field.label_zh if field else ("—" if column != "uid" else self.tr("unique id")),
+            cells = [column, field_header(field) if field else ("—" if column != "uid" else self.tr("unique id")),
                      type_names.get(kind, kind), f"{filled:,}"]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)

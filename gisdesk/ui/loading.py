@@ -31,6 +31,7 @@ from PySide6.QtCore import QObject, Signal
 from gisdesk.layers.document import MapDocument
 from gisdesk.layers.kinds import kind_of
 from gisdesk.layers.layer import Layer
+from gisdesk.layers.styles import fit_label_field
 from gisdesk.layers.uids import FeatureUids
 from gisdesk.project import Project
 
@@ -113,10 +114,11 @@ class ProjectLoader:
             for position in order:
                 info = infos[position]
                 self._check()
-                style = info.style or (self.default_style(info.kind) if self.default_style else {})
                 title = None if info.title == kind_of(info.kind).name_zh else info.title  # as MapDocument.open
                 uids: list = []
                 frame = read_layer_in_chunks(project, info.id, self._check, uids=uids)
+                # a layer shown for the first time (no stored style): its kind's, labelled by a field it has
+                style = info.style or (fit_label_field(self.default_style(info.kind), frame) if self.default_style else {})
                 layer = Layer(info.kind, frame, layer_id=info.id, title=title, style=style, visible=info.visible,
                               opacity=info.opacity)
                 layer.data.bounds  # noqa: B018 - derived here, not on the UI thread (extent, picking)

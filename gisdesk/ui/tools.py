@@ -28,7 +28,7 @@ from gisdesk.crs import crs_label
 from gisdesk.layers.index import build_in_background, index_of
 from gisdesk.layers.layer import Layer
 from gisdesk.render.snapshot import Highlight
-from gisdesk.ui.attribute_table import display_columns, format_value
+from gisdesk.ui.attribute_table import display_columns, display_value
 from gisdesk.ui.canvas import MapCanvas, MapTool, PanTool
 from gisdesk.ui.icons import icon
 
@@ -312,7 +312,7 @@ def feature_rows(layer: Layer, row: int) -> list[tuple[str, str]]:
     frame = layer.frame
     out = []
     for column, label in display_columns(layer):
-        out.append((label, format_value(frame[column].iat[row])))
+        out.append((label, display_value(layer, column, frame[column].iat[row])))
     return out
 
 

@@ -144,6 +144,11 @@ def _plot(title: str, left: str) -> pg.PlotWidget:
     item.setMouseEnabled(x=False, y=False)
     item.hideButtons()
     item.setMenuEnabled(False)
+    scene = widget.scene()  # no pyqtgraph "Export..." menu: its dialog is English only, and the exports export charts
+    for action in scene.contextMenu:
+        action.setParent(None)
+        action.deleteLater()
+    scene.contextMenu = []
     item.getAxis("left").enableAutoSIPrefix(False)
     for name in ("left", "bottom"):
         item.getAxis(name).setStyle(tickFont=QFont(QCoreApplication.instance().font()))
