@@ -263,3 +263,14 @@ def test_results_stored_by_an_older_gisdesk_read_unknown_and_not_exempt(project,
     assert len(stored) == 4
     code, out, err = cli("totals", project.path)
     assert code == 0, err
+
+
+def test_the_encroachment_chart_leaves_exempt_rows_out(checked):
+    from gisdesk.analysis.charts import encroachment_by_district
+
+    subjects, result = checked
+    totals = area_totals({"buildings": subjects["buildings"]}, result.conflicts, by="district",
+                         control_kinds=["green", "purple"])
+    chart = encroachment_by_district(totals)
+    assert chart.loc["东区", "purple"] == pytest.approx(700.0)  # 800 m² in purple zones, prot's 100 exempt
+    assert chart.loc["东区", "green"] == pytest.approx(200.0)   # park's 100 exempt

@@ -80,7 +80,8 @@ def estate_counts(estates: pd.DataFrame | None) -> pd.Series:
 # --- the charts' series -------------------------------------------------------------------
 
 def encroachment_by_district(by_district: pd.DataFrame | None, subject_layer: str = "buildings") -> pd.DataFrame:
-    """Dissolved overlap m² per district (rows) and control kind (columns), from project_totals rows.
+    """Dissolved overlap m² per district (rows) and control kind (columns), from project_totals rows
+    (which leave exempt conflicts out, gisdesk.analysis.periods).
 
     Summed over the layers of the subject kind (each dissolved within its layer)."""
     if by_district is None or not len(by_district):
