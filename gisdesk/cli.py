@@ -452,7 +452,22 @@ def _warn_if_stale(project) -> None:
     if stale:
         print(tr("gisdesk: 注意：上次冲突检查之后图层 {layers} 已被修改，检查结果已过期（请重新运行 gisdesk check）",
                  "gisdesk: note: layers {layers} changed after the last check; its results are stale "
-                 "(run gisdesk check again)", layers=", ".join(stale)), file=sys.stderr)
+                 "(run gisdesk check again)", layers=tr("、", ", ").join(_layer_names(project, stale))), file=sys.stderr)
+
+
+def _layer_names(project, layer_ids) -> list[str]:
+    """Layers by their titles (a layer never renamed: its kind's name in the user's language)."""
+    from gisdesk.layers.names import kind_name
+
+    infos = {info.id: info for info in project.layers()}
+    names = []
+    for layer_id in layer_ids:
+        info = infos.get(layer_id)
+        if info is None:
+            names.append(str(layer_id))
+        else:
+            names.append(info.title if info.title != KINDS[info.kind].name_zh else kind_name(info.kind))
+    return names
 
 
 def _demo(args) -> int:

@@ -231,7 +231,7 @@ def test_without_crs_it_is_refused_with_the_zone_the_8_digit_eastings_carry(cli,
     before = _digest(folder / "p.gpkg")
     code, out, err = cli("import", folder / "p.gpkg", plan(tmp_path), "--as", "red")
     assert code == 2 and len(err.strip().splitlines()) == 1
-    assert "plan.dxf" in err and "--crs EPSG:4528" in err and "zone 40" in err
+    assert "plan.dxf" in err and "--crs EPSG:4528" in err and "第 40 带" in err
     assert _digest(folder / "p.gpkg") == before
     code, _, err = cli("--lang", "en", "import", folder / "p.gpkg", plan(tmp_path), "--as", "red")
     assert "has no coordinate reference system" in err and "EPSG:4528" in err

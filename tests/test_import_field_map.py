@@ -93,6 +93,6 @@ def test_the_cli_takes_map_and_refuses_a_bad_one_in_one_line(tmp_path, cli):
     code, out, err = cli("import", p.path, SHANGHAI, "--as", "buildings", "--keep-multipart",
                          "--map", "PYNAME=name", "--map", "NAME=address")
     assert code == 0, err
-    assert "PYNAME → name, NAME → address" in out
+    assert "PYNAME → 名称, NAME → 地址" in out
     layer = Project.open(p.path).read_layer("buildings")
     assert sorted(layer["name"])[:3] == ["bsq", "cmx", "cnq"]

@@ -156,7 +156,7 @@ def test_the_cli_names_the_mapping_and_the_values_kept_aside(cli, tmp_path):
     p = project(tmp_path)
     code, out, err = cli("import", p.path, source, "--as", "red", "--id-field", "RID")
     assert (code, err) == (0, ""), err
-    assert "道路等级 → road_class" in out
+    assert "道路等级 → 道路等级" in out and "字段 道路等级 有 1 个要素" in out  # fields by their names
     assert "未知" in out and "road_class_source" in out
 
 

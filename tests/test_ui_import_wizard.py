@@ -196,7 +196,7 @@ def test_the_confirmed_mapping_is_remembered_and_proposed_again(qtbot, window, p
     page = wizard.report_page
     qtbot.waitUntil(lambda: page.state != "running", timeout=60_000)
     assert page.state == "finished", page.error.text()
-    assert "字段对应：NAME → address, PYNAME → name" in page.text.toPlainText()
+    assert "字段对应：NAME → 地址, PYNAME → 名称" in page.text.toPlainText()
     layer = Project.open(project).read_layer("buildings")
     assert "黄浦区" in layer["address"].tolist() and "hpq" in layer["name"].tolist()
     stored = import_preview.remembered_mapping(Project.open(project), SHANGHAI)

@@ -17,6 +17,7 @@ import shapely
 from gisdesk import gpkg
 from gisdesk.analysis import periods
 from gisdesk.analysis.dissolve import dissolved_area, dissolved_length
+from gisdesk.layers.kinds import KINDS
 from gisdesk.layers.ledger import DECIDED
 from gisdesk.rules import project_rules
 
@@ -274,7 +275,7 @@ def _land_ratios(layers: dict[str, pd.DataFrame], bounds: tuple, targets) -> lis
         zones, _ = control_zones(layers[kind], kind)
         area = dissolved_area(zones, bounds)  # of the zones ∩ the built-up area
         result.append(Indicator(code, zh, en, _ratio(area, built), "ratio", area, built,
-                                f"{kind} 控制区（合并去重）∩ 建成区 ÷ 建成区面积，m²; dissolved {kind} zones ∩ built-up "
+                                f"{KINDS[kind].name_zh}控制区（合并去重）∩ 建成区 ÷ 建成区面积，m²; dissolved {kind} zones ∩ built-up "
                                 f"area ÷ built-up area; {extent_text}", targets.get(target)))
     if "red" in layers and len(layers["red"]):
         geoms = np.asarray(layers["red"].geometry.values, dtype=object)

@@ -465,11 +465,11 @@ def select_for_kind(frame: gpd.GeoDataFrame, info, *, project, source: Path, cad
         chosen = [layer for layer in layers if kinds[layer] == info.code]
         if not chosen:
             listing = ", ".join(f"{layer} → {kinds[layer] or tr('无', 'none')}" for layer in layers)
-            raise InputError("{source}：没有映射到 {kind} 的 CAD 图层（图纸中的图层：{listing}），未导入任何要素；"
+            raise InputError("{source}：没有映射到{title}的 CAD 图层（图纸中的图层：{listing}），未导入任何要素；"
                              "用 --cad-map 图层={kind} 映射，或用 --cad-layer 图层 指定",
-                             "{source}: no CAD layer maps to {kind} (the drawing's layers: {listing}); nothing "
+                             "{source}: no CAD layer maps to {title} (the drawing's layers: {listing}); nothing "
                              "imported; map one with --cad-map LAYER={kind} or name it with --cad-layer LAYER",
-                             source=name, kind=info.code, listing=listing)
+                             source=name, kind=info.code, title=info.title, listing=listing)
     chosen_set = set(chosen)
     summary = CadSummary(layers={l: int(counts[l]) for l in chosen}, remember=edits,
                          skipped=dict(frame.attrs.get("cad_skipped", {})))

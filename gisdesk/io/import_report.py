@@ -7,7 +7,7 @@ from gisdesk.io.coords import NAMES
 from gisdesk.io.dxf import cad_report_lines
 from gisdesk.io.sources import record_ranges
 from gisdesk.io.topology import report_lines as topology_lines
-from gisdesk.layers.kinds import kind_of
+from gisdesk.layers.kinds import KINDS, kind_of
 from gisdesk.layers.schema import mapping_lines
 
 
@@ -30,7 +30,7 @@ def report_lines(report) -> list[str]:
                    f=", ".join(u.ignored_fields)))
     if report.encoding:
         out(tr("  属性编码：{encoding}", "  attribute encoding: {encoding}", encoding=report.encoding))
-    for line in mapping_lines(report.mapped, report.unmapped):
+    for line in mapping_lines(report.mapped, report.unmapped, kind_of(report.kind).schema if report.kind in KINDS else None):
         out(line)
     if report.coordinates[0]:
         out(tr("  坐标：{how_zh}", "  coordinates: {how_en}", how_zh=report.coordinates[0],

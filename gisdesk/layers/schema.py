@@ -453,18 +453,22 @@ class SchemaProblems(ValidationError):
             tr("（另有 {more} 处问题）", " (and {more} more problems)", more=more) if more else "")
 
 
-def mapping_lines(mapped: dict[str, str], unmapped: dict[str, dict[str, int]]) -> list[str]:
-    """The import report's lines on field mapping: which source columns were read as which fields,
-    and, per field, the values that stood for no allowed value (kept in `<field>_source`)."""
+def mapping_lines(mapped: dict[str, str], unmapped: dict[str, dict[str, int]], schema: Schema | None = None) -> list[str]:
+    """The import report's lines on field mapping: which source columns were read as which fields
+    (by their names in `schema`), and, per field, the values that stood for no allowed value (kept in
+    `<field>_source`)."""
+    def named(field: str) -> str:
+        return schema[field].label() if schema is not None and field in schema.names else field
+
     lines = []
     if mapped:
         lines.append(tr("  字段对应：{pairs}", "  fields read as: {pairs}",
-                        pairs=", ".join(f"{source} → {field}" for source, field in mapped.items())))
+                        pairs=", ".join(f"{source} → {named(field)}" for source, field in mapped.items())))
     for name, counts in unmapped.items():
         shown = list(counts.items())[:10]
         values = ", ".join(f"{v!r} ×{n}" for v, n in shown) + (" …" if len(counts) > len(shown) else "")
-        lines.append(tr("  字段 {field} 有 {n} 个要素的值无法对应允许值，已留空并原样保存在 {field}_source：{values}",
+        lines.append(tr("  字段 {label} 有 {n} 个要素的值无法对应允许值，已留空并原样保存在 {field}_source：{values}",
                         "  field {field}: {n} features have a value that is none of the allowed ones; left empty, "
-                        "kept as given in {field}_source: {values}", field=name, n=sum(counts.values()),
-                        values=values))
+                        "kept as given in {field}_source: {values}", field=name, label=named(name),
+                        n=sum(counts.values()), values=values))
     return lines
