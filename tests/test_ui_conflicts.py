@@ -346,3 +346,26 @@ def test_the_model_on_a_hand_made_frame_shows_names_places_and_filters(qtbot):
     model.sort(-1)  # back to severity: the frame's own order
     model.set_filter(subject_table="")
     assert shown("subject_id") == frame["subject_id"].tolist()
+
+
+def test_the_drawn_conflict_follows_an_edit_of_the_building(qtbot, window):
+    import shapely
+
+    panel = window.conflicts_panel
+    run_check_action(qtbot, window)
+    panel.relation_combo.setCurrentIndex(panel.relation_combo.findData("setback"))
+    frame = panel.model.frame()
+    row = int(np.flatnonzero((frame["distance_m"] > 1).to_numpy())[0])
+    panel.table.selectRow(row)
+    before = window.canvas.marks.shortest.length
+    extent = window.canvas.view.extent
+    conflict = frame.iloc[row]
+    layer = window.document.layer_by_id(conflict["subject_table"])
+    at = int(np.flatnonzero(layer.frame["uid"] == conflict["subject_id"])[0])
+    building = layer.frame.geometry.iloc[at]
+    # moved 1 m further from the zone: along the shortest segment, away from it
+    (x0, y0), (x1, y1) = shapely.get_coordinates(window.canvas.marks.shortest)[[0, -1]]
+    dx, dy = (x0 - x1) / before, (y0 - y1) / before
+    window.document.edits(layer).set_geometry(conflict["subject_id"], shapely.affinity.translate(building, dx, dy))
+    assert window.canvas.marks.shortest.length == pytest.approx(before + 1, abs=0.05)
+    assert window.canvas.view.extent == extent  # redrawn where it is, not zoomed again

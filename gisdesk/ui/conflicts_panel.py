@@ -509,7 +509,7 @@ class ConflictsPanel(QWidget):
         self.run_label.setText("")
         if document is None:
             return
-        document.events["edits"].connect(lambda *_: self._show_run(document))
+        document.events["edits"].connect(lambda *_: self._edited(document))
         colors = {kind: (document.layer(kind).style.get("stroke") if document.layer(kind) else None)
                   or CONTROL_COLORS.get(kind, "#888888") for kind in CONTROL_KINDS}
         self.model.colors = colors
@@ -562,6 +562,13 @@ class ConflictsPanel(QWidget):
         self._update_buttons()
         self.reloaded.emit()
         return True
+
+    def _edited(self, document) -> None:
+        """An edit: say whether the check is stale, and draw the conflict shown on the geometry now."""
+        self._show_run(document)
+        row = self.current_row()
+        if document is self.document and row is not None and self.window.canvas.highlight == self._shown:
+            self.show_conflict(row, zoom=False)
 
     def _show_run(self, document) -> None:
         """When the shown check ran, and whether layers changed since (by gisdesk or any other tool)."""
@@ -687,7 +694,7 @@ class ConflictsPanel(QWidget):
         self._shown = None
         self.window.canvas.set_highlight(None)
 
-    def show_conflict(self, row: int) -> None:
+    def show_conflict(self, row: int, *, zoom: bool = True) -> None:
         """Zoom to the building and the nearby part of its control zone, outline both, and draw the
         conflict: its overlap shaded, a setback's required line and shortest distance, labelled."""
         if self.document is None:
@@ -722,7 +729,7 @@ class ConflictsPanel(QWidget):
             marks = ConflictMarks(found.overlap, found.setback_line, found.shortest, found.label, found.anchor)
         self._shown = tuple(items) or None
         self.window.canvas.set_highlight(self._shown, marks)  # by uid: drawn wherever edits move the rows
-        if extent is not None:
+        if extent is not None and zoom:
             self.window.canvas.zoom_to_extent(extent)
 
     def _mark_label(self, conflict) -> str:
