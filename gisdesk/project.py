@@ -572,8 +572,9 @@ class Project:
 
     def feature_names(self, layer_id: str, uids: Iterable[str]) -> pd.Series:
         """uid → a name to show for these features, read with plain SQL, no geometry: each feature's
-        name, else its address (a column the layer kind's schema reads as name or address, such as
-        名称 or road_name, where the layer has no `name`); features with neither are left out."""
+        name, else its address; a column the layer kind's schema reads as the name or the address
+        (名称, road_name, 地址 ...: a layer another tool wrote) serves where `name` / `address` is
+        empty. Features with neither are left out."""
         uids = sorted({str(u) for u in uids})
         with self._connect(readonly=True) as db:
             present = [name for name, _ in gpkg.columns_of(db, layer_id)]
@@ -581,8 +582,8 @@ class Project:
             names = kind_of(kind).schema.source_names() if kind in KINDS else {}
             wanted = []
             for field in ("name", "address"):
-                exact = [c for c in present if c.lower() == field]
-                wanted += exact or [c for c in present if names.get(c) == field][:1]
+                wanted += [c for c in present if c.lower() == field]
+                wanted += [c for c in present if c.lower() != field and names.get(c) == field]
             if not wanted or not uids:
                 return pd.Series(dtype=object)
             shown = "COALESCE(" + ", ".join(f"NULLIF(TRIM(CAST(\"{c}\" AS TEXT)), '')" for c in wanted) + ", '')"

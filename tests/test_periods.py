@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import sqlite3
 
+import pandas as pd
 import pytest
 from pyproj import CRS
 from shapely.geometry import box
@@ -274,3 +275,17 @@ def test_the_encroachment_chart_leaves_exempt_rows_out(checked):
     chart = encroachment_by_district(totals)
     assert chart.loc["东区", "purple"] == pytest.approx(700.0)  # 800 m² in purple zones, prot's 100 exempt
     assert chart.loc["东区", "green"] == pytest.approx(200.0)   # park's 100 exempt
+
+
+def test_subject_names_fall_back_to_columns_the_schema_reads_as_name_or_address(project):
+    from gisdesk.analysis.conflict_list import subject_names
+
+    from gisdesk import gpkg
+
+    with gpkg.connect(project.path) as db:  # columns another tool added (the importer maps them itself)
+        db.execute('ALTER TABLE buildings ADD COLUMN "名称" TEXT')
+        db.execute('ALTER TABLE buildings ADD COLUMN "地址" TEXT')
+        db.execute("""UPDATE buildings SET "名称" = '海关大楼' WHERE uid = 'B3'""")
+        db.execute("""UPDATE buildings SET "地址" = '汉口路1号' WHERE uid = 'B4'""")
+    frame_ = pd.DataFrame({"subject_table": "buildings", "subject_id": ["B1", "B2", "B3", "B4"]})
+    assert subject_names(project, frame_).tolist() == ["外滩三号", "中山东一路9号", "海关大楼", "汉口路1号"]
