@@ -30,6 +30,7 @@ import errno
 import json
 import os
 import re
+import sqlite3
 from pathlib import Path
 from typing import Iterable
 
@@ -575,7 +576,6 @@ class Project:
         name, else its address; a column the layer kind's schema reads as the name or the address
         (名称, road_name, 地址 ...: a layer another tool wrote) serves where `name` / `address` is
         empty. Features with neither are left out."""
-        uids = sorted({str(u) for u in uids})
         with self._connect(readonly=True) as db:
             present = [name for name, _ in gpkg.columns_of(db, layer_id)]
             kind = next((i.kind for i in _layer_infos(db) if i.id == layer_id), None)
@@ -584,12 +584,16 @@ class Project:
             for field in ("name", "address"):
                 wanted += [c for c in present if c.lower() == field]
                 wanted += [c for c in present if c.lower() != field and names.get(c) == field]
-            if not wanted or not uids:
+            if not wanted:
                 return pd.Series(dtype=object)
+            uids = pd.Series(list(uids) if not isinstance(uids, (pd.Series, np.ndarray)) else uids,
+                             dtype=object).astype(str).unique().tolist()
             shown = "COALESCE(" + ", ".join(f"NULLIF(TRIM(CAST(\"{c}\" AS TEXT)), '')" for c in wanted) + ", '')"
             rows = []
-            for start in range(0, len(uids), 900):  # SQLite's limit on bound parameters
-                chunk = uids[start:start + 900]
+            # SQLite's limit on bound parameters (999 before 3.32, 32766 since)
+            size = 900 if sqlite3.sqlite_version_info < (3, 32) else 30000
+            for start in range(0, len(uids), size):
+                chunk = uids[start:start + size]
                 rows += db.execute(f'SELECT uid, {shown} FROM "{layer_id}" WHERE uid IN '
                                    f'({",".join("?" * len(chunk))})', chunk).fetchall()
         return pd.Series({uid: name for uid, name in rows if name})

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from gisdesk.rules import ExemptRule, Rules
 
@@ -63,28 +65,26 @@ def annotate(conflicts: pd.DataFrame, subjects: dict[str, pd.DataFrame], control
         for column in COLUMNS:
             out[column] = pd.Series(dtype=object)
         return out
-    subject_table = out["subject_table"].astype(str).to_numpy() if "subject_table" in out else \
-        out["subject_layer"].astype(str).to_numpy()
-    control_table = out["control_table"].astype(str).to_numpy() if "control_table" in out else \
-        out["control_kind"].astype(str).to_numpy()
-    subject_id = out["subject_id"].astype(str).to_numpy()
-    control_id = out["control_id"].astype(str).to_numpy()
-    control_kind = out["control_kind"].astype(str).to_numpy()
+    # groups by hashing (pd.factorize), not by sorting strings: the work follows the rows
+    subject_table = _groups(out["subject_table"] if "subject_table" in out else out["subject_layer"])
+    control_table = _groups(out["control_table"] if "control_table" in out else out["control_kind"])
+    control_kind = _groups(out["control_kind"])
+    subject_id, control_id = out["subject_id"], out["control_id"]
 
     # the subject's date (days since 1970) and whether it is only a year; its name and exemption fields
     day = np.full(n, np.nan)
     year_only = np.zeros(n, dtype=bool)
-    name = subject_id.astype(object).copy()
+    name = np.asarray(subject_id.astype(str), dtype=object).copy()
     fields = subject_fields(rules)
     values = {f: np.full(n, "", dtype=object) for f in fields}
-    for table in np.unique(subject_table):
-        rows = np.flatnonzero(subject_table == table)
+    for table, rows in subject_table:
         frame = subjects.get(table)
         if frame is None or not len(frame):
             continue
-        at = _positions(frame, subject_id[rows])
+        at = _positions(frame, subject_id.iloc[rows])
         found = at >= 0
-        rows, mine = rows[found], frame.iloc[at[found]]  # only the subjects in conflict: a few of a million
+        wanted = [c for c in (*SUBJECT_DATES, *NAME_FIELDS, *fields) if c in frame.columns]
+        rows, mine = rows[found], frame[list(dict.fromkeys(wanted))].iloc[at[found]]  # the subjects in conflict only
         day[rows], year_only[rows] = _subject_days(mine)
         shown = _names(mine)
         name[rows] = np.where(shown != "", shown, name[rows])
@@ -93,18 +93,19 @@ def annotate(conflicts: pd.DataFrame, subjects: dict[str, pd.DataFrame], control
                 values[f][rows] = _texts(mine[f])
 
     line = np.full(n, np.nan)
-    for table in np.unique(control_table):
-        rows = np.flatnonzero(control_table == table)
+    for table, rows in control_table:
         frame = controls.get(table)
         if frame is not None and len(frame) and "effective_on" in frame.columns:
-            at = _positions(frame, control_id[rows])
+            at = _positions(frame, control_id.iloc[rows])
             own = _days(frame["effective_on"])  # (control layers are small: all their features)
             line[rows] = np.where(at >= 0, own[np.maximum(at, 0)], np.nan)
+    kind_rows = dict(control_kind)
     for kind, date in rules.effective_on.items():  # the rule file's date where a feature has none
-        line[np.isnan(line) & (control_kind == kind)] = _days(pd.Series([date]))[0]
+        rows = kind_rows.get(kind, np.empty(0, dtype=np.int64))
+        line[rows[np.isnan(line[rows])]] = _days(pd.Series([date]))[0]
 
     out["period"] = periods(day, year_only, line)
-    out["exemption"] = exemptions(control_kind, values, rules)
+    out["exemption"] = exemptions(kind_rows, values, rules, n)
     out["subject_name"] = name
     return out
 
@@ -127,20 +128,28 @@ def periods(day: np.ndarray, year_only: np.ndarray, line: np.ndarray) -> np.ndar
     return period
 
 
-def exemptions(control_kind: np.ndarray, values: dict[str, np.ndarray], rules: Rules) -> np.ndarray:
-    """Each row's exemption from its kind of line: the first rule that holds, as "reason：value"."""
-    out = np.full(len(control_kind), "", dtype=object)
-    for kind in np.unique(control_kind):
-        mine = control_kind == kind
+def exemptions(kind_rows: dict[str, np.ndarray], values: dict[str, np.ndarray], rules: Rules, n: int) -> np.ndarray:
+    """Each row's exemption from its kind of line (`kind_rows`: the rows of each kind): the first
+    rule that holds, as "reason：value"."""
+    out = np.full(n, "", dtype=object)
+    for kind, rows in kind_rows.items():
         for rule in exempt_rules(rules, str(kind)):
             given = values.get(rule.field)
             if given is None:
                 continue
-            holds = mine & (out == "") & (given != "")
+            mine = rows[(out[rows] == "") & (given[rows] != "")]
             if rule.values:
-                holds &= np.isin(given, rule.values)
-            out[holds] = [f"{rule.reason}：{v}" for v in given[holds]]
+                mine = mine[np.isin(given[mine], rule.values)]
+            out[mine] = [f"{rule.reason}：{v}" for v in given[mine]]
     return out
+
+
+def _groups(values: pd.Series) -> list[tuple[str, np.ndarray]]:
+    """(value as text, its rows) for each distinct value, found by hashing."""
+    codes, uniques = pd.factorize(values)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    return [(str(u), order[bounds[i]:bounds[i + 1]]) for i, u in enumerate(uniques)]
 
 
 def counted(conflicts: pd.DataFrame) -> pd.DataFrame:
@@ -179,13 +188,32 @@ def summary_counts(conflicts: pd.DataFrame) -> dict[str, int]:
 
 # --- reading the fields -------------------------------------------------------------------
 
-def _positions(frame: pd.DataFrame, uids: np.ndarray) -> np.ndarray:
-    """The row of `frame` of each uid, -1 where it has none."""
-    index = pd.Index(frame["uid"].astype(str).to_numpy())
-    if index.is_unique:
-        return index.get_indexer(uids)
-    first = pd.Series(np.arange(len(index)), index=index)[~index.duplicated()]  # (uids are unique in a project)
-    return first.reindex(uids).fillna(-1).to_numpy(dtype=np.int64)
+def _positions(frame: pd.DataFrame, uids: pd.Series) -> np.ndarray:
+    """The row of `frame` of each of `uids` (the first, were a uid repeated), -1 where it has none.
+
+    Hashed by Arrow, and the hash table holds the (few) uids looked up, not a million-feature
+    layer's: each of the layer's uids is only probed, and none becomes a Python string."""
+    values = _arrow_strings(frame["uid"])
+    wanted = _arrow_strings(pd.Series(uids)).cast(values.type)
+    distinct = pc.unique(wanted)
+    owner = np.asarray(pc.index_in(values, value_set=distinct).fill_null(-1), dtype=np.int64)
+    hit = np.flatnonzero(owner >= 0)[::-1]
+    first = np.full(len(distinct), -1, dtype=np.int64)
+    first[owner[hit]] = hit  # written last to first: the first row of a uid stays
+    return first[np.asarray(pc.index_in(wanted, value_set=distinct), dtype=np.int64)]
+
+
+def _arrow_strings(values: pd.Series) -> pa.Array:
+    """A column as an Arrow string array (no copy when it is one already)."""
+    try:
+        array = pa.array(values, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types: as text
+        array = pa.array(values.astype(str), from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
+        array = pc.cast(array, pa.string())
+    return array
 
 
 def _subject_days(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
