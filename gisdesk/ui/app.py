@@ -77,10 +77,10 @@ def run_window(project: str | None, *, lang: str | None = None, screenshot: str 
     app = make_app(lang, offscreen=screenshot is not None)
     window = MainWindow(headless=screenshot is not None)
     if screenshot is None:
-        window.restore_layout()
+        window.show_first()  # as the user left it; maximised on a first run
     else:
         window.resize(*size)
-    window.show()
+        window.show()
     app.processEvents()
     if project is None and screenshot is None:  # reopen where the user left off
         last = window.settings.value("last_project")

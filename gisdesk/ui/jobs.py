@@ -7,6 +7,10 @@ cancel() sets the flag the function checks. The result goes to `on_done` on the 
 thread. A GisdeskError becomes a message in the user's language in the Jobs dock and the
 status bar; a cancelled job says so and calls nothing. The UI thread never waits for a job.
 
+The Jobs dock is hidden while nothing goes wrong: a running job shows in the status bar (its
+title, stage, a progress bar and Cancel; JobsIndicator), which is empty again when it is over.
+The dock opens for a failure (its message stays there) or from View › Panels.
+
 Jobs run one after another (one worker thread): they read and write the same project file.
 A heavy job (the conflict check) runs with `in_process=True` in a child process instead
 (gisdesk.jobs.run_in_process): long GEOS/GDAL calls that build Python objects hold the GIL,
@@ -27,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton,
-                               QScrollArea, QVBoxLayout, QWidget)
+                               QScrollArea, QToolButton, QVBoxLayout, QWidget)
 
 from gisdesk import i18n
 from gisdesk.errors import Cancelled, GisdeskError
@@ -210,6 +214,7 @@ class _JobRow(QFrame):
         self.job.cancel()
         self.cancel_button.setEnabled(False)
         self.stage.setText(self.tr("Cancelling…"))
+        self.job.panel._indicate()
 
 
 class JobsPanel(QWidget):
@@ -226,6 +231,7 @@ class JobsPanel(QWidget):
         self.rows: dict[int, _JobRow] = {}
         self._held: list[Job] | None = None  # jobs waiting for the first map of a project
         self._shut = False  # shutdown() was called: no more jobs start
+        self.indicator: JobsIndicator | None = None  # the running jobs in the status bar (install)
         window.documentChanged.connect(self._hold_for_first_map)
         window.canvas.rendered.connect(self._release_held)
         outer = QVBoxLayout(self)
@@ -263,6 +269,7 @@ class JobsPanel(QWidget):
         self.rows_layout.insertWidget(self.rows_layout.count() - 1, row)
         self.idle.hide()
         self._set_message("")
+        self._indicate()
         if self._held is not None:
             self._held.append(job)
         else:
@@ -308,6 +315,7 @@ class JobsPanel(QWidget):
         if job.feedback.cancelled:
             return  # keep saying "Cancelling…"
         self.rows[job.id].show_progress(stage, fraction)
+        self._indicate()
         job.progressed.emit(stage, fraction)
 
     def _on_finished(self, job: Job, result) -> None:
@@ -371,11 +379,83 @@ class JobsPanel(QWidget):
             row.deleteLater()
         if not self.rows:
             self.idle.show()
+        self._indicate()
+
+    def _indicate(self) -> None:
+        indicator = getattr(self, "indicator", None)
+        if indicator is not None:
+            indicator.refresh()
 
     def _set_message(self, text: str, color: str = "#222") -> None:
         self.message.setText(text)
         self.message.setStyleSheet(f"color: {color}; padding: 2px;")
         self.message.setVisible(bool(text))
+
+
+class JobsIndicator(QWidget):
+    """The running jobs in the status bar: the first one's title and stage, a bar, Cancel and the
+    number of others; hidden when no job runs."""
+
+    def __init__(self, panel: JobsPanel):
+        super().__init__()
+        self.panel = panel
+        self.label = QLabel()
+        self.label.setStyleSheet("color: #333;")
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setFormat("%p%")
+        self.bar.setFixedWidth(120)
+        self.bar.setMaximumHeight(16)
+        self.cancel_button = QToolButton()
+        self.cancel_button.setText(self.tr("Cancel"))
+        self.cancel_button.setAutoRaise(True)
+        self.cancel_button.clicked.connect(self._cancel)
+        self.details_button = QToolButton()
+        self.details_button.setText(self.tr("Jobs…"))
+        self.details_button.setToolTip(self.tr("Show the Jobs panel"))
+        self.details_button.setAutoRaise(True)
+        self.details_button.clicked.connect(self._details)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 6, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel_button)
+        layout.addWidget(self.details_button)
+        self.setMaximumHeight(22)  # no taller than the status bar's other fields
+        self.hide()
+
+    def refresh(self) -> None:
+        running = self.panel.running()
+        self.setVisible(bool(running))
+        if not running:
+            return
+        job = running[0]
+        row = self.panel.rows.get(job.id)
+        stage = row.stage.text() if row is not None else ""
+        text = f"{job.title}：{stage}" if stage else job.title
+        if len(running) > 1:
+            text += " " + self.tr("(+%1 more)").replace("%1", str(len(running) - 1))
+        self.label.setText(text)
+        self.bar.setValue(int(round(job.progress * 1000)))
+        self.cancel_button.setEnabled(not job.feedback.cancelled)
+
+    def _cancel(self) -> None:
+        running = self.panel.running()
+        if running:
+            job = running[0]
+            row = self.panel.rows.get(job.id)
+            if row is not None:
+                row._cancel()
+            else:
+                job.cancel()
+        self.refresh()
+
+    def _details(self) -> None:
+        dock = getattr(self.panel.window, "jobs_dock", None)
+        if dock is not None:
+            dock.show()
+            dock.raise_()
 
 
 def install(window) -> None:
@@ -384,7 +464,11 @@ def install(window) -> None:
     dock.setObjectName("jobs_dock")
     dock.setWidget(panel)
     window.add_dock(dock, Qt.DockWidgetArea.BottomDockWidgetArea)
-    window.jobs_panel, window.jobs_dock = panel, dock
+    dock.hide()  # the status bar shows what runs (JobsIndicator); the dock opens for a failure
+    indicator = JobsIndicator(panel)
+    window.statusBar().insertPermanentWidget(0, indicator)
+    panel.indicator = indicator
+    window.jobs_panel, window.jobs_dock, window.jobs_indicator = panel, dock, indicator
 
 
 def run_job(window, title: str, fn, *args, on_done=None, on_error=None, in_process: bool = False) -> Job:

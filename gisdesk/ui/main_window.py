@@ -12,9 +12,10 @@ import weakref
 from pathlib import Path
 
 from pyproj import Transformer
-from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QToolBar
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QFrame, QLabel, QLineEdit, QMainWindow, QMessageBox,
+                               QScrollArea, QTabWidget, QToolBar, QWidget)
 
 from gisdesk import __version__, i18n
 from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label
@@ -28,6 +29,11 @@ from gisdesk.ui.loading import ProjectLoader, recollect
 from gisdesk.ui.panels import install_panels
 
 MAX_RECENT = 8
+# The docks' first layout (no saved one): the map keeps most of a 1366×768 laptop screen.
+TOOLBAR_ICON = 20  # px; one row of tools, a thin one
+LEFT_WIDTH = 180  # layer tree over the legend
+BOTTOM_HEIGHT = 185  # the conflicts list, the totals tabbed with it
+TREE_SHARE = 0.45  # of the left column's height, for the layer tree
 RECOLLECT_DELAY_MS = 1500  # after another project is open, the closed (frozen) one is collected
 RECOLLECT_ATTEMPTS = 5
 
@@ -59,8 +65,10 @@ class MainWindow(QMainWindow):
         self.canvas.viewChanged.connect(self._show_scale)
         self.canvas.cursorMoved.connect(self._show_position)
         self._update_title()
-        self.resize(1400, 900)
+        self.resize(1366, 768)
+        self._sized = False  # the docks got their sizes for the size the window is shown at
         install_panels(self)
+        self._arrange()
 
     # --- building --------------------------------------------------------------------
 
@@ -72,6 +80,7 @@ class MainWindow(QMainWindow):
         self.toolbar = QToolBar(self.tr("Main toolbar"), self)
         self.toolbar.setObjectName("main_toolbar")
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toolbar.setIconSize(QSize(TOOLBAR_ICON, TOOLBAR_ICON))
         self.addToolBar(self.toolbar)
 
         self.action_open = self._action(self.tr("&Open project…"), self.choose_project, QKeySequence.StandardKey.Open,
@@ -117,10 +126,95 @@ class MainWindow(QMainWindow):
         for action in (self.action_open, self.action_save, None, self.action_full, self.action_zoom_in,
                        self.action_zoom_out, self.action_pan):
             self.toolbar.addAction(action) if action else self.toolbar.addSeparator()
+            if action is not None:  # well-known icons: no text, so that every tool fits a laptop's width
+                self.toolbar.widgetForAction(action).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+                keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                action.setToolTip(f"{_plain(action.text())} ({keys})" if keys else _plain(action.text()))
         self.menus["help"].addAction(self._action(self.tr("&About gisdesk"), self.show_about))
         self.menus["view"].addSeparator()
         self.panels_menu = self.menus["view"].addMenu(self.tr("Panels"))
         self._refresh_recent()
+
+    def _arrange(self) -> None:
+        """The first layout of the docks and the toolbar, once the panels are in (a saved layout
+        replaces it, restore_layout): the layer tree over the legend on the left, the whole
+        height; the conflicts list at the bottom with the totals tabbed behind it; the jobs in
+        the status bar. At 1366×768 the map keeps more than half of the window and the
+        toolbar shows every tool in one row."""
+        self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        tree = self.findChild(QDockWidget, "layer_tree")
+        conflicts, totals = getattr(self, "conflicts_dock", None), getattr(self, "totals_dock", None)
+        if totals is not None and not isinstance(totals.widget(), QScrollArea):
+            scroll = QScrollArea()  # its charts scroll in a low dock instead of pushing the map up
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(totals.widget())
+            totals.setWidget(scroll)
+        if conflicts is not None and totals is not None:
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, totals)
+            self.tabifyDockWidget(conflicts, totals)
+            conflicts.raise_()
+            # the tabs down the side: a row of tabs under the list would cost the map its height,
+            # and they name the docks, so tabbed docks go without a title bar (see _tab_titles)
+            self.setTabPosition(Qt.DockWidgetArea.BottomDockWidgetArea, QTabWidget.TabPosition.West)
+            for dock in (conflicts, totals):
+                for signal in (dock.topLevelChanged, dock.dockLocationChanged, dock.visibilityChanged):
+                    signal.connect(self._tab_titles_later)
+            self._tab_titles()
+        if tree is not None:
+            tree.setMinimumWidth(min(tree.minimumWidth(), LEFT_WIDTH))
+        self._size_docks()
+        action = getattr(self, "legend_action", None)
+        if action is not None:  # the legend's button next to the view tools
+            actions = self.toolbar.actions()
+            at = actions.index(self.action_pan) + 1
+            self.toolbar.insertAction(actions[at] if at < len(actions) else None, action)
+        scope = getattr(getattr(self, "tools", None), "scope", None)
+        if scope is not None:  # long layer names do not widen the toolbar
+            scope.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            scope.setMinimumContentsLength(9)
+
+    def _tab_titles_later(self, *_) -> None:
+        QTimer.singleShot(0, self, self._tab_titles)
+
+    def _tab_titles(self) -> None:
+        """Bottom docks tabbed with another one show no title bar (their tab is their title); alone
+        or floating they get theirs back, to be moved and closed by."""
+        for dock in self.findChildren(QDockWidget):
+            tabbed = (not dock.isFloating() and self.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+                      and any(not other.isHidden() for other in self.tabifiedDockWidgets(dock)))
+            has_blank = isinstance(dock.titleBarWidget(), _NoTitle)
+            if tabbed and not has_blank:
+                dock.setTitleBarWidget(_NoTitle())
+            elif not tabbed and has_blank:
+                old = dock.titleBarWidget()
+                dock.setTitleBarWidget(None)
+                old.deleteLater()
+
+    def _size_docks(self) -> None:
+        """The docks' first sizes for the window's size: at 1366×768 the left column LEFT_WIDTH
+        wide and the bottom BOTTOM_HEIGHT high (the map keeps 55 % of the window); a larger
+        window gives them a share of its growth, the map the rest."""
+        tree, legend = self.findChild(QDockWidget, "layer_tree"), getattr(self, "legend_dock", None)
+        conflicts = getattr(self, "conflicts_dock", None)
+        width, height = self.width(), self.height()
+        left_width = max(LEFT_WIDTH, round(LEFT_WIDTH + (width - 1366) * 0.15))
+        bottom = max(BOTTOM_HEIGHT, round(BOTTOM_HEIGHT + (height - 768) * 0.35))
+        left = [dock for dock in (tree, legend) if dock is not None and not dock.isFloating()]
+        if left:
+            self.resizeDocks(left, [left_width] * len(left), Qt.Orientation.Horizontal)
+        if len(left) == 2:
+            column = height - 90
+            self.resizeDocks(left, [int(column * TREE_SHARE), int(column * (1 - TREE_SHARE))], Qt.Orientation.Vertical)
+        if conflicts is not None and not conflicts.isFloating():
+            self.resizeDocks([conflicts], [bottom], Qt.Orientation.Vertical)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._sized:  # the first show, at the size the window opens with (no saved layout)
+            self._sized = True
+            QTimer.singleShot(0, self, self._size_docks)  # once the maximised size has come
 
     def _action(self, text: str, slot, shortcut=None, icon_name: str | None = None) -> QAction:
         action = QAction(icon(icon_name), text, self) if icon_name else QAction(text, self)
@@ -157,6 +251,7 @@ class MainWindow(QMainWindow):
         self.position_label.setMinimumWidth(460)
         self.scale_edit = QLineEdit()
         self.scale_edit.setFixedWidth(110)
+        self.scale_edit.setMaximumHeight(22)  # a thin status bar leaves the map its height
         self.scale_edit.setToolTip(self.tr("Map scale; type e.g. 1:2000 and press Enter"))
         self.scale_edit.returnPressed.connect(self._scale_entered)
         self.crs_label = QLabel()
@@ -414,13 +509,23 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/state", self.saveState())
         event.accept()
 
-    def restore_layout(self) -> None:
+    def restore_layout(self) -> bool:
+        """The window's size, place and docks as the user left them; False on a first run (nothing
+        saved: show the window maximised, see show_first)."""
         geometry = self.settings.value("window/geometry")
         state = self.settings.value("window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
         if state is not None:
-            self.restoreState(state)
+            self._sized = self.restoreState(state) or self._sized  # the user's sizes, not ours
+        return geometry is not None
+
+    def show_first(self) -> None:
+        """Show the window as the app starts: where the user left it, or maximised on a first run."""
+        if self.restore_layout():
+            self.show()
+        else:
+            self.showMaximized()
 
     def _remember_view(self) -> None:
         if self.document is not None:
@@ -478,6 +583,18 @@ class MainWindow(QMainWindow):
         else:
             self.statusBar().showMessage(self.tr("Type a scale like 1:2000"), 4000)
             self._show_scale(self.canvas.view)
+
+
+class _NoTitle(QWidget):
+    """The title bar of a tabbed dock: nothing (its tab names it)."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(0, 0)
+
+
+def _plain(text: str) -> str:
+    """A menu text without its mnemonic: "放大(&I)" → "放大", "&Open project…" → "Open project"."""
+    return re.sub(r"\(&\w\)|&(?=\w)", "", text).rstrip("…").strip()
 
 
 def _key(path) -> str:

@@ -7,6 +7,7 @@ import importlib
 PANEL_MODULES = [
     "jobs",
     "layer_tree",
+    "legend_panel",
     "conflicts_panel",
     "totals_panel",
     "tools",

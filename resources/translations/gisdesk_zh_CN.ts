@@ -283,7 +283,7 @@
         <translation>全部结论</translation>
     </message>
     <message>
-        <location line="+211"/>
+        <location line="+218"/>
         <source>All streets</source>
         <translation>全部街道</translation>
     </message>
@@ -303,7 +303,7 @@
         <translation>压线 %1 m² · 深 %2 m</translation>
     </message>
     <message>
-        <location line="-351"/>
+        <location line="-358"/>
         <source>Relation</source>
         <translation>冲突类型</translation>
     </message>
@@ -349,7 +349,7 @@
         <translation>冲突检查</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+50"/>
         <source>Last check %1 · tolerance %2 m² / %3 m</source>
         <translation>上次检查 %1 · 容差 %2 m² / %3 m</translation>
     </message>
@@ -638,22 +638,22 @@
     <message>
         <location filename="../../gisdesk/ui/jobs.py" line="+410"/>
         <source>Cancel</source>
-        <translation type="unfinished">取消</translation>
+        <translation>取消</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Jobs…</source>
-        <translation type="unfinished"></translation>
+        <translation>任务…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Show the Jobs panel</source>
-        <translation type="unfinished"></translation>
+        <translation>显示任务面板</translation>
     </message>
     <message>
         <location line="+23"/>
         <source>(+%1 more)</source>
-        <translation type="unfinished"></translation>
+        <translation>（另有 %1 个）</translation>
     </message>
 </context>
 <context>
@@ -861,7 +861,7 @@
     <message>
         <location filename="../../gisdesk/ui/legend_panel.py" line="+85"/>
         <source>No visible layer.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有可见图层。</translation>
     </message>
 </context>
 <context>
@@ -1937,7 +1937,7 @@
 <context>
     <name>conflicts</name>
     <message>
-        <location filename="../../gisdesk/ui/conflicts_panel.py" line="-696"/>
+        <location filename="../../gisdesk/ui/conflicts_panel.py" line="-703"/>
         <source>Road red line</source>
         <translation>道路红线</translation>
     </message>
@@ -2002,7 +2002,7 @@
         <translation>未知</translation>
     </message>
     <message>
-        <location line="+713"/>
+        <location line="+720"/>
         <source>Conflicts</source>
         <translation>冲突</translation>
     </message>
@@ -2076,17 +2076,17 @@
         <location filename="../../gisdesk/ui/legend_panel.py" line="+26"/>
         <location line="+9"/>
         <source>Legend</source>
-        <translation type="unfinished"></translation>
+        <translation>图例</translation>
     </message>
     <message>
         <location line="-1"/>
         <source>&amp;Legend</source>
-        <translation type="unfinished"></translation>
+        <translation>图例(&amp;L)</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Show or hide the legend of the visible layers</source>
-        <translation type="unfinished"></translation>
+        <translation>显示或隐藏可见图层的图例</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,128 @@
+"""The Legend dock: the visible layers' symbols and categories, painted by gisdesk.render.legend.
+
+It sits under the layer tree and follows the open project live: a layer shown or hidden, a
+style, title or the features changed, the layers reordered — the legend is laid out again
+(once per turn of the event loop, however many events came). View › Legend and the toolbar's
+Legend button show and hide it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from gisdesk.render.legend import LegendLayout, layout_legend, legend_entries, paint_legend
+from gisdesk.ui.icons import icon
+from gisdesk.ui.layer_tree import LAYER_EVENTS, _Hooks
+
+
+class LegendView(QWidget):
+    """The legend of a document's visible layers, as wide as it is given (categories in columns)."""
+
+    changed = Signal()  # laid out again
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.document = None
+        self.entries = []
+        self.layout_: LegendLayout = layout_legend([])
+        self._hooks = _Hooks(self)
+        self._pending = False
+        self._hooked = []
+
+    def set_document(self, document) -> None:
+        self._hooks.clear()
+        self.document = document
+        self._hooked = [] if document is None else list(document.layers)
+        if document is not None:
+            self._hooks.connect(document.events["layers"], self._changed)
+            for layer in self._hooked:
+                for name in LAYER_EVENTS:
+                    self._hooks.connect(layer.events[name], self._changed)
+        self.refresh()
+
+    def _changed(self, *_) -> None:
+        """A layer or the order changed: lay out again in the next turn of the event loop."""
+        if not self._pending:
+            self._pending = True
+            QTimer.singleShot(0, self, self.refresh)
+
+    def refresh(self) -> None:
+        self._pending = False
+        document = self.document
+        if document is not None and {id(x) for x in document.layers} != {id(x) for x in self._hooked}:
+            self.set_document(document)  # layers came or went: watch the new ones
+            return
+        self.entries = legend_entries(document.layers) if document is not None else []
+        self._relayout()
+        self.changed.emit()
+
+    def _relayout(self) -> None:
+        self.layout_ = layout_legend(self.entries, width=max(self.width(), 120))
+        self.setMinimumHeight(int(self.layout_.height) + 1)
+        self.update()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self._relayout()
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        paint_legend(painter, self.layout_, QPointF(0, 0), background=None)
+        painter.end()
+
+    def titles(self) -> list[str]:
+        """The titles shown, in order (layers and their categories)."""
+        return [row.entry.title for row in self.layout_.rows]
+
+
+class LegendPanel(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.view = LegendView()
+        self.empty = QLabel(self.tr("No visible layer."))
+        self.empty.setStyleSheet("color: #777; padding: 4px;")
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self.view)
+        scroll.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: white; }")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.empty)
+        layout.addWidget(scroll, 1)
+        self.scroll = scroll
+        self.view.changed.connect(self._show_empty)
+        self._show_empty()
+
+    def set_document(self, document) -> None:
+        self.view.set_document(document)
+
+    def _show_empty(self) -> None:
+        self.empty.setVisible(not self.view.entries)
+        self.scroll.setVisible(bool(self.view.entries))
+
+
+def install(window) -> LegendPanel:
+    panel = LegendPanel()
+    dock = QDockWidget(QCoreApplication.translate("legend", "Legend"), window)
+    dock.setObjectName("legend_dock")
+    dock.setWidget(panel)
+    window.add_dock(dock, Qt.DockWidgetArea.LeftDockWidgetArea)
+    tree = window.findChild(QDockWidget, "layer_tree")
+    if tree is not None:
+        window.splitDockWidget(tree, dock, Qt.Orientation.Vertical)  # under the layer tree
+    action = dock.toggleViewAction()
+    action.setText(QCoreApplication.translate("legend", "&Legend"))
+    action.setIconText(QCoreApplication.translate("legend", "Legend"))
+    action.setIcon(icon("legend"))
+    action.setToolTip(QCoreApplication.translate("legend", "Show or hide the legend of the visible layers"))
+    window.menus["view"].insertAction(window.menus["view"].actions()[-1], action)  # before Panels
+    window.legend_action, window.legend_panel, window.legend_dock = action, panel, dock
+    window.documentChanged.connect(panel.set_document)
+    if window.document is not None:
+        panel.set_document(window.document)
+    return panel

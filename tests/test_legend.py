@@ -1,0 +1,138 @@
+"""The legend (gisdesk.render.legend): entries from the visible layers and their styles, and a
+painted legend whose swatches carry those colours where the layout puts them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from shapely.geometry import LineString, Point, box
+
+from tests.conftest import frame
+
+pytest.importorskip("PySide6")
+from PySide6.QtCore import QPointF  # noqa: E402
+from PySide6.QtGui import QColor, QImage, QPainter  # noqa: E402
+
+from gisdesk.layers.layer import Layer  # noqa: E402
+from gisdesk.layers.styles import CONTROL_COLORS, LEDGER_STATUS_COLORS, default_style  # noqa: E402
+from gisdesk.render.legend import (OTHER_COLOR, LegendMetrics, layout_legend, legend_entries,  # noqa: E402
+                                   paint_legend)
+
+pytestmark = pytest.mark.usefixtures("qapp")
+
+
+def ledger(statuses, *, points=True) -> Layer:
+    rows = [{"uid": f"c{i}", "case_no": f"C{i}", "status": s,
+             "geometry": Point(i * 10, 0) if points else box(i * 10, 0, i * 10 + 5, 5)} for i, s in enumerate(statuses)]
+    return Layer("ledger", frame(rows), style=default_style("ledger"))
+
+
+def red_lines() -> Layer:
+    return Layer("red", frame([{"uid": "r1", "name": "路", "geometry": LineString([(0, 0), (100, 0)]),
+                                "half_width_m": 10.0}]), style=default_style("red"))
+
+
+def buildings() -> Layer:
+    return Layer("buildings", frame([{"uid": "b1", "name": "楼", "geometry": box(0, 0, 10, 10)}]),
+                 style=default_style("buildings"))
+
+
+def parking_lines() -> Layer:
+    rows = [{"uid": "p1", "survey_no": "P1", "category": "路内", "geometry": LineString([(0, 0), (9, 0)])},
+            {"uid": "p2", "survey_no": "P2", "category": "路内", "geometry": LineString([(0, 5), (9, 5)])}]
+    return Layer("parking", frame(rows), style=default_style("parking"))
+
+
+def test_entries_are_the_visible_layers_top_first_with_their_categories():
+    hidden = buildings()
+    hidden.visible = False
+    layers = [hidden, red_lines(), ledger(["已拆除", "待核查", "待核查", "不明状态"])]  # bottom first
+    entries = legend_entries(layers)
+    assert [e.title for e in entries] == ["违法建设台账", "道路红线"]  # top first; the hidden buildings left out
+    cases, red = entries
+    assert cases.symbol is None  # a heading: its categories carry the swatches
+    # the values present, in the style's (the workflow's) order, then the rest as "其他"
+    assert [c.title for c in cases.children] == ["待核查", "已拆除", "其他"]
+    assert [c.symbol.color for c in cases.children] == [LEDGER_STATUS_COLORS["待核查"], LEDGER_STATUS_COLORS["已拆除"],
+                                                         OTHER_COLOR]
+    assert {c.symbol.shape for c in cases.children} == {"point"}
+    assert red.symbol.shape == "zone" and red.symbol.color == CONTROL_COLORS["red"]
+    assert red.symbol.fill_alpha == pytest.approx(0.30)
+    # every status, whether present or not
+    everything = legend_entries(layers, present_only=False)[0]
+    assert [c.title for c in everything.children] == [*LEDGER_STATUS_COLORS, "其他"]
+
+
+def test_entries_follow_visibility_and_style_changes():
+    layers = [buildings(), ledger(["待核查"], points=False)]
+    assert [e.title for e in legend_entries(layers)] == ["违法建设台账", "建筑"]
+    layers[1].visible = False
+    assert [e.title for e in legend_entries(layers)] == ["建筑"]
+    layers[0].update_style(fill="#123456")
+    assert legend_entries(layers)[0].symbol.color == "#123456"
+    assert legend_entries(layers)[0].symbol.shape == "polygon"
+    layers[1].visible = True
+    assert legend_entries(layers)[0].children[0].symbol.shape == "polygon"  # the cases are polygons here
+
+
+def test_a_line_layer_gets_a_line_swatch_and_english_titles_in_english():
+    from gisdesk import i18n
+
+    i18n.set_language("en")
+    entry = legend_entries([parking_lines(), ledger(["x"])])
+    assert entry[1].title == "Parking resources"
+    assert entry[1].children[0].symbol.shape == "line"
+    assert entry[0].children[-1].title == "other"
+
+
+def pixels(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h, stride = image.width(), image.height(), image.bytesPerLine()
+    return np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * h).reshape(h, stride)[:, :w * 3] \
+        .reshape(h, w, 3).copy()
+
+
+def blended(color: str, alpha: float, background=(255, 255, 255)) -> np.ndarray:
+    c = QColor(color)
+    return np.array([alpha * v + (1 - alpha) * b for v, b in zip((c.red(), c.green(), c.blue()), background)])
+
+
+@pytest.mark.parametrize("dpi", [96.0, 300.0])
+def test_the_painted_legend_has_each_swatch_colour_where_its_row_is(dpi):
+    estates = Layer("old_estates", frame([{"uid": "e1", "estate_no": "E1", "status": "已开工",
+                                           "geometry": box(0, 0, 9, 9)}]), style=default_style("old_estates"))
+    layers = [estates, red_lines(), ledger(["待核查", "催告", "已拆除", "已结案"])]
+    metrics = LegendMetrics(dpi=dpi)
+    layout = layout_legend(legend_entries(layers), metrics=metrics, width=metrics.px(60))
+    image = QImage(int(layout.width) + 20, int(layout.height) + 20, QImage.Format.Format_ARGB32)
+    image.fill(QColor("#ffffff"))
+    painter = QPainter(image)
+    paint_legend(painter, layout, QPointF(10, 10), background=None)
+    painter.end()
+    picture = pixels(image)
+    swatches = [row for row in layout.rows if row.swatch is not None]
+    assert len(swatches) == 4 + 1 + 1  # four statuses, the red zone, the estate status
+    for row in swatches:
+        symbol = row.entry.symbol
+        centre = row.swatch.center() + QPointF(10, 10)
+        got = picture[int(centre.y()), int(centre.x())].astype(float)
+        alpha = 1.0 if symbol.shape == "point" else symbol.fill_alpha
+        assert np.abs(got - blended(symbol.color, alpha)).max() <= 3, (row.entry.title, got, symbol.color)
+    # the two-column layout at 60 mm: 待核查 and 催告 in the first column, 已拆除 and 已结案 in the second
+    cases = [row for row in swatches if row.entry.layer_id == "ledger"]
+    assert [r.entry.title for r in cases] == ["待核查", "催告", "已拆除", "已结案"]
+    assert cases[0].swatch.left() == cases[1].swatch.left() < cases[2].swatch.left() == cases[3].swatch.left()
+    assert cases[0].swatch.top() == cases[2].swatch.top() < cases[1].swatch.top()
+    # nothing painted outside the layout's box
+    inside = np.zeros(picture.shape[:2], dtype=bool)
+    inside[10:10 + int(np.ceil(layout.height)) + 1, 10:10 + int(np.ceil(layout.width)) + 1] = True
+    assert (picture[~inside] == 255).all()
+
+
+def test_a_legend_laid_out_at_print_dpi_scales_with_it():
+    entries = legend_entries([buildings(), ledger(["待核查", "已拆除"])])
+    screen = layout_legend(entries)
+    page = layout_legend(entries, metrics=LegendMetrics(dpi=300.0))
+    assert page.height == pytest.approx(screen.height * 300 / 96, rel=1e-6)
+    assert [r.entry.title for r in page.rows] == [r.entry.title for r in screen.rows] == ["违法建设台账", "待核查", "已拆除",
+                                                                                          "建筑"]
