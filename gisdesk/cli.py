@@ -384,7 +384,7 @@ _TOTAL_HEADERS = {
     "control_kind": ("控制线", "control line"), "features": ("要素数", "features"),
     "footprint_m2": ("占地面积（m²）", "footprint (m²)"), "encroach_count": ("压线数", "encroaching"),
     "overlap_m2": ("压线面积（m²）", "overlap (m²)"), "setback_count": ("退线不足数", "setback shortfalls"),
-    "encroach_new": ("其中新增", "of them new"), "encroach_existing": ("其中既有", "of them existing"),
+    "encroach_new": ("新增压线数", "new encroaching"), "encroach_existing": ("既有压线数", "existing encroaching"),
     "overlap_new_m2": ("新增压线面积（m²）", "new overlap (m²)"),
     "overlap_existing_m2": ("既有压线面积（m²）", "existing overlap (m²)"),
     "setback_new": ("新增退线不足", "new setback shortfalls"), "setback_existing": ("既有退线不足", "existing setback shortfalls"),
