@@ -37,7 +37,7 @@ ALLOWED = {
     "GIS", "GeoPackage", "gpkg", "gisdesk", "CSV", "csv", "PNG", "png", "PDF", "pdf", "SVG", "svg", "DXF", "dxf",
     "CAD", "KML", "KMZ", "kml", "kmz", "GeoJSON", "geojson", "json", "Shapefile", "shapefile", "shp", "zip", "Excel",
     "xlsx", "xls", "OSM", "osm", "pbf", "OpenStreetMap", "QGIS", "qml", "sld", "GDB", "gdb", "MBTiles", "mbtiles",
-    "tif", "tiff", "GeoTIFF", "GB", "ODbL", "GBK", "UTF", "SQLite", "ID", "uid", "Qt", "PySide", "GDAL", "PROJ",
+    "tif", "tiff", "GeoTIFF", "GB", "ODbL", "DBF", "dbf", "cpg", "prj", "GBK", "UTF", "SQLite", "ID", "uid", "Qt", "PySide", "GDAL", "PROJ",
     # keys
     "Ctrl", "Shift", "Alt", "Del", "Esc", "Enter", "Tab", "PgUp", "PgDown", "Home", "End",
     # abbreviations Chinese surveying writes in Latin letters (GPS, the seven and four parameters)
@@ -47,8 +47,8 @@ WORD = re.compile(r"[A-Za-z][A-Za-z]+")  # (single letters: keys, axes, paramete
 # not words: file paths, ids and codes with digits (osm-380340023, HP-2025-001, EPSG:4549), key
 # sequences, HTML tags and entities, format patterns (*.gpkg)
 NOT_WORDS = [re.compile(p) for p in (
-    r"<[^>]+>", r"&[a-z]+;", r"File GDB", r"#[0-9a-fA-F]{3,8}\b", r"[\w\u4e00-\u9fff-]+\.(?:gpkg|csv|png|shp|zip|geojson|kml|kmz|dxf|xlsx|qml)\b", r"(?:[A-Za-z]:)?(?:[/\\][^\s/\\，。；：、（）()]+)+", r"\*\.[A-Za-z0-9]+",
-    r"\.[A-Za-z0-9]{2,5}\b", r"[A-Za-z0-9_.-]*\d[A-Za-z0-9_.:-]*", r"&(?=\w)",
+    r"<[^>]+>", r"&[a-z]+;", r"File GDB", r"--[a-z][a-z0-9-]*", r"#[0-9a-fA-F]{3,8}\b", r"[\w\u4e00-\u9fff-]+\.(?:gpkg|csv|png|shp|zip|geojson|kml|kmz|dxf|xlsx|qml)\b", r"(?:[A-Za-z]:)?(?:[/\\][^\s/\\，。；：、（）()]+)+", r"\*\.[A-Za-z0-9]+",
+    r"\.[A-Za-z0-9]{2,5}\b", r"[A-Za-z0-9_.:-]*\d[A-Za-z0-9_.:]*(?:-\d[A-Za-z0-9_.:]*)*", r"&(?=\w)",
 )]
 
 
@@ -133,14 +133,74 @@ def view_texts(view: QAbstractItemView, name: str, data_columns=None):
     return out
 
 
+SHANGHAI = Path(__file__).resolve().parent / "data" / "shanghai_districts_gbk" / "区县界_area.shp"
+
+def _source_columns() -> set[str]:
+    import pyogrio
+
+    return {str(name) for name in pyogrio.read_info(SHANGHAI, encoding="gbk")["fields"]}
+
+
+SOURCE_COLUMNS = _source_columns()  # the Shanghai file's own column names: data, shown as they are
+
+
+def wizard_texts(qtbot, window):
+    """The import wizard walked through a real import (GBK Shanghai districts as buildings): every
+    page as it stands once filled in, then the report."""
+    from PySide6.QtWidgets import QPlainTextEdit, QTextEdit
+
+    from gisdesk.ui.import_wizard import open_import_wizard
+
+    wizard = open_import_wizard(window)
+    out = []
+    wizard.source_page.path_edit.setText(str(SHANGHAI))
+    out += texts_of(wizard.source_page)
+    wizard.next()
+    combo = wizard.kind_page.kind_combo
+    combo.setCurrentIndex(combo.findData("buildings"))
+    out += texts_of(wizard.kind_page)
+    while wizard.currentPage() is not wizard.mapping_page:
+        wizard.next()
+        page = wizard.currentPage()
+        out += texts_of(page, is_data_column) + [("wizard page title", page.title()), ("subtitle", page.subTitle())]
+    wizard.next()
+    page = wizard.report_page
+    qtbot.waitUntil(lambda: page.state != "running", timeout=120_000)
+    out += texts_of(page, is_data_column) + [("report title", page.title()), ("report subtitle", page.subTitle())]
+    out += [("report", edit.toPlainText()) for kind in (QTextEdit, QPlainTextEdit) for edit in page.findChildren(kind)]
+    out += texts_of(wizard, is_data_column)
+    wizard.close()
+    return out
+
+
+def chart_texts(widget: QWidget):
+    """The titles, axis labels and tick labels of the pyqtgraph charts on `widget`."""
+    import pyqtgraph as pg
+
+    out = []
+    for plot in widget.findChildren(pg.PlotWidget):
+        item = plot.getPlotItem()
+        out.append(("chart title", str(item.titleLabel.text)))
+        for name in ("left", "bottom"):
+            axis = item.getAxis(name)
+            out.append((f"chart axis {name}", str(axis.labelText)))
+            for level in axis._tickLevels or []:
+                out += [(f"chart tick {name}", str(label)) for _, label in level]
+    return out
+
+
 def untranslated(texts, names=()) -> list[str]:
     """What of `texts` holds English words; `names` are data shown as they are (the project's table
     names, the user's own column names)."""
     found = []
     names = set(names)
+    shown_as_they_are = re.compile("|".join(rf"(?<![A-Za-z_]){re.escape(n)}(?![A-Za-z_])"
+                                            for n in sorted(names, key=len, reverse=True))) if names else None
     for where, text in texts:
         if text in names:
             continue
+        if shown_as_they_are is not None and text:
+            text = shown_as_they_are.sub(" ", text)
         words = english_words(text or "")
         if words:
             found.append(f"{where}: {text!r} -> {words}")
@@ -160,13 +220,15 @@ def is_data_column(view, column) -> bool:
         field = fields.get(columns[column][0])
         return field is None or field.type not in (ENUM, CODES)
     header = str(model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) or "")
-    return any(word in header for word in DATA_HEADERS)
+    return header in SOURCE_COLUMNS or any(word in header for word in DATA_HEADERS)
 
 
 # headers (in Chinese) of columns whose cells are the user's data
 DATA_HEADERS = ("名称", "地址", "区", "街道", "编号", "标识", "备注", "说明", "文件", "图层", "路径", "当事人")
 # the properties' field list: its first column is each field's stored (column) name, beside its label
 DATA_HEADERS += ("字段",)
+# the import wizard's previews of the source: its columns and their first values
+DATA_HEADERS += ("源字段", "前几个值")
 
 
 @pytest.fixture
@@ -244,6 +306,7 @@ def test_the_main_window_and_its_dialogs_speak_chinese(qtbot, chinese_window):
         texts += [(f"QMenu:{menu.objectName()}", menu.title())]
         texts += [(f"QMenu:{menu.title()}>action", a.text()) for a in menu.actions()]
     texts.append(("status bar", window.statusBar().currentMessage()))
+    texts += chart_texts(window)
     for layer in document.layers:  # each layer's properties, style and attribute table
         dialog = PropertiesDialog(layer, document, window)
         qtbot.addWidget(dialog)
@@ -260,15 +323,32 @@ def test_the_main_window_and_its_dialogs_speak_chinese(qtbot, chinese_window):
             if field is not None and field.type in (ENUM, CODES):
                 texts += [(f"attribute table {layer.id} {name}", model.data(model.index(r, column)))
                           for r in range(min(model.rowCount(), MAX_ROWS))]
+    names = {layer.id for layer in document.layers} | {
+        str(c) for layer in document.layers for c in layer.frame.columns
+        if c not in layer.info.schema.names and c not in ("uid", layer.frame.geometry.name)}
     wizard = ImportWizard(window, document.project.path)
     qtbot.addWidget(wizard)
     for page_id in wizard.pageIds():
         texts += texts_of(wizard.page(page_id), is_data_column)
         texts += [("wizard page title", wizard.page(page_id).title()), ("wizard page subtitle", wizard.page(page_id).subTitle())]
     texts += texts_of(wizard, is_data_column)
-    names = {layer.id for layer in document.layers} | {str(c) for layer in document.layers for c in layer.frame.columns
-                                                        if c not in layer.info.schema.names}
+    texts += wizard_texts(qtbot, window)
+    names |= SOURCE_COLUMNS
     attribution = document.project.setting("attribution")  # the project's own words (its data's licence)
     texts = [(where, text.replace(attribution, "") if attribution and text else text) for where, text in texts]
     found = untranslated(texts, names)
     assert not found, "untranslated English in the Chinese UI:\n" + "\n".join(found)
+
+
+def test_the_walk_sees_english_and_lets_data_and_usage_pass():
+    assert english_words("Polygon (160), Point (10)") == ["Polygon", "Point"]
+    assert english_words("CGCS2000 / 3-degree Gauss-Kruger CM 123E") == ["degree", "Gauss", "Kruger", "CM"]
+    assert english_words("面 (160)，点 (10)") == []
+    assert english_words("EPSG:4549 CGCS2000 3度带 高斯-克吕格 中央经线 123°E") == []
+    assert english_words("违建面积（m²）") == []
+    assert english_words("打开项目(&O)… (Ctrl+O)") == []
+    assert english_words("导入到 demo.gpkg；/tmp/x/道路.shp；osm-380340023；#e3170a") == []
+    assert english_words("WPXJ,ZHX") == ["WPXJ", "ZHX"]  # codes are not names
+    assert english_words("城市黄线 (yellow)") == ["yellow"]
+    assert untranslated([("t", "图层：red_lines（新建）")], {"red_lines"}) == []
+    assert untranslated([("t", "字段 estate_no")], {"red_lines"}) == ["t: '字段 estate_no' -> ['estate', 'no']"]
