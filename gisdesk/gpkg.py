@@ -50,6 +50,13 @@ def error_reason(exc: BaseException) -> str:
     from gisdesk.i18n import tr
 
     text = str(exc)
+    for key, zh, en in (("no such table:", "缺少表 {name}：项目文件不完整，或被其他程序改动过",
+                         "the table {name} is missing: the project file is incomplete or was changed by another program"),
+                        ("no such column:", "缺少字段 {name}：项目文件不完整，或被其他程序改动过",
+                         "the column {name} is missing: the project file is incomplete or was changed by another program")):
+        if key in text:
+            name = text.split(key, 1)[1].strip().removeprefix("main.")
+            return tr(zh, en, name=name)
     for key, zh, en in _SQLITE_REASONS:
         if key in text.lower():
             return tr(zh, en)

@@ -66,6 +66,13 @@ def broken(tmp_path_factory) -> dict[str, Path]:
     files["damaged"] = folder / "damaged.gpkg"  # the whole length, the last third overwritten
     files["damaged"].write_bytes(demo[: len(demo) * 2 // 3] + b"\xff" * (len(demo) - len(demo) * 2 // 3))
     files["missing"] = folder / "missing.gpkg"
+    for case, table in (("no_layers", "gisdesk_layers"), ("no_table", "red_lines")):
+        # a project whose list of layers, or one layer's table, another program dropped
+        files[case] = folder / f"{case}.gpkg"
+        shutil.copyfile(DEMO_PROJECT, files[case])
+        with sqlite3.connect(files[case]) as db:
+            db.execute(f"DROP TABLE {table}")
+        db.close()
     return files
 
 
@@ -74,6 +81,8 @@ def broken(tmp_path_factory) -> dict[str, Path]:
     ("text", ("notes.gpkg", "不是 SQLite")),
     ("plain", ("plain.gpkg", "不是 gisdesk 项目")),
     ("damaged", ("damaged.gpkg", "损坏")),
+    ("no_layers", ("no_layers.gpkg", "缺少表 gisdesk_layers")),
+    ("no_table", ("no_table.gpkg", "缺少表 red_lines")),
 ])
 def test_screenshot_of_a_broken_project_ends_with_code_2(broken, tmp_path, case, words):
     shot = tmp_path / "x.png"
@@ -100,6 +109,7 @@ def test_commands_on_broken_projects(broken, tmp_path, command):
         refused(gisdesk(command, broken[case], *extra), broken[case].name, word)
     if command == "check":  # a damaged project that opens: the check reads the damaged pages
         refused(gisdesk(command, broken["damaged"], *extra), "damaged.gpkg", "损坏")
+        refused(gisdesk(command, broken["no_table"], *extra), "no_table.gpkg", "缺少表 red_lines")
 
 
 def test_a_locked_project(tmp_path):

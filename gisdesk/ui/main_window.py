@@ -17,7 +17,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QFrame, QLabel, QLineEdit, QMainWindow, QMessageBox,
                                QScrollArea, QTabWidget, QToolBar, QWidget)
 
-from gisdesk import __version__, i18n
+from gisdesk import __version__, gpkg, i18n
 from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label
 from gisdesk.errors import GisdeskError
 from gisdesk.layers.document import MapDocument
@@ -391,7 +391,7 @@ class MainWindow(QMainWindow):
             problem = str(error)  # in the user's language
         else:  # e.g. GDAL's word on a damaged table
             problem = i18n.bilingual("无法读取项目 {path}：{error}", "cannot read the project {path}: {error}",
-                                     path=Path(self._loading_path).name, error=error)
+                                     path=Path(self._loading_path).name, error=gpkg.error_reason(error))
         self.loading = None
         self.open_problem = problem
         self._load_over(loader, False)
