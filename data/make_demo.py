@@ -14,8 +14,8 @@ What is real and what is not (data/README.md says the same at more length):
 - buildings, roads, rivers, parks, parking places and district borders come from OSM;
 - control lines are *derived* from them (they are not the city's legal lines), and their
   effective_on dates are made up;
-- buildings' `protection` is *derived* (named or addressed buildings in the purple zone; the
-  tiles have no heritage tags) and their `built_year` is *synthetic* (seeded);
+- buildings' `protection` is *derived* (the buildings in the purple zone; the tiles have no
+  heritage tags) and their `built_year` is *synthetic* (seeded);
 - the ledger cases, the parking census figures, the old-estate records, the street and
   community subdivisions and the yellow-line facilities are *fictional*.
 
@@ -381,34 +381,33 @@ def purple_line(buildings_frame: gpd.GeoDataFrame, red: gpd.GeoDataFrame) -> gpd
 # synthetic (data/README.md says so): the dates each kind of line took effect in the demo ...
 EFFECTIVE_ON = {"red": "2010-03-01", "green": "2006-06-01", "blue": "2007-10-01", "purple": "2005-01-01",
                 "yellow": "2012-05-01"}
-# ... the protection of the buildings inside the purple zone that OSM names or addresses (the
-# Bund's historic buildings the zone is drawn around: 外滩三号, 外滩五号, 中山东一路10-12号 ...):
-# the first row on 中山东一路 (外滩建筑群, a national 文物保护单位 since 1996) and Shanghai's
-# 优秀历史建筑 behind it; and every building's built_year, drawn from its own generator so that
-# the other layers' random draws stay as they were.
+# ... the protection of the buildings inside the purple zone (the Bund's historic buildings the
+# zone is drawn around: 外滩三号, 外滩五号, 中山东一路10-12号 ...): the first row on 中山东一路
+# (外滩建筑群, a national 文物保护单位 since 1996), Shanghai's 优秀历史建筑 among the named ones
+# behind it, 历史建筑 for the rest; and every building's built_year, drawn from its own
+# generator so that the other layers' random draws stay as they were.
 YEAR_SEED = SEED + 9
 
 
 def protection_and_years(bldg: gpd.GeoDataFrame, purple: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """`protection` for the named or addressed buildings whose inner point lies in the purple zone
-    (文物保护单位 on 中山东一路, else 优秀历史建筑); `built_year`: those 1906-1937, the other buildings
-    in the zone mostly 1910-1990 (15 % after the line, 2006-2020), 浦东 1990-2020 (towers over 100 m
-    from 1995), the rest of 浦西 1920-2020; 12 % of the buildings outside the zone have no year."""
+    """`protection` for every building whose inner point lies in the purple zone (the Bund's blocks
+    of historic buildings the zone is drawn around): 文物保护单位 for those addressed on 中山东一路,
+    优秀历史建筑 for the others OSM names or addresses, 历史建筑 for the unnamed ones behind them;
+    `built_year`: those 1906-1937, 浦东 1990-2020 (towers over 100 m from 1995), the rest of 浦西
+    1920-2020; 12 % of the buildings outside the zone have no year."""
     rng = np.random.default_rng(YEAR_SEED)
     out = bldg.copy()
     inside = out.geometry.representative_point().within(purple.geometry.union_all()).to_numpy()
     known = (out["name"].notna() | out["address"].notna()).to_numpy()
-    protected = inside & known
     bund = out["address"].fillna("").str.startswith("中山东一路").to_numpy()
-    out["protection"] = np.where(protected, np.where(bund, "文物保护单位", "优秀历史建筑"), None)
+    out["protection"] = np.where(inside, np.where(bund, "文物保护单位", np.where(known, "优秀历史建筑", "历史建筑")),
+                                 None)
     n = len(out)
     pudong = (out["district"] == "浦东新区").to_numpy()
     tall = (out["height_m"].fillna(0) > 100).to_numpy()
-    late = rng.random(n) < 0.15
-    year = np.where(protected, rng.integers(1906, 1938, n),
-                    np.where(inside, np.where(late, rng.integers(2006, 2021, n), rng.integers(1910, 1991, n)),
-                             np.where(pudong, np.where(tall, rng.integers(1995, 2019, n), rng.integers(1990, 2021, n)),
-                                      rng.integers(1920, 2021, n))))
+    year = np.where(inside, rng.integers(1906, 1938, n),
+                    np.where(pudong, np.where(tall, rng.integers(1995, 2019, n), rng.integers(1990, 2021, n)),
+                             rng.integers(1920, 2021, n)))
     missing = (rng.random(n) < 0.12) & ~inside
     out["built_year"] = pd.array(np.where(missing, -1, year), dtype="Int64")
     out.loc[missing, "built_year"] = pd.NA
