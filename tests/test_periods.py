@@ -289,3 +289,24 @@ def test_subject_names_fall_back_to_columns_the_schema_reads_as_name_or_address(
         db.execute("""UPDATE buildings SET "地址" = '汉口路1号' WHERE uid = 'B4'""")
     frame_ = pd.DataFrame({"subject_table": "buildings", "subject_id": ["B1", "B2", "B3", "B4"]})
     assert subject_names(project, frame_).tolist() == ["外滩三号", "中山东一路9号", "海关大楼", "汉口路1号"]
+
+
+def test_a_project_whose_layers_lack_the_new_fields_still_checks(tmp_path, cli):
+    from gisdesk import gpkg
+
+    p = Project.create(tmp_path / "old.gpkg", crs=CRS_)
+    frame([{"bid": "B1", "geometry": square(10, 10)}]).to_file(tmp_path / "b.geojson")
+    frame([{"pid": "P1", "geometry": box(0, 0, 100, 100)}]).to_file(tmp_path / "purple.geojson")
+    import_layer(p, tmp_path / "b.geojson", "buildings", id_field="bid")
+    import_layer(p, tmp_path / "purple.geojson", "purple", id_field="pid")
+    with gpkg.connect(p.path) as db:  # as an older gisdesk made them
+        for table, column in (("buildings", "built_year"), ("buildings", "protection"),
+                              ("purple_lines", "effective_on")):
+            if column in {name for name, _ in gpkg.columns_of(db, table)}:
+                db.execute(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+        assert not {"built_year", "protection"} & {name for name, _ in gpkg.columns_of(db, "buildings")}
+    (tmp_path / "rules.toml").write_text(RULES_TEXT, encoding="utf-8")
+    code, _, err = cli("check", p.path, "--rules", tmp_path / "rules.toml", "--out", tmp_path / "out")
+    assert code == 0, err
+    assert Project.open(p.path).conflicts()[["subject_id", "period", "exemption"]].values.tolist() == \
+        [["B1", "unknown", ""]]
