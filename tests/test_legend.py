@@ -136,3 +136,25 @@ def test_a_legend_laid_out_at_print_dpi_scales_with_it():
     assert page.height == pytest.approx(screen.height * 300 / 96, rel=1e-6)
     assert [r.entry.title for r in page.rows] == [r.entry.title for r in screen.rows] == ["违法建设台账", "待核查", "已拆除",
                                                                                           "建筑"]
+
+
+def test_the_marks_over_the_map_get_entries_of_their_own():
+    from gisdesk.render import conflict_marks, problems
+    from gisdesk.render.conflict_marks import ConflictMarks
+    from gisdesk.render.legend import mark_entries
+    from gisdesk.render.snapshot import Problems
+
+    assert mark_entries(None, None) == [] and mark_entries(Problems(), ConflictMarks()) == []
+    found = Problems(overlaps=np.array([box(0, 0, 1, 1)], dtype=object))
+    marks = ConflictMarks(setback_line=LineString([(0, 0), (5, 0)]), shortest=LineString([(0, 0), (0, 3)]))
+    (heading,) = mark_entries(found, marks)
+    assert heading.title == "地图标记" and heading.symbol is None
+    assert [c.title for c in heading.children] == ["拓扑重叠", "退线要求线", "最短距离"]
+    overlap, setback, shortest = (c.symbol for c in heading.children)
+    assert overlap.hatch and overlap.color == problems.OVERLAP_COLOR
+    assert setback.shape == "line" and setback.dash and setback.color == conflict_marks.SETBACK_LINE_COLOR
+    assert shortest.color == conflict_marks.DISTANCE_COLOR and not shortest.dash
+    shade = mark_entries(None, ConflictMarks(overlap=box(0, 0, 2, 2)), "#00e5ff")[0].children
+    assert [(c.title, c.symbol.color) for c in shade] == [("所选要素", "#00e5ff"),
+                                                          ("冲突重叠部分", conflict_marks.SHADE_COLOR)]
+    assert shade[0].symbol.fill_alpha == 0  # an outline, as the map draws it

@@ -76,6 +76,11 @@ def test_after_the_demo_check_the_map_keeps_55_percent_of_a_laptop_window(qtbot,
     assert window.totals_dock in window.tabifiedDockWidgets(window.conflicts_dock)
     assert window.dockWidgetArea(window.totals_dock) == Qt.DockWidgetArea.BottomDockWidgetArea
     assert window.legend_dock.isVisible() and window.legend_panel.view.titles()
+    assert "冲突重叠部分" not in window.legend_panel.view.titles()
+    # a conflict selected: its marks on the map get their lines in the legend
+    window.conflicts_panel.select(0)
+    qtbot.waitUntil(lambda: "冲突重叠部分" in window.legend_panel.view.titles()
+                    or "最短距离" in window.legend_panel.view.titles(), timeout=20_000)
     # and every tool is still on the toolbar
     assert not overflow_button(window.toolbar).isVisible()
 
@@ -153,14 +158,15 @@ def test_the_legend_lists_the_visible_layers_and_follows_a_visibility_toggle(qtb
     document = window.document
     qtbot.waitUntil(lambda: view.entries and view.document is document, timeout=10_000)
     visible = [layer.title for layer in reversed(document.layers) if layer.visible]
-    assert [e.title for e in view.entries] == visible
+    marks = [e.title for e in view.entries if e.title == "地图标记"]  # the demo's topology findings, drawn over
+    assert [e.title for e in view.entries] == marks + visible
     ledger = document.layer("ledger")
     titles = view.titles()
     assert ledger.title in titles and "待核查" in titles  # a categorised layer lists its statuses
     ledger.visible = False
     qtbot.waitUntil(lambda: ledger.title not in view.titles(), timeout=5000)
     assert "待核查" not in view.titles()
-    assert [e.title for e in view.entries] == [t for t in visible if t != ledger.title]
+    assert [e.title for e in view.entries if e.title != "地图标记"] == [t for t in visible if t != ledger.title]
     ledger.visible = True
     qtbot.waitUntil(lambda: ledger.title in view.titles(), timeout=5000)
     # a style change shows at once too

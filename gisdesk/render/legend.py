@@ -8,6 +8,9 @@ style's order, plus "other" for values without a colour of their own. The swatch
 the renderer draws the layer: control lines as their filled zones, polygons filled and outlined,
 lines as a stroke, points as dots with a white ring.
 
+`mark_entries(problems, marks)` adds what a scene draws over the layers (topology problems, the selected
+conflict's overlap, setback line and distance), so that nothing on the map goes unexplained.
+
 `layout_legend(entries, ...)` places the rows (sizes in mm and pt, turned into pixels at a dpi,
 so the print layout gets the screen's legend at 300 dpi) and `paint_legend(painter, layout,
 origin)` draws them; the app's legend dock and a page's legend both use these. QtGui only.
@@ -20,10 +23,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QTransform
 
 from gisdesk.i18n import tr
 from gisdesk.layers.styles import PX96_MM
+from gisdesk.render import conflict_marks as cm
+from gisdesk.render import problems as pr
+from gisdesk.render.conflict_marks import ConflictMarks
+from gisdesk.render.snapshot import Problems
 
 OTHER_COLOR = "#999999"  # what the renderer draws category values without a colour of their own in
 FONT = "Noto Sans CJK SC"
@@ -39,6 +46,7 @@ class Symbol:
     stroke: str | None = None  # outline of boxes (None: the colour)
     dash: bool = False
     opacity: float = 1.0  # the layer's
+    hatch: bool = False  # diagonal lines over the fill (topology overlaps)
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,35 @@ def _values(layer, field_name: str) -> frozenset | None:
         return None
     return data.derived(("legend_values", field_name),
                         lambda: frozenset(frame[field_name].dropna().astype(str).unique()), columns=(field_name,))
+
+
+def mark_entries(problems: Problems | None = None, marks: ConflictMarks | None = None,
+                 highlight: str | None = None) -> list[LegendEntry]:
+    """What a scene draws over its layers (its `problems`, `marks` and the colour of its
+    `highlight` outline), as a heading "地图标记" and one child each: the topology problems of the
+    visible layers (overlaps, slivers, gaps), the features outlined, and the selected conflict's
+    overlap, required setback line and shortest distance; [] when none."""
+    children = []
+    if problems is not None:
+        for geoms, title, symbol in (
+                (problems.overlaps, tr("拓扑重叠", "topology overlap"),
+                 Symbol(POLYGON, pr.OVERLAP_COLOR, pr.OVERLAP_FILL_ALPHA, pr.OVERLAP_COLOR, hatch=True)),
+                (problems.slivers, tr("狭长碎片", "sliver"), Symbol(POLYGON, pr.SLIVER_COLOR, 0.0, pr.SLIVER_COLOR)),
+                (problems.gaps, tr("缝隙", "gap"), Symbol(POLYGON, pr.GAP_COLOR, pr.GAP_FILL_ALPHA, pr.GAP_COLOR))):
+            if len(geoms):
+                children.append(LegendEntry(title, symbol))
+    if highlight:
+        children.append(LegendEntry(tr("所选要素", "selected features"), Symbol(POLYGON, highlight, 0.0, highlight)))
+    if marks is not None:
+        if marks.overlap is not None and not shapely.is_empty(marks.overlap):
+            children.append(LegendEntry(tr("冲突重叠部分", "conflict overlap"),
+                                        Symbol(POLYGON, cm.SHADE_COLOR, cm.SHADE_ALPHA, cm.SHADE_COLOR)))
+        if marks.setback_line is not None and not shapely.is_empty(marks.setback_line):
+            children.append(LegendEntry(tr("退线要求线", "required setback line"),
+                                        Symbol(LINE, cm.SETBACK_LINE_COLOR, dash=True)))
+        if marks.shortest is not None and not shapely.is_empty(marks.shortest):
+            children.append(LegendEntry(tr("最短距离", "shortest distance"), Symbol(LINE, cm.DISTANCE_COLOR)))
+    return [LegendEntry(tr("地图标记", "Map marks"), None, tuple(children))] if children else []
 
 
 # --- layout and painting -------------------------------------------------------------------
@@ -258,5 +295,12 @@ def draw_swatch(painter: QPainter, symbol: Symbol, rect: QRectF, metrics: Legend
         painter.setPen(pen)
         painter.setBrush(QBrush(fill))
         inset = pen.widthF() / 2
-        painter.drawRect(rect.adjusted(inset, inset, -inset, -inset))
+        box = rect.adjusted(inset, inset, -inset, -inset)
+        painter.drawRect(box)
+        if symbol.hatch:
+            hatch = QBrush(QColor(symbol.stroke or symbol.color), Qt.BrushStyle.BDiagPattern)
+            hatch.setTransform(QTransform.fromScale(m.px(PX96_MM), m.px(PX96_MM)))
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(hatch)
+            painter.drawRect(box)
     painter.restore()

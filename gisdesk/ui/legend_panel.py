@@ -2,8 +2,10 @@
 
 It sits under the layer tree and follows the open project live: a layer shown or hidden, a
 style, title or the features changed, the layers reordered — the legend is laid out again
-(once per turn of the event loop, however many events came). View › Legend and the toolbar's
-Legend button show and hide it.
+(once per turn of the event loop, however many events came). Above the layers it explains
+what the map draws over them: topology problems, the selected conflict's overlap, setback line
+and distance (checked when the map has been drawn). View › Legend and the toolbar's Legend
+button show and hide it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from PySide6.QtCore import QCoreApplication, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from gisdesk.render.legend import LegendLayout, layout_legend, legend_entries, paint_legend
+from gisdesk.render.legend import LegendLayout, layout_legend, legend_entries, mark_entries, paint_legend
+from gisdesk.render.snapshot import Problems
 from gisdesk.ui.icons import icon
 from gisdesk.ui.layer_tree import LAYER_EVENTS, _Hooks
 
@@ -30,6 +33,8 @@ class LegendView(QWidget):
         self._hooks = _Hooks(self)
         self._pending = False
         self._hooked = []
+        self.canvas = None  # the map whose overlays (problems, conflict marks) the legend explains
+        self._marks_key = None
 
     def set_document(self, document) -> None:
         self._hooks.clear()
@@ -55,8 +60,35 @@ class LegendView(QWidget):
             self.set_document(document)  # layers came or went: watch the new ones
             return
         self.entries = legend_entries(document.layers) if document is not None else []
+        if document is not None:  # drawn over the layers: above them, as the layers go top first
+            self.entries = mark_entries(*self._marks()) + self.entries
+        self._marks_key = self._key()
         self._relayout()
         self.changed.emit()
+
+    def _marks(self):
+        """(the visible layers' topology problems, the selected conflict's marks, the colour of the
+        outline of the highlighted features) the map draws over the layers."""
+        canvas, document = self.canvas, self.document
+        if canvas is None or document is None:
+            return None, None, None
+        problems = [canvas.problems[layer.id] for layer in document.layers
+                    if layer.visible and layer.id in canvas.problems]
+        highlights = canvas.highlight if isinstance(canvas.highlight, (tuple, list)) else (canvas.highlight,)
+        color = next((h.color for h in highlights if h is not None and h.uids), None)
+        return (Problems.merged(problems) if problems else None), canvas.marks, color
+
+    def _key(self):
+        canvas = self.canvas
+        if canvas is None:
+            return None
+        return (id(canvas.marks), repr(canvas.highlight),
+                tuple(sorted(k for k, v in canvas.problems.items() if len(v))))
+
+    def follow_map(self, *_) -> None:
+        """The map was drawn: its problems or conflict marks may have changed."""
+        if self._key() != self._marks_key:
+            self._changed()
 
     def _relayout(self) -> None:
         self.layout_ = layout_legend(self.entries, width=max(self.width(), 120))
@@ -122,6 +154,8 @@ def install(window) -> LegendPanel:
     action.setToolTip(QCoreApplication.translate("legend", "Show or hide the legend of the visible layers"))
     window.menus["view"].insertAction(window.menus["view"].actions()[-1], action)  # before Panels
     window.legend_action, window.legend_panel, window.legend_dock = action, panel, dock
+    panel.view.canvas = window.canvas
+    window.canvas.rendered.connect(panel.view.follow_map)
     window.documentChanged.connect(panel.set_document)
     if window.document is not None:
         panel.set_document(window.document)

@@ -15,7 +15,7 @@ from pyproj import Transformer
 from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QFrame, QLabel, QLineEdit, QMainWindow, QMessageBox,
-                               QScrollArea, QTabWidget, QToolBar, QWidget)
+                               QScrollArea, QTabWidget, QToolBar, QTreeView, QWidget)
 
 from gisdesk import __version__, gpkg, i18n
 from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label
@@ -164,6 +164,9 @@ class MainWindow(QMainWindow):
             self._tab_titles()
         if tree is not None:
             tree.setMinimumWidth(min(tree.minimumWidth(), LEFT_WIDTH))
+            view = tree.widget().findChild(QTreeView) if tree.widget() is not None else None
+            if view is not None:  # two levels (group, layer): a smaller indent keeps the names whole
+                view.setIndentation(14)
         self._size_docks()
         action = getattr(self, "legend_action", None)
         if action is not None:  # the legend's button next to the view tools
