@@ -129,10 +129,12 @@ def test_a_subject_without_any_date_field_and_a_line_without_a_date_are_unknown(
 
 def test_the_default_rule_exempts_protected_buildings_from_purple_without_any_exempt_table():
     subjects = {"buildings": frame([{"uid": "p", "protection": "优秀历史建筑", "geometry": square(10, 10)},
-                                    {"uid": "q", "protection": "  ", "geometry": square(30, 10)}])}
+                                    {"uid": "q", "protection": "  ", "geometry": square(30, 10)},
+                                    {"uid": "r", "protection": "无", "geometry": square(50, 10)},
+                                    {"uid": "s", "protection": "None", "geometry": square(70, 10)}])}
     result = check_conflicts(subjects, {"purple": frame(CONTROLS["purple"][:1])}, parse_rules(BASE), crs=CRS_)
     got = dict(zip(result.conflicts["subject_id"], result.conflicts["exemption"]))
-    assert got == {"p": "受保护建筑：优秀历史建筑", "q": ""}  # blank is not set
+    assert got == {"p": "受保护建筑：优秀历史建筑", "q": "", "r": "", "s": ""}  # blank or a word for none is not set
 
 
 def test_totals_leave_exempt_rows_out_and_split_new_and_existing(checked):

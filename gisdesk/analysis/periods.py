@@ -37,6 +37,8 @@ DEFAULT_EXEMPT = {"purple": (ExemptRule(PROTECTION, "受保护建筑"),)}
 SUBJECT_DATES = ("built_year", "started_on", "found_on")  # in the order they are tried
 CONTROL_DATES = ["effective_on"]
 NAME_FIELDS = ("name", "address")  # a subject's shown name: the first of these it has, else its uid
+# What a field holds to say "none" (保护类别 = 无): not set, so no exemption
+NONE_WORDS = frozenset({"无", "否", "没有", "无保护", "非保护建筑", "none", "no", "n/a", "-", "—", "/", "／"})
 
 
 def exempt_rules(rules: Rules, kind: str) -> tuple[ExemptRule, ...]:
@@ -137,11 +139,16 @@ def exemptions(kind_rows: dict[str, np.ndarray], values: dict[str, np.ndarray], 
             given = values.get(rule.field)
             if given is None:
                 continue
-            mine = rows[(out[rows] == "") & (given[rows] != "")]
+            mine = rows[(out[rows] == "") & _set(given[rows])]
             if rule.values:
                 mine = mine[np.isin(given[mine], rule.values)]
             out[mine] = [f"{rule.reason}：{v}" for v in given[mine]]
     return out
+
+
+def _set(values: np.ndarray) -> np.ndarray:
+    """Whether each text says something: not empty and not a word for none (NONE_WORDS)."""
+    return (values != "") & ~pd.Series(values, dtype=object).str.casefold().isin(NONE_WORDS).to_numpy()
 
 
 def _groups(values: pd.Series) -> list[tuple[str, np.ndarray]]:
