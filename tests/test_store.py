@@ -248,7 +248,7 @@ def test_an_update_by_another_tool_bumps_the_version_and_marks_the_check_stale(p
     assert row["version"] == 2 and row["hash"] != hash_before  # rehashed on open
     assert reopened.edit_log("buildings").iloc[-1]["action"] == "external"
     code, _, err = cli("totals", project.path)
-    assert code == 0 and "buildings" in err and "gisdesk check" in err
+    assert code == 0 and "图层 建筑 已被修改" in err and "gisdesk check" in err
 
 
 # --- the file as other GeoPackage readers see it ---------------------------------------------
