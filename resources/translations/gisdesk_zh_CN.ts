@@ -6,7 +6,7 @@
     <message>
         <location filename="../../gisdesk/ui/attribute_table.py" line="+51"/>
         <source>ID</source>
-        <translation>要素标识</translation>
+        <translation>唯一标识</translation>
     </message>
     <message>
         <location line="+18"/>
@@ -859,7 +859,7 @@
 <context>
     <name>LegendPanel</name>
     <message>
-        <location filename="../../gisdesk/ui/legend_panel.py" line="+85"/>
+        <location filename="../../gisdesk/ui/legend_panel.py" line="+117"/>
         <source>No visible layer.</source>
         <translation>没有可见图层。</translation>
     </message>
@@ -987,7 +987,7 @@
         <translation>面板</translation>
     </message>
     <message>
-        <location line="+99"/>
+        <location line="+102"/>
         <source>Cannot save the edit</source>
         <translation>无法保存编辑</translation>
     </message>
