@@ -62,6 +62,13 @@ def crs_label(crs: CRS) -> str:
     return f"EPSG:{epsg} {name}" if epsg else name
 
 
+def crs_code_name(crs: CRS) -> str:
+    """'EPSG:4549 CGCS2000 / 3-degree Gauss-Kruger CM 120E' whatever the language: for files (the
+    totals' area_method column), which read the same in every language."""
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg} {crs.name}" if epsg else crs.name
+
+
 # datum names (pyproj's, lower case, as they begin) in Chinese usage
 _DATUMS_ZH = (("china 2000", "CGCS2000"), ("china geodetic coordinate system 2000", "CGCS2000"),
               ("world geodetic system 1984", "WGS 84"), ("wgs 84", "WGS 84"), ("wgs_1984", "WGS 84"),

@@ -9,7 +9,7 @@ import geopandas as gpd
 from gisdesk.analysis import periods
 from gisdesk.analysis.conflict_list import subject_names
 from gisdesk.analysis.conflicts import CheckResult, check_conflicts
-from gisdesk.crs import crs_label
+from gisdesk.crs import crs_code_name
 from gisdesk.errors import ProjectError
 from gisdesk.jobs import Feedback
 from gisdesk.layers.kinds import CONTROL_KINDS, SUBJECT_KINDS
@@ -74,7 +74,7 @@ def run_record(result: CheckResult) -> RunRecord:
 
 def area_method(project: ProjectStore) -> str:
     """How areas are measured, for reports: 'planar, EPSG:4549 CGCS2000 / 3-degree Gauss-Kruger CM 120E'."""
-    return f"planar, {crs_label(project.crs)}" if project.crs else "planar"
+    return f"planar, {crs_code_name(project.crs)}" if project.crs else "planar"  # (a file's words: one language)
 
 
 def control_kinds(project: ProjectStore) -> list[str]:
