@@ -58,7 +58,12 @@ def control_zones(frame: pd.DataFrame, kind: str) -> tuple[np.ndarray, int]:
             one = linear & (side == which)
             if one.any():
                 geoms[one] = parallel(shapely.buffer, geoms[one], sign * half[one], single_sided=True)
-    zones, usable, fixed = polygonal(geoms)
+    # GEOS's buffers on both sides are valid by construction (0.5 s of checks at 100,000 roads);
+    # polygons as drawn and one-sided bands are checked and repaired
+    zones, usable, fixed = geoms, ~shapely.is_empty(geoms), 0
+    checked = np.flatnonzero(~linear | np.isin(_column(frame, "side", None), ("left", "right")))
+    if len(checked):
+        zones[checked], usable[checked], fixed = polygonal(geoms[checked])
     if not usable.all():
         uid = frame["uid"].iloc[int(np.flatnonzero(~usable)[0])]
         raise InputError("{kind} 控制线要素 {uid} 没有可用的面或线几何",
