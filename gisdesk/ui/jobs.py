@@ -269,6 +269,7 @@ class JobsPanel(QWidget):
         self.rows_layout.insertWidget(self.rows_layout.count() - 1, row)
         self.idle.hide()
         self._set_message("")
+        self.window.statusBar().clearMessage()  # the last job's "done" would show beside the running one
         self._indicate()
         if self._held is not None:
             self._held.append(job)
@@ -423,6 +424,7 @@ class JobsIndicator(QWidget):
         layout.addWidget(self.cancel_button)
         layout.addWidget(self.details_button)
         self.setMaximumHeight(22)  # no taller than the status bar's other fields
+        self.setAutoFillBackground(True)  # over a passing status message, not mixed with it
         self.hide()
 
     def refresh(self) -> None:
