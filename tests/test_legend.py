@@ -82,7 +82,7 @@ def test_a_line_layer_gets_a_line_swatch_and_english_titles_in_english():
     entry = legend_entries([parking_lines(), ledger(["x"])])
     assert entry[1].title == "Parking resources"
     assert entry[1].children[0].symbol.shape == "line"
-    assert entry[0].children[-1].title == "other"
+    assert entry[0].children[-1].title == "Other"
 
 
 def pixels(image: QImage) -> np.ndarray:

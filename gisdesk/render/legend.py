@@ -78,7 +78,7 @@ def legend_entries(layers, *, present_only: bool = True) -> list[LegendEntry]:
             children = [LegendEntry(str(v), _symbol(shape, colors[v], style, opacity), layer_id=layer_id, value=v)
                         for v in shown]
             if values is not None and any(v not in colors for v in values):
-                children.append(LegendEntry(tr("其他", "other"), _symbol(shape, OTHER_COLOR, style, opacity),
+                children.append(LegendEntry(tr("其他", "Other"), _symbol(shape, OTHER_COLOR, style, opacity),
                                             layer_id=layer_id))
             entries.append(LegendEntry(layer.title, None, tuple(children), layer_id=layer_id))
         else:
@@ -129,23 +129,23 @@ def mark_entries(problems: Problems | None = None, marks: ConflictMarks | None =
     children = []
     if problems is not None:
         for geoms, title, symbol in (
-                (problems.overlaps, tr("拓扑重叠", "topology overlap"),
+                (problems.overlaps, tr("拓扑重叠", "Topology overlap"),
                  Symbol(POLYGON, pr.OVERLAP_COLOR, pr.OVERLAP_FILL_ALPHA, pr.OVERLAP_COLOR, hatch=True)),
-                (problems.slivers, tr("狭长碎片", "sliver"), Symbol(POLYGON, pr.SLIVER_COLOR, 0.0, pr.SLIVER_COLOR)),
-                (problems.gaps, tr("缝隙", "gap"), Symbol(POLYGON, pr.GAP_COLOR, pr.GAP_FILL_ALPHA, pr.GAP_COLOR))):
+                (problems.slivers, tr("狭长碎片", "Sliver"), Symbol(POLYGON, pr.SLIVER_COLOR, 0.0, pr.SLIVER_COLOR)),
+                (problems.gaps, tr("缝隙", "Gap"), Symbol(POLYGON, pr.GAP_COLOR, pr.GAP_FILL_ALPHA, pr.GAP_COLOR))):
             if len(geoms):
                 children.append(LegendEntry(title, symbol))
     if highlight:
-        children.append(LegendEntry(tr("所选要素", "selected features"), Symbol(POLYGON, highlight, 0.0, highlight)))
+        children.append(LegendEntry(tr("所选要素", "Selected features"), Symbol(POLYGON, highlight, 0.0, highlight)))
     if marks is not None:
         if marks.overlap is not None and not shapely.is_empty(marks.overlap):
-            children.append(LegendEntry(tr("冲突重叠部分", "conflict overlap"),
+            children.append(LegendEntry(tr("冲突重叠部分", "Conflict overlap"),
                                         Symbol(POLYGON, cm.SHADE_COLOR, cm.SHADE_ALPHA, cm.SHADE_COLOR)))
         if marks.setback_line is not None and not shapely.is_empty(marks.setback_line):
-            children.append(LegendEntry(tr("退线要求线", "required setback line"),
+            children.append(LegendEntry(tr("退线要求线", "Required setback line"),
                                         Symbol(LINE, cm.SETBACK_LINE_COLOR, dash=True)))
         if marks.shortest is not None and not shapely.is_empty(marks.shortest):
-            children.append(LegendEntry(tr("最短距离", "shortest distance"), Symbol(LINE, cm.DISTANCE_COLOR)))
+            children.append(LegendEntry(tr("最短距离", "Shortest distance"), Symbol(LINE, cm.DISTANCE_COLOR)))
     return [LegendEntry(tr("地图标记", "Map marks"), None, tuple(children))] if children else []
 
 
