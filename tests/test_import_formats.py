@@ -71,7 +71,7 @@ def test_a_kmz_ledger_folder_gives_cases_from_its_extended_data(cli, project):
     presentation fields are not imported; the point case (address only) is kept as a point."""
     code, out, err = cli("import", project, FORMATS / "nanshan_sample.kmz", "--as", "ledger", "--layer", "违建台账")
     assert (code, err) == (0, ""), err
-    assert "已导入 3 个要素" in out and "编号 → case_no" in out and "description → notes" in out, out
+    assert "已导入 3 个要素" in out and "编号 → 编号" in out and "description → 备注" in out, out
     ledger = Project.open(project).read_layer("ledger").set_index("uid")
     assert list(ledger.index) == ["NS2025-0001", "NS2025-0002", "NS2025-0003"]
     assert list(ledger["status"]) == ["待核查", "已立案", "待核查"]
@@ -112,7 +112,7 @@ def test_a_file_gdb_folder_or_zip_lists_its_layers_then_imports_one(cli, project
     assert "footprints（50 个要素，多面）" in line and "entrances（5 个要素，" in line, line
     code, out, err = cli("import", project, source, "--as", "buildings", "--layer", "footprints")
     assert (code, err) == (0, ""), err
-    assert "已导入 50 个要素" in out and "修复无效几何 6 个" in out and "height → height_m" in out, out
+    assert "已导入 50 个要素" in out and "修复无效几何 6 个" in out and "height → 高度" in out, out
     buildings = Project.open(project).read_layer("buildings")
     assert len(buildings) == 50 and buildings.geometry.is_valid.all()
     original = pyogrio.read_dataframe(DATA / "taipei_buildings.geojson")
@@ -189,7 +189,7 @@ def test_a_zip_of_one_shapefile_with_a_gbk_file_name_in_a_chinese_path(cli, tmp_
     assert cli("new", project)[0] == 0
     code, out, err = cli("import", project, source, "--as", "buildings", "--keep-multipart")
     assert (code, err) == (0, ""), err
-    assert "已导入 17 个要素" in out and "GB18030" in out and "NAME → name" in out, out
+    assert "已导入 17 个要素" in out and "GB18030" in out and "NAME → 名称" in out, out
     names = set(Project.open(project).read_layer("buildings")["name"])
     assert {"宝山区", "黄浦区", "浦东新区", "闵行区", "崇明县"} <= names and len(names) == 17
     # --layer names the shapefile by its Chinese name too

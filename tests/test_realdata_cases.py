@@ -33,7 +33,7 @@ def test_the_shenzhen_districts_without_a_prj_are_refused_with_a_guess_then_impo
     code, out, err = cli("import", project, SHENZHEN, "--as", "buildings", "--crs", "EPSG:4490", "--map", "qh=name",
                          "--keep-multipart")
     assert (code, err) == (0, ""), err
-    assert "已导入 10 个要素" in out and "qh → name" in out, out
+    assert "已导入 10 个要素" in out and "qh → 名称" in out, out
     p = Project.open(project)
     assert p.crs.to_epsg() == 4547  # CGCS2000 3° GK CM 114°E: Shenzhen's zone
     districts = p.read_layer("buildings").set_index("name")
@@ -55,7 +55,7 @@ def test_a_chinese_file_name_in_a_chinese_path(cli, tmp_path):
     assert cli("new", project)[0] == 0
     code, out, err = cli("import", project, source, "--as", "buildings", "--keep-multipart")
     assert (code, err) == (0, ""), err
-    assert "已导入 17 个要素" in out and "NAME → name" in out, out
+    assert "已导入 17 个要素" in out and "NAME → 名称" in out, out
     names = set(Project.open(project).read_layer("buildings")["name"])
     assert {"宝山区", "黄浦区", "浦东新区", "闵行区", "崇明县"} <= names and len(names) == 17
     code, _, err = cli("import", project, folder / "没有这个文件.shp", "--as", "buildings")
