@@ -158,3 +158,30 @@ def test_the_marks_over_the_map_get_entries_of_their_own():
     assert [(c.title, c.symbol.color) for c in shade] == [("所选要素", "#00e5ff"),
                                                           ("冲突重叠部分", conflict_marks.SHADE_COLOR)]
     assert shade[0].symbol.fill_alpha == 0  # an outline, as the map draws it
+
+
+def test_each_category_gets_the_swatch_of_its_own_features():
+    rows = [{"uid": "l1", "survey_no": "L1", "category": "路内", "geometry": LineString([(0, 0), (9, 0)])},
+            {"uid": "a1", "survey_no": "A1", "category": "配建", "geometry": box(0, 10, 5, 15)},
+            {"uid": "a2", "survey_no": "A2", "category": "配建", "geometry": Point(20, 20)},
+            {"uid": "a3", "survey_no": "A3", "category": "配建", "geometry": Point(30, 20)},
+            *({"uid": f"p{i}", "survey_no": f"P{i}", "category": "路外公共", "geometry": Point(i, 40)} for i in range(9)),
+            {"uid": "p9", "survey_no": "P9", "category": "路外公共", "geometry": box(0, 50, 5, 55)}]
+    parking = Layer("parking", frame(rows), style=default_style("parking"))
+    (entry,) = legend_entries([parking])
+    shapes = {c.title: c.symbol.shape for c in entry.children}
+    # lines; areas and points (1 of 3 are areas: both); points (1 area of 10 is under MIXED_SHARE)
+    assert shapes == {"路内": "line", "配建": "polygon+point", "路外公共": "point"}
+    layout = layout_legend([entry])
+    image = QImage(int(layout.width) + 1, int(layout.height) + 1, QImage.Format.Format_ARGB32)
+    image.fill(QColor("#ffffff"))
+    painter = QPainter(image)
+    paint_legend(painter, layout, background=None)
+    painter.end()
+    picture = pixels(image)
+    row = next(r for r in layout.rows if r.entry.title == "配建")
+    color = row.entry.symbol.color
+    centre = picture[int(row.swatch.center().y()), int(row.swatch.center().x())].astype(float)
+    edge = picture[int(row.swatch.center().y()), int(row.swatch.left() + 3)].astype(float)
+    assert np.abs(centre - blended(color, 1.0)).max() <= 3  # the dot, opaque
+    assert np.abs(edge - blended(color, row.entry.symbol.fill_alpha)).max() <= 3  # the box around it

@@ -6,7 +6,8 @@ one entry per visible layer with a swatch of its style, and for a categorised st
 status, parking category, estate status) one child per category value its features hold, in the
 style's order, plus "other" for values without a colour of their own. The swatch is drawn as
 the renderer draws the layer: control lines as their filled zones, polygons filled and outlined,
-lines as a stroke, points as dots with a white ring.
+lines as a stroke, points as dots with a white ring, each category as its own features are (a
+box with a dot where they are areas and points both: parking lots).
 
 `mark_entries(problems, marks)` adds what a scene draws over the layers (topology problems, the selected
 conflict's overlap, setback line and distance), so that nothing on the map goes unexplained.
@@ -34,7 +35,8 @@ from gisdesk.render.snapshot import Problems
 
 OTHER_COLOR = "#999999"  # what the renderer draws category values without a colour of their own in
 FONT = "Noto Sans CJK SC"
-POLYGON, LINE, POINT, ZONE = "polygon", "line", "point", "zone"
+POLYGON, LINE, POINT, ZONE, POLYGON_POINT = "polygon", "line", "point", "zone", "polygon+point"
+MIXED_SHARE = 0.2  # the lesser of polygons and points, of both, from which a swatch shows both
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,9 @@ def legend_entries(layers, *, present_only: bool = True) -> list[LegendEntry]:
         if field_name and colors:
             values = _values(layer, field_name)
             shown = [v for v in colors if not present_only or values is None or v in values]
-            children = [LegendEntry(str(v), _symbol(shape, colors[v], style, opacity), layer_id=layer_id, value=v)
-                        for v in shown]
+            shapes = _shape(layer, field_name)  # each category as its features are: lines, areas, points
+            children = [LegendEntry(str(v), _symbol(shapes.get(str(v), shape), colors[v], style, opacity),
+                                    layer_id=layer_id, value=v) for v in shown]
             if values is not None and any(v not in colors for v in values):
                 children.append(LegendEntry(tr("其他", "Other"), _symbol(shape, OTHER_COLOR, style, opacity),
                                             layer_id=layer_id))
@@ -96,18 +99,36 @@ def _symbol(shape: str, color: str, style: dict, opacity: float) -> Symbol:
                   bool(style.get("dash")), opacity)
 
 
-def _shape(layer) -> str:
-    """What the layer's features mostly are: zone (a control layer), polygon, line or point."""
+def _shape(layer, field_name: str | None = None):
+    """What the layer's features are: zone (a control layer), polygon, line, point, or polygon+point
+    when points are at least MIXED_SHARE of polygons-and-points (parking lots drawn as areas and
+    as points). With `field_name`, a dict of that per category value (and None for the layer)."""
     if layer.info.is_control:
-        return ZONE
+        return {} if field_name else ZONE
     data = layer.data
+    frame = data.frame
+    if field_name and field_name not in frame.columns:
+        field_name = None
+
+    def family_shape(types: np.ndarray) -> str:
+        counts = {POLYGON: int(np.isin(types, (3, 6)).sum()), LINE: int(np.isin(types, (1, 2, 5)).sum()),
+                  POINT: int(np.isin(types, (0, 4)).sum())}
+        if not any(counts.values()):
+            return POLYGON
+        shape = max(counts, key=lambda k: (counts[k], k == POLYGON))
+        if shape in (POLYGON, POINT) and min(counts[POLYGON], counts[POINT]) >= MIXED_SHARE * (
+                counts[POLYGON] + counts[POINT]):
+            return POLYGON_POINT
+        return shape
 
     def compute():
         types = shapely.get_type_id(data.geometries)
-        counts = {POLYGON: int(np.isin(types, (3, 6)).sum()), LINE: int(np.isin(types, (1, 2, 5)).sum()),
-                  POINT: int(np.isin(types, (0, 4)).sum())}
-        return max(counts, key=lambda k: (counts[k], k == POLYGON)) if any(counts.values()) else POLYGON
-    return data.derived("legend_shape", compute, columns=(data.geometry_column,))
+        if field_name is None:
+            return family_shape(types)
+        values = frame[field_name].astype(object).where(frame[field_name].notna(), "").astype(str).to_numpy()
+        return {value: family_shape(types[values == value]) for value in np.unique(values)}
+    columns = (data.geometry_column,) + ((field_name,) if field_name else ())
+    return data.derived(("legend_shape", field_name), compute, columns=columns)
 
 
 def _values(layer, field_name: str) -> frozenset | None:
@@ -297,6 +318,10 @@ def draw_swatch(painter: QPainter, symbol: Symbol, rect: QRectF, metrics: Legend
         inset = pen.widthF() / 2
         box = rect.adjusted(inset, inset, -inset, -inset)
         painter.drawRect(box)
+        if symbol.shape == POLYGON_POINT:  # and a dot in the box: some of them are points
+            painter.setPen(QPen(QColor("#ffffff"), max(1.0, m.px(PX96_MM))))
+            painter.setBrush(QColor(symbol.color))
+            painter.drawEllipse(box.center(), box.height() * 0.32, box.height() * 0.32)
         if symbol.hatch:
             hatch = QBrush(QColor(symbol.stroke or symbol.color), Qt.BrushStyle.BDiagPattern)
             hatch.setTransform(QTransform.fromScale(m.px(PX96_MM), m.px(PX96_MM)))
