@@ -206,3 +206,21 @@ def test_the_first_run_opens_maximised_and_later_runs_as_left(qtbot, settings):
     assert not second.isMaximized()
     assert (second.width(), second.height()) == size
     second.jobs_panel.shutdown()
+
+
+def test_a_dock_layout_saved_by_the_old_arrangement_gives_way_to_the_new_one(qtbot, settings):
+    from gisdesk.ui.main_window import MainWindow
+
+    old = MainWindow()
+    qtbot.addWidget(old)
+    old.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, old.totals_dock)  # where the totals were
+    QSettings().setValue("window/state", old.saveState())  # version 0: what the app saved before
+    QSettings().setValue("window/geometry", old.saveGeometry())
+    old.jobs_panel.shutdown()
+    new = MainWindow()
+    qtbot.addWidget(new)
+    new.show_first()
+    qtbot.waitExposed(new)
+    assert new.dockWidgetArea(new.totals_dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+    assert new.totals_dock in new.tabifiedDockWidgets(new.conflicts_dock)
+    new.jobs_panel.shutdown()

@@ -31,6 +31,7 @@ from gisdesk.ui.panels import install_panels
 MAX_RECENT = 8
 # The docks' first layout (no saved one): the map keeps most of a 1366×768 laptop screen.
 TOOLBAR_ICON = 20  # px; one row of tools, a thin one
+LAYOUT_VERSION = 2  # of the saved dock layout: 2 = legend under the layers, totals behind the conflicts
 LEFT_WIDTH = 180  # layer tree over the legend
 BOTTOM_HEIGHT = 185  # the conflicts list, the totals tabbed with it
 TREE_SHARE = 0.45  # of the left column's height, for the layer tree
@@ -509,7 +510,7 @@ class MainWindow(QMainWindow):
             loader.wait(5)  # it stops at its next batch; do not leave it reading while the app ends
         self._remember_view()
         self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         event.accept()
 
     def restore_layout(self) -> bool:
@@ -520,7 +521,8 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         if state is not None:
-            self._sized = self.restoreState(state) or self._sized  # the user's sizes, not ours
+            # the user's docks and sizes, not ours; a layout saved by an older arrangement is dropped
+            self._sized = self.restoreState(state, LAYOUT_VERSION) or self._sized
         return geometry is not None
 
     def show_first(self) -> None:
