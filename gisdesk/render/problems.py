@@ -1,4 +1,4 @@
-"""Topology problems drawn over the map: overlaps hatched red, slivers outlined orange, gaps magenta.
+"""Topology problems drawn over the map: overlaps hatched black, slivers outlined orange, gaps magenta.
 
 The UI reads the findings from the project (the store's `topology()`) and hands their geometry
 over in a `Problems` of the scene (render.snapshot); nothing here knows how they were found. A
@@ -19,10 +19,10 @@ from gisdesk.render.paths import path_from_arrays
 from gisdesk.render.snapshot import Problems
 from gisdesk.render.view import PX96_MM
 
-OVERLAP_COLOR = "#e00000"
+OVERLAP_COLOR = "#1a1a1a"  # not red: red is the road red line's colour (an overlap read as a conflict)
 SLIVER_COLOR = "#ff8c00"
 GAP_COLOR = "#ff00ff"
-OVERLAP_FILL_ALPHA = 0.35  # under the hatching: the overlap reads red even where no hatch line passes
+OVERLAP_FILL_ALPHA = 0.25  # under the hatching: the overlap shows even where no hatch line passes
 GAP_FILL_ALPHA = 0.6
 OUTLINE_MM = 2.0 * PX96_MM
 PROBLEM_MARK_MM = 3.0 * PX96_MM  # problems smaller than this get a ring round them ...

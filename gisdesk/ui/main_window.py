@@ -118,7 +118,7 @@ class MainWindow(QMainWindow):
         self.action_problems = self._action(self.tr("Topology problems"), self._show_problems)
         self.action_problems.setCheckable(True)
         self.action_problems.setChecked(True)
-        self.action_problems.setStatusTip(self.tr("Overlaps (hatched red), slivers (orange) and gaps (magenta) "
+        self.action_problems.setStatusTip(self.tr("Overlaps (hatched black), slivers (orange) and gaps (magenta) "
                                                   "found when the visible layers were imported"))
         self.menus["view"].addAction(self.action_problems)
         self.documentChanged.connect(self._show_problems)  # a project opened, or reopened after an import

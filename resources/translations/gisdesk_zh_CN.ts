@@ -636,7 +636,7 @@
 <context>
     <name>JobsIndicator</name>
     <message>
-        <location filename="../../gisdesk/ui/jobs.py" line="+410"/>
+        <location filename="../../gisdesk/ui/jobs.py" line="+411"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -651,7 +651,7 @@
         <translation>显示任务面板</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+24"/>
         <source>(+%1 more)</source>
         <translation>（另有 %1 个）</translation>
     </message>
@@ -659,12 +659,12 @@
 <context>
     <name>JobsPanel</name>
     <message>
-        <location line="-196"/>
+        <location line="-198"/>
         <source>No job is running.</source>
         <translation>没有正在运行的任务。</translation>
     </message>
     <message>
-        <location line="+89"/>
+        <location line="+90"/>
         <source>%1: done</source>
         <translation>%1：已完成</translation>
     </message>
@@ -867,7 +867,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gisdesk/ui/main_window.py" line="+78"/>
+        <location filename="../../gisdesk/ui/main_window.py" line="+79"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -967,12 +967,7 @@
         <translation>拓扑问题</translation>
     </message>
     <message>
-        <location line="+3"/>
-        <source>Overlaps (hatched red), slivers (orange) and gaps (magenta) found when the visible layers were imported</source>
-        <translation>导入可见图层时发现的重叠（红色斜线）、狭长碎片（橙色）和缝隙（品红色）</translation>
-    </message>
-    <message>
-        <location line="+4"/>
+        <location line="+7"/>
         <source>&amp;Pan</source>
         <translation>平移(&amp;P)</translation>
     </message>
@@ -1027,7 +1022,12 @@
         <translation>无坐标系</translation>
     </message>
     <message>
-        <location line="+114"/>
+        <location line="-222"/>
+        <source>Overlaps (hatched black), slivers (orange) and gaps (magenta) found when the visible layers were imported</source>
+        <translation>导入可见图层时发现的重叠（黑色斜线）、狭长碎片（橙色）和缝隙（品红色）</translation>
+    </message>
+    <message>
+        <location line="+336"/>
         <source>Cannot save project</source>
         <translation>无法保存项目</translation>
     </message>
@@ -1062,7 +1062,7 @@
         <translation>项目 %1 有未保存的更改（图层顺序、可见性或样式）。是否保存？</translation>
     </message>
     <message>
-        <location line="+92"/>
+        <location line="+93"/>
         <source>Type a scale like 1:2000</source>
         <translation>请输入比例尺，如 1:2000</translation>
     </message>
@@ -1914,7 +1914,7 @@
 <context>
     <name>_JobRow</name>
     <message>
-        <location filename="../../gisdesk/ui/jobs.py" line="-174"/>
+        <location filename="../../gisdesk/ui/jobs.py" line="-175"/>
         <source>Waiting…</source>
         <translation>等待中…</translation>
     </message>
@@ -2065,7 +2065,7 @@
         <translation>写入项目</translation>
     </message>
     <message>
-        <location line="+393"/>
+        <location line="+395"/>
         <source>Jobs</source>
         <translation>任务</translation>
     </message>
