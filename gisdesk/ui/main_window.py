@@ -34,7 +34,8 @@ TOOLBAR_ICON = 20  # px; one row of tools, a thin one
 LAYOUT_VERSION = 2  # of the saved dock layout: 2 = legend under the layers, totals behind the conflicts
 LEFT_WIDTH = 180  # layer tree over the legend
 BOTTOM_HEIGHT = 185  # the conflicts list, the totals tabbed with it
-TREE_SHARE = 0.45  # of the left column's height, for the layer tree
+TREE_SHARE = 0.45  # of the left column's height, for the layer tree ...
+TREE_MAX = 340  # ... up to what the demo's four groups and nine layers take; the legend the rest
 RECOLLECT_DELAY_MS = 1500  # after another project is open, the closed (frozen) one is collected
 RECOLLECT_ATTEMPTS = 5
 
@@ -210,7 +211,8 @@ class MainWindow(QMainWindow):
             self.resizeDocks(left, [left_width] * len(left), Qt.Orientation.Horizontal)
         if len(left) == 2:
             column = height - 90
-            self.resizeDocks(left, [int(column * TREE_SHARE), int(column * (1 - TREE_SHARE))], Qt.Orientation.Vertical)
+            top = min(int(column * TREE_SHARE), TREE_MAX)
+            self.resizeDocks(left, [top, column - top], Qt.Orientation.Vertical)
         if conflicts is not None and not conflicts.isFloating():
             self.resizeDocks([conflicts], [bottom], Qt.Orientation.Vertical)
 
