@@ -328,7 +328,7 @@ def _run_check_and_write(project, rules_path, out: Path) -> None:
     totals = project_totals(project, subjects, result.conflicts, by="district")
     paths = [write_csv(result.conflicts, out / "conflicts.csv", CONFLICT_COLUMNS),
              write_csv(totals, out / "totals.csv", TOTAL_COLUMNS)]
-    titles = {info.id: info.title for info in project.layers()}
+    titles = dict(zip(result.checked, _layer_names(project, list(result.checked))))
     checked = "，".join(f"{titles.get(k, k)} {n}" for k, n in result.checked.items()) if i18n.language() == "zh" \
         else ", ".join(f"{n} {titles.get(k, k)}" for k, n in result.checked.items())
     print(tr("检查完成：{checked}；控制线要素 {controls} 个", "checked: {checked}; {controls} control features",
