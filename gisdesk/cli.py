@@ -371,7 +371,8 @@ def _totals(args) -> int:
         write_csv(totals, args.out, TOTAL_COLUMNS)
         print(tr("  输出：{p}", "  output: {p}", p=args.out))
     else:
-        with pd.option_context("display.width", 200, "display.max_rows", 500, "display.float_format", "{:.2f}".format):
+        with pd.option_context("display.width", 200, "display.max_rows", 500, "display.float_format", "{:.2f}".format,
+                               "display.unicode.east_asian_width", True):  # Chinese names: columns aligned
             print(_totals_for_people(totals[[c for c in TOTAL_COLUMNS if c not in ("area_method", "subject_table")]],
                                      project).to_string(index=False))
         print(tr("面积为 {crs} 下的平面面积，单位 m²", "areas planar in {crs}, in m²", crs=crs_label(project.crs)))
