@@ -434,8 +434,18 @@ def _write_indicators(project, out) -> None:
         print(tr("  输出：{p}", "  output: {p}", p=write_csv(frame, out, INDICATOR_COLUMNS)))
         return
     name = "name_zh" if i18n.language() == "zh" else "name_en"
-    with pd.option_context("display.width", 200, "display.max_rows", 500, "display.float_format", "{:.3f}".format):
-        print(frame[[name, "value", "unit", "numerator", "denominator", "target"]].to_string(index=False))
+    shown = frame[[name, "value", "unit", "numerator", "denominator", "target"]].copy()
+    shown["unit"] = [tr(*_UNIT_NAMES[u]) if u in _UNIT_NAMES else u for u in shown["unit"]]  # (the CSV keeps codes)
+    shown = shown.rename(columns={name: tr("指标", "indicator"), "value": tr("值", "value"), "unit": tr("单位", "unit"),
+                                  "numerator": tr("分子", "numerator"), "denominator": tr("分母", "denominator"),
+                                  "target": tr("目标", "target")})
+    with pd.option_context("display.width", 200, "display.max_rows", 500, "display.float_format", "{:.3f}".format,
+                           "display.unicode.east_asian_width", True):
+        print(shown.to_string(index=False))
+
+
+_UNIT_NAMES = {"ratio": ("比率", "ratio"), "buildings": ("栋", "buildings"), "estates": ("个小区", "estates"),
+               "households": ("户", "households"), "spaces": ("个泊位", "spaces")}
 
 
 def _open_project(path):
