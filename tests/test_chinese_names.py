@@ -152,3 +152,32 @@ def test_a_road_layer_with_road_name_is_labelled_when_first_shown(tmp_path):
     document = MapDocument.open(Project.open(tmp_path / "xian.gpkg"), default_style=default_style)
     assert document.layer("red").style["label_field"] == "road_name"
     assert default_style("red")["label_field"] == "name"  # the kind's default itself is unchanged
+
+
+# --- the command line's tables for people ---------------------------------------------------
+
+def test_totals_and_indicators_print_names_not_codes(cli, tmp_path):
+    import shutil
+
+    from gisdesk.cli import DEMO_PROJECT
+
+    project = tmp_path / "demo.gpkg"
+    shutil.copyfile(DEMO_PROJECT, project)
+    code, _, err = cli("check", project, "--out", tmp_path / "out")
+    assert code == 0, err
+    code, out, err = cli("totals", project)
+    assert code == 0, err
+    header = out.splitlines()[0].split()
+    assert header[:5] == ["图层", "分组", "分组值", "控制线", "要素数"]
+    body = out.split("\n", 1)[1]
+    assert "道路红线" in body and "城市紫线" in body and "合计" in body and "全部控制线" in body
+    for code_word in ("buildings", "district", "red", "purple", "encroach_count", "*"):
+        assert code_word not in body.split(), code_word  # as a cell of its own
+    assert "CGCS2000 3度带 高斯-克吕格" in out
+    # the CSV keeps its codes
+    csv = (tmp_path / "out" / "totals.csv").read_text(encoding="utf-8")
+    assert csv.startswith("subject_layer,group_by,group,control_kind") and ",red," in csv
+    code, out, err = cli("indicators", project)
+    assert code == 0, err
+    assert out.split()[:6] == ["指标", "值", "单位", "分子", "分母", "目标"]
+    assert "比率" in out and "ratio" not in out and "buildings" not in out
