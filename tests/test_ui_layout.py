@@ -174,6 +174,8 @@ def test_the_legend_lists_the_visible_layers_and_follows_a_visibility_toggle(qtb
     red.update_style(fill="#123456")
     qtbot.waitUntil(lambda: next(e for e in view.entries if e.title == red.title).symbol.color == "#123456",
                     timeout=5000)
+    red.opacity = 0.5
+    qtbot.waitUntil(lambda: next(e for e in view.entries if e.title == red.title).symbol.opacity == 0.5, timeout=5000)
     # and the View menu's Legend action hides and shows it
     assert window.legend_action in window.menus["view"].actions() and window.legend_action.isChecked()
     window.legend_action.trigger()

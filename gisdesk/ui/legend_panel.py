@@ -43,7 +43,7 @@ class LegendView(QWidget):
         if document is not None:
             self._hooks.connect(document.events["layers"], self._changed)
             for layer in self._hooked:
-                for name in LAYER_EVENTS:
+                for name in (*LAYER_EVENTS, "opacity"):  # a swatch is drawn at its layer's opacity
                     self._hooks.connect(layer.events[name], self._changed)
         self.refresh()
 
