@@ -181,3 +181,14 @@ def test_totals_and_indicators_print_names_not_codes(cli, tmp_path):
     assert code == 0, err
     assert out.split()[:6] == ["指标", "值", "单位", "分子", "分母", "目标"]
     assert "比率" in out and "ratio" not in out and "buildings" not in out
+
+
+def test_an_import_source_keeps_its_crs_by_code_and_shows_it_in_chinese(zh, tmp_path):
+    from gisdesk.io.importer import import_layer
+    from gisdesk.project import Project
+
+    project = Project.create(tmp_path / "xian.gpkg")
+    report = import_layer(project, XIAN, "red", half_width=10.0)
+    assert report.source_crs == "EPSG:4326 WGS 84 经纬度"  # the report speaks the language
+    stored = project.layers()[0].sources[0]["source_crs"]
+    assert stored == "EPSG:4326 WGS 84"  # the project keeps a name that reads the same in every language

@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from gisdesk.crs import (CGCS2000_GEOGRAPHIC, crs_label, gk3_epsg, guess_crs, implausible, legacy_datum, parse_crs,
+from gisdesk.crs import (CGCS2000_GEOGRAPHIC, crs_code_name, crs_label, gk3_epsg, guess_crs, implausible, legacy_datum, parse_crs,
                           cgcs2000_zone_like, four_parameter, parse_towgs84, with_towgs84)
 from gisdesk.errors import InputError
 from gisdesk.io.coords import SYSTEMS, geometries_to_wgs84
@@ -176,7 +176,9 @@ def import_layer(project: ProjectStore, source, kind: str, *, layer: str | None 
         return report
     topology = check_import(project, target, frame, exists=exists) if POLYGON in info.geometries else None
     project.add_features(target, frame, kind=kind, source={
-        "path": str(source), "layer": layer, "source_crs": report.source_crs, "imported_at": local_now(),
+        # the source's CRS by its EPSG name, whatever the language (the properties show it in the user's)
+        "path": str(source), "layer": layer, "source_crs": crs_code_name(source_crs) if source_crs is not None else report.source_crs,
+        "imported_at": local_now(),
         "features": len(frame), "repaired": report.repaired, "skipped": report.skipped,
         **({"coords": report.coords} if report.coords else {}),
         **({"towgs84": report.datum_shift} if report.datum_shift else {})})

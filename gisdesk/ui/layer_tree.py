@@ -918,6 +918,22 @@ def source_path_text(path) -> str:
     return text
 
 
+def source_crs_text(stored) -> str:
+    """An import source's CRS as stored ('EPSG:4326 WGS 84'), by its name in the user's language."""
+    import re
+
+    from pyproj import CRS
+
+    text = str(stored or "")
+    match = re.match(r"EPSG:(\d+)\b", text)
+    if match:
+        try:
+            return crs_label(CRS.from_epsg(int(match.group(1))))
+        except Exception:  # (a code this PROJ database lacks: as stored)
+            pass
+    return text
+
+
 class PropertiesDialog(QDialog):
     """What a layer is and where it came from: kind, table, counts, CRS, import sources, fields."""
 
@@ -970,7 +986,7 @@ class PropertiesDialog(QDialog):
             skipped = source.get("skipped") or {}
             skipped_text = (", ".join(f"{k}: {v}" for k, v in skipped.items()) if isinstance(skipped, dict)
                             else str(skipped)) or "0"
-            cells = [path, str(source.get("source_crs", "")), str(source.get("imported_at", "")).replace("T", " "),
+            cells = [path, source_crs_text(source.get("source_crs", "")), str(source.get("imported_at", "")).replace("T", " "),
                      f"{source.get('features', 0):,}", str(source.get("repaired", 0)), skipped_text]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
