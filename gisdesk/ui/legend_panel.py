@@ -126,6 +126,7 @@ class LegendPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.empty)
         layout.addWidget(scroll, 1)
+        layout.addStretch(0)  # the "no layer" line at the top when the legend is hidden
         self.scroll = scroll
         self.view.changed.connect(self._show_empty)
         self._show_empty()
