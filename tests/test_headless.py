@@ -24,6 +24,12 @@ LIMIT_S = 60  # far more than a refusal needs; a run that waits on an unseen dia
 RUN = "import sys; from gisdesk.cli import main; sys.exit(main())"
 
 
+@pytest.fixture(autouse=True)
+def own_settings(tmp_path, monkeypatch):
+    """The runs keep their settings (QSettings) apart from the user's and from each other's."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
 def gisdesk(*args, env_drop=(), **env) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k not in env_drop}
     environment.update(env)
@@ -139,3 +145,14 @@ def test_the_demo_runs_without_a_display(tmp_path):
     result = gisdesk("demo", "--out", tmp_path / "demo", env_drop=("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "demo" / "conflicts.csv").is_file()
+
+
+def test_a_screenshot_of_the_demo_ends_and_leaves_the_users_settings_alone(tmp_path):
+    shot = tmp_path / "demo.png"
+    result = gisdesk("open", DEMO_PROJECT, "--screenshot", shot, "--size", "1366x768", QT_QPA_PLATFORM="offscreen")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert shot.stat().st_size > 10_000
+    settings = list((tmp_path / "config").rglob("*.conf"))
+    written = "".join(f.read_text(encoding="utf-8", errors="replace") for f in settings)
+    for key in ("last_project", "recent", "geometry", "views"):  # where the user left off, their layout
+        assert key not in written, key

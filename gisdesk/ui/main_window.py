@@ -353,9 +353,10 @@ class MainWindow(QMainWindow):
                 self.canvas.zoom_to_extent(exact)
         if self.canvas._image is None and not self.canvas.is_rendering():
             self.canvas.render_now()  # a project without layers: its (empty) map
-        self._add_recent(str(Path(path).resolve()))
-        self.settings.setValue("last_dir", str(Path(path).resolve().parent))
-        self.settings.setValue("last_project", str(Path(path).resolve()))
+        if not self.headless:  # a screenshot run is not where the user left off
+            self._add_recent(str(Path(path).resolve()))
+            self.settings.setValue("last_dir", str(Path(path).resolve().parent))
+            self.settings.setValue("last_project", str(Path(path).resolve()))
         self._update_title()
         self._update_edit_actions()
         # The panels hear of it in the next turn of the event loop: two short stalls, not one long
@@ -510,9 +511,10 @@ class MainWindow(QMainWindow):
         self._abandon_load()
         if loader is not None:
             loader.wait(5)  # it stops at its next batch; do not leave it reading while the app ends
-        self._remember_view()
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        if not self.headless:  # (a screenshot's window size and view are not the user's layout)
+            self._remember_view()
+            self.settings.setValue("window/geometry", self.saveGeometry())
+            self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         event.accept()
 
     def restore_layout(self) -> bool:
