@@ -352,3 +352,38 @@ def test_the_walk_sees_english_and_lets_data_and_usage_pass():
     assert english_words("城市黄线 (yellow)") == ["yellow"]
     assert untranslated([("t", "图层：red_lines（新建）")], {"red_lines"}) == []
     assert untranslated([("t", "字段 estate_no")], {"red_lines"}) == ["t: '字段 estate_no' -> ['estate', 'no']"]
+
+
+def test_coded_values_show_by_name_edit_as_codes_and_filter_by_either(qtbot):
+    import geopandas as gpd
+    import shapely
+
+    from gisdesk.layers.kinds import KINDS
+    from gisdesk.layers.layer import Layer
+    from gisdesk.layers.schema import conform
+    from gisdesk.ui.attribute_table import LayerTableModel
+
+    i18n.set_language("zh")
+    try:
+        frame = conform(gpd.GeoDataFrame(
+            {"uid": ["A", "B", "C"], "case_no": ["A", "B", "C"], "violation": ["WPXJ,ZHX", "CG", None],
+             "status": ["待核查", "已立案", "待核查"], "found_on": ["2025-01-02"] * 3},
+            geometry=[shapely.box(i, 0, i + 1, 1) for i in range(3)], crs=4549), KINDS["ledger"].schema, source="t")
+        model = LayerTableModel(Layer("ledger", gpd.GeoDataFrame(frame, geometry="geometry", crs=4549)))
+        column = [c for c, _ in model.columns].index("violation")
+        assert model.headerData(column, Qt.Orientation.Horizontal) == "违法类型"
+        assert model.data(model.index(0, column)) == "未批先建、占用黄线"
+        assert model.data(model.index(0, column), Qt.ItemDataRole.EditRole) == "WPXJ,ZHX"  # edited as its codes
+        assert model.data(model.index(2, column)) == ""
+        assert "超高" in model.distinct_values("violation")
+        model.set_text_filter("未批先建")
+        assert model.rowCount() == 1
+        model.set_text_filter("ZHX")
+        assert model.rowCount() == 1
+        model.set_text_filter("")
+        model.set_column_filter("violation", "超高")
+        assert model.rowCount() == 1 and model.data(model.index(0, column)) == "超高"
+        model.set_column_filter("violation", "CG")
+        assert model.rowCount() == 1
+    finally:
+        i18n.set_language(None)

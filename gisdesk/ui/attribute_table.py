@@ -37,6 +37,7 @@ NUMERIC = (INT, FLOAT)
 MAX_SELECTION_RANGES = 2000  # more scattered runs than this are painted by the model, not put in the view's selection
 SELECTED = QColor(255, 212, 0, 110)
 MAX_COMBO_VALUES = 200
+SHOWN = "\0shown:"  # the key of a coded column's names among the model's filter texts
 
 
 # --- columns and values ----------------------------------------------------------------------
@@ -241,6 +242,7 @@ class LayerTableModel(QAbstractTableModel):
         self.frame, self.uid_rows = self.layer.frame, self.layer.uid_rows
         self._arrays.pop(column, None)
         self._texts.pop(column, None)
+        self._texts.pop(SHOWN + column, None)
         self.dataChanged.emit(index, index)
         self.edited.emit(uid if uid is not None else str(self.uid_rows.uids[row]), column)
         return True
@@ -324,10 +326,16 @@ class LayerTableModel(QAbstractTableModel):
                 if not numeric_text and pd.api.types.is_numeric_dtype(series.dtype):
                     continue  # a number's text has no letters: skip converting the column
                 mask |= self._text(name).str.contains(text, regex=False).fillna(False).to_numpy(dtype=bool)
+                shown = self._shown_text(name)  # coded values by their names too (未批先建 finds WPXJ)
+                if shown is not None:
+                    mask |= shown.str.contains(text, regex=False).fillna(False).to_numpy(dtype=bool)
         if self._column_filter:
             name, value = self._column_filter
             if name in self.frame.columns:
                 hit = (self._text(name) == value.lower()).fillna(False).to_numpy(dtype=bool)
+                shown = self._shown_text(name)
+                if shown is not None:  # a coded value picked by its name
+                    hit |= (shown == value.lower()).fillna(False).to_numpy(dtype=bool)
                 mask = hit if mask is None else mask & hit
         return mask
 
@@ -344,13 +352,25 @@ class LayerTableModel(QAbstractTableModel):
             texts = self._texts[column] = texts.str.lower().reset_index(drop=True)
         return texts
 
+    def _shown_text(self, column: str) -> pd.Series | None:
+        """A coded column (violation, road class, side) as its values' names in lower case, or None."""
+        if column not in VALUE_NAMES or column not in self.fields:
+            return None
+        texts = self._texts.get(SHOWN + column)
+        if texts is None:
+            raw = self.frame[column].reset_index(drop=True)
+            names = {v: display_value(self.layer, column, v).lower() for v in raw.dropna().unique()}
+            texts = self._texts[SHOWN + column] = raw.map(names).astype("string")
+        return texts
+
     def distinct_values(self, column: str) -> list[str]:
-        """Values to offer in the column filter: a field's allowed values, else the commonest ones."""
+        """Values to offer in the column filter: a field's allowed values, else the commonest ones;
+        coded values by their names."""
         field = self.fields.get(column)
         if field is not None and field.type == ENUM:
-            return list(field.values)
+            return [display_value(self.layer, column, v) for v in field.values]
         counts = self.frame[column].dropna().map(format_value).value_counts()
-        return [str(v) for v in counts.index[:MAX_COMBO_VALUES]]
+        return [display_value(self.layer, column, v) for v in counts.index[:MAX_COMBO_VALUES]]
 
     # --- rows <-> frame rows <-> uids -------------------------------------------------------------
 
