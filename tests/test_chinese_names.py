@@ -192,3 +192,13 @@ def test_an_import_source_keeps_its_crs_by_code_and_shows_it_in_chinese(zh, tmp_
     assert report.source_crs == "EPSG:4326 WGS 84 经纬度"  # the report speaks the language
     stored = project.layers()[0].sources[0]["source_crs"]
     assert stored == "EPSG:4326 WGS 84"  # the project keeps a name that reads the same in every language
+
+
+def test_a_refused_import_says_what_it_skipped_in_words(cli, tmp_path):
+    estates = tmp_path / "estates.csv"  # points, where old estates are polygons only
+    estates.write_text("estate_no,name,status,x,y\nE1,某小区,已完工,121.49,31.23\n", encoding="utf-8")
+    project = tmp_path / "p.gpkg"
+    assert cli("new", project, "--crs", "EPSG:4550")[0] == 0
+    code, _, err = cli("import", project, estates, "--as", "old_estates")
+    assert code == 2 and "没有可作为老旧小区导入的要素（点（该类型不接受）：1）" in err, err
+    assert "point" not in err

@@ -45,7 +45,7 @@ def report_lines(report) -> list[str]:
     if report.repaired:
         out(tr("  修复无效几何 {n} 个（make_valid）", "  repaired {n} invalid geometries (make_valid)", n=report.repaired))
     for reason, n in report.skipped.items():
-        out(tr("  跳过 {n} 个要素：{reason}", "  skipped {n} features: {reason}", n=n, reason=_skip_reason(reason)))
+        out(tr("  跳过 {n} 个要素：{reason}", "  skipped {n} features: {reason}", n=n, reason=skip_reason(reason)))
     if report.bad_records:
         out(tr("  无法读取而跳过的记录（--skip-bad）：第 {records} 条（{why}）",
                "  records skipped as unreadable (--skip-bad): {records} ({why})",
@@ -78,7 +78,7 @@ def report_lines(report) -> list[str]:
     return lines
 
 
-def _skip_reason(reason: str) -> str:
+def skip_reason(reason: str) -> str:
     return {"empty": tr("空几何", "empty geometry"), "point": tr("点（该类型不接受）", "points (not accepted by this kind)"),
             "line": tr("线（该类型不接受）", "lines (not accepted by this kind)"),
             "polygon": tr("面（该类型不接受）", "polygons (not accepted by this kind)"),

@@ -21,6 +21,7 @@ from pyproj import CRS
 from gisdesk.crs import (CGCS2000_GEOGRAPHIC, crs_code_name, crs_label, gk3_epsg, guess_crs, implausible, legacy_datum, parse_crs,
                           cgcs2000_zone_like, four_parameter, parse_towgs84, with_towgs84)
 from gisdesk.errors import InputError
+from gisdesk.i18n import tr
 from gisdesk.io.coords import SYSTEMS, geometries_to_wgs84
 from gisdesk.io.dxf import CadSummary, remember_cad_map, select_for_kind
 from gisdesk.io.sources import osm_layer_for, read_vector, shapefile_encoding
@@ -464,7 +465,11 @@ def _row_of(frame, i: int) -> int:
 
 
 def _skipped_text(report: ImportReport) -> str:
-    return ", ".join(f"{k}: {v}" for k, v in report.skipped.items()) or "—"
+    """What was skipped, in words: '点（该类型不接受）：1'."""
+    from gisdesk.io.import_report import skip_reason  # (the report's words; it imports no importer)
+
+    return tr("，", ", ").join(tr("{reason}：{n}", "{reason}: {n}", reason=skip_reason(k), n=v)
+                              for k, v in report.skipped.items()) or "—"
 
 
 def _uids(frame, info, id_field, name, taken) -> pd.Series:
