@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QColorDialog, QComb
                                QTreeView, QVBoxLayout, QWidget)
 
 from gisdesk.crs import crs_label
+from gisdesk.i18n import bilingual
+from gisdesk.io.import_report import skip_reason
 from gisdesk.layers.document import MapDocument
 from gisdesk.layers.layer import Layer
 from gisdesk.layers.names import field_header, geometry_summary
@@ -984,7 +986,8 @@ class PropertiesDialog(QDialog):
             if source.get("layer"):
                 path += f" ({source['layer']})"
             skipped = source.get("skipped") or {}
-            skipped_text = (", ".join(f"{k}: {v}" for k, v in skipped.items()) if isinstance(skipped, dict)
+            skipped_text = (bilingual("，", ", ").join(bilingual("{reason}：{n}", "{reason}: {n}", reason=skip_reason(k), n=v)
+                                                     for k, v in skipped.items()) if isinstance(skipped, dict)
                             else str(skipped)) or "0"
             cells = [path, source_crs_text(source.get("source_crs", "")), str(source.get("imported_at", "")).replace("T", " "),
                      f"{source.get('features', 0):,}", str(source.get("repaired", 0)), skipped_text]

@@ -4,7 +4,7 @@
 <context>
     <name>AttributeTable</name>
     <message>
-        <location filename="../../gisdesk/ui/attribute_table.py" line="+51"/>
+        <location filename="../../gisdesk/ui/attribute_table.py" line="+52"/>
         <source>ID</source>
         <translation>唯一标识</translation>
     </message>
@@ -49,7 +49,7 @@
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location line="+244"/>
+        <location line="+263"/>
         <source>Filter: rows containing this text in any column</source>
         <translation>筛选：任一列包含此文本的行</translation>
     </message>
@@ -87,7 +87,7 @@
 <context>
     <name>ColorButton</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="+728"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="+730"/>
         <source>Choose a colour</source>
         <translation>选择颜色</translation>
     </message>
@@ -785,7 +785,7 @@
         <translation>基础数据</translation>
     </message>
     <message>
-        <location line="+1002"/>
+        <location line="+1019"/>
         <source>Layers</source>
         <translation>图层</translation>
     </message>
@@ -793,7 +793,7 @@
 <context>
     <name>LayerTreeModel</name>
     <message>
-        <location line="-773"/>
+        <location line="-790"/>
         <source>%1: %2 layers</source>
         <translation>%1：%2 个图层</translation>
     </message>
@@ -867,7 +867,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gisdesk/ui/main_window.py" line="+79"/>
+        <location filename="../../gisdesk/ui/main_window.py" line="+80"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -982,7 +982,7 @@
         <translation>面板</translation>
     </message>
     <message>
-        <location line="+102"/>
+        <location line="+103"/>
         <source>Cannot save the edit</source>
         <translation>无法保存编辑</translation>
     </message>
@@ -1012,22 +1012,22 @@
         <translation>正在打开 %1…</translation>
     </message>
     <message>
-        <location line="+113"/>
+        <location line="+114"/>
         <source>Cannot open project</source>
         <translation>无法打开项目</translation>
     </message>
     <message>
-        <location line="-60"/>
+        <location line="-61"/>
         <source>no CRS</source>
         <translation>无坐标系</translation>
     </message>
     <message>
-        <location line="-222"/>
+        <location line="-223"/>
         <source>Overlaps (hatched black), slivers (orange) and gaps (magenta) found when the visible layers were imported</source>
         <translation>导入可见图层时发现的重叠（黑色斜线）、狭长碎片（橙色）和缝隙（品红色）</translation>
     </message>
     <message>
-        <location line="+336"/>
+        <location line="+338"/>
         <source>Cannot save project</source>
         <translation>无法保存项目</translation>
     </message>
@@ -1062,7 +1062,7 @@
         <translation>项目 %1 有未保存的更改（图层顺序、可见性或样式）。是否保存？</translation>
     </message>
     <message>
-        <location line="+93"/>
+        <location line="+94"/>
         <source>Type a scale like 1:2000</source>
         <translation>请输入比例尺，如 1:2000</translation>
     </message>
@@ -1215,7 +1215,7 @@
         <translation>%1（导入时的临时副本，已删除）</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+27"/>
         <source>Properties — %1</source>
         <translation>属性 — %1</translation>
     </message>
@@ -1296,7 +1296,7 @@
         <translation>已跳过</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+26"/>
         <source>text</source>
         <translation>文本</translation>
     </message>
@@ -1490,7 +1490,7 @@
 <context>
     <name>StyleDialog</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="-276"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="-293"/>
         <source>Style — %1</source>
         <translation>样式 — %1</translation>
     </message>
@@ -2073,7 +2073,7 @@
 <context>
     <name>legend</name>
     <message>
-        <location filename="../../gisdesk/ui/legend_panel.py" line="+26"/>
+        <location filename="../../gisdesk/ui/legend_panel.py" line="+27"/>
         <location line="+9"/>
         <source>Legend</source>
         <translation>图例</translation>
