@@ -18,7 +18,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QLocale, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QAction  # noqa: E402
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QApplication, QComboBox, QDockWidget,  # noqa: E402
                                QGroupBox, QHeaderView, QLabel, QLineEdit, QMenu, QTabWidget, QWidget)
@@ -237,6 +237,7 @@ def chinese_window(qtbot, tmp_path):
     from gisdesk.ui.main_window import MainWindow
 
     app = QApplication.instance()
+    locale = QLocale()  # (put back afterwards, with the translators: later tests run in the source language)
     i18n.set_language("zh")
     install_translators(app, "zh")
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
@@ -258,6 +259,7 @@ def chinese_window(qtbot, tmp_path):
     finally:
         window.jobs_panel.shutdown()
         install_translators(app, "en")
+        QLocale.setDefault(locale)
         i18n.set_language(None)
 
 
