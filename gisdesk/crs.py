@@ -113,7 +113,9 @@ def crs_name_zh(crs: CRS) -> str:
         except Exception:  # (an EPSG code pyproj's database lacks)
             pass
     if crs.is_geographic:
-        return f"{datum} 经纬度" if datum else f"{name}（经纬度）"
+        if datum:
+            return f"{datum} 经纬度"
+        return "未命名基准的经纬度" if name.lower() in ("", "unknown") else f"{name}（经纬度）"
     method = (crs.coordinate_operation.method_name or "").lower() if crs.coordinate_operation is not None else ""
     if "pseudo-mercator" in name.lower() or "popular visualisation" in method:
         return f"{datum or 'WGS 84'} Web 墨卡托"

@@ -51,6 +51,8 @@ def test_crs_without_epsg_and_others(zh):
     assert crs_label(custom) == "高斯-克吕格 中央经线 121.5°E"  # a local CM: no EPSG code, no zone width
     lcc = CRS.from_proj4("+proj=lcc +lat_1=25 +lat_2=47 +lon_0=105 +ellps=GRS80 +units=m +no_defs")
     assert crs_label(lcc) == "兰伯特等角圆锥投影"
+    assert crs_label(CRS.from_proj4("+proj=longlat +ellps=GRS80 +no_defs")) == "未命名基准的经纬度"
+    assert crs_label(CRS.from_epsg(4283)) == "EPSG:4283 GDA94（经纬度）"
     # any other keeps its own name and says what it is
     assert crs_label(CRS.from_epsg(27700)) == "EPSG:27700 OSGB36 / British National Grid（横轴墨卡托 中央经线 2°W）"
     assert crs_label(CRS.from_epsg(3035)) == "EPSG:3035 ETRS89-extended / LAEA Europe（投影坐标系）"
