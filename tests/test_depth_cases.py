@@ -444,3 +444,55 @@ def test_tight_arcs_lose_their_specks_and_keep_real_holes(radius, h, turn, close
         if overlap(b, clean).area > 0:
             ref = depth(b, clean)
             assert engine_depth(b, control(line, h)) == pytest.approx(ref, abs=0.01), (b.bounds, ref)
+
+
+# --- zones of many vertices, measured by their piece in a tile around each building -------
+
+def _ring_road(radius=600.0, vertices=3000):
+    t = np.linspace(0, 2 * np.pi, vertices)
+    return LineString(np.c_[radius * np.cos(t), radius * np.sin(t) * 0.7])
+
+
+def _tiled_buildings():
+    """Buildings across, astride, beside and near a 3000-vertex ring road of half width 15 m
+    (its zone has over 6000 vertices, so the check cuts it into tiles), at many angles."""
+    out = []
+    for k, a in enumerate(np.linspace(0, 2 * np.pi, 24, endpoint=False)):
+        x, y = 600 * np.cos(a), 420 * np.sin(a)
+        size = (8, 12, 40, 70)[k % 4]  # the widest span the zone, the widest reach past their tiles' step
+        shift = (0, 9, 14, 27)[k % 3]  # on the line, astride an edge, beyond it within the setback
+        out.append(shapely.affinity.rotate(box(x + shift - size / 2, y - 4, x + shift + size / 2, y + 4),
+                                           np.degrees(a), origin=(x, y)))
+    return out
+
+
+def test_a_ring_roads_pieces_give_the_depths_areas_and_distances_of_the_whole_zone(monkeypatch):
+    from gisdesk.analysis import conflicts
+
+    buildings, ctrl = _tiled_buildings(), control(_ring_road(), h=15.0)
+    zone = zone_of(ctrl)
+    assert shapely.get_num_coordinates(zone) > conflicts._TILED
+    cut = check(buildings, [ctrl])
+    monkeypatch.setattr(conflicts, "_TILED", 10 ** 9)  # no tiles: every step on the whole zone
+    whole = check(buildings, [ctrl])
+    assert cut.keys() == whole.keys() and len(cut) >= 20
+    for key, row in cut.items():
+        other = whole[key]
+        assert row.relation == other.relation
+        assert row.overlap_m2 == pytest.approx(other.overlap_m2, rel=1e-9, abs=1e-9)
+        assert row.distance_m == pytest.approx(other.distance_m, abs=1e-9)
+        assert row.depth_m == pytest.approx(other.depth_m, abs=0.008)  # each to ±4 mm
+    for i in (0, 2, 3, 7):  # spanning and astride: against the oracle on the whole zone
+        b = buildings[i]
+        assert cut[(f"b{i}", "L")].depth_m == pytest.approx(depth(b, zone), abs=0.01)
+
+
+def test_a_building_deep_in_a_large_park_is_measured_on_the_whole_park():
+    # a park of 4000 vertices (a 2 km ellipse) and a building 300 m inside it: its depth reaches
+    # farther than any tile around it, so it is measured on the whole zone
+    t = np.linspace(0, 2 * np.pi, 4000, endpoint=False)
+    park = Polygon(np.c_[1000 * np.cos(t), 700 * np.sin(t)])
+    b = box(-10, 380, 10, 400)  # its south side 320 m from the north vertex (700 m), the nearest boundary
+    rows = check([b], [control(park)], kind="green")
+    assert rows[("b0", "L")].depth_m == pytest.approx(depth(b, park), abs=0.01)
+    assert rows[("b0", "L")].depth_m == pytest.approx(320.0, abs=0.01)

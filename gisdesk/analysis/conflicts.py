@@ -186,24 +186,39 @@ def _check_layer(layer, geoms, uids, zones: _Zones, rules, feedback, *, progress
     B, Z = geoms[subj_idx], zones.geoms[zone_idx]
     r = required[zone_idx]
     overlapping = parallel(shapely.intersects, Z, B, keys=zone_idx)
+    # what follows looks at the zone near B only: a zone of many vertices (a ring road) by its
+    # piece in a tile around B, which every step below reaches no farther than `room` from B
+    half = np.nan_to_num(zones.half[zone_idx])
+    xmin, ymin, xmax, ymax = bounds[subj_idx].T
+    diag = np.hypot(xmax - xmin, ymax - ymin)
+    margin = np.maximum.reduce([r, 2 * half, 2 * diag + half]) + 4 * _PROBE
+    near, tiled = _tile_pieces(zones.geoms, zone_idx, bounds[subj_idx], margin)
+    line, cut = _tile_pieces(zones.line, zone_idx, bounds[subj_idx], margin)
+    near[tiled] = polygonal_parts(near[tiled])  # without the lines where a zone touches its tile's side
+    room = np.where(tiled | cut, margin, np.inf)
+    edges = zones.boundaries[zone_idx]
+    edges[tiled] = shapely.boundary(near[tiled])
     overlap = np.full(len(B), None, dtype=object)
     area = np.zeros(len(B))
     depth = np.zeros(len(B))
     distance = np.zeros(len(B))
     o = np.flatnonzero(overlapping)
-    overlap[o] = polygonal(parallel(shapely.intersection, B[o], Z[o]))[0]
+    overlap[o] = polygonal(parallel(shapely.intersection, B[o], near[o]))[0]
     area[o] = shapely.area(overlap[o])
     feedback.set_progress(start + span * 0.7)
     feedback.check_cancelled()
 
     deep = np.flatnonzero(area > 0)
-    at = zone_idx[deep]
-    depth[deep] = encroachment_depth(B[deep], overlap[deep], Z[deep], zones.boundaries[at], lines=zones.line[at],
+    depth[deep] = encroachment_depth(B[deep], overlap[deep], near[deep], edges[deep], lines=line[deep],
+                                     half=zones.half[zone_idx[deep]], room=room[deep])
+    wide = deep[np.isnan(depth[deep])]  # reached farther than its tile: on the whole zone
+    at = zone_idx[wide]
+    depth[wide] = encroachment_depth(B[wide], overlap[wide], Z[wide], zones.boundaries[at], lines=zones.line[at],
                                      half=zones.half[at])
     feedback.set_progress(start + span * 0.9)
 
-    apart = np.flatnonzero(~overlapping)
-    distance[apart] = parallel(shapely.distance, B[apart], Z[apart])
+    apart = np.flatnonzero(~overlapping)  # nearer than r ≤ room: the piece holds the nearest point
+    distance[apart] = parallel(shapely.distance, B[apart], near[apart])
 
     encroach = (area > rules.overlap_m2) & (depth >= rules.width_m)
     setback = ~encroach & (r > 0) & (distance < r)
@@ -226,6 +241,36 @@ def _check_layer(layer, geoms, uids, zones: _Zones, rules, feedback, *, progress
     })
     feedback.set_progress(end)
     return frame
+
+
+def _tile_pieces(geoms: np.ndarray, index: np.ndarray, boxes: np.ndarray,
+                 margin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """geoms[index], where such a geometry has over _TILED coordinates its piece in a square tile
+    that holds the row's box grown by `margin`; and which rows are pieces.
+
+    The piece is the geometry itself within `margin` of the box, so whatever looks no farther
+    than that sees the same; its other edges lie on the tile's sides. Tiles of side 2g start
+    at multiples of g (g a power of two times _TILE, at least the grown box's side), so each
+    box fits in one, and rows near each other share it: each piece is cut once.
+    """
+    out = geoms[index]
+    big = ~shapely.is_missing(out) & (shapely.get_num_coordinates(out) > _TILED)
+    at = np.flatnonzero(big)
+    if not len(at):
+        return out, big
+    x0, y0 = boxes[at, 0] - margin[at], boxes[at, 1] - margin[at]
+    side = np.maximum(boxes[at, 2] - boxes[at, 0], boxes[at, 3] - boxes[at, 1]) + 2 * margin[at]
+    g = _TILE * 2.0 ** np.ceil(np.log2(np.maximum(side / _TILE, 1.0)))
+    key = np.stack([index[at].astype(float), g, np.floor(x0 / g), np.floor(y0 / g)], axis=1)
+    tiles, which = np.unique(key, axis=0, return_inverse=True)
+    zone, size, ix, iy = tiles.T
+    tile = shapely.box(ix * size, iy * size, (ix + 2) * size, (iy + 2) * size)
+    out[at] = parallel(shapely.intersection, geoms[zone.astype(np.int64)], tile)[which.ravel()]
+    return out, big
+
+
+_TILED = 2048  # coordinates: a zone with more is cut into tiles around the buildings near it
+_TILE = 64.0  # m, the smallest tile step
 
 
 def _segment_gap(segments: np.ndarray, bounds: np.ndarray) -> np.ndarray:
@@ -262,7 +307,8 @@ def required_setbacks(frame: pd.DataFrame, kind: str, rules: Rules) -> np.ndarra
 # --- depth ------------------------------------------------------------------------------
 
 def encroachment_depth(buildings: np.ndarray, overlaps: np.ndarray, zones: np.ndarray, boundaries: np.ndarray, *,
-                       lines: np.ndarray | None = None, half: np.ndarray | None = None) -> np.ndarray:
+                       lines: np.ndarray | None = None, half: np.ndarray | None = None,
+                       room: np.ndarray | None = None) -> np.ndarray:
     """Depth of each overlap I = B∩Z into its zone: max over p in I of dist(p, ∂Z), to ±4 mm.
 
     Where Z is the buffer of a centre line (`lines`, with `half` widths; None/NaN for other
@@ -278,7 +324,8 @@ def encroachment_depth(buildings: np.ndarray, overlaps: np.ndarray, zones: np.nd
     if len(rest):
         depth[rest] = _general_depth(buildings[rest], overlaps[rest], zones[rest], boundaries[rest],
                                      lines=None if lines is None else lines[rest],
-                                     half=None if half is None else half[rest])
+                                     half=None if half is None else half[rest],
+                                     room=None if room is None else room[rest])
     return depth
 
 
@@ -346,7 +393,8 @@ def _straight_depth(buildings: np.ndarray, lines: np.ndarray, half: np.ndarray,
 
 
 def _general_depth(buildings: np.ndarray, overlaps: np.ndarray, zones: np.ndarray, boundaries: np.ndarray, *,
-                   lines: np.ndarray | None = None, half: np.ndarray | None = None) -> np.ndarray:
+                   lines: np.ndarray | None = None, half: np.ndarray | None = None,
+                   room: np.ndarray | None = None) -> np.ndarray:
     """Depth of any overlap, to ±4 mm, by eroding the zone near it.
 
     Only the part of ∂Z near I matters: if B crosses ∂Z, a piece of ∂Z lies in I, so no
@@ -372,6 +420,15 @@ def _general_depth(buildings: np.ndarray, overlaps: np.ndarray, zones: np.ndarra
     crossing[parts] = parallel(shapely.intersects, buildings[parts], boundaries[parts])
     apart = np.flatnonzero(~crossing)
     reach[apart] += parallel(shapely.distance, overlaps[apart], boundaries[apart])
+    if room is not None and (reach + diag + 2 * _PROBE > room).any():
+        # the window (and the bisection's widest cover) would reach past the piece of the zone:
+        # NaN, for the caller to measure those on the whole zone
+        depth = np.full(n, np.nan)
+        fits = np.flatnonzero(reach + diag + 2 * _PROBE <= room)
+        depth[fits] = _general_depth(buildings[fits], overlaps[fits], zones[fits], boundaries[fits],
+                                     lines=None if lines is None else lines[fits],
+                                     half=None if half is None else half[fits])
+        return depth
     window = shapely.box(xmin - reach, ymin - reach, xmax + reach, ymax + reach)
     # Z within the window (where it touches the window's edge, without the lines and points):
     # the window's edges lie at least reach from I, farther than any point of I lies from ∂Z,

@@ -10,6 +10,7 @@ import shapely
 
 from gisdesk.errors import InputError
 from gisdesk.geometry import parallel, polygonal
+from gisdesk.layers.names import kind_name
 
 _LINEAR = (1, 2, 5)  # shapely type ids of LineString, LinearRing, MultiLineString
 
@@ -49,9 +50,9 @@ def control_zones(frame: pd.DataFrame, kind: str) -> tuple[np.ndarray, int]:
         if missing.any():
             uid = frame["uid"].iloc[int(np.flatnonzero(missing)[0])]
             raise InputError(
-                "{kind} 控制线要素 {uid} 是线，但没有半宽（half_width_m）：无法生成控制区",
-                "{kind} control feature {uid} is a line without a half width (half_width_m): cannot make its zone",
-                kind=kind, uid=uid)
+                "{kind}要素 {uid} 是线，但没有半宽（half_width_m）：无法生成控制区",
+                "{kind} feature {uid} is a line without a half width (half_width_m): cannot make its zone",
+                kind=kind_name(kind), uid=uid)
         both = linear & ~np.isin(side, ("left", "right"))
         geoms[both] = _without_specks(parallel(shapely.buffer, geoms[both], half[both]), geoms[both], half[both])
         for which, sign in (("left", 1.0), ("right", -1.0)):
@@ -66,8 +67,8 @@ def control_zones(frame: pd.DataFrame, kind: str) -> tuple[np.ndarray, int]:
         zones[checked], usable[checked], fixed = polygonal(geoms[checked])
     if not usable.all():
         uid = frame["uid"].iloc[int(np.flatnonzero(~usable)[0])]
-        raise InputError("{kind} 控制线要素 {uid} 没有可用的面或线几何",
-                         "{kind} control feature {uid} has no usable polygon or line geometry", kind=kind, uid=uid)
+        raise InputError("{kind}要素 {uid} 没有可用的面或线几何", "{kind} feature {uid} has no usable polygon or line geometry",
+                         kind=kind_name(kind), uid=uid)
     return zones, fixed
 
 
