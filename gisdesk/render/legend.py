@@ -105,6 +105,8 @@ def _shape(layer, field_name: str | None = None):
     as points). With `field_name`, a dict of that per category value (and None for the layer)."""
     if layer.info.is_control:
         return {} if field_name else ZONE
+    if len(layer.info.geometries) == 1:  # the kind admits one family (buildings): no need to look at 1 M features
+        return {} if field_name else {"polygon": POLYGON, "line": LINE, "point": POINT}[layer.info.geometries[0]]
     data = layer.data
     frame = data.frame
     if field_name and field_name not in frame.columns:
