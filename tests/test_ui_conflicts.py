@@ -282,13 +282,20 @@ def test_next_and_previous_walk_the_filtered_list_and_zoom(qtbot, window):
     assert panel.action_previous.shortcut().toString() == "Ctrl+,"
 
 
-def test_a_selected_setback_conflict_is_drawn_with_its_line_and_distance(qtbot, window):
+def select_a_setback(qtbot, window):
+    """Run the check, list the setback rows and select the first more than 1 m from its zone."""
     panel = window.conflicts_panel
     run_check_action(qtbot, window)
     panel.relation_combo.setCurrentIndex(panel.relation_combo.findData("setback"))
     frame = panel.model.frame()
     row = int(np.flatnonzero((frame["distance_m"] > 1).to_numpy())[0])
     panel.table.selectRow(row)
+    return frame, row
+
+
+def test_a_selected_setback_conflict_is_drawn_with_its_line_and_distance(qtbot, window):
+    panel = window.conflicts_panel
+    frame, row = select_a_setback(qtbot, window)
     marks = window.canvas.marks
     conflict = frame.iloc[row]
     assert marks is not None and marks.shortest is not None and marks.setback_line is not None
@@ -351,12 +358,7 @@ def test_the_model_on_a_hand_made_frame_shows_names_places_and_filters(qtbot):
 def test_the_drawn_conflict_follows_an_edit_of_the_building(qtbot, window):
     import shapely
 
-    panel = window.conflicts_panel
-    run_check_action(qtbot, window)
-    panel.relation_combo.setCurrentIndex(panel.relation_combo.findData("setback"))
-    frame = panel.model.frame()
-    row = int(np.flatnonzero((frame["distance_m"] > 1).to_numpy())[0])
-    panel.table.selectRow(row)
+    frame, row = select_a_setback(qtbot, window)
     before = window.canvas.marks.shortest.length
     extent = window.canvas.view.extent
     conflict = frame.iloc[row]
