@@ -280,7 +280,7 @@ def _date(source: str, key: str, value) -> dt.date:
         try:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
-            pass
+            pass  # not a date: refused below, with the example
     raise RuleError("规则文件 {source}：[effective_on] {key} = {value} 应为日期，例如 {key} = 2005-01-01",
                     "rule file {source}: [effective_on] {key} = {value} must be a date, e.g. {key} = 2005-01-01",
                     source=source, key=key, value=_shown_value(value))

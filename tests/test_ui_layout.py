@@ -127,7 +127,7 @@ def test_the_jobs_show_in_the_status_bar_only_while_a_job_runs(qtbot, window):
     finally:
         go.set()
     with qtbot.waitSignal(job.done, timeout=10_000):
-        pass
+        pass  # only waits for the job to end
     assert not indicator.isVisible() and not window.jobs_dock.isVisible()
 
 
