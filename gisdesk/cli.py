@@ -334,11 +334,16 @@ def _run_check_and_write(project, rules_path, out: Path) -> None:
     print(tr("检查完成：{checked}；控制线要素 {controls} 个", "checked: {checked}; {controls} control features",
              checked=checked, controls=sum(result.controls.values())))
     counts = summary_counts(result.conflicts)
-    print(tr("  压线 {e} 处（新增 {e_new}，既有 {e_old}），退线不足 {s} 处（新增 {s_new}，既有 {s_old}）",
-             "  {e} encroachments ({e_new} new, {e_old} existing), {s} setback shortfalls ({s_new} new, "
-             "{s_old} existing)", e=counts["encroach"], e_new=counts["encroach_new"],
-             e_old=counts["encroach_existing"], s=counts["setback"], s_new=counts["setback_new"],
-             s_old=counts["setback_existing"]))
+
+    def split(relation: str) -> str:  # "新增 87，既有 135，未知 18": the unknown only when there are some
+        parts = [tr("新增 {n}", "{n} new", n=counts[f"{relation}_new"]),
+                 tr("既有 {n}", "{n} existing", n=counts[f"{relation}_existing"])]
+        if counts[f"{relation}_unknown"]:
+            parts.append(tr("未知 {n}", "{n} of unknown date", n=counts[f"{relation}_unknown"]))
+        return tr("，", ", ").join(parts)
+    print(tr("  压线 {e} 处（{e_split}），退线不足 {s} 处（{s_split}）",
+             "  {e} encroachments ({e_split}), {s} setback shortfalls ({s_split})",
+             e=counts["encroach"], e_split=split("encroach"), s=counts["setback"], s_split=split("setback")))
     if counts["exempt"]:
         print(tr("  另有 {x} 处按规则豁免（如受保护建筑），保留在 conflicts.csv 中，不计入统计",
                  "  {x} more exempt by a rule (e.g. protected buildings): kept in conflicts.csv, left out of the counts",

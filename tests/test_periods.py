@@ -178,8 +178,8 @@ def test_indicators_leave_exempt_rows_out_and_split_new_and_existing(checked):
 def test_summary_counts_leave_exempt_rows_out(checked):
     _, result = checked
     assert periods.summary_counts(result.conflicts) == {
-        "encroach": 13, "encroach_new": 6, "encroach_existing": 5, "setback": 0, "setback_new": 0,
-        "setback_existing": 0, "exempt": 2}
+        "encroach": 13, "encroach_new": 6, "encroach_existing": 5, "encroach_unknown": 2, "setback": 0,
+        "setback_new": 0, "setback_existing": 0, "setback_unknown": 0, "exempt": 2}
 
 
 @pytest.mark.parametrize("table, says_zh, says_en", [
@@ -240,8 +240,8 @@ def test_conflicts_csv_keeps_its_columns_and_gains_three_at_the_end(project, tmp
         got = {r["subject_id"]: (r["period"], r["exemption"], r["subject_name"]) for r in csv.DictReader(handle)}
     assert got == {"B1": ("existing", "受保护建筑：历史建筑", "外滩三号"), "B2": ("new", "", "中山东一路9号"),
                    "B3": ("existing", "", "B3"), "B4": ("unknown", "", "B4")}
-    # the summary counts what counts: 3 encroachments (1 new, 1 existing), 1 exempt
-    assert "压线 3 处（新增 1，既有 1）" in out and "另有 1 处按规则豁免" in out
+    # the summary counts what counts: 3 encroachments (1 new, 1 existing, 1 of unknown date), 1 exempt
+    assert "压线 3 处（新增 1，既有 1，未知 1）" in out and "另有 1 处按规则豁免" in out
     stored = project.conflicts().set_index("subject_id")
     assert stored.loc["B1", "exemption"] == "受保护建筑：历史建筑" and stored.loc["B2", "period"] == "new"
     assert project.last_run()["summary"]["exempt"] == 1

@@ -180,8 +180,8 @@ def of_period(conflicts: pd.DataFrame, period: str) -> pd.DataFrame:
 
 
 def summary_counts(conflicts: pd.DataFrame) -> dict[str, int]:
-    """The counts a check's summary keeps: encroachments and shortfalls that count, split new and
-    existing, and the exempt rows."""
+    """The counts a check's summary keeps: encroachments and shortfalls that count, split new,
+    existing and unknown (a date missing), and the exempt rows."""
     kept = counted(conflicts)
     out = {}
     for relation in ("encroach", "setback"):
@@ -189,6 +189,7 @@ def summary_counts(conflicts: pd.DataFrame) -> dict[str, int]:
         out[relation] = len(mine)
         out[f"{relation}_new"] = len(of_period(mine, NEW))
         out[f"{relation}_existing"] = len(of_period(mine, EXISTING))
+        out[f"{relation}_unknown"] = len(mine) - out[f"{relation}_new"] - out[f"{relation}_existing"]
     out["exempt"] = len(conflicts) - len(kept)
     return out
 
