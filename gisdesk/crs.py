@@ -110,8 +110,8 @@ def crs_name_zh(crs: CRS) -> str:
     if epsg and name.lower() in ("", "unknown"):  # a PROJ string that is an EPSG CRS: that CRS's name
         try:
             name = CRS.from_epsg(epsg).name
-        except Exception:  # (an EPSG code pyproj's database lacks)
-            pass
+        except Exception:  # noqa: BLE001
+            pass  # an EPSG code pyproj's database lacks: the name stays as given
     if crs.is_geographic:
         if datum:
             return f"{datum} 经纬度"

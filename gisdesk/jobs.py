@@ -331,8 +331,8 @@ def _worker_main(jobs, up, cancel, preload, recycle_rss: int = RECYCLE_RSS) -> N
     for name in preload:
         try:
             importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - a job of that module will report the problem itself
-            pass
+        except Exception:  # noqa: BLE001
+            pass  # preloading is only a head start: a job of that module reports the problem itself
     while True:
         try:
             data = jobs.recv_bytes()

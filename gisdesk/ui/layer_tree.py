@@ -931,8 +931,8 @@ def source_crs_text(stored) -> str:
     if match:
         try:
             return crs_label(CRS.from_epsg(int(match.group(1))))
-        except Exception:  # (a code this PROJ database lacks: as stored)
-            pass
+        except Exception:  # noqa: BLE001
+            pass  # a code this PROJ database lacks: the text is shown as stored
     return text
 
 
