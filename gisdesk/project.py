@@ -5,7 +5,10 @@ number of layers of a kind, each known by its id (its table name). gisdesk's own
 beside them, each with an INTEGER primary key as the GeoPackage standard asks:
 
 - gisdesk_settings        key/value: name, crs, rules (the TOML text), attribution ...
-- gisdesk_layers          one row per layer: id (table), kind, title, provider, source, style, order, sources
+- gisdesk_layers          one row per layer: id (table), kind, title, provider, source, style, order, sources;
+                          base maps are rows of kind "basemap" with no table: provider "gdal" or
+                          "mbtiles", source the image file (relative to the project when below or
+                          beside it), the date in the style JSON; layers() never lists them, basemaps() does
 - gisdesk_features        per feature (layer, uid): its version and content hash
 - gisdesk_edit_log        every change: layer, uid, version, who, when, what
 - gisdesk_conflicts       the results of the last check, with the overlap geometry
@@ -57,6 +60,8 @@ QGIS_STYLES = "layer_styles"
 TOPOLOGY = "gisdesk_topology"  # overlaps, slivers and gaps found on import (Project.save_topology)
 QGIS_STYLE_DESCRIPTION = "gisdesk style 2"  # a new number rewrites the QGIS styles of older projects on open
 CONFLICT_KEY = ["subject_table", "subject_id", "control_table", "control_id"]
+BASEMAP = "basemap"  # the kind of a base map's row in gisdesk_layers (a file by reference, no table)
+_SQLITE_MAGIC = b"SQLite format 3\x00"  # an MBTiles cache; any other file is a GDAL raster
 _NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
 _SCHEMA_SQL = f"""
@@ -230,6 +235,11 @@ class Project:
             check_layer_id(layer_id)
             existing = next((i for i in self.layers() if i.id.lower() == layer_id.lower()), None)
             if existing is None:
+                basemap = next((i for i in self.basemaps() if i.id.lower() == layer_id.lower()), None)
+                if basemap is not None:
+                    raise ProjectError("项目 {path} 中的 {layer} 是底图（{file}），不能导入要素",
+                                       "{layer} of project {path} is a base map ({file}) and cannot take features",
+                                       path=self.path.name, layer=basemap.id, file=basemap.source)
                 with self._connect(readonly=True) as db:
                     if gpkg.has_table(db, layer_id):
                         raise ProjectError("项目 {path} 中已有名为 {layer} 的表，它不是 gisdesk 图层",
@@ -356,6 +366,109 @@ class Project:
             if db.execute(f"UPDATE {LAYERS} SET title = ? WHERE table_name = ?", (title, layer_id)).rowcount != 1:
                 raise ProjectError("项目 {path} 中没有图层 {layer}", "project {path} has no layer {layer}",
                                    path=self.path.name, layer=layer_id)
+
+    # --- base maps: image files by reference -------------------------------------------
+
+    def basemaps(self) -> list[LayerInfo]:
+        """The base maps (GeoTIFFs, MBTiles caches), bottom first; `source` as stored (see basemap_path)."""
+        with self._connect(readonly=True) as db:
+            return _layer_infos(db, basemaps=True)
+
+    def basemap_info(self, layer_id: str) -> LayerInfo:
+        info = next((i for i in self.basemaps() if i.id.lower() == str(layer_id).lower()), None)
+        if info is None:
+            raise ProjectError("项目 {path} 中没有底图 {layer}；现有：{layers}",
+                               "project {path} has no base map {layer}; it has: {layers}", path=self.path.name,
+                               layer=layer_id, layers=", ".join(i.id for i in self.basemaps()) or "—")
+        return info
+
+    def add_basemap(self, path, *, layer_id: str | None = None, title: str | None = None, date: str | None = None,
+                    provider: str | None = None) -> LayerInfo:
+        """Add an image file as a base map, by reference, on top of the other base maps; one transaction.
+
+        The file is not copied: `source` is its path relative to the project's folder when it
+        lies in that folder or below, else absolute. `provider` ("gdal" or "mbtiles") is found
+        from the file's first bytes when not given. The store does not read images (it sits
+        below gisdesk.io): gisdesk.io.basemaps.add_basemap opens the file first to refuse what
+        is not a readable raster and to take the date from its metadata.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise ProjectError("底图文件不存在：{path}", "base map file not found: {path}", path=path)
+        provider = provider or _basemap_provider(path)
+        if provider not in ("gdal", "mbtiles"):
+            raise ProjectError("内部错误：未知的底图提供者 {provider}", "internal error: unknown base map provider "
+                               "{provider}", provider=provider)
+        absolute = path.resolve()
+        style = {"date": str(date)} if date else {}
+        style["absolute"] = str(absolute)  # where it was: found there again when a copy of the project lacks it
+        with self._write() as db:
+            taken = {r[0].lower() for r in db.execute(f"SELECT table_name FROM {LAYERS}")} | \
+                {r[0].lower() for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+            if layer_id:
+                check_layer_id(layer_id)
+                if layer_id.lower() in taken:
+                    raise ProjectError("项目 {path} 中已有图层或表 {layer}", "project {path} already has a layer or "
+                                       "table {layer}", path=self.path.name, layer=layer_id)
+            else:
+                layer_id = _basemap_id(path, taken)
+            db.execute(f"UPDATE {LAYERS} SET z_order = z_order - 1 WHERE kind = '{BASEMAP}'")  # the new one on top
+            db.execute(f"INSERT INTO {LAYERS} (table_name, kind, title, provider, source, geometry_type, z_order, "
+                       f"style, sources) VALUES (?, ?, ?, ?, ?, NULL, -1, ?, ?)",
+                       (layer_id, BASEMAP, title or path.stem, provider, self._basemap_source(absolute),
+                        json.dumps(style, ensure_ascii=False),
+                        json.dumps([{"path": str(absolute), "added_at": local_now()}], ensure_ascii=False)))
+            _log(db, [(layer_id, None, None, current_user(), local_now(), "add_basemap",
+                       {"path": str(absolute), "provider": provider})])
+        return self.basemap_info(layer_id)
+
+    def relocate_basemap(self, layer_id: str, new_path) -> LayerInfo:
+        """Point a base map at its file in a new place (one that moved); the date and title stay."""
+        info = self.basemap_info(layer_id)
+        path = Path(new_path)
+        if not path.is_file():
+            raise ProjectError("底图文件不存在：{path}", "base map file not found: {path}", path=path)
+        absolute = path.resolve()
+        style = {**info.style, "absolute": str(absolute)}
+        with self._write() as db:
+            db.execute(f"UPDATE {LAYERS} SET source = ?, provider = ?, style = ? WHERE table_name = ?",
+                       (self._basemap_source(absolute), _basemap_provider(path), json.dumps(style, ensure_ascii=False),
+                        info.id))
+            _log(db, [(info.id, None, None, current_user(), local_now(), "relocate_basemap",
+                       {"from": info.source, "to": str(absolute)})])
+        return self.basemap_info(info.id)
+
+    def remove_basemap(self, layer_id: str) -> None:
+        """Take a base map out of the project (its file stays where it is)."""
+        info = self.basemap_info(layer_id)
+        with self._write() as db:
+            db.execute(f"DELETE FROM {LAYERS} WHERE table_name = ? AND kind = '{BASEMAP}'", (info.id,))
+            _log(db, [(info.id, None, None, current_user(), local_now(), "remove_basemap", {"source": info.source})])
+
+    def basemap_path(self, info: LayerInfo) -> Path:
+        """Where a base map's file is: its source against the project's folder (or as stored when
+        absolute); when not there, where it was when added or relocated, if it is still there.
+        A missing file gives the first of these (basemap_candidates lists all that were tried)."""
+        candidates = self.basemap_candidates(info)
+        return next((c for c in candidates if c.is_file()), candidates[0])
+
+    def basemap_candidates(self, info: LayerInfo) -> list[Path]:
+        """The places a base map's file is looked for, in order."""
+        source = Path(info.source)
+        first = source if source.is_absolute() else self.path.resolve().parent / source
+        candidates = [first]
+        absolute = (info.style or {}).get("absolute")
+        if absolute and Path(absolute) != first:
+            candidates.append(Path(absolute))
+        return candidates
+
+    def _basemap_source(self, absolute: Path) -> str:
+        """A file's path as a base map's source: relative (with /) below or beside the project, else absolute."""
+        folder = self.path.resolve().parent
+        try:
+            return absolute.relative_to(folder).as_posix()
+        except ValueError:
+            return str(absolute)
 
     # --- features: versions and edits ---------------------------------------------------
 
@@ -533,7 +646,7 @@ class Project:
         with self._connect(readonly=True) as db:
             rows = db.execute(f"SELECT l.table_name, l.changed_at, c.last_change FROM {LAYERS} l "
                               f"LEFT JOIN gpkg_contents c ON lower(c.table_name) = lower(l.table_name) "
-                              f"ORDER BY l.z_order").fetchall()
+                              f"WHERE l.kind != '{BASEMAP}' ORDER BY l.z_order").fetchall()
         stale = []
         for table, changed, contents in rows:
             times = [t for t in (gpkg.parse_time(changed), gpkg.parse_time(contents)) if t is not None]
@@ -878,18 +991,20 @@ def _new_uids(kind: str, existing: set[str], n: int) -> list[str]:
     return [f"{kind}-{i:06d}" for i in range(start, start + n)]
 
 
-def _layer_infos(db) -> list[LayerInfo]:
+def _layer_infos(db, *, basemaps: bool = False) -> list[LayerInfo]:
+    """The vector layers (with `basemaps`, the base maps instead), bottom first."""
     columns = {name for name, _ in gpkg.columns_of(db, LAYERS)}
     provider = "provider, source" if "provider" in columns else "'gpkg', ''"
     rows = db.execute(f"SELECT table_name, kind, title, {provider}, geometry_type, z_order, visible, opacity, style, "
-                      f"sources FROM {LAYERS} ORDER BY z_order").fetchall()
+                      f"sources FROM {LAYERS} WHERE kind {'=' if basemaps else '!='} '{BASEMAP}' "
+                      f"ORDER BY z_order").fetchall()
     return [LayerInfo(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8], json.loads(r[9]), json.loads(r[10]))
             for r in rows]
 
 
 def _default_z_order(db, kind: str) -> int:
     """A new layer goes above the others of its kind's block in the default drawing order."""
-    rows = db.execute(f"SELECT kind, z_order FROM {LAYERS}").fetchall()
+    rows = db.execute(f"SELECT kind, z_order FROM {LAYERS} WHERE kind != '{BASEMAP}'").fetchall()
     below = [z for k, z in rows if DRAW_ORDER.index(k) <= DRAW_ORDER.index(kind)]
     z = max(below, default=-1) + 1
     db.execute(f"UPDATE {LAYERS} SET z_order = z_order + 1 WHERE z_order >= ?", (z,))
@@ -1091,3 +1206,25 @@ def _to_multi(geoms) -> np.ndarray:
     out[empty] = [shapely.MultiPolygon([g]) for g in geoms[empty]]
     return out
 
+
+
+def _basemap_provider(path: Path) -> str:
+    """mbtiles for an SQLite file (an MBTiles cache), gdal for any other (GeoTIFF ...), by the first bytes."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise ProjectError("无法读取底图文件 {path}：{why}", "cannot read the base map file {path}: {why}",
+                           path=path, why=exc.strerror or str(exc)) from exc
+    return "mbtiles" if head == _SQLITE_MAGIC else "gdal"
+
+
+def _basemap_id(path: Path, taken: set[str]) -> str:
+    """A layer id from a file's name (basemap_ and its ASCII letters and digits), unique among `taken` (lower case)."""
+    stem = re.sub(r"[^A-Za-z0-9]+", "_", path.stem).strip("_").lower()
+    base = f"basemap_{stem}"[:56].rstrip("_") if stem else "basemap"
+    layer_id, n = base, 1
+    while layer_id.lower() in taken:
+        n += 1
+        layer_id = f"{base}_{n}"
+    return layer_id
