@@ -161,6 +161,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project", help=tr("项目文件 .gpkg", "the project .gpkg"))
     p.add_argument("--out", help=tr("要写的 CSV 文件（默认：打印表格）", "CSV file to write (default: print a table)"))
 
+    p = sub.add_parser("basemap", help=tr("生成离线底图（栅格 MBTiles）：来自影像，或由项目的可见矢量图层绘制",
+                                          "make an offline base map (raster MBTiles) from an image or from the "
+                                          "project's visible vector layers"))
+    p.add_argument("project", help=tr("项目文件 .gpkg", "the project .gpkg"))
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--from", dest="source", metavar="SOURCE.tif", help=tr(
+        "来源影像（GeoTIFF 或其他 GDAL 栅格，任意坐标系）", "source image (GeoTIFF or another GDAL raster, any CRS)"))
+    source.add_argument("--from-layers", action="store_true", help=tr(
+        "按图层样式绘制项目的可见矢量图层（给外业包带一个轻量底图）",
+        "draw the project's visible vector layers in their styles (a light base map for a field package)"))
+    p.add_argument("--out", required=True, metavar="AREA.mbtiles", help=tr(
+        "要写的 MBTiles 文件（已有则在完成后替换；取消或出错时不留下文件）",
+        "the MBTiles file to write (an existing one is replaced once the new one is complete; a cancel or an "
+        "error leaves no file)"))
+    p.add_argument("--extent", metavar="XMIN,YMIN,XMAX,YMAX", help=tr(
+        "范围，项目坐标系下的坐标（默认：--from 时为影像范围，--from-layers 时为项目范围）；首个数为负时写成 --extent=-1,...",
+        "extent, in the project CRS (default: the image's with --from, the project's with --from-layers); when the "
+        "first number is negative write --extent=-1,..."))
+    p.add_argument("--zooms", default="12-18", metavar="MIN-MAX", help=tr(
+        "瓦片级别范围（默认 12-18；网络墨卡托 256 像素瓦片，第 18 级约 0.5 米/像素）",
+        "zoom levels (default 12-18; Web Mercator 256 px tiles, zoom 18 about 0.5 m a pixel)"))
+
     p = sub.add_parser("demo", help=tr("复制示例城市项目、检查并写出结果", "copy the demo city project, check it and write the results"))
     p.add_argument("--out", default="gisdesk-demo", help=tr("输出目录（默认：./gisdesk-demo）",
                                                             "output folder (default: ./gisdesk-demo)"))
@@ -486,6 +508,31 @@ def _layer_names(project, layer_ids) -> list[str]:
     return names
 
 
+def _basemap(args) -> int:
+    from gisdesk.export.basemap import basemap_from_layers, basemap_from_raster, parse_extent, parse_zooms
+    from gisdesk.jobs import TerminalFeedback
+
+    zooms = parse_zooms(args.zooms)
+    extent = parse_extent(args.extent) if args.extent is not None else None
+    if not Path(args.project).is_file():
+        raise InputError("项目文件不存在：{path}", "project file not found: {path}", path=args.project)
+    if args.source:
+        result = basemap_from_raster(args.project, args.source, args.out, extent, zooms, feedback=TerminalFeedback())
+    else:
+        result = basemap_from_layers(args.project, args.out, extent, zooms, feedback=TerminalFeedback())
+    w, s, e, n = result.bounds
+    print(tr("已生成底图 {out}：{tiles} 个瓦片（第 {z0}-{z1} 级），{mb:.1f} MB，用时 {sec:.1f} 秒",
+             "made the base map {out}: {tiles} tiles (zooms {z0}-{z1}), {mb:.1f} MB, in {sec:.1f} s",
+             out=result.path, tiles=result.tiles, z0=zooms[0], z1=zooms[1], mb=result.size / 1e6, sec=result.seconds))
+    print(tr("  每级瓦片数：{counts}", "  tiles per zoom: {counts}",
+             counts=", ".join(f"{z}: {n}" for z, n in result.per_zoom.items())))
+    print(tr("  范围（经纬度）：{w:.6f},{s:.6f},{e:.6f},{n:.6f}", "  bounds (lon/lat): {w:.6f},{s:.6f},{e:.6f},{n:.6f}",
+             w=w, s=s, e=e, n=n))
+    if result.blank:
+        print(tr("  {n} 个空白瓦片（全透明）未写入", "  {n} blank (all transparent) tiles left out", n=result.blank))
+    return 0
+
+
 def _demo(args) -> int:
     from gisdesk.project import Project
 
@@ -505,4 +552,4 @@ def _demo(args) -> int:
 
 
 COMMANDS = {"open": _open, "new": _new, "import": _import, "check": _check, "totals": _totals, "indicators": _indicators,
-            "demo": _demo}
+            "demo": _demo, "basemap": _basemap}

@@ -1,0 +1,190 @@
+"""`gisdesk basemap`: MBTiles caches from the project's layers and from the real aerial photo.
+
+Where a tile's pixel should be is computed here on its own (pyproj for the project CRS to
+lon/lat, the Web Mercator formulas for the tile and pixel, rasterio's index() for the source
+image), never with the exporter's own grid code; GDAL (rasterio) reads the files back as a
+third party, which also checks the TMS row flip.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pyproj import CRS, Transformer
+from shapely.geometry import box
+
+from gisdesk.errors import Cancelled
+from gisdesk.io.importer import import_layer
+from gisdesk.jobs import Feedback
+from gisdesk.project import Project
+from tests.conftest import frame
+
+pytest.importorskip("PySide6")
+pytestmark = pytest.mark.usefixtures("qapp")  # the one QApplication of the test process (see test_render)
+
+from gisdesk.export.basemap import basemap_from_layers, build_mbtiles  # noqa: E402
+
+R = 6378137.0
+FILL = (0xDC, 0xD6, 0xCC)  # the buildings' default fill
+# A 400 m square building at 121.5°E 31.2°N in CGCS2000 GK CM 120°E: there the grid is turned ~0.78°
+# against north (meridian convergence), so its corners sit ~2.7 m off a square drawn unturned.
+TO_LONLAT = Transformer.from_crs(4549, 4326, always_xy=True)
+CX, CY = Transformer.from_crs(4326, 4549, always_xy=True).transform(121.5, 31.2)
+HALF = 200.0
+
+
+def tile_pixel(lon: float, lat: float, z: int) -> tuple[int, int, float, float]:
+    """(tile x, tile y (XYZ, from the top), pixel column, pixel row) of a lon/lat, by the formulas."""
+    mx = R * math.radians(lon)
+    my = R * math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+    world = 2 * math.pi * R
+    gx = (mx + world / 2) / world * (256 << z)
+    gy = (world / 2 - my) / world * (256 << z)
+    return int(gx // 256), int(gy // 256), gx % 256, gy % 256
+
+
+def tiles_of(path: Path) -> dict[tuple[int, int, int], bytes]:
+    """{(z, x, y XYZ): data}, the rows flipped back here by 2^z - 1 - row."""
+    with sqlite3.connect(path) as db:
+        return {(z, x, (1 << z) - 1 - row): data
+                for z, x, row, data in db.execute("SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles")}
+
+
+def metadata_of(path: Path) -> dict[str, str]:
+    with sqlite3.connect(path) as db:
+        return dict(db.execute("SELECT name, value FROM metadata"))
+
+
+def decode(data: bytes) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGBA"))
+
+
+def pixel_at(tiles, lon, lat, z) -> np.ndarray | None:
+    x, y, col, row = tile_pixel(lon, lat, z)
+    data = tiles.get((z, x, y))
+    return None if data is None else decode(data)[int(row), int(col)]
+
+
+@pytest.fixture
+def project(tmp_path):
+    p = Project.create(tmp_path / "p.gpkg", crs=CRS.from_epsg(4549))
+    frame([{"bid": "B1", "geometry": box(CX - HALF, CY - HALF, CX + HALF, CY + HALF)}]).to_file(tmp_path / "b.geojson")
+    import_layer(p, tmp_path / "b.geojson", "buildings", id_field="bid")
+    return p
+
+
+def test_layers_land_on_the_tiles_where_the_vectors_say(project, tmp_path):
+    out = tmp_path / "area.mbtiles"
+    result = basemap_from_layers(project.path, out, (CX - 300, CY - 300, CX + 300, CY + 300), (15, 18))
+    tiles = tiles_of(out)
+    assert {z for z, _, _ in tiles} == {15, 16, 17, 18} and result.tiles == len(tiles)
+    for data in tiles.values():
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"  # drawn maps are PNG
+    # 1.5 m inside each edge (3 px at zoom 18) the roof, 1.5 m outside nothing, all along the edges
+    # and near the corners, where an unturned square would be 2.7 m off
+    for t in np.linspace(-HALF + 5, HALF - 5, 9):
+        for inside, outside in (((CX + t, CY + HALF - 1.5), (CX + t, CY + HALF + 1.5)),
+                                ((CX + t, CY - HALF + 1.5), (CX + t, CY - HALF - 1.5)),
+                                ((CX + HALF - 1.5, CY + t), (CX + HALF + 1.5, CY + t)),
+                                ((CX - HALF + 1.5, CY + t), (CX - HALF - 1.5, CY + t))):
+            roof = pixel_at(tiles, *TO_LONLAT.transform(*inside), 18)
+            assert roof is not None and roof[3] == 255 and np.abs(roof[:3].astype(int) - FILL).max() <= 3, (t, roof)
+            ground = pixel_at(tiles, *TO_LONLAT.transform(*outside), 18)
+            assert ground is None or ground[3] == 0, (t, ground)
+    # every zoom has the roof at the centre
+    for z in range(15, 19):
+        centre = pixel_at(tiles, *TO_LONLAT.transform(CX, CY), z)
+        assert centre is not None and tuple(centre) == (*FILL, 255)
+
+
+def test_gdal_opens_the_file_with_its_bounds_and_reads_it_the_right_way_up(project, tmp_path):
+    rasterio = pytest.importorskip("rasterio")
+    out = tmp_path / "area.mbtiles"
+    extent = (CX - 300, CY - 300, CX + 300, CY + 300)
+    basemap_from_layers(project.path, out, extent, (16, 17))
+    meta = metadata_of(out)
+    assert meta["format"] == "png" and meta["type"] == "baselayer" and (meta["minzoom"], meta["maxzoom"]) == ("16", "17")
+    assert "name" in meta and "attribution" in meta and "description" in meta
+    w, s, e, n = (float(v) for v in meta["bounds"].split(","))
+    lons, lats = TO_LONLAT.transform([extent[0], extent[2], extent[0], extent[2]], [extent[1], extent[1], extent[3], extent[3]])
+    assert w == pytest.approx(min(lons), abs=1e-5) and e == pytest.approx(max(lons), abs=1e-5)
+    assert s == pytest.approx(min(lats), abs=1e-5) and n == pytest.approx(max(lats), abs=1e-5)
+    to_merc = Transformer.from_crs(4326, 3857, always_xy=True)
+    with rasterio.open(out) as dataset:
+        assert dataset.driver == "MBTiles" and dataset.crs.to_epsg() == 3857 and dataset.count == 4
+        left, bottom = to_merc.transform(w, s)
+        right, top = to_merc.transform(e, n)
+        res = dataset.res[0]  # GDAL clips to the bounds, on its pixel grid of the deepest zoom
+        assert abs(dataset.bounds.left - left) <= res and abs(dataset.bounds.right - right) <= res
+        assert abs(dataset.bounds.bottom - bottom) <= res and abs(dataset.bounds.top - top) <= res
+        # GDAL's own reading (TMS rows) finds the roof at the centre and ground past the north edge
+        for (x, y), roof in (((CX, CY), True), ((CX, CY + HALF + 30), False)):
+            mx, my = to_merc.transform(*TO_LONLAT.transform(x, y))
+            row, col = dataset.index(mx, my)
+            value = dataset.read(window=((row, row + 1), (col, col + 1)))[:, 0, 0]
+            assert (tuple(value) == (*FILL, 255)) if roof else value[3] == 0, value
+
+
+class CancelAfter(Feedback):
+    def __init__(self, reports: int):
+        super().__init__()
+        self.left = reports
+
+    def set_progress(self, fraction):
+        self.left -= 1
+        if self.left == 0:
+            self.cancel()
+        super().set_progress(fraction)
+
+
+def test_cancel_leaves_no_file_and_keeps_the_old_one(project, tmp_path):
+    out = tmp_path / "area.mbtiles"
+    with pytest.raises(Cancelled):
+        basemap_from_layers(project.path, out, None, (15, 18), feedback=CancelAfter(3))
+    assert not out.exists()
+    out.write_bytes(b"the cache of last week")
+    with pytest.raises(Cancelled):
+        basemap_from_layers(project.path, out, None, (15, 18), feedback=CancelAfter(3))
+    assert out.read_bytes() == b"the cache of last week"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["area.mbtiles", "b.geojson", "p.gpkg"]  # no temp file left
+
+
+def test_an_error_in_a_source_leaves_no_file(tmp_path):
+    class Broken:
+        def read(self, bounds, width, height, *, cancelled=lambda: False):
+            raise OSError("disk gone")
+
+    out = tmp_path / "x.mbtiles"
+    with pytest.raises(OSError):
+        build_mbtiles(out, Broken(), lonlat=(121.5, 31.2, 121.51, 31.21), zooms=(15, 16), metadata={})
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--zooms", "18-12"], "--zooms"), (["--zooms", "abc"], "--zooms"), (["--zooms", "12-30"], "--zooms"),
+    (["--extent", "1,2,3"], "--extent"), (["--extent", "5,0,1,9"], "--extent"), (["--extent", "a,b,c,d"], "--extent"),
+])
+def test_bad_zooms_or_extent_exit_2_with_a_clear_line(cli, project, tmp_path, args, says):
+    out = tmp_path / "x.mbtiles"
+    code, _, err = cli("basemap", project.path, "--from-layers", "--out", out, *args)
+    assert code == 2 and says in err and "错误" in err and len(err.strip().splitlines()) == 1, err
+    code, _, err = cli("basemap", project.path, "--from-layers", "--out", out, *args, "--lang", "en")
+    assert code == 2 and says in err and "error" in err and "must" in err, err
+    assert not out.exists()
+
+
+def test_the_command_builds_and_says_what_it_made(cli, project, tmp_path):
+    out = tmp_path / "x.mbtiles"
+    code, stdout, err = cli("basemap", project.path, "--from-layers", "--out", out, "--zooms", "14-16")
+    assert code == 0, err
+    assert str(out) in stdout and "14: " in stdout and "16: " in stdout
+    assert {z for z, _, _ in tiles_of(out)} == {14, 15, 16}
+    code, _, err = cli("basemap", project.path, "--out", out)
+    assert code == 2 and "--from" in err
