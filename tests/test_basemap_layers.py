@@ -194,3 +194,185 @@ def test_ogrinfo_still_reads_a_project_with_base_maps(project, tmp_path):
                            "SELECT table_name, kind, source FROM gisdesk_layers WHERE kind = 'basemap'"],
                           capture_output=True, text=True, timeout=120)
     assert "basemap_a" in rows.stdout and "a.tif" in rows.stdout, rows.stdout + rows.stderr
+
+
+# --- the document, the snapshot and the render -------------------------------------------------
+
+BACKGROUND = (0xF7, 0xF5, 0xF0)
+
+
+def _pixel(image, x, y):
+    c = image.pixelColor(int(x), int(y))
+    return c.red(), c.green(), c.blue()
+
+
+def _near(got, want, tolerance=3):
+    return all(abs(a - b) <= tolerance for a, b in zip(got, want))
+
+
+def _render(document, view, *, dpi=None, basemaps=None):
+    from gisdesk.render.context import RenderContext
+    from gisdesk.render.renderer import render_image
+    from gisdesk.render.snapshot import Scene
+
+    scene = Scene.of(document.layers, basemaps=document.basemaps if basemaps is None else basemaps)
+    context = RenderContext.screen(view) if dpi is None else RenderContext.for_print(view, dpi)
+    return render_image(scene, context, background="#f7f5f0")
+
+
+@pytest.fixture
+def document(project):
+    from gisdesk.layers.document import MapDocument
+
+    project.add_basemap(write_quadrants(project.path.parent / "quadrants.tif"), title="航拍", date="2010")
+    return MapDocument.open(Project.open(project.path))
+
+
+# one metre per pixel over the image: pixel (px, py) shows ground (X0 + px + 0.5, Y0 + 200 - py - 0.5)
+VIEW = dict(cx=X0 + 100, cy=Y0 + 100, resolution=1.0, width=200, height=200)
+
+
+def test_a_base_map_renders_under_the_vectors_where_its_pixels_belong(document):
+    from gisdesk.render.view import MapView
+
+    assert [b.id for b in document.basemaps] == ["basemap_quadrants"] and document.basemaps[0].date == "2010"
+    image = _render(document, MapView(**VIEW))
+    assert _near(_pixel(image, 50, 50), QUADRANTS["top_left"])
+    assert _near(_pixel(image, 150, 50), QUADRANTS["top_right"])
+    assert _near(_pixel(image, 10, 190), QUADRANTS["bottom_left"])
+    assert _near(_pixel(image, 150, 150), QUADRANTS["bottom_right"])
+    # the quadrants' edges are where the file says, to the pixel: ground x = X0 + 100 is pixel 100
+    assert _near(_pixel(image, 99, 20), QUADRANTS["top_left"]) and _near(_pixel(image, 100, 20), QUADRANTS["top_right"])
+    assert _near(_pixel(image, 20, 99), QUADRANTS["top_left"]) and _near(_pixel(image, 20, 100), QUADRANTS["bottom_left"])
+    # the building (ground X0+20..60, Y0+20..60: pixels 20..60 x 140..180) is drawn over the image
+    inside = _pixel(image, 40, 160)
+    assert not _near(inside, QUADRANTS["bottom_left"], 40)
+    without = _render(document, MapView(**VIEW), basemaps=[])
+    assert _pixel(without, 40, 160) == inside  # the same building colour, opaque, over nothing
+    assert _near(_pixel(without, 10, 190), BACKGROUND)
+
+
+def test_a_panned_view_reads_the_part_it_shows(document):
+    from gisdesk.render.view import MapView
+
+    view = MapView(**{**VIEW, "cx": X0 + 200})  # half the image, on the left of the picture
+    image = _render(document, view)
+    assert _near(_pixel(image, 10, 10), QUADRANTS["top_right"])
+    assert _near(_pixel(image, 10, 190), QUADRANTS["bottom_right"])
+    assert _near(_pixel(image, 110, 50), BACKGROUND)  # past the image: nothing drawn
+
+
+def test_opacity_and_visibility(document):
+    from gisdesk.render.view import MapView
+
+    basemap = document.basemaps[0]
+    basemap.opacity = 0.5
+    assert document.dirty
+    image = _render(document, MapView(**VIEW))
+    want = tuple((a + b) / 2 for a, b in zip(QUADRANTS["top_left"], BACKGROUND))
+    assert _near(_pixel(image, 50, 50), want, 3)
+    basemap.visible = False
+    assert _near(_pixel(_render(document, MapView(**VIEW)), 50, 50), BACKGROUND)
+    document.save()  # with the vector layers' states
+    stored = Project.open(document.project.path).basemaps()[0]
+    assert (stored.opacity, stored.visible, stored.style["date"]) == (0.5, False, "2010")
+
+
+def test_a_print_reads_more_pixels_of_the_file(document):
+    from gisdesk.render.view import MapView
+
+    asked = []
+    source = document.basemaps[0]
+    from gisdesk.io.basemaps import open_basemap
+
+    open_basemap(source)
+    real = source.reader
+
+    class Counting:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def read(self, extent, width, height, crs, **kw):
+            asked.append((width, height))
+            return real.read(extent, width, height, crs, **kw)
+
+    source.reader = Counting()
+    view = MapView(**VIEW)
+    _render(document, view)
+    printed = _render(document, view.at_dpi(300), dpi=300)
+    assert asked == [(200, 200), (625, 625)]
+    assert printed.width() == 625
+    assert _near(_pixel(printed, 50 * 3.125, 50 * 3.125), QUADRANTS["top_left"])
+    assert _near(_pixel(printed, 150 * 3.125, 150 * 3.125), QUADRANTS["bottom_right"])
+
+
+def test_an_image_in_another_crs_is_warped_into_the_project_crs(project, tmp_path):
+    """A CGCS2000 lon/lat image (EPSG:4490) on a Gauss-Krüger project (EPSG:4549): each quadrant's
+    centre, transformed with pyproj, lands on that quadrant's colour."""
+    import rasterio
+    from pyproj import Transformer
+    from rasterio.transform import from_origin
+
+    from gisdesk.layers.document import MapDocument
+    from gisdesk.render.view import MapView
+
+    lon0, lat0, step = 120.0, 30.0, 0.00001  # 200 px of ~1 m
+    path = tmp_path / "lonlat.tif"
+    bands = np.zeros((3, SIZE, SIZE), dtype=np.uint8)
+    half = SIZE // 2
+    for (rows, cols), key in (((slice(0, half), slice(0, half)), "top_left"), ((slice(0, half), slice(half, SIZE)),
+                              "top_right"), ((slice(half, SIZE), slice(0, half)), "bottom_left"),
+                              ((slice(half, SIZE), slice(half, SIZE)), "bottom_right")):
+        for band, value in enumerate(QUADRANTS[key]):
+            bands[band, rows, cols] = value
+    with rasterio.open(path, "w", driver="GTiff", width=SIZE, height=SIZE, count=3, dtype="uint8", crs="EPSG:4490",
+                       transform=from_origin(lon0, lat0 + SIZE * step, step, step)) as ds:
+        ds.write(bands)
+    project.add_basemap(path)
+    document = MapDocument.open(Project.open(project.path))
+    to_gk = Transformer.from_crs("EPSG:4490", "EPSG:4549", always_xy=True)
+    corners = [to_gk.transform(lon, lat) for lon in (lon0, lon0 + SIZE * step) for lat in (lat0, lat0 + SIZE * step)]
+    xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+    view = MapView.fit((min(xs), min(ys), max(xs), max(ys)), 300, 300)
+    image = _render(document, view)
+    centres = {"top_left": (0.25, 0.75), "top_right": (0.75, 0.75), "bottom_left": (0.25, 0.25),
+               "bottom_right": (0.75, 0.25)}
+    for key, (fx, fy) in centres.items():
+        x, y = to_gk.transform(lon0 + fx * SIZE * step, lat0 + fy * SIZE * step)
+        px, py = view.to_pixels(x, y)
+        assert _near(_pixel(image, float(px), float(py)), QUADRANTS[key]), key
+    assert document.basemaps[0].extent == pytest.approx((min(xs), min(ys), max(xs), max(ys)), abs=0.5)
+
+
+def test_a_missing_file_draws_nothing_and_does_not_crash(document, tmp_path):
+    from gisdesk.layers.document import MapDocument
+    from gisdesk.render.view import MapView
+
+    path = document.basemaps[0].path
+    moved = tmp_path / "moved.tif"
+    shutil.move(path, moved)
+    reopened = MapDocument.open(Project.open(document.project.path))
+    assert reopened.basemaps[0].missing and "quadrants.tif" in reopened.basemaps[0].problem
+    image = _render(reopened, MapView(**VIEW))
+    assert _near(_pixel(image, 50, 50), BACKGROUND)
+    # relocated: drawn again, and the project remembers
+    reopened.relocate_basemap(reopened.basemaps[0], moved)
+    assert _near(_pixel(_render(reopened, MapView(**VIEW)), 50, 50), QUADRANTS["top_left"])
+    assert not MapDocument.open(Project.open(document.project.path)).basemaps[0].missing
+
+
+def test_base_maps_keep_their_order_and_a_removed_one_is_gone(document, tmp_path):
+    from gisdesk.layers.document import MapDocument
+
+    second = document.project.add_basemap(write_quadrants(tmp_path / "second.tif"), date="2019")
+    layer = document.add_basemap(second)
+    assert [b.id for b in document.basemaps] == ["basemap_quadrants", "basemap_second"]
+    document.move_basemap(layer, 0)
+    assert document.dirty
+    document.save()
+    again = MapDocument.open(Project.open(document.project.path))
+    assert [b.id for b in again.basemaps] == ["basemap_second", "basemap_quadrants"]
+    assert [b.date for b in again.basemaps] == ["2019", "2010"]
+    assert [layer.id for layer in again.layers] == ["buildings"]
+    again.remove_basemap(again.basemaps[0])
+    assert [b.id for b in MapDocument.open(Project.open(document.project.path)).basemaps] == ["basemap_quadrants"]

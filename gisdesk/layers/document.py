@@ -1,7 +1,9 @@
 """The open project as the app sees it: its layers in drawing order, with styles and state.
 
 No Qt: the widgets listen to `events`. Changes of order, visibility, opacity or style make
-the document dirty until save() writes them to the project in one transaction.
+the document dirty until save() writes them to the project in one transaction. The base maps
+(image files, gisdesk.layers.raster) are a list of their own, `basemaps`, always drawn below
+the vector `layers`: every user of `layers` expects features.
 """
 
 from __future__ import annotations
@@ -9,19 +11,24 @@ from __future__ import annotations
 from gisdesk.layers.edits import EditSession
 from gisdesk.layers.kinds import kind_of
 from gisdesk.layers.layer import Event, Layer
+from gisdesk.layers.raster import RasterLayer, raster_layers
 from gisdesk.layers.styles import fit_label_field
 from gisdesk.store import ProjectStore, current_user
 
 
 class MapDocument:
-    def __init__(self, project: ProjectStore, layers: list[Layer]):
+    def __init__(self, project: ProjectStore, layers: list[Layer], basemaps: list[RasterLayer] | None = None):
         self.project = project
         self.layers = layers  # bottom first
+        # the project's base maps, bottom first (below every layer); their files are opened when first drawn
+        self.basemaps: list[RasterLayer] = raster_layers(project) if basemaps is None else basemaps
         self._sessions: dict[str, EditSession] = {}  # layer id → its edit session
         self.dirty = False
-        self.events = {name: Event() for name in ("layers", "dirty", "edits")}
+        self.events = {name: Event() for name in ("layers", "dirty", "edits", "basemaps")}
         for layer in layers:
             self._watch(layer)
+        for basemap in self.basemaps:
+            self._watch(basemap)
 
     @classmethod
     def open(cls, project: ProjectStore, *, default_style=None) -> MapDocument:
@@ -91,11 +98,48 @@ class MapDocument:
         self.events["layers"].emit(self)
         self._set_dirty()
 
+    # --- base maps ---------------------------------------------------------------------
+
+    def basemap_by_id(self, layer_id: str) -> RasterLayer | None:
+        return next((layer for layer in self.basemaps if layer.id == layer_id), None)
+
+    def visible_basemaps(self) -> list[RasterLayer]:
+        return [layer for layer in self.basemaps if layer.visible]
+
+    def move_basemap(self, layer: RasterLayer, index: int) -> None:
+        """Put base map `layer` at position `index` among the base maps (0 = bottom)."""
+        self.basemaps.remove(layer)
+        self.basemaps.insert(max(0, min(index, len(self.basemaps))), layer)
+        self.events["basemaps"].emit(self)
+        self._set_dirty()
+
+    def add_basemap(self, info) -> RasterLayer:
+        """Show a base map the store has just added (`info`, its LayerInfo), on top of the others.
+        (The store wrote it already: adding does not make the document dirty.)"""
+        layer = RasterLayer.of(self.project, info)
+        self.basemaps.append(layer)
+        self._watch(layer)
+        self.events["basemaps"].emit(self)
+        return layer
+
+    def remove_basemap(self, layer: RasterLayer) -> None:
+        """Take a base map out of the project (the store, at once) and off the map."""
+        self.project.remove_basemap(layer.id)
+        self.basemaps.remove(layer)
+        self.events["basemaps"].emit(self)
+
+    def relocate_basemap(self, layer: RasterLayer, path) -> None:
+        """Point a base map at its file's new place, in the store and on the map."""
+        layer.relocate(self.project.relocate_basemap(layer.id, path), self.project)
+
     def extent(self, *, selected: bool = False) -> tuple[float, float, float, float] | None:
-        """The bounding box of all layers, or with `selected` of the selected features only."""
+        """The bounding box of all layers, or with `selected` of the selected features only (the
+        base maps' when there are no features)."""
         extents = [layer.extent(layer.selected_rows() if selected else None) for layer in self.layers
                    if not selected or len(layer.selection)]
         extents = [e for e in extents if e is not None]
+        if not extents and not selected:
+            extents = [layer.extent for layer in self.basemaps if layer.extent is not None]
         if not extents:
             return None
         return (min(e[0] for e in extents), min(e[1] for e in extents), max(e[2] for e in extents),
@@ -105,11 +149,13 @@ class MapDocument:
         self.project.save_layer_states([
             {"id": layer.id, "title": layer.info.name_zh if layer.title == layer.info.title else layer.title,
              "z_order": z, "visible": layer.visible, "opacity": layer.opacity,
-             "style": layer.style} for z, layer in enumerate(self.layers)])
+             "style": layer.style} for z, layer in enumerate(self.layers)] +
+            [{"id": layer.id, "title": layer.title, "z_order": z - len(self.basemaps), "visible": layer.visible,
+              "opacity": layer.opacity, "style": layer.style} for z, layer in enumerate(self.basemaps)])
         self.dirty = False
         self.events["dirty"].emit(self)
 
-    def _watch(self, layer: Layer) -> None:
+    def _watch(self, layer: Layer | RasterLayer) -> None:
         for name in ("visible", "opacity", "style", "title"):
             layer.events[name].connect(lambda *_: self._set_dirty())
 

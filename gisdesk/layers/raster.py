@@ -121,14 +121,12 @@ class RasterLayer:
 
     def relocate(self, info, project: ProjectStore) -> None:
         """Follow a relocate_basemap in the store (`info`, the updated row): the new file is drawn."""
-        old = self.reader
         self.provider, self.source = info.provider, info.source
         self.path = project.basemap_path(info)
         self.looked_for = project.basemap_candidates(info)
         self._style = {key: value for key, value in (info.style or {}).items() if key != "date"}
+        # the old file is let go, not closed: a render in a worker may still be reading it
         self.reader, self.extent, self.open_problem = None, None, None
-        if old is not None and hasattr(old, "close"):
-            old.close()
         self.events["data"].emit(self)
 
     def close(self) -> None:

@@ -27,6 +27,7 @@ from gisdesk.render.conflict_marks import draw_conflict_marks
 from gisdesk.render.context import RenderContext
 from gisdesk.render.paths import path_from_arrays
 from gisdesk.render.problems import draw_problems
+from gisdesk.render.raster import draw_raster
 from gisdesk.render.snapshot import LayerSnapshot, Scene
 from gisdesk.render.style import style_size
 from gisdesk.render.view import PX96_MM, MapView
@@ -66,9 +67,12 @@ def render_image(scene: Scene, context: RenderContext, *, background: str = "#f7
 
 def render(painter: QPainter, scene: Scene, context: RenderContext, *,
            cancelled: Callable[[], bool] = lambda: False) -> None:
-    """Draw the scene's layers (bottom first) as the context says onto `painter`."""
+    """Draw the scene's base maps, then its layers (bottom first) as the context says onto `painter`."""
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+    for basemap in scene.basemaps:  # under everything (render.raster)
+        if basemap.visible and not cancelled():
+            draw_raster(painter, basemap, context, cancelled=cancelled)
     placed: list[QRectF] = []
     layers = scene.layers
     for layer in layers:

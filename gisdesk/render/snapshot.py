@@ -22,6 +22,7 @@ import numpy as np
 from gisdesk.layers.data import FeatureData
 from gisdesk.layers.kinds import LayerKind
 from gisdesk.layers.layer import Layer
+from gisdesk.layers.raster import RasterLayer
 from gisdesk.layers.uids import feature_uids
 from gisdesk.render.conflict_marks import ConflictMarks
 
@@ -80,6 +81,28 @@ class LayerSnapshot:
 
 
 @dataclass(frozen=True, eq=False)
+class RasterSnapshot:
+    """A base map as it was when the snapshot was taken: its opened file (None when missing or
+    unreadable: nothing is drawn), visibility and opacity, and the map CRS its views are read in."""
+    layer_id: str
+    title: str
+    date: str | None
+    source: object  # gisdesk.io.raster.RasterSource (safe to read from any thread), or None
+    visible: bool
+    opacity: float
+    crs: object = None  # the map's CRS (pyproj), the CRS views are read in
+
+    @classmethod
+    def of(cls, layer: RasterLayer) -> RasterSnapshot:
+        """Take the snapshot (on the thread that owns the layer); opens the file the first time."""
+        from gisdesk.io.basemaps import open_basemap  # the render floor may open files; the layers may not
+
+        if layer.reader is None and not layer.missing and layer.open_problem is None:
+            open_basemap(layer)
+        return cls(layer.id, layer.title, layer.date, layer.reader, layer.visible, layer.opacity, layer.crs)
+
+
+@dataclass(frozen=True, eq=False)
 class Scene:
     """Everything a render draws: the layers bottom first, and the features to outline."""
     layers: tuple[LayerSnapshot, ...]
@@ -87,12 +110,16 @@ class Scene:
     highlight_color: str = HIGHLIGHT_COLOR
     problems: Problems | None = None  # topology problems of the visible layers, drawn over them
     marks: ConflictMarks | None = None  # one conflict's overlap, setback line and distance (render.conflict_marks)
+    basemaps: tuple[RasterSnapshot, ...] = ()  # drawn first, bottom first, under every layer
 
     @classmethod
     def of(cls, layers: Sequence[Layer], highlight: Highlight | Sequence[Highlight] | None = None, *,
-           problems: Mapping[str, Problems] | None = None, marks: ConflictMarks | None = None) -> Scene:
+           problems: Mapping[str, Problems] | None = None, marks: ConflictMarks | None = None,
+           basemaps: Sequence[RasterLayer] = ()) -> Scene:
         """Snapshots of `layers` (and the rows of the highlighted uids among them), taken on the thread
-        that owns them; `problems` by layer id: those of the visible layers are drawn."""
+        that owns them; `problems` by layer id: those of the visible layers are drawn. `basemaps`
+        (bottom first) are drawn under the layers: all of a document's, or any few of them (a
+        comparison draws the same layers over each date)."""
         snapshots = [LayerSnapshot.of(layer) for layer in layers]
         highlights = (highlight,) if isinstance(highlight, Highlight) else tuple(highlight or ())
         outlined = []
@@ -105,7 +132,8 @@ class Scene:
         shown = Problems.merged([problems[layer.id] for layer in layers if layer.visible and layer.id in problems]) \
             if problems else None
         return cls(tuple(snapshots), tuple(outlined), highlights[0].color if highlights else HIGHLIGHT_COLOR,
-                   shown if shown is not None and len(shown) else None, marks)
+                   shown if shown is not None and len(shown) else None, marks,
+                   tuple(RasterSnapshot.of(layer) for layer in basemaps))
 
 
 def _frozen(style: dict) -> Mapping:

@@ -1,0 +1,98 @@
+"""Base maps of a project: add an image file after checking that it is one, and open the layers' files.
+
+The store (gisdesk.project) keeps base maps by reference and reads no pixels; this module, on
+the io floor, opens the files with gisdesk.io.raster.open_raster: `add_basemap` refuses a file
+that is not a readable georeferenced raster and takes the date from its metadata when none
+is given; `open_basemap` attaches the opened file and its extent in the map's CRS to a
+RasterLayer (or says why it could not).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gisdesk.errors import GisdeskError, InputError
+from gisdesk.io.raster import open_raster
+from gisdesk.layers.raster import RasterLayer
+from gisdesk.store import LayerInfo, ProjectStore
+
+RASTER_SUFFIXES = (".tif", ".tiff", ".mbtiles")
+_TIFF_MAGICS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def add_basemap(project: ProjectStore, path, *, layer_id: str | None = None, title: str | None = None,
+                date: str | None = None, feedback=None) -> LayerInfo:
+    """Add `path` (a GeoTIFF or an MBTiles cache) to the project as a base map, on top of the others.
+
+    The file is opened first: what is not a readable raster with a CRS is refused, naming the
+    file. The date is `date`, else the file's (TIFF date tags, MBTiles metadata), else none.
+    """
+    path = Path(path)
+    if feedback is not None:
+        feedback.set_stage("open")
+    source = open_raster(path)
+    try:
+        if project.crs is not None:
+            try:
+                source.extent_in(project.crs)
+            except Exception as exc:  # noqa: BLE001 - PROJ cannot take it there: not a base map of this project
+                raise InputError("底图 {path} 的范围无法换算到项目坐标系：{why}",
+                                 "the extent of the base map {path} cannot be transformed to the project CRS: {why}",
+                                 path=path, why=exc) from exc
+        found_date = date or source.date
+        provider = source.provider
+    finally:
+        source.close()
+    return project.add_basemap(path, layer_id=layer_id, title=title, date=found_date, provider=provider)
+
+
+def open_basemap(layer: RasterLayer) -> RasterLayer:
+    """Open the layer's file (if not yet), attaching it and its extent in the layer's CRS; a missing
+    or unreadable file leaves `reader` None and says why in `layer.problem`. Returns the layer."""
+    if layer.reader is not None or layer.missing:
+        return layer
+    try:
+        source = open_raster(layer.path)
+    except GisdeskError as error:
+        layer.attach(None, None, str(error))
+        return layer
+    except Exception as error:  # noqa: BLE001 - any library failure: the layer says so, the map goes on
+        layer.attach(None, None, f"{layer.path}: {error}")
+        return layer
+    try:
+        extent = source.extent_in(layer.crs) if layer.crs is not None else tuple(source.bounds)
+    except Exception:  # noqa: BLE001 - drawn anyway (the warp says what lands where); no extent to zoom to
+        extent = None
+    layer.attach(source, extent)
+    return layer
+
+
+def open_basemaps(layers) -> list[RasterLayer]:
+    return [open_basemap(layer) for layer in layers]
+
+
+def looks_like_raster(path) -> bool:
+    """Whether a file is a base map source by its content: a TIFF, or an SQLite file with a tiles
+    table and no GeoPackage contents (an MBTiles cache, not a GeoPackage)."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except OSError:
+        return False
+    if head.startswith(_TIFF_MAGICS):
+        return True
+    if head == _SQLITE_MAGIC:
+        import sqlite3
+
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                names = {r[0].lower() for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+            finally:
+                db.close()
+        except sqlite3.Error:
+            return False
+        return "tiles" in names and "metadata" in names and "gpkg_contents" not in names
+    return False
