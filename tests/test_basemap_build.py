@@ -27,7 +27,7 @@ from tests.conftest import frame
 pytest.importorskip("PySide6")
 pytestmark = pytest.mark.usefixtures("qapp")  # the one QApplication of the test process (see test_render)
 
-from gisdesk.export.basemap import basemap_from_layers, build_mbtiles  # noqa: E402
+from gisdesk.export.basemap import basemap_from_layers, basemap_from_raster, build_mbtiles  # noqa: E402
 
 R = 6378137.0
 FILL = (0xDC, 0xD6, 0xCC)  # the buildings' default fill
@@ -188,3 +188,117 @@ def test_the_command_builds_and_says_what_it_made(cli, project, tmp_path):
     assert {z for z, _, _ in tiles_of(out)} == {14, 15, 16}
     code, _, err = cli("basemap", project.path, "--out", out)
     assert code == 2 and "--from" in err
+
+
+# --- from the real aerial photo --------------------------------------------------------------
+
+PHOTO = Path(__file__).parent / "data" / "raster" / "swellendam_3420B_cut.tif"  # Swellendam 2010, 240 × 240 px
+
+
+def lonlat_of_tile_pixel(x: int, y: int, z: int, col: float, row: float) -> tuple[float, float]:
+    """The inverse of tile_pixel: lon/lat of a point of a tile, by the formulas."""
+    world = 2 * math.pi * R
+    mx = (x * 256 + col) / (256 << z) * world - world / 2
+    my = world / 2 - (y * 256 + row) / (256 << z) * world
+    return math.degrees(mx / R), math.degrees(2 * math.atan(math.exp(my / R)) - math.pi / 2)
+
+
+@pytest.fixture
+def photo_project(tmp_path):
+    return Project.create(tmp_path / "sw.gpkg", crs=CRS.from_epsg(32734))  # UTM 34S, Swellendam's
+
+
+def test_from_the_aerial_photo_every_zoom_is_there_and_its_pixels_are_the_photos(photo_project, tmp_path):
+    rasterio = pytest.importorskip("rasterio")
+    out = tmp_path / "sw.mbtiles"
+    result = basemap_from_raster(photo_project.path, PHOTO, out, None, (13, 17))
+    tiles = tiles_of(out)
+    assert {z for z, _, _ in tiles} == set(range(13, 18)) and result.tiles == len(tiles)
+    with rasterio.open(PHOTO) as src:
+        photo = src.read()  # (4, h, w)
+        left, bottom, right, top = src.bounds
+        # the tiles of zoom 17 that the photo covers, counted here: every one is stored
+        x0, y0, _, _ = tile_pixel(left, top, 17)
+        x1, y1, _, _ = tile_pixel(right, bottom, 17)
+        assert {(x, y) for z, x, y in tiles if z == 17} == {(x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)}
+        # every tile decodes and is not blank; opaque ones are JPEG, the photo's edge tiles PNG (transparent outside)
+        for (z, x, y), data in tiles.items():
+            rgba = decode(data)
+            assert rgba.shape == (256, 256, 4) and rgba[..., 3].any() and rgba[..., :3].std() > 3
+            assert data[:2] == b"\xff\xd8" if (rgba[..., 3] == 255).all() else data[:8] == b"\x89PNG\r\n\x1a\n"
+        meta = metadata_of(out)
+        assert meta["format"] == "jpg" and meta["name"] == PHOTO.stem and "date" not in meta  # the photo has no date
+        w, s, e, n = (float(v) for v in meta["bounds"].split(","))
+        assert (w, s, e, n) == pytest.approx((left, bottom, right, top), abs=1e-7)
+        # a seeded sample of pixels of the zoom 17 tiles (1 m, the photo is 2.3 × 2.8 m): each is the photo's
+        # pixel at that lon/lat, found with rasterio's index(); shifted 2 photo pixels the match is much worse
+        rng = np.random.default_rng(7)
+        keys = sorted(k for k in tiles if k[0] == 17)
+        errors = {shift: [] for shift in ((0, 0), (2, 0), (0, 2), (-2, 0), (0, -2))}
+        for _ in range(1500):
+            z, x, y = keys[rng.integers(len(keys))]
+            col, row = rng.integers(0, 256, size=2)
+            lon, lat = lonlat_of_tile_pixel(x, y, z, col + 0.5, row + 0.5)
+            r, c = src.index(lon, lat)
+            if not (2 <= r < src.height - 2 and 2 <= c < src.width - 2):
+                continue
+            tile = decode(tiles[(z, x, y)])[row, col].astype(int)
+            for (dr, dc), found in errors.items():
+                found.append(np.abs(tile[:3] - photo[:3, r + dr, c + dc].astype(int)).mean())
+                assert tile[3] == 255
+        assert len(errors[(0, 0)]) > 400
+        exact = np.mean(errors[(0, 0)])
+        assert exact < 6, exact  # JPEG at quality 85 is all that differs
+        for shift, found in errors.items():
+            if shift != (0, 0):
+                assert np.mean(found) > 2 * exact, (shift, np.mean(found), exact)
+    with rasterio.open(out) as dataset:  # GDAL reads it where the photo is
+        to_merc = Transformer.from_crs(4326, 3857, always_xy=True)
+        l, b = to_merc.transform(left, bottom)
+        r_, t = to_merc.transform(right, top)
+        res = dataset.res[0]
+        assert abs(dataset.bounds.left - l) <= res and abs(dataset.bounds.right - r_) <= res
+        assert abs(dataset.bounds.bottom - b) <= res and abs(dataset.bounds.top - t) <= res
+
+
+def test_from_the_photo_an_extent_in_the_project_crs_and_a_date_from_the_file(photo_project, tmp_path):
+    rasterio = pytest.importorskip("rasterio")
+    dated = tmp_path / "dated.tif"
+    with rasterio.open(PHOTO) as src:
+        profile = src.profile
+        with rasterio.open(dated, "w", **profile) as dst:
+            dst.write(src.read())
+            dst.update_tags(TIFFTAG_DATETIME="2010:06:15 10:00:00")
+        centre = ((src.bounds.left + src.bounds.right) / 2, (src.bounds.bottom + src.bounds.top) / 2)
+    cx, cy = Transformer.from_crs(4326, 32734, always_xy=True).transform(*centre)
+    extent = (cx - 100, cy - 100, cx + 100, cy + 100)
+    out = tmp_path / "part.mbtiles"
+    basemap_from_raster(photo_project.path, dated, out, extent, (16, 17))
+    meta = metadata_of(out)
+    assert meta["date"] == "2010-06-15"
+    w, s, e, n = (float(v) for v in meta["bounds"].split(","))
+    lons, lats = Transformer.from_crs(32734, 4326, always_xy=True).transform(
+        [extent[0], extent[2], extent[0], extent[2]], [extent[1], extent[1], extent[3], extent[3]])
+    assert w == pytest.approx(min(lons), abs=1e-6) and e == pytest.approx(max(lons), abs=1e-6)
+    assert s == pytest.approx(min(lats), abs=1e-6) and n == pytest.approx(max(lats), abs=1e-6)
+    # the tiles are those of the extent only: 200 m is 2 × 2 or 3 × 3 tiles at zoom 17 (~250 m a tile)
+    assert 1 <= sum(1 for z, _, _ in tiles_of(out) if z == 17) <= 9
+
+
+def test_from_a_missing_or_unreadable_image_or_outside_it_exit_2(cli, photo_project, tmp_path):
+    out = tmp_path / "x.mbtiles"
+    code, _, err = cli("basemap", photo_project.path, "--from", tmp_path / "nowhere.tif", "--out", out)
+    assert code == 2 and "nowhere.tif" in err, err
+    (tmp_path / "junk.tif").write_bytes(b"not an image at all")
+    code, _, err = cli("basemap", photo_project.path, "--from", tmp_path / "junk.tif", "--out", out)
+    assert code == 2 and "junk.tif" in err, err
+    code, _, err = cli("basemap", photo_project.path, "--from", PHOTO, "--out", out, "--extent", "0,0,10,10")
+    assert code == 2 and "--extent" not in err and "0,0,10,10" in err, err  # a good extent, but not over the image
+    assert not out.exists()
+
+
+def test_the_command_from_the_photo(cli, photo_project, tmp_path):
+    out = tmp_path / "x.mbtiles"
+    code, stdout, err = cli("basemap", photo_project.path, "--from", PHOTO, "--out", out, "--zooms", "15-16")
+    assert code == 0, err
+    assert {z for z, _, _ in tiles_of(out)} == {15, 16} and str(out) in stdout
