@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from gisdesk.errors import InputError
-from gisdesk.io.raster_common import RasterSource, empty_rgba, to_pyproj, transform_extent, warp_rgba
+from gisdesk.io.raster_common import RasterSource, empty_rgba, parse_date, to_pyproj, transform_extent, warp_rgba
 
 __all__ = ["RasterSource", "GdalRasterSource", "open_raster", "build_overviews", "overview_factors",
-           "date_from_tags", "date_from_name"]
+           "date_from_tags", "date_from_name", "parse_date"]
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 TIFF_MAGICS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
@@ -309,17 +309,6 @@ def overview_factors(ds) -> list[int]:
 
 _DATE_TAGS = ("TIFFTAG_DATETIME", "ACQUISITIONDATETIME", "ACQUISITION_DATETIME", "ACQUISITIONDATE",
               "ACQUISITION_DATE", "DATE_ACQUIRED", "IMAGE_DATE", "IMAGEDATE", "DATE", "DATETIME")
-_DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)(?:[-:/.年]?(0[1-9]|1[0-2])(?:[-:/.月]?(0[1-9]|[12]\d|3[01]))?)?(?!\d)")
-
-
-def parse_date(text: str) -> str | None:
-    """'2010:05:12 10:00:00' → '2010-05-12', '2019-06' → '2019-06', '2010' → '2010'."""
-    m = _DATE_RE.search(str(text or ""))
-    if not m:
-        return None
-    return "-".join(part for part in m.groups() if part)
-
-
 def date_from_tags(ds) -> str | None:
     """The acquisition date a GDAL dataset's metadata gives (TIFF tag, imagery metadata), or None."""
     domains = [None]

@@ -6,6 +6,7 @@ subclass RasterSource here, so that neither imports the other's module.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +59,17 @@ def warp_rgba(bands: np.ndarray, src_transform, src_crs, extent, width: int, hei
               resampling=resampling if resampling is not None else Resampling.nearest,
               src_nodata=None, dst_nodata=None, init_dest_nodata=False, num_threads=1)
     return np.ascontiguousarray(out.transpose(1, 2, 0))
+
+
+_DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)(?:[-:/.年]?(0[1-9]|1[0-2])(?:[-:/.月]?(0[1-9]|[12]\d|3[01]))?)?(?!\d)")
+
+
+def parse_date(text: str) -> str | None:
+    """'2010:05:12 10:00:00' → '2010-05-12', '2019-06' → '2019-06', '2010' → '2010'."""
+    m = _DATE_RE.search(str(text or ""))
+    if not m:
+        return None
+    return "-".join(part for part in m.groups() if part)
 
 
 class RasterSource:
