@@ -161,6 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project", help=tr("项目文件 .gpkg", "the project .gpkg"))
     p.add_argument("--out", help=tr("要写的 CSV 文件（默认：打印表格）", "CSV file to write (default: print a table)"))
 
+    p = sub.add_parser("overviews", help=tr("为 GeoTIFF 影像生成内部概览（金字塔），使大影像平移缩放流畅",
+                                            "build internal overviews (pyramids) in a GeoTIFF so a large image pans "
+                                            "and zooms smoothly"))
+    p.add_argument("image", metavar="IMAGE.tif", help=tr("GeoTIFF 影像（在文件中直接写入概览，文件须可写）",
+                                                         "the GeoTIFF image (overviews are written into it: it must "
+                                                         "be writable)"))
+
     p = sub.add_parser("basemap", help=tr("生成离线底图（栅格 MBTiles）：来自影像，或由项目的可见矢量图层绘制",
                                           "make an offline base map (raster MBTiles) from an image or from the "
                                           "project's visible vector layers"))
@@ -551,5 +558,23 @@ def _demo(args) -> int:
     return 0
 
 
+def _overviews(args) -> int:
+    import rasterio
+
+    from gisdesk.io.raster import build_overviews, overview_factors
+    from gisdesk.jobs import TerminalFeedback
+
+    levels = build_overviews(args.image, TerminalFeedback())
+    with rasterio.open(args.image) as ds:
+        factors = overview_factors(ds)
+    if levels:
+        print(tr("{image}：已有概览 {levels} 级（缩小 {factors} 倍）", "{image}: {levels} overview levels (reduced "
+                 "{factors} times)", image=args.image, levels=levels, factors=", ".join(map(str, factors))))
+    else:
+        print(tr("{image} 很小（不足 256 像素），不需要概览", "{image} is small (under 256 px): it needs no overviews",
+                 image=args.image))
+    return 0
+
+
 COMMANDS = {"open": _open, "new": _new, "import": _import, "check": _check, "totals": _totals, "indicators": _indicators,
-            "demo": _demo, "basemap": _basemap}
+            "demo": _demo, "basemap": _basemap, "overviews": _overviews}

@@ -324,3 +324,32 @@ def test_errors_name_the_file_and_the_problem(tmp_path, english):
         open_raster(plain)
     with pytest.raises(InputError, match="找不到栅格文件"):
         open_raster(missing)
+
+
+def test_the_overviews_command(tmp_path, source_pixels, capsys):
+    from gisdesk.cli import main
+
+    path = tmp_path / "photo.tif"
+    data, _ = source_pixels
+    with rasterio.open(CUT) as ds:
+        prof = ds.profile
+    prof.update(width=960, height=720)
+    with rasterio.open(path, "w", **prof) as out:
+        out.write(np.tile(data, (1, 3, 4)))
+    assert main(["overviews", str(path)]) == 0
+    printed = capsys.readouterr().out
+    assert "概览 2 级" in printed and "2, 4" in printed and str(path) in printed
+    with rasterio.open(path) as ds:
+        assert ds.overviews(1) == [2, 4]  # 480 x 360, then 240 x 180 < 256
+    assert main(["--lang", "en", "overviews", str(path)]) == 0  # again: nothing to add, same levels
+    assert "2 overview levels" in capsys.readouterr().out
+    text = tmp_path / "readme.tif"
+    text.write_text("hello")
+    assert main(["overviews", str(text)]) == 2
+    err = capsys.readouterr().err
+    assert "不是可读的栅格文件" in err and str(text) in err
+    assert main(["overviews", str(tmp_path / "nowhere.tif")]) == 2
+    assert "找不到栅格文件" in capsys.readouterr().err
+    mbtiles = Path(__file__).parent / "data" / "raster" / "open-streets-dc.mbtiles"
+    assert main(["overviews", str(mbtiles)]) == 2
+    assert "MBTiles" in capsys.readouterr().err
