@@ -98,7 +98,7 @@ class RasterLayer:
     @property
     def label(self) -> str:
         """The title with the date, as the layer tree shows it: 航拍 2010 · 2010."""
-        return f"{self.title} · {self.date}" if self.date and self.date not in self.title else self.title
+        return f"{self.title} · {self.date}" if self.date else self.title
 
     @property
     def missing(self) -> bool:

@@ -5,15 +5,18 @@ it listens to the document's "layers" event and to each layer's events and updat
 edits made in the view (checkboxes, drag and drop, the context menu, the opacity slider,
 the style dialog) are written to the Layer or the Document, whose events then update the model.
 
-Groups (control lines, ledger, resources, base maps) come from `LayerKind.group`; a group is
+Groups (control lines, ledger, resources, base data) come from `LayerKind.group`; a group is
 shown only when it has layers. Groups are ordered by their topmost layer and the layers of a
 group top-first, so the top of the tree is what is drawn last. Moving a whole group makes the
-drawing order follow the group order, each group one contiguous block.
+drawing order follow the group order, each group one contiguous block. The base maps (image
+files, the document's `basemaps`) are the group 底图 at the bottom, always drawn under the
+others: their rows show the date, a warning when the file is missing, and offer to relocate it.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from PySide6.QtCore import (QAbstractItemModel, QCoreApplication, QItemSelectionModel, QMimeData, QModelIndex,
                             QPoint, QRectF, QSize, Qt, Signal)
@@ -21,19 +24,28 @@ from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QColorDialog, QComboBox, QDialog, QDialogButtonBox,
                                QDockWidget, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
                                QMenu, QPushButton, QSlider, QSpinBox, QStyle, QTableWidget, QTableWidgetItem,
-                               QTreeView, QVBoxLayout, QWidget)
+                               QToolButton, QTreeView, QVBoxLayout, QWidget)
 
 from gisdesk.crs import crs_label
 from gisdesk.i18n import bilingual
+from gisdesk.io.basemaps import open_basemap
 from gisdesk.io.import_report import skip_reason
 from gisdesk.layers.document import MapDocument
 from gisdesk.layers.layer import Layer
 from gisdesk.layers.names import field_header, geometry_summary
+from gisdesk.layers.raster import RasterLayer
 from gisdesk.render.style import style_size
 
 MIME_TYPE = "application/x-gisdesk-layer-tree"
-GROUP_KEYS = ("control", "ledger", "resources", "base")
+BASEMAPS = "basemaps"  # the group of the base maps (document.basemaps), always the bottom one
+GROUP_KEYS = ("control", "ledger", "resources", "base", BASEMAPS)
 LAYER_EVENTS = ("visible", "style", "title", "data")
+BASEMAP_FILTER_EXTENSIONS = "*.tif *.tiff *.mbtiles"
+
+
+def group_of(layer) -> str:
+    """The tree group of a layer: its kind's, or the base maps'."""
+    return BASEMAPS if isinstance(layer, RasterLayer) else layer.info.group
 
 
 def group_title(key: str) -> str:
@@ -42,6 +54,7 @@ def group_title(key: str) -> str:
         "ledger": QCoreApplication.translate("LayerTree", "Ledger"),
         "resources": QCoreApplication.translate("LayerTree", "Resources"),
         "base": QCoreApplication.translate("LayerTree", "Base data"),
+        BASEMAPS: QCoreApplication.translate("LayerTree", "Base maps"),
     }
     return titles.get(key, key)
 
@@ -107,7 +120,8 @@ class LayerTreeModel(QAbstractItemModel):
         self._apply(self._compute())
         if document is not None:
             self._hooks.connect(document.events["layers"], self._on_layers)
-            for layer in document.layers:
+            self._hooks.connect(document.events["basemaps"], self._on_layers)
+            for layer in document.layers + document.basemaps:
                 for name in LAYER_EVENTS:
                     self._hooks.connect(layer.events[name], getattr(self, f"_on_layer_{name}"))
         self.endResetModel()
@@ -119,6 +133,8 @@ class LayerTreeModel(QAbstractItemModel):
         groups: dict[str, list[Layer]] = {}
         for layer in reversed(self.document.layers):
             groups.setdefault(layer.info.group, []).append(layer)
+        if self.document.basemaps:  # under everything, so the bottom group
+            groups[BASEMAPS] = list(reversed(self.document.basemaps))
         return list(groups.items())
 
     def _apply(self, structure: list[tuple[str, list[Layer]]]) -> None:
@@ -209,7 +225,7 @@ class LayerTreeModel(QAbstractItemModel):
         return QModelIndex()
 
     def index_of_layer(self, layer: Layer) -> QModelIndex:
-        group = self._all_groups.get(layer.info.group)
+        group = self._all_groups.get(group_of(layer))
         if group is None or group not in self._groups:
             return QModelIndex()
         for row, item in enumerate(group.layers):
@@ -275,6 +291,8 @@ class LayerTreeModel(QAbstractItemModel):
         return None
 
     def _layer_data(self, layer: Layer, role):
+        if isinstance(layer, RasterLayer):
+            return self._basemap_data(layer, role)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return layer.title
         if role == Qt.ItemDataRole.CheckStateRole:
@@ -287,6 +305,23 @@ class LayerTreeModel(QAbstractItemModel):
             return cached[1]
         if role == Qt.ItemDataRole.ToolTipRole:
             return self.tr("%1 — %2 features").replace("%1", layer.title).replace("%2", f"{len(layer.frame):,}")
+        return None
+
+    def _basemap_data(self, layer: RasterLayer, role):
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return layer.label  # 航拍 2010 · 2010
+        if role == Qt.ItemDataRole.CheckStateRole:
+            return Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.DecorationRole:
+            return basemap_icon(layer.problem is not None)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            problem = layer.problem
+            if problem:
+                return problem
+            date = layer.date or self.tr("no date")
+            return self.tr("%1 — %2 — %3").replace("%1", layer.title).replace("%2", date).replace("%3", str(layer.path))
+        if role == Qt.ItemDataRole.ForegroundRole and layer.problem is not None:
+            return QColor("#a05a00")
         return None
 
     def setData(self, index: QModelIndex, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -330,7 +365,9 @@ class LayerTreeModel(QAbstractItemModel):
         mime = QMimeData()
         for index in indexes:
             layer = self.layer_at(index)
-            if layer is not None and self.document is not None:
+            if isinstance(layer, RasterLayer) and self.document is not None:
+                payload = {"basemap": self.document.basemaps.index(layer)}
+            elif layer is not None and self.document is not None:
                 payload = {"layer": self.document.layers.index(layer)}
             elif self.group_at(index) is not None:
                 payload = {"group": self.group_at(index)}
@@ -354,6 +391,10 @@ class LayerTreeModel(QAbstractItemModel):
             position = payload["layer"]
             if isinstance(position, int) and 0 <= position < len(self.document.layers):
                 return "layer", self.document.layers[position]
+        elif "basemap" in payload:
+            position = payload["basemap"]
+            if isinstance(position, int) and 0 <= position < len(self.document.basemaps):
+                return "layer", self.document.basemaps[position]
         elif payload.get("group") in self.group_keys():
             return "group", payload["group"]
         return None
@@ -365,7 +406,7 @@ class LayerTreeModel(QAbstractItemModel):
             return None
         what, item = payload
         if what == "layer":
-            group_index = self.index_of_group(item.info.group)
+            group_index = self.index_of_group(group_of(item))
             if parent.isValid() and self.layer_at(parent) is not None:  # onto a layer: above it
                 if parent.parent() != group_index:
                     return None
@@ -373,11 +414,15 @@ class LayerTreeModel(QAbstractItemModel):
             if parent != group_index:
                 return None  # layers stay in the group of their kind
             return "layer", item, row if row >= 0 else 0
-        # a group moves among the groups: between them, or onto one to take its place
+        # a group moves among the groups: between them, or onto one to take its place (the base
+        # maps stay at the bottom: their group does not move, nor does another go below it)
+        if item == BASEMAPS:
+            return None
+        movable = len(self._movable_keys())
         if not parent.isValid():
-            return "group", item, row if row >= 0 else len(self._groups)
+            return "group", item, min(row if row >= 0 else movable, movable)
         target = parent if self.group_at(parent) is not None else parent.parent()
-        if self.group_at(target) is None:
+        if self.group_at(target) is None or self.group_at(target) == BASEMAPS:
             return None
         current = self.group_keys().index(item)
         return "group", item, target.row() + (1 if target.row() > current else 0)
@@ -407,9 +452,11 @@ class LayerTreeModel(QAbstractItemModel):
         the group's layer now at `row` (just below the last one when `row` is past the end)."""
         if self.document is None:
             return
-        siblings = self.layers_of(layer.info.group)
+        basemap = isinstance(layer, RasterLayer)
+        drawn = self.document.basemaps if basemap else self.document.layers
+        siblings = self.layers_of(group_of(layer))
         below = [x for x in siblings[max(row, 0):] if x is not layer]
-        rest = [x for x in self.document.layers if x is not layer]
+        rest = [x for x in drawn if x is not layer]
         if below:
             index = rest.index(below[0]) + 1
         else:
@@ -417,12 +464,12 @@ class LayerTreeModel(QAbstractItemModel):
             if not above:
                 return
             index = rest.index(above[-1])
-        if self.document.layers.index(layer) != index:
-            self.document.move_layer(layer, index)
+        if drawn.index(layer) != index:
+            (self.document.move_basemap if basemap else self.document.move_layer)(layer, index)
 
     def move_layer_by(self, layer: Layer, step: int) -> None:
         """Move a layer up (step -1, drawn later) or down (+1) among the layers of its group."""
-        siblings = self.layers_of(layer.info.group)
+        siblings = self.layers_of(group_of(layer))
         row = siblings.index(layer)
         target = row + step
         if 0 <= target < len(siblings):
@@ -431,9 +478,9 @@ class LayerTreeModel(QAbstractItemModel):
     def place_group(self, key: str, row: int) -> None:
         """Put group `key` at group row `row` (counted before it moves); the drawing order becomes
         the group order, bottom group first, each group one block in its current inner order."""
-        if self.document is None or key not in self.group_keys():
+        if self.document is None or key not in self._movable_keys():
             return
-        keys = self.group_keys()
+        keys = self._movable_keys()
         current = keys.index(key)
         row = max(0, min(row, len(keys)))
         keys.insert(row, key)
@@ -450,8 +497,14 @@ class LayerTreeModel(QAbstractItemModel):
             self._batch -= 1
         self._on_layers()
 
+    def _movable_keys(self) -> list[str]:
+        """The groups that move (all but the base maps, which stay at the bottom)."""
+        return [key for key in self.group_keys() if key != BASEMAPS]
+
     def move_group_by(self, key: str, step: int) -> None:
-        keys = self.group_keys()
+        keys = self._movable_keys()
+        if key not in keys:
+            return
         row = keys.index(key)
         target = row + step
         if 0 <= target < len(keys):
@@ -491,6 +544,27 @@ def style_icon(layer: Layer, size: int = 16) -> QIcon:
     if style.get("dash"):
         pen.setStyle(Qt.PenStyle.DashLine)
     painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRect(rect)
+    painter.end()
+    return QIcon(pixmap)
+
+
+def basemap_icon(missing: bool = False, size: int = 16) -> QIcon:
+    """A little picture of an aerial image (a field, a road, a roof); a warning sign when its file is missing."""
+    if missing:
+        return QCoreApplication.instance().style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    rect = QRectF(1.5, 1.5, size - 3, size - 3)
+    painter.fillRect(rect, QColor("#7a9a5b"))
+    painter.fillRect(QRectF(rect.left(), rect.top(), rect.width() * 0.55, rect.height() * 0.5), QColor("#b8a878"))
+    painter.fillRect(QRectF(rect.left() + rect.width() * 0.62, rect.top() + rect.height() * 0.2, rect.width() * 0.28,
+                            rect.height() * 0.28), QColor("#c0504d"))
+    painter.setPen(QPen(QColor("#e8e4da"), 2.0))
+    painter.drawLine(int(rect.left()), int(rect.bottom() - 4), int(rect.right()), int(rect.top() + 8))
+    painter.setPen(QPen(QColor("#505050"), 1.0))
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawRect(rect)
     painter.end()
@@ -548,6 +622,9 @@ class LayerTreePanel(QWidget):
         row.addWidget(self.opacity_label)
         row.addWidget(self.opacity_slider, 1)
         row.addWidget(self.opacity_value)
+        self.add_basemap_button = QToolButton()  # the window's Add base map action (install)
+        self.add_basemap_button.setAutoRaise(True)
+        row.addWidget(self.add_basemap_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -627,7 +704,25 @@ class LayerTreePanel(QWidget):
         menu = QMenu(self)
         layer = self.model.layer_at(index)
         key = self.model.group_at(index)
-        if layer is not None:
+        if isinstance(layer, RasterLayer):
+            siblings = self.model.layers_of(BASEMAPS)
+            row = siblings.index(layer)
+            if layer.reader is None and not layer.missing:
+                open_basemap(layer)  # its extent, to zoom to
+            menu.addAction(self._menu_action(menu, self.tr("&Zoom to layer"), lambda: self.zoom_to_layer(layer),
+                                             enabled=layer.extent is not None))
+            menu.addSeparator()
+            menu.addAction(self._menu_action(menu, self.tr("Move &up"), lambda: self.model.move_layer_by(layer, -1),
+                                             enabled=row > 0))
+            menu.addAction(self._menu_action(menu, self.tr("Move &down"), lambda: self.model.move_layer_by(layer, 1),
+                                             enabled=row < len(siblings) - 1))
+            menu.addSeparator()
+            menu.addAction(self._menu_action(menu, self.tr("&Relocate…"), lambda: self.relocate_basemap(layer)))
+            menu.addAction(self._menu_action(menu, self.tr("Re&move"), lambda: self.remove_basemap(layer)))
+        elif key == BASEMAPS:
+            menu.addAction(self._menu_action(menu, self.tr("&Zoom to group"), lambda: self.zoom_to_group(key)))
+            menu.addAction(self._menu_action(menu, self.tr("&Add base map…"), self.add_basemap))
+        elif layer is not None:
             siblings = self.model.layers_of(layer.info.group)
             row = siblings.index(layer)
             menu.addAction(self._menu_action(menu, self.tr("&Zoom to layer"), lambda: self.zoom_to_layer(layer),
@@ -641,7 +736,7 @@ class LayerTreePanel(QWidget):
             menu.addAction(self._menu_action(menu, self.tr("&Style…"), lambda: self.edit_style(layer)))
             menu.addAction(self._menu_action(menu, self.tr("&Properties…"), lambda: self.show_properties(layer)))
         elif key is not None:
-            keys = self.model.group_keys()
+            keys = self.model._movable_keys()
             row = keys.index(key)
             menu.addAction(self._menu_action(menu, self.tr("&Zoom to group"), lambda: self.zoom_to_group(key)))
             menu.addSeparator()
@@ -660,14 +755,17 @@ class LayerTreePanel(QWidget):
 
     def _double_clicked(self, index: QModelIndex) -> None:
         layer = self.model.layer_at(index)
-        if layer is not None:
+        if isinstance(layer, RasterLayer):
+            if layer.missing:
+                self.relocate_basemap(layer)
+        elif layer is not None:
             self.edit_style(layer)
 
     def zoom_to_layer(self, layer: Layer) -> None:
-        self._zoom(layer.extent())
+        self._zoom(_extent_of(layer))
 
     def zoom_to_group(self, key: str) -> None:
-        extents = [e for e in (layer.extent() for layer in self.model.layers_of(key)) if e is not None]
+        extents = [e for e in (_extent_of(layer) for layer in self.model.layers_of(key)) if e is not None]
         if extents:
             self._zoom((min(e[0] for e in extents), min(e[1] for e in extents), max(e[2] for e in extents),
                         max(e[3] for e in extents)))
@@ -684,6 +782,92 @@ class LayerTreePanel(QWidget):
 
     def edit_style(self, layer: Layer) -> None:
         StyleDialog(layer, self).exec()
+
+    # --- base maps -------------------------------------------------------------------
+
+    def _window(self):
+        return self.window() if self.window() is not self else None
+
+    def _choose_basemap_file(self, title: str, start: str = "") -> str:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(
+            self, title, start, self.tr("Base maps (%1);;All files (*)").replace("%1", BASEMAP_FILTER_EXTENSIONS))
+        return path
+
+    def add_basemap(self, path: str | None = None):
+        """Add an image file (GeoTIFF, MBTiles) as a base map: the file is opened in a job (a large
+        or slow file keeps the window responsive), then the base map joins the tree and the map.
+        Returns the job (None when nothing was chosen or no project is open)."""
+        document = self.model.document
+        if document is None:
+            return None
+        path = path or self._choose_basemap_file(self.tr("Add base map"))
+        if not path:
+            return None
+        from gisdesk.io.basemaps import add_basemap
+        from gisdesk.ui.jobs import run_job
+
+        def done(info):
+            if self.model.document is document:
+                layer = document.add_basemap(info)
+                self.select_layer(layer)
+                if len(document.basemaps) == 1 and not document.layers:
+                    self.zoom_to_layer(layer)
+
+        window = self._window()
+        if window is None or not hasattr(window, "add_dock"):  # a tree on its own (no jobs panel): at once
+            from gisdesk.errors import GisdeskError
+            from gisdesk.jobs import Feedback
+            from PySide6.QtWidgets import QMessageBox
+
+            try:
+                done(add_basemap(document.project, path, feedback=Feedback()))
+            except GisdeskError as error:
+                QMessageBox.warning(self, self.tr("Cannot add base map"), str(error))
+            return None
+        return run_job(window, self.tr("Add base map %1").replace("%1", Path(path).name), add_basemap, document.project,
+                       path, on_done=done)
+
+    def relocate_basemap(self, layer: RasterLayer, path: str | None = None) -> bool:
+        """Point a base map at its file's new place (a file dialog unless `path`); whether it was."""
+        from PySide6.QtWidgets import QMessageBox
+
+        from gisdesk.errors import GisdeskError
+        from gisdesk.io.raster import open_raster
+
+        document = self.model.document
+        if document is None:
+            return False
+        if path is None:
+            if layer.missing:
+                QMessageBox.information(self, self.tr("Relocate base map"), layer.problem)
+            start = next((str(p.parent) for p in layer.looked_for if p.parent.is_dir()), "")
+            path = self._choose_basemap_file(self.tr("Where is %1 now?").replace("%1", layer.path.name), start)
+            if not path:
+                return False
+        try:
+            open_raster(path).close()  # a raster that opens, before the project points at it
+            document.relocate_basemap(layer, path)
+        except GisdeskError as error:
+            QMessageBox.warning(self, self.tr("Cannot relocate base map"), str(error))
+            return False
+        open_basemap(layer)
+        return True
+
+    def remove_basemap(self, layer: RasterLayer, *, confirm: bool = True) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
+        document = self.model.document
+        if document is None:
+            return False
+        if confirm and QMessageBox.question(
+                self, self.tr("Remove base map"),
+                self.tr("Remove the base map %1 from the project? The file itself stays where it is.").replace(
+                    "%1", layer.label)) != QMessageBox.StandardButton.Yes:
+            return False
+        document.remove_basemap(layer)
+        return True
 
     def show_properties(self, layer: Layer) -> None:
         PropertiesDialog(layer, self.model.document, self).exec()
@@ -1043,6 +1227,15 @@ class PropertiesDialog(QDialog):
         layout.addWidget(buttons)
 
 
+def _extent_of(layer) -> tuple | None:
+    """A layer's extent in the map's CRS (a base map's once its file is open)."""
+    if isinstance(layer, RasterLayer):
+        if layer.reader is None and not layer.missing:
+            open_basemap(layer)
+        return layer.extent
+    return layer.extent()
+
+
 def _tidy_table(table: QTableWidget, *, stretch: int) -> None:
     table.verticalHeader().setVisible(False)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -1069,4 +1262,18 @@ def install(window) -> LayerTreePanel:
     window.documentChanged.connect(panel.set_document)
     if window.document is not None:
         panel.set_document(window.document)
+    # File › Add base map… (after Import…), and the same as a button under the tree
+    action = QAction(basemap_icon(), QCoreApplication.translate("LayerTree", "Add &base map…"), window)
+    action.setStatusTip(QCoreApplication.translate("LayerTree", "Add an aerial image (GeoTIFF) or a tile cache "
+                                                                "(MBTiles) as a base map, by reference"))
+    action.triggered.connect(lambda: panel.add_basemap())
+    action.setEnabled(window.document is not None)
+    window.documentChanged.connect(lambda document: action.setEnabled(document is not None))
+    menus = getattr(window, "menus", {})
+    if "file" in menus:
+        before = getattr(window, "action_save", None)
+        menus["file"].insertAction(before, action) if before is not None else menus["file"].addAction(action)
+    window.action_add_basemap = action
+    panel.add_basemap_button.setDefaultAction(action)
+    panel.add_basemap_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
     return panel

@@ -334,7 +334,7 @@ class MainWindow(QMainWindow):
         path, preview = self._loading_path, self._preview
         self.loading = self._preview = None
         self.statusBar().clearMessage()
-        document = MapDocument(preview.project, list(preview.layers))
+        document = MapDocument(preview.project, list(preview.layers), basemaps=preview.basemaps)
         closed, self.document = self.document, document
         self._read_problems = (document, loader.problems)
         # the closed project's features were frozen at its load: collect them once it is let go
