@@ -87,9 +87,137 @@
 <context>
     <name>ColorButton</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="+730"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="+914"/>
         <source>Choose a colour</source>
         <translation>选择颜色</translation>
+    </message>
+</context>
+<context>
+    <name>Comparison</name>
+    <message>
+        <location filename="../../gisdesk/ui/compare.py" line="+390"/>
+        <source>&amp;Compare</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Comparison</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>&amp;Swipe</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Drag a divider across the map to reveal one date over the other</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Flicker</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Show the two dates one after the other</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Side &amp;by side</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Two linked maps, one date each</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Left:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Right:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The base map shown on this side</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Flicker rate: pictures shown per second</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Rate:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Pause flicker</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Mark new construction</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Draw the footprint of a suspected new building on the newer image: click its corners, double-click or Enter to finish, Esc to cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>&amp;Leave comparison</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Back to the normal map (Esc)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+83"/>
+        <source>Comparing needs two base maps of different dates in the project (Layers › Add base map).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Compare</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+130"/>
+        <source>The project has no illegal-construction ledger layer to add the case to.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The footprint crosses itself; draw its corners in order around it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Mark new construction</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Draft case %1 added to the ledger (to be checked; images %2 and %3, %4 m²); Ctrl+Z takes it back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Cannot add the case</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -765,7 +893,7 @@
 <context>
     <name>LayerTree</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="-689"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="-861"/>
         <source>Control lines</source>
         <translation>控制线</translation>
     </message>
@@ -785,28 +913,53 @@
         <translation>基础数据</translation>
     </message>
     <message>
-        <location line="+1019"/>
+        <location line="+1"/>
+        <source>Base maps</source>
+        <translation>底图</translation>
+    </message>
+    <message>
+        <location line="+1199"/>
         <source>Layers</source>
         <translation>图层</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Add &amp;base map…</source>
+        <translation>添加底图(&amp;B)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Add an aerial image (GeoTIFF) or a tile cache (MBTiles) as a base map, by reference</source>
+        <translation>添加航拍影像（GeoTIFF）或瓦片缓存（MBTiles）作为底图（按引用，不复制文件）</translation>
     </message>
 </context>
 <context>
     <name>LayerTreeModel</name>
     <message>
-        <location line="-790"/>
+        <location line="-978"/>
         <source>%1: %2 layers</source>
         <translation>%1：%2 个图层</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+18"/>
         <source>%1 — %2 features</source>
         <translation>%1 — %2 个要素</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>no date</source>
+        <translation>无日期</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 — %2 — %3</source>
+        <translation>%1 — %2 — %3</translation>
     </message>
 </context>
 <context>
     <name>LayerTreePanel</name>
     <message>
-        <location line="+249"/>
+        <location line="+290"/>
         <source>Opacity</source>
         <translation>不透明度</translation>
     </message>
@@ -816,22 +969,40 @@
         <translation>所选图层的不透明度</translation>
     </message>
     <message>
-        <location line="+91"/>
+        <location line="+96"/>
+        <location line="+16"/>
         <source>&amp;Zoom to layer</source>
         <translation>缩放到图层(&amp;Z)</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-13"/>
+        <location line="+16"/>
         <source>Move &amp;up</source>
         <translation>上移(&amp;U)</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-14"/>
+        <location line="+16"/>
         <source>Move &amp;down</source>
         <translation>下移(&amp;D)</translation>
     </message>
     <message>
+        <location line="-13"/>
+        <source>&amp;Relocate…</source>
+        <translation>重新定位(&amp;R)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Re&amp;move</source>
+        <translation>移除(&amp;M)</translation>
+    </message>
+    <message>
         <location line="+3"/>
+        <source>&amp;Add base map…</source>
+        <translation>添加底图(&amp;A)…</translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>&amp;Style…</source>
         <translation>样式(&amp;S)…</translation>
     </message>
@@ -841,7 +1012,53 @@
         <translation>属性(&amp;P)…</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+58"/>
+        <source>Base maps (%1);;All files (*)</source>
+        <translation>底图 (%1);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Add base map</source>
+        <translation>添加底图</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Cannot add base map</source>
+        <translation>无法添加底图</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Add base map %1</source>
+        <translation>添加底图 %1</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Relocate base map</source>
+        <translation>重新定位底图</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Where is %1 now?</source>
+        <translation>%1 现在在哪里？</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Cannot relocate base map</source>
+        <translation>无法重新定位底图</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Remove base map</source>
+        <translation>移除底图</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remove the base map %1 from the project? The file itself stays where it is.</source>
+        <translation>从项目中移除底图 %1？文件本身不会被删除。</translation>
+    </message>
+    <message>
+        <location line="-143"/>
+        <location line="+18"/>
         <source>&amp;Zoom to group</source>
         <translation>缩放到图层组(&amp;Z)</translation>
     </message>
@@ -1210,7 +1427,7 @@
 <context>
     <name>PropertiesDialog</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="+268"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="+357"/>
         <source>%1 (a temporary copy, since removed)</source>
         <translation>%1（导入时的临时副本，已删除）</translation>
     </message>
@@ -2005,6 +2222,24 @@
         <location line="+720"/>
         <source>Conflicts</source>
         <translation>冲突</translation>
+    </message>
+</context>
+<context>
+    <name>controller</name>
+    <message>
+        <location filename="../../gisdesk/ui/compare.py" line="-374"/>
+        <source>Left:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Right:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The base map this pane shows</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
