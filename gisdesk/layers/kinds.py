@@ -84,9 +84,14 @@ LEDGER_SCHEMA = Schema((
     Field("demolished_m2", "拆除面积", FLOAT, minimum=0),
     Field("unit", "责任单位"),
     Field("notes", "备注"),
+    # a case found by comparing two dated images (卫片图斑): their dates, as the images give them
+    # (a year, a month or a day: "2019", "2019-06", "2019-06-01"), so text, not DATE
+    Field("image_before", "前时相"),
+    Field("image_after", "后时相"),
 ), aliases={"案件编号": "case_no", "图斑编号": "case_no", "违建编号": "case_no", "状态": "status",
             "发现日期": "found_on", "违法建筑面积": "illegal_area_m2", "违法面积": "illegal_area_m2",
-            "详细地址": "address", "ADDRESS": "address", "description": "notes"})  # a KML placemark's text
+            "详细地址": "address", "ADDRESS": "address", "description": "notes",  # a KML placemark's text
+            "前时相影像": "image_before", "后时相影像": "image_after"})
 
 PARKING_SCHEMA = Schema((
     Field("survey_no", "普查编号", required=True),

@@ -10,18 +10,19 @@ when it is ready. A render started for a view that is no longer wanted stops ear
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, QPointF, QRectF, QRunnable, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QWheelEvent
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
 from gisdesk.layers.document import MapDocument
 from gisdesk.render.conflict_marks import ConflictMarks
-from gisdesk.render.context import RenderContext
+from gisdesk.render.context import SCREEN, RenderContext
 from gisdesk.render.overlays import draw_north_arrow, draw_scale_bar
 from gisdesk.render.renderer import render_image
 from gisdesk.render.snapshot import Highlight, Problems, Scene
-from gisdesk.render.view import MapView
+from gisdesk.render.view import SCREEN_DPI, MapView
 
 BACKGROUND = "#f7f5f0"
 RENDER_DELAY_MS = 120  # wait this long after the last pan/zoom step before re-rendering
@@ -30,22 +31,29 @@ MIN_ZOOM_EXTENT_M = 40.0  # zooming to a feature shows at least this much ground
 
 
 class _RenderSignals(QObject):
-    done = Signal(int, object, object, float)  # generation, view, image, seconds
+    done = Signal(int, object, object, float)  # generation, view (logical pixels), images, seconds
 
 
 class _RenderTask(QRunnable):
-    """A render in the pool's thread: of an immutable scene, so the GUI thread may edit meanwhile."""
+    """A render in the pool's thread: of immutable scenes, so the GUI thread may edit meanwhile.
+    One picture per scene (a comparison renders the same vectors over each dated base map)."""
 
-    def __init__(self, canvas: MapCanvas, generation: int, scene: Scene, context: RenderContext):
+    def __init__(self, canvas: MapCanvas, generation: int, scenes: list[Scene], context: RenderContext,
+                 view: MapView, ratio: float):
         super().__init__()
-        self.canvas, self.generation, self.scene, self.context = canvas, generation, scene, context
+        self.canvas, self.generation, self.scenes, self.context = canvas, generation, scenes, context
+        self.view, self.ratio = view, ratio
         self.signals = canvas._signals
 
     def run(self):
         start = time.perf_counter()
-        image = render_image(self.scene, self.context, background=BACKGROUND,
-                             cancelled=lambda: self.generation != self.canvas._generation)
-        self.signals.done.emit(self.generation, self.context.view, image, time.perf_counter() - start)
+        images = []
+        for scene in self.scenes:
+            image = render_image(scene, self.context, background=BACKGROUND,
+                                 cancelled=lambda: self.generation != self.canvas._generation)
+            image.setDevicePixelRatio(self.ratio)  # drawn 1:1 onto the screen's device pixels
+            images.append(image)
+        self.signals.done.emit(self.generation, self.view, images, time.perf_counter() - start)
 
 
 class MapTool:
@@ -88,6 +96,7 @@ class PanTool(MapTool):
 class MapCanvas(QWidget):
     viewChanged = Signal(object)  # MapView
     cursorMoved = Signal(float, float)  # project CRS x, y
+    cursorLeft = Signal()  # the mouse left the canvas
     rendered = Signal(float)  # seconds the render took; the picture now matches the view
 
     def __init__(self, parent=None):
@@ -100,8 +109,15 @@ class MapCanvas(QWidget):
         self.highlight: Highlight | None = None
         self.problems: dict[str, Problems] = {}  # topology problems by layer id, drawn over the visible layers
         self.marks: ConflictMarks | None = None  # the conflict shown: overlap, setback line, distance
-        self._image: QImage | None = None
-        self._image_view: MapView | None = None
+        self._image: QImage | None = None  # the last picture (of the first scene), in device pixels
+        self._images: list[QImage] = []  # one per scene of `variants`
+        self._image_view: MapView | None = None  # the (logical) view it was rendered for
+        # A comparison: functions making the scenes to render, each into a picture of its own
+        # (None: the document as it is); `compositor(painter, images, target)` paints them.
+        self.variants: list | None = None
+        self.compositor = None
+        self.cross: tuple[float, float] | None = None  # a map point marked with a cross (the other pane's cursor)
+        self.forced_ratio: float | None = None  # a device pixel ratio to render at instead of the screen's (tests)
         self._generation = 0
         self._pending = False
         self._loading = False  # the document is a project being opened (its layers still coming)
@@ -189,40 +205,89 @@ class MapCanvas(QWidget):
             return
         self._generation += 1
         self._pending = True
-        scene = Scene.of(self.document.layers, self.highlight, problems=self.problems,  # here, on the GUI thread
-                         marks=self.marks)
-        self._pool.start(_RenderTask(self, self._generation, scene, RenderContext.screen(self.view)))
+        # the scenes are made here, on the GUI thread
+        scenes = [make() for make in self.variants] if self.variants else [self.make_scene()]
+        ratio = self.device_pixel_ratio()
+        self._pool.start(_RenderTask(self, self._generation, scenes, self.render_context(), self.view, ratio))
 
-    def _on_rendered(self, generation: int, view: MapView, image: QImage, seconds: float) -> None:
+    def make_scene(self, basemaps=None) -> Scene:
+        """The scene of the document as shown, or with `basemaps` (RasterLayers) instead of its own
+        base maps: only those, shown whatever their visibility (a comparison's one date)."""
+        kwargs = {}
+        own = getattr(self.document, "basemaps", None)
+        if basemaps is not None or own:
+            kwargs["basemaps"] = list(own or []) if basemaps is None else list(basemaps)
+        scene = Scene.of(self.document.layers, self.highlight, problems=self.problems, marks=self.marks, **kwargs)
+        if basemaps is not None and getattr(scene, "basemaps", None):
+            scene = replace(scene, basemaps=tuple(replace(b, visible=True) for b in scene.basemaps))
+        return scene
+
+    def device_pixel_ratio(self) -> float:
+        """Device pixels per logical pixel of the screen the canvas is on (2 on most high-DPI laptops)."""
+        return float(self.forced_ratio or self.devicePixelRatioF() or 1.0)
+
+    def render_context(self, view: MapView | None = None) -> RenderContext:
+        """The context of a render of `view` (logical pixels) at the device pixel ratio: the picture
+        has ratio × as many pixels each way, at 96 × ratio dpi, so sizes in mm and pt come out as
+        large on the screen as at ratio 1, only sharper."""
+        view = self.view if view is None else view
+        ratio = self.device_pixel_ratio()
+        if ratio == 1:
+            return RenderContext.screen(view)
+        device = replace(view, resolution=view.resolution / ratio, width=max(1, round(view.width * ratio)),
+                         height=max(1, round(view.height * ratio)))
+        return RenderContext(device, SCREEN_DPI * ratio, SCREEN)
+
+    def set_variants(self, variants: list | None, compositor=None) -> None:
+        """Render one picture per scene maker of `variants` and paint them with `compositor`
+        (painter, images, target rect in logical pixels); None: back to the one picture of the document."""
+        self.variants, self.compositor = (list(variants), compositor) if variants else (None, None)
+        self._images = []
+        self.render_now()
+
+    def set_cross(self, point: tuple[float, float] | None) -> None:
+        if point != self.cross:
+            self.cross = point
+            self.update()
+
+    def _on_rendered(self, generation: int, view: MapView, images: list, seconds: float) -> None:
         if generation != self._generation:
             return  # a newer render is under way
-        self._image, self._image_view = image, view
+        self._images = list(images)
+        self._image, self._image_view = images[0], view
         self._pending = False
         self.update()
         self.rendered.emit(seconds)
 
     def _watch(self, document: MapDocument) -> None:
         document.events["layers"].connect(self._on_layers)
-        self._watch_layers(document.layers)
+        if "basemaps" in document.events:  # base maps moved, came or went
+            document.events["basemaps"].connect(self._on_layers)
+        self._watch_layers(_all_layers(document))
 
     def _unwatch(self, document: MapDocument) -> None:
         document.events["layers"].disconnect(self._on_layers)
+        if "basemaps" in document.events:
+            document.events["basemaps"].disconnect(self._on_layers)
         self._watch_layers([])
 
     def _watch_layers(self, layers) -> None:
         """Hear the changes of exactly these layers (those of the document now)."""
+        names = ("visible", "opacity", "style", "data", "selection")  # (a base map has no selection)
         for layer in self._watched:
-            for name in ("visible", "opacity", "style", "data", "selection"):
-                layer.events[name].disconnect(self._on_data)
+            for name in names:
+                if name in layer.events:
+                    layer.events[name].disconnect(self._on_data)
         self._watched = list(layers)
         for layer in self._watched:
-            for name in ("visible", "opacity", "style", "data", "selection"):
-                layer.events[name].connect(self._on_data)
+            for name in names:
+                if name in layer.events:
+                    layer.events[name].connect(self._on_data)
 
     def _on_layers(self, *_):
         """Layers moved, came or went (or arrived, while a project opens)."""
         if self.document is not None:
-            self._watch_layers(self.document.layers)
+            self._watch_layers(_all_layers(self.document))
         self.refresh()
 
     def _on_data(self, *_):
@@ -235,15 +300,32 @@ class MapCanvas(QWidget):
         painter.fillRect(self.rect(), QColor(BACKGROUND))
         if self._image is not None and self._image_view is not None:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-            painter.drawImage(self._image_target(), self._image)
+            if self.compositor is not None and len(self._images) == len(self.variants or ()):
+                self.compositor(painter, self._images, self._image_target())
+            else:
+                painter.drawImage(self._image_target(), self._image)
+        if self.cross is not None:
+            self._paint_cross(painter)
         context = RenderContext.screen(self.view)
         draw_scale_bar(painter, context, QPointF(16, self.height() - 12))
         draw_north_arrow(painter, context, QPointF(self.width() - 34, 44))
         self.tool.paint(painter)
         painter.end()
 
+    def _paint_cross(self, painter: QPainter) -> None:
+        px, py = (float(v) for v in self.view.to_pixels(*self.cross))
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        for color, width in (("#ffffff", 4.0), ("#e6007a", 1.6)):
+            painter.setPen(QPen(QColor(color), width))
+            painter.drawLine(QPointF(px - 12, py), QPointF(px + 12, py))
+            painter.drawLine(QPointF(px, py - 12), QPointF(px, py + 12))
+        painter.restore()
+
     def _image_target(self) -> QRectF:
-        """Where the last picture lands in the current view (moved and scaled)."""
+        """Where the last picture lands in the current view (moved and scaled), in logical pixels
+        (the picture itself has the device pixel ratio's pixels: drawn into this rectangle, one
+        of its pixels lands on one device pixel while the view has not moved)."""
         old = self._image_view
         xmin, _, _, ymax = old.extent
         left, top = self.view.to_pixels(xmin, ymax)
@@ -269,10 +351,24 @@ class MapCanvas(QWidget):
         self.cursorMoved.emit(x, y)
         self.tool.move(event)
 
+    def leaveEvent(self, event):
+        self.cursorLeft.emit()
+        super().leaveEvent(event)
+
+    def mouseDoubleClickEvent(self, event):
+        handler = getattr(self.tool, "double_click", None)
+        if handler is not None:
+            handler(event)
+        else:
+            super().mouseDoubleClickEvent(event)
+
     def mouseReleaseEvent(self, event):
         self.tool.release(event)
 
     def keyPressEvent(self, event):
+        handler = getattr(self.tool, "key", None)  # a tool's own keys (Enter, Esc) come first
+        if handler is not None and handler(event):
+            return
         step = 80
         moves = {Qt.Key.Key_Left: (step, 0), Qt.Key.Key_Right: (-step, 0), Qt.Key.Key_Up: (0, step),
                  Qt.Key.Key_Down: (0, -step)}
@@ -284,6 +380,11 @@ class MapCanvas(QWidget):
             self.zoom(1 / WHEEL_STEP)
         else:
             super().keyPressEvent(event)
+
+
+def _all_layers(document) -> list:
+    """The vector layers and base maps of a document (a bare one, as tests make, may have no base maps)."""
+    return list(document.layers) + list(getattr(document, "basemaps", None) or [])
 
 
 def problems_by_layer(found) -> dict[str, Problems]:

@@ -12,6 +12,7 @@ PANEL_MODULES = [
     "totals_panel",
     "tools",
     "attribute_table",
+    "compare",
 ]
 
 

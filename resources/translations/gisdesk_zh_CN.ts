@@ -93,131 +93,139 @@
     </message>
 </context>
 <context>
+    <name>Compare</name>
+    <message>
+        <location filename="../../gisdesk/ui/compare.py" line="+47"/>
+        <source>no date</source>
+        <translation>无日期</translation>
+    </message>
+</context>
+<context>
     <name>Comparison</name>
     <message>
-        <location filename="../../gisdesk/ui/compare.py" line="+390"/>
+        <location line="+343"/>
         <source>&amp;Compare</source>
-        <translation type="unfinished"></translation>
+        <translation>比对(&amp;C)</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Comparison</source>
-        <translation type="unfinished"></translation>
+        <translation>比对</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>&amp;Swipe</source>
-        <translation type="unfinished"></translation>
+        <translation>卷帘(&amp;S)</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Drag a divider across the map to reveal one date over the other</source>
-        <translation type="unfinished"></translation>
+        <translation>拖动分隔线，在一个时相上揭开另一个时相</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Flicker</source>
-        <translation type="unfinished"></translation>
+        <translation>闪烁(&amp;F)</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Show the two dates one after the other</source>
-        <translation type="unfinished"></translation>
+        <translation>两个时相交替显示</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Side &amp;by side</source>
-        <translation type="unfinished"></translation>
+        <translation>双屏对照(&amp;B)</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Two linked maps, one date each</source>
-        <translation type="unfinished"></translation>
+        <translation>两幅联动的地图，各显示一个时相</translation>
     </message>
     <message>
         <location line="+14"/>
         <source>Left:</source>
-        <translation type="unfinished"></translation>
+        <translation>左：</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Right:</source>
-        <translation type="unfinished"></translation>
+        <translation>右：</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>The base map shown on this side</source>
-        <translation type="unfinished"></translation>
+        <translation>这一侧显示的底图</translation>
     </message>
     <message>
         <location line="+15"/>
         <source>Flicker rate: pictures shown per second</source>
-        <translation type="unfinished"></translation>
+        <translation>闪烁频率：每秒切换的画面数</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Rate:</source>
-        <translation type="unfinished"></translation>
+        <translation>频率：</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>&amp;Pause flicker</source>
-        <translation type="unfinished"></translation>
+        <translation>暂停闪烁(&amp;P)</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>&amp;Mark new construction</source>
-        <translation type="unfinished"></translation>
+        <translation>标绘疑似新增违建(&amp;M)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Draw the footprint of a suspected new building on the newer image: click its corners, double-click or Enter to finish, Esc to cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>在后时相影像上勾绘疑似新增建筑的轮廓：依次单击各角点，双击或按 Enter 完成，Esc 取消</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>&amp;Leave comparison</source>
-        <translation type="unfinished"></translation>
+        <translation>退出比对(&amp;L)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Back to the normal map (Esc)</source>
-        <translation type="unfinished"></translation>
+        <translation>回到普通地图（Esc）</translation>
     </message>
     <message>
         <location line="+83"/>
         <source>Comparing needs two base maps of different dates in the project (Layers › Add base map).</source>
-        <translation type="unfinished"></translation>
+        <translation>比对需要项目中有两个不同时相的底图（图层 › 添加底图）。</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Compare</source>
-        <translation type="unfinished"></translation>
+        <translation>比对</translation>
     </message>
     <message>
         <location line="+130"/>
         <source>The project has no illegal-construction ledger layer to add the case to.</source>
-        <translation type="unfinished"></translation>
+        <translation>项目中没有违法建设台账图层，无法添加案件。</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>The footprint crosses itself; draw its corners in order around it.</source>
-        <translation type="unfinished"></translation>
+        <translation>轮廓自相交；请按顺序沿轮廓依次单击各角点。</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>Mark new construction</source>
-        <translation type="unfinished"></translation>
+        <translation>标绘疑似新增违建</translation>
     </message>
     <message>
         <location line="+13"/>
         <source>Draft case %1 added to the ledger (to be checked; images %2 and %3, %4 m²); Ctrl+Z takes it back</source>
-        <translation type="unfinished"></translation>
+        <translation>已在台账中新建案件 %1（待核查；前时相 %2，后时相 %3，占地 %4 m²）；Ctrl+Z 可撤销</translation>
     </message>
     <message>
         <location line="+8"/>
         <source>Cannot add the case</source>
-        <translation type="unfinished"></translation>
+        <translation>无法添加案件</translation>
     </message>
 </context>
 <context>
@@ -1647,9 +1655,27 @@
     </message>
 </context>
 <context>
+    <name>SideBySide</name>
+    <message>
+        <location filename="../../gisdesk/ui/compare.py" line="-374"/>
+        <source>Left:</source>
+        <translation>左：</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Right:</source>
+        <translation>右：</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The base map this pane shows</source>
+        <translation>本窗格显示的底图</translation>
+    </message>
+</context>
+<context>
     <name>SourcePage</name>
     <message>
-        <location line="-623"/>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="-623"/>
         <source>Source</source>
         <translation>源文件</translation>
     </message>
@@ -2222,24 +2248,6 @@
         <location line="+720"/>
         <source>Conflicts</source>
         <translation>冲突</translation>
-    </message>
-</context>
-<context>
-    <name>controller</name>
-    <message>
-        <location filename="../../gisdesk/ui/compare.py" line="-374"/>
-        <source>Left:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Right:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>The base map this pane shows</source>
-        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
