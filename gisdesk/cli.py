@@ -549,8 +549,14 @@ def _demo(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     copy = out / DEMO_PROJECT.name
     shutil.copyfile(DEMO_PROJECT, copy)  # the committed demo stays as it is
+    basemaps = _demo_basemaps(copy)
+    for basemap in basemaps:  # its two dated base maps, found beside it by their relative paths
+        shutil.copyfile(DEMO_PROJECT.parent / basemap, out / basemap)
     print(tr("示例城市项目（上海外滩—陆家嘴，OSM 数据派生，台账等为虚构）：{p}",
              "demo city project (Shanghai Bund–Lujiazui, derived from OSM; ledger etc. fictional): {p}", p=copy))
+    if basemaps:
+        print(tr("  底图（由项目矢量绘制，不是真实影像）：{files}", "  base maps (rendered from the project's vectors, not "
+                 "real imagery): {files}", files=tr("、", ", ").join(basemaps)))
     project = Project.open(copy)
     _run_check_and_write(project, None, out)
     _write_indicators(project, out / "indicators.csv")
@@ -574,6 +580,14 @@ def _overviews(args) -> int:
         print(tr("{image} 很小（不足 256 像素），不需要概览", "{image} is small (under 256 px): it needs no overviews",
                  image=args.image))
     return 0
+
+
+def _demo_basemaps(project_path: Path) -> list[str]:
+    """The base map files a copy of the demo refers to by a relative path (data/make_basemaps.py made them)."""
+    from gisdesk.project import Project
+
+    sources = [info.source for info in Project.open(project_path).basemaps() if not Path(info.source).is_absolute()]
+    return [s for s in sources if (DEMO_PROJECT.parent / s).is_file()]
 
 
 COMMANDS = {"open": _open, "new": _new, "import": _import, "check": _check, "totals": _totals, "indicators": _indicators,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import sqlite3
 from pathlib import Path
 
@@ -186,6 +187,9 @@ def test_the_command_builds_and_says_what_it_made(cli, project, tmp_path):
     assert code == 0, err
     assert str(out) in stdout and "14: " in stdout and "16: " in stdout
     assert {z for z, _, _ in tiles_of(out)} == {14, 15, 16}
+    mask = os.umask(0)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~mask  # a file like any other, not the temp file's private mode
     code, _, err = cli("basemap", project.path, "--out", out)
     assert code == 2 and "--from" in err
 

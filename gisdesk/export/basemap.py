@@ -360,6 +360,7 @@ def build_mbtiles(out, source: TileSource, *, lonlat: tuple[float, float, float,
         db = None
         with open(temp, "rb+") as written:
             os.fsync(written.fileno())
+        os.chmod(temp, _file_mode(out))  # (mkstemp makes it private to its owner)
         os.replace(temp, out)
     except BaseException:
         if db is not None:
@@ -369,6 +370,16 @@ def build_mbtiles(out, source: TileSource, *, lonlat: tuple[float, float, float,
     feedback.finish()
     return BuildResult(out, stored, blank, zooms, lonlat, time.perf_counter() - started, out.stat().st_size,
                        per_zoom)
+
+
+def _file_mode(out: Path) -> int:
+    """The mode of the file being replaced, else what a new file gets (0666 less the umask)."""
+    try:
+        return out.stat().st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def _blocks(tiles: list[mercantile.Tile], block: int):
