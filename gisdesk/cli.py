@@ -75,12 +75,20 @@ def build_parser() -> argparse.ArgumentParser:
                                     "project CRS, e.g. EPSG:4549 (default: the 3° GK zone of the first import)"))
     p.add_argument("--name", help=tr("项目名称", "project name"))
 
-    p = sub.add_parser("import", help=tr("把矢量文件或表格导入为某类图层", "import a vector file or table as a layer of a kind"))
+    p = sub.add_parser("import", help=tr("把矢量文件或表格导入为某类图层，或把影像（GeoTIFF、MBTiles）添加为底图",
+                                         "import a vector file or table as a layer of a kind, or add an image "
+                                         "(GeoTIFF, MBTiles) as a base map"))
     p.add_argument("project", help=tr("项目文件 .gpkg", "the project .gpkg"))
     p.add_argument("source", help=tr("源文件：shapefile（可压缩为 zip）、GeoPackage、GeoJSON、KML/KMZ、File GDB、"
-                                     ".osm.pbf、DXF、CSV、Excel", "source file: shapefile (also zipped), GeoPackage, "
-                                     "GeoJSON, KML/KMZ, File GDB, .osm.pbf, DXF, CSV, Excel"))
-    p.add_argument("--as", dest="kind", required=True, choices=list(KINDS), help=tr("图层类型", "layer kind"))
+                                     ".osm.pbf、DXF、CSV、Excel；或影像 GeoTIFF、MBTiles（按内容识别，作为底图按引用添加，不复制文件）",
+                                     "source file: shapefile (also zipped), GeoPackage, GeoJSON, KML/KMZ, File GDB, "
+                                     ".osm.pbf, DXF, CSV, Excel; or an image, GeoTIFF or MBTiles (known by its content, "
+                                     "added as a base map by reference, not copied)"))
+    p.add_argument("--as", dest="kind", choices=list(KINDS), help=tr("图层类型（矢量数据必填；影像不用）",
+                                                                     "layer kind (required for vector data; not for images)"))
+    p.add_argument("--date", help=tr("底图的日期，如 2010、2019-06（默认：影像元数据中的日期）",
+                                     "the base map's date, e.g. 2010, 2019-06 (default: the date in the image's metadata)"))
+    p.add_argument("--title", help=tr("底图的名称（默认：文件名）", "the base map's title (default: the file name)"))
     p.add_argument("--to", metavar="LAYER", help=tr(
         "导入到项目中标识为 LAYER 的图层（不存在则新建）；默认：项目中该类型唯一的图层",
         "id of the project layer to import into (created if new); default: the kind's layer, when the project has one"))
@@ -297,11 +305,24 @@ def _new(args) -> int:
 
 
 def _import(args) -> int:
+    from gisdesk.io.basemaps import RASTER_SUFFIXES, looks_like_raster
     from gisdesk.io.import_report import report_lines
     from gisdesk.io.dxf import parse_cad_map
     from gisdesk.io.importer import import_layer
     from gisdesk.jobs import TerminalFeedback
 
+    source = Path(args.source)
+    if looks_like_raster(source) or (source.suffix.lower() in RASTER_SUFFIXES and not args.kind):
+        return _import_basemap(args)
+    if not args.kind:
+        raise InputError("导入矢量数据需要用 --as 指定图层类型（{kinds}）；影像（GeoTIFF、MBTiles）不用",
+                         "importing vector data needs the layer kind, --as ({kinds}); images (GeoTIFF, MBTiles) do not",
+                         kinds=", ".join(KINDS))
+    for option in ("date", "title"):
+        if getattr(args, option):
+            raise InputError("--{option} 只用于影像底图，{path} 不是影像（GeoTIFF、MBTiles）",
+                             "--{option} is for image base maps only, and {path} is not an image (GeoTIFF, MBTiles)",
+                             option=option, path=args.source)
     field_map = _field_map(args.map)
     project = _open_project(args.project)
     report = import_layer(project, args.source, args.kind, layer=args.layer, to=args.to, id_field=args.id_field,
@@ -314,6 +335,38 @@ def _import(args) -> int:
                           feedback=TerminalFeedback(), field_map=field_map)
     for line in report_lines(report):  # the report's lines: gisdesk/io/import_report.py (the wizard shows them too)
         print(line)
+    return 0
+
+
+# the import options that only vector data take, as the command line spells them
+_VECTOR_OPTIONS = {"kind": "--as", "layer": "--layer", "update": "--update", "id_field": "--id-field", "map": "--map",
+                   "keep_multipart": "--keep-multipart", "skip_bad": "--skip-bad", "crs": "--crs", "coords": "--coords",
+                   "towgs84": "--towgs84", "encoding": "--encoding", "x_field": "--x-field", "y_field": "--y-field",
+                   "cad_layer": "--cad-layer", "cad_map": "--cad-map", "half_width": "--half-width",
+                   "half_width_field": "--half-width-field"}
+
+
+def _import_basemap(args) -> int:
+    """gisdesk import PROJECT IMAGE.tif|AREA.mbtiles [--date D] [--title T] [--to ID]: a base map by reference."""
+    from gisdesk.io.basemaps import add_basemap
+    from gisdesk.jobs import TerminalFeedback
+
+    given = [flag for name, flag in _VECTOR_OPTIONS.items() if getattr(args, name, None) not in (None, False, [])]
+    if given:
+        raise InputError("{path} 是影像，作为底图添加：选项 {options} 只用于矢量数据",
+                         "{path} is an image, added as a base map: {options} are for vector data only",
+                         path=args.source, options=" ".join(given))
+    project = _open_project(args.project)
+    info = add_basemap(project, args.source, layer_id=args.to, title=args.title, date=args.date,
+                       feedback=TerminalFeedback())
+    date = info.style.get("date") or tr("无（可用 --date 指定）", "none (give one with --date)")
+    print(tr("已添加底图 {title}（标识 {id}，日期 {date}）", "added the base map {title} (id {id}, date {date})",
+             title=info.title, id=info.id, date=date))
+    where = project.basemap_path(info)
+    print(tr("  按引用保存，不复制文件：{source}（{how}）", "  kept by reference, the file is not copied: {source} ({how})",
+             source=info.source, how=tr("相对于项目文件夹", "relative to the project folder") if not Path(info.source).is_absolute()
+             else tr("绝对路径", "absolute path")))
+    print(tr("  文件：{path}", "  file: {path}", path=where))
     return 0
 
 

@@ -376,3 +376,47 @@ def test_base_maps_keep_their_order_and_a_removed_one_is_gone(document, tmp_path
     assert [layer.id for layer in again.layers] == ["buildings"]
     again.remove_basemap(again.basemaps[0])
     assert [b.id for b in MapDocument.open(Project.open(document.project.path)).basemaps] == ["basemap_quadrants"]
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+def test_gisdesk_import_adds_an_image_as_a_base_map_by_reference(cli, project):
+    image = write_quadrants(project.path.parent / "images" / "ortho.tif", date="2010:05:17 10:00:00")
+    code, out, err = cli("import", project.path, image)
+    assert code == 0, err
+    assert "basemap_ortho" in out and "2010" in out and "images/ortho.tif" in out
+    code, out, err = cli("import", project.path, image, "--date", "2012", "--title", "航拍 2012", "--to", "aerial2012")
+    assert code == 0, err
+    infos = {i.id: i for i in Project.open(project.path).basemaps()}
+    assert infos["aerial2012"].title == "航拍 2012" and infos["aerial2012"].style["date"] == "2012"
+    assert infos["basemap_ortho"].style["date"].startswith("2010")
+    assert [i.id for i in Project.open(project.path).layers()] == ["buildings"]
+
+
+def test_gisdesk_import_of_an_image_refuses_the_vector_options_and_vectors_still_need_as(cli, project, tmp_path):
+    image = write_quadrants(tmp_path / "a.tif")
+    code, out, err = cli("import", project.path, image, "--as", "buildings", "--encoding", "GBK")
+    assert code == 2 and "--as --encoding" in err and "a.tif" in err
+    frame([{"rid": "R1", "geometry": box(0, 0, 10, 10)}]).to_file(tmp_path / "red.geojson")
+    code, out, err = cli("import", project.path, tmp_path / "red.geojson")
+    assert code == 2 and "--as" in err
+    code, out, err = cli("import", project.path, tmp_path / "red.geojson", "--as", "red", "--date", "2010")
+    assert code == 2 and "--date" in err
+    (tmp_path / "broken.tif").write_bytes(b"not a tiff at all")
+    code, out, err = cli("import", project.path, tmp_path / "broken.tif")
+    assert code == 2 and "broken.tif" in err
+    code, out, err = cli("--lang", "en", "import", project.path, tmp_path / "gone.mbtiles")
+    assert code == 2 and "gone.mbtiles" in err and "not found" in err
+    assert Project.open(project.path).basemaps() == []
+
+
+def test_gisdesk_import_takes_an_mbtiles_cache_by_its_content(cli, project, tmp_path):
+    cut = Path(__file__).parent / "data" / "raster"
+    caches = sorted(cut.glob("*.mbtiles"))
+    if not caches:
+        pytest.skip("no MBTiles cut-out in tests/data/raster")
+    copy = tmp_path / "cache.bin"  # the name says nothing: the content does
+    shutil.copyfile(caches[0], copy)
+    code, out, err = cli("import", project.path, copy, "--date", "2010")
+    assert code == 0, err
+    assert Project.open(project.path).basemaps()[0].provider == "mbtiles"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gisdesk.errors import GisdeskError, InputError
+from gisdesk.i18n import tr
 from gisdesk.io.raster import open_raster
 from gisdesk.layers.raster import RasterLayer
 from gisdesk.store import LayerInfo, ProjectStore
@@ -30,7 +31,7 @@ def add_basemap(project: ProjectStore, path, *, layer_id: str | None = None, tit
     """
     path = Path(path)
     if feedback is not None:
-        feedback.set_stage("open")
+        feedback.set_stage(tr("打开影像", "opening the image"))
     source = open_raster(path)
     try:
         if project.crs is not None:
