@@ -306,3 +306,43 @@ def test_the_command_from_the_photo(cli, photo_project, tmp_path):
     code, stdout, err = cli("basemap", photo_project.path, "--from", PHOTO, "--out", out, "--zooms", "15-16")
     assert code == 0, err
     assert {z for z, _, _ in tiles_of(out)} == {15, 16} and str(out) in stdout
+
+
+# --- the demo's two dated base maps (data/make_basemaps.py) ---------------------------------------
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def test_the_demo_base_maps_say_what_they_are_and_differ_at_the_new_cases():
+    import pandas as pd
+
+    early, late = DATA / "demo_imagery_2016-06.mbtiles", DATA / "demo_imagery_2024-06.mbtiles"
+    for path, date in ((early, "2016-06"), (late, "2024-06")):
+        meta = metadata_of(path)
+        assert meta["date"] == date and "NOT real imagery" in meta["description"] and "不是真实影像" in meta["description"]
+        assert (meta["minzoom"], meta["maxzoom"]) == ("13", "17") and meta["type"] == "baselayer"
+    demo = Project.open(DATA / "demo.gpkg")
+    to_lonlat = Transformer.from_crs(demo.crs, 4326, always_xy=True)
+    ledger = demo.read_layer("ledger")
+    started = pd.to_datetime(ledger["started_on"])
+    closed = pd.to_datetime(ledger["closed_on"])
+    between = ledger[(started > "2016-06-30") & (started <= "2024-06-30") & (ledger.geometry.geom_type == "Polygon")
+                     & ~((ledger["status"] == "已拆除") & (closed <= "2024-06-30"))
+                     & (ledger["structure"] == "彩钢板/铁皮")]
+    # the eight largest steel-sheet cases built between the dates: steel blue in 2024, not in 2016
+    tiles = {path: tiles_of(path) for path in (early, late)}
+    blue = np.array((0x3F, 0x78, 0xB5))
+    checked = 0
+    for _, case in between.assign(area=between.area).sort_values("area", ascending=False).iterrows():
+        inner = case.geometry.buffer(-1.5)
+        point = inner.representative_point() if inner.area > 0 else case.geometry.representative_point()
+        if ledger.geometry.contains(point).sum() > 1:
+            continue  # another case drawn over it
+        lon, lat = to_lonlat.transform(point.x, point.y)
+        now, then = pixel_at(tiles[late], lon, lat, 17), pixel_at(tiles[early], lon, lat, 17)
+        assert np.abs(now[:3].astype(int) - blue).max() <= 6, (case["case_no"], now)
+        assert np.abs(then[:3].astype(int) - blue).max() > 40, (case["case_no"], then)
+        checked += 1
+        if checked == 8:
+            break
+    assert checked == 8

@@ -59,7 +59,7 @@ MAX_LAT = 85.05112878  # the Mercator grid's edge
 DEFAULT_ZOOMS = (12, 18)
 JPEG_QUALITY = 85
 LAYER_BLOCK = 4  # LayerTiles draws 4 × 4 tiles per picture
-LAYER_MARGIN_PX = 48  # drawn around a block, so outlines and labels crossing its edge are whole
+LAYER_MARGIN_PX = 256  # drawn around a block: a label near its edge is placed (or not) alike in both blocks it touches
 
 
 # --- arguments ---------------------------------------------------------------------------
