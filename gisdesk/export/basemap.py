@@ -14,7 +14,8 @@ Two tile sources:
   and resampled onto the Mercator tiles (a block of tiles per picture; the project CRS,
   a Gauss-Krüger zone, is turned against Mercator by the meridian convergence, under a
   degree, and stretched by 1/cos(latitude)): so the map is drawn in true metres, its
-  control zones as the check sees them, and lands on the tiles where the vectors say.
+  control zones as the check sees them, and lands on the tiles where the vectors say
+  (resampled by QPainter, bilinear, with an affine transform fitted to each 256 px piece).
 
 Tile format: JPEG (quality 85) where a tile is fully opaque and PNG where it has
 transparency is the choice for photographs (`tile_format="jpg"`): an aerial photo's tile
@@ -186,8 +187,7 @@ class LayerTiles:
         from gisdesk.render.view import MapView
 
         left, bottom, right, top = bounds
-        # Where each output pixel's corner grid (every 32 px and the edges) lies in the layers' CRS:
-        # the map between the two is smooth, so the pixels between nodes are interpolated.
+        # Where a grid of the output's pixel corners (every 32 px and the edges) lies in the layers' CRS
         us = np.unique(np.r_[np.arange(0, width, 32), width]).astype(float)
         vs = np.unique(np.r_[np.arange(0, height, 32), height]).astype(float)
         uu, vv = np.meshgrid(us, vs)
@@ -205,14 +205,8 @@ class LayerTiles:
         view = MapView((xmin + xmax) / 2, (ymin + ymax) / 2, resolution, w, h)
         context = RenderContext.screen(view, draw_selection=False, draw_highlight=False)
         image = render_image(self.scene, context, background=self.background, cancelled=cancelled)
-        premultiplied = _bgra(image)  # (h, w, 4) B, G, R, A premultiplied
-        # each output pixel centre in the picture's pixels
-        px, py = view.to_pixels(gx, gy)
-        cu, cv = np.arange(width) + 0.5, np.arange(height) + 0.5
-        sx = _interpolate_grid(px, us, vs, cu, cv) - 0.5
-        sy = _interpolate_grid(py, us, vs, cu, cv) - 0.5
-        sampled = _bilinear(premultiplied, sx, sy)
-        return _straight_rgba(sampled)
+        px, py = view.to_pixels(gx, gy)  # the node grid in the picture's pixels
+        return _warp(image, np.asarray(px), np.asarray(py), us, vs, width, height)
 
     def close(self) -> None:
         pass
@@ -232,50 +226,46 @@ def ensure_gui():
 _APP = None
 
 
-def _bgra(image) -> np.ndarray:
-    from PySide6.QtGui import QImage
+def _warp(image, px: np.ndarray, py: np.ndarray, us: np.ndarray, vs: np.ndarray, width: int, height: int) -> np.ndarray:
+    """The picture resampled (bilinear) onto the output pixels, (height, width, 4) straight RGBA.
 
-    image = image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
-    w, h, stride = image.width(), image.height(), image.bytesPerLine()
-    data = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * h).reshape(h, stride)
-    return data[:, :w * 4].reshape(h, w, 4).copy()
+    (px, py) are where the output's node grid (columns `us`, rows `vs`) lies in the picture's
+    pixels. Over a piece of 256 × 256 output pixels the map is affine to well under a tenth of
+    a pixel at the zooms of a base map (its scale changes by ~tan(lat) × the piece's span /
+    the earth's radius), so each piece is drawn by QPainter with the affine transform fitted
+    to its nodes (least squares), clipped to the piece: Qt's own bilinear sampling, in C++.
+    """
+    from PySide6.QtCore import QRect, Qt
+    from PySide6.QtGui import QImage, QPainter, QTransform
 
-
-def _interpolate_grid(values: np.ndarray, us: np.ndarray, vs: np.ndarray, cu: np.ndarray, cv: np.ndarray) -> np.ndarray:
-    """Bilinear interpolation of `values` given on the node grid (vs × us) at the points cv × cu."""
-    iu = np.clip(np.searchsorted(us, cu, side="right") - 1, 0, len(us) - 2)
-    iv = np.clip(np.searchsorted(vs, cv, side="right") - 1, 0, len(vs) - 2)
-    fu = ((cu - us[iu]) / (us[iu + 1] - us[iu]))[None, :]
-    fv = ((cv - vs[iv]) / (vs[iv + 1] - vs[iv]))[:, None]
-    a = values[iv][:, iu]
-    b = values[iv][:, iu + 1]
-    c = values[iv + 1][:, iu]
-    d = values[iv + 1][:, iu + 1]
-    return (a * (1 - fu) + b * fu) * (1 - fv) + (c * (1 - fu) + d * fu) * fv
-
-
-def _bilinear(image: np.ndarray, sx: np.ndarray, sy: np.ndarray) -> np.ndarray:
-    """`image` (h, w, 4) sampled at the fractional pixel indices (sx, sy); transparent outside it."""
-    h, w = image.shape[:2]
-    x0, y0 = np.floor(sx).astype(np.int64), np.floor(sy).astype(np.int64)
-    fx, fy = (sx - x0)[..., None], (sy - y0)[..., None]
-    padded = np.zeros((h + 2, w + 2, 4), dtype=np.float32)
-    padded[1:-1, 1:-1] = image
-    x0, y0 = np.clip(x0 + 1, 0, w), np.clip(y0 + 1, 0, h)
-    x1, y1 = np.clip(x0 + 1, 0, w + 1), np.clip(y0 + 1, 0, h + 1)
-    top = padded[y0, x0] * (1 - fx) + padded[y0, x1] * fx
-    bottom = padded[y1, x0] * (1 - fx) + padded[y1, x1] * fx
-    return top * (1 - fy) + bottom * fy
-
-
-def _straight_rgba(bgra_premultiplied: np.ndarray) -> np.ndarray:
-    alpha = bgra_premultiplied[..., 3]
-    scale = np.divide(255.0, alpha, out=np.zeros_like(alpha), where=alpha > 0)
-    out = np.empty(bgra_premultiplied.shape, dtype=np.uint8)
-    for dst, src in ((0, 2), (1, 1), (2, 0)):
-        out[..., dst] = np.clip(bgra_premultiplied[..., src] * scale + 0.5, 0, 255)
-    out[..., 3] = np.clip(alpha + 0.5, 0, 255)
-    return out
+    out = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
+    out.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(out)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        cut_u = [i for i, u in enumerate(us) if u % TILE == 0 or i == len(us) - 1]
+        cut_v = [i for i, v in enumerate(vs) if v % TILE == 0 or i == len(vs) - 1]
+        for a, b in zip(cut_v[:-1], cut_v[1:]):
+            for c, d in zip(cut_u[:-1], cut_u[1:]):
+                uu, vv = np.meshgrid(us[c:d + 1], vs[a:b + 1])
+                design = np.column_stack([uu.ravel(), vv.ravel(), np.ones(uu.size)])
+                target = np.column_stack([px[a:b + 1, c:d + 1].ravel(), py[a:b + 1, c:d + 1].ravel()])
+                fit = np.linalg.lstsq(design, target, rcond=None)[0]  # [u v 1] @ fit = picture (x, y)
+                linear, offset = fit[:2].T, fit[2]  # picture = linear @ (u, v) + offset
+                inverse = np.linalg.inv(linear)  # output = inverse @ (picture - offset)
+                shift = -inverse @ offset
+                painter.resetTransform()
+                painter.setClipRect(QRect(int(us[c]), int(vs[a]), int(us[d] - us[c]), int(vs[b] - vs[a])))
+                painter.setTransform(QTransform(inverse[0, 0], inverse[1, 0], inverse[0, 1], inverse[1, 1],
+                                                shift[0], shift[1]))
+                painter.drawImage(0, 0, image)
+    finally:
+        painter.end()
+    rgba = out.convertToFormat(QImage.Format.Format_RGBA8888)  # straight alpha
+    stride = rgba.bytesPerLine()
+    data = np.frombuffer(rgba.constBits(), dtype=np.uint8, count=stride * height).reshape(height, stride)
+    return data[:, :width * 4].reshape(height, width, 4).copy()
 
 
 # --- the MBTiles file --------------------------------------------------------------------
