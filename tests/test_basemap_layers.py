@@ -420,3 +420,15 @@ def test_gisdesk_import_takes_an_mbtiles_cache_by_its_content(cli, project, tmp_
     code, out, err = cli("import", project.path, copy, "--date", "2010")
     assert code == 0, err
     assert Project.open(project.path).basemaps()[0].provider == "mbtiles"
+
+
+def test_qgis_still_opens_every_layer_of_a_project_with_base_maps(project, tmp_path):
+    from tests.test_gpkg_interop import _has, _layers, probe
+
+    if not _has("qgis.core"):
+        pytest.skip("QGIS (python3-qgis) is not installed")
+    project.add_basemap(write_quadrants(project.path.parent / "a.tif"), date="2010")
+    layers = _layers(probe("inspect", project.path))
+    assert layers["buildings Polygon"]["valid"] and layers["buildings Polygon"]["render"]["drawn"] > 0
+    assert layers["gisdesk_layers"]["valid"] and not layers["gisdesk_layers"]["read_only"]
+    assert all(layer["valid"] for layer in layers.values())
