@@ -10,9 +10,11 @@ when it is ready. A render started for a view that is no longer wanted stops ear
 from __future__ import annotations
 
 import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from PySide6.QtCore import QObject, QPointF, QRectF, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
@@ -34,26 +36,29 @@ class _RenderSignals(QObject):
     done = Signal(int, object, object, float)  # generation, view (logical pixels), images, seconds
 
 
-class _RenderTask(QRunnable):
-    """A render in the pool's thread: of immutable scenes, so the GUI thread may edit meanwhile.
+class _RenderTask:
+    """A render in the canvas's thread: of immutable scenes, so the GUI thread may edit meanwhile.
     One picture per scene (a comparison renders the same vectors over each dated base map)."""
 
     def __init__(self, canvas: MapCanvas, generation: int, scenes: list[Scene], context: RenderContext,
                  view: MapView, ratio: float):
-        super().__init__()
         self.canvas, self.generation, self.scenes, self.context = canvas, generation, scenes, context
         self.view, self.ratio = view, ratio
         self.signals = canvas._signals
 
     def run(self):
-        start = time.perf_counter()
-        images = []
-        for scene in self.scenes:
-            image = render_image(scene, self.context, background=BACKGROUND,
-                                 cancelled=lambda: self.generation != self.canvas._generation)
-            image.setDevicePixelRatio(self.ratio)  # drawn 1:1 onto the screen's device pixels
-            images.append(image)
-        self.signals.done.emit(self.generation, self.view, images, time.perf_counter() - start)
+        try:
+            start = time.perf_counter()
+            images = []
+            for scene in self.scenes:
+                image = render_image(scene, self.context, background=BACKGROUND,
+                                     cancelled=lambda: self.generation != self.canvas._generation)
+                image.setDevicePixelRatio(self.ratio)  # drawn 1:1 onto the screen's device pixels
+                images.append(image)
+            self.signals.done.emit(self.generation, self.view, images, time.perf_counter() - start)
+        except Exception:  # an executor keeps a task's exception to itself: say it, as Qt's pool did
+            traceback.print_exc()
+            raise
 
 
 class MapTool:
@@ -124,8 +129,10 @@ class MapCanvas(QWidget):
         self._watched: list = []  # the layers whose events reach _on_data
         self._signals = _RenderSignals()
         self._signals.done.connect(self._on_rendered)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
+        # A Python thread, not a QThreadPool: Qt's pool threads lose their Python thread state
+        # between runs, and with it pyproj's per-thread PROJ context (a base map's read crashed
+        # in the second render; see gisdesk.ui.jobs)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gisdesk-render")
         self._timer = QTimer(self, singleShot=True, interval=RENDER_DELAY_MS)
         self._timer.timeout.connect(self.render_now)
         self.tool: MapTool = PanTool(self)
@@ -208,7 +215,7 @@ class MapCanvas(QWidget):
         # the scenes are made here, on the GUI thread
         scenes = [make() for make in self.variants] if self.variants else [self.make_scene()]
         ratio = self.device_pixel_ratio()
-        self._pool.start(_RenderTask(self, self._generation, scenes, self.render_context(), self.view, ratio))
+        self._pool.submit(_RenderTask(self, self._generation, scenes, self.render_context(), self.view, ratio).run)
 
     def make_scene(self, basemaps=None) -> Scene:
         """The scene of the document as shown, or with `basemaps` (RasterLayers) instead of its own

@@ -613,6 +613,8 @@ class Comparison(QObject):
         self.side_by_side.setSizes([half, half])
         right.set_document(w.document, keep_view=True)
         right.set_view(replace(canvas.view, width=right.view.width, height=right.view.height))
+        for side, picker in enumerate(self.side_by_side.pickers):
+            picker.currentIndexChanged.connect(lambda _, side=side, picker=picker: self._picked(side, picker))
         self._fill_pickers()
         canvas.show()
 
