@@ -197,14 +197,14 @@ def test_overviews_are_built_and_read(tmp_path, source_pixels):
 
     levels = build_overviews(path, Recorder())
     assert levels == 3  # 720, 360, 180 px: 180 < 256 is the last
-    assert stages[-1][1] == 1.0 and len({p for _, p in stages}) >= 4
+    assert stages[-1][1] == 1.0 and sorted({p for _, p in stages}) == [0.0, 0.6, 1.0]
     with rasterio.open(path) as ds:
         assert ds.overviews(1) == [2, 4, 8]
     with open_raster(path) as src:
         assert src.factors == [2, 4, 8]
         res = src.resolution[0]
         xmin, ymin, xmax, ymax = src.bounds
-        for pixel_factor, level in [(1, -1), (1.9, -1), (2, 0), (3.5, 0), (4, 1), (8, 2), (30, 2)]:
+        for pixel_factor, level in [(1, -1), (1.6, -1), (1.7, 0), (3.2, 0), (3.4, 1), (8, 2), (30, 2)]:
             w = int(round((xmax - xmin) / (res * pixel_factor)))
             h = int(round((ymax - ymin) / (res * pixel_factor)))
             pic = src.read(src.bounds, w, h, 4326)
@@ -353,3 +353,22 @@ def test_the_overviews_command(tmp_path, source_pixels, capsys):
     mbtiles = Path(__file__).parent / "data" / "raster" / "open-streets-dc.mbtiles"
     assert main(["overviews", str(mbtiles)]) == 2
     assert "MBTiles" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("crs", VIEW_CRSS[:3], ids=["utm34s", "cgcs2000_gk21", "webmerc"])
+def test_the_fast_warp_agrees_with_gdals(source_pixels, crs):
+    """warp_rgba (nearest, a coarse grid transformed exactly, linear in between) against GDAL's
+    warper on the same array: the same source pixel for all but a few view pixels whose centre
+    lies within a hair of a source pixel edge."""
+    from gisdesk.io.raster_common import transform_extent, warp_rgba, warp_rgba_gdal
+
+    data, transform = source_pixels
+    pixels = np.ascontiguousarray(data.transpose(1, 2, 0))
+    x0, y0, x1, y1 = transform_extent(rasterio.transform.array_bounds(240, 240, transform), 4326, crs)
+    for extent, size in [((x0 - 50, y0 - 50, x1 + 50, y1 + 50), (700, 800)),  # beyond the edges, magnified
+                         ((x0 + 100, y0 + 100, x0 + 400, y0 + 300), (150, 100))]:  # inside, reduced
+        ours = warp_rgba(pixels, transform, 4326, extent, *size, crs)
+        gdal = warp_rgba_gdal(pixels, transform, 4326, extent, *size, crs)
+        same = (ours == gdal).all(axis=2)
+        assert same.mean() > 0.995, same.mean()
+        assert (ours[..., 3] == 0).mean() == pytest.approx((gdal[..., 3] == 0).mean(), abs=0.003)

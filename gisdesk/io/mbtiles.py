@@ -23,12 +23,14 @@ import numpy as np
 from pyproj import CRS
 
 from gisdesk.errors import InputError
-from gisdesk.io.raster_common import RasterSource, empty_rgba, parse_date, to_pyproj, transform_extent, warp_rgba
+from gisdesk.io.raster_common import (RasterSource, downsample, empty_rgba, parse_date, to_pyproj, transform_extent,
+                                      warp_rgba)
 
 ORIGIN = math.pi * 6378137.0  # half the width of the Web Mercator world, metres
 WEB_MERCATOR = CRS.from_epsg(3857)
 MAX_MERCATOR_LAT = 85.0511287798066
 DEFAULT_CACHE_MB = 64
+DOWNSAMPLE_ABOVE = 1.2  # tiles more than this much finer than the view are averaged down before the warp
 MAX_TILES_PER_READ = 4096  # a view needing more (a zoom far below the file's least) reads the least zoom decimated
 
 _MAGICS = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpg"), (b"GIF87a", "gif"), (b"GIF89a", "gif"))
@@ -210,8 +212,7 @@ class MBTilesSource(RasterSource):
         return getattr(self._local, "last_read", None)
 
     def read(self, extent, width: int, height: int, crs, *, cancelled=lambda: False) -> np.ndarray:
-        from rasterio.enums import Resampling
-        from rasterio.transform import Affine
+        from affine import Affine
 
         width, height = int(width), int(height)
         self._local.last_read = None
@@ -243,7 +244,7 @@ class MBTilesSource(RasterSource):
         if count > MAX_TILES_PER_READ:
             return empty_rgba(width, height)  # only with a view far coarser than the file's least zoom
         size = self.tile_size
-        mosaic = np.zeros((4, (ty1 - ty0 + 1) * size, (tx1 - tx0 + 1) * size), dtype=np.uint8)
+        mosaic = np.zeros(((ty1 - ty0 + 1) * size, (tx1 - tx0 + 1) * size, 4), dtype=np.uint8)
         missing = 0
         for ty in range(ty0, ty1 + 1):
             if cancelled():
@@ -254,17 +255,20 @@ class MBTilesSource(RasterSource):
                     missing += 1
                     continue
                 r, c = (ty - ty0) * size, (tx - tx0) * size
-                mosaic[:, r:r + size, c:c + size] = tile.transpose(2, 0, 1)
+                mosaic[r:r + size, c:c + size] = tile
         self._local.last_read = {"zoom": z, "tiles": (tx0, ty0, tx1, ty1), "missing": missing,
                                  "overzoom": z < self._wanted_zoom(needed)}
         if missing == count:
             return empty_rgba(width, height)
         px = tile_m / size
-        transform = Affine(px, 0, -ORIGIN + tx0 * tile_m, 0, -px, ORIGIN - ty0 * tile_m)
-        resampling = Resampling.bilinear if needed > px * 1.2 else Resampling.nearest
+        mh, mw = mosaic.shape[:2]
+        if needed > px * DOWNSAMPLE_ABOVE:  # tiles finer than the view: averaged to its resolution first
+            mosaic = downsample(mosaic, max(1, round(mw * px / needed)), max(1, round(mh * px / needed)))
+        sx, sy = mw / mosaic.shape[1], mh / mosaic.shape[0]
+        transform = Affine(px * sx, 0, -ORIGIN + tx0 * tile_m, 0, -px * sy, ORIGIN - ty0 * tile_m)
         if cancelled():
             return empty_rgba(width, height)
-        return warp_rgba(mosaic, transform, WEB_MERCATOR, extent, width, height, dst_crs, resampling=resampling)
+        return warp_rgba(mosaic, transform, WEB_MERCATOR, extent, width, height, dst_crs)
 
     def _wanted_zoom(self, resolution: float) -> int:
         return math.ceil(math.log2(2 * ORIGIN / (self.tile_size * resolution)) - 1e-9) if resolution > 0 else 99

@@ -3,11 +3,12 @@
 `open_raster(path)` looks at the file's first bytes: SQLite → gisdesk.io.mbtiles, anything else
 → GDAL through rasterio. `RasterSource.read(extent, width, height, crs)` returns the RGBA picture
 of a view: only the window of the file under the view is read, from the overview level whose
-resolution is the coarsest still at least as fine as the view's, then warped to the view's CRS.
+resolution is the coarsest at most 1.2 times the view's pixel, averaged down to the view's
+resolution while read, then warped to the view's CRS (nearest, a pixel per view pixel).
 Each thread reads through a dataset handle of its own (a GDAL handle is not thread safe).
 
 `build_overviews(path, feedback)` adds internal overviews (2, 4, 8, … until a level is under 256 px
-on both sides) to a GeoTIFF, a level at a time so that progress and Cancel work.
+on both sides) to a GeoTIFF: the first level, then the others, reporting progress between them.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = ["RasterSource", "GdalRasterSource", "open_raster", "build_overviews",
 SQLITE_MAGIC = b"SQLite format 3\x00"
 TIFF_MAGICS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 OVERVIEW_MIN_SIDE = 256  # build_overviews stops at the first level under this on both sides
+OVERSAMPLING = 1.2  # an overview is read for a view whose pixels are at least 1/1.2 of the overview's
 
 
 def open_raster(path) -> RasterSource:
@@ -143,7 +145,9 @@ class GdalRasterSource(RasterSource):
                             lut[k] = rgba
                     self._palette = lut
         self._stretch = None  # (lo, hi) for data that is not 8-bit, found at the first read
-        self._mask_flags = ds.mask_flag_enums
+        from rasterio.enums import MaskFlags
+
+        self._all_valid = all(flags == [MaskFlags.all_valid] for flags in ds.mask_flag_enums)
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -167,11 +171,13 @@ class GdalRasterSource(RasterSource):
 
     def level_for(self, resolution: float) -> int:
         """The overview level (index into `factors`, -1 for full resolution) to read at
-        `resolution` (file CRS units per view pixel): the coarsest not coarser than it."""
+        `resolution` (file CRS units per view pixel): the coarsest whose pixels are at most
+        OVERSAMPLING times the view's (as GDAL does: a barely softer picture for a level that
+        reads a quarter of the pixels)."""
         base = min(self.resolution)
         level = -1
         for i, factor in enumerate(self.factors):
-            if base * factor <= resolution * 1.0001:
+            if base * factor <= resolution * OVERSAMPLING:
                 level = i
         return level
 
@@ -182,7 +188,6 @@ class GdalRasterSource(RasterSource):
         return getattr(self._local, "last_read", None)
 
     def read(self, extent, width: int, height: int, crs, *, cancelled=lambda: False) -> np.ndarray:
-        from rasterio.enums import Resampling
         from rasterio.errors import RasterioError
         from rasterio.windows import Window, from_bounds
 
@@ -217,9 +222,9 @@ class GdalRasterSource(RasterSource):
                 return empty_rgba(width, height)
             window = Window(col0, row0, col1 - col0, row1 - row0)
             level_res = min(abs(ds.transform.a), abs(ds.transform.e))
-            ratio = needed / level_res  # > 1: the level is finer than the view; decimate while reading
+            ratio = needed / level_res  # > 1: the level is finer than the view; average while reading
             shape = (window.height, window.width)
-            if ratio >= 1.5:
+            if ratio >= OVERSAMPLING:
                 shape = (max(1, math.ceil(window.height / ratio)), max(1, math.ceil(window.width / ratio)))
             bands = self._read_rgba(ds, window, shape)
         except RasterioError as exc:
@@ -231,32 +236,36 @@ class GdalRasterSource(RasterSource):
         if cancelled():
             return empty_rgba(width, height)
         src_transform = ds.window_transform(window) @ _scale(window.width / shape[1], window.height / shape[0])
-        read_res = level_res * window.width / shape[1]
-        resampling = Resampling.bilinear if needed > read_res * 1.2 else Resampling.nearest
-        return warp_rgba(bands, src_transform, self.crs, extent, width, height, dst_crs, resampling=resampling)
+        return warp_rgba(bands, src_transform, self.crs, extent, width, height, dst_crs)
 
     def _read_rgba(self, ds, window, shape) -> np.ndarray:
+        """The window as (h, w, 4) RGBA at `shape` (averaged when smaller than the window)."""
         from rasterio.enums import Resampling
 
-        kw = {"window": window, "out_shape": shape, "resampling": Resampling.nearest}
-        out = np.empty((4,) + tuple(shape), dtype=np.uint8)
+        shape = tuple(shape)
+        smaller = shape != (window.height, window.width)
+        resampling = Resampling.average if smaller else Resampling.nearest
+        kw = {"window": window, "out_shape": shape, "resampling": resampling}
+        out = np.empty(shape + (4,), dtype=np.uint8)
         if self._rgb is not None:
-            out[:3] = self._to_byte(ds.read(self._rgb, window=window, out_shape=(3,) + tuple(shape),
-                                            resampling=Resampling.nearest))
+            rgb = ds.read(self._rgb, window=window, out_shape=(3,) + shape, resampling=resampling)
+            out[..., :3] = self._to_byte(rgb).transpose(1, 2, 0)
         else:
-            grey = ds.read(self._grey, **kw)
-            if self._palette is not None:
-                rgba = self._palette[grey.astype(np.intp) & 255] if grey.dtype == np.uint8 else \
+            if self._palette is not None:  # class indices are not averaged
+                grey = ds.read(self._grey, window=window, out_shape=shape, resampling=Resampling.nearest)
+                out[:] = self._palette[grey.astype(np.intp) & 255] if grey.dtype == np.uint8 else \
                     self._palette[np.clip(grey, 0, 255).astype(np.intp)]
-                out[:] = rgba.transpose(2, 0, 1)
             else:
-                out[:3] = self._to_byte(grey)[None]
+                out[..., :3] = self._to_byte(ds.read(self._grey, **kw))[..., None]
         if self._alpha is not None:
             alpha = ds.read(self._alpha, **kw)
-            out[3] = alpha if alpha.dtype == np.uint8 else self._to_byte(alpha)
+            out[..., 3] = alpha if alpha.dtype == np.uint8 else self._to_byte(alpha)
+        elif self._all_valid:
+            if self._palette is None:
+                out[..., 3] = 255
         else:
-            mask = ds.dataset_mask(window=window, out_shape=tuple(shape))
-            out[3] = mask if self._palette is None else np.minimum(out[3], mask)
+            mask = ds.dataset_mask(window=window, out_shape=shape, resampling=resampling)
+            out[..., 3] = mask if self._palette is None else np.minimum(out[..., 3], mask)
         return out
 
     def _to_byte(self, data: np.ndarray) -> np.ndarray:
@@ -344,7 +353,7 @@ def date_from_name(path) -> str | None:
 
 def build_overviews(path, feedback=None) -> int:
     """Add internal overviews 2, 4, 8, … (until a level is under 256 px on both sides) to a GeoTIFF,
-    averaged, one level at a time with progress; Cancel between levels keeps the levels built.
+    averaged, with progress; Cancel after the first level keeps it (the file stays readable).
     Returns the number of levels the file has afterwards."""
     import os
 
@@ -387,19 +396,28 @@ def build_overviews(path, feedback=None) -> int:
     if feedback is not None:
         feedback.set_stage(tr("生成概览", "building overviews"))
         feedback.set_progress(0.0)
-    weights = [1.0 / (f * f) for f in todo]  # each level is a quarter of the one before
+    # Two GDAL calls: the first level (it reads the whole image: about 60 % of the time), then all
+    # the others at once (GDAL derives each from the one before). One call per level would read
+    # the full image again for each (2.5 times as long); one call for all would leave no point
+    # between to report progress and to stop at. A cancel waits for the call under way to end:
+    # run this in a thread, never in a process that may be killed (a GeoTIFF killed while its
+    # overviews are written is damaged).
+    stages = [todo[:1], todo[1:]] if len(todo) > 1 and todo[0] == 2 else [todo]
+    weights = [0.6, 0.4] if len(stages) == 2 else [1.0]
     done = 0.0
-    for f, w in zip(todo, weights):
+    for levels, weight in zip(stages, weights):
+        if not levels:
+            continue
         try:
             with rasterio.Env(GDAL_TIFF_OVR_BLOCKSIZE=256, COMPRESS_OVERVIEW=_overview_compression(path)):
                 with rasterio.open(path, "r+") as ds:
-                    ds.build_overviews([f], Resampling.average)
+                    ds.build_overviews(levels, Resampling.average)
         except RasterioError as exc:
             raise InputError("无法在 {path} 中生成概览：{why}", "cannot add overviews to {path}: {why}",
                              path=str(path), why=_rio_reason(exc)) from exc
-        done += w
+        done += weight
         if feedback is not None:
-            feedback.set_progress(done / sum(weights))
+            feedback.set_progress(done)
     with rasterio.open(path) as ds:
         return len(overview_factors(ds))
 

@@ -7,6 +7,7 @@ subclass RasterSource here, so that neither imports the other's module.
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -45,20 +46,134 @@ def empty_rgba(width: int, height: int) -> np.ndarray:
     return np.zeros((height, width, 4), dtype=np.uint8)
 
 
-def warp_rgba(bands: np.ndarray, src_transform, src_crs, extent, width: int, height: int, dst_crs,
-              *, resampling=None) -> np.ndarray:
-    """Warp a (4, h, w) uint8 RGBA array placed by `src_transform` in `src_crs` into the
-    (height, width, 4) picture of `extent` in `dst_crs`; outside the source alpha stays 0."""
+GRID_STEP = 16  # view pixels between the points transformed exactly; linear in between (as GDAL's approximation)
+_transformers = threading.local()
+
+
+def _transformer(src: CRS, dst: CRS):
+    """A cached pyproj Transformer of this thread (Transformer objects are not shared between threads)."""
+    from pyproj import Transformer
+
+    cache = getattr(_transformers, "cache", None)
+    if cache is None:
+        cache = _transformers.cache = {}
+    key = (src.srs, dst.srs)
+    t = cache.get(key)
+    if t is None:
+        if len(cache) > 32:
+            cache.clear()
+        t = cache[key] = Transformer.from_crs(src, dst, always_xy=True)
+    return t
+
+
+def _coarse_grid(src_transform, src_crs, extent, width: int, height: int, dst_crs):
+    """Source columns and rows (float64, (len(vs), len(us))) of the view pixel centres at columns
+    `us` and rows `vs` (every GRID_STEP-th and the last); NaN where there are no source coordinates."""
+    src, dst = to_pyproj(src_crs), to_pyproj(dst_crs)
+    xmin, ymin, xmax, ymax = extent
+    px, py = (xmax - xmin) / width, (ymax - ymin) / height
+    us = np.unique(np.r_[np.arange(0, width, GRID_STEP), width - 1]).astype(np.float64)
+    vs = np.unique(np.r_[np.arange(0, height, GRID_STEP), height - 1]).astype(np.float64)
+    gx, gy = np.meshgrid(xmin + (us + 0.5) * px, ymax - (vs + 0.5) * py)
+    if src != dst:
+        with np.errstate(all="ignore"):
+            gx, gy = _transformer(dst, src).transform(gx, gy, errcheck=False)
+        bad = ~(np.isfinite(gx) & np.isfinite(gy))
+        gx[bad], gy[bad] = np.nan, np.nan
+    inv = ~src_transform
+    return inv.a * gx + inv.b * gy + inv.c, inv.d * gx + inv.e * gy + inv.f, us, vs
+
+
+def _across(coarse: np.ndarray, us: np.ndarray, width: int) -> np.ndarray:
+    """Coarse rows known at columns `us`, linearly to every column: (len(vs), width) float32."""
+    if len(us) == 1:
+        return np.repeat(coarse[:, :1], width, axis=1).astype(np.float32)
+    u = np.arange(width, dtype=np.float64)
+    i = np.minimum(np.searchsorted(us, u, side="right") - 1, len(us) - 2)
+    t = ((u - us[i]) / (us[i + 1] - us[i]))[None, :]
+    return (coarse[:, i] * (1 - t) + coarse[:, i + 1] * t).astype(np.float32)
+
+
+def source_pixel_grid(src_transform, src_crs, extent, width: int, height: int, dst_crs):
+    """For each pixel centre of the (height, width) picture of `extent` in `dst_crs`: its column
+    and row (float32) in the source array placed by `src_transform` in `src_crs`. Exact at every
+    GRID_STEP-th pixel and the last, bilinear in between (as GDAL's approximate transformer);
+    NaN where the point has no source coordinates."""
+    cols, rows, us, vs = _coarse_grid(src_transform, src_crs, extent, width, height, dst_crs)
+    ca, ra = _across(cols, us, width), _across(rows, us, width)
+    out_c = np.empty((height, width), np.float32)
+    out_r = np.empty((height, width), np.float32)
+    for j, (top, bottom, t) in enumerate(_bands(vs, height)):
+        out_c[top:bottom] = ca[j] + t * (ca[j + 1] - ca[j]) if t is not None else ca[j]
+        out_r[top:bottom] = ra[j] + t * (ra[j + 1] - ra[j]) if t is not None else ra[j]
+    return out_c, out_r
+
+
+def _bands(vs: np.ndarray, height: int):
+    """(top, bottom, t) for the runs of view rows between coarse rows j and j + 1 (t: (n, 1) weights
+    of row j + 1; None when there is one coarse row)."""
+    if len(vs) == 1:
+        yield 0, height, None
+        return
+    for j in range(len(vs) - 1):
+        top, bottom = int(vs[j]), int(vs[j + 1]) + (1 if j == len(vs) - 2 else 0)
+        t = ((np.arange(top, bottom, dtype=np.float32) - vs[j]) / (vs[j + 1] - vs[j]))[:, None]
+        yield top, bottom, t
+
+
+def warp_rgba(pixels: np.ndarray, src_transform, src_crs, extent, width: int, height: int, dst_crs) -> np.ndarray:
+    """The (height, width, 4) picture of `extent` in `dst_crs` from a (h, w, 4) uint8 RGBA array
+    placed by `src_transform` (an Affine, pixel corners) in `src_crs`: each view pixel takes the
+    source pixel under its centre (nearest: callers bring the source to about the view's
+    resolution first); outside the source everything is 0. Done a band of GRID_STEP rows at a
+    time (the band's arrays stay in the CPU cache): 3-4 times faster than GDAL's warper here."""
+    out = np.zeros((height, width, 4), dtype=np.uint8)
+    h, w = pixels.shape[:2]
+    if h == 0 or w == 0 or width == 0 or height == 0:
+        return out
+    cols, rows, us, vs = _coarse_grid(src_transform, src_crs, extent, width, height, dst_crs)
+    ca, ra = _across(cols, us, width), _across(rows, us, width)
+    flat = np.ascontiguousarray(pixels).view(np.uint32).reshape(-1)
+    dest = out.view(np.uint32).reshape(height, width)
+    for j, (top, bottom, t) in enumerate(_bands(vs, height)):
+        if t is None:
+            c, r = np.broadcast_to(ca[j], (bottom - top, width)), np.broadcast_to(ra[j], (bottom - top, width))
+        else:
+            c = ca[j] + t * (ca[j + 1] - ca[j])
+            r = ra[j] + t * (ra[j + 1] - ra[j])
+        with np.errstate(invalid="ignore"):
+            valid = (c >= 0) & (c < w) & (r >= 0) & (r < h)
+        if valid.all():
+            dest[top:bottom] = flat[r.astype(np.intp) * w + c.astype(np.intp)]
+        elif valid.any():
+            dest[top:bottom][valid] = flat[r[valid].astype(np.intp) * w + c[valid].astype(np.intp)]
+    return out
+
+
+def warp_rgba_gdal(pixels: np.ndarray, src_transform, src_crs, extent, width: int, height: int, dst_crs,
+                   *, resampling=None) -> np.ndarray:
+    """The same by GDAL's warper (rasterio.warp.reproject): slower (70 ms nearest, 220 ms
+    bilinear for a 1366 x 768 view); kept as the reference the tests compare warp_rgba with."""
     from rasterio.enums import Resampling
     from rasterio.transform import from_bounds
     from rasterio.warp import reproject
 
     out = np.zeros((4, height, width), dtype=np.uint8)
-    reproject(np.ascontiguousarray(bands), out, src_transform=src_transform, src_crs=to_rasterio(src_crs),
-              dst_transform=from_bounds(*extent, width, height), dst_crs=to_rasterio(dst_crs),
-              resampling=resampling if resampling is not None else Resampling.nearest,
+    reproject(np.ascontiguousarray(pixels.transpose(2, 0, 1)), out, src_transform=src_transform,
+              src_crs=to_rasterio(src_crs), dst_transform=from_bounds(*extent, width, height),
+              dst_crs=to_rasterio(dst_crs), resampling=resampling if resampling is not None else Resampling.nearest,
               src_nodata=None, dst_nodata=None, init_dest_nodata=False, num_threads=1)
     return np.ascontiguousarray(out.transpose(1, 2, 0))
+
+
+def downsample(pixels: np.ndarray, width: int, height: int) -> np.ndarray:
+    """A (h, w, 4) RGBA array resized to (height, width, 4) by averaging (pillow, alpha weighted)."""
+    from PIL import Image
+
+    if pixels.shape[1] == width and pixels.shape[0] == height:
+        return pixels
+    with Image.fromarray(np.ascontiguousarray(pixels), "RGBA") as image:
+        return np.asarray(image.resize((max(width, 1), max(height, 1)), Image.Resampling.BOX))
 
 
 _DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)(?:[-:/.年]?(0[1-9]|1[0-2])(?:[-:/.月]?(0[1-9]|[12]\d|3[01]))?)?(?!\d)")
