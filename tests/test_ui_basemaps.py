@@ -211,3 +211,22 @@ def test_the_window_adds_a_base_map_as_a_job_and_draws_it_under_the_layers(qtbot
             magenta += c.red() > 240 and c.green() < 20 and c.blue() > 240
     assert magenta > 10
     assert Project.open(path).basemaps()[0].title == "photo"  # in the store at once
+
+
+def test_a_large_geotiff_without_overviews_is_offered_them_and_drawn_from_them(qtbot, document, tmp_path):
+    from gisdesk.ui.layer_tree import OVERVIEWS_FROM_PX, needs_overviews
+
+    big = write_image(tmp_path / "big.tif", (10, 20, 30), size=OVERVIEWS_FROM_PX)
+    layer = document.add_basemap(document.project.add_basemap(big, date="2020"))
+    panel = LayerTreePanel()
+    qtbot.addWidget(panel)
+    panel.set_document(document)
+    index = panel.model.index_of_layer(layer)
+    texts = [a.text().replace("&", "") for a in panel.context_menu(index).actions()]
+    assert any("Build overviews" in t or "生成概览" in t for t in texts)
+    assert not needs_overviews(document.basemaps[0])  # a small image is not offered them
+    redrawn = []
+    layer.events["data"].connect(lambda *_: redrawn.append(True))
+    panel.build_overviews(layer)
+    assert redrawn and layer.reader is None  # let go: the next draw opens the file with its overviews
+    assert not needs_overviews(layer) and layer.reader.factors

@@ -129,6 +129,11 @@ class RasterLayer:
         self.reader, self.extent, self.open_problem = None, None, None
         self.events["data"].emit(self)
 
+    def reopen(self) -> None:
+        """The file changed (overviews were added): let go of the opened one, drawn anew from the file."""
+        self.reader, self.open_problem = None, None
+        self.events["data"].emit(self)
+
     def close(self) -> None:
         if self.reader is not None and hasattr(self.reader, "close"):
             self.reader.close()

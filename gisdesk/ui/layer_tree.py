@@ -717,6 +717,8 @@ class LayerTreePanel(QWidget):
             menu.addAction(self._menu_action(menu, self.tr("Move &down"), lambda: self.model.move_layer_by(layer, 1),
                                              enabled=row < len(siblings) - 1))
             menu.addSeparator()
+            if needs_overviews(layer):
+                menu.addAction(self._menu_action(menu, self.tr("&Build overviews…"), lambda: self.build_overviews(layer)))
             menu.addAction(self._menu_action(menu, self.tr("&Relocate…"), lambda: self.relocate_basemap(layer)))
             menu.addAction(self._menu_action(menu, self.tr("Re&move"), lambda: self.remove_basemap(layer)))
         elif key == BASEMAPS:
@@ -806,7 +808,6 @@ class LayerTreePanel(QWidget):
         if not path:
             return None
         from gisdesk.io.basemaps import add_basemap
-        from gisdesk.ui.jobs import run_job
 
         def done(info):
             if self.model.document is document:
@@ -815,19 +816,41 @@ class LayerTreePanel(QWidget):
                 if len(document.basemaps) == 1 and not document.layers:
                     self.zoom_to_layer(layer)
 
+        return self._run_job(self.tr("Add base map %1").replace("%1", Path(path).name), add_basemap,
+                             document.project, path, on_done=done)
+
+    def build_overviews(self, layer: RasterLayer):
+        """Add overviews to a base map's GeoTIFF as a job (progress and Cancel in the jobs panel),
+        so that a large image pans and zooms from the level that fits; then it is drawn from them."""
+        from gisdesk.io.raster import build_overviews
+
+        path = layer.path
+
+        def done(_levels):
+            if layer.path == path:
+                layer.reopen()
+
+        return self._run_job(self.tr("Build overviews of %1").replace("%1", path.name), build_overviews, path,
+                             on_done=done)
+
+    def _run_job(self, title: str, fn, *args, on_done):
+        """Run `fn(*args, feedback=...)` as a job of the window (gisdesk.ui.jobs); a tree on its own
+        (no window with a jobs panel) runs it at once. Returns the job, or None."""
+        from gisdesk.ui.jobs import run_job
+
         window = self._window()
-        if window is None or not hasattr(window, "add_dock"):  # a tree on its own (no jobs panel): at once
-            from gisdesk.errors import GisdeskError
-            from gisdesk.jobs import Feedback
+        if window is None or not hasattr(window, "add_dock"):
             from PySide6.QtWidgets import QMessageBox
 
+            from gisdesk.errors import GisdeskError
+            from gisdesk.jobs import Feedback
+
             try:
-                done(add_basemap(document.project, path, feedback=Feedback()))
+                on_done(fn(*args, feedback=Feedback()))
             except GisdeskError as error:
-                QMessageBox.warning(self, self.tr("Cannot add base map"), str(error))
+                QMessageBox.warning(self, title, str(error))
             return None
-        return run_job(window, self.tr("Add base map %1").replace("%1", Path(path).name), add_basemap, document.project,
-                       path, on_done=done)
+        return run_job(window, title, fn, *args, on_done=on_done)
 
     def relocate_basemap(self, layer: RasterLayer, path: str | None = None) -> bool:
         """Point a base map at its file's new place (a file dialog unless `path`); whether it was."""
@@ -1225,6 +1248,21 @@ class PropertiesDialog(QDialog):
         layout.addWidget(sources_box)
         layout.addWidget(fields_box, 1)
         layout.addWidget(buttons)
+
+
+OVERVIEWS_FROM_PX = 4096  # a GeoTIFF this wide or high without overviews is offered them
+
+
+def needs_overviews(layer: RasterLayer) -> bool:
+    """Whether a base map is a large GeoTIFF without overviews (every view of it reads the full image)."""
+    if layer.provider != "gdal" or layer.missing:
+        return False
+    if layer.reader is None:
+        open_basemap(layer)
+    reader = layer.reader
+    if reader is None or getattr(reader, "factors", None):
+        return False
+    return max(getattr(reader, "width", 0), getattr(reader, "height", 0)) >= OVERVIEWS_FROM_PX
 
 
 def _extent_of(layer) -> tuple | None:

@@ -87,7 +87,7 @@
 <context>
     <name>ColorButton</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="+914"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="+937"/>
         <source>Choose a colour</source>
         <translation>选择颜色</translation>
     </message>
@@ -203,7 +203,7 @@
         <translation>比对</translation>
     </message>
     <message>
-        <location line="+130"/>
+        <location line="+132"/>
         <source>The project has no illegal-construction ledger layer to add the case to.</source>
         <translation>项目中没有违法建设台账图层，无法添加案件。</translation>
     </message>
@@ -901,7 +901,7 @@
 <context>
     <name>LayerTree</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="-861"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="-884"/>
         <source>Control lines</source>
         <translation>控制线</translation>
     </message>
@@ -926,7 +926,7 @@
         <translation>底图</translation>
     </message>
     <message>
-        <location line="+1199"/>
+        <location line="+1237"/>
         <source>Layers</source>
         <translation>图层</translation>
     </message>
@@ -944,7 +944,7 @@
 <context>
     <name>LayerTreeModel</name>
     <message>
-        <location line="-978"/>
+        <location line="-1016"/>
         <source>%1: %2 layers</source>
         <translation>%1：%2 个图层</translation>
     </message>
@@ -978,24 +978,29 @@
     </message>
     <message>
         <location line="+96"/>
-        <location line="+16"/>
+        <location line="+18"/>
         <source>&amp;Zoom to layer</source>
         <translation>缩放到图层(&amp;Z)</translation>
     </message>
     <message>
-        <location line="-13"/>
-        <location line="+16"/>
+        <location line="-15"/>
+        <location line="+18"/>
         <source>Move &amp;up</source>
         <translation>上移(&amp;U)</translation>
     </message>
     <message>
-        <location line="-14"/>
-        <location line="+16"/>
+        <location line="-16"/>
+        <location line="+18"/>
         <source>Move &amp;down</source>
         <translation>下移(&amp;D)</translation>
     </message>
     <message>
-        <location line="-13"/>
+        <location line="-14"/>
+        <source>&amp;Build overviews…</source>
+        <translation>生成概览(&amp;B)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>&amp;Relocate…</source>
         <translation>重新定位(&amp;R)…</translation>
     </message>
@@ -1030,17 +1035,17 @@
         <translation>添加底图</translation>
     </message>
     <message>
-        <location line="+22"/>
-        <source>Cannot add base map</source>
-        <translation>无法添加底图</translation>
-    </message>
-    <message>
-        <location line="+2"/>
+        <location line="+12"/>
         <source>Add base map %1</source>
         <translation>添加底图 %1</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+14"/>
+        <source>Build overviews of %1</source>
+        <translation>生成 %1 的概览</translation>
+    </message>
+    <message>
+        <location line="+34"/>
         <source>Relocate base map</source>
         <translation>重新定位底图</translation>
     </message>
@@ -1065,7 +1070,7 @@
         <translation>从项目中移除底图 %1？文件本身不会被删除。</translation>
     </message>
     <message>
-        <location line="-143"/>
+        <location line="-164"/>
         <location line="+18"/>
         <source>&amp;Zoom to group</source>
         <translation>缩放到图层组(&amp;Z)</translation>
@@ -1435,7 +1440,7 @@
 <context>
     <name>PropertiesDialog</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="+357"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="+378"/>
         <source>%1 (a temporary copy, since removed)</source>
         <translation>%1（导入时的临时副本，已删除）</translation>
     </message>
@@ -1657,7 +1662,7 @@
 <context>
     <name>SideBySide</name>
     <message>
-        <location filename="../../gisdesk/ui/compare.py" line="-374"/>
+        <location filename="../../gisdesk/ui/compare.py" line="-376"/>
         <source>Left:</source>
         <translation>左：</translation>
     </message>
