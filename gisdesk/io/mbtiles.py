@@ -27,7 +27,6 @@ from gisdesk.io.raster_common import (RasterSource, downsample, empty_rgba, pars
                                       warp_rgba)
 
 ORIGIN = math.pi * 6378137.0  # half the width of the Web Mercator world, metres
-WEB_MERCATOR = CRS.from_epsg(3857)
 MAX_MERCATOR_LAT = 85.0511287798066
 DEFAULT_CACHE_MB = 64
 DOWNSAMPLE_ABOVE = 1.2  # tiles more than this much finer than the view are averaged down before the warp
@@ -103,7 +102,7 @@ class MBTilesSource(RasterSource):
         self.path = Path(path)
         if not self.path.exists():
             raise InputError("找不到 MBTiles 文件 {path}", "MBTiles file not found: {path}", path=str(self.path))
-        self.crs = WEB_MERCATOR
+        self.crs = CRS.from_epsg(3857)
         self.cache = TileCache(cache_mb)
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -220,7 +219,7 @@ class MBTilesSource(RasterSource):
             return empty_rgba(max(width, 0), max(height, 0))
         dst_crs = to_pyproj(crs)
         try:
-            box = transform_extent(_clip_lonlat(extent, dst_crs), dst_crs, WEB_MERCATOR)
+            box = transform_extent(_clip_lonlat(extent, dst_crs), dst_crs, 3857)
         except Exception:  # no Web Mercator coordinates for this view
             return empty_rgba(width, height)
         if not all(map(math.isfinite, box)):
@@ -268,7 +267,7 @@ class MBTilesSource(RasterSource):
         transform = Affine(px * sx, 0, -ORIGIN + tx0 * tile_m, 0, -px * sy, ORIGIN - ty0 * tile_m)
         if cancelled():
             return empty_rgba(width, height)
-        return warp_rgba(mosaic, transform, WEB_MERCATOR, extent, width, height, dst_crs)
+        return warp_rgba(mosaic, transform, 3857, extent, width, height, dst_crs)
 
     def _wanted_zoom(self, resolution: float) -> int:
         return math.ceil(math.log2(2 * ORIGIN / (self.tile_size * resolution)) - 1e-9) if resolution > 0 else 99

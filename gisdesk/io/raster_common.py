@@ -14,13 +14,29 @@ import numpy as np
 from pyproj import CRS
 
 
+_local = threading.local()
+
+
 def to_pyproj(crs) -> CRS:
-    """A pyproj CRS from a pyproj CRS, a rasterio CRS, an EPSG code or any pyproj-readable text."""
+    """This thread's own pyproj CRS for a pyproj CRS, a rasterio CRS, an EPSG code or any
+    pyproj-readable text. A pyproj CRS is bound to the PROJ context of the thread that made it
+    and may crash when used from another (the canvas reads in a render thread a source opened on
+    the GUI thread): the CRS is made again in this thread from its text, once per thread."""
     if isinstance(crs, CRS):
-        return crs
-    if hasattr(crs, "to_wkt"):  # rasterio.crs.CRS
-        return CRS.from_wkt(crs.to_wkt())
-    return CRS.from_user_input(crs)
+        key = crs.srs  # a plain string attribute: no PROJ call on the other thread's object
+    elif hasattr(crs, "to_wkt"):  # rasterio.crs.CRS
+        key = crs.to_wkt()
+    else:
+        key = crs
+    cache = getattr(_local, "crs", None)
+    if cache is None:
+        cache = _local.crs = {}
+    made = cache.get(key)
+    if made is None:
+        if len(cache) > 64:
+            cache.clear()
+        made = cache[key] = CRS.from_user_input(key)
+    return made
 
 
 def to_rasterio(crs):
@@ -31,15 +47,17 @@ def to_rasterio(crs):
     return RioCRS.from_wkt(to_pyproj(crs).to_wkt())
 
 
+def same_crs(a, b) -> bool:
+    a, b = to_pyproj(a), to_pyproj(b)
+    return a is b or a.srs == b.srs or a == b
+
+
 def transform_extent(extent, src_crs, dst_crs, densify: int = 21) -> tuple[float, float, float, float]:
     """The box around `extent` (xmin, ymin, xmax, ymax in src_crs) in dst_crs, edges densified."""
-    from rasterio.warp import transform_bounds
-
     src, dst = to_pyproj(src_crs), to_pyproj(dst_crs)
-    if src == dst:
+    if same_crs(src, dst):
         return tuple(float(v) for v in extent)
-    return tuple(float(v) for v in transform_bounds(to_rasterio(src), to_rasterio(dst), *extent,
-                                                    densify_pts=densify))
+    return tuple(float(v) for v in _transformer(src, dst).transform_bounds(*extent, densify_pts=densify))
 
 
 def empty_rgba(width: int, height: int) -> np.ndarray:
@@ -57,6 +75,7 @@ def _transformer(src: CRS, dst: CRS):
     cache = getattr(_transformers, "cache", None)
     if cache is None:
         cache = _transformers.cache = {}
+    src, dst = to_pyproj(src), to_pyproj(dst)
     key = (src.srs, dst.srs)
     t = cache.get(key)
     if t is None:
@@ -75,7 +94,7 @@ def _coarse_grid(src_transform, src_crs, extent, width: int, height: int, dst_cr
     us = np.unique(np.r_[np.arange(0, width, GRID_STEP), width - 1]).astype(np.float64)
     vs = np.unique(np.r_[np.arange(0, height, GRID_STEP), height - 1]).astype(np.float64)
     gx, gy = np.meshgrid(xmin + (us + 0.5) * px, ymax - (vs + 0.5) * py)
-    if src != dst:
+    if not same_crs(src, dst):
         with np.errstate(all="ignore"):
             gx, gy = _transformer(dst, src).transform(gx, gy, errcheck=False)
         bad = ~(np.isfinite(gx) & np.isfinite(gy))
