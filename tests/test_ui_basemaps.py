@@ -198,6 +198,7 @@ def test_the_window_adds_a_base_map_as_a_job_and_draws_it_under_the_layers(qtbot
     assert job is not None
     document = window.document
     assert [b.title for b in document.basemaps] == ["photo"] and document.basemaps[0].date.startswith("2015")
+    assert document.basemaps[0].reader is not None  # opened by the job, not on the UI thread
     assert rows_of(window.layer_tree, BASEMAPS)[0].startswith("photo · 2015")
     canvas = window.canvas
     qtbot.waitUntil(lambda: not canvas.is_rendering(), timeout=30_000)
@@ -230,3 +231,10 @@ def test_a_large_geotiff_without_overviews_is_offered_them_and_drawn_from_them(q
     panel.build_overviews(layer)
     assert redrawn and layer.reader is None  # let go: the next draw opens the file with its overviews
     assert not needs_overviews(layer) and layer.reader.factors
+
+
+def test_opening_a_project_opens_its_base_maps_in_the_loader(qtbot, window, project):
+    assert window.open_project(project.path)
+    assert [b.date for b in window.document.basemaps] == ["2010", "2019"]
+    assert all(b.reader is not None and b.extent is not None for b in window.document.basemaps)
+    assert window.layer_tree.model.group_keys()[-1] == BASEMAPS

@@ -113,10 +113,11 @@ class MapDocument:
         self.events["basemaps"].emit(self)
         self._set_dirty()
 
-    def add_basemap(self, info) -> RasterLayer:
-        """Show a base map the store has just added (`info`, its LayerInfo), on top of the others.
-        (The store wrote it already: adding does not make the document dirty.)"""
-        layer = RasterLayer.of(self.project, info)
+    def add_basemap(self, info, layer: RasterLayer | None = None) -> RasterLayer:
+        """Show a base map the store has just added (`info`, its LayerInfo; `layer`, its RasterLayer
+        when the caller made and opened it), on top of the others. (The store wrote it already:
+        adding does not make the document dirty.)"""
+        layer = layer or RasterLayer.of(self.project, info)
         self.basemaps.append(layer)
         self._watch(layer)
         self.events["basemaps"].emit(self)

@@ -807,16 +807,15 @@ class LayerTreePanel(QWidget):
         path = path or self._choose_basemap_file(self.tr("Add base map"))
         if not path:
             return None
-        from gisdesk.io.basemaps import add_basemap
-
-        def done(info):
+        def done(added):
+            info, opened = added
             if self.model.document is document:
-                layer = document.add_basemap(info)
+                layer = document.add_basemap(info, opened)
                 self.select_layer(layer)
                 if len(document.basemaps) == 1 and not document.layers:
                     self.zoom_to_layer(layer)
 
-        return self._run_job(self.tr("Add base map %1").replace("%1", Path(path).name), add_basemap,
+        return self._run_job(self.tr("Add base map %1").replace("%1", Path(path).name), _add_and_open,
                              document.project, path, on_done=done)
 
     def build_overviews(self, layer: RasterLayer):
@@ -1248,6 +1247,14 @@ class PropertiesDialog(QDialog):
         layout.addWidget(sources_box)
         layout.addWidget(fields_box, 1)
         layout.addWidget(buttons)
+
+
+def _add_and_open(project, path, *, feedback):
+    """The job of Add base map: add the file to the project and open it (off the UI thread)."""
+    from gisdesk.io.basemaps import add_basemap
+
+    info = add_basemap(project, path, feedback=feedback)
+    return info, open_basemap(RasterLayer.of(project, info))
 
 
 OVERVIEWS_FROM_PX = 4096  # a GeoTIFF this wide or high without overviews is offered them

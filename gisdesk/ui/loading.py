@@ -28,7 +28,9 @@ import pyogrio
 import shapely
 from PySide6.QtCore import QObject, Signal
 
+from gisdesk.io.basemaps import open_basemaps
 from gisdesk.layers.document import MapDocument
+from gisdesk.layers.raster import raster_layers
 from gisdesk.layers.kinds import kind_of
 from gisdesk.layers.layer import Layer
 from gisdesk.layers.styles import fit_label_field
@@ -67,6 +69,7 @@ class ProjectLoader:
         self.froze = False  # whether the heap was frozen after the read (a large project)
         self.extent = None  # the exact extent of all layers, once read
         self.problems = None  # the topology findings to draw (canvas.problems_by_layer), once read
+        self.basemaps = None  # the project's base maps (RasterLayers), their files opened here, before `opened`
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="gisdesk-open", daemon=True)
@@ -108,6 +111,8 @@ class ProjectLoader:
             infos = project.layers()
             self._check()
             counts, extent = _sizes(project, infos)
+            self.basemaps = open_basemaps(raster_layers(project))  # tens of ms each: not on the UI thread
+            self._check()
             self.signals.opened.emit(self, project, infos, extent)
             order = sorted(range(len(infos)), key=lambda i: (counts.get(infos[i].id, 0), i))  # small first
             layers = []

@@ -311,7 +311,7 @@ class MainWindow(QMainWindow):
         if loader is not self.loading:
             return
         self._remember_view()
-        self._preview = MapDocument(project, [])
+        self._preview = MapDocument(project, [], basemaps=loader.basemaps)  # (None: the store's, opened when drawn)
         self._preview_positions: list[int] = []
         self.canvas.set_document(self._preview, extent=extent, loading=True)
         self._restore_view(self._loading_path)
