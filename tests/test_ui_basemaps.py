@@ -238,3 +238,40 @@ def test_opening_a_project_opens_its_base_maps_in_the_loader(qtbot, window, proj
     assert [b.date for b in window.document.basemaps] == ["2010", "2019"]
     assert all(b.reader is not None and b.extent is not None for b in window.document.basemaps)
     assert window.layer_tree.model.group_keys()[-1] == BASEMAPS
+
+
+def test_the_properties_set_title_and_date_saved_with_the_project(qtbot, panel, document, tmp_path):
+    from gisdesk.ui.layer_tree import BasemapPropertiesDialog
+
+    layer = document.basemaps[0]
+    dialog = BasemapPropertiesDialog(layer, panel)
+    qtbot.addWidget(dialog)
+    assert dialog.values["source"].text().startswith("aerial2010.tif")
+    assert "px" in dialog.values["size"].text() and dialog.values["crs"].text()
+    dialog.title_edit.setText("航拍 2011")
+    dialog.date_edit.setText("2011-05")
+    dialog.accept()
+    assert (layer.title, layer.date) == ("航拍 2011", "2011-05") and document.dirty
+    assert "航拍 2011 · 2011-05" in rows_of(panel, BASEMAPS)
+    document.save()
+    stored = {i.id: i for i in Project.open(document.project.path).basemaps()}[layer.id]
+    assert (stored.title, stored.style["date"]) == ("航拍 2011", "2011-05")
+    assert stored.style["absolute"]  # what the store keeps beside the date stays
+
+
+def test_an_undated_file_gets_the_year_of_its_name_as_a_suggestion(qtbot, panel, document, tmp_path):
+    from gisdesk.ui.layer_tree import BasemapPropertiesDialog
+
+    image = write_image(tmp_path / "3420B_2010_328_RGB.tif", (1, 2, 3))
+    panel.ask_dates = False
+    panel.add_basemap(str(image))  # a tree on its own: added at once
+    layer = document.basemaps[-1]
+    assert layer.date is None and rows_of(panel, BASEMAPS)[0] == "3420B_2010_328_RGB"
+    dialog = BasemapPropertiesDialog(layer, panel, ask_date=True)
+    qtbot.addWidget(dialog)
+    assert dialog.date_edit.text() == "2010"
+    dialog.date_edit.setText("2010/5")  # refused by the validator: not a date
+    assert dialog.date_edit.text() in ("2010", "2010/5")
+    dialog.date_edit.setText("2010")
+    dialog.accept()
+    assert rows_of(panel, BASEMAPS)[0] == "3420B_2010_328_RGB · 2010"

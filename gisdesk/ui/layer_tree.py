@@ -185,6 +185,8 @@ class LayerTreeModel(QAbstractItemModel):
 
     def _on_layer_style(self, layer: Layer) -> None:
         self._layer_changed(layer, Qt.ItemDataRole.DecorationRole)
+        if isinstance(layer, RasterLayer):  # a base map's style holds its date, which its row shows
+            self._layer_changed(layer, Qt.ItemDataRole.DisplayRole)
 
     def _on_layer_title(self, layer: Layer) -> None:
         self._layer_changed(layer, Qt.ItemDataRole.DisplayRole)
@@ -608,6 +610,7 @@ class LayerTreePanel(QWidget):
         self.view.setModel(self.model)
         self._opacity_layer: Layer | None = None
         self._opacity_hooks = _Hooks(self)
+        self.ask_dates = True  # an added base map with no date in its file asks for one
 
         self.opacity_label = QLabel(self.tr("Opacity"))
         self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
@@ -721,6 +724,8 @@ class LayerTreePanel(QWidget):
                 menu.addAction(self._menu_action(menu, self.tr("&Build overviews…"), lambda: self.build_overviews(layer)))
             menu.addAction(self._menu_action(menu, self.tr("&Relocate…"), lambda: self.relocate_basemap(layer)))
             menu.addAction(self._menu_action(menu, self.tr("Re&move"), lambda: self.remove_basemap(layer)))
+            menu.addSeparator()
+            menu.addAction(self._menu_action(menu, self.tr("&Properties…"), lambda: self.show_basemap_properties(layer)))
         elif key == BASEMAPS:
             menu.addAction(self._menu_action(menu, self.tr("&Zoom to group"), lambda: self.zoom_to_group(key)))
             menu.addAction(self._menu_action(menu, self.tr("&Add base map…"), self.add_basemap))
@@ -760,6 +765,8 @@ class LayerTreePanel(QWidget):
         if isinstance(layer, RasterLayer):
             if layer.missing:
                 self.relocate_basemap(layer)
+            else:
+                self.show_basemap_properties(layer)
         elif layer is not None:
             self.edit_style(layer)
 
@@ -812,11 +819,16 @@ class LayerTreePanel(QWidget):
             if self.model.document is document:
                 layer = document.add_basemap(info, opened)
                 self.select_layer(layer)
+                if not layer.date and self.ask_dates and not getattr(self._window(), "headless", False):
+                    self.show_basemap_properties(layer, ask_date=True)  # a comparison goes by the dates
                 if len(document.basemaps) == 1 and not document.layers:
                     self.zoom_to_layer(layer)
 
         return self._run_job(self.tr("Add base map %1").replace("%1", Path(path).name), _add_and_open,
                              document.project, path, on_done=done)
+
+    def show_basemap_properties(self, layer: RasterLayer, *, ask_date: bool = False) -> None:
+        BasemapPropertiesDialog(layer, self, ask_date=ask_date).exec()
 
     def build_overviews(self, layer: RasterLayer):
         """Add overviews to a base map's GeoTIFF as a job (progress and Cancel in the jobs panel),
@@ -1279,6 +1291,107 @@ def _extent_of(layer) -> tuple | None:
             open_basemap(layer)
         return layer.extent
     return layer.extent()
+
+
+DATE_PATTERN = r"(19|20)\d\d(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?"
+
+
+class BasemapPropertiesDialog(QDialog):
+    """A base map: its title and date (editable: the date labels it and orders comparisons), the
+    file, how the project keeps it, its CRS, size, overviews or zoom levels, extent, attribution."""
+
+    def __init__(self, layer: RasterLayer, parent=None, *, ask_date: bool = False):
+        import re
+
+        from PySide6.QtGui import QRegularExpressionValidator
+        from PySide6.QtCore import QRegularExpression
+        from PySide6.QtWidgets import QLineEdit
+
+        super().__init__(parent)
+        self.layer = layer
+        self._date_pattern = re.compile(DATE_PATTERN)
+        self.setWindowTitle(self.tr("Base map — %1").replace("%1", layer.title))
+        self.setMinimumWidth(520)
+        form = QFormLayout()
+        self.values: dict[str, QLabel] = {}
+
+        def add(key: str, label: str, value: str) -> None:
+            widget = QLabel(value)
+            widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            widget.setWordWrap(True)
+            self.values[key] = widget
+            form.addRow(label, widget)
+
+        self.title_edit = QLineEdit(layer.title)
+        form.addRow(self.tr("Title"), self.title_edit)
+        self.date_edit = QLineEdit(layer.date or "")
+        self.date_edit.setPlaceholderText(self.tr("e.g. 2010, 2019-06 or 2019-06-01"))
+        self.date_edit.setValidator(QRegularExpressionValidator(QRegularExpression(f"^({DATE_PATTERN})?$"), self))
+        if not layer.date:
+            from gisdesk.io.raster import date_from_name
+
+            suggested = date_from_name(layer.path)
+            if suggested:  # a year in the name is a suggestion, for the user to confirm
+                self.date_edit.setText(suggested)
+        form.addRow(self.tr("Date"), self.date_edit)
+        if ask_date:
+            self.date_hint = QLabel(self.tr("The file gives no date: enter the date the image was taken, "
+                                            "so that the layer tree and the comparison can show it."))
+            self.date_hint.setWordWrap(True)
+            form.addRow("", self.date_hint)
+        if layer.problem:
+            add("problem", self.tr("Problem"), layer.problem)
+        add("file", self.tr("File"), str(layer.path))
+        relative = not Path(layer.source).is_absolute()
+        add("source", self.tr("Kept in the project as"), layer.source + "  (" + (
+            self.tr("relative to the project folder") if relative else self.tr("absolute path")) + ")")
+        if layer.reader is None and not layer.missing:
+            open_basemap(layer)
+        reader = layer.reader
+        kinds = {"gdal": self.tr("GeoTIFF / GDAL raster"), "mbtiles": self.tr("MBTiles tile cache")}
+        add("provider", self.tr("Kind"), kinds.get(layer.provider, layer.provider))
+        if reader is not None:
+            add("crs", self.tr("Coordinate system"), crs_label(reader.crs))
+            if layer.provider == "mbtiles":
+                zooms = getattr(reader, "zooms", None) or []
+                add("levels", self.tr("Zoom levels"), f"{zooms[0]}–{zooms[-1]}" if zooms else "—")
+            else:
+                width, height = getattr(reader, "width", 0), getattr(reader, "height", 0)
+                add("size", self.tr("Size"), f"{width:,} × {height:,} px")
+                factors = getattr(reader, "factors", None) or []
+                if factors:
+                    levels = ", ".join(str(f) for f in factors)
+                elif needs_overviews(layer):
+                    levels = self.tr("none (a large image pans slowly: Build overviews…)")
+                else:
+                    levels = self.tr("none")
+                add("levels", self.tr("Overviews"), levels)
+            if getattr(reader, "attribution", ""):
+                add("attribution", self.tr("Attribution"), reader.attribution)
+        extent = layer.extent
+        add("extent", self.tr("Extent"), "—" if extent is None else "{:,.2f}, {:,.2f} — {:,.2f}, {:,.2f} m".format(*extent))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        if ask_date:
+            self.date_edit.setFocus()
+
+    def apply(self) -> None:
+        title = self.title_edit.text().strip()
+        if title and title != self.layer.title:
+            self.layer.title = title
+        date = self.date_edit.text().strip() or None
+        if date is not None and not self._date_pattern.fullmatch(date):
+            date = self.layer.date  # (the validator lets through only what matches, or nothing)
+        if date != self.layer.date:
+            self.layer.update_style(date=date)
+
+    def accept(self) -> None:
+        self.apply()
+        super().accept()
 
 
 def _tidy_table(table: QTableWidget, *, stretch: int) -> None:

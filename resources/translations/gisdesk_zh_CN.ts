@@ -85,9 +85,117 @@
     </message>
 </context>
 <context>
+    <name>BasemapPropertiesDialog</name>
+    <message>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="+1313"/>
+        <source>Base map — %1</source>
+        <translation>底图 — %1</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Title</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>e.g. 2010, 2019-06 or 2019-06-01</source>
+        <translation>如 2010、2019-06 或 2019-06-01</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The file gives no date: enter the date the image was taken, so that the layer tree and the comparison can show it.</source>
+        <translation>文件中没有日期：请填写影像的拍摄日期，图层树和卫片比对会显示它。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Problem</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Kept in the project as</source>
+        <translation>项目中记录为</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>relative to the project folder</source>
+        <translation>相对于项目文件夹</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>absolute path</source>
+        <translation>绝对路径</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>GeoTIFF / GDAL raster</source>
+        <translation>GeoTIFF / GDAL 栅格</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>MBTiles tile cache</source>
+        <translation>MBTiles 瓦片缓存</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Coordinate system</source>
+        <translation>坐标系</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Zoom levels</source>
+        <translation>缩放级别</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Overviews</source>
+        <translation>概览</translation>
+    </message>
+    <message>
+        <location line="-3"/>
+        <source>none (a large image pans slowly: Build overviews…)</source>
+        <translation>无（大影像平移较慢：可“生成概览…”）</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Attribution</source>
+        <translation>版权</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Extent</source>
+        <translation>范围</translation>
+    </message>
+</context>
+<context>
     <name>ColorButton</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="+937"/>
+        <location line="-424"/>
         <source>Choose a colour</source>
         <translation>选择颜色</translation>
     </message>
@@ -103,7 +211,7 @@
 <context>
     <name>Comparison</name>
     <message>
-        <location line="+343"/>
+        <location line="+364"/>
         <source>&amp;Compare</source>
         <translation>比对(&amp;C)</translation>
     </message>
@@ -143,7 +251,7 @@
         <translation>两幅联动的地图，各显示一个时相</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+15"/>
         <source>Left:</source>
         <translation>左：</translation>
     </message>
@@ -158,7 +266,7 @@
         <translation>这一侧显示的底图</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+14"/>
         <source>Flicker rate: pictures shown per second</source>
         <translation>闪烁频率：每秒切换的画面数</translation>
     </message>
@@ -203,7 +311,7 @@
         <translation>比对</translation>
     </message>
     <message>
-        <location line="+132"/>
+        <location line="+124"/>
         <source>The project has no illegal-construction ledger layer to add the case to.</source>
         <translation>项目中没有违法建设台账图层，无法添加案件。</translation>
     </message>
@@ -901,7 +1009,7 @@
 <context>
     <name>LayerTree</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="-884"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="-895"/>
         <source>Control lines</source>
         <translation>控制线</translation>
     </message>
@@ -926,7 +1034,7 @@
         <translation>底图</translation>
     </message>
     <message>
-        <location line="+1237"/>
+        <location line="+1357"/>
         <source>Layers</source>
         <translation>图层</translation>
     </message>
@@ -944,7 +1052,7 @@
 <context>
     <name>LayerTreeModel</name>
     <message>
-        <location line="-1016"/>
+        <location line="-1134"/>
         <source>%1: %2 layers</source>
         <translation>%1：%2 个图层</translation>
     </message>
@@ -967,7 +1075,7 @@
 <context>
     <name>LayerTreePanel</name>
     <message>
-        <location line="+290"/>
+        <location line="+291"/>
         <source>Opacity</source>
         <translation>不透明度</translation>
     </message>
@@ -978,24 +1086,24 @@
     </message>
     <message>
         <location line="+96"/>
-        <location line="+18"/>
+        <location line="+20"/>
         <source>&amp;Zoom to layer</source>
         <translation>缩放到图层(&amp;Z)</translation>
     </message>
     <message>
-        <location line="-15"/>
-        <location line="+18"/>
+        <location line="-17"/>
+        <location line="+20"/>
         <source>Move &amp;up</source>
         <translation>上移(&amp;U)</translation>
     </message>
     <message>
-        <location line="-16"/>
-        <location line="+18"/>
+        <location line="-18"/>
+        <location line="+20"/>
         <source>Move &amp;down</source>
         <translation>下移(&amp;D)</translation>
     </message>
     <message>
-        <location line="-14"/>
+        <location line="-16"/>
         <source>&amp;Build overviews…</source>
         <translation>生成概览(&amp;B)…</translation>
     </message>
@@ -1010,7 +1118,7 @@
         <translation>移除(&amp;M)</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
         <source>&amp;Add base map…</source>
         <translation>添加底图(&amp;A)…</translation>
     </message>
@@ -1020,12 +1128,13 @@
         <translation>样式(&amp;S)…</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-15"/>
+        <location line="+16"/>
         <source>&amp;Properties…</source>
         <translation>属性(&amp;P)…</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+60"/>
         <source>Base maps (%1);;All files (*)</source>
         <translation>底图 (%1);;所有文件 (*)</translation>
     </message>
@@ -1035,12 +1144,12 @@
         <translation>添加底图</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Add base map %1</source>
         <translation>添加底图 %1</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+17"/>
         <source>Build overviews of %1</source>
         <translation>生成 %1 的概览</translation>
     </message>
@@ -1070,7 +1179,7 @@
         <translation>从项目中移除底图 %1？文件本身不会被删除。</translation>
     </message>
     <message>
-        <location line="-164"/>
+        <location line="-170"/>
         <location line="+18"/>
         <source>&amp;Zoom to group</source>
         <translation>缩放到图层组(&amp;Z)</translation>
@@ -1097,7 +1206,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gisdesk/ui/main_window.py" line="+80"/>
+        <location filename="../../gisdesk/ui/main_window.py" line="+86"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -1440,7 +1549,7 @@
 <context>
     <name>PropertiesDialog</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="+378"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="+384"/>
         <source>%1 (a temporary copy, since removed)</source>
         <translation>%1（导入时的临时副本，已删除）</translation>
     </message>
@@ -1662,7 +1771,7 @@
 <context>
     <name>SideBySide</name>
     <message>
-        <location filename="../../gisdesk/ui/compare.py" line="-376"/>
+        <location filename="../../gisdesk/ui/compare.py" line="-388"/>
         <source>Left:</source>
         <translation>左：</translation>
     </message>
