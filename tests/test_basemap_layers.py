@@ -432,3 +432,12 @@ def test_qgis_still_opens_every_layer_of_a_project_with_base_maps(project, tmp_p
     assert layers["buildings Polygon"]["valid"] and layers["buildings Polygon"]["render"]["drawn"] > 0
     assert layers["gisdesk_layers"]["valid"] and not layers["gisdesk_layers"]["read_only"]
     assert all(layer["valid"] for layer in layers.values())
+
+
+def test_a_date_that_is_not_one_is_refused(cli, project, tmp_path):
+    image = write_quadrants(tmp_path / "a.tif")
+    for bad in ("2019/06", "19", "2019-13", "June 2019"):
+        code, out, err = cli("import", project.path, image, "--date", bad)
+        assert code == 2 and bad in err, (bad, err)
+    assert Project.open(project.path).basemaps() == []
+    assert cli("import", project.path, image, "--date", "2019-06-01")[0] == 0

@@ -9,6 +9,7 @@ RasterLayer (or says why it could not).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from gisdesk.errors import GisdeskError, InputError
@@ -18,6 +19,7 @@ from gisdesk.layers.raster import RasterLayer
 from gisdesk.store import LayerInfo, ProjectStore
 
 RASTER_SUFFIXES = (".tif", ".tiff", ".mbtiles")
+DATE = re.compile(r"(19|20)\d\d(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")  # 2010, 2019-06, 2019-06-01
 _TIFF_MAGICS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -30,6 +32,8 @@ def add_basemap(project: ProjectStore, path, *, layer_id: str | None = None, tit
     file. The date is `date`, else the file's (TIFF date tags, MBTiles metadata), else none.
     """
     path = Path(path)
+    if date is not None:
+        date = check_date(date)
     if feedback is not None:
         feedback.set_stage(tr("打开影像", "opening the image"))
     source = open_raster(path)
@@ -46,6 +50,16 @@ def add_basemap(project: ProjectStore, path, *, layer_id: str | None = None, tit
     finally:
         source.close()
     return project.add_basemap(path, layer_id=layer_id, title=title, date=found_date, provider=provider)
+
+
+def check_date(date: str) -> str:
+    """A base map's date as given (2010, 2019-06 or 2019-06-01), or an InputError saying so."""
+    text = str(date).strip()
+    if not DATE.fullmatch(text):
+        raise InputError("底图日期 {date} 无效：应为年份、年-月或年-月-日，如 2010、2019-06、2019-06-01",
+                         "invalid base map date {date}: give a year, year-month or year-month-day, e.g. 2010, "
+                         "2019-06, 2019-06-01", date=date)
+    return text
 
 
 def open_basemap(layer: RasterLayer) -> RasterLayer:
