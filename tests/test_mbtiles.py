@@ -284,3 +284,33 @@ def test_refusals(tmp_path, english):
     con.close()
     with pytest.raises(InputError, match="no tiles"):
         open_raster(empty)
+
+
+REAL = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason="../shared/realdata is not here")
+def test_the_whole_real_mbtiles_agrees_with_the_photo_it_was_made_from():
+    import random
+
+    tiles = REAL / "mbtiles" / "swellendam_aerial_3420B.mbtiles"
+    photo = REAL / "swellendam-qgis-training" / "raster" / "3420B_2010_328_RGB_LATLNG.tif"
+    crs = CRS.from_epsg(32734)
+    rnd = random.Random(7)
+    with open_raster(tiles) as mb, open_raster(photo) as tif:
+        assert mb.zooms == [12, 13, 14, 15, 16] and mb.format == "png"
+        x0, y0, x1, y1 = tif.extent_in(crs)
+        agree = 0
+        for _ in range(8):
+            cx, cy = rnd.uniform(x0 + 300, x1 - 300), rnd.uniform(y0 + 300, y1 - 300)
+            extent = (cx - 200, cy - 200, cx + 200, cy + 200)
+            a = mb.read(extent, 160, 160, crs).astype(float)
+            assert mb.last_read["zoom"] == 16
+            b = tif.read(extent, 160, 160, crs).astype(float)
+            both = (a[..., 3] == 255) & (b[..., 3] == 255)
+            if both.mean() < 0.5:
+                continue
+            ga, gb = a[..., :3].mean(axis=2)[both], b[..., :3].mean(axis=2)[both]
+            assert np.corrcoef(ga, gb)[0, 1] > 0.8
+            agree += 1
+        assert agree >= 6

@@ -201,7 +201,7 @@ def test_overviews_are_built_and_read(tmp_path, source_pixels):
     with rasterio.open(path) as ds:
         assert ds.overviews(1) == [2, 4, 8]
     with open_raster(path) as src:
-        assert src.factors == [2, 4, 8]
+        assert src.factors == src.overviews() == [2, 4, 8]
         res = src.resolution[0]
         xmin, ymin, xmax, ymax = src.bounds
         for pixel_factor, level in [(1, -1), (1.6, -1), (1.7, 0), (3.2, 0), (3.4, 1), (8, 2), (30, 2)]:
@@ -372,3 +372,34 @@ def test_the_fast_warp_agrees_with_gdals(source_pixels, crs):
         same = (ours == gdal).all(axis=2)
         assert same.mean() > 0.995, same.mean()
         assert (ours[..., 3] == 0).mean() == pytest.approx((gdal[..., 3] == 0).mean(), abs=0.003)
+
+
+REAL = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "swellendam-qgis-training" / "raster"
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason="../shared/realdata is not here")
+def test_the_whole_real_photo_and_the_real_elevation_model():
+    photo = REAL / "3420B_2010_328_RGB_LATLNG.tif"
+    with rasterio.open(photo) as ds:
+        data = ds.read(window=rasterio.windows.Window(0, 2500, 1098, 400))
+        transform = ds.window_transform(rasterio.windows.Window(0, 2500, 1098, 400))
+    crs = CRS.from_epsg(32734)
+    to_view = Transformer.from_crs(4326, crs, always_xy=True)
+    with open_raster(photo) as src:
+        assert src.date is None and src.factors == []
+        for r, c in _distinct_pixels(data, n=6):
+            lon, lat = rasterio.transform.xy(transform, r, c)
+            extent, px = _view_around(lon, lat, crs)
+            picture = src.read(extent, 120, 120, crs)
+            x, y = to_view.transform(lon, lat)
+            col, row = int((x - extent[0]) / px), int((extent[3] - y) / px)
+            assert picture[row, col, :3].tolist() == data[:3, r, c].tolist()
+    dem = REAL / "srtm_41_19_4326.tif"  # float32 heights with a nodata value: grey, higher brighter
+    with rasterio.open(dem) as ds:
+        heights = ds.read(1)
+    with open_raster(dem) as src:
+        picture = src.read(src.bounds, heights.shape[1], heights.shape[0], 4326)
+    valid = heights < 1e30
+    grey = picture[..., 0].astype(float)
+    assert (picture[..., 3][valid] == 255).all()
+    assert np.corrcoef(grey[valid], np.clip(heights[valid], *np.percentile(heights[valid], [2, 98])))[0, 1] > 0.99

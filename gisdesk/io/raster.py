@@ -169,6 +169,10 @@ class GdalRasterSource(RasterSource):
                 self._handles.append(ds)
         return ds
 
+    def overviews(self) -> list[int]:
+        """The file's overview factors when it was opened (2, 4, 8, …; [] when it has none)."""
+        return list(self.factors)
+
     def level_for(self, resolution: float) -> int:
         """The overview level (index into `factors`, -1 for full resolution) to read at
         `resolution` (file CRS units per view pixel): the coarsest whose pixels are at most
