@@ -441,3 +441,21 @@ def test_a_date_that_is_not_one_is_refused(cli, project, tmp_path):
         assert code == 2 and bad in err, (bad, err)
     assert Project.open(project.path).basemaps() == []
     assert cli("import", project.path, image, "--date", "2019-06-01")[0] == 0
+
+
+def test_an_image_first_gives_a_new_project_its_zone(cli, tmp_path):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = tmp_path / "shanghai.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=10, height=10, count=3, dtype="uint8", crs="EPSG:4326",
+                       transform=from_origin(121.49, 31.24, 0.0001, 0.0001)) as ds:
+        ds.write(np.full((3, 10, 10), 128, dtype=np.uint8))
+    assert cli("new", tmp_path / "p.gpkg")[0] == 0
+    code, out, err = cli("import", tmp_path / "p.gpkg", path, "--date", "2020")
+    assert code == 0, err
+    assert Project.open(tmp_path / "p.gpkg").crs.to_epsg() == 4549  # CGCS2000 3° GK, CM 120°E (121.49°E is 1.49° off)
+    swellendam = Path(__file__).parent / "data" / "raster" / "swellendam_3420B_cut.tif"  # 20°E, lon/lat
+    assert cli("new", tmp_path / "q.gpkg")[0] == 0
+    code, out, err = cli("import", tmp_path / "q.gpkg", swellendam)
+    assert code == 2 and "--crs" in err

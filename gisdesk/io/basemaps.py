@@ -38,6 +38,8 @@ def add_basemap(project: ProjectStore, path, *, layer_id: str | None = None, tit
         feedback.set_stage(tr("打开影像", "opening the image"))
     source = open_raster(path)
     try:
+        if project.crs is None:  # a new project whose first layer is an image: its zone, as a first import
+            project.set_settings(crs=_first_crs(source, path))
         if project.crs is not None:
             try:
                 source.extent_in(project.crs)
@@ -50,6 +52,22 @@ def add_basemap(project: ProjectStore, path, *, layer_id: str | None = None, tit
     finally:
         source.close()
     return project.add_basemap(path, layer_id=layer_id, title=title, date=found_date, provider=provider)
+
+
+def _first_crs(source, path) -> str:
+    """The project CRS an image brings to a project that has none: the CGCS2000 3° Gauss-Krüger zone
+    of its centre (as a first vector import picks), else the image's own CRS when it is metric."""
+    from gisdesk.crs import gk3_epsg, is_metric_projected
+
+    xmin, ymin, xmax, ymax = source.extent_in("EPSG:4490")
+    try:
+        return f"EPSG:{gk3_epsg((xmin + xmax) / 2)}"
+    except InputError:
+        if is_metric_projected(source.crs) and source.crs.to_epsg():
+            return f"EPSG:{source.crs.to_epsg()}"
+        raise InputError("{path} 不在中国的高斯-克吕格分带内，其坐标系也不是米制投影：请先用 gisdesk new --crs 给项目指定坐标系",
+                         "{path} lies outside China's Gauss-Krüger zones and its CRS is not a metric projection: give "
+                         "the project a CRS first (gisdesk new --crs)", path=path) from None
 
 
 def check_date(date: str) -> str:
