@@ -29,7 +29,7 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt  # noqa: E402
 from PySide6.QtGui import QImage, QMouseEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QDockWidget  # noqa: E402
 
 from gisdesk.layers.layer import Event, Layer  # noqa: E402
 from gisdesk.render.snapshot import Scene  # noqa: E402
@@ -349,11 +349,14 @@ def test_the_pickers_list_the_base_maps_by_date_and_a_swipe_shows_the_older_left
 
 def test_side_by_side_links_centre_resolution_and_cursor_across_panes_of_different_sizes(qtbot, window):
     compare = window.comparison
+    conflicts = window.findChild(QDockWidget, "conflicts_dock")
+    below = conflicts.height()
     assert compare.enter("side_by_side")
     pair = compare.side_by_side
     left, right = pair.canvases()
-    assert window.centralWidget() is pair
-    pair.setSizes([500, 300])
+    area = window.map_area
+    assert window.centralWidget() is area and area.count() == 2 and left is window.canvas
+    area.setSizes([500, 300])
     qtbot.waitUntil(lambda: abs(left.width() - right.width()) > 100, timeout=5_000)
     left.zoom(2.0)
     assert (right.view.cx, right.view.cy, right.view.resolution) == (left.view.cx, left.view.cy, left.view.resolution)
@@ -373,7 +376,10 @@ def test_side_by_side_links_centre_resolution_and_cursor_across_panes_of_differe
     pair.pickers[1].setCurrentIndex(0)
     assert compare.right is compare.sides[0] and compare.right_picker.currentIndex() == 0
     compare.leave()
-    assert window.centralWidget() is window.canvas and compare.side_by_side is None
+    assert compare.side_by_side is None and area.count() == 1 and area.widget(0) is window.canvas
+    # the dock below kept its height throughout (the map area is the same central widget): it did
+    # not grow into the map's room when the panes came or went
+    assert conflicts.height() == below
 
 
 def test_marking_a_new_building_adds_a_draft_case_saved_with_undo_and_redo(qtbot, window):

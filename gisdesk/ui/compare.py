@@ -311,20 +311,21 @@ def _without_repeats(points):
 
 # --- side by side ---------------------------------------------------------------------------
 
-class SideBySide(QSplitter):
-    """Two panes, each a canvas under a base-map chooser; the left canvas is the window's own."""
+class SideBySide(QObject):
+    """Two panes in the window's map area, each a canvas under a base-map chooser; the left canvas is
+    the window's own, the right one made for the comparison and gone after it."""
 
-    def __init__(self, controller: Comparison, left_canvas: MapCanvas):
-        super().__init__(Qt.Orientation.Horizontal)
-        self.setObjectName("compare_side_by_side")
-        self.setChildrenCollapsible(False)
-        self.controller = controller
+    def __init__(self, controller: Comparison, area: QSplitter, left_canvas: MapCanvas):
+        super().__init__(controller)
+        self.controller, self.area = controller, area
         self.left_canvas = left_canvas
         self.right_canvas = MapCanvas()
         self.right_canvas.setObjectName("compare_right_canvas")
         self.pickers: list[QComboBox] = []
+        self.panes: list[QWidget] = []
         for canvas, side in ((left_canvas, 0), (self.right_canvas, 1)):
             pane = QWidget()
+            pane.setObjectName("compare_pane_%d" % side)
             layout = QVBoxLayout(pane)
             layout.setContentsMargins(0, 0, 0, 0)
             layout.setSpacing(2)
@@ -336,14 +337,34 @@ class SideBySide(QSplitter):
             picker.setObjectName("compare_pane_picker_%d" % side)
             header.addWidget(picker, 1)
             layout.addLayout(header)
-            layout.addWidget(canvas, 1)
-            self.addWidget(pane)
+            layout.addWidget(canvas, 1)  # (the window's canvas leaves the map area for its pane)
+            area.insertWidget(side, pane)
             self.pickers.append(picker)
+            self.panes.append(pane)
+        width = max(sum(area.sizes()), 400)
+        area.setSizes([width // 2, width - width // 2])
         self._syncing = False
+        self._links = []
         for a, b in ((left_canvas, self.right_canvas), (self.right_canvas, left_canvas)):
-            a.viewChanged.connect(lambda view, other=b: self.follow(other, view))
-            a.cursorMoved.connect(lambda x, y, other=b: other.set_cross((x, y)))
-            a.cursorLeft.connect(lambda other=b: other.set_cross(None))
+            for signal, slot in ((a.viewChanged, lambda view, other=b: self.follow(other, view)),
+                                 (a.cursorMoved, lambda x, y, other=b: other.set_cross((x, y))),
+                                 (a.cursorLeft, lambda other=b: other.set_cross(None))):
+                signal.connect(slot)
+                self._links.append((signal, slot))
+
+    def close(self) -> None:
+        """The window's canvas back alone in the map area; the right pane goes."""
+        for signal, slot in self._links:
+            signal.disconnect(slot)
+        self._links = []
+        self.right_canvas.set_document(None)
+        self.area.insertWidget(0, self.left_canvas)
+        self.left_canvas.set_cross(None)
+        for pane in self.panes:
+            pane.hide()
+            pane.setParent(None)
+            pane.deleteLater()
+        self.left_canvas.show()
 
     def follow(self, other: MapCanvas, view) -> None:
         """`other` shows the same centre at the same resolution, at its own size."""
@@ -418,14 +439,14 @@ class Comparison(QObject):
             self.actions[mode] = action
         self.toolbar.addSeparator()
         self.left_picker, self.right_picker = QComboBox(), QComboBox()
+        self.picker_actions: list[QAction] = []
         self.left_picker.setObjectName("compare_left_picker")
         self.right_picker.setObjectName("compare_right_picker")
         for label, picker in ((self.tr("Left:"), self.left_picker), (self.tr("Right:"), self.right_picker)):
             picker.setToolTip(self.tr("The base map shown on this side"))
             picker.setMinimumContentsLength(14)
             picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            self.toolbar.addWidget(QLabel(" " + label + " "))
-            self.toolbar.addWidget(picker)
+            self.picker_actions += [self.toolbar.addWidget(QLabel(" " + label + " ")), self.toolbar.addWidget(picker)]
         self.left_picker.currentIndexChanged.connect(lambda i: self._picked(0, self.left_picker))
         self.right_picker.currentIndexChanged.connect(lambda i: self._picked(1, self.right_picker))
         self.toolbar.addSeparator()
@@ -605,12 +626,9 @@ class Comparison(QObject):
 
     def _open_side_by_side(self) -> None:
         w = self.window
-        canvas = w.takeCentralWidget()  # the window's canvas, kept: it becomes the left pane
-        self.side_by_side = SideBySide(self, canvas)
+        canvas = w.canvas
+        self.side_by_side = SideBySide(self, w.map_area, canvas)
         right = self.side_by_side.right_canvas
-        w.setCentralWidget(self.side_by_side)
-        half = max(w.centralWidget().width() // 2, 200)
-        self.side_by_side.setSizes([half, half])
         right.set_document(w.document, keep_view=True)
         right.set_view(replace(canvas.view, width=right.view.width, height=right.view.height))
         for side, picker in enumerate(self.side_by_side.pickers):
@@ -619,16 +637,11 @@ class Comparison(QObject):
         canvas.show()
 
     def _close_side_by_side(self) -> None:
-        w, pair = self.window, self.side_by_side
+        pair = self.side_by_side
         if pair is None:
             return
         self.side_by_side = None
-        pair.right_canvas.set_document(None)
-        canvas = pair.left_canvas
-        w.takeCentralWidget()
-        w.setCentralWidget(canvas)  # back in the middle; the splitter goes
-        canvas.set_cross(None)
-        canvas.show()
+        pair.close()
         pair.deleteLater()
 
     def _update_actions(self) -> None:
@@ -640,9 +653,9 @@ class Comparison(QObject):
         flicker = self.mode == FLICKER
         for item in (self.rate_label_action, self.rate_action, self.action_pause):
             item.setVisible(flicker)
-        bare = self.mode == SIDE_BY_SIDE  # each pane has its own chooser
-        for picker in (self.left_picker, self.right_picker):
-            picker.setEnabled(not bare)
+        panes = self.mode == SIDE_BY_SIDE  # each pane has its own chooser
+        for item in self.picker_actions:
+            item.setVisible(not panes)
 
     # --- marking a new case -------------------------------------------------------------------
 

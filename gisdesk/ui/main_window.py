@@ -15,7 +15,7 @@ from pyproj import Transformer
 from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QFrame, QLabel, QLineEdit, QMainWindow, QMessageBox,
-                               QScrollArea, QTabWidget, QToolBar, QTreeView, QWidget)
+                               QScrollArea, QSplitter, QTabWidget, QToolBar, QTreeView, QWidget)
 
 from gisdesk import __version__, gpkg, i18n
 from gisdesk.crs import CGCS2000_GEOGRAPHIC, crs_label
@@ -59,7 +59,13 @@ class MainWindow(QMainWindow):
         self._frozen = False  # a large project was opened: the heap was frozen after its read (loading.recollect)
         self.settings = QSettings()
         self.canvas = MapCanvas(self)
-        self.setCentralWidget(self.canvas)
+        # the map area: the canvas, and beside it a second one when two dates are compared side by
+        # side (gisdesk.ui.compare); the same central widget throughout, so the docks keep their sizes
+        self.map_area = QSplitter(Qt.Orientation.Horizontal, self)
+        self.map_area.setObjectName("map_area")
+        self.map_area.setChildrenCollapsible(False)
+        self.map_area.addWidget(self.canvas)
+        self.setCentralWidget(self.map_area)
         self.setDockNestingEnabled(True)
         self._to_lonlat: Transformer | None = None
         self._build_actions()
