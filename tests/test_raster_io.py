@@ -403,3 +403,16 @@ def test_the_whole_real_photo_and_the_real_elevation_model():
     grey = picture[..., 0].astype(float)
     assert (picture[..., 3][valid] == 255).all()
     assert np.corrcoef(grey[valid], np.clip(heights[valid], *np.percentile(heights[valid], [2, 98])))[0, 1] > 0.99
+
+
+def test_a_view_far_larger_than_the_file_still_shows_it():
+    """A 6000 km view around the town (beyond where transverse Mercator means anything) is cut to
+    the photo's extent before it is transformed: the photo, averaged, is the pixel at its centre."""
+    with open_raster(CUT) as src, rasterio.open(CUT) as ds:
+        lon, lat = (src.bounds[0] + src.bounds[2]) / 2, (src.bounds[1] + src.bounds[3]) / 2
+        mean = ds.read([1, 2, 3]).reshape(3, -1).mean(axis=1)
+        for crs in (GK_CGCS2000_21E, CRS.from_epsg(32734)):
+            x, y = Transformer.from_crs(4326, crs, always_xy=True).transform(lon, lat)
+            picture = src.read((x - 3e6, y - 3e6, x + 3e6, y + 3e6), 601, 601, crs)
+            assert np.abs(picture[300, 300, :3] - mean).max() < 4 and picture[300, 300, 3] == 255
+            assert picture[..., 3].sum() == 255  # one pixel: the file is far smaller than one

@@ -23,8 +23,7 @@ import numpy as np
 from pyproj import CRS
 
 from gisdesk.errors import InputError
-from gisdesk.io.raster_common import (RasterSource, downsample, empty_rgba, parse_date, to_pyproj, transform_extent,
-                                      warp_rgba)
+from gisdesk.io.raster_common import RasterSource, downsample, empty_rgba, parse_date, to_pyproj, warp_rgba
 
 ORIGIN = math.pi * 6378137.0  # half the width of the Web Mercator world, metres
 MAX_MERCATOR_LAT = 85.0511287798066
@@ -218,19 +217,16 @@ class MBTilesSource(RasterSource):
         if width <= 0 or height <= 0:
             return empty_rgba(max(width, 0), max(height, 0))
         dst_crs = to_pyproj(crs)
-        try:
-            box = transform_extent(_clip_lonlat(extent, dst_crs), dst_crs, 3857)
-        except Exception:  # no Web Mercator coordinates for this view
+        found = self._view_box(_clip_lonlat(extent, dst_crs), width, height, dst_crs)
+        if found is None:
             return empty_rgba(width, height)
-        if not all(map(math.isfinite, box)):
-            return empty_rgba(width, height)
+        box, needed = found  # needed: Web Mercator metres per view pixel
         bx0, by0, bx1, by1 = self.bounds
         margin = zoom_resolution(self.maxzoom, self.tile_size)
         x0, y0 = max(box[0], bx0 - margin, -ORIGIN), max(box[1], by0 - margin, -ORIGIN)
         x1, y1 = min(box[2], bx1 + margin, ORIGIN), min(box[3], by1 + margin, ORIGIN)
         if x0 >= x1 or y0 >= y1:
             return empty_rgba(width, height)
-        needed = min((box[2] - box[0]) / width, (box[3] - box[1]) / height)
         z = self.zoom_for(needed)
         n = 2 ** z
         tile_m = 2 * ORIGIN / n

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from gisdesk.errors import InputError
-from gisdesk.io.raster_common import RasterSource, empty_rgba, parse_date, to_pyproj, transform_extent, warp_rgba
+from gisdesk.io.raster_common import RasterSource, empty_rgba, parse_date, to_pyproj, warp_rgba
 
 __all__ = ["RasterSource", "GdalRasterSource", "open_raster", "build_overviews", "overview_factors",
            "date_from_tags", "date_from_name", "parse_date"]
@@ -200,17 +200,14 @@ class GdalRasterSource(RasterSource):
         if width <= 0 or height <= 0:
             return empty_rgba(max(width, 0), max(height, 0))
         dst_crs = to_pyproj(crs)
-        try:
-            box = transform_extent(extent, dst_crs, self.crs)
-        except Exception:  # the view lies where the file's CRS has no coordinates
+        found = self._view_box(extent, width, height, dst_crs)
+        if found is None:
             return empty_rgba(width, height)
-        if not all(map(math.isfinite, box)):
-            return empty_rgba(width, height)
+        box, needed = found  # needed: file units per view pixel
         bx0, by0, bx1, by1 = self.bounds
         x0, y0, x1, y1 = max(box[0], bx0), max(box[1], by0), min(box[2], bx1), min(box[3], by1)
         if x0 >= x1 or y0 >= y1:
             return empty_rgba(width, height)
-        needed = min((box[2] - box[0]) / width, (box[3] - box[1]) / height)  # file units per view pixel
         level = self.level_for(needed)
         factor = self.factors[level] if level >= 0 else 1
         if cancelled():

@@ -6,6 +6,7 @@ subclass RasterSource here, so that neither imports the other's module.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from pathlib import Path
@@ -226,6 +227,42 @@ class RasterSource:
 
     def read(self, extent, width: int, height: int, crs, *, cancelled=lambda: False) -> np.ndarray:
         raise NotImplementedError
+
+    def _view_box(self, extent, width: int, height: int, dst_crs):
+        """The part of the view the file covers, as a box in the file's CRS, and the size of a
+        view pixel in file units; None when the view misses the file. The view is cut to the
+        file's extent in the view's CRS first, so that a view much larger than the file (a whole
+        country around a town's photo) is not transformed where the file's CRS has no sense."""
+        vx0, vy0, vx1, vy1 = (float(v) for v in extent)
+        if not (vx1 > vx0 and vy1 > vy0):
+            return None
+        cut = (vx0, vy0, vx1, vy1)
+        try:
+            fx0, fy0, fx1, fy1 = self._extent_in_cached(dst_crs)
+            if all(map(math.isfinite, (fx0, fy0, fx1, fy1))):
+                cut = (max(vx0, fx0), max(vy0, fy0), min(vx1, fx1), min(vy1, fy1))
+                if cut[0] >= cut[2] or cut[1] >= cut[3]:
+                    return None
+        except Exception:  # the file's extent has no box in the view's CRS: transform the view instead
+            pass
+        try:
+            box = transform_extent(cut, dst_crs, self.crs)
+        except Exception:  # the view lies where the file's CRS has no coordinates
+            return None
+        if not all(map(math.isfinite, box)) or box[2] <= box[0] or box[3] <= box[1]:
+            return None
+        cut_w = max(width * (cut[2] - cut[0]) / (vx1 - vx0), 1e-6)
+        cut_h = max(height * (cut[3] - cut[1]) / (vy1 - vy0), 1e-6)
+        return box, min((box[2] - box[0]) / cut_w, (box[3] - box[1]) / cut_h)
+
+    def _extent_in_cached(self, crs):
+        key = to_pyproj(crs).srs
+        cache = self.__dict__.setdefault("_extent_cache", {})
+        if key not in cache:
+            if len(cache) > 16:
+                cache.clear()
+            cache[key] = self.extent_in(crs)
+        return cache[key]
 
     def close(self) -> None:
         pass
