@@ -314,3 +314,38 @@ def test_the_whole_real_mbtiles_agrees_with_the_photo_it_was_made_from():
             assert np.corrcoef(ga, gb)[0, 1] > 0.8
             agree += 1
         assert agree >= 6
+
+
+def test_xyz_rows_and_512_px_tiles(tmp_path):
+    """A file that says scheme = xyz keeps its rows as they are; 512 px tiles are read at their
+    size (the zoom for a view counts 512 px tiles)."""
+    stored = _stored_tiles(SWELLENDAM)
+    xyz = tmp_path / "xyz.mbtiles"
+    shutil.copy(SWELLENDAM, xyz)
+    con = sqlite3.connect(xyz)
+    con.execute("UPDATE tiles SET tile_row = (1 << zoom_level) - 1 - tile_row")
+    con.execute("INSERT INTO metadata VALUES ('scheme', 'xyz')")
+    con.commit()
+    con.close()
+    big = tmp_path / "big.mbtiles"
+    shutil.copy(SWELLENDAM, big)
+    con = sqlite3.connect(big)
+    for z, x, r, data in con.execute("SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles").fetchall():
+        out = io.BytesIO()
+        Image.open(io.BytesIO(data)).convert("RGBA").resize((512, 512), Image.Resampling.NEAREST).save(out, "PNG")
+        con.execute("UPDATE tiles SET tile_data = ? WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?",
+                    (out.getvalue(), z, x, r))
+    con.commit()
+    con.close()
+    with open_raster(xyz) as a, open_raster(big) as b:
+        assert a.xyz_rows and not b.xyz_rows and b.tile_size == 512
+        assert a.lonlat_bounds == pytest.approx(open_raster(SWELLENDAM).lonlat_bounds)
+        for (z, x, y), tile in stored.items():
+            if z != 16:
+                continue
+            extent = tuple(mercantile.xy_bounds(x, y, z))
+            assert np.array_equal(a.read(extent, 256, 256, 3857), tile)
+            assert np.array_equal(b.read(extent, 512, 512, 3857), np.repeat(np.repeat(tile, 2, axis=0), 2, axis=1))
+            assert b.last_read["zoom"] == 16
+        b.read(b.bounds, int((b.bounds[2] - b.bounds[0]) / zoom_resolution(13, 512)) + 1, 300, 3857)
+        assert b.last_read["zoom"] == 13

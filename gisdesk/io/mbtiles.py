@@ -1,12 +1,13 @@
 """Raster MBTiles caches, read with sqlite3 and pillow (no GDAL driver needed).
 
 The tiles are Web Mercator (EPSG:3857) 256 px tiles (other sizes are read too) stored with the
-TMS row order: tile_row = 2^z - 1 - y of the XYZ scheme. `tiles` is a table, or in the older
-TileMill files a view over `map` and `images`. A tile is decoded by its bytes (PNG, JPEG, WebP,
-GIF), whatever the metadata's `format` says. read() picks the zoom whose resolution is the
-coarsest still as fine as the view's (the deepest zoom there is when the view wants more:
-over-zoom), pastes the tiles under the view into a mosaic (missing tiles stay transparent) and
-warps it to the view's CRS. Decoded tiles are kept in an LRU cache bounded in MB, so a pan
+TMS row order: tile_row = 2^z - 1 - y of the XYZ scheme (unless the metadata says scheme =
+xyz). `tiles` is a table, or in the older TileMill files a view over `map` and `images`. A tile
+is decoded by its bytes (PNG, JPEG, WebP, GIF), whatever the metadata's `format` says. read()
+picks the zoom whose resolution is the coarsest still as fine as the view's (the deepest zoom
+there is when the view wants more: over-zoom), pastes the tiles under the view into a mosaic
+(missing tiles stay transparent), averages it down to the view's resolution when it is finer
+and warps it to the view's CRS. Decoded tiles are kept in an LRU cache bounded in MB, so a pan
 decodes only the tiles it brings in.
 """
 
@@ -148,6 +149,7 @@ class MBTilesSource(RasterSource):
         self.attribution = meta.get("attribution", "").strip()
         self.date = parse_date(meta["date"]) if meta.get("date") else None
         self.claimed_format = meta.get("format", "").strip().lower() or None
+        self.xyz_rows = meta.get("scheme", "").strip().lower() == "xyz"
         if self.claimed_format == "pbf":
             raise InputError("{path} 是矢量瓦片 MBTiles（pbf），只能作为底图打开栅格瓦片（PNG、JPEG、WebP）",
                              "{path} holds vector tiles (pbf): only raster tiles (PNG, JPEG, WebP) can be a base map",
@@ -189,7 +191,7 @@ class MBTilesSource(RasterSource):
         c0, c1, r0, r1 = con.execute("SELECT min(tile_column), max(tile_column), min(tile_row), max(tile_row) "
                                      "FROM tiles WHERE zoom_level = ?", (z,)).fetchone()
         n = 2 ** z
-        y_top, y_bottom = n - 1 - r1, n - 1 - r0  # TMS rows count from the south
+        y_top, y_bottom = (r0, r1) if self.xyz_rows else (n - 1 - r1, n - 1 - r0)  # TMS rows count from the south
         west, north = _tile_corner(c0, y_top, z)
         east, south = _tile_corner(c1 + 1, y_bottom + 1, z)
         return west, south, east, north
@@ -277,7 +279,7 @@ class MBTilesSource(RasterSource):
             return tile
         row = self._connection().execute(
             "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?",
-            (z, x, (2 ** z) - 1 - y)).fetchone()
+            (z, x, self._row(z, y))).fetchone()
         tile = self._decode(row[0], key) if row and row[0] is not None else None
         self.cache.put(key, tile)
         return tile
@@ -285,8 +287,13 @@ class MBTilesSource(RasterSource):
     def tile_bytes(self, z: int, x: int, y: int) -> bytes | None:
         row = self._connection().execute(
             "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?",
-            (z, x, (2 ** z) - 1 - y)).fetchone()
+            (z, x, self._row(z, y))).fetchone()
         return bytes(row[0]) if row and row[0] is not None else None
+
+    def _row(self, z: int, y: int) -> int:
+        """The stored tile_row of XYZ row y: TMS (2^z - 1 - y), or y itself in the files whose
+        metadata says scheme = xyz (written so by some tools, against the specification)."""
+        return y if self.xyz_rows else (2 ** z) - 1 - y
 
     def _decode(self, data: bytes, key) -> np.ndarray | None:
         from PIL import Image, UnidentifiedImageError
