@@ -442,3 +442,49 @@ def test_a_project_whose_ledger_lacks_the_image_date_columns_gets_them(qtbot, wi
     case_no = compare.add_case(polygon)
     case = ledger_in_file(window).loc[case_no]
     assert (case["image_before"], case["image_after"], case["district"]) == ("2010-05-01", "2019-06-01", "浦东新区")
+
+
+def write_halves(path: Path, left: tuple, right: tuple, date: str) -> Path:
+    """An image of the test view's ground (x 0..200, y 0..150, 1 m a pixel): `left` west of x = 100, `right` east."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    bands = np.zeros((3, 150, 200), dtype=np.uint8)
+    for band in range(3):
+        bands[band, :, :100], bands[band, :, 100:] = left[band], right[band]
+    with rasterio.open(path, "w", driver="GTiff", width=200, height=150, count=3, dtype="uint8", crs="EPSG:4549",
+                       transform=from_origin(0, 150, 1.0, 1.0), photometric="RGB") as ds:
+        ds.write(bands)
+        ds.update_tags(TIFFTAG_DATETIME=date)
+    return path
+
+
+@pytest.mark.parametrize("ratio", [1, 2])
+def test_swiped_images_land_on_the_ground_of_the_vectors_at_ratio_1_and_2(qtbot, tmp_path, ratio):
+    """The high-DPI shift (an image drawn at the wrong scale beside the vectors) does not happen: at
+    ratio 2 the image's edge at x = 100 m is on device column 200, where the vectors' x = 100 is."""
+    from pyproj import CRS as ProjCRS
+
+    from gisdesk.layers.raster import RasterLayer
+    from gisdesk.ui.compare import Side, Swipe
+
+    crs = ProjCRS.from_epsg(4549)
+    old = write_halves(tmp_path / "old.tif", (200, 0, 0), (0, 160, 0), "2010:01:01 00:00:00")  # red | green
+    new = write_halves(tmp_path / "new.tif", (0, 0, 200), (0, 0, 200), "2019:01:01 00:00:00")  # blue
+    layers = [RasterLayer(f"b{i}", f"b{i}", "gdal", str(p), p, d, crs=crs) for i, (p, d) in
+              enumerate(((old, "2010"), (new, "2019")))]
+    case = Layer("ledger", frame([{"uid": "C1", "case_no": "C1", "status": "待核查", "geometry": box(100, 40, 140, 80)}]),
+                 style={**default_style("ledger"), "fill_alpha": 1.0, "label_field": None})
+    canvas = make_canvas(qtbot, [case], ratio=ratio)
+    sides = [Side(layer.id, layer.title, layer.date, layer) for layer in layers]
+    swipe = Swipe(canvas)
+    swipe.x = 170
+    canvas.set_variants([lambda: sides[0].make(canvas), lambda: sides[1].make(canvas)], swipe)
+    qtbot.waitUntil(lambda: not canvas.is_rendering() and len(canvas._images) == 2, timeout=20_000)
+    image = render_canvas(canvas, ratio)
+    r, row = ratio, 66 * ratio  # a row above the case (rows 70-110), below the north arrow
+    assert rgb(image, 100 * r - 1, row) == "#c80000" and rgb(image, 100 * r, row) == "#00a000"  # the edge, exact
+    assert rgb(image, 167 * r, 100 * r) == "#00a000" and rgb(image, 173 * r, 100 * r) == "#0000c8"  # divider at 170
+    # the case's west edge (x = 100 m) on the same device column as the image's edge
+    x0, _, x1, _ = case_box(image)
+    assert abs(x0 - 100 * r) <= r and abs((x1 + 1) - 140 * r) <= r

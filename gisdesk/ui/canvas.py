@@ -14,7 +14,7 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
@@ -338,6 +338,11 @@ class MapCanvas(QWidget):
         left, top = self.view.to_pixels(xmin, ymax)
         scale = old.resolution / self.view.resolution
         return QRectF(float(left), float(top), old.width * scale, old.height * scale)
+
+    def event(self, event):
+        if event.type() == QEvent.Type.DevicePixelRatioChange:  # moved to a screen of another ratio
+            self.refresh()
+        return super().event(event)
 
     def resizeEvent(self, event):
         self.view = self.view.resized(max(self.width(), 1), max(self.height(), 1))

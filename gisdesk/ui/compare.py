@@ -32,6 +32,7 @@ from gisdesk.errors import GisdeskError
 from gisdesk.layers.draft_case import IMAGE_COLUMNS, draft_case
 from gisdesk.render.snapshot import Highlight
 from gisdesk.ui.canvas import MapCanvas, MapTool, PanTool
+from gisdesk.ui.tools import plain_text
 
 SWIPE, FLICKER, SIDE_BY_SIDE = "swipe", "flicker", "side_by_side"
 GRAB_PX = 8  # the divider is taken up this close to it
@@ -408,7 +409,7 @@ class Comparison(QObject):
 
     def _build(self) -> None:
         w = self.window
-        self.menu = QMenu(self.tr("&Compare"), w)
+        self.menu = QMenu(self.tr("C&ompare"), w)  # (Alt+C is the toolbar's Run check)
         help_menu = w.menus.get("help")
         if help_menu is not None:  # before Help, as menus go
             w.menuBar().insertMenu(help_menu.menuAction(), self.menu)
@@ -429,6 +430,7 @@ class Comparison(QObject):
                 (FLICKER, self.tr("&Flicker"), self.tr("Show the two dates one after the other")),
                 (SIDE_BY_SIDE, self.tr("Side &by side"), self.tr("Two linked maps, one date each"))):
             action = QAction(text, w)
+            action.setIconText(plain_text(text))  # no mnemonic on the toolbar: Alt+F is the File menu
             action.setCheckable(True)
             action.setStatusTip(tip)
             action.setToolTip(tip)
@@ -463,6 +465,7 @@ class Comparison(QObject):
         self.rate_label_action = self.toolbar.addWidget(self.rate_label)
         self.rate_action = self.toolbar.addWidget(self.rate)
         self.action_pause = QAction(self.tr("&Pause flicker"), w)
+        self.action_pause.setIconText(plain_text(self.action_pause.text()))
         self.action_pause.setCheckable(True)
         self.action_pause.toggled.connect(self._pause)
         self.toolbar.addAction(self.action_pause)
@@ -471,12 +474,14 @@ class Comparison(QObject):
         self.action_mark.setStatusTip(self.tr("Draw the footprint of a suspected new building on the newer image: "
                                               "click its corners, double-click or Enter to finish, Esc to cancel"))
         self.action_mark.setToolTip(self.action_mark.statusTip())
+        self.action_mark.setIconText(plain_text(self.action_mark.text()))
         self.action_mark.triggered.connect(self.mark)
         self.menu.addSeparator()
         self.menu.addAction(self.action_mark)
         self.toolbar.addAction(self.action_mark)
         self.action_leave = QAction(self.tr("&Leave comparison"), w)
         self.action_leave.setToolTip(self.tr("Back to the normal map (Esc)"))
+        self.action_leave.setIconText(plain_text(self.action_leave.text()))
         self.action_leave.triggered.connect(self.leave)
         self.menu.addAction(self.action_leave)
         self.toolbar.addAction(self.action_leave)

@@ -203,7 +203,7 @@
 <context>
     <name>Compare</name>
     <message>
-        <location filename="../../gisdesk/ui/compare.py" line="+47"/>
+        <location filename="../../gisdesk/ui/compare.py" line="+48"/>
         <source>no date</source>
         <translation>无日期</translation>
     </message>
@@ -212,8 +212,8 @@
     <name>Comparison</name>
     <message>
         <location line="+364"/>
-        <source>&amp;Compare</source>
-        <translation>比对(&amp;C)</translation>
+        <source>C&amp;ompare</source>
+        <translation>比对(&amp;O)</translation>
     </message>
     <message>
         <location line="+7"/>
@@ -251,7 +251,7 @@
         <translation>两幅联动的地图，各显示一个时相</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
         <source>Left:</source>
         <translation>左：</translation>
     </message>
@@ -281,7 +281,7 @@
         <translation>暂停闪烁(&amp;P)</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>&amp;Mark new construction</source>
         <translation>标绘疑似新增违建(&amp;M)</translation>
     </message>
@@ -291,7 +291,7 @@
         <translation>在后时相影像上勾绘疑似新增建筑的轮廓：依次单击各角点，双击或按 Enter 完成，Esc 取消</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>&amp;Leave comparison</source>
         <translation>退出比对(&amp;L)</translation>
     </message>
@@ -301,7 +301,7 @@
         <translation>回到普通地图（Esc）</translation>
     </message>
     <message>
-        <location line="+83"/>
+        <location line="+84"/>
         <source>Comparing needs two base maps of different dates in the project (Layers › Add base map).</source>
         <translation>比对需要项目中有两个不同时相的底图（图层 › 添加底图）。</translation>
     </message>
@@ -1771,7 +1771,7 @@
 <context>
     <name>SideBySide</name>
     <message>
-        <location filename="../../gisdesk/ui/compare.py" line="-388"/>
+        <location filename="../../gisdesk/ui/compare.py" line="-392"/>
         <source>Left:</source>
         <translation>左：</translation>
     </message>
