@@ -311,6 +311,13 @@ def test_errors_name_the_file_and_the_problem(tmp_path, english):
         src = open_raster(broken)  # opening may pass on a header alone; reading cannot
         src.read(src.bounds, 100, 100, 4326)
     assert str(broken) in str(info.value)
+    half = tmp_path / "half.tif"  # opens (header and first tiles there), fails where the tiles end
+    half.write_bytes(CUT.read_bytes()[: CUT.stat().st_size * 6 // 10])
+    src = open_raster(half)
+    with pytest.raises(InputError, match="may be damaged.*(IReadBlock|TIFFRead)") as info:
+        src.read(src.bounds, 240, 240, 4326)
+    assert str(half) in str(info.value)
+    src.close()
     with rasterio.open(CUT) as ds:
         data = ds.read()
     plain = tmp_path / "no_crs.tif"

@@ -57,6 +57,11 @@ def _head(path: Path) -> bytes:
 
 
 def _rio_reason(exc: Exception) -> str:
+    """GDAL's own words for a failure: rasterio's 'Read failed. See previous exception' names
+    the cause (a CPLE error: which band, which block) in __cause__."""
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and str(cause).strip() and "previous exception" in str(exc):
+        exc = cause
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:200]
 
