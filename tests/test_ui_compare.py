@@ -488,3 +488,25 @@ def test_swiped_images_land_on_the_ground_of_the_vectors_at_ratio_1_and_2(qtbot,
     # the case's west edge (x = 100 m) on the same device column as the image's edge
     x0, _, x1, _ = case_box(image)
     assert abs(x0 - 100 * r) <= r and abs((x1 + 1) - 140 * r) <= r
+
+
+def test_side_by_side_the_footprint_is_drawn_in_the_pane_of_the_newer_image(qtbot, window):
+    from gisdesk.ui.compare import MarkCaseTool
+
+    compare = window.comparison
+    compare.choose(compare.sides[1].key, compare.sides[0].key)  # the newer date on the left this time
+    assert compare.enter("side_by_side")
+    left, right = compare.side_by_side.canvases()
+    left.zoom_to_extent((X0, Y0, X0 + 200, Y0 + 200))
+    compare.mark()
+    assert isinstance(left.tool, MarkCaseTool) and not isinstance(right.tool, MarkCaseTool)
+    # a double-click on the last corner: its first click puts the corner, the second finishes
+    click_corners(qtbot, left, [(X0 + 150, Y0 + 150), (X0 + 185, Y0 + 150), (X0 + 185, Y0 + 185), (X0 + 150, Y0 + 185)])
+    qtbot.mouseDClick(left, Qt.MouseButton.LeftButton,
+                      pos=QPoint(*(int(round(float(v))) for v in left.view.to_pixels(X0 + 150, Y0 + 185))))
+    case = ledger_in_file(window).loc[f"HP{dt.date.today().year}-0001"]
+    # the dates in time order, whichever side each was on; within B2
+    assert (case["image_before"], case["image_after"], case["community"]) == ("2010-05-01", "2019-06-01", "梅园社区")
+    assert case.geometry.area == pytest.approx(35 * 35, rel=0.03)
+    qtbot.keyClick(left, Qt.Key.Key_Escape)  # no footprint under way: back to the comparison's own tool
+    assert not isinstance(left.tool, MarkCaseTool) and compare.mode == "side_by_side"

@@ -635,6 +635,7 @@ class Comparison(QObject):
         self.side_by_side = SideBySide(self, w.map_area, canvas)
         right = self.side_by_side.right_canvas
         right.set_document(w.document, keep_view=True)
+        right.problems, right.highlight, right.marks = canvas.problems, canvas.highlight, canvas.marks
         right.set_view(replace(canvas.view, width=right.view.width, height=right.view.height))
         for side, picker in enumerate(self.side_by_side.pickers):
             picker.currentIndexChanged.connect(lambda _, side=side, picker=picker: self._picked(side, picker))
