@@ -423,3 +423,25 @@ def test_a_view_far_larger_than_the_file_still_shows_it():
             picture = src.read((x - 3e6, y - 3e6, x + 3e6, y + 3e6), 601, 601, crs)
             assert np.abs(picture[300, 300, :3] - mean).max() < 4 and picture[300, 300, 3] == 255
             assert picture[..., 3].sum() == 255  # one pixel: the file is far smaller than one
+
+
+def test_a_rotated_geotransform(tmp_path, source_pixels):
+    """An image whose geotransform turns it by 30 degrees: its pixels are found where the
+    transform puts them."""
+    from affine import Affine
+
+    data, transform = source_pixels
+    rotated = transform * Affine.rotation(30)  # about the top-left corner
+    path = tmp_path / "rotated.tif"
+    with rasterio.open(CUT) as ds:
+        prof = ds.profile
+    prof.update(transform=rotated, tiled=False)
+    prof.pop("blockxsize"), prof.pop("blockysize")
+    with rasterio.open(path, "w", **prof) as out:
+        out.write(data)
+    with open_raster(path) as src:
+        for r, c in _distinct_pixels(data, n=4):
+            x, y = rotated * (c + 0.5, r + 0.5)
+            h = 0.0003
+            picture = src.read((x - h, y - h, x + h, y + h), 61, 61, 4326)
+            assert picture[30, 30, :3].tolist() == data[:3, r, c].tolist()

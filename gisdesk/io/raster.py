@@ -115,14 +115,14 @@ class GdalRasterSource(RasterSource):
                              path=str(self.path))
         if ds.count < 1 or ds.width < 1 or ds.height < 1:
             raise InputError("{path} 中没有栅格波段", "{path} holds no raster band", path=str(self.path))
-        if ds.transform.b != 0 or ds.transform.d != 0:
-            pass  # a rotated geotransform: the window maths below still hold (window_transform), warp handles it
+        # a rotated geotransform (rare in orthophotos): read() takes whole levels, the warp places them
+        self._rotated = ds.transform.b != 0 or ds.transform.d != 0
         self.crs = to_pyproj(ds.crs)
         self.bounds = tuple(float(v) for v in ds.bounds)
         self.width, self.height, self.count = ds.width, ds.height, ds.count
         self.transform = ds.transform
         self.dtype = ds.dtypes[0]
-        self.resolution = (abs(ds.transform.a) or abs(ds.transform.b), abs(ds.transform.e) or abs(ds.transform.d))
+        self.resolution = (math.hypot(ds.transform.a, ds.transform.d), math.hypot(ds.transform.b, ds.transform.e))
         self.factors = overview_factors(ds)
         self.date = date_from_tags(ds)
         tags = ds.tags()
@@ -219,15 +219,18 @@ class GdalRasterSource(RasterSource):
             return empty_rgba(width, height)
         try:
             ds = self._handle(level)
-            win = from_bounds(x0, y0, x1, y1, transform=ds.transform)
-            col0 = max(int(math.floor(win.col_off)) - 1, 0)
-            row0 = max(int(math.floor(win.row_off)) - 1, 0)
-            col1 = min(int(math.ceil(win.col_off + win.width)) + 1, ds.width)
-            row1 = min(int(math.ceil(win.row_off + win.height)) + 1, ds.height)
+            if self._rotated:
+                col0, row0, col1, row1 = 0, 0, ds.width, ds.height
+            else:
+                win = from_bounds(x0, y0, x1, y1, transform=ds.transform)
+                col0 = max(int(math.floor(win.col_off)) - 1, 0)
+                row0 = max(int(math.floor(win.row_off)) - 1, 0)
+                col1 = min(int(math.ceil(win.col_off + win.width)) + 1, ds.width)
+                row1 = min(int(math.ceil(win.row_off + win.height)) + 1, ds.height)
             if col1 <= col0 or row1 <= row0:
                 return empty_rgba(width, height)
             window = Window(col0, row0, col1 - col0, row1 - row0)
-            level_res = min(abs(ds.transform.a), abs(ds.transform.e))
+            level_res = min(math.hypot(ds.transform.a, ds.transform.d), math.hypot(ds.transform.b, ds.transform.e))
             ratio = needed / level_res  # > 1: the level is finer than the view; average while reading
             shape = (window.height, window.width)
             if ratio >= OVERSAMPLING:
