@@ -24,6 +24,7 @@ from gisdesk.geometry import WORKERS, parallel, thread_pool
 
 _BIG = 256  # a group with more geometries than this is cut into cells
 _PER_CELL = 4  # about this many geometries per cell
+_BY_BOUNDARY = True  # unions of convex polygons by their boundary (False: all by GEOS, as the tests compare)
 
 
 def dissolved_area(geoms, extent: tuple[float, float, float, float] | None = None) -> float:
@@ -191,11 +192,15 @@ def _maybe_collinear(geoms: np.ndarray, first: np.ndarray, second: np.ndarray) -
 
 
 def _union_areas(geoms: np.ndarray, parts: list[np.ndarray]) -> np.ndarray:
-    """area(union(geoms[p])) for each p: small parts together over the cores, big ones by cells."""
-    out = np.zeros(len(parts))
-    small = [i for i, p in enumerate(parts) if len(p) <= _BIG]
+    """area(union(geoms[p])) for each p: big parts of convex polygons by their boundary; the other
+    big parts by cells, the small ones together over the cores."""
+    out = np.full(len(parts), np.nan)
+    big = [i for i, p in enumerate(parts) if len(p) > _BIG]
+    if big and _BY_BOUNDARY:  # a few GEOS unions of small parts cost less than the boundary's set-up
+        out[big] = _boundary_areas(geoms, [parts[i] for i in big])
+    small = [i for i, p in enumerate(parts) if len(p) <= _BIG and np.isnan(out[i])]
     for i, p in enumerate(parts):
-        if len(p) > _BIG:
+        if len(p) > _BIG and np.isnan(out[i]):
             out[i] = _tiled_area(geoms[p])
     if small:
         out[small] = _union_rows_area([geoms[parts[i]] for i in small])
@@ -284,3 +289,313 @@ def _tiled_area(geoms: np.ndarray) -> float:
     total = float(shapely.area(pieces[bounds[:-1][sizes == 1]]).sum())
     rows = [pieces[a:b] for a, b, n in zip(bounds[:-1], bounds[1:], sizes) if n > 1]
     return total + float(_union_rows_area(rows).sum()) if rows else total
+
+
+# --- unions of convex polygons, by their boundary ------------------------------------------
+#
+# area(union) = ½ ∮ (x dy − y dx) over the union's boundary, which is made of the parts of the
+# polygons' edges that lie inside no other polygon. For convex polygons the part of an edge
+# inside another is one interval of it (Cyrus–Beck clipping against the other's edge lines), so
+# the area is a sum over edges with no overlay at all. The cost is in telling, for each edge and
+# each neighbour, what of it the neighbour covers; passes decide what they can cheaply and hand
+# on only what is still open (see _boundary_areas). An edge lying on a neighbour's edge with the
+# same direction (duplicates, shared stretches) is covered only by the neighbour of the lower
+# number, so the stretch counts once; in the other direction (two polygons side by side) both
+# count and cancel.
+
+_WIDEST = 2048  # a convex ring of more vertices goes to GEOS
+_RING_CHUNK = 4  # edges per chunk of a ring: a chunk inside or away from a neighbour is decided whole
+_MARGIN = 1e-6  # m: a shortcut decides only what lies farther than this from the boundary it tests
+_ON_LINE = 1e-6  # m: an edge whose ends lie this close to a neighbour's edge line lies on that line
+_DENSE = 24  # neighbours per polygon: a part denser than this is left to GEOS, which pays less there
+_ROWS = 32768  # rows per block of work on a thread
+
+
+class _Rings:
+    """Polygons' exterior rings as flat edges (p: start, d: vector), counter-clockwise, relative to
+    `origin`, without repeated points, and which are convex without holes."""
+
+    def __init__(self, polys: np.ndarray, origin: np.ndarray):
+        # a polygon's coordinates are its exterior ring's when it has no holes: the others are not taken
+        xy, owner = shapely.get_coordinates(polys, return_index=True)
+        n = np.bincount(owner, minlength=len(polys))
+        keep = np.ones(len(xy), dtype=bool)
+        keep[np.cumsum(n)[n > 0] - 1] = False  # the closing point
+        keep[1:] &= ~((xy[1:] == xy[:-1]).all(axis=1) & (owner[1:] == owner[:-1]))  # repeated points
+        xy, owner = xy[keep] - origin, owner[keep]
+        m = np.bincount(owner, minlength=len(polys))
+        off = np.r_[0, np.cumsum(m)]
+        index = np.arange(len(xy))
+        local = index - off[owner]
+        after = np.where(local + 1 < m[owner], index + 1, off[owner])
+        twice = np.zeros(len(polys))
+        if len(xy):
+            twice = np.bincount(owner, xy[:, 0] * xy[after, 1] - xy[after, 0] * xy[:, 1], minlength=len(polys))
+        # clockwise rings are reversed: vertex k becomes m - 1 - k
+        order = np.where(twice[owner] < 0, off[owner] + m[owner] - 1 - local, index)
+        xy = xy[order]
+        d = xy[after] - xy
+        before = np.where(local > 0, index - 1, off[owner] + m[owner] - 1)
+        turn = d[before, 0] * d[:, 1] - d[before, 1] * d[:, 0]  # at each vertex: > 0 turns left
+        square = d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]
+        bent = (turn < 0) & (turn * turn > 1e-24 * square[before] * square)  # a reflex vertex
+        reflex = np.bincount(owner, bent | (square == 0), minlength=len(polys)) > 0  # or an edge of no length
+        self.convex = ((shapely.get_type_id(polys) == 3) & (shapely.get_num_interior_rings(polys) == 0)
+                       & ~reflex & (m >= 3) & (m <= _WIDEST) & (twice != 0))
+        self.p, self.d, self.owner, self.m, self.off = xy, d, owner, m, off
+        self.twice = np.abs(twice)
+
+    def prepare(self) -> None:
+        """Tables of the half-planes by ring width, each polygon's capsules and its rings' chunks."""
+        m = np.where(self.convex, self.m, 0)  # the others get no tables: their parts are not taken
+        sizes = np.unique(m[m >= 3])
+        widths, width = [], 0  # tables of a few widths, each padding its rings by at most a quarter
+        for size in sizes:
+            if size > width:
+                width = int(sizes[np.searchsorted(sizes, 1.25 * size, side="right") - 1])
+                widths.append(width)
+        self.widths = np.array(widths or [8])
+        self.table = np.searchsorted(self.widths, m)
+        self.row = np.zeros(len(m), dtype=np.int64)
+        self.tables = {}
+        n = len(m)
+        self.S0, self.S1 = np.zeros((n, 2)), np.zeros((n, 2))
+        self.r_in, self.r_out = np.full(n, -1.0), np.zeros(n)
+        for t in np.unique(self.table[m >= 3]):
+            K = int(self.widths[t])
+            members = np.flatnonzero((self.table == t) & (m >= 3))
+            self.row[members] = np.arange(len(members))
+            edges = self.off[members, None] + np.minimum(np.arange(K)[None, :], m[members, None] - 1)
+            ax, ay = self.p[edges, 0], self.p[edges, 1]
+            fx, fy = self.d[edges, 0], self.d[edges, 1]  # the last edge repeated: a harmless half-plane
+            fl = np.hypot(fx, fy)
+            self.tables[t] = (fx, fy, fx * ay - fy * ax)  # the line of each edge: fx·y − fy·x = c
+            self._capsules(members, ax, ay, fx, fy, fl)
+        self._chunks()
+
+    def _capsules(self, members, ax, ay, fx, fy, fl) -> None:
+        """An axis s = S0–S1 per polygon, from its longest edge and the edge most opposite it (a road
+        buffer's centre line), with capsule(s, r_in) ⊂ polygon ⊂ capsule(s, r_out), margins taken."""
+        rows = np.arange(len(members))
+        longest = np.argmax(fl, axis=1)
+        lx, ly = fx[rows, longest] / fl[rows, longest], fy[rows, longest] / fl[rows, longest]
+        anti = np.argmin(fx * lx[:, None] + fy * ly[:, None], axis=1)
+        a = np.c_[ax[rows, longest], ay[rows, longest]]
+        b = a + np.c_[fx[rows, longest], fy[rows, longest]]
+        c = np.c_[ax[rows, anti], ay[rows, anti]]
+        d = c + np.c_[fx[rows, anti], fy[rows, anti]]
+        s0, s1 = (a + d) / 2, (b + c) / 2
+
+        def least(s):  # the least signed distance of s to the edge lines: > 0 inside
+            return ((fx * (s[:, 1:2] - ay) - fy * (s[:, 0:1] - ax)) / fl).min(axis=1)
+
+        r = np.minimum(least(s0), least(s1))
+        self.S0[members], self.S1[members] = s0, s1
+        self.r_in[members] = np.where(r > 2 * _MARGIN, r - _MARGIN, -1.0)
+        far = _point_segment(np.stack([ax, ay], axis=-1), s0[:, None, :], s1[:, None, :]).max(axis=1)
+        self.r_out[members] = far + _MARGIN
+
+    def _chunks(self) -> None:
+        """Runs of _RING_CHUNK edges of each ring, with a circle around each run."""
+        count = -(-self.m // _RING_CHUNK)
+        self.choff = np.r_[0, np.cumsum(count)]
+        owner = np.repeat(np.arange(len(self.m)), count)
+        first = self.off[owner] + (np.arange(len(owner)) - self.choff[owner]) * _RING_CHUNK
+        last = np.minimum(first + _RING_CHUNK, self.off[owner + 1]) - 1
+        end = self.p[last] + self.d[last]
+        if len(first):  # the box of each run's vertices and end; the circle around the box
+            lo = np.minimum(np.minimum.reduceat(self.p, first, axis=0), end)
+            hi = np.maximum(np.maximum.reduceat(self.p, first, axis=0), end)
+        else:
+            lo = hi = np.zeros((0, 2))
+        self.ch_first, self.ch_last, self.ch_centre = first, last, (lo + hi) / 2
+        self.ch_radius = np.hypot(*(hi - lo).T) / 2 + _MARGIN
+
+
+def _boundary_areas(geoms: np.ndarray, parts: list[np.ndarray]) -> np.ndarray:
+    """area(union(geoms[p])) for each p by the boundary of the union, NaN for the parts it does not
+    take (a member not a convex polygon, or too dense: GEOS measures those)."""
+    out = np.full(len(parts), np.nan)
+    if not parts:
+        return out
+    members = np.concatenate(parts)
+    part = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
+    polys = geoms[members]
+    b = shapely.bounds(polys)
+    origin = np.array([(b[:, 0].min() + b[:, 2].max()) / 2, (b[:, 1].min() + b[:, 3].max()) / 2])
+    R = _Rings(polys, origin)
+    taken = np.bincount(part, ~R.convex, minlength=len(parts)) == 0
+    I, J = shapely.STRtree(polys).query(polys)
+    same = (part[I] == part[J]) & (I != J) & taken[part[I]]
+    I, J = I[same], J[same]
+    dense = np.bincount(part[I], minlength=len(parts)) > _DENSE * np.bincount(part, minlength=len(parts))
+    taken &= ~dense
+    keep = taken[part[I]]
+    I, J = I[keep], J[keep]
+    if not taken.any():
+        return out
+    R.prepare()
+    whole = np.zeros(len(polys), dtype=bool)
+    found = _blocks(_pairs, R, I, J)
+    whole[_cat(found, 0)] = True
+    I, J = _cat(found, 1), _cat(found, 2)
+    keep = ~whole[I]
+    found = _blocks(_chunk_rows, R, I[keep], J[keep])
+    chunk_in = np.zeros(len(R.ch_first), dtype=bool)
+    chunk_in[_cat(found, 0)] = True
+    ch, jj = _cat(found, 1), _cat(found, 2)
+    keep = ~chunk_in[ch]
+    covered = whole[R.owner]
+    covered[_expand(R.ch_first[chunk_in], R.ch_last[chunk_in])] = True
+    found = _blocks(_edge_rows, R, ch[keep], jj[keep])
+    covered[_cat(found, 0)] = True
+    g, jj = _cat(found, 1), _cat(found, 2)
+    keep = ~covered[g]
+    found = _blocks(_exact_rows, R, g[keep], jj[keep])
+    covered[_cat(found, 0)] = True
+    g, t0, t1 = _cat(found, 1), _cat(found, 2, float), _cat(found, 3, float)
+    keep = ~covered[g]
+    g, t0, t1 = g[keep], t0[keep], t1[keep]
+    cross = R.p[:, 0] * R.d[:, 1] - R.p[:, 1] * R.d[:, 0]  # twice the area each edge adds
+    edge_part = part[R.owner]
+    twice = np.bincount(edge_part[~covered], cross[~covered], minlength=len(parts))
+    if len(g):  # less the parts of partly covered edges: the intervals of an edge sorted by start
+        order = np.lexsort((t0, g))
+        g, t0, t1 = g[order], t0[order], t1[order]
+        reach = np.maximum.accumulate(g * 4.0 + t1)  # the furthest an earlier interval of the edge reached
+        before = np.r_[-1.0, reach[:-1]] - g * 4.0
+        new = np.maximum(t1, before) - np.maximum(t0, before)
+        twice -= np.bincount(edge_part[g], cross[g] * new, minlength=len(parts))
+    out[taken] = twice[taken] / 2
+    return out
+
+
+def _blocks(func, R: _Rings, *rows: np.ndarray) -> list:
+    """func(R, *rows) over blocks of the rows, on the cores (numpy releases the GIL in its loops)."""
+    n = len(rows[0])
+    spans = [(s, min(s + _ROWS, n)) for s in range(0, n, _ROWS)]
+
+    def run(span):
+        return func(R, *(r[span[0]:span[1]] for r in rows))
+
+    if WORKERS > 1 and len(spans) > 1:
+        return list(thread_pool().map(run, spans))
+    return [run(span) for span in spans]
+
+
+def _cat(found: list, k: int, dtype=np.int64) -> np.ndarray:
+    parts = [f[k] for f in found]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
+def _pairs(R: _Rings, I, J):
+    """Pass 1, pairs of polygons: those whose outer capsules meet, and the polygons I that lie in J's
+    inner capsule (covered whole)."""
+    S0, S1, r_out = R.S0, R.S1, R.r_out
+    near = _segment_segment(S0[I], S1[I], S0[J], S1[J]) <= r_out[I] + r_out[J]
+    I, J = I[near], J[near]
+    far = np.maximum(_point_segment(S0[I], S0[J], S1[J]), _point_segment(S1[I], S0[J], S1[J])) + r_out[I]
+    inside = far < R.r_in[J]
+    return I[inside], I[~inside], J[~inside]
+
+
+def _chunk_rows(R: _Rings, I, J):
+    """Pass 2, chunks of I's ring: those in J's inner capsule, and the (chunk, J) that may meet J."""
+    count = R.choff[I + 1] - R.choff[I]
+    ch = _expand(R.choff[I], R.choff[I + 1] - 1)
+    jj = np.repeat(J, count)
+    dc = _point_segment(R.ch_centre[ch], R.S0[jj], R.S1[jj])
+    radius = R.ch_radius[ch]
+    inside = dc + radius < R.r_in[jj]
+    mixed = ~inside & (dc - radius <= R.r_out[jj])
+    return ch[inside], ch[mixed], jj[mixed]
+
+
+def _edge_rows(R: _Rings, ch, jj):
+    """Pass 3, edges of the open chunks: those in J's inner capsule, and the (edge, J) still open."""
+    g = _expand(R.ch_first[ch], R.ch_last[ch])
+    jj = np.repeat(jj, R.ch_last[ch] - R.ch_first[ch] + 1)
+    p0 = R.p[g]
+    s0, s1, r = R.S0[jj], R.S1[jj], R.r_in[jj]
+    inside = (_point_segment(p0, s0, s1) < r) & (_point_segment(p0 + R.d[g], s0, s1) < r)
+    return g[inside], g[~inside], jj[~inside]
+
+
+def _exact_rows(R: _Rings, g, jj):
+    """Pass 4, the (edge, J) still open that meet J's outer capsule: the part of the edge inside J by
+    Cyrus–Beck. Returns the edges J covers whole, then (edges, t0, t1) of the parts."""
+    p0 = R.p[g]
+    meet = _segment_segment(p0, p0 + R.d[g], R.S0[jj], R.S1[jj]) <= R.r_out[jj]
+    g, jj = g[meet], jj[meet]
+    whole, eg, et0, et1 = [], [], [], []
+    table = R.table[jj]
+    for t in np.unique(table):
+        mine = table == t
+        gt, t0, t1 = g[mine], *_clip(R, g[mine], jj[mine], t)
+        hit = t1 > t0
+        gt, t0, t1 = gt[hit], t0[hit], t1[hit]
+        full = (t0 <= 0) & (t1 >= 1)
+        whole.append(gt[full])
+        eg.append(gt[~full]), et0.append(t0[~full]), et1.append(t1[~full])
+    empty = np.zeros(0)
+    return (np.concatenate(whole) if whole else empty.astype(np.int64), np.concatenate(eg) if eg else empty.astype(np.int64),
+            np.concatenate(et0) if et0 else empty, np.concatenate(et1) if et1 else empty)
+
+
+def _clip(R: _Rings, g, j, t):
+    """The parameter interval [t0, t1] of each edge g inside convex polygon j (t1 < t0: none), against
+    j's edge lines; an edge on a line of j (both ends within _ON_LINE) is inside that half-plane
+    only if it runs the same way and j is the polygon of the lower number.
+
+    Most lines leave both ends of the edge well inside: only the others are looked at one by one."""
+    rows = R.row[j]
+    fx, fy, c = (a[rows] for a in R.tables[t])
+    px, py = R.p[g, 0:1], R.p[g, 1:2]
+    qx, qy = px + R.d[g, 0:1], py + R.d[g, 1:2]
+    n0 = fx * py - fy * px - c  # > 0: the edge's start is on the inner side of the line (× its length)
+    n1 = fx * qy - fy * qx - c  # and its end
+    row, col = np.nonzero(np.minimum(n0, n1) <= _ON_LINE * (np.abs(fx) + np.abs(fy)))  # ≥ its tolerance below
+    t0, t1 = np.zeros(len(g)), np.ones(len(g))
+    if not len(row):
+        return t0, t1
+    n0, n1 = n0[row, col], n1[row, col]
+    tol = _ON_LINE * np.hypot(fx[row, col], fy[row, col])
+    on = (np.abs(n0) <= tol) & (np.abs(n1) <= tol)
+    same = fx[row, col] * R.d[g[row], 0] + fy[row, col] * R.d[g[row], 1] > 0
+    on_inside = on & same & (j[row] < R.owner[g[row]])
+    outside = (on & ~on_inside) | (~on & (n0 <= 0) & (n1 <= 0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cut = n0 / (n0 - n1)  # where the edge crosses the line
+    enter = ~on & (n0 <= 0) & (n1 > 0)
+    leave = ~on & (n0 > 0) & (n1 <= 0)
+    np.maximum.at(t0, row[enter], cut[enter])
+    np.minimum.at(t1, row[leave], cut[leave])
+    t1[row[outside]] = -1.0
+    return np.clip(t0, 0.0, 1.0), np.where(t1 < 0, -1.0, np.clip(t1, 0.0, 1.0))
+
+
+def _expand(first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """first[0]..last[0], first[1]..last[1], … as one array."""
+    count = last - first + 1
+    return np.repeat(first - np.cumsum(count) + count, count) + np.arange(count.sum())
+
+
+def _point_segment(q, s0, s1):
+    """Distance of points q to segments s0–s1 (broadcasting; the last axis is x, y)."""
+    ux, uy = s1[..., 0] - s0[..., 0], s1[..., 1] - s0[..., 1]
+    wx, wy = q[..., 0] - s0[..., 0], q[..., 1] - s0[..., 1]
+    uu = ux * ux + uy * uy
+    t = np.clip((wx * ux + wy * uy) / np.where(uu > 0, uu, 1.0), 0.0, 1.0)
+    ex, ey = wx - t * ux, wy - t * uy
+    return np.sqrt(ex * ex + ey * ey)
+
+
+def _segment_segment(a0, a1, b0, b1):
+    """Distance between the segments a0–a1 and b0–b1, row by row: 0 where they cross."""
+    def side(p, q, r):
+        return (q[:, 0] - p[:, 0]) * (r[:, 1] - p[:, 1]) - (q[:, 1] - p[:, 1]) * (r[:, 0] - p[:, 0])
+
+    ends = np.minimum(np.minimum(_point_segment(a0, b0, b1), _point_segment(a1, b0, b1)),
+                      np.minimum(_point_segment(b0, a0, a1), _point_segment(b1, a0, a1)))
+    cross = (side(a0, a1, b0) * side(a0, a1, b1) < 0) & (side(b0, b1, a0) * side(b0, b1, a1) < 0)
+    return np.where(cross, 0.0, ends)
