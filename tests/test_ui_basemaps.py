@@ -40,11 +40,19 @@ def write_image(path: Path, color, *, extent=DEMO_EXTENT, size=64, date=None) ->
     return path
 
 
-@pytest.fixture
-def project(tmp_path):
+def demo_copy(tmp_path) -> Project:
+    """A copy of the demo without its own base maps (the tests add theirs)."""
     path = tmp_path / "demo.gpkg"
     shutil.copy(DEMO, path)
     project = Project.open(path)
+    for info in project.basemaps():
+        project.remove_basemap(info.id)
+    return project
+
+
+@pytest.fixture
+def project(tmp_path):
+    project = demo_copy(tmp_path)
     project.add_basemap(write_image(tmp_path / "aerial2010.tif", (200, 180, 120)), title="航拍 2010", date="2010")
     project.add_basemap(write_image(tmp_path / "aerial2019.tif", (90, 120, 90)), title="航拍 2019", date="2019")
     return project
@@ -187,8 +195,7 @@ def window(qtbot, tmp_path):
 
 
 def test_the_window_adds_a_base_map_as_a_job_and_draws_it_under_the_layers(qtbot, window, tmp_path):
-    path = tmp_path / "demo.gpkg"
-    shutil.copy(DEMO, path)
+    path = demo_copy(tmp_path).path
     assert window.open_project(path)
     assert window.action_add_basemap.isEnabled()
     assert window.action_add_basemap in window.menus["file"].actions()
@@ -275,3 +282,14 @@ def test_an_undated_file_gets_the_year_of_its_name_as_a_suggestion(qtbot, panel,
     dialog.date_edit.setText("2010")
     dialog.accept()
     assert rows_of(panel, BASEMAPS)[0] == "3420B_2010_328_RGB · 2010"
+
+
+def test_a_project_opened_with_a_missing_base_map_says_so_above_the_tree(qtbot, window, project, tmp_path):
+    (tmp_path / "aerial2019.tif").unlink()
+    assert window.open_project(project.path)
+    label = window.layer_tree.missing_label
+    assert label.isVisible() and "aerial2019.tif" in label.text()
+    assert str(tmp_path / "aerial2019.tif") in label.toolTip()  # where it was looked for
+    write_image(tmp_path / "found.tif", (1, 1, 1))
+    assert window.layer_tree.relocate_basemap(window.document.basemaps[1], str(tmp_path / "found.tif"))
+    assert not label.isVisible()

@@ -631,6 +631,15 @@ class LayerTreePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
+        # base maps whose files are missing: said above the tree (their rows are marked too)
+        self.missing_label = QLabel()
+        self.missing_label.setWordWrap(True)
+        self.missing_label.setStyleSheet("QLabel { color: #8a4b00; background: #fff4e0; padding: 4px; }")
+        self.missing_label.setTextFormat(Qt.TextFormat.RichText)
+        self.missing_label.linkActivated.connect(lambda *_: self._relocate_first_missing())
+        self.missing_label.hide()
+        self._missing_hooks = _Hooks(self)
+        layout.addWidget(self.missing_label)
         layout.addWidget(self.view, 1)
         layout.addLayout(row)
 
@@ -646,6 +655,46 @@ class LayerTreePanel(QWidget):
     def set_document(self, document: MapDocument | None) -> None:
         self._watch_opacity(None)
         self.model.set_document(document)
+        self._missing_hooks.clear()
+        if document is not None:
+            self._missing_hooks.connect(document.events["basemaps"], self._on_basemaps)
+            self._on_basemaps()
+        else:
+            self.show_missing()
+
+    def _on_basemaps(self, *_) -> None:
+        """Follow the base maps (came, went, relocated) to say which files are missing."""
+        document = self.model.document
+        for layer in (document.basemaps if document is not None else []):
+            self._missing_hooks.connect(layer.events["data"], self.show_missing)
+        self.show_missing()
+
+    def missing_basemaps(self) -> list[RasterLayer]:
+        document = self.model.document
+        return [layer for layer in (document.basemaps if document is not None else []) if layer.missing]
+
+    def show_missing(self, *_) -> None:
+        import html
+
+        missing = self.missing_basemaps()
+        if not missing:
+            self.missing_label.hide()
+            return
+        first = missing[0]
+        if len(missing) == 1:  # short: the tree keeps its room; the tooltip and the row say where it was looked for
+            text = self.tr("Base map file missing: %1").replace("%1", first.path.name)
+        else:
+            text = self.tr("Base map files missing: %1 and %2 more").replace("%1", first.path.name).replace(
+                "%2", str(len(missing) - 1))
+        relocate = self.tr("Relocate…")
+        self.missing_label.setText(f'⚠ {html.escape(text)} <a href="relocate">{html.escape(relocate)}</a>')
+        self.missing_label.setToolTip(missing[0].problem)
+        self.missing_label.show()
+
+    def _relocate_first_missing(self) -> None:
+        missing = self.missing_basemaps()
+        if missing:
+            self.relocate_basemap(missing[0])
 
     def _after_reset(self) -> None:
         self.view.expandAll()

@@ -87,7 +87,7 @@
 <context>
     <name>BasemapPropertiesDialog</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="+1313"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="+1362"/>
         <source>Base map — %1</source>
         <translation>底图 — %1</translation>
     </message>
@@ -311,7 +311,7 @@
         <translation>比对</translation>
     </message>
     <message>
-        <location line="+124"/>
+        <location line="+125"/>
         <source>The project has no illegal-construction ledger layer to add the case to.</source>
         <translation>项目中没有违法建设台账图层，无法添加案件。</translation>
     </message>
@@ -1009,7 +1009,7 @@
 <context>
     <name>LayerTree</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="-895"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="-944"/>
         <source>Control lines</source>
         <translation>控制线</translation>
     </message>
@@ -1034,7 +1034,7 @@
         <translation>底图</translation>
     </message>
     <message>
-        <location line="+1357"/>
+        <location line="+1406"/>
         <source>Layers</source>
         <translation>图层</translation>
     </message>
@@ -1052,7 +1052,7 @@
 <context>
     <name>LayerTreeModel</name>
     <message>
-        <location line="-1134"/>
+        <location line="-1183"/>
         <source>%1: %2 layers</source>
         <translation>%1：%2 个图层</translation>
     </message>
@@ -1085,7 +1085,12 @@
         <translation>所选图层的不透明度</translation>
     </message>
     <message>
-        <location line="+96"/>
+        <location line="+70"/>
+        <source>Relocate…</source>
+        <translation>重新定位…</translation>
+    </message>
+    <message>
+        <location line="+75"/>
         <location line="+20"/>
         <source>&amp;Zoom to layer</source>
         <translation>缩放到图层(&amp;Z)</translation>
@@ -1134,7 +1139,17 @@
         <translation>属性(&amp;P)…</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="-108"/>
+        <source>Base map file missing: %1</source>
+        <translation>底图文件缺失：%1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Base map files missing: %1 and %2 more</source>
+        <translation>底图文件缺失：%1 等，另有 %2 个</translation>
+    </message>
+    <message>
+        <location line="+166"/>
         <source>Base maps (%1);;All files (*)</source>
         <translation>底图 (%1);;所有文件 (*)</translation>
     </message>
@@ -1771,7 +1786,7 @@
 <context>
     <name>SideBySide</name>
     <message>
-        <location filename="../../gisdesk/ui/compare.py" line="-392"/>
+        <location filename="../../gisdesk/ui/compare.py" line="-393"/>
         <source>Left:</source>
         <translation>左：</translation>
     </message>
