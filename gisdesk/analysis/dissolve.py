@@ -34,7 +34,17 @@ def dissolved_area(geoms, extent: tuple[float, float, float, float] | None = Non
         return 0.0
     if extent is not None:
         geoms = _within_extent(geoms, extent)
+    if _BY_BOUNDARY and len(geoms) > _BIG:  # as one part, no groups needed
+        some = geoms[shapely.area(geoms) > 0]  # what the extent cut to a line or nothing adds no area
+        area = _boundary_areas(some, [np.arange(len(some))])[0] if _simple_polygons(some) else np.nan
+        if not np.isnan(area):
+            return float(area)
     return float(dissolved_areas(geoms, np.zeros(len(geoms), dtype=np.int64), 1)[0])
+
+
+def _simple_polygons(geoms: np.ndarray) -> bool:
+    """Whether all are polygons without holes: whether the boundary method may take them (if convex)."""
+    return bool(((shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0)).all())
 
 
 def dissolved_areas(geoms: np.ndarray, sets: np.ndarray, count: int, members: np.ndarray | None = None) -> np.ndarray:
