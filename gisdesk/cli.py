@@ -90,8 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      "the base map's date, e.g. 2010, 2019-06 (default: the date in the image's metadata)"))
     p.add_argument("--title", help=tr("底图的名称（默认：文件名）", "the base map's title (default: the file name)"))
     p.add_argument("--to", metavar="LAYER", help=tr(
-        "导入到项目中标识为 LAYER 的图层（不存在则新建）；默认：项目中该类型唯一的图层",
-        "id of the project layer to import into (created if new); default: the kind's layer, when the project has one"))
+        "导入到项目中标识为 LAYER 的图层（不存在则新建）；默认：项目中该类型唯一的图层；影像：新底图的标识（默认由文件名生成）",
+        "id of the project layer to import into (created if new); default: the kind's layer, when the project has one; "
+        "for an image: the new base map's id (default: made from the file name)"))
     p.add_argument("--layer", help=tr("源文件中要读取的图层或工作表（文件有多个时）",
                                       "layer or sheet of SOURCE to read (for files with several)"))
     p.add_argument("--update", action="store_true", help=tr(
