@@ -510,3 +510,21 @@ def test_side_by_side_the_footprint_is_drawn_in_the_pane_of_the_newer_image(qtbo
     assert case.geometry.area == pytest.approx(35 * 35, rel=0.03)
     qtbot.keyClick(left, Qt.Key.Key_Escape)  # no footprint under way: back to the comparison's own tool
     assert not isinstance(left.tool, MarkCaseTool) and compare.mode == "side_by_side"
+
+
+def test_a_base_map_added_or_removed_while_open_comes_into_or_leaves_the_choosers(qtbot, window, tmp_path):
+    from gisdesk.io.basemaps import add_basemap
+
+    compare = window.comparison
+    document = window.document
+    info = add_basemap(document.project, write_image(tmp_path / "mid.tif", (90, 160, 90), "2015:01:01 00:00:00"),
+                       title="航拍")
+    document.add_basemap(info)
+    assert [s.date for s in compare.sides] == ["2010-05-01", "2015-01-01", "2019-06-01"]
+    assert compare.left_picker.count() == 3
+    assert (compare.left.date, compare.right.date) == ("2010-05-01", "2019-06-01")  # the choice kept
+    assert compare.enter("flicker")
+    document.remove_basemap(next(b for b in document.basemaps if b.id == compare.right.key))
+    assert [s.date for s in compare.sides] == ["2010-05-01", "2015-01-01"] and compare.right.date == "2015-01-01"
+    document.remove_basemap(document.basemaps[0])  # one date left: nothing to compare
+    assert compare.mode is None and not compare.actions["swipe"].isEnabled()

@@ -502,8 +502,8 @@ class Comparison(QObject):
         if document is None:
             return
         sides = sides_of(document)
-        if [s.key for s in sides] != [s.key for s in self.sides]:
-            self.set_sides(sides)
+        if [(s.key, s.date, s.title) for s in sides] != [(s.key, s.date, s.title) for s in self.sides]:
+            self.set_sides(sides)  # a base map came, went, or got another date or title
 
     def set_sides(self, sides: list[Side]) -> None:
         """The dates to choose from (oldest first): left the one before the newest, right the newest."""
