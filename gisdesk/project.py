@@ -401,7 +401,7 @@ class Project:
                                "{provider}", provider=provider)
         absolute = path.resolve()
         style = {"date": str(date)} if date else {}
-        style["absolute"] = str(absolute)  # where it was: found there again when a copy of the project lacks it
+        style.update(self._basemap_fallbacks(absolute))
         with self._write() as db:
             taken = {r[0].lower() for r in db.execute(f"SELECT table_name FROM {LAYERS}")} | \
                 {r[0].lower() for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
@@ -429,7 +429,8 @@ class Project:
         if not path.is_file():
             raise ProjectError("底图文件不存在：{path}", "base map file not found: {path}", path=path)
         absolute = path.resolve()
-        style = {**info.style, "absolute": str(absolute)}
+        style = {key: value for key, value in info.style.items() if key not in ("absolute", "relative")}
+        style.update(self._basemap_fallbacks(absolute))
         with self._write() as db:
             db.execute(f"UPDATE {LAYERS} SET source = ?, provider = ?, style = ? WHERE table_name = ?",
                        (self._basemap_source(absolute), _basemap_provider(path), json.dumps(style, ensure_ascii=False),
@@ -457,10 +458,24 @@ class Project:
         source = Path(info.source)
         first = source if source.is_absolute() else self.path.resolve().parent / source
         candidates = [first]
-        absolute = (info.style or {}).get("absolute")
-        if absolute and Path(absolute) != first:
-            candidates.append(Path(absolute))
-        return candidates
+        style = info.style or {}
+        if style.get("relative"):  # a file outside the project folder, which moved with it (../影像/a.tif)
+            candidates.append(Path(os.path.normpath(self.path.resolve().parent / style["relative"])))
+        if style.get("absolute"):
+            candidates.append(Path(style["absolute"]))
+        return list(dict.fromkeys(candidates))
+
+    def _basemap_fallbacks(self, absolute: Path) -> dict:
+        """Where else a base map's file is looked for: where it is now ("absolute": a copy of the project
+        file alone still finds it) and, for a file outside the project folder, its path relative to
+        the folder ("relative", ../影像/a.tif: found when both moved together)."""
+        fallbacks = {"absolute": str(absolute)}
+        if Path(self._basemap_source(absolute)).is_absolute():
+            try:
+                fallbacks["relative"] = Path(os.path.relpath(absolute, self.path.resolve().parent)).as_posix()
+            except ValueError:  # another drive (Windows): no relative way there
+                pass
+        return fallbacks
 
     def _basemap_source(self, absolute: Path) -> str:
         """A file's path as a base map's source: relative (with /) below or beside the project, else absolute."""

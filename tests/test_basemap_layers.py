@@ -131,6 +131,20 @@ def test_a_file_outside_the_project_folder_is_kept_by_its_absolute_path(project,
     assert copy.basemap_path(copy.basemaps()[0]) == outside.resolve()
 
 
+def test_a_file_beside_the_project_folder_is_found_when_both_move_together(project, tmp_path):
+    outside = write_quadrants(tmp_path / "影像" / "b.tif")
+    info = project.add_basemap(outside)
+    assert info.source == str(outside.resolve()) and info.style["relative"] == "../影像/b.tif"
+    elsewhere = tmp_path.parent / (tmp_path.name + "_moved")
+    shutil.move(tmp_path, elsewhere)  # the project folder and the images beside it
+    try:
+        copy = Project.open(elsewhere / "work" / "p.gpkg")
+        found = copy.basemap_path(copy.basemaps()[0])
+        assert found == (elsewhere / "影像" / "b.tif").resolve() and found.is_file()
+    finally:
+        shutil.move(elsewhere, tmp_path)
+
+
 def test_a_copy_of_the_project_file_alone_still_finds_the_images(project, tmp_path):
     write_quadrants(project.path.parent / "images" / "a.tif")
     project.add_basemap(project.path.parent / "images" / "a.tif")
