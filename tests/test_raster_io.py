@@ -445,3 +445,22 @@ def test_a_rotated_geotransform(tmp_path, source_pixels):
             h = 0.0003
             picture = src.read((x - h, y - h, x + h, y + h), 61, 61, 4326)
             assert picture[30, 30, :3].tolist() == data[:3, r, c].tolist()
+
+
+def test_each_thread_reads_with_pyproj_objects_of_its_own():
+    """A CRS made on one thread (the GUI's) is never handed to PROJ on another (the render's):
+    to_pyproj remakes it there, once per thread."""
+    from gisdesk.io.raster_common import to_pyproj
+
+    mine = CRS.from_epsg(32734)
+    assert to_pyproj(mine) is to_pyproj(mine)  # cached per thread
+    seen = {}
+
+    def other():
+        seen["crs"] = to_pyproj(mine)
+        seen["again"] = to_pyproj(mine)
+
+    t = threading.Thread(target=other)
+    t.start()
+    t.join()
+    assert seen["crs"] is not mine and seen["crs"] is seen["again"] and seen["crs"] == mine
