@@ -193,7 +193,7 @@ def register(project_path: Path, path: Path, date: str) -> None:
     layer_id = f"imagery_{date.replace('-', '_')}"
     if any(info.id == layer_id for info in project.basemaps()):
         project.remove_basemap(layer_id)
-    add_basemap(project, path, layer_id=layer_id, title=f"示例影像 {date}（矢量绘制）", date=date)
+    add_basemap(project, path, layer_id=layer_id, title="示例影像", date=date)
     # The store also notes where the file was when added (style "absolute"), to find it again from a
     # copy of the project elsewhere. The committed demo must not carry the path of the machine that
     # built it: its base maps are found beside it, by their relative source, or not at all.

@@ -346,3 +346,18 @@ def test_the_demo_base_maps_say_what_they_are_and_differ_at_the_new_cases():
         if checked == 8:
             break
     assert checked == 8
+
+
+def test_gisdesk_demo_copies_the_base_maps_beside_its_copy(cli, tmp_path):
+    code, out, err = cli("demo", "--out", tmp_path / "demo")
+    assert code == 0, err
+    assert "demo_imagery_2016-06.mbtiles" in out and "不是真实影像" in out
+    copy = Project.open(tmp_path / "demo" / "demo.gpkg")
+    infos = {info.id: info for info in copy.basemaps()}
+    assert set(infos) == {"imagery_2016_06", "imagery_2024_06"}
+    for layer_id, date in (("imagery_2016_06", "2016-06"), ("imagery_2024_06", "2024-06")):
+        info = infos[layer_id]
+        assert info.style["date"] == date and info.source == f"demo_imagery_{date}.mbtiles"  # relative to the project
+        assert "absolute" not in info.style  # the committed demo carries no builder's path
+        path = copy.basemap_path(info)
+        assert path == tmp_path / "demo" / info.source and path.read_bytes() == (DATA / info.source).read_bytes()

@@ -25,7 +25,10 @@ CHECK = Qt.ItemDataRole.CheckStateRole
 def document(tmp_path):
     path = tmp_path / "demo.gpkg"
     shutil.copy(DEMO, path)
-    return MapDocument.open(Project.open(path), default_style=default_style)
+    project = Project.open(path)
+    for info in project.basemaps():  # the vector groups are tested here (the 底图 group: test_ui_basemaps)
+        project.remove_basemap(info.id)
+    return MapDocument.open(project, default_style=default_style)
 
 
 @pytest.fixture

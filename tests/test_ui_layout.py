@@ -62,6 +62,8 @@ def overflow_button(toolbar) -> QToolButton | None:
 def test_after_the_demo_check_the_map_keeps_55_percent_of_a_laptop_window(qtbot, window, tmp_path):
     path = tmp_path / "demo.gpkg"
     shutil.copyfile(DEMO, path)
+    for basemap in DEMO.parent.glob("demo_imagery_*.mbtiles"):  # its base maps beside it, as gisdesk demo copies them
+        shutil.copyfile(basemap, tmp_path / basemap.name)
     assert window.open_project(path)
     idle(qtbot, window)
     with qtbot.waitSignal(window.conflicts_panel.checkFinished, timeout=90_000):
