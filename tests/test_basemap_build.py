@@ -361,3 +361,35 @@ def test_gisdesk_demo_copies_the_base_maps_beside_its_copy(cli, tmp_path):
         assert "absolute" not in info.style  # the committed demo carries no builder's path
         path = copy.basemap_path(info)
         assert path == tmp_path / "demo" / info.source and path.read_bytes() == (DATA / info.source).read_bytes()
+
+
+WHOLE_PHOTO = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "swellendam-qgis-training" / \
+    "raster" / "3420B_2010_328_RGB_LATLNG.tif"  # 1098 × 3039 px, striped, no overviews
+
+
+@pytest.mark.skipif(not WHOLE_PHOTO.is_file(), reason="../shared/realdata is not here")
+def test_the_whole_real_photo_every_zoom_and_tiles_picked_at_random(photo_project, tmp_path):
+    rasterio = pytest.importorskip("rasterio")
+    out = tmp_path / "whole.mbtiles"
+    basemap_from_raster(photo_project.path, WHOLE_PHOTO, out, None, (12, 16))
+    tiles = tiles_of(out)
+    assert {z for z, _, _ in tiles} == set(range(12, 17))
+    rng = np.random.default_rng(2010)
+    keys = sorted(tiles)
+    compared = 0
+    with rasterio.open(WHOLE_PHOTO) as src:
+        photo = src.read()
+        for index in rng.choice(len(keys), size=30, replace=False):  # tiles no one looked at
+            z, x, y = keys[index]
+            rgba = decode(tiles[(z, x, y)])
+            assert rgba.shape == (256, 256, 4) and rgba[..., 3].any() and rgba[..., :3][rgba[..., 3] > 0].std() > 3
+            if z != 16:  # zoom 16 (2 m) is finer than the photo (2.3-2.8 m): its pixels are the photo's
+                continue
+            diffs = []
+            for col, row in rng.integers(0, 256, size=(60, 2)):
+                r, c = src.index(*lonlat_of_tile_pixel(x, y, z, col + 0.5, row + 0.5))
+                if 0 <= r < src.height and 0 <= c < src.width and rgba[row, col, 3] == 255:
+                    diffs.append(np.abs(rgba[row, col, :3].astype(int) - photo[:3, r, c].astype(int)).mean())
+            assert not diffs or np.mean(diffs) < 8, (z, x, y, np.mean(diffs))
+            compared += len(diffs)
+    assert compared > 300
