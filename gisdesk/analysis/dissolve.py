@@ -472,12 +472,24 @@ def _boundary_areas(geoms: np.ndarray, parts: list[np.ndarray]) -> np.ndarray:
     if len(g):  # less the parts of partly covered edges: the intervals of an edge sorted by start
         order = np.lexsort((t0, g))
         g, t0, t1 = g[order], t0[order], t1[order]
-        reach = np.maximum.accumulate(g * 4.0 + t1)  # the furthest an earlier interval of the edge reached
-        before = np.r_[-1.0, reach[:-1]] - g * 4.0
-        new = np.maximum(t1, before) - np.maximum(t0, before)
+        new = t1 - t0 - _overlap_with_earlier(g, t0, t1)
         twice -= np.bincount(edge_part[g], cross[g] * new, minlength=len(parts))
     out[taken] = twice[taken] / 2
     return out
+
+
+def _overlap_with_earlier(g: np.ndarray, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
+    """For intervals [t0, t1] sorted by edge g, then t0: how much of each the earlier intervals of the
+    same edge cover. Those reach up to the furthest end before it, worked out position by position
+    within the edge: a running maximum over all edges at once (offset by the edge number) would
+    round the ends to the edge number's last bits, and the error grows with the count of edges."""
+    start = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    position = np.arange(len(g)) - np.repeat(start, np.diff(np.r_[start, len(g)]))
+    reach = np.full(len(g), -1.0)  # the furthest end of the earlier intervals of the edge
+    for k in range(1, int(position.max()) + 1 if len(g) else 0):
+        at = np.flatnonzero(position == k)
+        reach[at] = np.maximum(reach[at - 1], t1[at - 1])
+    return np.clip(np.minimum(t1, reach) - t0, 0.0, None)
 
 
 def _blocks(func, R: _Rings, *rows: np.ndarray) -> list:
