@@ -139,3 +139,13 @@ def test_the_boundary_method_and_the_cells_agree_through_dissolved_area(monkeypa
     new = dissolved_area(zones)
     monkeypatch.setattr(dissolve, "_BY_BOUNDARY", False)
     assert new == pytest.approx(dissolved_area(zones), rel=1e-9)
+
+
+def test_the_cover_of_an_edge_by_its_earlier_intervals_is_exact_at_any_edge_number():
+    # intervals of one edge, sorted by start: [0, .5], [.3, .4] (all covered before), [.35, .9] (to .5),
+    # then another edge; the edge numbers are those of a city of millions of edges
+    for first in (0, 10_000_000, 2**40):
+        g = np.array([first] * 3 + [first + 1] * 2)
+        t0, t1 = np.array([0.0, 0.3, 0.35, 0.2, 0.7]), np.array([0.5, 0.4, 0.9, 0.6, 0.8])
+        covered = dissolve._overlap_with_earlier(g, t0, t1)
+        assert covered.tolist() == [0.0, 0.4 - 0.3, 0.5 - 0.35, 0.0, 0.0]
