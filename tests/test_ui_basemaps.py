@@ -293,3 +293,15 @@ def test_a_project_opened_with_a_missing_base_map_says_so_above_the_tree(qtbot, 
     write_image(tmp_path / "found.tif", (1, 1, 1))
     assert window.layer_tree.relocate_basemap(window.document.basemaps[1], str(tmp_path / "found.tif"))
     assert not label.isVisible()
+
+
+def test_the_canvas_redraws_when_a_base_map_changes(qtbot, window, project):
+    assert window.open_project(project.path)
+    canvas = window.canvas
+    qtbot.waitUntil(lambda: not canvas.is_rendering(), timeout=30_000)
+    top = window.document.basemaps[-1]
+    for change in (lambda: setattr(top, "visible", False), lambda: setattr(top, "opacity", 0.3),
+                   lambda: window.document.move_basemap(top, 0), lambda: top.reopen()):
+        change()
+        assert canvas.is_rendering()  # a render is on its way
+        qtbot.waitUntil(lambda: not canvas.is_rendering(), timeout=30_000)
