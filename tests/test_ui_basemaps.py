@@ -305,3 +305,15 @@ def test_the_canvas_redraws_when_a_base_map_changes(qtbot, window, project):
         change()
         assert canvas.is_rendering()  # a render is on its way
         qtbot.waitUntil(lambda: not canvas.is_rendering(), timeout=30_000)
+
+
+def test_the_import_wizard_sends_an_image_to_add_base_map(qtbot, window, project, tmp_path):
+    from gisdesk.ui.import_wizard import open_import_wizard
+
+    assert window.open_project(project.path)
+    wizard = open_import_wizard(window)
+    qtbot.addWidget(wizard)
+    wizard.source_page.path_edit.setText(str(tmp_path / "aerial2010.tif"))
+    assert not wizard.source_page.isComplete()
+    assert "Add base map" in wizard.source_page.problem.text() or "添加底图" in wizard.source_page.problem.text()
+    wizard.reject()

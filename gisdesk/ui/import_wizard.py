@@ -26,6 +26,7 @@ from gisdesk import crs as crs_module
 from gisdesk.crs import crs_label, legacy_datum, parse_crs, parse_towgs84
 from gisdesk.errors import Cancelled, GisdeskError, InputError
 from gisdesk.io import import_preview as previews
+from gisdesk.io.basemaps import looks_like_raster
 from gisdesk.io.dxf import cad_layer_kinds, remembered_cad_map
 from gisdesk.io.import_report import report_lines
 from gisdesk.io.importer import import_layer
@@ -160,7 +161,10 @@ class SourcePage(QWizardPage):
         self.problem.clear()
         self._layers_ok = False
         path = Path(text.strip())
-        if text.strip() and path.exists():
+        if text.strip() and path.is_file() and looks_like_raster(path):  # an image is a base map, not features
+            self.problem.setText(self.tr("This is an image (GeoTIFF or MBTiles): add it as a base map with "
+                                         "File › Add base map…"))
+        elif text.strip() and path.exists():
             try:
                 layers = previews.source_layers(path)
             except GisdeskError as error:

@@ -636,7 +636,7 @@
 <context>
     <name>CrsPage</name>
     <message>
-        <location filename="../../gisdesk/ui/import_wizard.py" line="+396"/>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="+400"/>
         <source>Coordinate reference system</source>
         <translation>坐标系</translation>
     </message>
@@ -820,18 +820,18 @@
 <context>
     <name>ImportWizard</name>
     <message>
-        <location filename="../../gisdesk/ui/import_wizard.py" line="-326"/>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="-329"/>
         <source>Import into %1</source>
         <translation>导入到 %1</translation>
     </message>
     <message>
         <location line="+4"/>
-        <location line="+718"/>
+        <location line="+721"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location line="-717"/>
+        <location line="-720"/>
         <source>Next &gt;</source>
         <translation>下一步 &gt;</translation>
     </message>
@@ -851,7 +851,7 @@
         <translation>关闭</translation>
     </message>
     <message>
-        <location line="+715"/>
+        <location line="+718"/>
         <source>Open or create a project first.</source>
         <translation>请先打开或新建一个项目。</translation>
     </message>
@@ -1804,7 +1804,7 @@
 <context>
     <name>SourcePage</name>
     <message>
-        <location filename="../../gisdesk/ui/import_wizard.py" line="-623"/>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="-626"/>
         <source>Source</source>
         <translation>源文件</translation>
     </message>
@@ -1854,7 +1854,12 @@
         <translation>File GDB 文件夹</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+12"/>
+        <source>This is an image (GeoTIFF or MBTiles): add it as a base map with File › Add base map…</source>
+        <translation>这是影像（GeoTIFF 或 MBTiles）：请用“文件 › 添加底图…”把它作为底图添加</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>No such file or folder.</source>
         <translation>文件或文件夹不存在。</translation>
     </message>
