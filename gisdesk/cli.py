@@ -157,6 +157,15 @@ def build_parser() -> argparse.ArgumentParser:
                                       "rule file (TOML); default: the project's, else resources/rules/default.toml"))
     p.add_argument("--out", help=tr("conflicts.csv 与 totals.csv 的输出目录（默认：项目名-check/）",
                                     "folder for conflicts.csv and totals.csv (default: PROJECT-check/)"))
+    p.add_argument("--xlsx", metavar="FILE.xlsx", help=tr(
+        "另把冲突清单、违法建设台账和面积统计写成 Excel 文件（中文表头与单位，每表一页，附“说明”页；"
+        "当事人、证件号、电话等个人信息默认隐去）；CSV 照旧写出",
+        "also write the conflict list, the ledger and the totals as an Excel file (Chinese headers and units, one "
+        "sheet each, and a sheet 说明; personal data such as 当事人, 证件号, 电话 masked by default); the CSVs are "
+        "written as before"))
+    p.add_argument("--with-personal-data", action="store_true", help=tr(
+        "Excel 中保留个人信息（当事人、证件号、电话），不隐去；请按规定保管该文件",
+        "keep personal data (当事人, 证件号, 电话) unmasked in the Excel file; keep that file as the rules require"))
 
     p = sub.add_parser("totals", help=tr("按区、街道或社区统计上次检查的面积",
                                          "area totals of the last check per district, street or community"))
@@ -388,11 +397,13 @@ def _field_map(pairs: list[str]) -> dict[str, str] | None:
 def _check(args) -> int:
     project = _open_project(args.project)
     out = Path(args.out) if args.out else project.path.with_name(project.path.stem + "-check")
-    _run_check_and_write(project, args.rules, out)
+    if args.with_personal_data and not args.xlsx:
+        raise InputError("--with-personal-data 只用于 --xlsx", "--with-personal-data goes with --xlsx")
+    _run_check_and_write(project, args.rules, out, xlsx=args.xlsx, with_personal=args.with_personal_data)
     return 0
 
 
-def _run_check_and_write(project, rules_path, out: Path) -> None:
+def _run_check_and_write(project, rules_path, out: Path, *, xlsx=None, with_personal: bool = False) -> None:
     from gisdesk.analysis.check import run_check
     from gisdesk.analysis.conflicts import CONFLICT_COLUMNS
     from gisdesk.analysis.periods import summary_counts
@@ -443,6 +454,23 @@ def _run_check_and_write(project, rules_path, out: Path) -> None:
     print(tr("  结果已保存到项目 {p}", "  results stored in the project {p}", p=project.path))
     for path in paths:
         print(tr("  输出：{p}", "  output: {p}", p=path))
+    if xlsx:
+        _write_xlsx(project, Path(xlsx), with_personal)
+
+
+def _write_xlsx(project, path: Path, with_personal: bool) -> None:
+    """The check's Excel file (gisdesk.export.xlsx), and a line saying what personal data it masked."""
+    from gisdesk.export.xlsx import export_xlsx
+    from gisdesk.jobs import TerminalFeedback
+
+    report = export_xlsx(project, path, with_personal=with_personal, feedback=TerminalFeedback())
+    print(tr("  输出：{p}", "  output: {p}", p=report.path))
+    if with_personal:
+        print(tr("  注意：{p} 含个人信息（未隐去），请按规定保管", "  note: {p} holds personal data (not masked); keep it "
+                 "as the rules require", p=report.path.name))
+    elif report.masked_fields:
+        print(tr("  已隐去个人信息：{f}（需要时加 --with-personal-data）", "  personal data masked: {f} "
+                 "(--with-personal-data keeps it)", f=tr("、", ", ").join(report.masked_fields)))
 
 
 def _totals(args) -> int:
