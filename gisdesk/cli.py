@@ -208,6 +208,26 @@ def build_parser() -> argparse.ArgumentParser:
         "瓦片级别范围（默认 12-18；网络墨卡托 256 像素瓦片，第 18 级约 0.5 米/像素）",
         "zoom levels (default 12-18; Web Mercator 256 px tiles, zoom 18 about 0.5 m a pixel)"))
 
+    p = sub.add_parser("export", help=tr("按版式导出会议用图：PDF（矢量，嵌入中文字体）、PNG 或 SVG",
+                                         "export a page layout for a meeting: PDF (vector, Chinese font embedded), "
+                                         "PNG or SVG"))
+    p.add_argument("project", help=tr("项目文件 .gpkg", "the project .gpkg"))
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--layout", metavar="NAME", help=tr(
+        "版式名称：项目中保存的版式，或模板 meeting-a3-landscape、meeting-a4-portrait、exhibition-a1-landscape",
+        "the layout's name: one kept in the project, or a template meeting-a3-landscape, meeting-a4-portrait, "
+        "exhibition-a1-landscape"))
+    which.add_argument("--default", action="store_true", help=tr(
+        "默认会议用图（A3 横版：标题、地图、图例、比例尺、指北针、鹰眼图、冲突统计）",
+        "the default meeting page (A3 landscape: title, map, legend, scale bar, north arrow, overview, totals)"))
+    form = p.add_mutually_exclusive_group(required=True)
+    form.add_argument("--pdf", metavar="OUT.pdf", help=tr("写 PDF（矢量，文字可选择、可搜索）",
+                                                          "write a PDF (vector; text can be selected and searched)"))
+    form.add_argument("--png", metavar="OUT.png", help=tr("写 PNG 图片", "write a PNG picture"))
+    form.add_argument("--svg", metavar="OUT.svg", help=tr("写 SVG 矢量图", "write an SVG drawing"))
+    p.add_argument("--dpi", type=float, help=tr("分辨率（PNG 默认 200；PDF 中影像底图默认 300）",
+                                                "resolution (PNG default 200; base map images in a PDF default 300)"))
+
     p = sub.add_parser("demo", help=tr("复制示例城市项目、检查并写出结果", "copy the demo city project, check it and write the results"))
     p.add_argument("--out", default="gisdesk-demo", help=tr("输出目录（默认：./gisdesk-demo）",
                                                             "output folder (default: ./gisdesk-demo)"))
@@ -622,6 +642,29 @@ def _basemap(args) -> int:
     return 0
 
 
+def _export(args) -> int:
+    from gisdesk.export.pages import export_page
+    from gisdesk.jobs import TerminalFeedback
+
+    fmt, out = next((f, getattr(args, f)) for f in ("pdf", "png", "svg") if getattr(args, f))
+    result = export_page(args.project, out, layout_name=None if args.default else args.layout, fmt=fmt, dpi=args.dpi,
+                         feedback=TerminalFeedback())
+    for warning in result.warnings:
+        print(f"gisdesk: {tr('注意', 'note')}: {warning}", file=sys.stderr)
+    w, h = result.pixels
+    print(tr("已导出 {out}（{layout}，{fmt}，{w}×{h} 像素 @ {dpi:g} dpi，{kb:,.0f} KB，用时 {sec:.1f} 秒）",
+             "exported {out} ({layout}, {fmt}, {w}×{h} px at {dpi:g} dpi, {kb:,.0f} KB, in {sec:.1f} s)",
+             out=result.path, layout=result.layout, fmt=result.format.upper(), w=w, h=h, dpi=result.dpi,
+             kb=result.size_bytes / 1024, sec=result.seconds))
+    if result.scale:
+        print(tr("  地图比例尺 1:{n:,.0f}，字体 {font}", "  map scale 1:{n:,.0f}, font {font}", n=result.scale,
+                 font=result.font))
+    if result.masked:
+        print(tr("  已隐去个人信息的标注：{fields}", "  labels with personal data masked: {fields}",
+                 fields=tr("、", ", ").join(result.masked)))
+    return 0
+
+
 def _demo(args) -> int:
     from gisdesk.project import Project
 
@@ -673,4 +716,4 @@ def _demo_basemaps(project_path: Path) -> list[str]:
 
 
 COMMANDS = {"open": _open, "new": _new, "import": _import, "check": _check, "totals": _totals, "indicators": _indicators,
-            "demo": _demo, "basemap": _basemap, "overviews": _overviews}
+            "demo": _demo, "basemap": _basemap, "overviews": _overviews, "export": _export}

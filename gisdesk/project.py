@@ -4,7 +4,8 @@ Every layer is a feature table with a stable text `uid` per feature; a project h
 number of layers of a kind, each known by its id (its table name). gisdesk's own tables sit
 beside them, each with an INTEGER primary key as the GeoPackage standard asks:
 
-- gisdesk_settings        key/value: name, crs, rules (the TOML text), attribution ...
+- gisdesk_settings        key/value: name, crs, rules (the TOML text), attribution, page layouts
+                          (layout:NAME → the layout's JSON) ...
 - gisdesk_layers          one row per layer: id (table), kind, title, provider, source, style, order, sources;
                           base maps are rows of kind "basemap" with no table: provider "gdal" or
                           "mbtiles", source the image file (relative to the project when below or
@@ -58,6 +59,7 @@ SETTINGS, LAYERS, FEATURES, EDIT_LOG = "gisdesk_settings", "gisdesk_layers", "gi
 CONFLICTS, RUNS, REVIEWS, HISTORY = "gisdesk_conflicts", "gisdesk_check_runs", "gisdesk_reviews", "gisdesk_ledger_history"
 QGIS_STYLES = "layer_styles"
 TOPOLOGY = "gisdesk_topology"  # overlaps, slivers and gaps found on import (Project.save_topology)
+LAYOUT_KEY = "layout:"  # settings key prefix of the page layouts (Project.layouts)
 QGIS_STYLE_DESCRIPTION = "gisdesk style 2"  # a new number rewrites the QGIS styles of older projects on open
 CONFLICT_KEY = ["subject_table", "subject_id", "control_table", "control_id"]
 BASEMAP = "basemap"  # the kind of a base map's row in gisdesk_layers (a file by reference, no table)
@@ -200,6 +202,21 @@ class Project:
     def set_settings(self, **values: str) -> None:
         with self._write() as db:
             _put_settings(db, values)
+
+    # page layouts (gisdesk.export.layout): settings "layout:NAME", the layout's JSON text
+    def layouts(self) -> dict[str, str]:
+        """The project's page layouts: name → JSON text, in the order of their names."""
+        return {key[len(LAYOUT_KEY):]: value for key, value in sorted(self.settings().items())
+                if key.startswith(LAYOUT_KEY) and value}
+
+    def save_layout(self, name: str, text: str) -> None:
+        """Keep a page layout (its JSON text) under `name`, replacing one of that name."""
+        with self._write() as db:
+            _put_settings(db, {LAYOUT_KEY + name: text})
+
+    def remove_layout(self, name: str) -> None:
+        with self._write() as db:
+            db.execute(f"DELETE FROM {SETTINGS} WHERE key = ?", (LAYOUT_KEY + name,))
 
     @property
     def crs(self) -> CRS | None:

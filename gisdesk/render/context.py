@@ -29,6 +29,7 @@ class RenderContext:
     target: str = SCREEN
     draw_selection: bool = True
     draw_highlight: bool = True
+    font_family: str = LABEL_FONT  # of labels and map furniture (a PDF page may need another: export.pages)
 
     def __post_init__(self):
         if self.target not in (SCREEN, PRINT):
@@ -41,9 +42,9 @@ class RenderContext:
         return cls(view, SCREEN_DPI, SCREEN, draw_selection, draw_highlight)
 
     @classmethod
-    def for_print(cls, view: MapView, dpi: float = PRINT_DPI) -> RenderContext:
+    def for_print(cls, view: MapView, dpi: float = PRINT_DPI, *, font_family: str = LABEL_FONT) -> RenderContext:
         """A page: no selection and no highlight (they are the screen's state, not the map's)."""
-        return cls(view, dpi, PRINT, draw_selection=False, draw_highlight=False)
+        return cls(view, dpi, PRINT, draw_selection=False, draw_highlight=False, font_family=font_family)
 
     # Pixels are rounded to a millionth: a size written as mm of 96 dpi pixels then comes back as
     # those pixels exactly (3.0, not 2.9999999999999996), and Qt draws it as it did.
@@ -67,7 +68,7 @@ class RenderContext:
 
     def font(self, size_pt: float, *, bold: bool = False) -> QFont:
         """The map's label font at `size_pt` points."""
-        font = QFont(LABEL_FONT)
+        font = QFont(self.font_family)
         font.setPixelSize(max(1, round(self.pt(size_pt))))
         if bold:
             font.setBold(True)

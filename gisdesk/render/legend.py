@@ -185,12 +185,13 @@ class LegendMetrics:
     padding_mm: float = 6 * PX96_MM
     text_pt: float = 9.0
     title_pt: float = 9.0
+    family: str = FONT  # a PDF page may need another (export.pages)
 
     def px(self, mm: float) -> float:
         return mm * self.dpi / 25.4
 
     def font(self, size_pt: float, bold: bool = False) -> QFont:
-        font = QFont(FONT)
+        font = QFont(self.family)
         font.setPixelSize(max(1, round(size_pt * self.dpi / 72.0)))
         font.setBold(bold)
         return font

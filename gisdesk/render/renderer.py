@@ -24,7 +24,7 @@ from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QImage, QPainter, QPain
 from gisdesk.layers.zones import control_zones, zone_widths
 from gisdesk.layers.data import Rings, rings_of
 from gisdesk.render.conflict_marks import draw_conflict_marks
-from gisdesk.render.context import RenderContext
+from gisdesk.render.context import PRINT, RenderContext
 from gisdesk.render.paths import path_from_arrays
 from gisdesk.render.problems import draw_problems
 from gisdesk.render.raster import draw_raster
@@ -424,5 +424,9 @@ def _draw_labels(painter: QPainter, layer: LayerSnapshot, context: RenderContext
         path = QPainterPath()
         path.addText(QPointF(rect.left(), rect.top() + metrics.ascent()), font, text)
         painter.strokePath(path, halo)
-        painter.fillPath(path, color)
+        if context.target == PRINT:  # as text, not a path: a PDF's labels can be searched and copied
+            painter.setPen(color)
+            painter.drawText(QPointF(rect.left(), rect.top() + metrics.ascent()), text)
+        else:
+            painter.fillPath(path, color)
     painter.restore()
