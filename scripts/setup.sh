@@ -24,6 +24,10 @@ PACKAGES=(
   # Chinese labels and layer names must render as glyphs, not boxes;
   # fontconfig adds fc-list/fc-match to see which font Qt will pick.
   fonts-noto-cjk fontconfig
+  # Exported PDF pages are drawn in WenQuanYi Micro Hei (TrueType, 5 MB): with Noto CJK (CFF) Qt's
+  # PDF writer maps 280 common ideographs (面, 黄, 一 ...) to Kangxi radicals in the ToUnicode table,
+  # so the PDF's text copies and searches wrong (gisdesk/export/pages.py, tests/test_export_pages.py).
+  fonts-wqy-microhei
   # pdftoppm/pdffonts let tests rasterise exported PDFs and check embedded fonts.
   poppler-utils
   # Other GeoPackage tools must read and write projects (tests/test_gpkg_interop.py), tried
