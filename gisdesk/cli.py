@@ -378,8 +378,9 @@ _VECTOR_OPTIONS = {"kind": "--as", "layer": "--layer", "update": "--update", "id
 
 def _import_basemap(args) -> int:
     """gisdesk import PROJECT IMAGE.tif|AREA.mbtiles [--date D] [--title T] [--to ID]: a base map by reference."""
-    from gisdesk.io.basemaps import add_basemap
+    from gisdesk.io.basemaps import add_basemap, layers_extent, off_the_layers, off_the_layers_note, open_basemap
     from gisdesk.jobs import TerminalFeedback
+    from gisdesk.layers.raster import RasterLayer
 
     given = [flag for name, flag in _VECTOR_OPTIONS.items() if getattr(args, name, None) not in (None, False, [])]
     if given:
@@ -397,6 +398,10 @@ def _import_basemap(args) -> int:
              source=info.source, how=tr("相对于项目文件夹", "relative to the project folder") if not Path(info.source).is_absolute()
              else tr("绝对路径", "absolute path")))
     print(tr("  文件：{path}", "  file: {path}", path=where))
+    layer = open_basemap(RasterLayer.of(project, info))
+    if off_the_layers(layer.extent, layers_extent(project)):
+        print(f"gisdesk: {off_the_layers_note(info.title)}", file=sys.stderr)
+    layer.close()
     return 0
 
 

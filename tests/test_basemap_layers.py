@@ -473,3 +473,17 @@ def test_an_image_first_gives_a_new_project_its_zone(cli, tmp_path):
     assert cli("new", tmp_path / "q.gpkg")[0] == 0
     code, out, err = cli("import", tmp_path / "q.gpkg", swellendam)
     assert code == 2 and "--crs" in err
+
+
+def test_an_image_that_misses_the_layers_is_added_with_a_note(cli, project, tmp_path):
+    far = tmp_path / "far.tif"
+    write_quadrants(far)
+    import rasterio
+    from rasterio.transform import from_origin
+
+    with rasterio.open(far, "r+") as ds:
+        ds.transform = from_origin(X0 + 50_000, Y0 + SIZE, 1.0, 1.0)  # 50 km east of the buildings
+    code, out, err = cli("import", project.path, far)
+    assert code == 0 and "不重叠" in err
+    code, out, err = cli("import", project.path, write_quadrants(tmp_path / "near.tif"))
+    assert code == 0 and "不重叠" not in err

@@ -54,6 +54,37 @@ def add_basemap(project: ProjectStore, path, *, layer_id: str | None = None, tit
     return project.add_basemap(path, layer_id=layer_id, title=title, date=found_date, provider=provider)
 
 
+def layers_extent(project: ProjectStore) -> tuple[float, float, float, float] | None:
+    """The box around the project's vector layers as their tables record it (GeoPackage: no features read)."""
+    import pyogrio
+    import numpy as np
+
+    boxes = []
+    for info in project.layers():
+        try:
+            bounds = pyogrio.read_info(project.path, layer=info.id).get("total_bounds")
+        except Exception:  # noqa: BLE001 - a layer GDAL cannot describe says nothing about the image
+            continue
+        if bounds is not None and np.all(np.isfinite(bounds)):
+            boxes.append(tuple(float(v) for v in bounds))
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def off_the_layers(extent, layers) -> bool:
+    """Whether a base map's extent misses the layers' box entirely (a wrong CRS, another city)."""
+    if extent is None or layers is None:
+        return False
+    return extent[2] < layers[0] or extent[0] > layers[2] or extent[3] < layers[1] or extent[1] > layers[3]
+
+
+def off_the_layers_note(title: str) -> str:
+    return tr("注意：底图 {title} 与项目的图层不重叠（坐标系不对，或是别处的影像？）",
+              "note: the base map {title} does not overlap the project's layers (a wrong CRS, or an image of "
+              "another place?)", title=title)
+
+
 def _first_crs(source, path) -> str:
     """The project CRS an image brings to a project that has none: the CGCS2000 3° Gauss-Krüger zone
     of its centre (as a first vector import picks), else the image's own CRS when it is metric."""

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QColorDialog, QComb
 
 from gisdesk.crs import crs_label
 from gisdesk.i18n import bilingual
-from gisdesk.io.basemaps import open_basemap
+from gisdesk.io.basemaps import off_the_layers, off_the_layers_note, open_basemap
 from gisdesk.io.import_report import skip_reason
 from gisdesk.layers.document import MapDocument
 from gisdesk.layers.layer import Layer
@@ -868,6 +868,9 @@ class LayerTreePanel(QWidget):
             if self.model.document is document:
                 layer = document.add_basemap(info, opened)
                 self.select_layer(layer)
+                window = self._window()
+                if off_the_layers(layer.extent, document.extent()) and hasattr(window, "statusBar"):
+                    window.statusBar().showMessage(off_the_layers_note(layer.title), 15000)
                 if not layer.date and self.ask_dates and not getattr(self._window(), "headless", False):
                     self.show_basemap_properties(layer, ask_date=True)  # a comparison goes by the dates
                 if len(document.basemaps) == 1 and not document.layers:
