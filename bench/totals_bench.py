@@ -99,6 +99,7 @@ def bench_project(path: Path, repeat: int, profile: bool) -> None:
         stages.wrap(indicators, "buildings_count_and_extent", "buildings count and extent")
         stages.wrap(zones, "control_zones", "zones (buffers, gisdesk.layers.zones)")
         stages.wrap(indicators, "dissolved_area", "dissolved zone area")
+        stages.wrap(dissolve, "_boundary_areas", "  of which by the boundary")
         stages.wrap(dissolve, "_tiled_area", "  of which by cells")
         stages.wrap(indicators, "dissolved_length", "dissolved line length")
         with clock(figures, "indicators"):
