@@ -13,6 +13,7 @@ PANEL_MODULES = [
     "tools",
     "attribute_table",
     "compare",
+    "export_xlsx",
 ]
 
 

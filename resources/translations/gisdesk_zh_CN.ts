@@ -87,7 +87,7 @@
 <context>
     <name>BasemapPropertiesDialog</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="+1362"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="+1365"/>
         <source>Base map — %1</source>
         <translation>底图 — %1</translation>
     </message>
@@ -781,6 +781,75 @@
     </message>
 </context>
 <context>
+    <name>ExportXlsxDialog</name>
+    <message>
+        <location filename="../../gisdesk/ui/export_xlsx.py" line="+32"/>
+        <location line="+47"/>
+        <source>Export to Excel</source>
+        <translation>导出 Excel</translation>
+    </message>
+    <message>
+        <location line="-44"/>
+        <source>The conflict list, the illegal-construction ledger and the area totals, one sheet each, with Chinese headers and units, and a sheet 说明 saying what was exported.</source>
+        <translation>冲突清单、违法建设台账和面积统计，每表一页，中文表头并注明单位，另附“说明”页写明导出的内容。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>No check has been run yet: the conflict and totals sheets will be empty.</source>
+        <translation>尚未运行冲突检查：冲突清单与面积统计两页将为空。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>File:</source>
+        <translation>文件：</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Include personal data</source>
+        <translation>包含个人信息</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>当事人, 证件号 and 电话 of the ledger, unmasked</source>
+        <translation>台账的当事人、证件号和电话，不隐去</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Personal data (当事人, 证件号, 电话) will be masked: 张**, 110***********1234, 138****5678. The sheet 说明 lists the masked fields.</source>
+        <translation>个人信息（当事人、证件号、电话）将被隐去，如 张**、110***********1234、138****5678；“说明”页列出已隐去的字段。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Warning: the file will hold the names, ID numbers and phone numbers of the parties. Keep it as the rules on personal information require; do not hand it out at the meeting.</source>
+        <translation>警告：文件将包含当事人的姓名、证件号和电话。请按个人信息保护的规定保管，不要在会上分发。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Include personal data?</source>
+        <translation>包含个人信息？</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The Excel file will hold personal data unmasked (当事人, 证件号, 电话). Export it anyway?</source>
+        <translation>Excel 文件将包含未隐去的个人信息（当事人、证件号、电话）。仍要导出吗？</translation>
+    </message>
+</context>
+<context>
     <name>IdentifyPanel</name>
     <message>
         <location filename="../../gisdesk/ui/tools.py" line="+324"/>
@@ -1009,7 +1078,7 @@
 <context>
     <name>LayerTree</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="-944"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="-947"/>
         <source>Control lines</source>
         <translation>控制线</translation>
     </message>
@@ -1034,7 +1103,7 @@
         <translation>底图</translation>
     </message>
     <message>
-        <location line="+1406"/>
+        <location line="+1409"/>
         <source>Layers</source>
         <translation>图层</translation>
     </message>
@@ -1052,7 +1121,7 @@
 <context>
     <name>LayerTreeModel</name>
     <message>
-        <location line="-1183"/>
+        <location line="-1186"/>
         <source>%1: %2 layers</source>
         <translation>%1：%2 个图层</translation>
     </message>
@@ -1159,7 +1228,7 @@
         <translation>添加底图</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+16"/>
         <source>Add base map %1</source>
         <translation>添加底图 %1</translation>
     </message>
@@ -1194,7 +1263,7 @@
         <translation>从项目中移除底图 %1？文件本身不会被删除。</translation>
     </message>
     <message>
-        <location line="-170"/>
+        <location line="-173"/>
         <location line="+18"/>
         <source>&amp;Zoom to group</source>
         <translation>缩放到图层组(&amp;Z)</translation>
@@ -1564,7 +1633,7 @@
 <context>
     <name>PropertiesDialog</name>
     <message>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="+384"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="+387"/>
         <source>%1 (a temporary copy, since removed)</source>
         <translation>%1（导入时的临时副本，已删除）</translation>
     </message>
@@ -2382,6 +2451,39 @@
         <location line="+720"/>
         <source>Conflicts</source>
         <translation>冲突</translation>
+    </message>
+</context>
+<context>
+    <name>export</name>
+    <message>
+        <location filename="../../gisdesk/ui/export_xlsx.py" line="+22"/>
+        <source>Export to Excel</source>
+        <translation>导出 Excel</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Exported %1 (with personal data)</source>
+        <translation>已导出 %1（含个人信息）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Exported %1; masked: %2</source>
+        <translation>已导出 %1；已隐去：%2</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Exported %1</source>
+        <translation>已导出 %1</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Export to &amp;Excel…</source>
+        <translation>导出 E&amp;xcel…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The conflict list, the ledger and the totals as .xlsx</source>
+        <translation>把冲突清单、台账和面积统计导出为 .xlsx</translation>
     </message>
 </context>
 <context>
