@@ -149,3 +149,24 @@ def test_the_cover_of_an_edge_by_its_earlier_intervals_is_exact_at_any_edge_numb
         t0, t1 = np.array([0.0, 0.3, 0.35, 0.2, 0.7]), np.array([0.5, 0.4, 0.9, 0.6, 0.8])
         covered = dissolve._overlap_with_earlier(g, t0, t1)
         assert covered.tolist() == [0.0, 0.4 - 0.3, 0.5 - 0.35, 0.0, 0.0]
+
+
+def test_random_convex_polygons_with_collinear_vertices_duplicates_and_shared_edges_equal_geos():
+    rng = np.random.default_rng(0)
+    for _ in range(60):
+        polys = []
+        for _ in range(rng.integers(2, 40)):
+            centre = np.array([X0, Y0]) + rng.uniform(0, 200, 2)
+            points = centre + rng.normal(0, rng.uniform(1, 60), (rng.integers(3, 12), 2)) * [1, rng.uniform(0.02, 1)]
+            hull = shapely.convex_hull(shapely.multipoints(points))
+            if hull.geom_type != "Polygon":
+                continue
+            if rng.random() < 0.3:  # vertices on the edges, as a clip by a box leaves them
+                hull = shapely.segmentize(hull, rng.uniform(1, 20))
+            polys.append(hull)
+        if rng.random() < 0.3:
+            polys.append(polys[0])
+        if rng.random() < 0.3:  # a row of boxes side by side
+            polys += list(shapely.box(X0 + 10 * np.arange(5), Y0, X0 + 10 * np.arange(5) + 10, Y0 + 10))
+        assert not math.isnan(by_boundary(polys))
+        assert by_boundary(polys) == pytest.approx(by_geos(polys), rel=1e-9)

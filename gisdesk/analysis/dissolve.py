@@ -348,7 +348,7 @@ class _Rings:
         before = np.where(local > 0, index - 1, off[owner] + m[owner] - 1)
         turn = d[before, 0] * d[:, 1] - d[before, 1] * d[:, 0]  # at each vertex: > 0 turns left
         square = d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]
-        bent = (turn < 0) & (turn * turn > 1e-24 * square[before] * square)  # a reflex vertex
+        bent = (turn < 0) & (turn * turn > 1e-18 * square[before] * square)  # a reflex vertex (sine over 1e-9)
         reflex = np.bincount(owner, bent | (square == 0), minlength=len(polys)) > 0  # or an edge of no length
         self.convex = ((shapely.get_type_id(polys) == 3) & (shapely.get_num_interior_rings(polys) == 0)
                        & ~reflex & (m >= 3) & (m <= _WIDEST) & (twice != 0))
