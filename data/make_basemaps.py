@@ -194,9 +194,9 @@ def register(project_path: Path, path: Path, date: str) -> None:
     if any(info.id == layer_id for info in project.basemaps()):
         project.remove_basemap(layer_id)
     add_basemap(project, path, layer_id=layer_id, title="示例影像", date=date)
-    # The store also notes where the file was when added (style "absolute"), to find it again from a
-    # copy of the project elsewhere. The committed demo must not carry the path of the machine that
-    # built it: its base maps are found beside it, by their relative source, or not at all.
+    # The store also notes where the file was when added (style "absolute", sources, the edit log), to
+    # find it again from a copy of the project elsewhere. The committed demo must not carry the path of
+    # the machine that built it: its base maps are found beside it, by their relative source, or not at all.
     with sqlite3.connect(project_path) as db:
         style = json.loads(db.execute("SELECT style FROM gisdesk_layers WHERE table_name = ?", (layer_id,)).fetchone()[0])
         style.pop("absolute", None)
@@ -208,6 +208,15 @@ def register(project_path: Path, path: Path, date: str) -> None:
             entry["path"] = Path(entry.get("path", path)).name
         db.execute("UPDATE gisdesk_layers SET sources = ? WHERE table_name = ?", (json.dumps(sources, ensure_ascii=False),
                                                                                  layer_id))
+        # the build's log: one add_basemap per base map (not every rebuild's remove and add), by file name
+        last = db.execute("SELECT max(fid) FROM gisdesk_edit_log WHERE layer = ? AND action = 'add_basemap'",
+                          (layer_id,)).fetchone()[0]
+        db.execute("DELETE FROM gisdesk_edit_log WHERE layer = ? AND action IN ('add_basemap', 'remove_basemap') "
+                   "AND fid <> ?", (layer_id, last))
+        changes = json.loads(db.execute("SELECT changes FROM gisdesk_edit_log WHERE fid = ?", (last,)).fetchone()[0])
+        changes["path"] = path.name
+        db.execute("UPDATE gisdesk_edit_log SET changes = ? WHERE fid = ?", (json.dumps(changes, ensure_ascii=False),
+                                                                           last))
 
 
 def main(argv=None) -> int:
