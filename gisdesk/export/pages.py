@@ -85,7 +85,8 @@ class PageData:
     @property
     def scene(self) -> Scene:
         if self._scene is None:
-            self._scene = Scene.of(self.layers, basemaps=self.basemaps)
+            scene = Scene.of(self.layers, basemaps=self.basemaps)
+            self._scene = replace(scene, basemaps=_seen_basemaps(scene.basemaps))
         return self._scene
 
     def extent(self) -> tuple[float, float, float, float] | None:
@@ -94,6 +95,19 @@ class PageData:
         if not boxes:
             return None
         return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _seen_basemaps(snapshots) -> tuple:
+    """The base maps a page draws: the visible ones that can be read, from the top down to the first
+    opaque one (what lies under an opaque image is not seen, and reading it at print size costs
+    seconds and megabytes of the PDF)."""
+    seen = []
+    for snapshot in reversed(snapshots):
+        if snapshot.visible and snapshot.opacity > 0 and snapshot.source is not None:
+            seen.append(snapshot)
+            if snapshot.opacity >= 1:
+                break
+    return tuple(reversed(seen))
 
 
 def read_page_data(project, *, with_personal_data: bool = False) -> PageData:
