@@ -53,7 +53,7 @@ from gisdesk.render.view import MM_PER_INCH, MapView
 PRINT_FONT = "WenQuanYi Micro Hei"  # TrueType; Qt's PDF ToUnicode of it round-trips (see the module)
 PDF_DPI = 300.0  # the PDF's user-space resolution, and the pixels of its base map images
 PNG_DPI = 200.0  # see DEFAULT_DPI
-SVG_DPI = 96.0
+SVG_DPI = 127.0  # 5 px a mm: the SVG's size in mm is exact (A3 2100 × 1485), and a base map image stays small
 # The default dpi of each format. PNG 200: an A3 page is 3307 × 2339 px (7.7 MP, a few MB), enough
 # for a 7-point label to stay sharp on an office print and more than any projector shows; 300
 # dpi makes 17 MP and three times the time for no difference one can see on such a print.
