@@ -23,6 +23,9 @@ by itself — addresses and notes are what a meeting needs — but it can quote 
 any occurrence of a masked value of the same frame (the party's name, the ID, the phone) is
 replaced by its mask, and anything shaped like a mainland ID number or a mobile/landline phone
 number is masked wherever it appears. A column where that changed something is reported too.
+Columns of codes, choices, dates and ids (uid, case_no, the conflict frame's codes) are not free
+text and are left alone. The known values are found by one trie-shaped regular expression (20 000
+cases' names, IDs and phones: about a second for 100 000 notes).
 
 `mask_frame(frame, kind)` returns the masked copy and the masked columns; `Masker` does the same
 work for several frames at once (an export of conflicts, ledger and totals: a party's name quoted
@@ -34,10 +37,12 @@ from __future__ import annotations
 
 import re
 
+import geopandas as gpd
 import pandas as pd
 
 from gisdesk.i18n import tr
 from gisdesk.layers.kinds import KINDS
+from gisdesk.layers.schema import CODES, DATE, ENUM
 
 NAME, ID_NO, PHONE, OTHER = "name", "id", "phone", "other"
 
@@ -54,7 +59,16 @@ PERSONAL_WORDS = (
 )
 _ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])|(?<!\d)(\d{6})(\d{6})(\d{3})(?!\d)")
 _PHONE_PATTERN = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)|(?<!\d)(0\d{2,3}[- ]?)(\d{3,4})(\d{4})(?!\d)")
-MIN_QUOTED = 2  # a masked value shorter than this is not looked for in free text
+MIN_QUOTED, MAX_QUOTED = 2, 100  # a masked value shorter or longer than these is not looked for in free text
+# columns of codes and ids, never free text (the conflict frame's, the layers' uid): not scrubbed
+CODE_COLUMNS = frozenset(("uid", "subject_id", "control_id", "subject_table", "control_table", "subject_layer",
+                          "control_kind", "relation", "period", "decision", "case_no", "at"))
+
+
+def _coded_fields(kind: str | None) -> set[str]:
+    """The kind's fields that hold codes, choices or dates (not free text)."""
+    info = KINDS.get(kind) if kind else None
+    return {f.name for f in info.schema.fields if f.type in (ENUM, CODES, DATE)} if info else set()
 
 
 def mask_value(value, how: str = OTHER):
@@ -113,6 +127,27 @@ def _mask_patterns(text: str) -> str:
                               else m.group(4) + "****" + m.group(6), text)
 
 
+def _trie_pattern(words) -> str:
+    """One regular expression matching any of `words`, the longest where several match (张三丰 before
+    张三), built as a trie: matching costs the text's length, not the number of words (an
+    alternation of 60 000 names is a thousand times slower)."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
 class Masker:
     """Masks the personal columns of frames and scrubs their values out of the free text of all of them.
 
@@ -129,7 +164,7 @@ class Masker:
         for column, how in personal_columns(frame.columns, kind).items():
             for value in pd.unique(frame[column].dropna().astype(str)):
                 value = value.strip()
-                if len(value) >= MIN_QUOTED and "*" not in value:
+                if MIN_QUOTED <= len(value) <= MAX_QUOTED and "*" not in value:
                     self._values[value] = mask_value(value, how)
         self._pattern = None
         return self
@@ -139,9 +174,8 @@ class Masker:
         if not isinstance(text, str) or not text:
             return text
         if self._values:
-            if self._pattern is None:  # longest first: 张三丰 before 张三
-                alternatives = sorted(self._values, key=len, reverse=True)
-                self._pattern = re.compile("|".join(re.escape(v) for v in alternatives))
+            if self._pattern is None:
+                self._pattern = re.compile(_trie_pattern(self._values))
             text = self._pattern.sub(lambda m: self._values[m.group(0)], text)
         return _mask_patterns(text)
 
@@ -152,16 +186,19 @@ class Masker:
         masked = list(personal)
         for column, how in personal.items():
             out[column] = out[column].map(lambda v, how=how: mask_value(v, how)).astype(object)
+        coded = _coded_fields(kind)
+        geometry = out.geometry.name if isinstance(out, gpd.GeoDataFrame) else None
         for column in out.columns:
-            if column in personal or getattr(out, "geometry", None) is not None and column == out.geometry.name:
+            if column in personal or column == geometry or column in coded or column in CODE_COLUMNS:
                 continue
             series = out[column]
             if series.dtype != object and not pd.api.types.is_string_dtype(series.dtype):
                 continue
-            scrubbed = series.map(self.scrub)
-            changed = (scrubbed.astype(object).fillna("") != series.astype(object).fillna("")).any()
+            values = pd.unique(series.dropna())  # each distinct text scrubbed once
+            scrubbed = {v: self.scrub(v) for v in values if isinstance(v, str)}
+            changed = {v: t for v, t in scrubbed.items() if t != v}
             if changed:
-                out[column] = scrubbed.astype(object)
+                out[column] = series.map(lambda v: changed.get(v, v) if isinstance(v, str) else v).astype(object)
                 masked.append(column)
         self.masked[name] = masked
         return out, masked
