@@ -196,3 +196,16 @@ def test_english_headers_with_lang_en(checked, tmp_path, cli):
     assert book.sheetnames == ["Conflicts", "Ledger", "Totals", "About"]
     assert [c.value for c in book["Conflicts"][1]][:3] == ["No.", "Name / address", "District"]
     assert "personal data masked: party, id_no, phone, notes" in stdout
+
+
+def test_exempt_conflicts_come_after_the_ones_that_count():
+    from gisdesk.export.xlsx import conflict_sheet
+
+    frame = pd.DataFrame({"subject_id": ["P1", "A", "P2", "B"], "relation": ["encroach"] * 4,
+                          "exemption": ["受保护建筑：历史建筑", "", "受保护建筑：文物保护单位", ""],
+                          "overlap_m2": [900.0, 50.0, 800.0, 20.0], "control_kind": ["purple", "red", "purple", "red"]})
+    sheet = conflict_sheet(frame, {})
+    uid = sheet.headers.index("要素编号")
+    assert [row[uid] for row in sheet.rows] == ["A", "B", "P1", "P2"]
+    assert [row[0] for row in sheet.rows] == [1, 2, 3, 4]
+    assert sheet.rows[0][sheet.headers.index("控制线")] == "道路红线"

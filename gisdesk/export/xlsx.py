@@ -125,7 +125,8 @@ def _layer_titles(project) -> dict[str, str]:
 
 
 def conflict_sheet(frame: pd.DataFrame | None, titles: dict[str, str]) -> _Sheet:
-    """The conflict list as the dock shows it (severity order, exempt rows included, said so in 豁免)."""
+    """The conflict list as the dock shows it: most severe first (gisdesk.analysis.conflict_list), the
+    exempt rows (a protected building in its purple line) after all others, their reason in 豁免."""
     columns = list(CONFLICT_HEADERS)
     sheet = _Sheet("conflicts", ["序号" if i18n.language() == "zh" else "No."] + [tr(*CONFLICT_HEADERS[c]) for c in columns],
                    [])
@@ -134,6 +135,9 @@ def conflict_sheet(frame: pd.DataFrame | None, titles: dict[str, str]) -> _Sheet
             sheet.formats[i] = CONFLICT_NUMBERS[column]
     if frame is None or not len(frame):
         return sheet
+    if "exemption" in frame:  # the rows that count first, by severity; the exempt ones after them
+        exempt = np.array([bool(v) for v in _texts(frame["exemption"])])
+        frame = frame.iloc[np.argsort(exempt, kind="stable")]
     n = len(frame)
     relation = _texts(frame["relation"])
     cells: dict[str, list] = {}
@@ -327,6 +331,10 @@ def _about_sheet(project, run: dict | None, report: XlsxReport, by: str) -> _She
                                crs=crs_label(project.crs) if project.crs else "", by=field_label("buildings", by))],
         [tr("导出时间", "Exported"), dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %z")],
     ]
+    rows.append([tr("冲突清单的顺序", "Order of the conflicts"), tr(
+        "压线在前（按深度、面积），退线不足在后（按不足距离）；按规则豁免的列在最后，不计入统计",
+        "encroachments first (by depth, then area), then setback shortfalls (by how far short); the ones a rule "
+        "exempts last, left out of the totals")])
     for key in ("conflicts", "ledger", "totals"):
         rows.append([tr("工作表“{s}”", "sheet '{s}'", s=tr(*SHEETS[key])), tr("{n} 行", "{n} rows", n=report.rows.get(key, 0))])
     if report.with_personal:
