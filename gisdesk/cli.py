@@ -225,8 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                           "write a PDF (vector; text can be selected and searched)"))
     form.add_argument("--png", metavar="OUT.png", help=tr("写 PNG 图片", "write a PNG picture"))
     form.add_argument("--svg", metavar="OUT.svg", help=tr("写 SVG 矢量图", "write an SVG drawing"))
-    p.add_argument("--dpi", type=float, help=tr("分辨率（PNG 默认 200；PDF 中影像底图默认 300）",
-                                                "resolution (PNG default 200; base map images in a PDF default 300)"))
+    p.add_argument("--dpi", type=float, help=tr("分辨率（PNG 默认 200；PDF 默认 300、SVG 默认 127，只影响其中的影像底图）",
+                                                "resolution (PNG default 200; PDF 300 and SVG 127, which only the "
+                                                "base map images in them follow)"))
 
     p = sub.add_parser("demo", help=tr("复制示例城市项目、检查并写出结果", "copy the demo city project, check it and write the results"))
     p.add_argument("--out", default="gisdesk-demo", help=tr("输出目录（默认：./gisdesk-demo）",
