@@ -325,3 +325,24 @@ def test_personal_labels_are_masked(demo, tmp_path):
     text = _flat(_text(out))
     assert case["party"] not in text
     assert case["party"][0] + "**" in text
+
+
+def _qt_imports(path: Path) -> list[tuple[int, str]]:
+    import ast
+
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+            [f"{node.module}.{a.name}" for a in node.names] if isinstance(node, ast.ImportFrom) and node.module else []
+        out += [(node.lineno, n) for n in names if n.split(".")[0] in ("PySide6", "shiboken6", "pyqtgraph")]
+    return out
+
+
+def test_export_draws_with_qtgui_and_qtsvg_not_the_widgets():
+    """Import-linter sees PySide6 only whole, so the export floor's Qt is checked here by reading the
+    imports: QtCore, QtGui and QtSvg; the page model (layout.py) has no Qt at all."""
+    package = ROOT / "gisdesk" / "export"
+    offenders = [f"{path.name}:{line} {name}" for path in sorted(package.rglob("*.py"))
+                 for line, name in _qt_imports(path) if name.split(".")[1:2] not in (["QtCore"], ["QtGui"], ["QtSvg"])]
+    assert offenders == []
+    assert _qt_imports(package / "layout.py") == []
