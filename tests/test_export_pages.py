@@ -271,6 +271,9 @@ def test_layouts_as_json():
     a4 = a3.resized("A4", "portrait")
     assert a4.size_mm == (210.0, 297.0)
     assert all(i.x + i.w <= 210.01 and i.y + i.h <= 297.01 for i in a4.items)
+    a1 = a3.resized("A1")  # an A3 page enlarged: the map's symbols and labels too
+    assert a1.size_mm == (841.0, 594.0) and a1.map_item().symbol_scale == pytest.approx(2.0, abs=0.01)
+    assert lay.load_template("exhibition-a1-landscape").map_item().symbol_scale == pytest.approx(2.0, abs=0.01)
     bad = {"name": "x", "page": "A3", "items": [{"kind": "map", "x": 400, "y": 10, "w": 100, "h": 100}]}
     with pytest.raises(lay.InputError, match="超出"):
         Layout.from_dict(bad)
@@ -346,3 +349,15 @@ def test_export_draws_with_qtgui_and_qtsvg_not_the_widgets():
                  for line, name in _qt_imports(path) if name.split(".")[1:2] not in (["QtCore"], ["QtGui"], ["QtSvg"])]
     assert offenders == []
     assert _qt_imports(package / "layout.py") == []
+
+
+def test_a_project_without_a_check_says_so_in_the_totals(tmp_path):
+    from gisdesk.cli import main
+
+    project = tmp_path / "demo.gpkg"
+    shutil.copyfile(DEMO, project)
+    out = tmp_path / "a4.pdf"
+    assert main(["export", str(project), "--layout", "meeting-a4-portrait", "--pdf", str(out)]) == 0
+    text = _flat(_text(out))
+    assert "尚未运行冲突检查" in text and "汇报附图" not in text  # (the layout's name is not printed)
+    assert "控制线与违法建设冲突图" in text

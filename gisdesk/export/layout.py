@@ -47,7 +47,8 @@ DEFAULT_SIZE_PT = {TITLE: 24.0, SUBTITLE: 14.0, DATE: 10.0, ORGANISATION: 11.0, 
 class Item:
     """One box of the page. `x`, `y` (top left), `w`, `h` in mm. Text items: `text` (a template,
     see the module), `size_pt`, `bold`, `align`. The map frame: `scale` (N of 1:N; None: fitted to
-    the layers), `center` ([x, y] in the project CRS; None: the layers' centre). The logo: `path`
+    the layers), `center` ([x, y] in the project CRS; None: the layers' centre), `symbol_scale` (2: its
+    lines, symbols and labels twice their size, as on an A3 page enlarged to A1). The logo: `path`
     (an image file, relative to the project's folder). The legend and the totals table: `title`."""
     kind: str
     x: float
@@ -62,6 +63,7 @@ class Item:
     center: tuple[float, float] | None = None
     path: str | None = None
     title: str | None = None
+    symbol_scale: float = 1.0  # the map's line widths, symbols and labels (and the scale bar's) this many times
 
     @property
     def rect(self) -> tuple[float, float, float, float]:
@@ -144,7 +146,7 @@ class Layout:
                 values = dict(raw)
                 for key in ("x", "y", "w", "h"):
                     values[key] = float(values[key])
-                for key in ("size_pt", "scale"):
+                for key in ("size_pt", "scale", "symbol_scale"):
                     if values.get(key) is not None:
                         values[key] = float(values[key])
                 if values.get("center") is not None:
@@ -161,6 +163,9 @@ class Layout:
             if item.align not in ALIGNS:
                 raise bad("第 {n} 项的对齐方式 {a} 不可用（left、center、right）", "item {n}: align {a} is not left, "
                           "center or right", n=number, a=item.align)
+            if not 0.1 <= item.symbol_scale <= 10:
+                raise bad("第 {n} 项的 symbol_scale 须在 0.1 到 10 之间", "item {n}: symbol_scale must be within 0.1 "
+                          "and 10", n=number)
             if item.scale is not None and item.scale <= 0:
                 raise bad("第 {n} 项的比例尺分母须为正数", "item {n}: the scale must be positive", n=number)
             items.append(item)
@@ -194,7 +199,8 @@ class Layout:
         items = tuple(replace(item, x=round(item.x * fx, 1), y=round(item.y * fy, 1), w=round(item.w * fx, 1),
                               h=round(item.h * fy, 1),
                               size_pt=round(item.font_pt() * ft, 1) if item.kind in (*TEXT_KINDS, LEGEND, TOTALS)
-                              else None)
+                              else None, symbol_scale=round(item.symbol_scale * ft, 3) if item.kind == MAP
+                              else item.symbol_scale)
                       for item in self.items)
         return replace(target, items=items, margin_mm=round(self.margin_mm * ft, 1))
 

@@ -256,9 +256,10 @@ def draw_page(painter: QPainter, layout: Layout, page: PageData, dpi: float, *, 
         painter.setPen(QPen(QColor(FRAME), px(0.5, dpi)))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(QRectF(m, m, geometry.width - 2 * m, geometry.height - 2 * m))
-    map_context = None
-    if geometry.map_view is not None:
-        map_context = RenderContext.for_print(geometry.map_view, dpi, font_family=family)
+    map_context, symbols = None, 1.0
+    if geometry.map_view is not None:  # sizes in mm drawn `symbol_scale` times as large: a context of that many more dpi
+        symbols = layout.map_item().symbol_scale
+        map_context = RenderContext.for_print(geometry.map_view, dpi * symbols, font_family=family)
     for item in layout.items:
         if cancelled():
             raise Cancelled()
@@ -273,9 +274,9 @@ def draw_page(painter: QPainter, layout: Layout, page: PageData, dpi: float, *, 
                 _draw_legend(painter, item, page, rect, dpi, family)
             elif item.kind == lay.SCALE_BAR and map_context is not None:
                 draw_scale_bar(painter, map_context, QPointF(rect.left() + px(2, dpi), rect.bottom() - px(1, dpi)),
-                               max_width_mm=max(5.0, item.w - 25))
+                               max_width_mm=max(5.0, item.w - 25 * symbols) / symbols)
             elif item.kind == lay.NORTH_ARROW:
-                context = map_context or RenderContext.for_print(MapView(0, 0, 1, 1, 1), dpi, font_family=family)
+                context = RenderContext.for_print(MapView(0, 0, 1, 1, 1), dpi, font_family=family)
                 size = min(item.w, item.h * 0.72)
                 draw_north_arrow(painter, context, QPointF(rect.center().x(), rect.bottom() - px(size / 2, dpi)),
                                  size_mm=size)
