@@ -361,3 +361,59 @@ def test_a_project_without_a_check_says_so_in_the_totals(tmp_path):
     text = _flat(_text(out))
     assert "尚未运行冲突检查" in text and "汇报附图" not in text  # (the layout's name is not printed)
     assert "控制线与违法建设冲突图" in text
+
+
+def test_a_logo_is_drawn_in_its_box(demo, tmp_path):
+    from PySide6.QtGui import QColor, QImage
+
+    from gisdesk.cli import main
+    from gisdesk.project import Project
+
+    project, _ = demo
+    copy = tmp_path / "logo.gpkg"
+    shutil.copyfile(project, copy)
+    logo = QImage(40, 20, QImage.Format.Format_RGB32)
+    logo.fill(QColor("#12a4e0"))
+    assert logo.save(str(tmp_path / "logo.png"))
+    layout = Layout("带标志", "A4", "portrait", (Item("title", 10, 10, 150, 15),
+                                                  Item("logo", 160, 10, 40, 40, path="logo.png")))
+    lay.save_layout(Project.open(copy), layout)
+    out = tmp_path / "logo_page.png"
+    assert main(["export", str(copy), "--layout", "带标志", "--png", str(out), "--dpi", "100"]) == 0
+    image = _page_pixels(out)
+    mm = 100 / 25.4
+    # the logo (2:1) fits the 40 x 40 mm box: 40 x 20 mm, centred at (180, 30) mm
+    assert tuple(image[round(30 * mm), round(180 * mm)]) == (0x12, 0xa4, 0xe0)
+    assert tuple(image[round(30 * mm), round(199 * mm)]) == (0x12, 0xa4, 0xe0)
+    assert tuple(image[round(15 * mm), round(180 * mm)]) == (255, 255, 255)  # above it: 40 x 20, not stretched
+
+
+def test_a_cancelled_export_leaves_no_file(demo, tmp_path):
+    from gisdesk.errors import Cancelled
+    from gisdesk.export.pages import export_page
+    from gisdesk.jobs import Feedback
+
+    class CancelWhenDrawing(Feedback):
+        def set_stage(self, stage):
+            if "绘制" in stage or "drawing" in stage:
+                self.cancel()
+            super().set_stage(stage)
+
+    project, _ = demo
+    out = tmp_path / "cancelled.pdf"
+    with pytest.raises(Cancelled):
+        export_page(project, out, fmt="pdf", feedback=CancelWhenDrawing())
+    assert list(tmp_path.iterdir()) == []
+
+    class CancelInTheMap(Feedback):  # the renderer's own checks, while the map is drawn
+        calls = 0
+
+        def check_cancelled(self):
+            type(self).calls += 1
+            if type(self).calls > 3:
+                self.cancelled = True
+            super().check_cancelled()
+
+    with pytest.raises(Cancelled):
+        export_page(project, tmp_path / "c.png", fmt="png", dpi=30, feedback=CancelInTheMap())
+    assert list(tmp_path.iterdir()) == []
