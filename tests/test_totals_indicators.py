@@ -190,3 +190,33 @@ def test_an_empty_buildings_layer_has_no_land_ratios_but_no_error():
     red = frame([{"uid": "r", "half_width_m": 5.0, "geometry": LineString([(0, 0), (100, 0)])}])
     found = {i.code: i for i in compute_indicators({"buildings": buildings, "red": red}, None, RULES.targets)}
     assert "road_area_ratio" not in found and "road_network_density" not in found
+
+
+def test_the_zone_area_is_kept_for_the_same_zones_and_worked_out_again_when_any_changed(monkeypatch):
+    from gisdesk.analysis import indicators
+    from gisdesk.layers import zones
+
+    monkeypatch.setattr(indicators, "_ZONE_AREAS", {})
+    red = frame([{"uid": "EW", "geometry": LineString([(0, 50), (200, 50)]), "half_width_m": 10.0},
+                 {"uid": "NS", "geometry": LineString([(50, 0), (50, 200)]), "half_width_m": 5.0}])
+    built = (1, (0.0, 0.0, 100.0, 100.0))  # the junction's quarter lies in it: 100×20 + 100×10 − 20×10
+
+    def ratio(layer):
+        found = compute_indicators({"red": layer}, None, {}, buildings=built)
+        return next(i.numerator for i in found if i.code == "road_area_ratio")
+
+    assert ratio(red) == pytest.approx(100 * 20 + 100 * 10 - 20 * 10, rel=1e-12)
+    real = zones.control_zones
+    monkeypatch.setattr(zones, "control_zones", lambda *a: pytest.fail("the same zones were made again"))
+    assert ratio(red.copy()) == pytest.approx(2800, rel=1e-12)  # the same content, another frame
+    monkeypatch.setattr(zones, "control_zones", real)
+    wider = red.copy()
+    wider.loc[1, "half_width_m"] = 6.0  # NS 12 m wide: 2000 + 1200 − 240
+    assert ratio(wider) == pytest.approx(2960, rel=1e-12)
+    moved = red.copy()
+    moved.loc[0, "geometry"] = LineString([(0, 95), (200, 95)])  # EW's band 15 m in the extent: 1500 + 1000 − 150
+    assert ratio(moved) == pytest.approx(2350, rel=1e-12)
+    one_sided = red.copy()
+    one_sided["side"] = ["left", None]  # EW's band 10 m to its left (north): 1000 + 1000 − 100
+    assert ratio(one_sided) == pytest.approx(1900, rel=1e-12)
+    assert ratio(red) == pytest.approx(2800, rel=1e-12)

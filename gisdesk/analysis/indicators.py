@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import hashlib
 import struct
 
 import numpy as np
@@ -259,6 +260,32 @@ def _occupation(total: int, conflicts: pd.DataFrame) -> list[Indicator]:
     return result
 
 
+# The dissolved zone area by everything it is made of: a job process that works out the indicators
+# again (after every check, the Totals dock) skips the zones and their union when no zone changed.
+_ZONE_AREAS: dict[bytes, float] = {}
+
+
+def _zone_key(frame: pd.DataFrame, kind: str, bounds: tuple) -> bytes | None:
+    """A digest of all a kind's zones and their dissolved area depend on, as control_zones reads it:
+    the features' geometries (WKB: every coordinate exactly), half widths (as numbers) and sides
+    (left, right or neither), in order, the kind and the extent. None when a field cannot be read
+    so (control_zones then says what is wrong)."""
+    try:
+        half = (frame["half_width_m"].to_numpy(dtype=float, na_value=np.nan) if "half_width_m" in frame
+                else np.full(len(frame), np.nan))
+        side = frame["side"].to_numpy(dtype=object, na_value=None) if "side" in frame else np.full(len(frame), None)
+    except (TypeError, ValueError):
+        return None
+    digest = hashlib.blake2b(digest_size=32)
+    digest.update(repr((kind, tuple(float(b) for b in bounds), len(frame))).encode())
+    wkb = [b if b is not None else b"" for b in shapely.to_wkb(np.asarray(frame.geometry.values, dtype=object))]
+    digest.update(np.fromiter(map(len, wkb), dtype=np.int64, count=len(wkb)).tobytes())  # where each ends
+    digest.update(b"".join(wkb))
+    digest.update(half.tobytes())
+    digest.update(((side == "left").astype(np.int8) + 2 * (side == "right").astype(np.int8)).tobytes())
+    return digest.digest()
+
+
 def _land_ratios(layers: dict[str, pd.DataFrame], bounds: tuple, targets) -> list[Indicator]:
     """Ratios over the built-up area, taken as the extent (bounding box) of the buildings layer."""
     from gisdesk.layers.zones import control_zones  # the one definition of a zone, the engine's too
@@ -272,8 +299,15 @@ def _land_ratios(layers: dict[str, pd.DataFrame], bounds: tuple, targets) -> lis
                                        ("red", "road_area_ratio", "道路面积率", "road-area ratio", "road_area_ratio")):
         if kind not in layers or not len(layers[kind]):
             continue
-        zones, _ = control_zones(layers[kind], kind)
-        area = dissolved_area(zones, bounds)  # of the zones ∩ the built-up area
+        key = _zone_key(layers[kind], kind, bounds)
+        area = _ZONE_AREAS.get(key) if key is not None else None
+        if area is None:
+            zones, _ = control_zones(layers[kind], kind)
+            area = dissolved_area(zones, bounds)  # of the zones ∩ the built-up area
+            if key is not None:
+                if len(_ZONE_AREAS) >= 8:
+                    _ZONE_AREAS.clear()
+                _ZONE_AREAS[key] = area
         result.append(Indicator(code, zh, en, _ratio(area, built), "ratio", area, built,
                                 f"{KINDS[kind].name_zh}控制区（合并去重）∩ 建成区 ÷ 建成区面积，m²; dissolved {kind} zones ∩ built-up "
                                 f"area ÷ built-up area; {extent_text}", targets.get(target)))
