@@ -167,11 +167,11 @@ def test_a_cancelled_export_leaves_the_old_file_and_no_temporary_file(checked):
     target = out / "会议.xlsx"
     before = target.read_bytes()
 
-    class CancelAtWrite(Feedback):
+    class CancelAtWrite(Feedback):  # Cancel pressed once the sheets are being written (the temp file made)
         def set_stage(self, stage):
+            super().set_stage(stage)
             if stage == "write":
                 self.cancel()
-            super().set_stage(stage)
 
     with pytest.raises(Cancelled):
         export_xlsx(project, target, feedback=CancelAtWrite())
@@ -209,3 +209,30 @@ def test_exempt_conflicts_come_after_the_ones_that_count():
     assert [row[uid] for row in sheet.rows] == ["A", "B", "P1", "P2"]
     assert [row[0] for row in sheet.rows] == [1, 2, 3, 4]
     assert sheet.rows[0][sheet.headers.index("控制线")] == "道路红线"
+
+
+def test_a_full_disk_leaves_the_old_file_and_no_half_file(checked, monkeypatch):
+    import errno
+    import io
+
+    from openpyxl import Workbook
+
+    from gisdesk.errors import InputError
+
+    project, out, _ = checked
+    target = out / "会议.xlsx"
+    before = target.read_bytes()
+
+    real = Workbook.save
+
+    def full(self, filename):
+        real(self, io.BytesIO())  # (the write-only sheets closed as a real save closes them)
+        with open(filename, "wb") as f:
+            f.write(b"PK\x03\x04 half")  # what a disk running full leaves
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Workbook, "save", full)
+    with pytest.raises(InputError, match="No space left"):
+        export_xlsx(project, target)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["conflicts.csv", "totals.csv", "会议.xlsx"]

@@ -380,12 +380,57 @@ def _widths(sheet: _Sheet) -> list[float]:
 
 
 def _write(sheets: list[_Sheet], path: Path, feedback: Feedback) -> None:
+    """The sheets into `path`: a temporary file beside it, renamed over it once complete."""
     from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    temp: Path | None = None
+    try:
+        _fill(book, sheets, feedback)
+        try:  # beside the target, so that the rename is atomic
+            handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        except OSError as exc:
+            raise InputError("无法写入 {path}：{why}", "cannot write {path}: {why}", path=path,
+                             why=exc.strerror or exc) from exc
+        os.close(handle)
+        temp = Path(name)
+        feedback.check_cancelled()
+        book.save(temp)
+        feedback.check_cancelled()
+        os.replace(temp, path)
+    except OSError as exc:
+        _discard(book, temp)
+        raise InputError("无法写入 {path}：{why}", "cannot write {path}: {why}", path=path,
+                         why=exc.strerror or exc) from exc
+    except BaseException:
+        _discard(book, temp)
+        raise
+
+
+def _discard(book, temp: Path | None) -> None:
+    """After a cancel or an error: the temporary file gone, and the write-only sheets' own
+    temporary files (openpyxl streams each sheet to one) closed and removed."""
+    if temp is not None:
+        temp.unlink(missing_ok=True)
+    for ws in book.worksheets:
+        try:
+            if not ws.closed:
+                ws.close()
+        except Exception:  # noqa: BLE001 — a sheet half written: only its file matters here
+            pass
+        writer = getattr(ws, "_writer", None)  # (openpyxl keeps no public handle on it)
+        if writer is not None:
+            try:
+                writer.cleanup()
+            except OSError:
+                pass
+
+
+def _fill(book, sheets: list[_Sheet], feedback: Feedback) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    book = Workbook(write_only=True)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE4EE")
     centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
     total = sum(len(s.rows) for s in sheets) or 1
@@ -419,21 +464,3 @@ def _write(sheets: list[_Sheet], path: Path, feedback: Feedback) -> None:
             if (r + 1) % PROGRESS_EVERY == 0:
                 feedback.set_progress((done + r + 1) / total)
         done += len(sheet.rows)
-    try:  # beside the target, so that the rename is atomic
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise InputError("无法写入 {path}：{why}", "cannot write {path}: {why}", path=path,
-                         why=exc.strerror or exc) from exc
-    os.close(handle)
-    try:
-        feedback.check_cancelled()
-        book.save(temp)
-        feedback.check_cancelled()
-        os.replace(temp, path)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise InputError("无法写入 {path}：{why}", "cannot write {path}: {why}", path=path,
-                         why=exc.strerror or exc) from exc
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
