@@ -17,7 +17,7 @@ import shapely
 
 from gisdesk import gpkg
 from gisdesk.analysis import periods
-from gisdesk.analysis.dissolve import dissolved_area, dissolved_length
+from gisdesk.analysis.dissolve import dissolved_area, dissolved_areas, dissolved_length
 from gisdesk.layers.kinds import KINDS
 from gisdesk.layers.ledger import DECIDED
 from gisdesk.rules import project_rules
@@ -227,11 +227,12 @@ def _occupation(total: int, conflicts: pd.DataFrame) -> list[Indicator]:
     result = []
     names = {"red": ("道路红线", "road red line"), "green": ("绿线", "green line"), "blue": ("蓝线", "blue line"),
              "purple": ("紫线", "purple line"), "yellow": ("黄线", "yellow line")}
+    areas = _occupation_areas(rows, list(names))
     for kind, (zh, en) in names.items():
         encroach = rows[(rows["control_kind"] == kind) & (rows["relation"] == "encroach")]
         setback = rows[(rows["control_kind"] == kind) & (rows["relation"] == "setback")]
         n = int(encroach["subject_id"].nunique())
-        area = dissolved_area(encroach["overlap"].to_numpy())
+        area = areas[kind, None]
         result += [
             Indicator(f"occupation_count_{kind}", f"压{zh}建筑数", f"buildings encroaching the {en}", n, "buildings",
                       n, total, f"压占{zh}控制区的建筑栋数（分母为建筑总数）; buildings encroaching (of all buildings)",
@@ -246,7 +247,7 @@ def _occupation(total: int, conflicts: pd.DataFrame) -> list[Indicator]:
                                                     (periods.EXISTING, ("既有", "existing"), None)):
             part = periods.of_period(encroach, period)
             n = int(part["subject_id"].nunique())
-            area = dissolved_area(part["overlap"].to_numpy())
+            area = areas[kind, period]
             after = "晚于" if period == periods.NEW else "早于"
             result += [
                 Indicator(f"occupation_count_{kind}_{period}", f"{when_zh}压{zh}建筑数",
@@ -284,6 +285,22 @@ def _zone_key(frame: pd.DataFrame, kind: str, bounds: tuple) -> bytes | None:
     digest.update(half.tobytes())
     digest.update(((side == "left").astype(np.int8) + 2 * (side == "right").astype(np.int8)).tobytes())
     return digest.digest()
+
+
+def _occupation_areas(rows: pd.DataFrame, kinds: list[str]) -> dict[tuple[str, str | None], float]:
+    """The dissolved overlap of each kind's encroachments, all (period None) and new and existing (as
+    periods.of_period takes them), in one dissolve of sets sharing members: {(kind, period): m²}."""
+    keys = [(kind, period) for kind in kinds for period in (None, periods.NEW, periods.EXISTING)]
+    encroach = (rows["relation"] == "encroach").to_numpy()
+    kind_of = rows["control_kind"].to_numpy(dtype=object)
+    period_of = (rows["period"].fillna(periods.UNKNOWN).astype(str).to_numpy() if "period" in rows
+                 else np.full(len(rows), periods.UNKNOWN, dtype=object))
+    members = [np.flatnonzero(encroach & (kind_of == kind) & (True if period is None else period_of == period))
+               for kind, period in keys]
+    sets = np.repeat(np.arange(len(keys)), [len(m) for m in members])
+    overlaps = np.asarray(rows["overlap"].to_numpy(), dtype=object)
+    areas = dissolved_areas(overlaps, sets, len(keys), members=np.concatenate(members))
+    return {key: float(area) for key, area in zip(keys, areas)}
 
 
 def _land_ratios(layers: dict[str, pd.DataFrame], bounds: tuple, targets) -> list[Indicator]:
