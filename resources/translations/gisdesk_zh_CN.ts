@@ -2478,7 +2478,7 @@
     <message>
         <location line="+6"/>
         <source>Export to &amp;Excel…</source>
-        <translation>导出 E&amp;xcel…</translation>
+        <translation>导出 Excel(&amp;X)…</translation>
     </message>
     <message>
         <location line="+1"/>
