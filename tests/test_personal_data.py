@@ -95,7 +95,8 @@ def export_xlsx_after_review(project, folder, with_personal, cli):
     return [("xlsx", _xlsx_texts(report.path))]
 
 
-# (name, exporter, whether the export carries personal data at all when asked: the check's CSVs never do)
+# (name, exporter): each exporter writes into `folder` and returns every text it produced, [(what, text)];
+# with_personal=True the raw values must be in it (in "xlsx" when there is one: the check's CSVs never hold them)
 EXPORTERS = [
     ("gisdesk check --xlsx", export_check_xlsx),
     ("export_xlsx", export_xlsx_after_review),
