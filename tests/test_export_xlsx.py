@@ -236,3 +236,26 @@ def test_a_full_disk_leaves_the_old_file_and_no_half_file(checked, monkeypatch):
         export_xlsx(project, target)
     assert target.read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == ["conflicts.csv", "totals.csv", "会议.xlsx"]
+
+
+def test_the_words_are_the_conflict_docks():
+    """The sheet's headers and code names are the dock's Chinese (resources/translations), units
+    written （m²） as the schema's and the totals' headers write them."""
+    import xml.etree.ElementTree as ET
+    from pathlib import Path
+
+    from gisdesk.export.xlsx import CONFLICT_HEADERS, DECISION_NAMES, PERIOD_NAMES, RELATION_NAMES
+
+    ts = ET.parse(Path(__file__).parents[1] / "resources" / "translations" / "gisdesk_zh_CN.ts")
+    dock = {}
+    for context in ts.getroot():
+        if context.findtext("name") in ("ConflictsModel", "conflicts"):
+            for message in context.iter("message"):
+                dock.setdefault(message.findtext("source"), message.findtext("translation"))
+    pairs = [*CONFLICT_HEADERS.values(), *RELATION_NAMES.values(), *PERIOD_NAMES.values(), *DECISION_NAMES.values()]
+    compared = 0
+    for zh, en in pairs:
+        if en in dock:
+            assert zh == dock[en].replace(" (", "（").replace(")", "）"), en
+            compared += 1
+    assert compared >= 20
