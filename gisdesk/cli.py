@@ -225,8 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                           "write a PDF (vector; text can be selected and searched)"))
     form.add_argument("--png", metavar="OUT.png", help=tr("写 PNG 图片", "write a PNG picture"))
     form.add_argument("--svg", metavar="OUT.svg", help=tr("写 SVG 矢量图", "write an SVG drawing"))
-    p.add_argument("--dpi", type=float, help=tr("分辨率（PNG 默认 200；PDF 默认 300、SVG 默认 127，只影响其中的影像底图）",
-                                                "resolution (PNG default 200; PDF 300 and SVG 127, which only the "
+    p.add_argument("--dpi", type=float, help=tr("分辨率（PNG 默认 200；PDF 默认 200、SVG 默认 127，只影响其中的影像底图）",
+                                                "resolution (PNG default 200; PDF 200 and SVG 127, which only the "
                                                 "base map images in them follow)"))
 
     p = sub.add_parser("demo", help=tr("复制示例城市项目、检查并写出结果", "copy the demo city project, check it and write the results"))
@@ -658,9 +658,12 @@ def _export(args) -> int:
     for warning in result.warnings:
         print(f"gisdesk: {tr('注意', 'note')}: {warning}", file=sys.stderr)
     w, h = result.pixels
-    print(tr("已导出 {out}（{layout}，{fmt}，{w}×{h} 像素 @ {dpi:g} dpi，{kb:,.0f} KB，用时 {sec:.1f} 秒）",
-             "exported {out} ({layout}, {fmt}, {w}×{h} px at {dpi:g} dpi, {kb:,.0f} KB, in {sec:.1f} s)",
-             out=result.path, layout=result.layout, fmt=result.format.upper(), w=w, h=h, dpi=result.dpi,
+    size = tr("{w}×{h} 像素 @ {dpi:g} dpi", "{w}×{h} px at {dpi:g} dpi", w=w, h=h, dpi=result.dpi) \
+        if result.format == "png" else tr("矢量，影像底图 {dpi:g} dpi", "vector, base map images at {dpi:g} dpi",
+                                          dpi=result.dpi)
+    print(tr("已导出 {out}（{layout}，{fmt}，{page}，{size}，{kb:,.0f} KB，用时 {sec:.1f} 秒）",
+             "exported {out} ({layout}, {fmt}, {page}, {size}, {kb:,.0f} KB, in {sec:.1f} s)",
+             out=result.path, layout=result.layout, fmt=result.format.upper(), page=result.page, size=size,
              kb=result.size_bytes / 1024, sec=result.seconds))
     if result.scale:
         print(tr("  地图比例尺 1:{n:,.0f}，字体 {font}", "  map scale 1:{n:,.0f}, font {font}", n=result.scale,

@@ -99,6 +99,19 @@ def test_pdftotext_gives_back_the_characters_drawn(demo):
     drawn += ["中山东一路", "黄浦江", "陆家嘴环路"]  # map labels are text too
     missing = [s for s in drawn if _flat(s) not in flat]
     assert not missing, missing
+    # the totals table's all-lines rows are the check's totals.csv (written by gisdesk check)
+    import pandas as pd
+
+    box = next(i for i in layout.items if i.kind == "totals")
+    pt = 72 / 25.4  # the text inside the totals box only (-r 72: pixels are points)
+    table = _flat(_run("pdftotext", "-enc", "UTF-8", "-r", 72, "-x", int(box.x * pt), "-y", int(box.y * pt),
+                       "-W", int(box.w * pt) + 1, "-H", int(box.h * pt) + 1, pdf, "-").stdout)
+    totals = pd.read_csv(project.parent / "check" / "totals.csv")
+    rows = totals[(totals["group"] == "*") & (totals["control_kind"] == "*")]
+    assert len(rows) == 2
+    for row in rows.itertuples():
+        assert f"{row.encroach_count}{row.overlap_m2:,.0f}{row.setback_count}" in table, (row, table)
+    assert "合计" in table and "违法建设台账" in table
     for word in ("面积", "压线", "违法建设", "道路红线", "退线", "绿线", "蓝线", "紫线", "黄线", "冲突", "统计",
                  "比例尺", "图例", "坐标系"):
         assert word in flat, word

@@ -46,18 +46,21 @@ from gisdesk.layers.styles import default_style, fit_label_field
 from gisdesk.render.context import LABEL_FONT, RenderContext
 from gisdesk.render.legend import LegendEntry, LegendMetrics, Symbol, layout_legend, legend_entries, paint_legend
 from gisdesk.render.overlays import draw_north_arrow, draw_scale_bar
+from gisdesk.render.raster import raster_image
 from gisdesk.render.renderer import render
 from gisdesk.render.snapshot import Scene
 from gisdesk.render.view import MM_PER_INCH, MapView
 
 PRINT_FONT = "WenQuanYi Micro Hei"  # TrueType; Qt's PDF ToUnicode of it round-trips (see the module)
-PDF_DPI = 300.0  # the PDF's user-space resolution, and the pixels of its base map images
+PDF_DPI = 300.0  # the PDF's user-space resolution (its vectors and text do not depend on it)
+PDF_IMAGE_DPI = 200.0  # a PDF's base map images (--dpi): photos print well at 200; 300 reads and embeds 2.25 x the
+#                        pixels (the demo's A3 page took 4-6 s instead of 3 on two busy cores)
 PNG_DPI = 200.0  # see DEFAULT_DPI
 SVG_DPI = 127.0  # 5 px a mm: the SVG's size in mm is exact (A3 2100 × 1485), and a base map image stays small
 # The default dpi of each format. PNG 200: an A3 page is 3307 × 2339 px (7.7 MP, a few MB), enough
 # for a 7-point label to stay sharp on an office print and more than any projector shows; 300
 # dpi makes 17 MP and three times the time for no difference one can see on such a print.
-DEFAULT_DPI = {"pdf": PDF_DPI, "png": PNG_DPI, "svg": SVG_DPI}
+DEFAULT_DPI = {"pdf": PDF_IMAGE_DPI, "png": PNG_DPI, "svg": SVG_DPI}
 FORMATS = ("pdf", "png", "svg")
 MAX_PIXELS = 40_000 * 40_000  # a PNG bigger than this is refused (A1 at 1200 dpi is 28 000 × 39 700)
 
@@ -114,9 +117,9 @@ def read_page_data(project, *, with_personal_data: bool = False) -> PageData:
     """The page's data from an opened Project (its layers as the app shows them, in their styles)."""
     from gisdesk.layers.raster import raster_layers
 
-    layers, masked = [], []
+    layers, masked, frames = [], [], {}
     for info in project.layers():
-        frame = project.read_layer(info.id)
+        frame = frames[info.id] = project.read_layer(info.id)
         style = info.style or fit_label_field(default_style(info.kind), frame)
         label = style.get("label_field")
         if label and label in frame.columns and not with_personal_data:
@@ -130,7 +133,7 @@ def read_page_data(project, *, with_personal_data: bool = False) -> PageData:
     data = PageData(name=project.setting("name", project.path.stem), crs_text=crs_label(crs) if crs else "",
                     organisation=project.setting("organisation"), layers=layers, basemaps=basemaps,
                     folder=project.path.parent, masked=masked)
-    data.totals = _totals(project, layers)
+    data.totals = _totals(project, layers, frames)
     return data
 
 
@@ -152,10 +155,13 @@ def _masked_labels(frame, label: str, kind: str):
     return frame, columns
 
 
-def _totals(project, layers: list[Layer]):
+def _totals(project, layers: list[Layer], frames: dict):
     """Per subject layer of the last check: (control line, encroaching, overlap m², setback shortfalls)
-    for each control line kind and all of them; None when the project has no check yet."""
-    from gisdesk.analysis.totals import ALL, project_totals, read_subjects, stored_conflicts
+    for each control line kind and all of them; None when the project has no check yet. `frames`:
+    the layers as read (the subjects' columns are taken from them, not read again)."""
+    from gisdesk.analysis.check import SUBJECT_COLUMNS
+    from gisdesk.analysis.totals import ALL, project_totals, stored_conflicts
+    from gisdesk.layers.kinds import SUBJECT_KINDS
     from gisdesk.errors import ProjectError
     from gisdesk.layers.names import kind_name
 
@@ -163,7 +169,13 @@ def _totals(project, layers: list[Layer]):
         conflicts = stored_conflicts(project)
     except ProjectError:
         return None
-    totals = project_totals(project, read_subjects(project), conflicts, by="district")
+    subjects = {}
+    for info in project.layers():
+        if info.kind in SUBJECT_KINDS:
+            frame = frames[info.id]
+            wanted = ["uid", *SUBJECT_COLUMNS]  # as project.read_layer(id, SUBJECT_COLUMNS) gives them
+            subjects[info.id] = frame[[c for c in wanted if c in frame.columns] + [frame.geometry.name]]
+    totals = project_totals(project, subjects, conflicts, by="district")
     totals = totals[totals["group"] == ALL]
     titles = {layer.id: layer.title for layer in layers}
     out = []
@@ -243,8 +255,9 @@ def _today() -> str:
 
 
 def draw_page(painter: QPainter, layout: Layout, page: PageData, dpi: float, *, family: str | None = None,
-              cancelled: Callable[[], bool] = lambda: False) -> PageGeometry:
-    """Draw the page onto `painter`, whose device has the page's pixels at `dpi`."""
+              image_dpi: float | None = None, cancelled: Callable[[], bool] = lambda: False) -> PageGeometry:
+    """Draw the page onto `painter`, whose device has the page's pixels at `dpi`; base map images are read
+    at `image_dpi` (None: `dpi`) and drawn over the same frame."""
     family = family or page_font()[0]
     geometry = page_geometry(layout, page, dpi)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -269,7 +282,7 @@ def draw_page(painter: QPainter, layout: Layout, page: PageData, dpi: float, *, 
             if item.kind in lay.TEXT_KINDS:
                 _draw_text(painter, item, rect, fill_text(item.template(), layout, page, geometry), dpi, family)
             elif item.kind == lay.MAP:
-                _draw_map(painter, page, map_context, rect, dpi, cancelled)
+                _draw_map(painter, page, map_context, rect, dpi, image_dpi or dpi, cancelled)
             elif item.kind == lay.LEGEND:
                 _draw_legend(painter, item, page, rect, dpi, family)
             elif item.kind == lay.SCALE_BAR and map_context is not None:
@@ -281,7 +294,7 @@ def draw_page(painter: QPainter, layout: Layout, page: PageData, dpi: float, *, 
                 draw_north_arrow(painter, context, QPointF(rect.center().x(), rect.bottom() - px(size / 2, dpi)),
                                  size_mm=size)
             elif item.kind == lay.OVERVIEW:
-                _draw_overview(painter, page, geometry, rect, dpi, family)
+                _draw_overview(painter, page, geometry, rect, dpi, family, image_dpi or dpi)
             elif item.kind == lay.TOTALS:
                 _draw_totals(painter, item, page, rect, dpi, family)
             elif item.kind == lay.LOGO:
@@ -328,14 +341,40 @@ def _draw_text(painter: QPainter, item: Item, rect: QRectF, text: str, dpi: floa
     painter.drawText(rect, int(align | Qt.AlignmentFlag.AlignVCenter), text)
 
 
+def _render(painter: QPainter, scene: Scene, context: RenderContext, dpi: float, image_dpi: float,
+            cancelled=lambda: False) -> None:
+    """render(), with the base maps read at `image_dpi` instead of the picture's `dpi` when it is lower
+    (render.raster's picture of the same extent with fewer pixels, drawn over the whole view)."""
+    if image_dpi >= dpi or not scene.basemaps:
+        render(painter, scene, context, cancelled=cancelled)
+        return
+    view = context.view
+    factor = image_dpi / dpi
+    low = MapView(view.cx, view.cy, view.resolution / factor, max(1, round(view.width * factor)),
+                  max(1, round(view.height * factor)))
+    low_context = RenderContext.for_print(low, context.dpi * factor, font_family=context.font_family)
+    for snapshot in scene.basemaps:
+        if cancelled():
+            raise Cancelled()
+        if not snapshot.visible or snapshot.opacity <= 0:
+            continue
+        image = raster_image(snapshot, low_context, cancelled=cancelled)
+        if image is not None:
+            painter.save()
+            painter.setOpacity(painter.opacity() * snapshot.opacity)
+            painter.drawImage(QRectF(0, 0, view.width, view.height), image)
+            painter.restore()
+    render(painter, replace(scene, basemaps=()), context, cancelled=cancelled)
+
+
 def _draw_map(painter: QPainter, page: PageData, context: RenderContext, rect: QRectF, dpi: float,
-              cancelled) -> None:
+              image_dpi: float, cancelled) -> None:
     painter.translate(rect.topLeft())
     view = context.view
     painter.save()
     painter.setClipRect(QRectF(0, 0, view.width, view.height))
     painter.fillRect(QRectF(0, 0, view.width, view.height), QColor("#fbfaf7"))
-    render(painter, page.scene, context, cancelled=cancelled)
+    _render(painter, page.scene, context, dpi, image_dpi, cancelled)
     painter.restore()
     painter.setPen(QPen(QColor(FRAME), px(0.35, dpi)))
     painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -372,7 +411,7 @@ def _draw_legend(painter: QPainter, item: Item, page: PageData, rect: QRectF, dp
 
 
 def _draw_overview(painter: QPainter, page: PageData, geometry: PageGeometry, rect: QRectF, dpi: float,
-                   family: str) -> None:
+                   family: str, image_dpi: float) -> None:
     """The whole project small (its control lines and base maps) with the map frame's extent in red."""
     extent = page.extent()
     if extent is None:
@@ -389,7 +428,7 @@ def _draw_overview(painter: QPainter, page: PageData, geometry: PageGeometry, re
     painter.save()
     painter.setClipRect(QRectF(0, 0, w, h))
     painter.fillRect(QRectF(0, 0, w, h), QColor("#ffffff"))
-    render(painter, scene, context)
+    _render(painter, scene, context, dpi, image_dpi)
     if geometry.map_view is not None:
         x0, y0, x1, y1 = geometry.map_view.extent
         (ax, bx), (ay, by) = view.to_pixels(np.array([x0, x1]), np.array([y1, y0]))
@@ -504,6 +543,7 @@ class ExportResult:
     scale: float | None
     font: str
     layout: str
+    page: str = ""  # "A3 横向 420×297 mm"
     warnings: list[str] = field(default_factory=list)
     masked: list[str] = field(default_factory=list)
 
@@ -558,7 +598,14 @@ def export_page(project_path, out, *, layout_name: str | None = None, fmt: str |
         if close is not None:
             close()
     return ExportResult(out, fmt, dpi, out.stat().st_size, (geometry.width, geometry.height),
-                        time.perf_counter() - started, geometry.scale, family, layout.name, page.warnings, page.masked)
+                        time.perf_counter() - started, geometry.scale, family, layout.name, _page_label(layout),
+                        page.warnings, page.masked)
+
+
+def _page_label(layout: Layout) -> str:
+    w, h = layout.size_mm
+    turned = tr("横向", "landscape") if layout.orientation == "landscape" else tr("纵向", "portrait")
+    return f"{layout.page} {turned} {w:g}×{h:g} mm"
 
 
 def _cancelled(feedback: Feedback) -> Callable[[], bool]:
@@ -577,14 +624,16 @@ def _write_pdf(path: Path, layout: Layout, page: PageData, dpi: float, family: s
     orientation = QPageLayout.Orientation.Landscape if layout.orientation == "landscape" \
         else QPageLayout.Orientation.Portrait
     writer.setPageLayout(QPageLayout(size, orientation, QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter))
-    writer.setResolution(round(dpi))
+    resolution = round(max(PDF_DPI, dpi))
+    writer.setResolution(resolution)
     writer.setTitle(page.name)
     writer.setCreator("gisdesk")
     painter = QPainter()
     if not painter.begin(writer):
         raise InputError("无法写入 {out}", "cannot write {out}", out=path)
     try:
-        return draw_page(painter, layout, page, round(dpi), family=family, cancelled=_cancelled(feedback))
+        return draw_page(painter, layout, page, resolution, family=family, image_dpi=dpi,
+                         cancelled=_cancelled(feedback))
     finally:
         painter.end()
 
