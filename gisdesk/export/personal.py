@@ -6,4 +6,8 @@ personal and how it is masked.
 """
 
 from gisdesk.layers.personal import (PERSONAL_WORDS, SCHEMA_PERSONAL, Masker, mask_frame, mask_value,  # noqa: F401
-                                     masked_labels, masked_note, personal_columns)
+                                     masked_column, masked_labels, masked_note,
+                                     personal_columns)
+
+__all__ = ["PERSONAL_WORDS", "SCHEMA_PERSONAL", "Masker", "mask_frame", "mask_value", "masked_column", "masked_labels",
+           "masked_note", "personal_columns"]

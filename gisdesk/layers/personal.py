@@ -210,6 +210,16 @@ def mask_frame(frame: pd.DataFrame, kind: str | None = None) -> tuple[pd.DataFra
     return Masker().add(frame, kind).mask(frame, kind)
 
 
+def masked_column(frame: pd.DataFrame, column: str, kind: str | None = None) -> tuple[pd.Series, list[str]]:
+    """One column of `frame` (a label field) as an export shows it: masked if it is personal, and
+    with the personal values of the whole frame (a party quoted in a note) scrubbed out of it if it
+    is free text. Also the masked columns among it ([] or [column]). Masking only `frame[[column]]`
+    would not know the row's party when the column is 备注."""
+    masker = Masker().add(frame, kind)
+    part, masked = masker.mask(frame[[column]], kind)
+    return part[column], masked
+
+
 def masked_labels(columns, kind: str | None = None) -> list[str]:
     """The masked columns by their names for people: 当事人, 证件号, 电话; a user's column as it is."""
     out = []
