@@ -422,7 +422,7 @@ def _draw_overview(painter: QPainter, page: PageData, geometry: PageGeometry, re
     w, h = max(1, round(rect.width())), max(1, round(rect.height()))
     view = MapView.fit(extent, w, h, margin=0.06)
     layers = [layer for layer in page.layers if layer.info.is_control]
-    scene = Scene(tuple(replace_style(s) for s in Scene.of(layers).layers), basemaps=page.scene.basemaps)
+    scene = Scene(tuple(_without_labels(s) for s in Scene.of(layers).layers), basemaps=page.scene.basemaps)
     context = RenderContext.for_print(view, dpi, font_family=family)
     painter.translate(rect.topLeft())
     painter.save()
@@ -441,7 +441,7 @@ def _draw_overview(painter: QPainter, page: PageData, geometry: PageGeometry, re
     painter.drawRect(QRectF(0, 0, w, h))
 
 
-def replace_style(snapshot):
+def _without_labels(snapshot):
     """A layer snapshot without labels (an overview is too small for them)."""
     from types import MappingProxyType
 
@@ -471,7 +471,7 @@ def _draw_totals(painter: QPainter, item: Item, page: PageData, rect: QRectF, dp
         metrics = QFontMetricsF(font)
         row_h = metrics.height() * 1.45
         widths = [max(QFontMetricsF(bold).horizontalAdvance(h) for h in [headers[0]] + [r[1][0] for r in rows
-                                                                                         if r[0] != "group"])]
+                                                                                         if r[0] in ("row", "total")])]
         widths += [QFontMetricsF(bold).horizontalAdvance(h) for h in headers[1:]]
         pad = metrics.height() * 0.6
         if n_lines * row_h <= rect.height() and sum(widths) + pad * len(widths) <= rect.width():
