@@ -126,6 +126,9 @@ def test_headers_are_chinese_codes_by_name_and_numbers_formatted(checked, tmp_pa
     assert setback[col["要求（m）"]].number_format == "0.0"
     l2 = next(r for r in rows if r[col["要素编号"]].value == "L2")
     assert l2[col["审核结论"]].value == "已确认" and l2[col["审核人"]].value == "李工"
+    reviewed = l2[col["审核时间"]]
+    assert isinstance(reviewed.value, dt.datetime) and reviewed.number_format == "yyyy-mm-dd hh:mm"
+    assert abs(reviewed.value - dt.datetime.now()) < dt.timedelta(hours=1)  # local time, as the clerk's clock
     assert l2[col["备注"]].value == "已电话通知上**（021****1234）"  # the party and the number quoted: masked as in their columns
 
     ledger = sheet_frame(book["违法建设台账"])

@@ -73,7 +73,7 @@ TOTAL_HEADERS = {
     "setback_new": ("新增退线不足", "new setback shortfalls"), "setback_existing": ("既有退线不足", "existing setback shortfalls"),
     "exempt_count": ("豁免数", "exempt"),
 }
-COUNT_FORMAT, AREA_FORMAT, DATE_FORMAT = "#,##0", "#,##0.00", "yyyy-mm-dd"
+COUNT_FORMAT, AREA_FORMAT, DATE_FORMAT, DATETIME_FORMAT = "#,##0", "#,##0.00", "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
 MAX_WIDTH, MIN_WIDTH = 60, 6  # characters (a CJK one counts two)
 PROGRESS_EVERY = 2000  # rows between progress reports (and cancel checks)
 
@@ -133,6 +133,8 @@ def conflict_sheet(frame: pd.DataFrame | None, titles: dict[str, str]) -> _Sheet
     for i, column in enumerate(columns, start=1):
         if column in CONFLICT_NUMBERS:
             sheet.formats[i] = CONFLICT_NUMBERS[column]
+        elif column == "at":
+            sheet.formats[i] = DATETIME_FORMAT
     if frame is None or not len(frame):
         return sheet
     if "exemption" in frame:  # the rows that count first, by severity; the exempt ones after them
@@ -157,6 +159,8 @@ def conflict_sheet(frame: pd.DataFrame | None, titles: dict[str, str]) -> _Sheet
             cells[column] = [kind_name(v) for v in _texts(values)]
         elif column == "subject_table":
             cells[column] = [titles.get(v, v) for v in _texts(values)]
+        elif column == "at":  # when the decision was stored: a date and time, in local time
+            cells[column] = [_local_time(v) for v in _texts(values)]
         else:
             cells[column] = _texts(values)
     sheet.rows = [[i + 1, *row] for i, row in enumerate(zip(*(cells[c] for c in columns)))]
@@ -204,6 +208,17 @@ def ledger_sheet(frames: dict[str, pd.DataFrame], titles: dict[str, str]) -> _Sh
         lead = [[titles.get(layer_id, layer_id)]] * n if several else [[]] * n
         sheet.rows += [[*head, *row] for head, row in zip(lead, zip(*columns))] if columns else []
     return sheet
+
+
+def _local_time(text: str):
+    """An ISO time stamp as a local datetime without zone (Excel has none); other text as it is."""
+    if not text:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return (when.astimezone() if when.tzinfo else when).replace(tzinfo=None, microsecond=0)
 
 
 def _dates(values) -> list:
