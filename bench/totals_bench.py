@@ -98,7 +98,9 @@ def bench_project(path: Path, repeat: int, profile: bool) -> None:
         stages.wrap(project, "read_layer", "read layers")
         stages.wrap(indicators, "buildings_count_and_extent", "buildings count and extent")
         stages.wrap(zones, "control_zones", "zones (buffers, gisdesk.layers.zones)")
-        stages.wrap(indicators, "dissolved_area", "dissolved zone area")
+        stages.wrap(indicators, "dissolved_area", "dissolved zone area")  # (before 86758fa: and the occupation areas)
+        if hasattr(indicators, "dissolved_areas"):
+            stages.wrap(indicators, "dissolved_areas", "occupation areas (one dissolve)")
         stages.wrap(dissolve, "_boundary_areas", "  of which by the boundary")
         stages.wrap(dissolve, "_tiled_area", "  of which by cells")
         stages.wrap(indicators, "dissolved_length", "dissolved line length")
