@@ -403,6 +403,13 @@ def test_marking_a_new_building_adds_a_draft_case_saved_with_undo_and_redo(qtbot
     assert (case["district"], case["street"], case["community"]) == ("黄浦区", "外滩街道", "中山东一路社区")
     assert case["footprint_m2"] == pytest.approx(600, abs=15)  # 30 x 20 m, corners placed to the pixel
     assert case.geometry.area == pytest.approx(600, abs=15)
+    # its values in the Identify dock, to be checked and completed
+    panel = window.tools.identify_panel
+    assert window.tools.identify_dock.isVisible() and panel.tree.topLevelItemCount() == 1
+    shown = panel.tree.topLevelItem(0).child(0)
+    assert shown.text(0) == case_no
+    values = {shown.child(i).text(0): shown.child(i).text(1) for i in range(shown.childCount())}
+    assert values["处置状态"] == "待核查" and values["前时相"] == "2010-05-01" and values["后时相"] == "2019-06-01"
     window.action_undo.trigger()
     assert case_no not in ledger_in_file(window).index
     assert case_no not in set(window.document.layer("ledger").frame["uid"])

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import shapely
 from PySide6.QtCore import QCoreApplication, QObject, QPointF, QRectF, Qt, QTimer
@@ -715,12 +716,25 @@ class Comparison(QObject):
             return None
         for canvas in {self.canvas, self.newer_canvas()}:
             canvas.set_highlight(Highlight(ledger.id, (case_no,)))
+        self._identify(ledger, case_no)
         area = values.get("footprint_m2")
         self.window.statusBar().showMessage(
             self.tr("Draft case %1 added to the ledger (to be checked; images %2 and %3, %4 m²); Ctrl+Z takes it back")
             .replace("%1", case_no).replace("%2", older.date_text).replace("%3", newer.date_text)
             .replace("%4", f"{area:,.1f}" if area is not None else "?"), 15000)
         return case_no
+
+    def _identify(self, ledger, case_no: str) -> None:
+        """The new case's values in the Identify dock, to be checked and completed."""
+        tools = getattr(self.window, "tools", None)
+        if tools is None:
+            return
+        from gisdesk.ui.tools import Picked
+
+        rows = ledger.uid_rows.rows_of([case_no])
+        tools.identify_panel.show_results([Picked(ledger, np.array([case_no], dtype=object), np.asarray(rows),
+                                                  ledger.data)])
+        tools.identify_dock.show()
 
     def _refuse(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 10000)
