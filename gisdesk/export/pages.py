@@ -138,21 +138,15 @@ def read_page_data(project, *, with_personal_data: bool = False) -> PageData:
 
 
 def _masked_labels(frame, label: str, kind: str):
-    """The frame with its label column masked when it holds personal data (gisdesk.layers.personal)."""
-    try:
-        from gisdesk.layers.personal import mask_frame
-    except ImportError:  # the masking policy is not there: a personal field gets no labels at all
-        personal = {f.name for f in KINDS[kind].schema.fields if f.personal} if kind in KINDS else set()
-        if label in personal:
-            frame = frame.copy()
-            frame[label] = None
-            return frame, [label]
-        return frame, []
-    part, columns = mask_frame(frame[[label]], kind)
-    if columns:
+    """The frame with its label column as an export shows it (gisdesk.layers.personal.masked_column):
+    masked when it is personal, the row's personal values scrubbed out of it when it is free text."""
+    from gisdesk.layers.personal import masked_column
+
+    column, masked = masked_column(frame, label, kind)
+    if masked:
         frame = frame.copy()
-        frame[label] = part[label]
-    return frame, columns
+        frame[label] = column
+    return frame, masked
 
 
 def _totals(project, layers: list[Layer], frames: dict):
