@@ -120,6 +120,11 @@ def _page_labelled_by(field):
 
         if shutil.which("pdftotext") is None:
             pytest.skip("pdftotext (poppler-utils) is not installed")
+        from PySide6.QtWidgets import QApplication
+
+        # a QApplication, not the QGuiApplication export_page would make: a widget test later in this
+        # process (tests/test_ui_*) aborts when the one application of the process has no widgets
+        QApplication.instance() or QApplication(["gisdesk", "-platform", "offscreen"])
         info = project.layers_of("ledger")[0]
         style = {**default_style("ledger"), **(info.style or {}), "label_field": field, "label_max_scale": 100_000}
         project.save_layer_states([{"id": info.id, "z_order": info.z_order, "visible": True, "opacity": 1.0,
