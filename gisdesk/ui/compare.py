@@ -492,6 +492,7 @@ class Comparison(QObject):
 
     def _document_changed(self, document) -> None:
         self.leave()
+        self.toolbar.hide()  # (a layout saved while comparing restores it shown)
         self.set_sides(sides_of(document) if document is not None else [])
         events = getattr(document, "events", {}) if document is not None else {}
         for name in ("basemaps", "layers"):
