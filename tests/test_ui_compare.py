@@ -535,3 +535,22 @@ def test_a_base_map_added_or_removed_while_open_comes_into_or_leaves_the_chooser
     assert [s.date for s in compare.sides] == ["2010-05-01", "2015-01-01"] and compare.right.date == "2015-01-01"
     document.remove_basemap(document.basemaps[0])  # one date left: nothing to compare
     assert compare.mode is None and not compare.actions["swipe"].isEnabled()
+
+
+def test_the_flicker_rate_box_and_pause_drive_the_flicker_and_marking_holds_the_newer_date(qtbot, window):
+    compare = window.comparison
+    assert compare.enter("flicker")
+    assert compare.rate_action.isVisible() and compare.flicker.timer.isActive()
+    assert (compare.rate.minimum(), compare.rate.maximum()) == (0.5, 5.0)
+    compare.rate.setValue(4.0)
+    assert compare.flicker.timer.interval() == 250
+    compare.action_pause.setChecked(True)
+    assert not compare.flicker.timer.isActive()
+    compare.action_pause.setChecked(False)
+    assert compare.flicker.timer.isActive()
+    compare.flicker.shown = 0  # the older date shown when the marking starts
+    compare.mark()
+    assert compare.action_pause.isChecked() and not compare.flicker.timer.isActive()
+    assert compare.flicker.shown == 1  # the newer one (the right side here), held still
+    compare.leave()
+    assert not compare.rate_action.isVisible()
