@@ -22,7 +22,6 @@ of its glyphs a page uses. Without it the page falls back to Noto with a warning
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 import time
 from dataclasses import dataclass, field, replace
@@ -40,7 +39,7 @@ from gisdesk.export import layout as lay
 from gisdesk.export.layout import Item, Layout
 from gisdesk.i18n import tr
 from gisdesk.jobs import Feedback
-from gisdesk.layers.kinds import KINDS, kind_of
+from gisdesk.layers.kinds import kind_of
 from gisdesk.layers.layer import Layer
 from gisdesk.layers.styles import default_style, fit_label_field
 from gisdesk.render.context import LABEL_FONT, RenderContext
@@ -249,7 +248,8 @@ def _today() -> str:
 
 
 def draw_page(painter: QPainter, layout: Layout, page: PageData, dpi: float, *, family: str | None = None,
-              image_dpi: float | None = None, cancelled: Callable[[], bool] = lambda: False) -> PageGeometry:
+              image_dpi: float | None = None, cancelled: Callable[[], bool] = lambda: False,
+              progress: Callable[[float], None] = lambda fraction: None) -> PageGeometry:
     """Draw the page onto `painter`, whose device has the page's pixels at `dpi`; base map images are read
     at `image_dpi` (None: `dpi`) and drawn over the same frame."""
     family = family or page_font()[0]
@@ -264,10 +264,11 @@ def draw_page(painter: QPainter, layout: Layout, page: PageData, dpi: float, *, 
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(QRectF(m, m, geometry.width - 2 * m, geometry.height - 2 * m))
     map_context, symbols = None, 1.0
-    if geometry.map_view is not None:  # sizes in mm drawn `symbol_scale` times as large: a context of that many more dpi
+    if geometry.map_view is not None:  # mm drawn `symbol_scale` times as large: a context of that many more dpi
         symbols = layout.map_item().symbol_scale
         map_context = RenderContext.for_print(geometry.map_view, dpi * symbols, font_family=family)
-    for item in layout.items:
+    for number, item in enumerate(layout.items):
+        progress(number / max(1, len(layout.items)))
         if cancelled():
             raise Cancelled()
         rect = QRectF(px(item.x, dpi), px(item.y, dpi), px(item.w, dpi), px(item.h, dpi))
@@ -476,7 +477,8 @@ def _draw_totals(painter: QPainter, item: Item, page: PageData, rect: QRectF, dp
     x0, y = rect.left(), rect.top()
     painter.setPen(QColor(INK))
     painter.setFont(_font(family, size * 1.1, dpi, True))
-    painter.drawText(QRectF(x0, y, rect.width(), row_h), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+    painter.drawText(QRectF(x0, y, rect.width(), row_h),
+                     int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                      title)
     y += row_h
     thin, strong = QPen(QColor("#9a9a9a"), px(0.15, dpi)), QPen(QColor(INK), px(0.35, dpi))
@@ -627,7 +629,7 @@ def _write_pdf(path: Path, layout: Layout, page: PageData, dpi: float, family: s
         raise InputError("无法写入 {out}", "cannot write {out}", out=path)
     try:
         return draw_page(painter, layout, page, resolution, family=family, image_dpi=dpi,
-                         cancelled=_cancelled(feedback))
+                         cancelled=_cancelled(feedback), progress=feedback.set_progress)
     finally:
         painter.end()
 
@@ -645,7 +647,8 @@ def _write_png(path: Path, layout: Layout, page: PageData, dpi: float, family: s
     image.setDotsPerMeterY(dots_per_metre)
     painter = QPainter(image)
     try:
-        geometry = draw_page(painter, layout, page, dpi, family=family, cancelled=_cancelled(feedback))
+        geometry = draw_page(painter, layout, page, dpi, family=family, cancelled=_cancelled(feedback),
+                             progress=feedback.set_progress)
     finally:
         painter.end()
     if not image.convertToFormat(QImage.Format.Format_RGB32).save(str(path), "PNG"):
@@ -669,6 +672,7 @@ def _write_svg(path: Path, layout: Layout, page: PageData, dpi: float, family: s
     if not painter.begin(generator):
         raise InputError("无法写入 {out}", "cannot write {out}", out=path)
     try:
-        return draw_page(painter, layout, page, round(dpi), family=family, cancelled=_cancelled(feedback))
+        return draw_page(painter, layout, page, round(dpi), family=family, cancelled=_cancelled(feedback),
+                         progress=feedback.set_progress)
     finally:
         painter.end()
