@@ -554,3 +554,13 @@ def test_the_flicker_rate_box_and_pause_drive_the_flicker_and_marking_holds_the_
     assert compare.flicker.shown == 1  # the newer one (the right side here), held still
     compare.leave()
     assert not compare.rate_action.isVisible()
+
+
+def test_opening_a_project_while_comparing_ends_the_comparison(qtbot, window):
+    compare = window.comparison
+    assert compare.enter("side_by_side")
+    assert window.open_project(window.document.project.path)
+    qtbot.waitUntil(lambda: compare.mode is None, timeout=20_000)
+    assert window.canvas.variants is None and window.map_area.count() == 1 and not compare.toolbar.isVisible()
+    assert [s.date for s in compare.sides] == ["2010-05-01", "2019-06-01"]  # the new document's base maps
+    assert all(s.layer in window.document.basemaps for s in compare.sides)

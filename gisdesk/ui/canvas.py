@@ -146,6 +146,8 @@ class MapCanvas(QWidget):
         view and picture as they are (the same layers, now in the opened document). With
         `loading`, the document is a project being opened: its layers arrive one by one
         (gisdesk.ui.loading) and nothing is drawn before the first."""
+        if document is not self.document:  # a comparison's scenes are of the document it was made for
+            self.variants = self.compositor = None
         if self.document is not None:
             self._unwatch(self.document)
         self.document = document
