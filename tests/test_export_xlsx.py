@@ -113,6 +113,7 @@ def test_headers_are_chinese_codes_by_name_and_numbers_formatted(checked, tmp_pa
         headers = [c.value for c in ws[1]]
         assert all(CJK.search(h) for h in headers), (ws.title, headers)
         assert ws.freeze_panes == "A2"
+        assert ws.print_title_rows == "$1:$1" and ws.page_setup.fitToWidth == 1  # printed: headers on every page
     conflicts = book["冲突清单"]
     assert conflicts.auto_filter.ref == f"A1:{conflicts.cell(1, conflicts.max_column).column_letter}{conflicts.max_row}"
     headers = [c.value for c in conflicts[1]]

@@ -6,7 +6,8 @@ list dock's words, the schema's field names, the totals' columns as `gisdesk tot
 them); codes are shown by their names (道路红线, 压线, 新增, 已确认, 未批先建); numbers carry
 number formats (m² with 2 decimals, metres 1–2 as the dock shows them, counts as integers),
 dates are dates; the header row is frozen and filtered; column widths follow the text (a CJK
-character counts two).
+character counts two); printed, each sheet is A4 landscape, one page wide, with the header row
+on every page.
 
 Personal data is masked (gisdesk.layers.personal) unless `with_personal=True`. The CSVs stay the
 machine contract; this file is for people. The workbook is written to a temporary file beside
@@ -455,6 +456,12 @@ def _fill(book, sheets: list[_Sheet], feedback: Feedback) -> None:
         for i, width in enumerate(_widths(sheet), start=1):
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A2"
+        # printed for the meeting: A4 landscape, as wide as the page, the header row on every page
+        ws.print_title_rows = "1:1"
+        ws.page_setup.orientation = "landscape" if sheet.key != "about" else "portrait"
+        ws.page_setup.paperSize = 9  # A4
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
         if sheet.rows and sheet.key != "about":
             ws.auto_filter.ref = f"A1:{get_column_letter(len(sheet.headers))}{len(sheet.rows) + 1}"
         header = []
