@@ -337,12 +337,18 @@ def test_the_pickers_list_the_base_maps_by_date_and_a_swipe_shows_the_older_left
     canvas = window.canvas
     canvas.zoom_to_extent((X0, Y0, X0 + 200, Y0 + 200))
     compare.swipe.x = canvas.width() / 2
-    qtbot.waitUntil(lambda: not canvas.is_rendering() and len(canvas._images) == 2, timeout=20_000)
+    # each date's base map alone, and the vector layers once, laid over both
+    qtbot.waitUntil(lambda: not canvas.is_rendering() and len(canvas._images) == 3, timeout=20_000)
+    assert canvas._images[2].pixelColor(2, 2).alpha() == 0  # transparent where no vector is
     picture = canvas.grab().toImage()
     # a point of each image away from the vectors: x 1195 (right image), x 1005 (left), y 2100
     for x, expected in ((X0 + 5, "#3a6fb0"), (X0 + 195, "#d9a441")):
         px, py = (int(round(float(v))) for v in canvas.view.to_pixels(x, Y0 + 120))
         assert picture.pixelColor(px, py).name() == expected
+    # the buildings over both dates: B1 left of the divider, B2 right of it, in their own fill
+    for x, y in ((X0 + 20, Y0 + 80), (X0 + 185, Y0 + 155)):
+        px, py = (int(round(float(v))) for v in canvas.view.to_pixels(x, y))
+        assert picture.pixelColor(px, py).name() == "#dcd6cc"
     qtbot.keyClick(canvas, Qt.Key.Key_Escape)
     assert compare.mode is None and canvas.variants is None and not compare.toolbar.isVisible()
 

@@ -27,6 +27,7 @@ from gisdesk.render.snapshot import Highlight, Problems, Scene
 from gisdesk.render.view import SCREEN_DPI, MapView
 
 BACKGROUND = "#f7f5f0"
+TRANSPARENT = "transparent"  # the background of a picture laid over others (a comparison's vectors)
 RENDER_DELAY_MS = 120  # wait this long after the last pan/zoom step before re-rendering
 WHEEL_STEP = 1.25
 MIN_ZOOM_EXTENT_M = 40.0  # zooming to a feature shows at least this much ground
@@ -50,8 +51,8 @@ class _RenderTask:
         try:
             start = time.perf_counter()
             images = []
-            for scene in self.scenes:
-                image = render_image(scene, self.context, background=BACKGROUND,
+            for scene, background in self.scenes:
+                image = render_image(scene, self.context, background=background,
                                      cancelled=lambda: self.generation != self.canvas._generation)
                 image.setDevicePixelRatio(self.ratio)  # drawn 1:1 onto the screen's device pixels
                 images.append(image)
@@ -215,18 +216,23 @@ class MapCanvas(QWidget):
         self._generation += 1
         self._pending = True
         # the scenes are made here, on the GUI thread
-        scenes = [make() for make in self.variants] if self.variants else [self.make_scene()]
+        scenes = [_with_background(make()) for make in self.variants] if self.variants else \
+            [(self.make_scene(), BACKGROUND)]
         ratio = self.device_pixel_ratio()
         self._pool.submit(_RenderTask(self, self._generation, scenes, self.render_context(), self.view, ratio).run)
 
-    def make_scene(self, basemaps=None) -> Scene:
+    def make_scene(self, basemaps=None, *, vectors: bool = True) -> Scene:
         """The scene of the document as shown, or with `basemaps` (RasterLayers) instead of its own
-        base maps: only those, shown whatever their visibility (a comparison's one date)."""
+        base maps: only those, shown whatever their visibility (a comparison's one date); without
+        `vectors`, the base maps alone (a comparison draws the vector layers once, over each date)."""
         kwargs = {}
         own = getattr(self.document, "basemaps", None)
         if basemaps is not None or own:
             kwargs["basemaps"] = list(own or []) if basemaps is None else list(basemaps)
-        scene = Scene.of(self.document.layers, self.highlight, problems=self.problems, marks=self.marks, **kwargs)
+        if vectors:
+            scene = Scene.of(self.document.layers, self.highlight, problems=self.problems, marks=self.marks, **kwargs)
+        else:
+            scene = Scene.of([], **kwargs)
         if basemaps is not None and getattr(scene, "basemaps", None):
             scene = replace(scene, basemaps=tuple(replace(b, visible=True) for b in scene.basemaps))
         return scene
@@ -249,7 +255,8 @@ class MapCanvas(QWidget):
 
     def set_variants(self, variants: list | None, compositor=None) -> None:
         """Render one picture per scene maker of `variants` and paint them with `compositor`
-        (painter, images, target rect in logical pixels); None: back to the one picture of the document."""
+        (painter, images, target rect in logical pixels); None: back to the one picture of the document.
+        A maker returns a Scene, or (Scene, background) — TRANSPARENT for a picture laid over the others."""
         self.variants, self.compositor = (list(variants), compositor) if variants else (None, None)
         self._images = []
         self.render_now()
@@ -394,6 +401,12 @@ class MapCanvas(QWidget):
             self.zoom(1 / WHEEL_STEP)
         else:
             super().keyPressEvent(event)
+
+
+def _with_background(made) -> tuple:
+    """A variant's (scene, background colour): a maker may give a scene (on the map's background) or
+    both (TRANSPARENT: a picture to lay over the others)."""
+    return made if isinstance(made, tuple) else (made, BACKGROUND)
 
 
 def _all_layers(document) -> list:

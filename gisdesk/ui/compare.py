@@ -32,7 +32,7 @@ from gisdesk import gpkg
 from gisdesk.errors import GisdeskError
 from gisdesk.layers.draft_case import IMAGE_COLUMNS, draft_case
 from gisdesk.render.snapshot import Highlight
-from gisdesk.ui.canvas import MapCanvas, MapTool, PanTool
+from gisdesk.ui.canvas import TRANSPARENT, MapCanvas, MapTool, PanTool
 from gisdesk.ui.tools import plain_text
 
 SWIPE, FLICKER, SIDE_BY_SIDE = "swipe", "flicker", "side_by_side"
@@ -60,8 +60,12 @@ class Side:
     layer: object  # the RasterLayer
     scene: Callable | None = None  # canvas → Scene; default: the document's vectors over this base map only
 
-    def make(self, canvas: MapCanvas):
-        return self.scene(canvas) if self.scene is not None else canvas.make_scene(basemaps=[self.layer])
+    def make(self, canvas: MapCanvas, *, vectors: bool = True):
+        """The scene of this date: its base map, with the document's vector layers over it unless not
+        `vectors` (then they are drawn once, over both dates: `vectors_of`)."""
+        if self.scene is not None:
+            return self.scene(canvas)
+        return canvas.make_scene(basemaps=[self.layer], vectors=vectors)
 
     @property
     def label(self) -> str:
@@ -70,6 +74,11 @@ class Side:
     @property
     def date_text(self) -> str:
         return self.date or _no_date()
+
+
+def vectors_of(canvas: MapCanvas):
+    """The document's vector layers alone, on a transparent picture to lay over each date's."""
+    return canvas.make_scene(basemaps=[]), TRANSPARENT
 
 
 def sides_of(document) -> list[Side]:
@@ -122,6 +131,8 @@ class Swipe:
             painter.setClipRect(clip)
             painter.drawImage(target, image)
             painter.restore()
+        for image in images[2:]:  # the vector layers, over both dates
+            painter.drawImage(target, image)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setPen(QPen(QColor(0, 0, 0, 110), 3))
@@ -165,6 +176,8 @@ class Flicker:
 
     def __call__(self, painter: QPainter, images, target: QRectF) -> None:
         painter.drawImage(target, images[self.shown])
+        for image in images[2:]:  # the vector layers, over both dates
+            painter.drawImage(target, image)
         if self.labels[self.shown]:
             _tag(painter, self.labels[self.shown], QPointF(8, 8))
 
@@ -590,12 +603,12 @@ class Comparison(QObject):
         self.flicker.timer.stop()
         if self.mode == SWIPE:
             self.swipe.labels = labels
-            self.canvas.set_variants([lambda: left.make(self.canvas), lambda: right.make(self.canvas)], self.swipe)
+            self.canvas.set_variants(self._dated(left, right), self.swipe)
             self.canvas.set_tool(SwipeTool(self.canvas, self.swipe, self.leave))
         elif self.mode == FLICKER:
             self.flicker.labels = labels
             self.flicker.shown = 0
-            self.canvas.set_variants([lambda: left.make(self.canvas), lambda: right.make(self.canvas)], self.flicker)
+            self.canvas.set_variants(self._dated(left, right), self.flicker)
             self.canvas.set_tool(CompareTool(self.canvas, self.leave))
             if not self.action_pause.isChecked():
                 self.flicker.timer.start()
@@ -605,6 +618,15 @@ class Comparison(QObject):
             b.set_variants([lambda: right.make(b)], _with_tag(right.date_text))
             for canvas in (a, b):
                 canvas.set_tool(CompareTool(canvas, self.leave))
+
+    def _dated(self, left: Side, right: Side) -> list:
+        """The scene makers of a swipe or flicker: each date's base map alone, then the vector layers
+        once (they are the same over both dates: one render of them, not two)."""
+        canvas = self.canvas
+        if left.scene is not None or right.scene is not None:  # sides of scenes of their own (tests)
+            return [lambda: left.make(canvas), lambda: right.make(canvas)]
+        return [lambda: left.make(canvas, vectors=False), lambda: right.make(canvas, vectors=False),
+                lambda: vectors_of(canvas)]
 
     def _pause(self, paused: bool) -> None:
         if self.mode != FLICKER:
