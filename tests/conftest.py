@@ -16,6 +16,15 @@ DATA = Path(__file__).parent / "data"
 METRIC = "EPSG:4549"  # CGCS2000 3° GK, CM 120°E, no zone prefix
 
 
+@pytest.fixture(scope="session", autouse=True)
+def widget_application():
+    """One QApplication for the whole run, made first: an export run in-process makes a bare
+    QGuiApplication when none exists, and a widget test after it would then abort."""
+    from PySide6.QtWidgets import QApplication
+
+    yield QApplication.instance() or QApplication(["gisdesk-tests"])
+
+
 @pytest.fixture(autouse=True)
 def chinese_by_default():
     """Each test starts in the default language, whatever an earlier test chose."""

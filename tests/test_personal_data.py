@@ -146,9 +146,7 @@ EXPORTERS = [
     ("gisdesk check --xlsx", export_check_xlsx),
     ("export_xlsx", export_xlsx_after_review),
     ("pdf page, labels of 当事人", _page_labelled_by("party")),
-    pytest.param("pdf page, labels of 备注", _page_labelled_by("notes"), marks=pytest.mark.xfail(
-        reason="export/pages.py masks only the label column by itself (mask_frame(frame[[label]])): the party "
-               "quoted in a note is not known to it; gisdesk.layers.personal.masked_column(frame, label, kind) is")),
+    ("pdf page, labels of 备注", _page_labelled_by("notes")),
     # H7: ("png-svg labels", export_render_inputs), ("html", export_html) ...
 ]
 IDS = [e.values[0] if hasattr(e, "values") else e[0] for e in EXPORTERS]

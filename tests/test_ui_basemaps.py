@@ -191,6 +191,8 @@ def window(qtbot, tmp_path):
     window.resize(1366, 768)
     window.show()
     yield window
+    if window.document is not None:  # closing asks about unsaved changes, and offscreen nobody answers
+        window.document.dirty = False
     window.jobs_panel.shutdown()
 
 
