@@ -182,17 +182,18 @@ def test_removing_a_base_map(panel, document):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
+def window(qtbot, tmp_path, monkeypatch):
     from gisdesk.ui.main_window import MainWindow
 
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
     window = MainWindow()
+    # qtbot closes the window before this fixture's teardown runs; a changed document would then ask
+    # whether to save, and offscreen nobody answers
+    monkeypatch.setattr(window, "_may_discard", lambda: True)
     qtbot.addWidget(window)
     window.resize(1366, 768)
     window.show()
     yield window
-    if window.document is not None:  # closing asks about unsaved changes, and offscreen nobody answers
-        window.document.dirty = False
     window.jobs_panel.shutdown()
 
 
