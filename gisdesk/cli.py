@@ -521,23 +521,9 @@ def _totals(args) -> int:
     return 0
 
 
-# The printed totals' headers (the CSV of --out keeps the codes)
-_TOTAL_HEADERS = {
-    "subject_layer": ("图层", "layer"), "group_by": ("分组", "grouped by"), "group": ("分组值", "group"),
-    "control_kind": ("控制线", "control line"), "features": ("要素数", "features"),
-    "footprint_m2": ("占地面积（m²）", "footprint (m²)"), "encroach_count": ("压线数", "encroaching"),
-    "overlap_m2": ("压线面积（m²）", "overlap (m²)"), "setback_count": ("退线不足数", "setback shortfalls"),
-    "encroach_new": ("新增压线数", "new encroaching"), "encroach_existing": ("既有压线数", "existing encroaching"),
-    "overlap_new_m2": ("新增压线面积（m²）", "new overlap (m²)"),
-    "overlap_existing_m2": ("既有压线面积（m²）", "existing overlap (m²)"),
-    "setback_new": ("新增退线不足", "new setback shortfalls"), "setback_existing": ("既有退线不足", "existing setback shortfalls"),
-    "exempt_count": ("豁免数", "exempt"),
-}
-
-
 def _totals_for_people(totals, project):
     """The totals as a planner reads them: layers and control lines by their names, headers in words."""
-    from gisdesk.analysis.totals import ALL
+    from gisdesk.analysis.totals import ALL, TOTAL_HEADERS
     from gisdesk.layers.names import field_label, kind_name
 
     titles = {info.id: info.title if info.title != KINDS[info.kind].name_zh else kind_name(info.kind)
@@ -551,7 +537,7 @@ def _totals_for_people(totals, project):
         shown["group"] = [tr("合计", "all") if v == ALL else v for v in shown["group"]]
     if "control_kind" in shown:
         shown["control_kind"] = [tr("全部控制线", "all lines") if v == ALL else kind_name(v) for v in shown["control_kind"]]
-    return shown.rename(columns={c: tr(*_TOTAL_HEADERS[c]) for c in shown.columns if c in _TOTAL_HEADERS})
+    return shown.rename(columns={c: tr(*TOTAL_HEADERS[c]) for c in shown.columns if c in TOTAL_HEADERS})
 
 
 def _indicators(args) -> int:

@@ -32,6 +32,19 @@ TOTAL_COLUMNS = ["subject_layer", "group_by", "group", "control_kind", "features
                  "encroach_count", "overlap_m2", "setback_count", "area_method", "subject_table",
                  "encroach_new", "encroach_existing", "overlap_new_m2", "overlap_existing_m2",
                  "setback_new", "setback_existing", "exempt_count"]
+# The columns' names for people (zh, en), as `gisdesk totals` prints them and the xlsx heads them;
+# totals.csv keeps the codes
+TOTAL_HEADERS = {
+    "subject_layer": ("图层", "layer"), "group_by": ("分组", "grouped by"), "group": ("分组值", "group"),
+    "control_kind": ("控制线", "control line"), "features": ("要素数", "features"),
+    "footprint_m2": ("占地面积（m²）", "footprint (m²)"), "encroach_count": ("压线数", "encroaching"),
+    "overlap_m2": ("压线面积（m²）", "overlap (m²)"), "setback_count": ("退线不足数", "setback shortfalls"),
+    "encroach_new": ("新增压线数", "new encroaching"), "encroach_existing": ("既有压线数", "existing encroaching"),
+    "overlap_new_m2": ("新增压线面积（m²）", "new overlap (m²)"),
+    "overlap_existing_m2": ("既有压线面积（m²）", "existing overlap (m²)"),
+    "setback_new": ("新增退线不足", "new setback shortfalls"), "setback_existing": ("既有退线不足", "existing setback shortfalls"),
+    "exempt_count": ("豁免数", "exempt"),
+}
 ALL = "*"  # the group / control kind that stands for all of them
 UNASSIGNED = "—"  # features whose group field is empty
 

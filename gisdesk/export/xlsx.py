@@ -28,7 +28,7 @@ import pandas as pd
 
 from gisdesk import i18n
 from gisdesk.analysis.conflict_view import load_conflict_list
-from gisdesk.analysis.totals import ALL, project_totals, read_subjects, stored_conflicts
+from gisdesk.analysis.totals import ALL, TOTAL_HEADERS, project_totals, read_subjects, stored_conflicts
 from gisdesk.crs import crs_label
 from gisdesk.errors import InputError
 from gisdesk.i18n import tr
@@ -62,18 +62,6 @@ RELATION_NAMES = {"encroach": ("压线", "Encroachment"), "setback": ("退线不
 PERIOD_NAMES = {"new": ("新增", "New"), "existing": ("既有", "Existing"), "unknown": ("未知", "Unknown")}
 DECISION_NAMES = {"confirmed": ("已确认", "Confirmed"), "dismissed": ("已排除", "Dismissed"), "": ("待审核", "Pending")}
 
-# The totals sheet (the headers `gisdesk totals` prints)
-TOTAL_HEADERS = {
-    "subject_layer": ("图层", "layer"), "group_by": ("分组", "grouped by"), "group": ("分组值", "group"),
-    "control_kind": ("控制线", "control line"), "features": ("要素数", "features"),
-    "footprint_m2": ("占地面积（m²）", "footprint (m²)"), "encroach_count": ("压线数", "encroaching"),
-    "overlap_m2": ("压线面积（m²）", "overlap (m²)"), "setback_count": ("退线不足数", "setback shortfalls"),
-    "encroach_new": ("新增压线数", "new encroaching"), "encroach_existing": ("既有压线数", "existing encroaching"),
-    "overlap_new_m2": ("新增压线面积（m²）", "new overlap (m²)"),
-    "overlap_existing_m2": ("既有压线面积（m²）", "existing overlap (m²)"),
-    "setback_new": ("新增退线不足", "new setback shortfalls"), "setback_existing": ("既有退线不足", "existing setback shortfalls"),
-    "exempt_count": ("豁免数", "exempt"),
-}
 COUNT_FORMAT, AREA_FORMAT, DATE_FORMAT, DATETIME_FORMAT = "#,##0", "#,##0.00", "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
 MAX_WIDTH, MIN_WIDTH = 60, 6  # characters (a CJK one counts two)
 PROGRESS_EVERY = 2000  # rows between progress reports (and cancel checks)
