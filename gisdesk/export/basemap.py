@@ -209,7 +209,7 @@ class LayerTiles:
         return _warp(image, np.asarray(px), np.asarray(py), us, vs, width, height)
 
     def close(self) -> None:
-        pass
+        pass  # nothing is held open: the scene is snapshots of the layers
 
 
 def ensure_gui():

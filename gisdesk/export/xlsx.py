@@ -421,13 +421,13 @@ def _discard(book, temp: Path | None) -> None:
             if not ws.closed:
                 ws.close()
         except Exception:  # noqa: BLE001 — a sheet half written: only its file matters here
-            pass
+            pass  # (its temp file is removed just below)
         writer = getattr(ws, "_writer", None)  # (openpyxl keeps no public handle on it)
         if writer is not None:
             try:
                 writer.cleanup()
             except OSError:
-                pass
+                pass  # already gone: nothing is left to remove
 
 
 def _fill(book, sheets: list[_Sheet], feedback: Feedback) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from abc import ABC, abstractmethod
 import threading
 from pathlib import Path
 
@@ -207,7 +208,7 @@ def parse_date(text: str) -> str | None:
     return "-".join(part for part in m.groups() if part)
 
 
-class RasterSource:
+class RasterSource(ABC):
     """A base map file opened for reading views of it (see docs: COMMON10 'Reading rasters').
 
     read(extent, width, height, crs) returns (height, width, 4) uint8 RGBA, straight alpha,
@@ -225,8 +226,9 @@ class RasterSource:
         """The file's bounds as a box in another CRS."""
         return transform_extent(self.bounds, self.crs, crs)
 
+    @abstractmethod
     def read(self, extent, width: int, height: int, crs, *, cancelled=lambda: False) -> np.ndarray:
-        raise NotImplementedError
+        """The picture of `extent` (in `crs`) at width x height pixels: (height, width, 4) uint8 RGBA."""
 
     def _view_box(self, extent, width: int, height: int, dst_crs):
         """The part of the view the file covers, as a box in the file's CRS, and the size of a
@@ -244,7 +246,7 @@ class RasterSource:
                 if cut[0] >= cut[2] or cut[1] >= cut[3]:
                     return None
         except Exception:  # the file's extent has no box in the view's CRS: transform the view instead
-            pass
+            pass  # (the whole view is transformed below)
         try:
             box = transform_extent(cut, dst_crs, self.crs)
         except Exception:  # the view lies where the file's CRS has no coordinates
@@ -265,7 +267,7 @@ class RasterSource:
         return cache[key]
 
     def close(self) -> None:
-        pass
+        pass  # a kind of file that keeps handles open closes them in its own close()
 
     def __enter__(self):
         return self
