@@ -16,7 +16,7 @@ from gisdesk import i18n
 from gisdesk.errors import GisdeskError
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent.parent / "resources" / "translations"
-UI_FONT = "Noto Sans CJK SC"
+UI_FONT, UI_FONT_PT = "Noto Sans CJK SC", 10
 
 
 def make_app(lang: str | None = None, *, offscreen: bool = False) -> QApplication:
@@ -29,7 +29,7 @@ def make_app(lang: str | None = None, *, offscreen: bool = False) -> QApplicatio
     i18n.set_language(lang)
     install_translators(app, i18n.language())
     font = QFont(UI_FONT)
-    font.setPointSize(10)
+    font.setPointSize(UI_FONT_PT)
     app.setFont(font)
     sys.excepthook = _show_error
     return app

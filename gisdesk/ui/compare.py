@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from PySide6.QtCore import QCoreApplication, QObject, QPointF, QRectF, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QBrush, QColor, QFontMetricsF, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QAction, QActionGroup, QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMenu, QMessageBox, QSplitter, QToolBar,
                                QVBoxLayout, QWidget)
 
@@ -32,6 +32,7 @@ from gisdesk import gpkg
 from gisdesk.errors import GisdeskError
 from gisdesk.layers.draft_case import IMAGE_COLUMNS, draft_case
 from gisdesk.render.snapshot import Highlight
+from gisdesk.ui.app import UI_FONT, UI_FONT_PT
 from gisdesk.ui.canvas import TRANSPARENT, MapCanvas, MapTool, PanTool
 from gisdesk.ui.tools import plain_text
 
@@ -99,10 +100,13 @@ def older_newer(a: Side, b: Side) -> tuple[Side, Side]:
 
 def _tag(painter: QPainter, text: str, anchor: QPointF, *, right: bool = False) -> None:
     """A date on a white box, its top-left (or with `right` its top-right) at `anchor`."""
-    metrics = QFontMetricsF(painter.font())
+    font = QFont(UI_FONT)  # the app's font, named: the painter's default follows whatever the QApplication has
+    font.setPointSizeF(UI_FONT_PT)
+    metrics = QFontMetricsF(font)
     width, height = metrics.horizontalAdvance(text) + 12, metrics.height() + 6
     box = QRectF(anchor.x() - width if right else anchor.x(), anchor.y(), width, height)
     painter.save()
+    painter.setFont(font)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QColor(255, 255, 255, 225))
     painter.drawRoundedRect(box, 3, 3)
