@@ -228,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dpi", type=float, help=tr("分辨率（PNG 默认 200；PDF 默认 200、SVG 默认 127，只影响其中的影像底图）",
                                                 "resolution (PNG default 200; PDF 200 and SVG 127, which only the "
                                                 "base map images in them follow)"))
+    p.add_argument("--with-personal-data", action="store_true", help=tr(
+        "标注中保留个人信息（当事人、证件号、电话），不隐去；请按规定保管导出的文件",
+        "keep personal data (当事人, 证件号, 电话) unmasked in the labels; keep the exported file as the rules require"))
 
     p = sub.add_parser("demo", help=tr("复制示例城市项目、检查并写出结果", "copy the demo city project, check it and write the results"))
     p.add_argument("--out", default="gisdesk-demo", help=tr("输出目录（默认：./gisdesk-demo）",
@@ -640,7 +643,7 @@ def _export(args) -> int:
 
     fmt, out = next((f, getattr(args, f)) for f in ("pdf", "png", "svg") if getattr(args, f))
     result = export_page(args.project, out, layout_name=None if args.default else args.layout, fmt=fmt, dpi=args.dpi,
-                         feedback=TerminalFeedback())
+                         with_personal_data=args.with_personal_data, feedback=TerminalFeedback())
     for warning in result.warnings:
         print(f"gisdesk: {tr('注意', 'note')}: {warning}", file=sys.stderr)
     w, h = result.pixels
@@ -654,7 +657,10 @@ def _export(args) -> int:
     if result.scale:
         print(tr("  地图比例尺 1:{n:,.0f}，字体 {font}", "  map scale 1:{n:,.0f}, font {font}", n=result.scale,
                  font=result.font))
-    if result.masked:
+    if args.with_personal_data:
+        print(tr("  注意：{p} 的标注含个人信息（未隐去），请按规定保管", "  note: the labels of {p} hold personal data "
+                 "(not masked); keep it as the rules require", p=result.path.name))
+    elif result.masked:
         print(tr("  已隐去个人信息的标注：{fields}", "  labels with personal data masked: {fields}",
                  fields=tr("、", ", ").join(result.masked)))
     return 0

@@ -114,7 +114,6 @@ def _page_labelled_by(field):
 
         from gisdesk.export import layout as lay
         from gisdesk.export.layout import Item, Layout
-        from gisdesk.export.pages import export_page
         from gisdesk.layers.styles import default_style
         from tests.test_export_xlsx import X0, Y0
 
@@ -132,7 +131,9 @@ def _page_labelled_by(field):
         lay.save_layout(project, Layout("当事人", "A4", "landscape",
                                         (Item("map", 10, 10, 277, 190, scale=500, center=(X0 + 220, Y0 + 15)),)))
         out = folder / "page.pdf"
-        export_page(project.path, out, layout_name="当事人", fmt="pdf", with_personal_data=with_personal)
+        code, _, err = cli("export", project.path, "--layout", "当事人", "--pdf", out,
+                           *(["--with-personal-data"] if with_personal else []))
+        assert code == 0, err
         text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(out), "-"], capture_output=True, text=True,
                               check=True).stdout
         return [("pdf", re.sub(r"\s+", "", text))]
