@@ -491,7 +491,7 @@ class Project:
             try:
                 fallbacks["relative"] = Path(os.path.relpath(absolute, self.path.resolve().parent)).as_posix()
             except ValueError:  # another drive (Windows): no relative way there
-                pass
+                pass  # (the absolute fallback stays the only one)
         return fallbacks
 
     def _basemap_source(self, absolute: Path) -> str:

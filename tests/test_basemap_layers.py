@@ -427,8 +427,7 @@ def test_gisdesk_import_of_an_image_refuses_the_vector_options_and_vectors_still
 def test_gisdesk_import_takes_an_mbtiles_cache_by_its_content(cli, project, tmp_path):
     cut = Path(__file__).parent / "data" / "raster"
     caches = sorted(cut.glob("*.mbtiles"))
-    if not caches:
-        pytest.skip("no MBTiles cut-out in tests/data/raster")
+    assert caches, "the MBTiles cut-outs of tests/data/raster are part of the repository"
     copy = tmp_path / "cache.bin"  # the name says nothing: the content does
     shutil.copyfile(caches[0], copy)
     code, out, err = cli("import", project.path, copy, "--date", "2010")

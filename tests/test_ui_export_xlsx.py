@@ -66,7 +66,7 @@ def test_the_action_exports_as_a_job_and_asks_before_writing_personal_data(qtbot
     monkeypatch.setattr(ui_export, "run_job", lambda *a, **k: jobs.append(real(*a, **k)) or jobs[-1])
     window.action_export_xlsx.trigger()
     with qtbot.waitSignal(jobs[0].done, timeout=60_000):
-        pass
+        pass  # only waits for the export job to finish
     assert target.exists()
     book = openpyxl.load_workbook(target)
     ledger = [row for row in book["违法建设台账"].iter_rows(min_row=2, values_only=True)]

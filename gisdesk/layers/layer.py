@@ -38,24 +38,14 @@ class Event:
             callback(*args)
 
 
-class Layer:
-    """Features of one kind with a style; `changed` events tell views what to redraw."""
+class LayerState:
+    """Title, visibility and opacity that emit events["title"|"visible"|"opacity"] when they change:
+    what every layer of the map has, vector (Layer) or base map (layers.raster.RasterLayer)."""
 
-    def __init__(self, kind: str, frame: gpd.GeoDataFrame, *, layer_id: str | None = None, title: str | None = None,
-                 style: dict | None = None, visible: bool = True, opacity: float = 1.0):
-        self.info: LayerKind = KINDS[kind]
-        self.kind = kind
-        self.id = layer_id or self.info.table  # the project layer (table) it shows
-        self._data = FeatureData(frame)
-        self._title = title or self.info.title
-        self._style = dict(style or {})
-        self._visible = visible
-        self._opacity = opacity
-        self._selection = as_uids([])  # uids, sorted
-        self._selected_rows: tuple | None = None  # (FeatureUids, selection, rows) of the last selected_rows()
-        self.events = {name: Event() for name in ("visible", "opacity", "style", "title", "data", "selection")}
-
-    # --- properties that emit --------------------------------------------------------
+    _title: str
+    _visible: bool
+    _opacity: float
+    events: dict[str, Event]
 
     @property
     def title(self) -> str:
@@ -83,6 +73,31 @@ class Layer:
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"opacity must be within 0..1, not {value}")
         self._set("opacity", value)
+
+    def _set(self, name: str, value) -> None:
+        if getattr(self, f"_{name}") != value:
+            setattr(self, f"_{name}", value)
+            self.events[name].emit(self)
+
+
+class Layer(LayerState):
+    """Features of one kind with a style; `changed` events tell views what to redraw."""
+
+    def __init__(self, kind: str, frame: gpd.GeoDataFrame, *, layer_id: str | None = None, title: str | None = None,
+                 style: dict | None = None, visible: bool = True, opacity: float = 1.0):
+        self.info: LayerKind = KINDS[kind]
+        self.kind = kind
+        self.id = layer_id or self.info.table  # the project layer (table) it shows
+        self._data = FeatureData(frame)
+        self._title = title or self.info.title
+        self._style = dict(style or {})
+        self._visible = visible
+        self._opacity = opacity
+        self._selection = as_uids([])  # uids, sorted
+        self._selected_rows: tuple | None = None  # (FeatureUids, selection, rows) of the last selected_rows()
+        self.events = {name: Event() for name in ("visible", "opacity", "style", "title", "data", "selection")}
+
+    # --- properties that emit --------------------------------------------------------
 
     @property
     def style(self) -> dict:
@@ -169,11 +184,6 @@ class Layer:
         """Replace the geometries at `rows` and emit events["data"]."""
         self._data = self._data.with_geometries(rows, geometries)
         self.events["data"].emit(self)
-
-    def _set(self, name: str, value) -> None:
-        if getattr(self, f"_{name}") != value:
-            setattr(self, f"_{name}", value)
-            self.events[name].emit(self)
 
     # --- the data ----------------------------------------------------------------------
 

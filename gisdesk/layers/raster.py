@@ -13,13 +13,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from gisdesk.i18n import tr
-from gisdesk.layers.layer import Event
+from gisdesk.layers.layer import Event, LayerState
 from gisdesk.store import ProjectStore
 
 KIND = "basemap"
 
 
-class RasterLayer:
+class RasterLayer(LayerState):
     kind = KIND
 
     def __init__(self, layer_id: str, title: str, provider: str, source: str, path, date: str | None = None,
@@ -48,35 +48,6 @@ class RasterLayer:
                    (info.style or {}).get("date"), info.visible, info.opacity, crs=project.crs,
                    looked_for=project.basemap_candidates(info), style=info.style)
 
-    # --- state that emits (as Layer) ---------------------------------------------------
-
-    @property
-    def title(self) -> str:
-        return self._title
-
-    @title.setter
-    def title(self, value: str) -> None:
-        self._set("title", str(value))
-
-    @property
-    def visible(self) -> bool:
-        return self._visible
-
-    @visible.setter
-    def visible(self, value: bool) -> None:
-        self._set("visible", bool(value))
-
-    @property
-    def opacity(self) -> float:
-        return self._opacity
-
-    @opacity.setter
-    def opacity(self, value: float) -> None:
-        value = float(value)
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(f"opacity must be within 0..1, not {value}")
-        self._set("opacity", value)
-
     @property
     def style(self) -> dict:
         """What the project keeps in the row's style JSON: the date and where the file was."""
@@ -87,11 +58,6 @@ class RasterLayer:
             self.date = changes.pop("date") or None
         self._style = {**self._style, **changes}
         self.events["style"].emit(self)
-
-    def _set(self, name: str, value) -> None:
-        if getattr(self, f"_{name}") != value:
-            setattr(self, f"_{name}", value)
-            self.events[name].emit(self)
 
     # --- the file ----------------------------------------------------------------------
 
