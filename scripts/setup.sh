@@ -38,6 +38,9 @@ PACKAGES=(
   # QGIS 3.22 itself, driven with the system python3 by the same tests: 170 packages,
   # 930 MB, about 80 s to install.
   python3-qgis
+  # Exported HTML maps must open with no network: tests load them in headless Chromium and
+  # check that every asset is inlined (tests/test_export_html.py).
+  chromium
 )
 
 # Not 'dpkg -s | grep -q': under pipefail an early grep exit can fail the check.
