@@ -218,6 +218,14 @@ class Project:
         with self._write() as db:
             db.execute(f"DELETE FROM {SETTINGS} WHERE key = ?", (LAYOUT_KEY + name,))
 
+    def save_layouts(self, layouts: dict[str, str], *, remove=(), settings: dict[str, str] | None = None) -> None:
+        """The layout designer's Save, one transaction: page layouts kept (name → JSON text), the layouts
+        named in `remove` removed, and other settings (a logo's image) written with them."""
+        with self._write() as db:
+            for name in remove:
+                db.execute(f"DELETE FROM {SETTINGS} WHERE key = ?", (LAYOUT_KEY + name,))
+            _put_settings(db, {**{LAYOUT_KEY + name: text for name, text in layouts.items()}, **(settings or {})})
+
     @property
     def crs(self) -> CRS | None:
         text = self.setting("crs")

@@ -49,7 +49,7 @@ class Item:
     see the module), `size_pt`, `bold`, `align`. The map frame: `scale` (N of 1:N; None: fitted to
     the layers), `center` ([x, y] in the project CRS; None: the layers' centre), `symbol_scale` (2: its
     lines, symbols and labels twice their size, as on an A3 page enlarged to A1). The logo: `path`
-    (an image file, relative to the project's folder). The legend and the totals table: `title`."""
+    (an image file, relative to the project's folder, or "project:NAME", an image kept in the project). The legend and the totals table: `title`."""
     kind: str
     x: float
     y: float
@@ -281,3 +281,100 @@ def nice_scale(denominator: float) -> float:
 def format_scale(denominator: float) -> str:
     """1:10 000 — thousands set off by a thin space, as Chinese maps print them."""
     return "1:" + f"{round(denominator):,}".replace(",", " ")
+
+
+# --- the designer's edits (gisdesk.ui.layout_designer): new layouts from old, no Qt -----------
+
+GRID_MM = 1.0  # the designer's default snapping grid
+MIN_ITEM_MM = 2.0  # no box gets narrower or lower than this
+HANDLES = ("nw", "n", "ne", "e", "se", "s", "sw", "w")  # a box's resize handles, by the sides they move
+# A logo kept in the project itself (not a file beside it): Item.path "project:NAME", its bytes in the
+# project's setting "image:NAME" (base64), so the project file carries its logo wherever it is copied.
+PROJECT_IMAGE = "project:"
+IMAGE_KEY = "image:"
+# the size (mm) of an item added by the designer
+NEW_ITEM_MM = {TITLE: (150, 14), SUBTITLE: (150, 8), DATE: (70, 7), ORGANISATION: (90, 8), TEXT: (80, 20),
+               CRS_NOTE: (150, 6), MAP: (160, 110), LEGEND: (70, 70), SCALE_BAR: (70, 14), NORTH_ARROW: (20, 28),
+               OVERVIEW: (60, 45), TOTALS: (90, 60), LOGO: (30, 30)}
+
+
+def snap(value: float, grid: float) -> float:
+    """`value` (mm) on the nearest line of a `grid` mm grid (no grid when it is 0), to 0.01 mm."""
+    return round(round(value / grid) * grid if grid > 0 else value, 2)
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    return round(min(max(value, low), high), 2)
+
+
+def with_item(layout: Layout, index: int, item: Item) -> Layout:
+    """The layout with item `index` replaced by `item`."""
+    items = list(layout.items)
+    items[index] = item
+    return replace(layout, items=tuple(items))
+
+
+def without_item(layout: Layout, index: int) -> Layout:
+    return replace(layout, items=layout.items[:index] + layout.items[index + 1:])
+
+
+def new_item(layout: Layout, kind: str) -> Item:
+    """An item of `kind` in the middle of the page, at its NEW_ITEM_MM size (smaller when the page is)."""
+    if kind not in KINDS:
+        raise ValueError(f"no item kind {kind}")
+    page_w, page_h = layout.size_mm
+    w, h = (float(min(v, limit - 2 * layout.margin_mm)) for v, limit in zip(NEW_ITEM_MM[kind], (page_w, page_h)))
+    return Item(kind, snap((page_w - w) / 2, GRID_MM), snap((page_h - h) / 2, GRID_MM), w, h)
+
+
+def moved(layout: Layout, index: int, dx: float, dy: float, grid: float = GRID_MM) -> Layout:
+    """Item `index` moved by (dx, dy) mm: its top left corner on the grid, the box kept on the page."""
+    item = layout.items[index]
+    page_w, page_h = layout.size_mm
+    x = _clamp(snap(item.x + dx, grid), 0.0, page_w - item.w)
+    y = _clamp(snap(item.y + dy, grid), 0.0, page_h - item.h)
+    return with_item(layout, index, replace(item, x=x, y=y))
+
+
+def resized_item(layout: Layout, index: int, handle: str, dx: float, dy: float, grid: float = GRID_MM) -> Layout:
+    """Item `index` with the sides of `handle` (one of HANDLES) moved by (dx, dy) mm onto the grid; the
+    other sides stay; no side passes the opposite one (MIN_ITEM_MM apart) nor leaves the page."""
+    if handle not in HANDLES:
+        raise ValueError(f"no handle {handle}")
+    item = layout.items[index]
+    page_w, page_h = layout.size_mm
+    x0, y0, x1, y1 = item.x, item.y, item.x + item.w, item.y + item.h
+    if "w" in handle:
+        x0 = _clamp(snap(x0 + dx, grid), 0.0, x1 - MIN_ITEM_MM)
+    if "e" in handle:
+        x1 = _clamp(snap(x1 + dx, grid), x0 + MIN_ITEM_MM, page_w)
+    if "n" in handle:
+        y0 = _clamp(snap(y0 + dy, grid), 0.0, y1 - MIN_ITEM_MM)
+    if "s" in handle:
+        y1 = _clamp(snap(y1 + dy, grid), y0 + MIN_ITEM_MM, page_h)
+    return with_item(layout, index, replace(item, x=x0, y=y0, w=round(x1 - x0, 2), h=round(y1 - y0, 2)))
+
+
+def project_images(project) -> dict[str, bytes]:
+    """The images a project keeps for its layouts' logos (settings image:NAME, base64), by NAME."""
+    import base64
+    import binascii
+
+    out = {}
+    for key, value in project.settings().items():
+        if key.startswith(IMAGE_KEY) and value:
+            try:
+                out[key[len(IMAGE_KEY):]] = base64.b64decode(value, validate=True)
+            except (binascii.Error, ValueError):  # a damaged entry: the logo is left out and said so when drawn
+                continue
+    return out
+
+
+def image_setting(data: bytes) -> tuple[str, str, str]:
+    """(NAME, settings key, value) to keep an image in a project: NAME from its sha256, so the same
+    picture is kept once."""
+    import base64
+    import hashlib
+
+    name = hashlib.sha256(data).hexdigest()[:16]
+    return name, IMAGE_KEY + name, base64.b64encode(data).decode("ascii")

@@ -82,6 +82,7 @@ class PageData:
     folder: Path = Path(".")
     masked: list[str] = field(default_factory=list)  # "layer: field" labels masked
     warnings: list[str] = field(default_factory=list)
+    images: dict[str, bytes] = field(default_factory=dict)  # logos kept in the project (layout.project_images)
     _scene: Scene | None = None
 
     @property
@@ -131,7 +132,7 @@ def read_page_data(project, *, with_personal_data: bool = False) -> PageData:
     crs = project.crs
     data = PageData(name=project.setting("name", project.path.stem), crs_text=crs_label(crs) if crs else "",
                     organisation=project.setting("organisation"), layers=layers, basemaps=basemaps,
-                    folder=project.path.parent, masked=masked)
+                    folder=project.path.parent, masked=masked, images=lay.project_images(project))
     data.totals = _totals(project, layers, frames)
     return data
 
@@ -514,10 +515,14 @@ def _draw_totals(painter: QPainter, item: Item, page: PageData, rect: QRectF, dp
 def _draw_logo(painter: QPainter, item: Item, page: PageData, rect: QRectF) -> None:
     if not item.path:
         return
-    path = Path(item.path)
-    if not path.is_absolute():
-        path = page.folder / path
-    image = QImage(str(path))
+    if item.path.startswith(lay.PROJECT_IMAGE):  # kept in the project (its setting image:NAME)
+        path = item.path
+        image = QImage.fromData(page.images.get(item.path[len(lay.PROJECT_IMAGE):], b""))
+    else:
+        path = Path(item.path)
+        if not path.is_absolute():
+            path = page.folder / path
+        image = QImage(str(path))
     if image.isNull():
         page.warnings.append(tr("标志图片 {p} 无法读取，未画", "the logo {p} cannot be read: left out", p=path))
         return
