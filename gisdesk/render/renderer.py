@@ -23,6 +23,7 @@ from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QImage, QPainter, QPain
 
 from gisdesk.layers.zones import control_zones, zone_widths
 from gisdesk.layers.data import Rings, rings_of
+from gisdesk.render.annotations import draw_annotations
 from gisdesk.render.conflict_marks import draw_conflict_marks
 from gisdesk.render.context import PRINT, RenderContext
 from gisdesk.render.paths import path_from_arrays
@@ -92,6 +93,8 @@ def render(painter: QPainter, scene: Scene, context: RenderContext, *,
     for layer in reversed(layers):  # labels of the top layers win the space
         if layer.visible and layer.style.get("label_field") and not cancelled():
             _draw_labels(painter, layer, context, placed)
+    if scene.annotations and not cancelled():  # the user's annotations over everything (render.annotations)
+        draw_annotations(painter, scene.annotations, context)
 
 
 # --- features ----------------------------------------------------------------------------

@@ -15,10 +15,11 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
+from gisdesk.layers.annotations import Annotation, resolve_targets
 from gisdesk.layers.data import FeatureData
 from gisdesk.layers.kinds import LayerKind
 from gisdesk.layers.layer import Layer
@@ -111,15 +112,18 @@ class Scene:
     problems: Problems | None = None  # topology problems of the visible layers, drawn over them
     marks: ConflictMarks | None = None  # one conflict's overlap, setback line and distance (render.conflict_marks)
     basemaps: tuple[RasterSnapshot, ...] = ()  # drawn first, bottom first, under every layer
+    annotations: tuple[Annotation, ...] = ()  # drawn last, over the labels (render.annotations)
 
     @classmethod
     def of(cls, layers: Sequence[Layer], highlight: Highlight | Sequence[Highlight] | None = None, *,
            problems: Mapping[str, Problems] | None = None, marks: ConflictMarks | None = None,
-           basemaps: Sequence[RasterLayer] = ()) -> Scene:
+           basemaps: Sequence[RasterLayer] = (), annotations: Iterable[Annotation] = ()) -> Scene:
         """Snapshots of `layers` (and the rows of the highlighted uids among them), taken on the thread
         that owns them; `problems` by layer id: those of the visible layers are drawn. `basemaps`
         (bottom first) are drawn under the layers: all of a document's, or any few of them (a
-        comparison draws the same layers over each date)."""
+        comparison draws the same layers over each date). `annotations` (gisdesk.layers.annotations,
+        an AnnotationSet or any iterable of them, bottom first) are drawn over everything; a callout on
+        a feature of one of `layers` points at where the feature is in this snapshot."""
         snapshots = [LayerSnapshot.of(layer) for layer in layers]
         highlights = (highlight,) if isinstance(highlight, Highlight) else tuple(highlight or ())
         outlined = []
@@ -133,7 +137,25 @@ class Scene:
             if problems else None
         return cls(tuple(snapshots), tuple(outlined), highlights[0].color if highlights else HIGHLIGHT_COLOR,
                    shown if shown is not None and len(shown) else None, marks,
-                   tuple(RasterSnapshot.of(layer) for layer in basemaps))
+                   tuple(RasterSnapshot.of(layer) for layer in basemaps),
+                   _resolved(annotations, {layer.id: s for layer, s in zip(layers, snapshots)}))
+
+
+def _resolved(annotations: Iterable[Annotation], snapshots: Mapping[str, LayerSnapshot]) -> tuple[Annotation, ...]:
+    """The annotations with their callouts pointing at their features as these snapshots hold them
+    (one scan of a layer's uids for all the callouts on it)."""
+    items = list(annotations or ())
+    wanted: dict[str, list[str]] = {}
+    for item in items:
+        if item.target is not None and item.target[0] in snapshots:
+            wanted.setdefault(item.target[0], []).append(item.target[1])
+    found: dict[tuple[str, str], np.ndarray] = {}
+    for layer_id, uids in wanted.items():
+        data = snapshots[layer_id].data
+        for uid, row in zip(uids, feature_uids(data).row_of_each(uids)):
+            if row >= 0:
+                found[(layer_id, uid)] = data.bounds[int(row)]
+    return resolve_targets(items, lambda layer_id, uid: found.get((layer_id, uid)))
 
 
 def _frozen(style: dict) -> Mapping:
