@@ -232,6 +232,23 @@ def build_parser() -> argparse.ArgumentParser:
         "标注中保留个人信息（当事人、证件号、电话），不隐去；请按规定保管导出的文件",
         "keep personal data (当事人, 证件号, 电话) unmasked in the labels; keep the exported file as the rules require"))
 
+    p = sub.add_parser("cases", help=tr("与数字城管平台交换违法建设案件（CSV 或 JSON）：导出台账，或导入平台的案件阶段",
+                                        "exchange ledger cases with a city platform (数字城管, CSV or JSON): export the "
+                                        "ledger, or import the platform's stages"))
+    p.add_argument("project", help=tr("项目文件 .gpkg", "the project .gpkg"))
+    way = p.add_mutually_exclusive_group(required=True)
+    way.add_argument("--export", metavar="FILE", help=tr("把台账写成交换文件（.csv 或 .json）",
+                                                         "write the ledger as an exchange file (.csv or .json)"))
+    way.add_argument("--import", dest="import_file", metavar="FILE", help=tr(
+        "导入平台的交换文件：案件只按流程一步一步推进并记入历史，不能确定的逐条列出，不作猜测",
+        "import the platform's exchange file: cases move on one legal step at a time, each step in their history; "
+        "what cannot be decided is listed, never guessed"))
+    p.add_argument("--dry-run", action="store_true", help=tr("只报告导入会做什么，不改动项目",
+                                                             "only report what the import would do; change nothing"))
+    p.add_argument("--with-personal-data", action="store_true", help=tr(
+        "导出时保留个人信息（当事人、证件号、电话），不隐去；请按规定保管该文件",
+        "keep personal data (当事人, 证件号, 电话) unmasked in the export; keep that file as the rules require"))
+
     p = sub.add_parser("demo", help=tr("复制示例城市项目、检查并写出结果", "copy the demo city project, check it and write the results"))
     p.add_argument("--out", default="gisdesk-demo", help=tr("输出目录（默认：./gisdesk-demo）",
                                                             "output folder (default: ./gisdesk-demo)"))
@@ -716,5 +733,33 @@ def _demo_basemaps(project_path: Path) -> list[str]:
     return [s for s in sources if (DEMO_PROJECT.parent / s).is_file()]
 
 
+def _cases(args) -> int:
+    from gisdesk.io.city_cases import export_cases, import_cases
+
+    project = _open_project(args.project)
+    if args.export:
+        if args.dry_run:
+            raise InputError("--dry-run 只用于 --import", "--dry-run goes with --import")
+        count, note = export_cases(project, args.export, with_personal_data=args.with_personal_data)
+        print(tr("已导出 {n} 件案件到 {path}", "{n} cases written to {path}", n=count, path=args.export))
+        if note:
+            print(note)
+        return 0
+    if args.with_personal_data:
+        raise InputError("--with-personal-data 只用于 --export", "--with-personal-data goes with --export")
+    result = import_cases(project, args.import_file, dry_run=args.dry_run)
+    for case, old, new in result.moved:
+        print(tr("{case}：{old} → {new}", "{case}: {old} → {new}", case=case, old=old, new=new))
+    for case in result.added:
+        print(tr("{case}：新增", "{case}: added", case=case))
+    for case, column, old, new in result.changed:
+        print(tr("{case}：{field} {old} → {new}", "{case}: {field} {old} → {new}", case=case, field=column,
+                 old=old or "—", new=new))
+    for where, why in result.skipped:
+        print(tr("{case}：未处理：{why}", "{case}: left alone: {why}", case=where, why=why))
+    print(result.summary() + (tr("（试运行，项目未改动）", " (dry run: the project is unchanged)") if args.dry_run else ""))
+    return 0
+
+
 COMMANDS = {"open": _open, "new": _new, "import": _import, "check": _check, "totals": _totals, "indicators": _indicators,
-            "demo": _demo, "basemap": _basemap, "overviews": _overviews, "export": _export}
+            "demo": _demo, "basemap": _basemap, "overviews": _overviews, "export": _export, "cases": _cases}
