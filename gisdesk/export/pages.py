@@ -33,6 +33,7 @@ from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSize, QSizeF, Qt
 from PySide6.QtGui import (QColor, QFont, QFontDatabase, QFontMetricsF, QImage, QPageLayout, QPageSize, QPainter,
                            QPdfWriter, QPen)
 
+from gisdesk.annotations import load_annotations
 from gisdesk.crs import crs_label
 from gisdesk.errors import Cancelled, InputError
 from gisdesk.export import layout as lay
@@ -83,12 +84,13 @@ class PageData:
     masked: list[str] = field(default_factory=list)  # "layer: field" labels masked
     warnings: list[str] = field(default_factory=list)
     images: dict[str, bytes] = field(default_factory=dict)  # logos kept in the project (layout.project_images)
+    annotations: list = field(default_factory=list)  # the project's annotations (gisdesk.annotations), over the map
     _scene: Scene | None = None
 
     @property
     def scene(self) -> Scene:
         if self._scene is None:
-            scene = Scene.of(self.layers, basemaps=self.basemaps)
+            scene = Scene.of(self.layers, basemaps=self.basemaps, annotations=self.annotations)
             self._scene = replace(scene, basemaps=_seen_basemaps(scene.basemaps))
         return self._scene
 
@@ -132,7 +134,8 @@ def read_page_data(project, *, with_personal_data: bool = False) -> PageData:
     crs = project.crs
     data = PageData(name=project.setting("name", project.path.stem), crs_text=crs_label(crs) if crs else "",
                     organisation=project.setting("organisation"), layers=layers, basemaps=basemaps,
-                    folder=project.path.parent, masked=masked, images=lay.project_images(project))
+                    folder=project.path.parent, masked=masked, images=lay.project_images(project),
+                    annotations=load_annotations(project))
     data.totals = _totals(project, layers, frames)
     return data
 

@@ -8,6 +8,7 @@ the vector `layers`: every user of `layers` expects features.
 
 from __future__ import annotations
 
+from gisdesk.layers.annotations import AnnotationSet
 from gisdesk.layers.edits import EditSession
 from gisdesk.layers.kinds import kind_of
 from gisdesk.layers.layer import Event, Layer
@@ -25,6 +26,9 @@ class MapDocument:
         self._sessions: dict[str, EditSession] = {}  # layer id → its edit session
         self.dirty = False
         self.events = {name: Event() for name in ("layers", "dirty", "edits", "basemaps")}
+        # the map's annotations (gisdesk.layers.annotations): undone with the feature edits, saved with the layers
+        self.annotations = AnnotationSet()
+        self.annotations.events["changed"].connect(self._annotations_changed)
         for layer in layers:
             self._watch(layer)
         for basemap in self.basemaps:
@@ -69,25 +73,36 @@ class MapDocument:
         return session
 
     def can_undo(self) -> bool:
-        return any(s.can_undo for s in self._sessions.values())
+        return any(s.can_undo for s in self._sessions.values()) or self.annotations.can_undo
 
     def can_redo(self) -> bool:
-        return any(s.can_redo for s in self._sessions.values())
+        return any(s.can_redo for s in self._sessions.values()) or self.annotations.can_redo
 
     def undo(self) -> None:
-        """Take back the last edit of any layer and save that; on a refused save nothing changes."""
+        """Take back the last edit of any layer and save that (on a refused save nothing changes), or
+        the last annotation edit when it came later (the document is then unsaved)."""
         sessions = [s for s in self._sessions.values() if s.can_undo]
-        if sessions:
+        if self.annotations.can_undo and self.annotations.last_done > max((s.last_done for s in sessions), default=0):
+            self.annotations.undo()
+        elif sessions:
             session = max(sessions, key=lambda s: s.last_done)
             session.undo()
             _commit_or(session, session.redo)
 
     def redo(self) -> None:
         sessions = [s for s in self._sessions.values() if s.can_redo]
-        if sessions:
+        if self.annotations.can_redo and \
+                self.annotations.last_undone > max((s.last_undone for s in sessions), default=0):
+            self.annotations.redo()
+        elif sessions:
             session = max(sessions, key=lambda s: s.last_undone)
             session.redo()
             _commit_or(session, session.undo)
+
+    def _annotations_changed(self, *_) -> None:
+        if self.annotations.unsaved:
+            self._set_dirty()
+        self.events["edits"].emit(self)
 
     # --- layers ---------------------------------------------------------------------
 
@@ -147,6 +162,7 @@ class MapDocument:
                 max(e[3] for e in extents))
 
     def save(self) -> None:
+        self.annotations.save()  # (one transaction of its own, through the saver its opener gave it)
         self.project.save_layer_states([
             {"id": layer.id, "title": layer.info.name_zh if layer.title == layer.info.title else layer.title,
              "z_order": z, "visible": layer.visible, "opacity": layer.opacity,

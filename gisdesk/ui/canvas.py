@@ -230,7 +230,8 @@ class MapCanvas(QWidget):
         if basemaps is not None or own:
             kwargs["basemaps"] = list(own or []) if basemaps is None else list(basemaps)
         if vectors:
-            scene = Scene.of(self.document.layers, self.highlight, problems=self.problems, marks=self.marks, **kwargs)
+            scene = Scene.of(self.document.layers, self.highlight, problems=self.problems, marks=self.marks,
+                             annotations=getattr(self.document, "annotations", ()), **kwargs)
         else:
             scene = Scene.of([], **kwargs)
         if basemaps is not None and getattr(scene, "basemaps", None):
