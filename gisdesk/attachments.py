@@ -510,66 +510,83 @@ def orphans(project) -> list[Attachment]:
 
 # --- evidence photos ---------------------------------------------------------------------------
 
-def add_evidence(project, layer: str, uid: str, source, *, azimuth: float | None = None, operator: str | None = None,
-                 device: str | None = None, lon: float | None = None, lat: float | None = None,
-                 position_source: str | None = None, taken_at: str | None = None, who: str | None = None,
-                 at: str | None = None) -> Attachment:
-    """Add an evidence photo (举证) to a feature: the position, azimuth, time and camera come from the
-    photo's EXIF unless given (a given position wins; `position_source` says where it came from:
-    'given', 'gps' or 'feature'); without any position the feature's centroid is taken. The photo is
-    stamped with them and stored, and the stored bytes are sealed by a link in the case history;
-    all in one transaction."""
-    name, original = _load(source)
+def add_evidence(project, layer: str, uid: str, source, **facts) -> Attachment:
+    """Add one evidence photo (举证) to a feature; see add_evidence_all."""
+    return add_evidence_all(project, layer, uid, [source], **facts)[0]
+
+
+def add_evidence_all(project, layer: str, uid: str, sources: Iterable, *, azimuth: float | None = None,
+                     operator: str | None = None, device: str | None = None, lon: float | None = None,
+                     lat: float | None = None, position_source: str | None = None, taken_at: str | None = None,
+                     who: str | None = None, at: str | None = None) -> list[Attachment]:
+    """Add evidence photos (举证) to a feature, all or none (one transaction): the position, azimuth,
+    time and camera of each come from its EXIF unless given (a given position wins; `position_source`
+    says where it came from: 'given', 'gps' or 'feature'); without any position the feature's
+    centroid is taken. Each photo is stamped with them and stored, and the stored bytes are sealed
+    by a link in the case history."""
+    loaded = [_load(source) for source in sources]
+    who = who or current_user()
+    centroid = None
+    if lon is None or lat is None:
+        centroid = feature_lonlat(project, layer, uid)
+    added = []
+    with _write(project) as db:
+        row = _require_feature(db, layer, uid)
+        case_no = case_number(row, uid)
+        for name, original in loaded:
+            evidence, source_of_position = _evidence_facts(
+                name, original, uid, centroid, azimuth=azimuth, operator=operator or who, device=device, lon=lon,
+                lat=lat, position_source=position_source, taken_at=taken_at)
+            stored_name = Path(name).stem + ".jpg"
+            data = stamp(original, evidence, case_no=case_no, position_source=source_of_position)
+            values = {"attachment_id": uuid.uuid4().hex, "layer": layer, "uid": uid, "kind": EVIDENCE,
+                      "name": stored_name, "mime": "image/jpeg", "size": len(data), "sha256": sha256_hex(data),
+                      "data": data, "added_at": at or local_now(), "added_by": who, **evidence}
+            attachment = _insert(db, values)
+            sealed = {**_row_facts(attachment), "case_no": case_no, "position_source": source_of_position,
+                      "original_sha256": sha256_hex(original), "action": ADDED}
+            _append_link(db, attachment, sealed, who=who,
+                         note=tr("举证照片：{name}", "evidence photo: {name}", name=stored_name), at=at)
+            added.append(attachment)
+        gpkg.touch_contents(db, TABLE)
+    return added
+
+
+def _evidence_facts(name: str, original: bytes, uid: str, centroid, *, azimuth, operator, device, lon, lat,
+                    position_source, taken_at) -> tuple[dict, str]:
     facts = photo_facts(original)
     if not facts:
         raise InputError("{name} 不是可读的图像，不能作为举证照片", "{name} is not a readable image and cannot be an "
                          "evidence photo", name=name)
-    who = who or current_user()
-    centroid = feature_lonlat(project, layer, uid) if (lon is None or lat is None) and facts["lon"] is None else None
-    with _write(project) as db:
-        row = _require_feature(db, layer, uid)
-        if lon is not None and lat is not None:
-            source_of_position = position_source or "given"
-        elif facts["lon"] is not None:
-            lon, lat, source_of_position = facts["lon"], facts["lat"], "exif"
-        else:
-            if centroid is None:
-                raise InputError("{name} 没有 GPS 位置，要素 {uid} 也没有几何：请给出经纬度",
-                                 "{name} has no GPS position and feature {uid} has no geometry: give lon/lat",
-                                 name=name, uid=uid)
-            (lon, lat), source_of_position = centroid, "feature"
-        if source_of_position not in POSITION_SOURCES:
-            raise InputError("位置来源应为 {allowed} 之一", "the position source must be one of {allowed}",
-                             allowed=", ".join(POSITION_SOURCES))
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise InputError("经纬度超出范围：{lon}, {lat}", "lon/lat out of range: {lon}, {lat}", lon=lon, lat=lat)
-        azimuth = facts["azimuth"] if azimuth is None else float(azimuth)
-        if azimuth is None:
-            raise InputError("{name} 的 EXIF 中没有拍摄方向：请给出方位角", "{name} has no direction in its EXIF: give the "
-                             "azimuth", name=name)
-        if not 0 <= azimuth <= 360:
-            raise InputError("方位角应在 0 到 360 度之间：{azimuth}", "the azimuth must be 0 to 360 degrees: {azimuth}",
-                             azimuth=azimuth)
-        device = device or facts["device"]
-        if not device:
-            raise InputError("{name} 的 EXIF 中没有相机型号：请给出设备", "{name} names no camera in its EXIF: give the "
-                             "device", name=name)
-        evidence = {"taken_at": taken_at or facts["taken_at"] or local_now(), "lon": round(float(lon), 7),
-                    "lat": round(float(lat), 7), "azimuth": round(azimuth % 360, 2), "operator": operator or who,
-                    "device": device}
-        case_no = case_number(row, uid)
-        stored_name = Path(name).stem + ".jpg"
-        data = stamp(original, evidence, case_no=case_no, position_source=source_of_position)
-        values = {"attachment_id": uuid.uuid4().hex, "layer": layer, "uid": uid, "kind": EVIDENCE,
-                  "name": stored_name, "mime": "image/jpeg", "size": len(data), "sha256": sha256_hex(data),
-                  "data": data, "added_at": at or local_now(), "added_by": who, **evidence}
-        attachment = _insert(db, values)
-        sealed = {**_row_facts(attachment), "case_no": case_no, "position_source": source_of_position,
-                  "original_sha256": sha256_hex(original), "action": ADDED}
-        _append_link(db, attachment, sealed, who=who,
-                     note=tr("举证照片：{name}", "evidence photo: {name}", name=stored_name), at=at)
-        gpkg.touch_contents(db, TABLE)
-    return attachment
+    if lon is not None and lat is not None:
+        source_of_position = position_source or "given"
+    elif facts["lon"] is not None:
+        lon, lat, source_of_position = facts["lon"], facts["lat"], "exif"
+    elif centroid is not None:
+        (lon, lat), source_of_position = centroid, "feature"
+    else:
+        raise InputError("{name} 没有 GPS 位置，要素 {uid} 也没有几何：请给出经纬度",
+                         "{name} has no GPS position and feature {uid} has no geometry: give lon/lat",
+                         name=name, uid=uid)
+    if source_of_position not in POSITION_SOURCES:
+        raise InputError("位置来源应为 {allowed} 之一", "the position source must be one of {allowed}",
+                         allowed=", ".join(POSITION_SOURCES))
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InputError("经纬度超出范围：{lon}, {lat}", "lon/lat out of range: {lon}, {lat}", lon=lon, lat=lat)
+    azimuth = facts["azimuth"] if azimuth is None else float(azimuth)
+    if azimuth is None:
+        raise InputError("{name} 的 EXIF 中没有拍摄方向：请给出方位角（--azimuth）",
+                         "{name} has no direction in its EXIF: give the azimuth (--azimuth)", name=name)
+    if not 0 <= azimuth <= 360:
+        raise InputError("方位角应在 0 到 360 度之间：{azimuth}", "the azimuth must be 0 to 360 degrees: {azimuth}",
+                         azimuth=azimuth)
+    device = device or facts["device"]
+    if not device:
+        raise InputError("{name} 的 EXIF 中没有相机型号：请给出设备（--device）",
+                         "{name} names no camera in its EXIF: give the device (--device)", name=name)
+    return {"taken_at": taken_at or facts["taken_at"] or local_now(), "lon": round(float(lon), 7),
+            "lat": round(float(lat), 7), "azimuth": round(azimuth % 360, 2), "operator": operator,
+            "device": device}, source_of_position
 
 
 def _row_facts(a: Attachment) -> dict:
@@ -720,37 +737,59 @@ _POSITION_TAGS = {"exif": ("照片GPS", "photo GPS"), "given": ("手动输入", 
                   "feature": ("要素中心", "feature centre")}
 
 
-def stamp_lines(evidence: dict, *, case_no: str, position_source: str = "exif") -> list[str]:
-    """The stamp's text, three lines (always Chinese: the stamp is part of the evidence, not the UI)."""
+def stamp_lines(evidence: dict, *, case_no: str, position_source: str = "exif", narrow: bool = False) -> list[str]:
+    """The stamp's text (always Chinese: the stamp is part of the evidence, not of the UI): three
+    lines, or each fact on a line of its own when `narrow`."""
     lon, lat = float(evidence["lon"]), float(evidence["lat"])
-    taken = str(evidence["taken_at"]).replace("T", " ")
-    return [f"时间 {taken}    案件 {case_no}",
-            f"经度 {abs(lon):.6f}°{'E' if lon >= 0 else 'W'}  纬度 {abs(lat):.6f}°{'N' if lat >= 0 else 'S'}"
-            f"（{_POSITION_TAGS.get(position_source, ('', ''))[0]}）    方位角 {round(float(evidence['azimuth']), 2):g}°",
-            f"操作员 {evidence['operator']}    设备 {evidence['device']}"]
+    parts = [f"时间 {str(evidence['taken_at']).replace('T', ' ')}", f"案件 {case_no}",
+             f"经度 {abs(lon):.6f}°{'E' if lon >= 0 else 'W'}",
+             f"纬度 {abs(lat):.6f}°{'N' if lat >= 0 else 'S'}（{_POSITION_TAGS.get(position_source, ('', ''))[0]}）",
+             f"方位角 {round(float(evidence['azimuth']), 2):g}°", f"操作员 {evidence['operator']}",
+             f"设备 {evidence['device']}"]
+    if narrow:
+        return parts
+    return [f"{parts[0]}    {parts[1]}", f"{parts[2]}  {parts[3]}    {parts[4]}", f"{parts[5]}    {parts[6]}"]
 
 
-def stamp_layout(width: int, height: int, lines: list[str]) -> tuple[int, int]:
-    """(font size, band height) of the stamp on an image of this size: the font is sized to the
-    image (1/28 of its short side, at least 12 px) and made smaller until the lines fit beside the
-    compass; the band holds three lines."""
+@dataclass(frozen=True)
+class StampLayout:
+    lines: list[str]
+    size: int  # font size, px
+    margin: int
+    band: int  # the band's height, px
+    radius: int  # the compass's
+
+    @property
+    def line_step(self) -> int:
+        return int(self.size * 1.3)
+
+
+def stamp_layout(width: int, height: int, evidence: dict, *, case_no: str,
+                 position_source: str = "exif") -> StampLayout:
+    """Where the stamp goes on an image of this size: the font sized to the image (1/28 of its short
+    side), made smaller (to 12 px) until the three lines fit beside the compass; on an image too
+    narrow for that, each fact on a line of its own (down to 9 px)."""
     from PIL import ImageFont
 
-    size = max(12, min(width, height) // 28)
     path = stamp_font_path()
-    while size > 12:
-        font = ImageFont.truetype(path, size)
-        margin, band = _band(size)
-        room = width - 3 * margin - (band - 2 * margin)
-        if max(font.getlength(line) for line in lines) <= room:
-            break
-        size -= 1
-    return size, _band(size)[1]
+    for narrow, smallest in ((False, 12), (True, 9)):
+        lines = stamp_lines(evidence, case_no=case_no, position_source=position_source, narrow=narrow)
+        size = max(smallest, min(width, height) // 28)
+        while True:
+            layout = _layout(lines, size)
+            room = width - 3 * layout.margin - 2 * layout.radius
+            if max(ImageFont.truetype(path, size).getlength(line) for line in lines) <= room:
+                return layout
+            if size <= smallest:
+                break
+            size -= 1
+    return layout
 
 
-def _band(size: int) -> tuple[int, int]:
+def _layout(lines: list[str], size: int) -> StampLayout:
     margin = max(4, size // 2)
-    return margin, 3 * int(size * 1.3) + 2 * margin
+    step = int(size * 1.3)
+    return StampLayout(lines, size, margin, len(lines) * step + 2 * margin, (3 * step) // 2)
 
 
 def stamp(data: bytes, evidence: dict, *, case_no: str, position_source: str = "exif") -> bytes:
@@ -765,19 +804,17 @@ def stamp(data: bytes, evidence: dict, *, case_no: str, position_source: str = "
             exif.get_ifd(ifd)
         image = ImageOps.exif_transpose(opened).convert("RGB")
     width, height = image.size
-    lines = stamp_lines(evidence, case_no=case_no, position_source=position_source)
-    size, band = stamp_layout(width, height, lines)
-    margin = _band(size)[0]
-    font = ImageFont.truetype(stamp_font_path(), size)
+    layout = stamp_layout(width, height, evidence, case_no=case_no, position_source=position_source)
+    font = ImageFont.truetype(stamp_font_path(), layout.size)
     overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)
-    top = height - band
+    top = height - layout.band
     draw.rectangle((0, top, width, height), fill=(0, 0, 0, 150))
-    radius = (band - 2 * margin) // 2
-    cx, cy = width - margin - radius, top + band // 2
-    for i, line in enumerate(lines):
-        draw.text((margin, top + margin + i * int(size * 1.3)), line, font=font, fill=(255, 255, 255, 255))
-    _draw_arrow(draw, cx, cy, radius, float(evidence["azimuth"]))
+    for i, line in enumerate(layout.lines):
+        draw.text((layout.margin, top + layout.margin + i * layout.line_step), line, font=font,
+                  fill=(255, 255, 255, 255))
+    cx, cy = width - layout.margin - layout.radius, height - layout.margin - layout.radius
+    _draw_arrow(draw, cx, cy, layout.radius, float(evidence["azimuth"]))
     stamped = Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB")
     if _ORIENTATION in exif:
         exif[_ORIENTATION] = 1

@@ -225,6 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
                                                           "write a PDF (vector; text can be selected and searched)"))
     form.add_argument("--png", metavar="OUT.png", help=tr("写 PNG 图片", "write a PNG picture"))
     form.add_argument("--svg", metavar="OUT.svg", help=tr("写 SVG 矢量图", "write an SVG drawing"))
+    form.add_argument("--html", metavar="OUT.html", help=tr(
+        "写交互式网页地图（单个文件，内含 Leaflet 和底图瓦片，离线可开；弹窗显示要素属性）",
+        "write an interactive web map (one file with Leaflet and the base map tiles inside, opens offline; popups "
+        "show the features' attributes)"))
     p.add_argument("--dpi", type=float, help=tr("分辨率（PNG 默认 200；PDF 默认 200、SVG 默认 127，只影响其中的影像底图）",
                                                 "resolution (PNG default 200; PDF 200 and SVG 127, which only the "
                                                 "base map images in them follow)"))
@@ -248,6 +252,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--with-personal-data", action="store_true", help=tr(
         "导出时保留个人信息（当事人、证件号、电话），不隐去；请按规定保管该文件",
         "keep personal data (当事人, 证件号, 电话) unmasked in the export; keep that file as the rules require"))
+
+    p = sub.add_parser("attach", help=tr("给要素附加照片或文档（存入项目，带 sha256）；--evidence：举证照片（加盖水印并封存入案件历史）",
+                                         "attach photos or documents to a feature (stored in the project with their "
+                                         "sha256); --evidence: evidence photos (stamped and sealed in the case history)"))
+    p.add_argument("project", help=tr("项目文件 .gpkg", "the project .gpkg"))
+    p.add_argument("layer", help=tr("要素所在图层的标识", "id of the feature's layer"))
+    p.add_argument("uid", help=tr("要素的 uid（台账为案件编号）", "the feature's uid (a ledger case: its number)"))
+    p.add_argument("files", nargs="+", metavar="FILE", help=tr("照片或文档", "photos or documents"))
+    p.add_argument("--evidence", action="store_true", help=tr(
+        "作为举证照片：记录位置、方位角、时间、操作员和设备，加盖水印，封存入案件历史的哈希链",
+        "as evidence photos: record position, azimuth, time, operator and device, stamp them, seal them in the "
+        "case history's hash chain"))
+    p.add_argument("--azimuth", type=float, metavar="DEG", help=tr(
+        "拍摄方位角，度，正北为 0、顺时针（默认：照片 EXIF 的 GPSImgDirection）",
+        "the camera's azimuth, degrees clockwise from north (default: the photo's EXIF GPSImgDirection)"))
+    p.add_argument("--operator", metavar="NAME", help=tr("操作员（默认：当前用户）", "operator (default: the current user)"))
+    p.add_argument("--device", metavar="NAME", help=tr("设备（默认：照片 EXIF 的相机型号）",
+                                                     "device (default: the camera named in the photo's EXIF)"))
+    p.add_argument("--lon", type=float, help=tr("拍摄位置经度（默认：照片 EXIF 的 GPS，没有则取要素中心）",
+                                                "longitude of the camera (default: the photo's EXIF GPS, else the "
+                                                "feature's centre)"))
+    p.add_argument("--lat", type=float, help=tr("拍摄位置纬度", "latitude of the camera"))
+
+    p = sub.add_parser("attachments", help=tr("列出项目中的照片和文档；--verify 校验每个文件的哈希和举证链",
+                                              "list the photos and documents of a project; --verify checks every "
+                                              "file's hash and the evidence chain"))
+    p.add_argument("project", help=tr("项目文件 .gpkg", "the project .gpkg"))
+    p.add_argument("--verify", action="store_true", help=tr(
+        "校验每个附件的 sha256 和案件历史中的举证哈希链；有问题时逐个指出照片并以 1 退出",
+        "check every attachment's sha256 and the evidence hash chain of the case history; exit 1 naming each "
+        "bad photo when something is wrong"))
 
     p = sub.add_parser("demo", help=tr("复制示例城市项目、检查并写出结果", "copy the demo city project, check it and write the results"))
     p.add_argument("--out", default="gisdesk-demo", help=tr("输出目录（默认：./gisdesk-demo）",
@@ -658,6 +693,8 @@ def _export(args) -> int:
     from gisdesk.export.pages import export_page
     from gisdesk.jobs import TerminalFeedback
 
+    if getattr(args, "html", None):
+        return _export_html(args)
     fmt, out = next((f, getattr(args, f)) for f in ("pdf", "png", "svg") if getattr(args, f))
     result = export_page(args.project, out, layout_name=None if args.default else args.layout, fmt=fmt, dpi=args.dpi,
                          with_personal_data=args.with_personal_data, feedback=TerminalFeedback())
@@ -679,6 +716,34 @@ def _export(args) -> int:
                  "(not masked); keep it as the rules require", p=result.path.name))
     elif result.masked:
         print(tr("  已隐去个人信息的标注：{fields}", "  labels with personal data masked: {fields}",
+                 fields=tr("、", ", ").join(result.masked)))
+    return 0
+
+
+def _export_html(args) -> int:
+    from gisdesk.export.html import export_html
+    from gisdesk.jobs import TerminalFeedback
+
+    if args.dpi is not None:
+        raise InputError("--dpi 不适用于 --html（网页地图随浏览器缩放）",
+                         "--dpi does not apply to --html (a web map scales with the browser)")
+    result = export_html(args.project, args.html, layout_name=None if args.default else args.layout,
+                         with_personal_data=args.with_personal_data, feedback=TerminalFeedback())
+    for warning in result.warnings:
+        print(f"gisdesk: {tr('注意', 'note')}: {warning}", file=sys.stderr)
+    print(tr("已导出 {out}（{layout}，HTML，{n:,} 个要素，{c:,} 处冲突，{kb:,.0f} KB，用时 {sec:.1f} 秒）",
+             "exported {out} ({layout}, HTML, {n:,} features, {c:,} conflicts, {kb:,.0f} KB, in {sec:.1f} s)",
+             out=result.path, layout=result.layout, n=sum(result.features.values()), c=result.conflicts,
+             kb=result.size_bytes / 1024, sec=result.seconds))
+    for line in result.basemaps:
+        print(tr("  底图 {b}", "  base map {b}", b=line))
+    for note in result.notes:
+        print(f"  {note}")
+    if args.with_personal_data:
+        print(tr("  注意：{p} 的弹窗含个人信息（未隐去），请按规定保管", "  note: the popups of {p} hold personal data "
+                 "(not masked); keep it as the rules require", p=result.path.name))
+    elif result.masked:
+        print(tr("  已隐去个人信息：{fields}", "  personal data masked: {fields}",
                  fields=tr("、", ", ").join(result.masked)))
     return 0
 
@@ -761,5 +826,64 @@ def _cases(args) -> int:
     return 0
 
 
+def _attach(args) -> int:
+    from gisdesk import attachments
+
+    project = _open_project(args.project)
+    if (args.lon is None) != (args.lat is None):
+        raise InputError("--lon 和 --lat 要一起给出", "--lon and --lat go together")
+    if not args.evidence and any(v is not None for v in (args.azimuth, args.operator, args.device, args.lon)):
+        raise InputError("--azimuth、--operator、--device、--lon/--lat 只用于 --evidence",
+                         "--azimuth, --operator, --device and --lon/--lat go with --evidence")
+    if args.evidence:
+        added = attachments.add_evidence_all(project, args.layer, args.uid, args.files, azimuth=args.azimuth,
+                                             operator=args.operator, device=args.device, lon=args.lon, lat=args.lat)
+    else:
+        added = attachments.add(project, args.layer, args.uid, args.files)
+    for a in added:
+        print(_attachment_line(a))
+    print(tr("已给 {layer} 的要素 {uid} 附加 {n} 个文件", "{n} files attached to feature {uid} of {layer}",
+             layer=args.layer, uid=args.uid, n=len(added)))
+    return 0
+
+
+_ATTACHMENT_KINDS = {"photo": ("照片", "photo"), "document": ("文档", "document"), "evidence": ("举证照片", "evidence")}
+
+
+def _attachment_line(a, orphan: bool = False) -> str:
+    kind = tr(*_ATTACHMENT_KINDS.get(a.kind, (a.kind, a.kind)))
+    where = f"{a.lon:.6f},{a.lat:.6f}" if a.lon is not None and a.lat is not None else "—"
+    line = f"{a.attachment_id}  {a.layer}/{a.uid}  {kind}  {a.name}  {a.size} B  {a.taken_at or '—'}  {where}"
+    if a.azimuth is not None:
+        line += "  " + tr("方位角 {az:g}°", "azimuth {az:g}°", az=a.azimuth)
+    line += f"  sha256 {a.sha256[:16]}"
+    return line + (tr("（要素已删除）", " (feature deleted)") if orphan else "")
+
+
+def _attachments(args) -> int:
+    from gisdesk import attachments
+
+    project = _open_project(args.project)
+    if args.verify:
+        report = attachments.verify(project)
+        for problem in report.problems:
+            print((tr("注意：", "note: ") if not problem.fatal else tr("不符：", "bad: ")) + problem.message)
+        if not report.ok:
+            print(tr("gisdesk: 校验未通过：{n} 处问题（{a} 个附件，举证链 {l} 个链接）",
+                     "gisdesk: verification failed: {n} problems ({a} attachments, {l} links in the evidence chain)",
+                     n=sum(p.fatal for p in report.problems), a=report.attachments, l=report.links), file=sys.stderr)
+            return 1
+        print(tr("校验通过：{a} 个附件的内容与其 sha256 相符，举证链 {l} 个链接完整",
+                 "verified: the bytes of {a} attachments match their sha256, the {l} links of the evidence chain hold",
+                 a=report.attachments, l=report.links))
+        return 0
+    orphaned = {a.attachment_id for a in attachments.orphans(project)}
+    listed = attachments.list_attachments(project)
+    for a in listed:
+        print(_attachment_line(a, a.attachment_id in orphaned))
+    print(tr("共 {n} 个附件", "{n} attachments", n=len(listed)))
+    return 0
+
 COMMANDS = {"open": _open, "new": _new, "import": _import, "check": _check, "totals": _totals, "indicators": _indicators,
-            "demo": _demo, "basemap": _basemap, "overviews": _overviews, "export": _export, "cases": _cases}
+            "demo": _demo, "basemap": _basemap, "overviews": _overviews, "export": _export, "cases": _cases,
+            "attach": _attach, "attachments": _attachments}
