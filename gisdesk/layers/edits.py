@@ -211,10 +211,14 @@ class EditSession:
             if row is None or old.get(uid) is None:
                 continue
             at = self.layer.uid_rows.rows_of([uid])
+            was = _attributes(old[uid])
             for column, value in _attributes(row).items():
+                if values_equal(value, was.get(column)):
+                    continue  # not this command's change: a later write outside it (a status move) stays
                 if not values_equal(value, self.layer.frame[column].iat[int(at[0])] if column in self.layer.frame else None):
                     self.layer.set_values(at, column, [value])
-            if not geometries_equal(_geometry(row), self.layer.geometries[int(at[0])]):
+            if (not geometries_equal(_geometry(row), _geometry(old[uid]))
+                    and not geometries_equal(_geometry(row), self.layer.geometries[int(at[0])])):
                 self.layer.set_geometries(at, [_geometry(row)])
         gone = [uid for uid, row in new.items() if row is None and old.get(uid) is not None]
         added = [row for uid, row in new.items() if row is not None and old.get(uid) is None]
