@@ -120,3 +120,22 @@ def test_uid_and_geometry_are_not_attributes(project):
         session.set_attributes("B9", {"floors": 1})
     with pytest.raises(ProjectError, match="B1"):
         session.add("B1", box(0, 0, 1, 1))
+
+
+def test_undo_takes_back_only_what_its_command_changed(project):
+    """An edit, then a write outside the session (a ledger status move goes straight to the store
+    and its history): undoing the edit must not carry the old value of the other field back."""
+    session, layer = session_on(project)
+    session.set_attributes("B2", {"floors": 9})
+    session.commit()
+    project.update_attributes("buildings", "B2", {"name": "改名楼"})
+    layer.set_values(layer.uid_rows.rows_of(["B2"]), "name", ["改名楼"])
+    session.refresh_versions(["B2"])
+    session.undo()
+    session.commit()
+    assert (stored(project).loc["B2", "floors"], stored(project).loc["B2", "name"]) == (2, "改名楼")
+    session.set_geometry("B3", box(0, 20, 10, 30))
+    session.set_attributes("B3", {"floors": 7})
+    session.undo()  # the floors only: the new geometry stays
+    assert layer.frame.set_index("uid").loc["B3", "geometry"].area == 100
+    assert layer.frame.set_index("uid").loc["B3", "floors"] == 3
