@@ -2,14 +2,77 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AnnotationController</name>
+    <message>
+        <location filename="../../gisdesk/ui/annotations.py" line="+421"/>
+        <source>&amp;Annotate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Annotation tools</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>&amp;Select annotations</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Text</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Arrow</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Callout on a feature</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Rectangle</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Ellipse</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Freehand outline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>St&amp;yle of annotations…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Delete selected annotations</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+170"/>
+        <source>Select annotations, or pick a drawing tool, to set a style</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>AttributeTable</name>
     <message>
-        <location filename="../../gisdesk/ui/attribute_table.py" line="+52"/>
+        <location filename="../../gisdesk/ui/attribute_table.py" line="+54"/>
         <source>ID</source>
         <translation>唯一标识</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+16"/>
         <source>text</source>
         <translation>文本</translation>
     </message>
@@ -39,7 +102,7 @@
         <translation>代码（可多选）</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+17"/>
         <source>Field %1 of feature %2: %3</source>
         <translation>要素 %2 的字段 %1：%3</translation>
     </message>
@@ -203,7 +266,7 @@
 <context>
     <name>Compare</name>
     <message>
-        <location filename="../../gisdesk/ui/compare.py" line="+48"/>
+        <location filename="../../gisdesk/ui/compare.py" line="+50"/>
         <source>no date</source>
         <translation>无日期</translation>
     </message>
@@ -211,7 +274,7 @@
 <context>
     <name>Comparison</name>
     <message>
-        <location line="+364"/>
+        <location line="+380"/>
         <source>C&amp;ompare</source>
         <translation>比对(&amp;O)</translation>
     </message>
@@ -301,7 +364,7 @@
         <translation>回到普通地图（Esc）</translation>
     </message>
     <message>
-        <location line="+84"/>
+        <location line="+85"/>
         <source>Comparing needs two base maps of different dates in the project (Layers › Add base map).</source>
         <translation>比对需要项目中有两个不同时相的底图（图层 › 添加底图）。</translation>
     </message>
@@ -311,7 +374,7 @@
         <translation>比对</translation>
     </message>
     <message>
-        <location line="+125"/>
+        <location line="+134"/>
         <source>The project has no illegal-construction ledger layer to add the case to.</source>
         <translation>项目中没有违法建设台账图层，无法添加案件。</translation>
     </message>
@@ -326,12 +389,12 @@
         <translation>标绘疑似新增违建</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>Draft case %1 added to the ledger (to be checked; images %2 and %3, %4 m²); Ctrl+Z takes it back</source>
         <translation>已在台账中新建案件 %1（待核查；前时相 %2，后时相 %3，占地 %4 m²）；Ctrl+Z 可撤销</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+20"/>
         <source>Cannot add the case</source>
         <translation>无法添加案件</translation>
     </message>
@@ -781,6 +844,142 @@
     </message>
 </context>
 <context>
+    <name>ExportMapDialog</name>
+    <message>
+        <location filename="../../gisdesk/ui/export_map.py" line="+82"/>
+        <location line="+150"/>
+        <location line="+8"/>
+        <source>Export map</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-145"/>
+        <location line="+123"/>
+        <source>%1 (template)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-115"/>
+        <source>Layout:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>One page</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Atlas: a page per conflict</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Atlas: a page per ledger case</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Atlas: a page per district</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Pages:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Format:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>200 dpi: an A3 page of 3307 × 2339 pixels, sharp on an office print</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Resolution:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Browse…</source>
+        <translation type="unfinished">浏览…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>File:</source>
+        <translation type="unfinished">文件：</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Include personal data</source>
+        <translation type="unfinished">包含个人信息</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>当事人, 证件号 and 电话 as they are, not masked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Personal data (当事人, 证件号, 电话) will be masked: 张**, 110***********1234, 138****5678. When the export is done the status bar says which fields were masked.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Warning: the file will hold the names, ID numbers and phone numbers of the parties. Keep it as the rules on personal information require; do not hand it out at the meeting.</source>
+        <translation type="unfinished">警告：文件将包含当事人的姓名、证件号和电话。请按个人信息保护的规定保管，不要在会上分发。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>The saved project is exported: save layouts changed in File › Page layouts… first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Export</source>
+        <translation type="unfinished">导出</translation>
+    </message>
+    <message>
+        <location line="+67"/>
+        <source>PDF (*.pdf)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>PNG image (*.png)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>SVG (*.svg)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Web page (*.html)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>The folder %1 does not exist.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Include personal data?</source>
+        <translation type="unfinished">包含个人信息？</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The exported file will hold personal data unmasked (当事人, 证件号, 电话). Keep it as the rules on personal information require. Export it anyway?</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ExportXlsxDialog</name>
     <message>
         <location filename="../../gisdesk/ui/export_xlsx.py" line="+32"/>
@@ -847,6 +1046,65 @@
         <location line="+1"/>
         <source>The Excel file will hold personal data unmasked (当事人, 证件号, 电话). Export it anyway?</source>
         <translation>Excel 文件将包含未隐去的个人信息（当事人、证件号、电话）。仍要导出吗？</translation>
+    </message>
+</context>
+<context>
+    <name>FeatureForm</name>
+    <message>
+        <location filename="../../gisdesk/ui/feature_form.py" line="+52"/>
+        <source>%1 · %2</source>
+        <translation>%1 · %2</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Required</source>
+        <translation>必填</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Why the status changes (kept in the case history)</source>
+        <translation>状态变更的原因（记入案件历史）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+124"/>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location line="-107"/>
+        <source>History</source>
+        <translation>办理历史</translation>
+    </message>
+    <message>
+        <location line="+100"/>
+        <source>Overdue by %1 days (deadline %2)</source>
+        <translation>已超期 %1 天（处置期限 %2）</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Who</source>
+        <translation>经办人</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>From</source>
+        <translation>原状态</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>To</source>
+        <translation>新状态</translation>
+    </message>
+    <message>
+        <location line="+56"/>
+        <source>Edit %1</source>
+        <translation>编辑 %1</translation>
     </message>
 </context>
 <context>
@@ -944,6 +1202,14 @@
         <location line="+18"/>
         <source>Cannot create project</source>
         <translation>无法新建项目</translation>
+    </message>
+</context>
+<context>
+    <name>InlineEditor</name>
+    <message>
+        <location filename="../../gisdesk/ui/annotations.py" line="-324"/>
+        <source>Type the text, Enter to keep it</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1277,6 +1543,438 @@
         <location line="+2"/>
         <source>Move group &amp;down</source>
         <translation>图层组下移(&amp;D)</translation>
+    </message>
+</context>
+<context>
+    <name>LayoutDesigner</name>
+    <message>
+        <location filename="../../gisdesk/ui/layout_designer.py" line="+354"/>
+        <location line="+445"/>
+        <location line="+108"/>
+        <location line="+173"/>
+        <source>Page layouts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-707"/>
+        <source>Undo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Redo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Add item</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Delete item</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Page:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Portrait</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Landscape</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Grid:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Moved and resized items snap to this grid (0: no grid)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>A template is read-only: “New from template” makes a copy of it in the project to change.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Save</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Close</source>
+        <translation type="unfinished">关闭</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Layouts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>New from template…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Duplicate…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rename…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Delete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <location line="+543"/>
+        <source>Default page</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-542"/>
+        <source>gisdesk export --default and File › Export map… start with this layout (kept in the project when saved)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+38"/>
+        <location line="+316"/>
+        <source>Edit text</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-315"/>
+        <location line="+4"/>
+        <source>Text:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{name} project name, {date} date, {organisation} organisation, {crs} coordinate system, {scale} map scale</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Edit heading</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Heading:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Font size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Font size:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+1"/>
+        <source>Bold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Centre</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Right</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Alignment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Align:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Left (mm):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Top (mm):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Width (mm):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Height (mm):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Fitted to the layers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Scale:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Centre:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>From the map view</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The centre of the main window&apos;s map (and its scale, when the frame is fitted)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>On the layers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The centre of the layers&apos; extent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Centre on the layers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Lines, symbols and labels of the map this many times their size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Symbol size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Symbols:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Image:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Choose image…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Click an item on the page to change it; drag it to move it, drag its handles to resize it. Arrow keys move it by the grid, Delete removes it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+63"/>
+        <source>In this project</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>(none yet)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Templates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+81"/>
+        <source>Masked on the page (personal data): %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>the layers&apos; centre</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>none</source>
+        <translation type="unfinished">无</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>kept in the project</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source> (template)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>Position and size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Map scale</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Centre from the map</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+21"/>
+        <source>Logo image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-20"/>
+        <source>Images (*.png *.jpg *.jpeg *.svg *.bmp)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Cannot read %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 is not an image of at most 4 MB</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Page size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Add %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Delete %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>The project already has a layout called %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>New layout %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Duplicate as %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Rename to %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Delete layout %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <location line="+4"/>
+        <source>New from template</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-4"/>
+        <source>Template:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Name of the new layout:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Duplicate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Name of the copy:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Rename</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>New name:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Delete layout</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Delete the layout %1? (Undo brings it back until the designer is closed.)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>Save the changed layouts into the project?</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1855,7 +2553,7 @@
 <context>
     <name>SideBySide</name>
     <message>
-        <location filename="../../gisdesk/ui/compare.py" line="-393"/>
+        <location filename="../../gisdesk/ui/compare.py" line="-416"/>
         <source>Left:</source>
         <translation>左：</translation>
     </message>
@@ -2021,9 +2719,40 @@
         <translation>要素数</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location filename="../../gisdesk/ui/annotations.py" line="+40"/>
+        <source>Annotation style</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <location filename="../../gisdesk/ui/layer_tree.py" line="+0"/>
         <source>Colour</source>
         <translation>颜色</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Line width</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Fill</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Fill opacity</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Text size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Choose a colour</source>
+        <translation type="unfinished">选择颜色</translation>
     </message>
 </context>
 <context>
@@ -2487,6 +3216,19 @@
     </message>
 </context>
 <context>
+    <name>export_map</name>
+    <message>
+        <location filename="../../gisdesk/ui/export_map.py" line="+44"/>
+        <source>Export &amp;map…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A page layout as PDF, PNG, SVG or HTML</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>jobs</name>
     <message>
         <location filename="../../gisdesk/ui/jobs.py" line="-156"/>
@@ -2547,6 +3289,24 @@
         <location line="+395"/>
         <source>Jobs</source>
         <translation>任务</translation>
+    </message>
+</context>
+<context>
+    <name>layout_designer</name>
+    <message>
+        <location filename="../../gisdesk/ui/layout_designer.py" line="+20"/>
+        <source>Reading the layers for the page…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Page &amp;layouts…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Design the printed pages of the project</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
