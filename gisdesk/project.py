@@ -784,9 +784,43 @@ class Project:
 
     @contextlib.contextmanager
     def _write(self):
-        """One SQLite transaction on the project: committed if the block succeeds, else rolled back."""
+        """One SQLite transaction on the project: committed if the block succeeds, else rolled back.
+        Inside `batch()`, a savepoint of the batch's transaction instead."""
+        batch = getattr(self, "_batch", None)
+        if batch is not None:
+            batch.execute("SAVEPOINT gisdesk_write")
+            try:
+                yield batch
+                batch.execute("RELEASE gisdesk_write")
+            except BaseException:
+                batch.execute("ROLLBACK TO gisdesk_write")
+                batch.execute("RELEASE gisdesk_write")
+                raise
+            return
         with gpkg.connect(self.path) as db, gpkg.transaction(db):
             yield db
+
+    @contextlib.contextmanager
+    def batch(self):
+        """Several writes as ONE transaction: every write of this Project made inside the block
+        (commit_edits, append_history, set_settings, save_layout ...; not add_features, which moves a
+        staging file in) joins it, and all are committed when the block ends or rolled back if it
+        raises. The write lock is taken at once (BEGIN IMMEDIATE): nobody else writes the file
+        meanwhile. Yields the connection, for the GeoPackage tables of a module of gisdesk.field
+        (a field package merge: gisdesk/field/merge.py)."""
+        if getattr(self, "_batch", None) is not None:
+            raise ProjectError("内部错误：项目 {path} 已在批量写入中", "internal error: project {path} is already in a "
+                               "batch write", path=self.path.name)
+        with gpkg.connect(self.path) as db:
+            # the dirty pages stay in memory until the commit (a spill would lock out the store's
+            # own readers, layer_info and the like, for the rest of the batch)
+            db.execute("PRAGMA cache_spill = OFF")
+            with gpkg.transaction(db):
+                self._batch = db
+                try:
+                    yield db
+                finally:
+                    self._batch = None
 
     # --- topology found on import ----------------------------------------------------------
 
