@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
+
 import pytest
 from pyproj import CRS
 from PySide6.QtCore import QDate, Qt
@@ -130,3 +132,24 @@ def test_a_screenshot_of_the_form(qtbot, document, tmp_path):
     image = form.grab().toImage()
     assert image.width() == 520
     image.save(str(tmp_path / "form.png"))
+
+
+def test_double_clicking_a_feature_in_identify_opens_its_form(qtbot, project):
+    from gisdesk.ui.main_window import MainWindow
+    from gisdesk.ui.tools import Picked
+
+    window = MainWindow(headless=True)
+    qtbot.addWidget(window)
+    assert window.open_project(project.path)
+    qtbot.waitUntil(lambda: not window.canvas.is_rendering(), timeout=20_000)
+    layer = window.document.layer_by_id("ledger")
+    panel = window.tools.identify_panel
+    panel.show_results([Picked(layer, np.array(["HP2025-0002"], dtype=object), layer.uid_rows.rows_of(["HP2025-0002"]),
+                               layer.data)])
+    feature = panel.tree.topLevelItem(0).child(0)
+    value = feature.child(0)
+    panel.tree.itemDoubleClicked.emit(value, 1)  # on one of its values: the feature's form all the same
+    form = panel.form
+    assert isinstance(form, FeatureForm) and form.uid == "HP2025-0002" and form.isVisible()
+    assert form.editors["status"].currentData() == "已立案"
+    form.close()

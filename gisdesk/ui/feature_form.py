@@ -59,6 +59,9 @@ class FeatureForm(QDialog):
             label = QLabel(field_header(f) + (" *" if f.required else ""))
             label.setToolTip(self.tr("Required") if f.required else "")
             editor = self._editor(f, self.row.get(f.name))
+            if isinstance(editor, QLineEdit) and editor.text() == self.uid:
+                editor.setReadOnly(True)  # the field the uid is (a case's 编号): renaming it is not an edit
+                editor.setStyleSheet("color: #555;")
             self.editors[f.name] = editor
             form.addRow(label, editor)
             if self._is_status(f):
@@ -206,7 +209,8 @@ class FeatureForm(QDialog):
         """{field: new value as the schema stores it} of the fields changed; raises SchemaProblems
         (the first bad field's editor marked) or GisdeskError for an empty required field."""
         for editor in self.editors.values():
-            editor.setStyleSheet("")
+            if not (isinstance(editor, QLineEdit) and editor.isReadOnly()):
+                editor.setStyleSheet("")
         changed = {}
         for f in self.schema.fields:
             if f.name not in self.editors:

@@ -30,6 +30,7 @@ from gisdesk.layers.layer import Layer
 from gisdesk.render.snapshot import Highlight
 from gisdesk.ui.attribute_table import display_columns, display_value
 from gisdesk.ui.canvas import MapCanvas, MapTool, PanTool
+from gisdesk.ui.feature_form import open_feature_form
 from gisdesk.ui.icons import icon
 
 PICK_PIXELS = 4  # a click picks features within this many pixels
@@ -329,6 +330,19 @@ class IdentifyPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.summary)
         layout.addWidget(self.tree)
+        self.tree.setToolTip(self.tr("Double-click a feature to edit it in its form"))
+        self.tree.itemDoubleClicked.connect(self._open_form)
+
+    def _open_form(self, item: QTreeWidgetItem, _column: int) -> None:
+        """The form of the feature whose row (or one of whose values) was double-clicked."""
+        while item is not None and item.data(1, Qt.ItemDataRole.UserRole) is None:
+            item = item.parent()
+        window = self.window()
+        document = getattr(window, "document", None)
+        if item is None or document is None or document.project is None:
+            return
+        layer = document.layer_by_id(item.data(1, Qt.ItemDataRole.UserRole))
+        self.form = open_feature_form(window, layer, item.data(0, Qt.ItemDataRole.UserRole))
 
     def show_results(self, results: list[Picked]) -> None:
         """Show each feature found with its attributes, as its layer holds them now."""
@@ -344,6 +358,7 @@ class IdentifyPanel(QWidget):
                     continue  # deleted since it was picked
                 item = QTreeWidgetItem(layer_item, [str(uid), ""])
                 item.setData(0, Qt.ItemDataRole.UserRole, str(uid))
+                item.setData(1, Qt.ItemDataRole.UserRole, layer.id)
                 for label, text in feature_rows(layer, int(row)):
                     QTreeWidgetItem(item, [label, text])
                 if first:
