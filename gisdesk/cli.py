@@ -284,6 +284,34 @@ def build_parser() -> argparse.ArgumentParser:
         "check every attachment's sha256 and the evidence hash chain of the case history; exit 1 naming each "
         "bad photo when something is wrong"))
 
+    p = sub.add_parser("pack", help=tr("为外业生成离线数据包：某区或某范围的图层、底图、规则与基础快照",
+                                       "make an offline field package: the layers, base maps and rules of a district "
+                                       "or an extent, with a base snapshot"))
+    p.add_argument("project", help=tr("项目文件 .gpkg（主库）", "the project .gpkg (the master)"))
+    area = p.add_mutually_exclusive_group(required=True)
+    area.add_argument("--area", metavar=tr("区名", "DISTRICT"), help=tr(
+        "区名（district 字段的值）：取该区的要素，范围为它们的外包框，各图层取与之相交的要素（整个要素，不裁切）",
+        "a district (the value of the district field): its features, and the area is their bounding box; every "
+        "layer gives the features meeting it (whole, never cut)"))
+    area.add_argument("--extent", nargs=4, type=float, metavar=("XMIN", "YMIN", "XMAX", "YMAX"), help=tr(
+        "范围，项目坐标系下的坐标：各图层取与之相交的要素（整个要素，不裁切）",
+        "an extent in the project CRS: every layer gives the features meeting it (whole, never cut)"))
+    p.add_argument("--out", required=True, metavar="FIELD.gpkg", help=tr(
+        "要写的外业包（不能已存在）；裁切的底图写在其旁的 FIELD_basemaps/ 目录",
+        "the package to write (must not exist); its cut base maps go to FIELD_basemaps/ beside it"))
+
+    p = sub.add_parser("merge", help=tr("把外业包的修改三方合并回主库：冲突列出待人工处理，绝不静默覆盖",
+                                        "merge a field package's edits back into the master, three-way: conflicts are "
+                                        "listed for a person, never overwritten silently"))
+    p.add_argument("project", help=tr("项目文件 .gpkg（主库）", "the project .gpkg (the master)"))
+    p.add_argument("package", metavar="FIELD.gpkg", help=tr("gisdesk pack 生成的外业包", "a package made by gisdesk pack"))
+    p.add_argument("--dry-run", action="store_true", help=tr(
+        "只比较并报告，不写入任何内容（不备份）", "compare and report only; write nothing (no backup)"))
+    p.add_argument("--report", metavar="FILE.json", help=tr(
+        "把合并报告写成 JSON：applied、conflicts、skipped 三个列表，每项含 layer、uid、field、base、master、field_value",
+        "write the merge report as JSON: lists applied, conflicts and skipped, each entry with layer, uid, field, "
+        "base, master, field_value"))
+
     p = sub.add_parser("demo", help=tr("复制示例城市项目、检查并写出结果", "copy the demo city project, check it and write the results"))
     p.add_argument("--out", default="gisdesk-demo", help=tr("输出目录（默认：./gisdesk-demo）",
                                                             "output folder (default: ./gisdesk-demo)"))
@@ -884,6 +912,46 @@ def _attachments(args) -> int:
     print(tr("共 {n} 个附件", "{n} attachments", n=len(listed)))
     return 0
 
+def _pack(args) -> int:
+    from gisdesk.field.pack import pack
+    from gisdesk.jobs import TerminalFeedback
+
+    if not Path(args.project).is_file():
+        raise InputError("项目文件不存在：{path}", "project file not found: {path}", path=args.project)
+    result = pack(args.project, args.out, district=args.area, extent=args.extent, feedback=TerminalFeedback())
+    print(tr("已生成外业包 {out}：{n} 个要素，{a} 个附件，用时 {sec:.1f} 秒",
+             "made the field package {out}: {n} features, {a} attachments, in {sec:.1f} s",
+             out=result.path, n=result.features, a=result.attachments, sec=result.seconds))
+    print(tr("  各图层：{layers}", "  per layer: {layers}", layers=tr("，", ", ").join(
+        f"{layer} {n}" for layer, n in result.layers.items() if n)))
+    if result.box:
+        print(tr("  范围（项目坐标系）：{box}", "  extent (project CRS): {box}",
+                 box=", ".join(f"{v:.1f}" for v in result.box)))
+    for layer_id, path in result.basemaps:
+        print(tr("  底图 {id}：{path}", "  base map {id}: {path}", id=layer_id, path=path))
+    for note in result.notes:
+        print(f"gisdesk: {tr('注意', 'note')}: {note}", file=sys.stderr)
+    print(tr("  外业包编号：{id}；带回后用 gisdesk merge {project} {out} 合并",
+             "  package id: {id}; back from the field, merge it with gisdesk merge {project} {out}",
+             id=result.package_id, project=args.project, out=result.path))
+    return 0
+
+
+def _merge(args) -> int:
+    from gisdesk.field.merge import merge, summary_lines
+    from gisdesk.jobs import TerminalFeedback
+
+    if args.report and Path(args.report).resolve() in (Path(args.project).resolve(), Path(args.package).resolve()):
+        raise InputError("--report 不能是项目或外业包本身：{path}", "--report cannot be the project or the package: {path}",
+                         path=args.report)
+    report = merge(args.project, args.package, dry_run=args.dry_run, feedback=TerminalFeedback())
+    for line in summary_lines(report):
+        print(line)
+    if args.report:
+        print(tr("  报告：{path}", "  report: {path}", path=report.write_json(args.report)))
+    return 0
+
+
 COMMANDS = {"open": _open, "new": _new, "import": _import, "check": _check, "totals": _totals, "indicators": _indicators,
             "demo": _demo, "basemap": _basemap, "overviews": _overviews, "export": _export, "cases": _cases,
-            "attach": _attach, "attachments": _attachments}
+            "attach": _attach, "attachments": _attachments, "pack": _pack, "merge": _merge}
