@@ -323,7 +323,8 @@ def new_item(layout: Layout, kind: str) -> Item:
     if kind not in KINDS:
         raise ValueError(f"no item kind {kind}")
     page_w, page_h = layout.size_mm
-    w, h = (float(min(v, limit - 2 * layout.margin_mm)) for v, limit in zip(NEW_ITEM_MM[kind], (page_w, page_h)))
+    size = NEW_ITEM_MM.get(kind, (80.0, 50.0))
+    w, h = (float(min(v, limit - 2 * layout.margin_mm)) for v, limit in zip(size, (page_w, page_h)))
     return Item(kind, snap((page_w - w) / 2, GRID_MM), snap((page_h - h) / 2, GRID_MM), w, h)
 
 

@@ -13,7 +13,11 @@ PANEL_MODULES = [
     "tools",
     "attribute_table",
     "compare",
+    "layout_designer",
+    "export_map",
     "export_xlsx",
+    "annotations",
+    "editing",
 ]
 
 
