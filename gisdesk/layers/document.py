@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from gisdesk.layers.annotations import AnnotationSet
 from gisdesk.layers.edits import EditSession
+from gisdesk.layers.journal import Journal
 from gisdesk.layers.kinds import kind_of
 from gisdesk.layers.layer import Event, Layer
 from gisdesk.layers.raster import RasterLayer, raster_layers
@@ -24,6 +25,7 @@ class MapDocument:
         # the project's base maps, bottom first (below every layer); their files are opened when first drawn
         self.basemaps: list[RasterLayer] = raster_layers(project) if basemaps is None else basemaps
         self._sessions: dict[str, EditSession] = {}  # layer id → its edit session
+        self.journal: Journal | None = None  # the sessions' autosave journal, made with the first session
         self.dirty = False
         self.events = {name: Event() for name in ("layers", "dirty", "edits", "basemaps")}
         # the map's annotations (gisdesk.layers.annotations): undone with the feature edits, saved with the layers
@@ -69,8 +71,15 @@ class MapDocument:
         session = self._sessions.get(layer.id)
         if session is None:
             session = self._sessions[layer.id] = EditSession(self.project, layer, who=current_user())
+            session.journal = self.journal_for_edits()
             session.events["changed"].connect(lambda *_: self.events["edits"].emit(self))
         return session
+
+    def journal_for_edits(self) -> Journal:
+        """The autosave journal of this document's edit sessions (its file is made at the first edit)."""
+        if self.journal is None:
+            self.journal = Journal(self.project.path, who=current_user())
+        return self.journal
 
     def can_undo(self) -> bool:
         return any(s.can_undo for s in self._sessions.values()) or self.annotations.can_undo

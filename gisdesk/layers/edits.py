@@ -34,6 +34,7 @@ class _Command:
     before: dict[str, object]  # uid → a one-row frame, or None where the feature did not exist
     after: dict[str, object] = field(default_factory=dict)
     serial: int = 0  # when it was done, undone or redone last
+    journal_id: int = 0  # its number in the autosave journal (gisdesk.layers.journal), given when first journaled
 
 
 class EditSession:
@@ -44,6 +45,9 @@ class EditSession:
         self._stored: dict[str, object] = {}  # uid → its row as stored at the last commit (None: not stored)
         self._versions: dict[str, int] = {}
         self.events = {"changed": Event()}  # after every command, undo, redo and commit
+        # the autosave journal (gisdesk.layers.journal.Journal) or None: each command is written
+        # to it before it is applied (a command it cannot write is refused), cleared at commit
+        self.journal = None
 
     # --- commands ------------------------------------------------------------------------
 
@@ -105,6 +109,7 @@ class EditSession:
 
     def undo(self) -> None:
         if self._undo:
+            self._journal("undo", self._undo[-1])
             command = self._undo.pop()
             self._apply(command.after, command.before)
             command.serial = next(_SERIAL)
@@ -113,6 +118,7 @@ class EditSession:
 
     def redo(self) -> None:
         if self._redo:
+            self._journal("redo", self._redo[-1])
             command = self._redo.pop()
             self._apply(command.before, command.after)
             command.serial = next(_SERIAL)
@@ -153,6 +159,8 @@ class EditSession:
         versions = self.store.commit_edits(self.layer.id, edits, who=self.who) if edits else {}
         self._versions.update(versions)
         self._stored.clear()
+        if self.journal is not None:  # (a crash before this: restoring skips what the versions say is saved)
+            self.journal.clear(self)
         self.events["changed"].emit(self)
         return versions
 
@@ -163,7 +171,16 @@ class EditSession:
         self._stored.clear()
         self._undo.clear()
         self._redo.clear()
+        if self.journal is not None:
+            self.journal.clear(self)
         self.events["changed"].emit(self)
+
+    def replace(self, rows: dict, *, text: str = "") -> None:
+        """One command putting features into given states: uid → a one-row frame of the layer's
+        columns (added when the feature is not there), or None (deleted). What a restored
+        journal replays."""
+        self._do(_Command(text or "edit", {str(uid): self._current(str(uid)) for uid in rows},
+                          {str(uid): row for uid, row in rows.items()}))
 
     def refresh_versions(self, uids) -> None:
         """Read the stored versions of `uids` again (after a write that did not go through this session)."""
@@ -195,11 +212,16 @@ class EditSession:
                     found = self.store.versions(self.layer.id, [uid])
                     if len(found):
                         self._versions[uid] = int(found["version"].iloc[0])
+        self._journal("do", command)
         self._apply(command.before, command.after)
         command.serial = next(_SERIAL)
         self._undo.append(command)
         self._redo.clear()
         self.events["changed"].emit(self)
+
+    def _journal(self, op: str, command: _Command) -> None:
+        if self.journal is not None:
+            self.journal.record(self, op, command)
 
     def _apply(self, old: dict, new: dict) -> None:
         """Replace features: `old` (uid → row or None) by `new`. Changed features keep their rows
