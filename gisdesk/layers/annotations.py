@@ -65,14 +65,17 @@ class AnnotationStyle:
                    max(1.0, float(values.get("font_pt", base.font_pt))))
 
 
-# the style a new annotation of a kind starts with: a callout's box is white, a text has a halo
+# the style a new annotation of a kind starts with. Planning maps are full of red (road red lines,
+# violations) and every control-line colour, so shapes are a deep blue, wide enough to stand out;
+# a text is dark red on a white halo; a callout black in a white box.
+MARK_COLOR = "#0b3d91"
 DEFAULT_STYLES = {
     TEXT: AnnotationStyle(color="#b71c1c", font_pt=14.0),
-    ARROW: AnnotationStyle(width_mm=0.8),
+    ARROW: AnnotationStyle(color=MARK_COLOR, width_mm=0.9),
     CALLOUT: AnnotationStyle(color="#1a1a1a", width_mm=0.35, fill="#ffffff", fill_alpha=0.92, font_pt=11.0),
-    RECTANGLE: AnnotationStyle(fill="#d32f2f", fill_alpha=0.12),
-    ELLIPSE: AnnotationStyle(color="#1565c0", fill="#1565c0", fill_alpha=0.12),
-    FREEHAND: AnnotationStyle(color="#6a1b9a"),
+    RECTANGLE: AnnotationStyle(color=MARK_COLOR, width_mm=0.8, fill=MARK_COLOR, fill_alpha=0.10),
+    ELLIPSE: AnnotationStyle(color=MARK_COLOR, width_mm=0.8, fill=MARK_COLOR, fill_alpha=0.10),
+    FREEHAND: AnnotationStyle(color="#6a1b9a", width_mm=0.8),
 }
 
 

@@ -3411,4 +3411,93 @@
         <translation>统计与指标</translation>
     </message>
 </context>
+<context>
+    <name>AnnotationController</name>
+    <message>
+        <source>&amp;Annotate</source>
+        <translation>标注(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Annotation tools</source>
+        <translation>标注工具</translation>
+    </message>
+    <message>
+        <source>&amp;Select annotations</source>
+        <translation>选择标注(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Text</source>
+        <translation>文字(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Arrow</source>
+        <translation>箭头(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Callout on a feature</source>
+        <translation>引线标注(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Rectangle</source>
+        <translation>矩形(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Ellipse</source>
+        <translation>椭圆(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Freehand outline</source>
+        <translation>手绘轮廓(&amp;F)</translation>
+    </message>
+    <message>
+        <source>St&amp;yle of annotations…</source>
+        <translation>标注样式(&amp;Y)…</translation>
+    </message>
+    <message>
+        <source>&amp;Delete selected annotations</source>
+        <translation>删除所选标注(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Select annotations, or pick a drawing tool, to set a style</source>
+        <translation>请先选择标注，或选一个绘制工具，再设置样式</translation>
+    </message>
+</context>
+<context>
+    <name>AnnotationStyleDialog</name>
+    <message>
+        <source>Annotation style</source>
+        <translation>标注样式</translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation>颜色</translation>
+    </message>
+    <message>
+        <source>Line width</source>
+        <translation>线宽</translation>
+    </message>
+    <message>
+        <source>Fill</source>
+        <translation>填充</translation>
+    </message>
+    <message>
+        <source>Fill opacity</source>
+        <translation>填充不透明度</translation>
+    </message>
+    <message>
+        <source>Text size</source>
+        <translation>字号</translation>
+    </message>
+    <message>
+        <source>Choose a colour</source>
+        <translation>选择颜色</translation>
+    </message>
+</context>
+<context>
+    <name>InlineEditor</name>
+    <message>
+        <source>Type the text, Enter to keep it</source>
+        <translation>输入文字，回车确定</translation>
+    </message>
+</context>
 </TS>
