@@ -22,6 +22,7 @@ import shapely.ops
 from shapely.geometry import LinearRing, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon
 
 from gisdesk.errors import ValidationError
+from gisdesk.layers.kinds import POLYGON
 from gisdesk.layers.layer import Layer
 from gisdesk.layers.uids import feature_uids
 
@@ -196,12 +197,9 @@ def as_layer_type(geom, layer: Layer):
 
 
 def stores_multi(layer: Layer) -> bool:
-    """Whether the layer's polygons are multipolygons (its table's type, else most of its features)."""
-    declared = (layer.info.geometry_type or "").upper() if getattr(layer, "info", None) else ""
-    if declared:
-        return declared == "MULTIPOLYGON"
-    kinds = Counter(shapely.get_type_id(layer.geometries).tolist()) if len(layer.geometries) else Counter()
-    return kinds.get(6, 0) > kinds.get(3, 0)
+    """Whether the layer keeps its polygons as multipolygons: a kind of polygons only is stored so
+    (Project.add_features); a kind that also holds points (the ledger) keeps single polygons."""
+    return tuple(layer.info.geometries) == (POLYGON,)
 
 
 # --- snapping ----------------------------------------------------------------------------------
@@ -235,15 +233,16 @@ def snap(x: float, y: float, candidates, tolerance: float, *, to_vertices: bool 
 
 # --- new features ----------------------------------------------------------------------------
 
-def new_uid(layer: Layer, *, year: int | None = None) -> str:
-    """A uid no feature of the layer has: a ledger case's next number of its own form
-    (HP2026-0081); else the layer's most common form PREFIX-NNN with one more than the highest."""
+def new_uid(layer: Layer, *, year: int | None = None, also_taken=()) -> str:
+    """A uid no feature of the layer has, nor any of `also_taken` (uids given out for the same edit):
+    a ledger case's next number of its own form (HP2026-0081); else the layer's most common form
+    PREFIX-NNN with one more than the highest."""
     import datetime as dt
     import re
 
     from gisdesk.layers.draft_case import next_case_no
 
-    existing = [str(u) for u in feature_uids(layer.data).uids]
+    existing = [str(u) for u in feature_uids(layer.data).uids] + [str(u) for u in also_taken]
     if layer.kind == "ledger":
         return next_case_no(existing, year or dt.date.today().year)
     forms = Counter()
