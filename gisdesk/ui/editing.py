@@ -17,7 +17,7 @@ import datetime as dt
 
 import numpy as np
 import shapely
-from PySide6.QtCore import QObject, QPointF, Qt
+from PySide6.QtCore import QCoreApplication, QObject, QPointF, Qt
 from PySide6.QtGui import QAction, QActionGroup, QBrush, QColor, QKeySequence, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QListWidget, QListWidgetItem,
                                QMessageBox, QSpinBox, QVBoxLayout)
@@ -492,7 +492,7 @@ class MoveTool(_EditTool):
         uid, self.uid, self.start, self.now = self.uid, None, None, None
         if dx or dy:
             self.controller.set_geometry(layer, uid, lambda g: editing.translate(g, dx, dy),
-                                         self.controller.tr("Move %1").replace("%1", uid))
+                                         QCoreApplication.translate("EditController", "Move %1").replace("%1", uid))
         self.canvas.update()
 
     def paint(self, painter: QPainter):
@@ -569,7 +569,7 @@ class VertexTool(_EditTool):
         (x, y), self.dragging = self.map_point(event, skip=(layer.id, self.uid)), None
         ref, uid = self.vertex, self.uid
         self.controller.set_geometry(layer, uid, lambda g: editing.move_vertex(g, ref, x, y),
-                                     self.controller.tr("Move a vertex of %1").replace("%1", uid))
+                                     QCoreApplication.translate("EditController", "Move a vertex of %1").replace("%1", uid))
         self._hover(x, y)
         self.canvas.update()
 
@@ -582,7 +582,7 @@ class VertexTool(_EditTool):
         if uid is not None:
             tolerance = self.controller.tolerance()
             self.controller.set_geometry(layer, uid, lambda g: editing.insert_vertex(g, x, y, tolerance),
-                                         self.controller.tr("Add a vertex to %1").replace("%1", uid))
+                                         QCoreApplication.translate("EditController", "Add a vertex to %1").replace("%1", uid))
         self.canvas.update()
 
     def key(self, event) -> bool:
@@ -595,7 +595,7 @@ class VertexTool(_EditTool):
     def _delete(self, layer) -> None:
         ref, uid = self.vertex, self.uid
         self.controller.set_geometry(layer, uid, lambda g: editing.delete_vertex(g, ref),
-                                     self.controller.tr("Delete a vertex of %1").replace("%1", uid))
+                                     QCoreApplication.translate("EditController", "Delete a vertex of %1").replace("%1", uid))
         self.vertex = None
         self.canvas.update()
 

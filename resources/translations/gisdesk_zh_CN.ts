@@ -4,64 +4,102 @@
 <context>
     <name>AnnotationController</name>
     <message>
-        <location filename="../../gisdesk/ui/annotations.py" line="+421"/>
+        <location filename="../../gisdesk/ui/annotations.py" line="+425"/>
         <source>&amp;Annotate</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">标注(&amp;N)</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Annotation tools</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">标注工具</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>&amp;Select annotations</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">选择标注(&amp;S)</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>&amp;Text</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">文字(&amp;T)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Arrow</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">箭头(&amp;A)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Callout on a feature</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">引线标注(&amp;C)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Rectangle</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">矩形(&amp;R)</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>&amp;Ellipse</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">椭圆(&amp;E)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Freehand outline</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">手绘轮廓(&amp;F)</translation>
     </message>
     <message>
         <location line="+16"/>
         <source>St&amp;yle of annotations…</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">标注样式(&amp;Y)…</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>&amp;Delete selected annotations</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">删除所选标注(&amp;D)</translation>
     </message>
     <message>
-        <location line="+170"/>
+        <location line="+177"/>
         <source>Select annotations, or pick a drawing tool, to set a style</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">请先选择标注，或选一个绘制工具，再设置样式</translation>
+    </message>
+</context>
+<context>
+    <name>AnnotationStyleDialog</name>
+    <message>
+        <location line="-291"/>
+        <source>Annotation style</source>
+        <translation>标注样式</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Colour</source>
+        <translation>颜色</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Line width</source>
+        <translation>线宽</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Fill</source>
+        <translation>填充</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Fill opacity</source>
+        <translation>填充不透明度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Text size</source>
+        <translation>字号</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Choose a colour</source>
+        <translation>选择颜色</translation>
     </message>
 </context>
 <context>
@@ -785,9 +823,130 @@
     </message>
 </context>
 <context>
+    <name>EditController</name>
+    <message>
+        <location filename="../../gisdesk/ui/editing.py" line="+67"/>
+        <location line="+120"/>
+        <source>Editing</source>
+        <translation>编辑</translation>
+    </message>
+    <message>
+        <location line="-116"/>
+        <source>Add &amp;polygon</source>
+        <translation>添加面(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Add &amp;line</source>
+        <translation>添加线(&amp;L)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Add poi&amp;nt</source>
+        <translation>添加点(&amp;N)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Move feature</source>
+        <translation>移动要素(&amp;M)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Edit &amp;vertices</source>
+        <translation>编辑节点(&amp;V)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Spli&amp;t polygons</source>
+        <translation>分割面(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Mer&amp;ge selected</source>
+        <translation>合并所选(&amp;G)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Delete selected</source>
+        <translation>删除所选(&amp;D)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>S&amp;napping</source>
+        <translation>捕捉(&amp;N)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Snapping settings…</source>
+        <translation>捕捉设置…</translation>
+    </message>
+    <message>
+        <location line="+104"/>
+        <source>Add %1</source>
+        <translation>添加 %1</translation>
+    </message>
+    <message>
+        <location line="+51"/>
+        <source>The line cuts no polygon of %1 in two</source>
+        <translation>该线没有把“%1”中的任何面分成两部分</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Split</source>
+        <translation>分割</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Select two or more features of %1 to merge</source>
+        <translation>请在“%1”中选择两个或更多要素再合并</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Merge</source>
+        <translation>合并</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Delete features</source>
+        <translation>删除要素</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>Delete %n selected feature(s) of %1?</source>
+        <translation>
+            <numerusform>删除“%1”中所选的 %n 个要素？</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <location line="+201"/>
+        <source>Move %1</source>
+        <translation>移动 %1</translation>
+    </message>
+    <message>
+        <location line="+77"/>
+        <source>Move a vertex of %1</source>
+        <translation>移动 %1 的节点</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Add a vertex to %1</source>
+        <translation>给 %1 添加节点</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Delete a vertex of %1</source>
+        <translation>删除 %1 的节点</translation>
+    </message>
+</context>
+<context>
     <name>EncodingPage</name>
     <message>
-        <location line="-212"/>
+        <location filename="../../gisdesk/ui/import_wizard.py" line="-212"/>
         <location line="+103"/>
         <source>Text encoding</source>
         <translation>文字编码</translation>
@@ -841,6 +1000,74 @@
         <location line="+6"/>
         <source>%1 characters of the first rows cannot be decoded in %2: such values are imported empty. Import in this encoding anyway?</source>
         <translation>前几行中有 %1 个字符无法按 %2 解码：这样的值导入后为空。仍按此编码导入吗？</translation>
+    </message>
+</context>
+<context>
+    <name>EvidenceDialog</name>
+    <message>
+        <location filename="../../gisdesk/ui/photos.py" line="+327"/>
+        <source>Evidence photo %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Azimuth (clockwise from north)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Operator</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Device</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The photo&apos;s GPS (EXIF)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The GPS receiver</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The feature&apos;s centre</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Position</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>(not in the EXIF: the time of adding)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Taken</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Stamp and seal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Give the operator and the device</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>No position is known for this photo</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1061,7 +1288,7 @@
         <translation>必填</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+9"/>
         <source>Why the status changes (kept in the case history)</source>
         <translation>状态变更的原因（记入案件历史）</translation>
     </message>
@@ -1102,7 +1329,7 @@
         <translation>新状态</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+57"/>
         <source>Edit %1</source>
         <translation>编辑 %1</translation>
     </message>
@@ -1110,7 +1337,7 @@
 <context>
     <name>IdentifyPanel</name>
     <message>
-        <location filename="../../gisdesk/ui/tools.py" line="+324"/>
+        <location filename="../../gisdesk/ui/tools.py" line="+326"/>
         <source>Field</source>
         <translation>字段</translation>
     </message>
@@ -1124,8 +1351,13 @@
         <source>Click on the map with the Identify tool</source>
         <translation>请用识别工具在地图上单击</translation>
     </message>
+    <message>
+        <location line="+6"/>
+        <source>Double-click a feature to edit it in its form</source>
+        <translation>双击要素可在表单中编辑</translation>
+    </message>
     <message numerus="yes">
-        <location line="+11"/>
+        <location line="+32"/>
         <source>%n feature(s) found</source>
         <translation>
             <numerusform>找到 %n 个要素</numerusform>
@@ -1207,9 +1439,9 @@
 <context>
     <name>InlineEditor</name>
     <message>
-        <location filename="../../gisdesk/ui/annotations.py" line="-324"/>
+        <location filename="../../gisdesk/ui/annotations.py" line="-87"/>
         <source>Type the text, Enter to keep it</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">输入文字，回车确定</translation>
     </message>
 </context>
 <context>
@@ -1549,14 +1781,14 @@
     <name>LayoutDesigner</name>
     <message>
         <location filename="../../gisdesk/ui/layout_designer.py" line="+354"/>
-        <location line="+445"/>
+        <location line="+446"/>
         <location line="+108"/>
         <location line="+173"/>
         <source>Page layouts</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-707"/>
+        <location line="-708"/>
         <source>Undo</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1642,17 +1874,17 @@
     </message>
     <message>
         <location line="+11"/>
-        <location line="+543"/>
+        <location line="+544"/>
         <source>Default page</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-542"/>
+        <location line="-543"/>
         <source>gisdesk export --default and File › Export map… start with this layout (kept in the project when saved)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+39"/>
         <location line="+316"/>
         <source>Edit text</source>
         <translation type="unfinished"></translation>
@@ -2133,12 +2365,12 @@
         <translation>正在打开 %1…</translation>
     </message>
     <message>
-        <location line="+114"/>
+        <location line="+117"/>
         <source>Cannot open project</source>
         <translation>无法打开项目</translation>
     </message>
     <message>
-        <location line="-61"/>
+        <location line="-64"/>
         <source>no CRS</source>
         <translation>无坐标系</translation>
     </message>
@@ -2148,7 +2380,7 @@
         <translation>导入可见图层时发现的重叠（黑色斜线）、狭长碎片（橙色）和缝隙（品红色）</translation>
     </message>
     <message>
-        <location line="+338"/>
+        <location line="+342"/>
         <source>Cannot save project</source>
         <translation>无法保存项目</translation>
     </message>
@@ -2191,7 +2423,7 @@
 <context>
     <name>MapTools</name>
     <message>
-        <location filename="../../gisdesk/ui/tools.py" line="-248"/>
+        <location filename="../../gisdesk/ui/tools.py" line="-275"/>
         <source>%1 m</source>
         <translation>%1 米</translation>
     </message>
@@ -2323,9 +2555,332 @@
 <context>
     <name>MeasurePanel</name>
     <message>
-        <location filename="../../gisdesk/ui/tools.py" line="+57"/>
+        <location filename="../../gisdesk/ui/tools.py" line="+88"/>
         <source>Click points on the map; double-click or right-click to finish</source>
         <translation>在地图上单击添加点；双击或右键单击结束</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoPanel</name>
+    <message>
+        <location filename="../../gisdesk/ui/photos.py" line="-293"/>
+        <source>Add photos/documents…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Attach photos or documents to this feature (stored in the project with their hash)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Add evidence photo…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>An evidence photo: position, azimuth, time, operator and device stamped on it and sealed in the case history</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Show the photo with its EXIF facts or evidence data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save as…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Write the attachment to a file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remove</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Remove the attachment from the project</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Undo removal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Put the attachment just removed back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>Photos and documents: choose a feature in the results</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location line="+4"/>
+        <source>Photos and documents of %1: %n</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>E</source>
+        <comment>the seal on an evidence photo&apos;s thumbnail</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Photo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Document</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Evidence photo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Taken %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Add photos/documents</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Photos and documents (*.jpg *.jpeg *.png *.tif *.tiff *.pdf *.doc *.docx *.xls *.xlsx *.txt);;All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location line="+12"/>
+        <source>%n file(s) attached</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Add evidence photo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Photos (*.jpg *.jpeg *.png *.tif *.tiff)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>%1 is not a photo that can be read</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Evidence photo %1 stamped and sealed in the case history</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>Save attachment as</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Saved as %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>%1 removed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>%1 put back</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PhotoViewer</name>
+    <message>
+        <location line="+115"/>
+        <source>(a document: Save as… to open it in its program)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Fact</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Value</source>
+        <translation type="unfinished">值</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Photo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Document</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Evidence photo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Feature</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Pixels</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Taken</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Longitude</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Latitude</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Azimuth</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Operator</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Device</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Camera (EXIF)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>the photo&apos;s GPS (EXIF)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>entered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the GPS receiver</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>the feature&apos;s centre</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Case number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Position from</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Original file sha256</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sealed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Link hash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Size</source>
+        <translation type="unfinished">大小</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>%1 bytes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Added</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+2"/>
+        <location line="+2"/>
+        <source>Check</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-2"/>
+        <source>The bytes match the sealed sha256; the chain holds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The bytes match their sha256</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -2551,6 +3106,29 @@
     </message>
 </context>
 <context>
+    <name>RestoreDialog</name>
+    <message>
+        <location filename="../../gisdesk/ui/restore.py" line="+25"/>
+        <source>Restore unsaved edits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The project %1 has %2 edits that were not saved (made from %3 UTC on, by %4): the program may have ended unexpectedly. Restore them? They come back as unsaved edits, to save or to undo.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Restore</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Discard</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>SideBySide</name>
     <message>
         <location filename="../../gisdesk/ui/compare.py" line="-416"/>
@@ -2566,6 +3144,44 @@
         <location line="+2"/>
         <source>The base map this pane shows</source>
         <translation>本窗格显示的底图</translation>
+    </message>
+</context>
+<context>
+    <name>SnappingDialog</name>
+    <message>
+        <location filename="../../gisdesk/ui/editing.py" line="+44"/>
+        <source>Snapping</source>
+        <translation>捕捉</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source> px</source>
+        <translation> 像素</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Tolerance</source>
+        <translation>容差</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Vertices</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Edges</source>
+        <translation>边</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Snap to</source>
+        <translation>捕捉到</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Layers</source>
+        <translation>图层</translation>
     </message>
 </context>
 <context>
@@ -2719,40 +3335,9 @@
         <translation>要素数</translation>
     </message>
     <message>
-        <location filename="../../gisdesk/ui/annotations.py" line="+40"/>
-        <source>Annotation style</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+22"/>
-        <location filename="../../gisdesk/ui/layer_tree.py" line="+0"/>
+        <location line="+0"/>
         <source>Colour</source>
         <translation>颜色</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Line width</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Fill</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Fill opacity</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Text size</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+21"/>
-        <source>Choose a colour</source>
-        <translation type="unfinished">选择颜色</translation>
     </message>
 </context>
 <context>
@@ -3412,92 +3997,11 @@
     </message>
 </context>
 <context>
-    <name>AnnotationController</name>
+    <name>window</name>
     <message>
-        <source>&amp;Annotate</source>
-        <translation>标注(&amp;N)</translation>
-    </message>
-    <message>
-        <source>Annotation tools</source>
-        <translation>标注工具</translation>
-    </message>
-    <message>
-        <source>&amp;Select annotations</source>
-        <translation>选择标注(&amp;S)</translation>
-    </message>
-    <message>
-        <source>&amp;Text</source>
-        <translation>文字(&amp;T)</translation>
-    </message>
-    <message>
-        <source>&amp;Arrow</source>
-        <translation>箭头(&amp;A)</translation>
-    </message>
-    <message>
-        <source>&amp;Callout on a feature</source>
-        <translation>引线标注(&amp;C)</translation>
-    </message>
-    <message>
-        <source>&amp;Rectangle</source>
-        <translation>矩形(&amp;R)</translation>
-    </message>
-    <message>
-        <source>&amp;Ellipse</source>
-        <translation>椭圆(&amp;E)</translation>
-    </message>
-    <message>
-        <source>&amp;Freehand outline</source>
-        <translation>手绘轮廓(&amp;F)</translation>
-    </message>
-    <message>
-        <source>St&amp;yle of annotations…</source>
-        <translation>标注样式(&amp;Y)…</translation>
-    </message>
-    <message>
-        <source>&amp;Delete selected annotations</source>
-        <translation>删除所选标注(&amp;D)</translation>
-    </message>
-    <message>
-        <source>Select annotations, or pick a drawing tool, to set a style</source>
-        <translation>请先选择标注，或选一个绘制工具，再设置样式</translation>
-    </message>
-</context>
-<context>
-    <name>AnnotationStyleDialog</name>
-    <message>
-        <source>Annotation style</source>
-        <translation>标注样式</translation>
-    </message>
-    <message>
-        <source>Colour</source>
-        <translation>颜色</translation>
-    </message>
-    <message>
-        <source>Line width</source>
-        <translation>线宽</translation>
-    </message>
-    <message>
-        <source>Fill</source>
-        <translation>填充</translation>
-    </message>
-    <message>
-        <source>Fill opacity</source>
-        <translation>填充不透明度</translation>
-    </message>
-    <message>
-        <source>Text size</source>
-        <translation>字号</translation>
-    </message>
-    <message>
-        <source>Choose a colour</source>
-        <translation>选择颜色</translation>
-    </message>
-</context>
-<context>
-    <name>InlineEditor</name>
-    <message>
-        <source>Type the text, Enter to keep it</source>
-        <translation>输入文字，回车确定</translation>
+        <location filename="../../gisdesk/ui/restore.py" line="+37"/>
+        <source>Restored %1 unsaved edits: File › Save saves them, Edit › Undo takes them back</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 </TS>
