@@ -32,6 +32,7 @@ from gisdesk.ui.attribute_table import display_columns, display_value
 from gisdesk.ui.canvas import MapCanvas, MapTool, PanTool
 from gisdesk.ui.feature_form import open_feature_form
 from gisdesk.ui.icons import icon
+from gisdesk.ui.photos import PhotoPanel
 
 PICK_PIXELS = 4  # a click picks features within this many pixels
 MAX_IDENTIFIED = 50  # features listed per layer
@@ -332,6 +333,20 @@ class IdentifyPanel(QWidget):
         layout.addWidget(self.tree)
         self.tree.setToolTip(self.tr("Double-click a feature to edit it in its form"))
         self.tree.itemDoubleClicked.connect(self._open_form)
+        self.photos = PhotoPanel()  # the chosen feature's photos and documents (gisdesk/ui/photos.py)
+        layout.addWidget(self.photos)
+        self.tree.currentItemChanged.connect(lambda item, _previous: self._show_photos(item))
+
+    def _show_photos(self, item: QTreeWidgetItem | None) -> None:
+        """The photos of the feature whose row (or one of whose values) is current."""
+        while item is not None and item.data(1, Qt.ItemDataRole.UserRole) is None:
+            item = item.parent()
+        document = getattr(self.window(), "document", None)
+        project = getattr(document, "project", None) if document is not None else None
+        if item is None or project is None:
+            self.photos.show_feature(None, None, None)
+            return
+        self.photos.show_feature(project, item.data(1, Qt.ItemDataRole.UserRole), item.data(0, Qt.ItemDataRole.UserRole))
 
     def _open_form(self, item: QTreeWidgetItem, _column: int) -> None:
         """The form of the feature whose row (or one of whose values) was double-clicked."""
@@ -363,9 +378,12 @@ class IdentifyPanel(QWidget):
                     QTreeWidgetItem(item, [label, text])
                 if first:
                     item.setExpanded(True)
+                    self.tree.setCurrentItem(item)  # its photos show below
                     first = False
             layer_item.setExpanded(True)
         self.tree.resizeColumnToContents(0)
+        if first:
+            self._show_photos(None)
 
 
 class MeasurePanel(QWidget):

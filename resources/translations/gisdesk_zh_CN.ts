@@ -1007,67 +1007,67 @@
     <message>
         <location filename="../../gisdesk/ui/photos.py" line="+327"/>
         <source>Evidence photo %1</source>
-        <translation type="unfinished"></translation>
+        <translation>举证照片 %1</translation>
     </message>
     <message>
         <location line="+16"/>
         <source>Azimuth (clockwise from north)</source>
-        <translation type="unfinished"></translation>
+        <translation>方位角（自正北顺时针）</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Operator</source>
-        <translation type="unfinished"></translation>
+        <translation>操作员</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Device</source>
-        <translation type="unfinished"></translation>
+        <translation>设备</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>The photo&apos;s GPS (EXIF)</source>
-        <translation type="unfinished"></translation>
+        <translation>照片的 GPS（EXIF）</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>The GPS receiver</source>
-        <translation type="unfinished"></translation>
+        <translation>GPS 接收机</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>The feature&apos;s centre</source>
-        <translation type="unfinished"></translation>
+        <translation>要素中心</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>Position</source>
-        <translation type="unfinished"></translation>
+        <translation>位置</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>(not in the EXIF: the time of adding)</source>
-        <translation type="unfinished"></translation>
+        <translation>（EXIF 中没有：取添加时的时间）</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Taken</source>
-        <translation type="unfinished"></translation>
+        <translation>拍摄时间</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Stamp and seal</source>
-        <translation type="unfinished"></translation>
+        <translation>加盖水印并封存</translation>
     </message>
     <message>
         <location line="+24"/>
         <source>Give the operator and the device</source>
-        <translation type="unfinished"></translation>
+        <translation>请填写操作员和设备</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>No position is known for this photo</source>
-        <translation type="unfinished"></translation>
+        <translation>这张照片没有可用的位置</translation>
     </message>
 </context>
 <context>
@@ -1870,7 +1870,7 @@
     <message>
         <location line="+0"/>
         <source>Delete</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">删除</translation>
     </message>
     <message>
         <location line="+11"/>
@@ -2125,7 +2125,7 @@
     <message>
         <location line="+15"/>
         <source>Add %1</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">添加 %1</translation>
     </message>
     <message>
         <location line="+8"/>
@@ -2565,157 +2565,157 @@
     <message>
         <location filename="../../gisdesk/ui/photos.py" line="-293"/>
         <source>Add photos/documents…</source>
-        <translation type="unfinished"></translation>
+        <translation>添加照片/文档…</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Attach photos or documents to this feature (stored in the project with their hash)</source>
-        <translation type="unfinished"></translation>
+        <translation>给此要素附加照片或文档（连同哈希存入项目）</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Add evidence photo…</source>
-        <translation type="unfinished"></translation>
+        <translation>添加举证照片…</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>An evidence photo: position, azimuth, time, operator and device stamped on it and sealed in the case history</source>
-        <translation type="unfinished"></translation>
+        <translation>举证照片：位置、方位角、时间、操作员和设备加盖在照片上，并封存入案件历史</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Open</source>
-        <translation type="unfinished"></translation>
+        <translation>打开</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Show the photo with its EXIF facts or evidence data</source>
-        <translation type="unfinished"></translation>
+        <translation>查看照片及其 EXIF 信息或举证信息</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Save as…</source>
-        <translation type="unfinished"></translation>
+        <translation>另存为…</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Write the attachment to a file</source>
-        <translation type="unfinished"></translation>
+        <translation>把附件写到文件</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Remove</source>
-        <translation type="unfinished"></translation>
+        <translation>删除</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Remove the attachment from the project</source>
-        <translation type="unfinished"></translation>
+        <translation>从项目中删除此附件</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Undo removal</source>
-        <translation type="unfinished"></translation>
+        <translation>撤销删除</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Put the attachment just removed back</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复刚删除的附件</translation>
     </message>
     <message>
         <location line="+30"/>
         <source>Photos and documents: choose a feature in the results</source>
-        <translation type="unfinished"></translation>
+        <translation>照片和文档：请在结果中选择一个要素</translation>
     </message>
     <message numerus="yes">
         <location line="+4"/>
         <source>Photos and documents of %1: %n</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%1 的照片和文档：%n 个</numerusform>
         </translation>
     </message>
     <message>
         <location line="+3"/>
         <source>E</source>
         <comment>the seal on an evidence photo&apos;s thumbnail</comment>
-        <translation type="unfinished"></translation>
+        <translation>证</translation>
     </message>
     <message>
         <location line="+8"/>
         <source>Photo</source>
-        <translation type="unfinished"></translation>
+        <translation>照片</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Document</source>
-        <translation type="unfinished"></translation>
+        <translation>文档</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Evidence photo</source>
-        <translation type="unfinished"></translation>
+        <translation>举证照片</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Taken %1</source>
-        <translation type="unfinished"></translation>
+        <translation>拍摄于 %1</translation>
     </message>
     <message>
         <location line="+25"/>
         <source>Add photos/documents</source>
-        <translation type="unfinished"></translation>
+        <translation>添加照片/文档</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Photos and documents (*.jpg *.jpeg *.png *.tif *.tiff *.pdf *.doc *.docx *.xls *.xlsx *.txt);;All files (*)</source>
-        <translation type="unfinished"></translation>
+        <translation>照片和文档 (*.jpg *.jpeg *.png *.tif *.tiff *.pdf *.doc *.docx *.xls *.xlsx *.txt);;所有文件 (*)</translation>
     </message>
     <message numerus="yes">
         <location line="+12"/>
         <source>%n file(s) attached</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>已附加 %n 个文件</numerusform>
         </translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Add evidence photo</source>
-        <translation type="unfinished"></translation>
+        <translation>添加举证照片</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Photos (*.jpg *.jpeg *.png *.tif *.tiff)</source>
-        <translation type="unfinished"></translation>
+        <translation>照片 (*.jpg *.jpeg *.png *.tif *.tiff)</translation>
     </message>
     <message>
         <location line="+16"/>
         <source>%1 is not a photo that can be read</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 不是可读取的照片</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>Evidence photo %1 stamped and sealed in the case history</source>
-        <translation type="unfinished"></translation>
+        <translation>举证照片 %1 已加盖水印并封存入案件历史</translation>
     </message>
     <message>
         <location line="+35"/>
         <source>Save attachment as</source>
-        <translation type="unfinished"></translation>
+        <translation>附件另存为</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>Saved as %1</source>
-        <translation type="unfinished"></translation>
+        <translation>已另存为 %1</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>%1 removed</source>
-        <translation type="unfinished"></translation>
+        <translation>已删除 %1</translation>
     </message>
     <message>
         <location line="+13"/>
         <source>%1 put back</source>
-        <translation type="unfinished"></translation>
+        <translation>已恢复 %1</translation>
     </message>
 </context>
 <context>
@@ -2723,164 +2723,164 @@
     <message>
         <location line="+115"/>
         <source>(a document: Save as… to open it in its program)</source>
-        <translation type="unfinished"></translation>
+        <translation>（文档：用“另存为…”保存后在相应程序中打开）</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Fact</source>
-        <translation type="unfinished"></translation>
+        <translation>项目</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Value</source>
-        <translation type="unfinished">值</translation>
+        <translation>值</translation>
     </message>
     <message>
         <location line="+24"/>
         <source>Photo</source>
-        <translation type="unfinished"></translation>
+        <translation>照片</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Document</source>
-        <translation type="unfinished"></translation>
+        <translation>文档</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Evidence photo</source>
-        <translation type="unfinished"></translation>
+        <translation>举证照片</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>名称</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Kind</source>
-        <translation type="unfinished"></translation>
+        <translation>类型</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Feature</source>
-        <translation type="unfinished"></translation>
+        <translation>要素</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Pixels</source>
-        <translation type="unfinished"></translation>
+        <translation>像素</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Taken</source>
-        <translation type="unfinished"></translation>
+        <translation>拍摄时间</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Longitude</source>
-        <translation type="unfinished"></translation>
+        <translation>经度</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Latitude</source>
-        <translation type="unfinished"></translation>
+        <translation>纬度</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Azimuth</source>
-        <translation type="unfinished"></translation>
+        <translation>方位角</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Operator</source>
-        <translation type="unfinished"></translation>
+        <translation>操作员</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Device</source>
-        <translation type="unfinished"></translation>
+        <translation>设备</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Camera (EXIF)</source>
-        <translation type="unfinished"></translation>
+        <translation>相机（EXIF）</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>the photo&apos;s GPS (EXIF)</source>
-        <translation type="unfinished"></translation>
+        <translation>照片的 GPS（EXIF）</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>entered</source>
-        <translation type="unfinished"></translation>
+        <translation>手动输入</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>the GPS receiver</source>
-        <translation type="unfinished"></translation>
+        <translation>GPS 接收机</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>the feature&apos;s centre</source>
-        <translation type="unfinished"></translation>
+        <translation>要素中心</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Case number</source>
-        <translation type="unfinished"></translation>
+        <translation>案件编号</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Position from</source>
-        <translation type="unfinished"></translation>
+        <translation>位置来源</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Original file sha256</source>
-        <translation type="unfinished"></translation>
+        <translation>原始文件 sha256</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Sealed</source>
-        <translation type="unfinished"></translation>
+        <translation>封存</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Link hash</source>
-        <translation type="unfinished"></translation>
+        <translation>链接哈希</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Size</source>
-        <translation type="unfinished">大小</translation>
+        <translation>大小</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>%1 bytes</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 字节</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Added</source>
-        <translation type="unfinished"></translation>
+        <translation>添加</translation>
     </message>
     <message>
         <location line="+2"/>
         <location line="+2"/>
         <location line="+2"/>
         <source>Check</source>
-        <translation type="unfinished"></translation>
+        <translation>校验</translation>
     </message>
     <message>
         <location line="-2"/>
         <source>The bytes match the sealed sha256; the chain holds</source>
-        <translation type="unfinished"></translation>
+        <translation>内容与封存的 sha256 相符，哈希链完整</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>The bytes match their sha256</source>
-        <translation type="unfinished"></translation>
+        <translation>内容与其 sha256 相符</translation>
     </message>
 </context>
 <context>
