@@ -123,7 +123,7 @@ def json_action(link) -> str:
     return json.loads(link["facts"])["action"]
 
 
-def test_add_an_evidence_photo_through_its_dialog(window):
+def test_add_an_evidence_photo_through_its_dialog(window, monkeypatch):
     panel = photos_of(window, CASE_2)
     dialog = panel.evidence_dialog(NOGPS_PHOTO)
     # no GPS in the photo's EXIF: the feature's centre is offered and chosen
@@ -148,4 +148,13 @@ def test_add_an_evidence_photo_through_its_dialog(window):
     dialog = panel.evidence_dialog(GPS_PHOTO)
     assert dialog.position_source() == "exif" and dialog.azimuth.value() == pytest.approx(123.45, abs=0.05)
     assert "lon" not in dialog.values()
+    dialog.close()
+    # with a GPS receiver's fix, its position is offered before the feature's centre
+    from gisdesk.ui import photos
+
+    monkeypatch.setattr(photos, "gps_position", lambda: (20.5125, -34.0372))
+    dialog = panel.evidence_dialog(NOGPS_PHOTO)
+    assert dialog.position_source() == "gps" and dialog.positions["feature"][0].isEnabled()
+    values = dialog.values()
+    assert (values["lon"], values["lat"], values["position_source"]) == (20.5125, -34.0372, "gps")
     dialog.close()
