@@ -6,62 +6,62 @@
     <message>
         <location filename="../../gisdesk/ui/annotations.py" line="+425"/>
         <source>&amp;Annotate</source>
-        <translation type="unfinished">标注(&amp;N)</translation>
+        <translation>标注(&amp;N)</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Annotation tools</source>
-        <translation type="unfinished">标注工具</translation>
+        <translation>标注工具</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>&amp;Select annotations</source>
-        <translation type="unfinished">选择标注(&amp;S)</translation>
+        <translation>选择标注(&amp;S)</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>&amp;Text</source>
-        <translation type="unfinished">文字(&amp;T)</translation>
+        <translation>文字(&amp;T)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Arrow</source>
-        <translation type="unfinished">箭头(&amp;A)</translation>
+        <translation>箭头(&amp;A)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Callout on a feature</source>
-        <translation type="unfinished">引线标注(&amp;C)</translation>
+        <translation>引线标注(&amp;C)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Rectangle</source>
-        <translation type="unfinished">矩形(&amp;R)</translation>
+        <translation>矩形(&amp;R)</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>&amp;Ellipse</source>
-        <translation type="unfinished">椭圆(&amp;E)</translation>
+        <translation>椭圆(&amp;E)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Freehand outline</source>
-        <translation type="unfinished">手绘轮廓(&amp;F)</translation>
+        <translation>手绘轮廓(&amp;F)</translation>
     </message>
     <message>
         <location line="+16"/>
         <source>St&amp;yle of annotations…</source>
-        <translation type="unfinished">标注样式(&amp;Y)…</translation>
+        <translation>标注样式(&amp;Y)…</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>&amp;Delete selected annotations</source>
-        <translation type="unfinished">删除所选标注(&amp;D)</translation>
+        <translation>删除所选标注(&amp;D)</translation>
     </message>
     <message>
         <location line="+177"/>
         <source>Select annotations, or pick a drawing tool, to set a style</source>
-        <translation type="unfinished">请先选择标注，或选一个绘制工具，再设置样式</translation>
+        <translation>请先选择标注，或选一个绘制工具，再设置样式</translation>
     </message>
 </context>
 <context>
@@ -1441,7 +1441,7 @@
     <message>
         <location filename="../../gisdesk/ui/annotations.py" line="-87"/>
         <source>Type the text, Enter to keep it</source>
-        <translation type="unfinished">输入文字，回车确定</translation>
+        <translation>输入文字，回车确定</translation>
     </message>
 </context>
 <context>
