@@ -32,6 +32,7 @@ from gisdesk.layers.layer import Layer
 from gisdesk.layers.ledger import FIRST_STATUS
 from gisdesk.ui.canvas import MapCanvas, MapTool
 from gisdesk.ui.feature_form import open_feature_form
+from gisdesk.ui.tools import plain_text
 
 SNAP_PIXELS = 12
 BAND = QColor(230, 0, 126)  # what is being drawn or moved
@@ -78,6 +79,7 @@ class EditController(QObject):
         self.actions: dict[str, QAction] = {}
         for name, text, shortcut, make in specs:
             action = QAction(text, w)
+            action.setIconText(plain_text(text))
             action.setCheckable(True)
             if shortcut:
                 action.setShortcut(QKeySequence(shortcut))
@@ -90,6 +92,7 @@ class EditController(QObject):
         self.actions["delete"] = self._plain(self.tr("&Delete selected"), self.delete_selected, "Ctrl+Delete")
         self.toolbar.addSeparator()
         snap = QAction(self.tr("S&napping"), w)
+        snap.setIconText(plain_text(snap.text()))
         snap.setCheckable(True)
         snap.setChecked(self.snapping)
         snap.toggled.connect(lambda on: setattr(self, "snapping", on))
@@ -103,6 +106,7 @@ class EditController(QObject):
 
     def _plain(self, text: str, slot, shortcut: str = "") -> QAction:
         action = QAction(text, self.window)
+        action.setIconText(plain_text(text))
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(slot)
