@@ -210,3 +210,18 @@ def test_actions_follow_the_layers_geometry(window):
     assert actions["add_polygon"].isEnabled() and not actions["add_point"].isEnabled()
     window.layer_tree.select_layer(window.document.layer("ledger"))
     assert actions["add_polygon"].isEnabled() and actions["add_point"].isEnabled()
+
+
+def test_a_vertex_at_the_gps_position(window, monkeypatch):
+    window.editing.snapping = False
+    assert not window.editing.gps_vertex()  # not drawing: said so
+    window.editing.actions["add_polygon"].trigger()
+    assert not window.editing.gps_vertex() and "GPS" in window.editing.last_error  # no receiver yet
+    monkeypatch.setattr(window.gps, "current_position", lambda: (X0 + 90.25, Y0 + 17.5))
+    click(window, X0 + 80, Y0 + 10)
+    click(window, X0 + 90, Y0 + 10)
+    window.editing.actions["gps_vertex"].trigger()
+    key(window, Qt.Key.Key_Return)
+    added = stored(window).drop(index=["B1", "B2", "B3"]).geometry.iloc[0]
+    assert (X0 + 90.25, Y0 + 17.5) in [tuple(c) for c in added.geoms[0].exterior.coords]
+    assert added.area == pytest.approx(0.5 * 10 * 7.5, abs=1e-6)

@@ -88,6 +88,7 @@ class EditController(QObject):
             menu.addAction(action)
             self.toolbar.addAction(action)
             self.actions[name] = action
+        self.actions["gps_vertex"] = self._plain(self.tr("Vertex at the GPS position"), self.gps_vertex, "Ctrl+G")
         self.actions["merge"] = self._plain(self.tr("Mer&ge selected"), self.merge_selected)
         self.actions["delete"] = self._plain(self.tr("&Delete selected"), self.delete_selected, "Ctrl+Delete")
         self.toolbar.addSeparator()
@@ -300,6 +301,20 @@ class EditController(QObject):
             return len(uids)
         return 0
 
+    def gps_vertex(self) -> bool:
+        """Add the GPS receiver's position as the next vertex of the drawing (a point: the feature)."""
+        tool = self.canvas.tool
+        receiver = getattr(self.window, "gps", None)
+        position = receiver.current_position() if receiver is not None else None
+        if not isinstance(tool, DrawTool):
+            self.tell(self.tr("Start drawing a feature first (Add polygon, line or point)"))
+            return False
+        if position is None:
+            self.tell(self.tr("No GPS position: connect a receiver or replay a log in the GPS panel"))
+            return False
+        tool.add_point(*position)
+        return True
+
     def snapping_settings(self) -> None:
         dialog = SnappingDialog(self, self.window)
         if dialog.exec() == QDialog.DialogCode.Accepted:
@@ -392,7 +407,10 @@ class DrawTool(_EditTool):
             return
         if event.button() != Qt.MouseButton.LeftButton:
             return
-        self.points.append(self.map_point(event))
+        self.add_point(*self.map_point(event))
+
+    def add_point(self, x: float, y: float) -> None:
+        self.points.append((x, y))
         if self.geometry_kind == POINT:
             self.finish()
         self.canvas.update()

@@ -825,13 +825,13 @@
 <context>
     <name>EditController</name>
     <message>
-        <location filename="../../gisdesk/ui/editing.py" line="+67"/>
-        <location line="+120"/>
+        <location filename="../../gisdesk/ui/editing.py" line="+68"/>
+        <location line="+124"/>
         <source>Editing</source>
         <translation>编辑</translation>
     </message>
     <message>
-        <location line="-116"/>
+        <location line="-120"/>
         <source>Add &amp;polygon</source>
         <translation>添加面(&amp;P)</translation>
     </message>
@@ -861,7 +861,12 @@
         <translation>分割面(&amp;T)</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
+        <source>Vertex at the GPS position</source>
+        <translation>在 GPS 位置加节点</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Mer&amp;ge selected</source>
         <translation>合并所选(&amp;G)</translation>
     </message>
@@ -876,12 +881,12 @@
         <translation>捕捉(&amp;N)</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Snapping settings…</source>
         <translation>捕捉设置…</translation>
     </message>
     <message>
-        <location line="+104"/>
+        <location line="+105"/>
         <source>Add %1</source>
         <translation>添加 %1</translation>
     </message>
@@ -923,7 +928,17 @@
         <translation>删除</translation>
     </message>
     <message>
-        <location line="+201"/>
+        <location line="+11"/>
+        <source>Start drawing a feature first (Add polygon, line or point)</source>
+        <translation>请先开始绘制要素（添加面、线或点）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>No GPS position: connect a receiver or replay a log in the GPS panel</source>
+        <translation>没有 GPS 位置：请在 GPS 面板中连接接收机或回放记录</translation>
+    </message>
+    <message>
+        <location line="+204"/>
         <source>Move %1</source>
         <translation>移动 %1</translation>
     </message>
@@ -1005,12 +1020,12 @@
 <context>
     <name>EvidenceDialog</name>
     <message>
-        <location filename="../../gisdesk/ui/photos.py" line="+327"/>
+        <location filename="../../gisdesk/ui/photos.py" line="+344"/>
         <source>Evidence photo %1</source>
         <translation>举证照片 %1</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+15"/>
         <source>Azimuth (clockwise from north)</source>
         <translation>方位角（自正北顺时针）</translation>
     </message>
@@ -1332,6 +1347,170 @@
         <location line="+57"/>
         <source>Edit %1</source>
         <translation>编辑 %1</translation>
+    </message>
+</context>
+<context>
+    <name>GpsPanel</name>
+    <message>
+        <location filename="../../gisdesk/ui/gps.py" line="+74"/>
+        <source>Serial port</source>
+        <translation>串口</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Replay NMEA log</source>
+        <translation>回放 NMEA 记录</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Port</source>
+        <translation>端口</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Baud</source>
+        <translation>波特率</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>As fast as possible</source>
+        <translation>尽快</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Log file</source>
+        <translation>记录文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Speed</source>
+        <translation>速度</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+89"/>
+        <source>Connect</source>
+        <translation>连接</translation>
+    </message>
+    <message>
+        <location line="-76"/>
+        <source>Fix</source>
+        <translation>定位</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Satellites / HDOP</source>
+        <translation>卫星数 / HDOP</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Accuracy</source>
+        <translation>精度</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Lat / lon</source>
+        <translation>纬度 / 经度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>X / Y</source>
+        <translation>X / Y（项目坐标）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Speed / course</source>
+        <translation>速度 / 航向</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sentences</source>
+        <translation>语句</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Keep the position in view</source>
+        <translation>地图跟随位置</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Add a point at the GPS position</source>
+        <translation>在 GPS 位置添加点</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A new feature of the current layer of the layer tree (a point layer), saved at once; Edit › Undo takes it back</source>
+        <translation>在图层树当前图层（点图层）中新增要素，立即保存；编辑 › 撤销可撤回</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>NMEA log</source>
+        <translation>NMEA 记录</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>NMEA logs (*.nmea *.nma *.txt *.log);;All files (*)</source>
+        <translation>NMEA 记录 (*.nmea *.nma *.txt *.log);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>Disconnect</source>
+        <translation>断开</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reading %1</source>
+        <translation>正在读取 %1</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>%1 used, %2 checksum errors, %3 unreadable</source>
+        <translation>有效 %1 条，校验错误 %2 条，无法识别 %3 条</translation>
+    </message>
+    <message>
+        <location line="+50"/>
+        <source>No GPS fix: no point added</source>
+        <translation>GPS 未定位：未添加点</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Choose a point layer in the layer tree first (the ledger, resources …)</source>
+        <translation>请先在图层树中选择一个点图层（台账、资源等）</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Added %1 at the GPS position (± %2 m)</source>
+        <translation>已在 GPS 位置添加 %1（± %2 米）</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Add %1 at the GPS position</source>
+        <translation>在 GPS 位置添加 %1</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>GPS</source>
+        <translation>GPS</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>&amp;GPS</source>
+        <translation>&amp;GPS 定位</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Connect a GPS receiver or replay a log; add a point at the position</source>
+        <translation>连接 GPS 接收机或回放记录；在所在位置添加点</translation>
     </message>
 </context>
 <context>
@@ -2561,9 +2740,167 @@
     </message>
 </context>
 <context>
+    <name>MergeConflictDialog</name>
+    <message>
+        <location filename="../../gisdesk/ui/field_work.py" line="+113"/>
+        <source>Merge conflicts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 changes of the package were applied, %2 skipped. %3 conflicts were not resolved: choose for each which value the master keeps. Nothing was overwritten.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Backup of the master: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Layer</source>
+        <translation type="unfinished">图层</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Feature</source>
+        <translation type="unfinished">要素</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Field</source>
+        <translation type="unfinished">字段</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Conflict</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Base (when packed)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Master (now)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Field package</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Keep</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>both changed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>both moved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>deleted in the field, edited in the master</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>edited in the field, deleted in the master</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>(whole feature)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <location line="+24"/>
+        <source>Decide later</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-23"/>
+        <source>Master&apos;s value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Package&apos;s value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>All: master&apos;s value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>All: package&apos;s value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Apply the choices</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PackDialog</name>
+    <message>
+        <location line="-115"/>
+        <location line="+35"/>
+        <source>Make a field package</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-31"/>
+        <source>The layers of the area (features crossing its edge taken whole), the base maps cut for it, the rule file and a base snapshot, for work with no network; merge it back with 合并外业数据… when the team returns.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>District:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The map&apos;s view</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Browse…</source>
+        <translation type="unfinished">浏览…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Package:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Pack</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>GeoPackage (*.gpkg)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>PhotoPanel</name>
     <message>
-        <location filename="../../gisdesk/ui/photos.py" line="-293"/>
+        <location filename="../../gisdesk/ui/photos.py" line="-292"/>
         <source>Add photos/documents…</source>
         <translation>添加照片/文档…</translation>
     </message>
@@ -2721,7 +3058,7 @@
 <context>
     <name>PhotoViewer</name>
     <message>
-        <location line="+115"/>
+        <location line="+110"/>
         <source>(a document: Save as… to open it in its program)</source>
         <translation>（文档：用“另存为…”保存后在相应程序中打开）</translation>
     </message>
@@ -3108,24 +3445,29 @@
 <context>
     <name>RestoreDialog</name>
     <message>
-        <location filename="../../gisdesk/ui/restore.py" line="+25"/>
+        <location filename="../../gisdesk/ui/restore.py" line="+26"/>
         <source>Restore unsaved edits</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复未保存的修改</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>The project %1 has %2 edits that were not saved (made from %3 UTC on, by %4): the program may have ended unexpectedly. Restore them? They come back as unsaved edits, to save or to undo.</source>
-        <translation type="unfinished"></translation>
+        <translation>项目 %1 有 %2 处修改未保存（自 UTC %3 起，由 %4 所做），程序可能意外退出。要恢复吗？恢复后它们是未保存的修改，可以保存，也可以撤销。</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>Restore</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Discard</source>
-        <translation type="unfinished"></translation>
+        <translation>放弃</translation>
+    </message>
+    <message>
+        <location line="+37"/>
+        <source>Restored %1 unsaved edits: File › Save saves them, Edit › Undo takes them back</source>
+        <translation>已恢复 %1 处未保存的修改：文件 › 保存项目 将其保存，编辑 › 撤销 可撤回</translation>
     </message>
 </context>
 <context>
@@ -3814,6 +4156,61 @@
     </message>
 </context>
 <context>
+    <name>field</name>
+    <message>
+        <location filename="../../gisdesk/ui/field_work.py" line="+113"/>
+        <source>Make a field package</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Field package %1: %2 features</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <location line="+5"/>
+        <location line="+9"/>
+        <source>Merge a field package</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-13"/>
+        <source>Save the project first: the merge compares the saved project with the package.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>GeoPackage (*.gpkg)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>Field work</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Make a field package…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The layers, base maps and rules of a district or of the map&apos;s view, to work offline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Merge a field package…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Bring a field package&apos;s edits back: three-way, conflicts listed for you to decide</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>jobs</name>
     <message>
         <location filename="../../gisdesk/ui/jobs.py" line="-156"/>
@@ -3994,14 +4391,6 @@
         <location line="+340"/>
         <source>Totals and indicators</source>
         <translation>统计与指标</translation>
-    </message>
-</context>
-<context>
-    <name>window</name>
-    <message>
-        <location filename="../../gisdesk/ui/restore.py" line="+37"/>
-        <source>Restored %1 unsaved edits: File › Save saves them, Edit › Undo takes them back</source>
-        <translation type="unfinished"></translation>
     </message>
 </context>
 </TS>
