@@ -22,13 +22,12 @@ from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, 
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from gisdesk.errors import GisdeskError
-from gisdesk.layers.display import format_value, is_missing
 from gisdesk.layers.layer import Layer
 from gisdesk.layers.ledger import TRANSITIONS, overdue
 from gisdesk.layers.names import VALUE_NAMES, field_header, value_name
 from gisdesk.layers.schema import CODES, DATE, ENUM, FLOAT, INT, Field, SchemaProblems
 from gisdesk.store import current_user
-from gisdesk.ui.attribute_table import convert_value, refusal_message
+from gisdesk.ui.attribute_table import convert_value, format_value, is_missing, refusal_message
 
 EMPTY_DATE = QDate(1900, 1, 1)  # the date editor's "no date" (shown blank)
 LONG_TEXT = {"notes", "address"}  # fields edited in a box of several lines
