@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 
 from gisdesk import attachments
 from gisdesk.render.renderer import MapView
-from tests.photo_project import CASE_1, CASE_2, CRS, GPS_LAT, GPS_LON, GPS_PHOTO, NOGPS_PHOTO, copy_of, make_project
+from tests.photo_project import CASE_1, CASE_2, CRS, GPS_LAT, GPS_LON, GPS_PHOTO, NOGPS_PHOTO, ROTATED_PHOTO, \
+    copy_of, make_project
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +111,14 @@ def test_add_save_remove_undo_and_errors(window, tmp_path):
     assert panel.current_id() == evidence_id and len(names(panel)) == 4 and panel.buttons["undo"].isHidden()
     assert attachments.verify(panel.project).ok  # the removal and the restoring both sealed
     assert [json_action(link) for link in attachments.chain(panel.project, CASE_1)] == ["added", "removed", "added"]
+    # a photo stored on its side (EXIF orientation 6) is shown upright, thumbnail and viewer alike
+    turned = panel.add_files([ROTATED_PHOTO])[0]
+    panel._select(turned.attachment_id)
+    icon = panel.list.currentItem().icon().pixmap(88, 88).toImage()
+    assert icon.pixelColor(5, 44).alpha() == 0 and icon.pixelColor(44, 5).alpha() == 255  # portrait: margins left, right
+    viewer = panel.open_current()
+    assert (viewer.image.pixmap().width(), viewer.image.pixmap().height()) == (240, 320)
+    viewer.close()
     # errors are said in the panel, not in a modal box
     text = tmp_path / "x.txt"
     text.write_text("不是照片", encoding="utf-8")
