@@ -44,7 +44,9 @@ Decisions:
   sha256, recomputes every link hash, finds every predecessor, and checks each evidence attachment
   against its newest link (present, same sha256, same facts) and each sealed one is still there
   unless its removal was sealed too; each problem names the photo (name, case, attachment id) and
-  the check that failed.
+  the check that failed. What the file alone cannot show: a case's newest links deleted together
+  with their photos (nothing names them any more) — that needs the head hash kept elsewhere
+  (`chain()` gives it; a merged package's master keeps the package's links).
 """
 
 from __future__ import annotations
@@ -155,13 +157,20 @@ class Problem:
             "sha256": tr("附件记录的 sha256 与案件历史中封存的不符",
                          "the attachment's recorded sha256 differs from the one sealed in the case history"),
             "facts": tr("附件的举证信息（{fields}）与封存的不符", "the attachment's evidence facts ({fields}) differ from "
-                        "those sealed", fields=self.detail),
+                        "those sealed", fields=tr("、", ", ").join(
+                            tr(*_FACT_NAMES.get(f, (f, f))) for f in self.detail.split(", ") if f)),
             "unsealed": tr("举证照片在案件历史中没有封存链接", "the evidence photo has no sealing link in the case history"),
             "orphan": tr("所属要素已删除（附件保留）", "its feature was deleted (the attachment is kept)"),
         }[self.check]
         return tr("{name}（图层 {layer}，案件 {uid}，附件 {id}）：{what}", "{name} (layer {layer}, case {uid}, "
                   "attachment {id}): {what}", name=self.name, layer=self.layer, uid=self.uid, id=self.attachment_id,
                   what=what)
+
+
+_FACT_NAMES = {"uid": ("所属要素", "feature"), "kind": ("类型", "kind"), "layer": ("图层", "layer"),
+               "name": ("名称", "name"), "taken_at": ("拍摄时间", "time taken"), "lon": ("经度", "longitude"),
+               "lat": ("纬度", "latitude"), "azimuth": ("方位角", "azimuth"), "operator": ("操作员", "operator"),
+               "device": ("设备", "device")}
 
 
 @dataclass
@@ -693,6 +702,8 @@ def verify(project, feedback=None) -> Report:
             report.problems.append(Problem("sha256", a.attachment_id, a.name, a.layer, a.uid))
         row = _row_facts(a)
         differ = [k for k in SEALED_ROW_FACTS if not _same(row.get(k), facts.get(k))]
+        if a.kind != EVIDENCE:  # sealed as evidence, now passed off as a plain photo
+            differ.insert(0, "kind")
         if a.uid != link["case_uid"]:
             differ.insert(0, "uid")
         if differ:

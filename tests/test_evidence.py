@@ -205,6 +205,11 @@ def test_edited_facts_are_named(sealed):
     problems = [p for p in attachments.verify(project).problems if p.fatal]
     assert [(p.check, p.attachment_id, p.detail) for p in problems] == [("facts", first.attachment_id,
                                                                          "azimuth, operator")]
+    assert "（方位角、操作员）" in problems[0].message
+    with sqlite3.connect(project) as db:  # passed off as a plain photo, out of the chain's sight
+        db.execute("UPDATE gisdesk_attachments SET kind = 'photo' WHERE attachment_id = ?", (second.attachment_id,))
+    assert [(p.check, p.attachment_id, p.detail) for p in attachments.verify(project).problems if p.fatal][1] == \
+        ("facts", second.attachment_id, "kind")
 
 
 def test_an_edited_link_is_named(sealed):
