@@ -150,6 +150,19 @@ def pack(project_path, out, *, district: str | None = None, extent=None, feedbac
     return result
 
 
+def districts(project_path) -> list[str]:
+    """The districts of a project (the values of the district field of its layers), sorted: what --area takes."""
+    project = Project(project_path)
+    found: set[str] = set()
+    with gpkg.connect(project.path, readonly=True) as db:
+        for info in project.layers():
+            column = next((n for n, _ in gpkg.columns_of(db, info.id) if n.lower() == "district"), None)
+            if column:
+                found |= {str(v).strip() for (v,) in db.execute(f'SELECT DISTINCT "{column}" FROM "{info.id}"')
+                          if v is not None and str(v).strip()}
+    return sorted(found)
+
+
 # --- what is taken ---------------------------------------------------------------------------
 
 def _check_output(out: Path) -> None:

@@ -16,6 +16,7 @@ PANEL_MODULES = [
     "layout_designer",
     "export_map",
     "export_xlsx",
+    "field_work",
     "annotations",
     "editing",
 ]

@@ -105,7 +105,7 @@
 <context>
     <name>AttributeTable</name>
     <message>
-        <location filename="../../gisdesk/ui/attribute_table.py" line="+54"/>
+        <location filename="../../gisdesk/ui/attribute_table.py" line="+57"/>
         <source>ID</source>
         <translation>唯一标识</translation>
     </message>
@@ -145,7 +145,12 @@
         <translation>要素 %2 的字段 %1：%3</translation>
     </message>
     <message>
-        <location line="+89"/>
+        <location line="+80"/>
+        <source>Overdue: the deadline has passed and the case is not yet demolished, confiscated, made legal or closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+21"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
@@ -1088,7 +1093,7 @@
 <context>
     <name>ExportMapDialog</name>
     <message>
-        <location filename="../../gisdesk/ui/export_map.py" line="+82"/>
+        <location filename="../../gisdesk/ui/export_map.py" line="+83"/>
         <location line="+150"/>
         <location line="+8"/>
         <source>Export map</source>
@@ -1293,7 +1298,7 @@
 <context>
     <name>FeatureForm</name>
     <message>
-        <location filename="../../gisdesk/ui/feature_form.py" line="+52"/>
+        <location filename="../../gisdesk/ui/feature_form.py" line="+51"/>
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
@@ -1959,15 +1964,15 @@
 <context>
     <name>LayoutDesigner</name>
     <message>
-        <location filename="../../gisdesk/ui/layout_designer.py" line="+354"/>
-        <location line="+446"/>
+        <location filename="../../gisdesk/ui/layout_designer.py" line="+366"/>
+        <location line="+448"/>
         <location line="+108"/>
         <location line="+173"/>
         <source>Page layouts</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-708"/>
+        <location line="-710"/>
         <source>Undo</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2037,7 +2042,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Duplicate…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2053,23 +2058,23 @@
     </message>
     <message>
         <location line="+11"/>
-        <location line="+544"/>
+        <location line="+545"/>
         <source>Default page</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-543"/>
+        <location line="-544"/>
         <source>gisdesk export --default and File › Export map… start with this layout (kept in the project when saved)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+39"/>
-        <location line="+316"/>
+        <location line="+317"/>
         <source>Edit text</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-315"/>
+        <location line="-316"/>
         <location line="+4"/>
         <source>Text:</source>
         <translation type="unfinished"></translation>
@@ -2241,7 +2246,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+35"/>
         <source>the layers&apos; centre</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2742,115 +2747,115 @@
 <context>
     <name>MergeConflictDialog</name>
     <message>
-        <location filename="../../gisdesk/ui/field_work.py" line="+113"/>
+        <location filename="../../gisdesk/ui/field_work.py" line="+115"/>
         <source>Merge conflicts</source>
-        <translation type="unfinished"></translation>
+        <translation>合并冲突</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>%1 changes of the package were applied, %2 skipped. %3 conflicts were not resolved: choose for each which value the master keeps. Nothing was overwritten.</source>
-        <translation type="unfinished"></translation>
+        <translation>外业包中 %1 处修改已应用，%2 处跳过。%3 处冲突未自动解决：请逐条选择主库保留哪个值。没有任何内容被覆盖。</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Backup of the master: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>主库备份：%1</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Layer</source>
-        <translation type="unfinished">图层</translation>
+        <translation>图层</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Feature</source>
-        <translation type="unfinished">要素</translation>
+        <translation>要素</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Field</source>
-        <translation type="unfinished">字段</translation>
+        <translation>字段</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Conflict</source>
-        <translation type="unfinished"></translation>
+        <translation>冲突</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Base (when packed)</source>
-        <translation type="unfinished"></translation>
+        <translation>基础（打包时）</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Master (now)</source>
-        <translation type="unfinished"></translation>
+        <translation>主库（现在）</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Field package</source>
-        <translation type="unfinished"></translation>
+        <translation>外业包</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Keep</source>
-        <translation type="unfinished"></translation>
+        <translation>采用</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>both changed</source>
-        <translation type="unfinished"></translation>
+        <translation>两边都改了</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>both moved</source>
-        <translation type="unfinished"></translation>
+        <translation>两边都改了几何</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>deleted in the field, edited in the master</source>
-        <translation type="unfinished"></translation>
+        <translation>外业删除，主库修改</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>edited in the field, deleted in the master</source>
-        <translation type="unfinished"></translation>
+        <translation>外业修改，主库删除</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>(whole feature)</source>
-        <translation type="unfinished"></translation>
+        <translation>（整个要素）</translation>
     </message>
     <message>
         <location line="+15"/>
         <location line="+24"/>
         <source>Decide later</source>
-        <translation type="unfinished"></translation>
+        <translation>稍后决定</translation>
     </message>
     <message>
         <location line="-23"/>
         <source>Master&apos;s value</source>
-        <translation type="unfinished"></translation>
+        <translation>主库的值</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Package&apos;s value</source>
-        <translation type="unfinished"></translation>
+        <translation>外业的值</translation>
     </message>
     <message>
         <location line="+13"/>
         <source>All: master&apos;s value</source>
-        <translation type="unfinished"></translation>
+        <translation>全部采用主库</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>All: package&apos;s value</source>
-        <translation type="unfinished"></translation>
+        <translation>全部采用外业</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Apply the choices</source>
-        <translation type="unfinished"></translation>
+        <translation>按所选合并</translation>
     </message>
 </context>
 <context>
@@ -2859,42 +2864,42 @@
         <location line="-115"/>
         <location line="+35"/>
         <source>Make a field package</source>
-        <translation type="unfinished"></translation>
+        <translation>打包外业数据</translation>
     </message>
     <message>
         <location line="-31"/>
         <source>The layers of the area (features crossing its edge taken whole), the base maps cut for it, the rule file and a base snapshot, for work with no network; merge it back with 合并外业数据… when the team returns.</source>
-        <translation type="unfinished"></translation>
+        <translation>该范围的图层（跨边界的要素整体带走，不裁切）、为它裁切的底图、规则文件和基础快照，供无网络时外业使用；外业回来后用“合并外业数据…”合并回主库。</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>District:</source>
-        <translation type="unfinished"></translation>
+        <translation>区：</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>The map&apos;s view</source>
-        <translation type="unfinished"></translation>
+        <translation>当前地图范围</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>Browse…</source>
-        <translation type="unfinished">浏览…</translation>
+        <translation>浏览…</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Package:</source>
-        <translation type="unfinished"></translation>
+        <translation>外业包：</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Pack</source>
-        <translation type="unfinished"></translation>
+        <translation>打包</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>GeoPackage (*.gpkg)</source>
-        <translation type="unfinished"></translation>
+        <translation>GeoPackage (*.gpkg)</translation>
     </message>
 </context>
 <context>
@@ -4145,7 +4150,47 @@
 <context>
     <name>export_map</name>
     <message>
-        <location filename="../../gisdesk/ui/export_map.py" line="+44"/>
+        <location filename="../../gisdesk/ui/export_map.py" line="-180"/>
+        <source>PDF (vector, for printing)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PNG image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>SVG (vector, for editing)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Interactive HTML map (opens offline)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+197"/>
+        <source>Export map</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Exported %1 (with personal data: keep it as the rules require)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Exported %1; personal data masked: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Exported %1; no personal data shown on it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>Export &amp;map…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4160,54 +4205,54 @@
     <message>
         <location filename="../../gisdesk/ui/field_work.py" line="+113"/>
         <source>Make a field package</source>
-        <translation type="unfinished"></translation>
+        <translation>打包外业数据</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Field package %1: %2 features</source>
-        <translation type="unfinished"></translation>
+        <translation>外业包 %1：%2 个要素</translation>
     </message>
     <message>
         <location line="+10"/>
         <location line="+5"/>
         <location line="+9"/>
         <source>Merge a field package</source>
-        <translation type="unfinished"></translation>
+        <translation>合并外业数据</translation>
     </message>
     <message>
         <location line="-13"/>
         <source>Save the project first: the merge compares the saved project with the package.</source>
-        <translation type="unfinished"></translation>
+        <translation>请先保存项目：合并比较的是已保存的项目与外业包。</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>GeoPackage (*.gpkg)</source>
-        <translation type="unfinished"></translation>
+        <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
         <location line="+29"/>
         <source>Field work</source>
-        <translation type="unfinished"></translation>
+        <translation>外业</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Make a field package…</source>
-        <translation type="unfinished"></translation>
+        <translation>打包外业数据…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>The layers, base maps and rules of a district or of the map&apos;s view, to work offline</source>
-        <translation type="unfinished"></translation>
+        <translation>某区或当前地图范围的图层、底图和规则，供离线外业</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Merge a field package…</source>
-        <translation type="unfinished"></translation>
+        <translation>合并外业数据…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Bring a field package&apos;s edits back: three-way, conflicts listed for you to decide</source>
-        <translation type="unfinished"></translation>
+        <translation>把外业包的修改三方合并回主库：冲突列出由你决定</translation>
     </message>
 </context>
 <context>
@@ -4276,7 +4321,104 @@
 <context>
     <name>layout_designer</name>
     <message>
-        <location filename="../../gisdesk/ui/layout_designer.py" line="+20"/>
+        <location filename="../../gisdesk/ui/layout_designer.py" line="-1045"/>
+        <source>Title</source>
+        <translation type="unfinished">名称</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Subtitle</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Date</source>
+        <translation type="unfinished">日期</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Organisation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Notes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>CRS note</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Map frame</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+719"/>
+        <source>Legend</source>
+        <translation type="unfinished">图例</translation>
+    </message>
+    <message>
+        <location line="-718"/>
+        <source>Scale bar</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>North arrow</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Overview inset</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Totals table</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Logo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Feature table (atlas)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Before and after (atlas)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Photos (atlas)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+223"/>
+        <location line="+16"/>
+        <source>Move %1</source>
+        <translation type="unfinished">移动 %1</translation>
+    </message>
+    <message>
+        <location line="-15"/>
+        <source>Resize %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+488"/>
+        <source>Conflict totals</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+338"/>
         <source>Reading the layers for the page…</source>
         <translation type="unfinished"></translation>
     </message>
