@@ -15,6 +15,8 @@ workflow and its history) and then in the frame, and the layer emits events["dat
 
 from __future__ import annotations
 
+import datetime as dt
+
 
 import numpy as np
 import pandas as pd
@@ -29,6 +31,7 @@ from gisdesk.store import current_user
 from gisdesk.i18n import tr as core_tr
 from gisdesk.layers.edits import EditSession
 from gisdesk.layers.layer import Layer
+from gisdesk.layers.ledger import overdue
 from gisdesk.layers.names import VALUE_NAMES, field_header, value_name
 from gisdesk.layers.schema import ENUM, FLOAT, INT, Field, Schema, SchemaProblems, conform
 from gisdesk.ui.icons import icon
@@ -36,6 +39,7 @@ from gisdesk.ui.icons import icon
 NUMERIC = (INT, FLOAT)
 MAX_SELECTION_RANGES = 2000  # more scattered runs than this are painted by the model, not put in the view's selection
 SELECTED = QColor(255, 212, 0, 110)
+OVERDUE = QColor("#c62828")  # the deadline of an overdue case
 MAX_COMBO_VALUES = 200
 SHOWN = "\0shown:"  # the key of a coded column's names among the model's filter texts
 
@@ -177,7 +181,19 @@ class LayerTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if self.columns[index.column()][0] not in self.fields:
                 return QColor("#666666")
+            if self._overdue(index.row(), index.column()):
+                return OVERDUE
+        if role == Qt.ItemDataRole.ToolTipRole and self._overdue(index.row(), index.column()):
+            return QCoreApplication.translate("AttributeTable", "Overdue: the deadline has passed and the case is not "
+                                                                "yet demolished, confiscated, made legal or closed")
         return None
+
+    def _overdue(self, view_row: int, column: int) -> bool:
+        """Whether the cell is the deadline of a ledger case that is overdue (gisdesk.layers.ledger.overdue)."""
+        if self.layer.kind != "ledger" or self.columns[column][0] != "deadline" or "status" not in self.frame.columns:
+            return False
+        row = int(self.order[view_row])
+        return overdue(self.column_array("status")[row], self.column_array("deadline")[row], dt.date.today())
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole:
