@@ -153,3 +153,15 @@ def test_double_clicking_a_feature_in_identify_opens_its_form(qtbot, project):
     assert isinstance(form, FeatureForm) and form.uid == "HP2025-0002" and form.isVisible()
     assert form.editors["status"].currentData() == "已立案"
     form.close()
+
+
+def test_the_attribute_table_marks_an_overdue_deadline(qtbot, document):
+    from gisdesk.ui.attribute_table import OVERDUE, LayerTableModel
+
+    model = LayerTableModel(document.layer("ledger"), document.project)
+    column = [c for c, _ in model.columns].index("deadline")
+    rows = {model.index(r, 0).data(): r for r in range(model.rowCount())}
+    late = model.index(rows["HP2025-0001"], column)  # 限期拆除, deadline 2026-11-21: overdue by now
+    assert model.data(late, Qt.ItemDataRole.ForegroundRole) == OVERDUE
+    assert "Overdue" in model.data(late, Qt.ItemDataRole.ToolTipRole) or "超期" in model.data(late, Qt.ItemDataRole.ToolTipRole)
+    assert model.data(model.index(rows["HP2025-0002"], column), Qt.ItemDataRole.ForegroundRole) is None
