@@ -81,6 +81,16 @@ class MapDocument:
             self.journal = Journal(self.project.path, who=current_user())
         return self.journal
 
+    def pending_edits(self) -> int:
+        """How many features have uncommitted changes (e.g. edits restored from the journal)."""
+        return sum(len(s.pending) for s in self._sessions.values())
+
+    def commit_edits(self) -> None:
+        """Commit every session's uncommitted changes (each session one transaction)."""
+        for session in self._sessions.values():
+            if session.pending:
+                session.commit()
+
     def can_undo(self) -> bool:
         return any(s.can_undo for s in self._sessions.values()) or self.annotations.can_undo
 

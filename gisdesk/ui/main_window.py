@@ -373,6 +373,9 @@ class MainWindow(QMainWindow):
             self.documentChanged.emit(document)
             if document.project.notices:  # what opening repaired (e.g. uids for features added in QGIS)
                 self.statusBar().showMessage("；".join(document.project.notices), 15000)
+            if not self.headless:  # edits a crashed window left unsaved: restore them? (gisdesk.ui.restore)
+                from gisdesk.ui.restore import offer_restore
+                offer_restore(self, document)
         if collect is not None:
             QTimer.singleShot(RECOLLECT_DELAY_MS, self, lambda: self._collect_closed(collect))
         self._load_over(loader, self.document is document)
@@ -461,6 +464,7 @@ class MainWindow(QMainWindow):
         if self.document is None:
             return True
         try:
+            self.document.commit_edits()  # (edits restored from the autosave journal, say)
             self.document.save()
         except (GisdeskError, OSError) as error:
             QMessageBox.critical(self, self.tr("Cannot save project"), str(error))

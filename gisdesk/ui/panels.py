@@ -19,6 +19,7 @@ PANEL_MODULES = [
     "field_work",
     "annotations",
     "editing",
+    "gps",
 ]
 
 
