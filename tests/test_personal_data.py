@@ -140,6 +140,21 @@ def _page_labelled_by(field):
     return export
 
 
+def export_html_map(project, folder, with_personal, cli):
+    """gisdesk export --html after a review note quoting a party and a phone: the whole page (its
+    popups' data is written as UTF-8 JSON, so a raw value would be there as written) and what it printed."""
+    from gisdesk import reviews
+
+    cli("check", project.path, "--out", folder)
+    reviews.set_decision(project, project.layers_of("ledger")[0].id, "L2", project.layers_of("red")[0].id, "R1",
+                         "confirmed", note=REVIEW_NOTE, who="李工")
+    out = folder / "map.html"
+    code, stdout, err = cli("export", project.path, "--default", "--html", out,
+                            *(["--with-personal-data"] if with_personal else []))
+    assert code == 0, err
+    return [("html", out.read_text(encoding="utf-8")), ("stdout", stdout)]
+
+
 # (name, exporter): each exporter writes into `folder` and returns every text it produced, [(what, text)];
 # with_personal=True the raw values must be in it (all of them in "xlsx" when there is one: the check's CSVs
 # never hold them; at least the party's name otherwise)
@@ -148,6 +163,7 @@ EXPORTERS = [
     ("export_xlsx", export_xlsx_after_review),
     ("pdf page, labels of 当事人", _page_labelled_by("party")),
     ("pdf page, labels of 备注", _page_labelled_by("notes")),
+    ("html map, popups", export_html_map),
     # H7: ("png-svg labels", export_render_inputs), ("html", export_html) ...
 ]
 IDS = [e.values[0] if hasattr(e, "values") else e[0] for e in EXPORTERS]

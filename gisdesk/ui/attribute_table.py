@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import (QAbstractTableModel, QCoreApplication, QItemSelection, QItemSelectionModel, QItemSelectionRange,
@@ -32,7 +31,9 @@ from gisdesk.i18n import tr as core_tr
 from gisdesk.layers.edits import EditSession
 from gisdesk.layers.layer import Layer
 from gisdesk.layers.ledger import overdue
-from gisdesk.layers.names import VALUE_NAMES, field_header, value_name
+from gisdesk.layers.display import display_value as core_display_value
+from gisdesk.layers.display import format_value, is_missing  # noqa: F401 (the table's names for them)
+from gisdesk.layers.names import VALUE_NAMES, field_header
 from gisdesk.layers.schema import ENUM, FLOAT, INT, Field, Schema, SchemaProblems, conform
 from gisdesk.ui.icons import icon
 
@@ -61,11 +62,9 @@ def display_columns(layer: Layer) -> list[tuple[str, str]]:
 
 
 def display_value(layer: Layer, column: str, value) -> str:
-    """A value as the table and Identify show it: coded values by their names (WPXJ → 未批先建)."""
-    text = format_value(value)
-    if text and column in VALUE_NAMES and column in layer.info.schema.names:
-        return value_name(layer.info.schema[column], text)
-    return text
+    """A value as the table and Identify show it: coded values by their names (WPXJ → 未批先建);
+    gisdesk.layers.display.display_value, which the HTML export's popups use too."""
+    return core_display_value(layer.info.schema, column, value)
 
 
 def type_name(field_type: str) -> str:
@@ -75,20 +74,6 @@ def type_name(field_type: str) -> str:
              "float": translate("AttributeTable", "decimal"), "date": translate("AttributeTable", "date"),
              "enum": translate("AttributeTable", "choice"), "codes": translate("AttributeTable", "codes (one or more)")}
     return names.get(field_type, field_type)
-
-
-def is_missing(value) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, (float, np.floating)) and np.isnan(value)
-
-
-def format_value(value) -> str:
-    if is_missing(value):
-        return ""
-    if isinstance(value, (float, np.floating)):
-        return f"{value:.2f}".rstrip("0").rstrip(".")
-    return str(value)
 
 
 def convert_value(field: Field, value, *, source: str, uid=None):
