@@ -277,3 +277,18 @@ def test_bad_input_exits_2_and_leaves_the_master_as_it_was(master, package, tmp_
     code, _, err = cli("merge", other, package)  # a package of another project
     assert code == 2 and "不是由项目" in err and err.count("\n") == 1
     assert digest(master) == before
+
+
+def test_a_layer_rewritten_without_its_uids_is_not_merged_rather_than_deleted_and_added_again(master, package):
+    frame = pyogrio.read_dataframe(package, layer="buildings").drop(columns="uid")
+    pyogrio.write_dataframe(frame, package, layer="buildings")
+    before = digest(master)
+    report = merge(master, package)
+    assert [e["reason"] for e in report.skipped] == ["uid-column-missing-in-package"]
+    assert report.applied == [] and digest(master) == before
+
+
+def test_a_renamed_master_still_takes_its_package(master, package):
+    Project(master).set_settings(name="改了名的主库")
+    edit(package, "buildings", attrs("B1", floors=9))
+    assert [e["field_value"] for e in merge(master, package).applied] == [9]

@@ -194,10 +194,10 @@ def _check_package(path: Path, master: Project) -> dict:
                          "{path} is not a field package (no base snapshot gisdesk_field_base; make one with gisdesk pack)",
                          path=path)
     if settings.get(PACKAGE_MASTER_KEY) and settings[PACKAGE_MASTER_KEY] != master_key(master.settings()):
-        made_from = json.loads(settings[PACKAGE_MASTER_KEY])[0]
-        raise InputError("外业包 {path} 不是由项目 {master} 生成的（它来自“{other}”），未合并",
-                         "the package {path} was not made from the project {master} (it comes from “{other}”); "
-                         "nothing merged", path=path.name, master=master.path.name, other=made_from)
+        raise InputError("外业包 {path} 不是由项目 {master} 生成的（它来自 {other}），未合并",
+                         "the package {path} was not made from the project {master} (it comes from {other}); "
+                         "nothing merged", path=path.name, master=master.path.name,
+                         other=Path(settings.get("field:master", "?")).name)
     return settings
 
 
@@ -304,6 +304,12 @@ class _Plan:
 
     def _compare_layer(self, pdb, mdb, layer: str, kind: str, base: dict[str, Feature]) -> None:
         settled: dict[str, Settled] = self.settled.get(layer, {})
+        if not any(name.lower() == "uid" for name, _ in gpkg.columns_of(pdb, layer)):
+            self._skip(layer, None, "uid", "uid-column-missing-in-package",
+                       tr("外业包的图层 {layer} 没有 uid 字段（被其他软件重写时丢失？）：无法认出其要素，该图层未合并",
+                          "the package's layer {layer} has no uid column (lost when another tool rewrote it?): its "
+                          "features cannot be told apart, the layer was not merged", layer=layer))
+            return
         field_features, loose = read_features(pdb, layer)
         for uid in [u for u in field_features if u not in base and u not in settled]:
             fid_key = f"fid:{field_features[uid].fid}"

@@ -74,8 +74,10 @@ class PackResult:
 
 
 def master_key(settings: dict) -> str:
-    """What names a master for its packages: its name and when it was created."""
-    return json.dumps([settings.get("name", ""), settings.get("created", "")], ensure_ascii=False)
+    """What names a master for its packages: when it was created (to the second, kept in its settings:
+    a renamed project is the same master), its name for a project that does not say."""
+    return json.dumps(["created", settings["created"]] if settings.get("created") else ["name", settings.get("name", "")],
+                      ensure_ascii=False)
 
 
 def pack(project_path, out, *, district: str | None = None, extent=None, feedback: Feedback | None = None) -> PackResult:
