@@ -32,10 +32,15 @@ ORIENTATIONS = ("portrait", "landscape")
 TITLE, SUBTITLE, DATE, ORGANISATION, TEXT = "title", "subtitle", "date", "organisation", "text"
 MAP, LEGEND, SCALE_BAR, NORTH_ARROW, CRS_NOTE = "map", "legend", "scale_bar", "north_arrow", "crs_note"
 OVERVIEW, TOTALS, LOGO = "overview", "totals", "logo"
+# the atlas's own boxes (gisdesk.export.atlas draws them; a single page leaves them empty): the page's
+# feature as a table, the earlier and later base maps side by side, the feature's photos
+FEATURE_TABLE, BEFORE_AFTER, PHOTOS = "feature_table", "before_after", "photos"
+ATLAS_KINDS = (FEATURE_TABLE, BEFORE_AFTER, PHOTOS)
 TEXT_KINDS = (TITLE, SUBTITLE, DATE, ORGANISATION, TEXT, CRS_NOTE)
-KINDS = (*TEXT_KINDS, MAP, LEGEND, SCALE_BAR, NORTH_ARROW, OVERVIEW, TOTALS, LOGO)
+KINDS = (*TEXT_KINDS, MAP, LEGEND, SCALE_BAR, NORTH_ARROW, OVERVIEW, TOTALS, LOGO, *ATLAS_KINDS)
 ALIGNS = ("left", "center", "right")
-PLACEHOLDERS = ("name", "date", "organisation", "crs", "scale")
+# {feature} (the page's conflict, case or district), {page}, {pages} and {atlas} (its kind) are an atlas page's
+PLACEHOLDERS = ("name", "date", "organisation", "crs", "scale", "feature", "page", "pages", "atlas")
 
 # the text a text item shows when its layout gives none
 DEFAULT_TEXT = {TITLE: "{name}", SUBTITLE: "", DATE: "{date}", ORGANISATION: "{organisation}", TEXT: "",
