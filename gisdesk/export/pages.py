@@ -117,6 +117,7 @@ def _seen_basemaps(snapshots) -> tuple:
 
 def read_page_data(project, *, with_personal_data: bool = False) -> PageData:
     """The page's data from an opened Project (its layers as the app shows them, in their styles)."""
+    from gisdesk.layers.personal import masked_labels
     from gisdesk.layers.raster import raster_layers
 
     layers, masked, frames = [], [], {}
@@ -126,7 +127,7 @@ def read_page_data(project, *, with_personal_data: bool = False) -> PageData:
         label = style.get("label_field")
         if label and label in frame.columns and not with_personal_data:
             frame, columns = _masked_labels(frame, label, info.kind)
-            masked += [f"{info.title}：{c}" for c in columns]
+            masked += [f"{info.title}：{c}" for c in masked_labels(columns, info.kind)]  # 当事人, not party
         title = None if info.title == kind_of(info.kind).name_zh else info.title
         layers.append(Layer(info.kind, frame, layer_id=info.id, title=title, style=style, visible=info.visible,
                             opacity=info.opacity))

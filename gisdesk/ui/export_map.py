@@ -26,6 +26,7 @@ from gisdesk.export import layout as lay
 from gisdesk.export.pages import DEFAULT_DPI, export_page
 from gisdesk.ui.jobs import run_job
 
+translate = QCoreApplication.translate
 PAGE_FORMATS = ("pdf", "png", "svg")
 ATLAS_KINDS = ("conflicts", "cases", "districts")
 
@@ -63,13 +64,13 @@ def export_map_job(project_path: str, out: str, layout_name: str | None, fmt: st
             "warnings": [str(w) for w in getattr(result, "warnings", [])], "with_personal": with_personal}
 
 
-def _t(text: str) -> str:
-    return QCoreApplication.translate("export_map", text)
-
 
 def format_label(fmt: str) -> str:
-    return {"pdf": _t("PDF (vector, for printing)"), "png": _t("PNG image"), "svg": _t("SVG (vector, for editing)"),
-            "html": _t("Interactive HTML map (opens offline)")}.get(fmt, fmt)
+    labels = {"pdf": translate("export_map", "PDF (vector, for printing)"),
+              "png": translate("export_map", "PNG image"),
+              "svg": translate("export_map", "SVG (vector, for editing)"),
+              "html": translate("export_map", "Interactive HTML map (opens offline)")}
+    return labels.get(fmt, fmt)
 
 
 class ExportMapDialog(QDialog):
@@ -245,8 +246,8 @@ class ExportMapDialog(QDialog):
         if self.with_personal:
             answer = QMessageBox.warning(
                 self, self.tr("Include personal data?"),
-                self.tr("The exported file will hold personal data unmasked (当事人, 证件号, 电话). Keep it as the "
-                        "rules on personal information require. Export it anyway?"),
+                self.tr("The exported file will hold personal data unmasked (当事人, 证件号, 电话). Keep it as "
+                        "the rules on personal information require. Export it anyway?"),
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
             if answer != QMessageBox.StandardButton.Yes:
                 return
@@ -265,7 +266,7 @@ def export_map(window):
     path = dialog.path
     if not window.headless:
         QSettings().setValue("export/map_folder", str(path.parent))
-    title = _t("Export map")
+    title = translate("export_map", "Export map")
     return run_job(window, title, export_map_job, str(project.path), str(path), dialog.layout_name, dialog.fmt,
                    dialog.dpi, dialog.with_personal, dialog.atlas, on_done=lambda summary: _done(window, summary),
                    in_process=True)
@@ -274,11 +275,12 @@ def export_map(window):
 def done_message(summary: dict) -> str:
     """What the status bar says of a finished export: the file, and the personal data masked or kept."""
     if summary["with_personal"]:
-        return _t("Exported %1 (with personal data: keep it as the rules require)").replace("%1", summary["path"])
+        return translate("export_map", "Exported %1 (with personal data: keep it as the rules require)").replace(
+            "%1", summary["path"])
     if summary["masked"]:
-        return (_t("Exported %1; personal data masked: %2").replace("%1", summary["path"])
+        return (translate("export_map", "Exported %1; personal data masked: %2").replace("%1", summary["path"])
                 .replace("%2", "、".join(summary["masked"])))
-    return _t("Exported %1; no personal data shown on it").replace("%1", summary["path"])
+    return translate("export_map", "Exported %1; no personal data shown on it").replace("%1", summary["path"])
 
 
 def _done(window, summary: dict) -> None:

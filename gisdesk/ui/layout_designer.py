@@ -34,6 +34,7 @@ from gisdesk.export.layout import Item, Layout
 from gisdesk.export.pages import draw_page, page_font, read_page_data
 from gisdesk.render.view import MM_PER_INCH
 
+translate = QCoreApplication.translate
 SCALES = (500, 1000, 2000, 2500, 5000, 10000, 25000, 50000)  # the map frame's scales offered
 HANDLE_PX = 7  # a resize handle's size on the screen
 PAGE_MARGIN_PX = 14  # grey round the page in the preview
@@ -42,20 +43,28 @@ MAX_LOGO_BYTES = 4_000_000
 ROLE_KEY = Qt.ItemDataRole.UserRole  # the list's item: ("own", name) or ("template", id)
 
 
-def _t(text: str) -> str:
-    return QCoreApplication.translate("layout_designer", text)
-
 
 def kind_label(kind: str) -> str:
     """An item kind's name in the user's language."""
-    return {
-        lay.TITLE: _t("Title"), lay.SUBTITLE: _t("Subtitle"), lay.DATE: _t("Date"),
-        lay.ORGANISATION: _t("Organisation"), lay.TEXT: _t("Notes"), lay.CRS_NOTE: _t("CRS note"),
-        lay.MAP: _t("Map frame"), lay.LEGEND: _t("Legend"), lay.SCALE_BAR: _t("Scale bar"),
-        lay.NORTH_ARROW: _t("North arrow"), lay.OVERVIEW: _t("Overview inset"), lay.TOTALS: _t("Totals table"),
-        lay.LOGO: _t("Logo"), "feature_table": _t("Feature table (atlas)"),
-        "before_after": _t("Before and after (atlas)"), "photos": _t("Photos (atlas)"),
-    }.get(kind, kind)
+    labels = {
+        lay.TITLE: translate("layout_designer", "Title"),
+        lay.SUBTITLE: translate("layout_designer", "Subtitle"),
+        lay.DATE: translate("layout_designer", "Date"),
+        lay.ORGANISATION: translate("layout_designer", "Organisation"),
+        lay.TEXT: translate("layout_designer", "Notes"),
+        lay.CRS_NOTE: translate("layout_designer", "CRS note"),
+        lay.MAP: translate("layout_designer", "Map frame"),
+        lay.LEGEND: translate("layout_designer", "Legend"),
+        lay.SCALE_BAR: translate("layout_designer", "Scale bar"),
+        lay.NORTH_ARROW: translate("layout_designer", "North arrow"),
+        lay.OVERVIEW: translate("layout_designer", "Overview inset"),
+        lay.TOTALS: translate("layout_designer", "Totals table"),
+        lay.LOGO: translate("layout_designer", "Logo"),
+        "feature_table": translate("layout_designer", "Feature table (atlas)"),
+        "before_after": translate("layout_designer", "Before and after (atlas)"),
+        "photos": translate("layout_designer", "Photos (atlas)"),
+    }
+    return labels.get(kind, kind)
 
 
 def render_preview(layout: Layout, page, dpi: float, family: str | None = None) -> QImage:
@@ -276,7 +285,9 @@ class PageCanvas(QWidget):
         self.update()
         if ghost is not None and ghost != layout:
             what = kind_label(layout.items[self.selection].kind)
-            self.edited.emit(ghost, (_t("Move %1") if mode == "move" else _t("Resize %1")).replace("%1", what))
+            text = translate("layout_designer", "Move %1") if mode == "move" \
+                else translate("layout_designer", "Resize %1")
+            self.edited.emit(ghost, text.replace("%1", what))
 
     def keyPressEvent(self, event) -> None:
         if self.layout_ is None or not 0 <= self.selection < len(self.layout_.items) or not self.editable:
@@ -289,7 +300,8 @@ class PageCanvas(QWidget):
         if event.key() in moves:
             moved = lay.moved(self.layout_, self.selection, *moves[event.key()], self.grid)
             if moved != self.layout_:
-                self.edited.emit(moved, _t("Move %1").replace("%1", kind_label(moved.items[self.selection].kind)))
+                what = kind_label(moved.items[self.selection].kind)
+                self.edited.emit(moved, translate("layout_designer", "Move %1").replace("%1", what))
         elif event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self.deleteRequested.emit()
         else:
@@ -452,7 +464,8 @@ class LayoutDesigner(QWidget):
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.currentItemChanged.connect(self._list_changed)
         left_box.addWidget(self.list, 1)
-        for text, slot in ((self.tr("New from template…"), self._ask_new), (self.tr("Duplicate…"), self._ask_duplicate),
+        for text, slot in ((self.tr("New from template…"), self._ask_new),
+                           (self.tr("Duplicate…"), self._ask_duplicate),
                            (self.tr("Rename…"), self._ask_rename), (self.tr("Delete"), self._ask_delete)):
             button = QPushButton(text)
             button.setAutoDefault(False)
@@ -760,7 +773,8 @@ class LayoutDesigner(QWidget):
                 self.bold_check.setChecked(item.bold)
                 self.align_combo.setCurrentIndex(self.align_combo.findData(item.align))
             if kind in (lay.LEGEND, lay.TOTALS):
-                default = _t("Legend") if kind == lay.LEGEND else _t("Conflict totals")
+                default = translate("layout_designer", "Legend") if kind == lay.LEGEND \
+                    else translate("layout_designer", "Conflict totals")
                 self.title_edit.setPlaceholderText(default)
                 if self.title_edit.text() != (item.title or ""):
                     self.title_edit.setText(item.title or "")
