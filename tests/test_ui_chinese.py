@@ -18,10 +18,10 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QLocale, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QLocale, QModelIndex, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QAction  # noqa: E402
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QApplication, QComboBox, QDockWidget,  # noqa: E402
-                               QGroupBox, QHeaderView, QLabel, QLineEdit, QMenu, QTabWidget, QWidget)
+                               QGroupBox, QHeaderView, QLabel, QLineEdit, QListView, QMenu, QTabWidget, QWidget)
 
 from gisdesk import i18n  # noqa: E402
 
@@ -105,7 +105,9 @@ def view_texts(view: QAbstractItemView, name: str, data_columns=None):
     model = view.model()
     out = []
     skip = set()
-    for column in range(model.columnCount()):
+    columns = (lambda parent=QModelIndex(): 1) if isinstance(view, QListView) else model.columnCount  # (a list
+    # widget's model keeps columnCount private)
+    for column in range(columns()):
         header = model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
         if header is not None:
             out.append((f"{name}.header{column}", str(header)))
@@ -117,7 +119,7 @@ def view_texts(view: QAbstractItemView, name: str, data_columns=None):
 
     def walk(parent, depth=0):
         for row in range(min(model.rowCount(parent), MAX_ROWS)):
-            for column in range(model.columnCount(parent)):
+            for column in range(columns(parent)):
                 index = model.index(row, column, parent)
                 if column not in skip:
                     text = model.data(index, Qt.ItemDataRole.DisplayRole)
