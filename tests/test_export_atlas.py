@@ -336,3 +336,36 @@ def test_before_and_after_frames_show_the_two_dates(demo_pages, tmp_path):
 def test_no_two_dates_no_before_after(city):
     _, _, cases, _ = city
     assert "无两期底图" in _text(cases, 3)
+
+
+def test_a_cases_photos_are_drawn_on_its_page(tmp_path, cli):
+    """Two photos attached to L1 (gisdesk.attachments): on L1's page, in the photos box, and on no other."""
+    import io
+
+    from PIL import Image
+
+    from gisdesk import attachments
+
+    project = meeting_city(tmp_path)
+    ledger = project.layers_of("ledger")[0].id
+    photos = []
+    for name, colour in (("北侧.png", (200, 30, 30)), ("南侧.png", (30, 30, 200))):
+        buffer = io.BytesIO()
+        Image.new("RGB", (60, 40), colour).save(buffer, "PNG")
+        photos.append((name, buffer.getvalue()))
+    attachments.add(project, ledger, "L1", photos, kind="photo")
+    out = tmp_path / "cases.pdf"
+    code, _, err = cli("export", project.path, "--default", "--atlas", "cases", "--pdf", out)
+    assert code == 0, err
+    rows = [line.split() for line in _run("pdfimages", "-list", out).splitlines()[2:]]
+    photo_rows = [r for r in rows if (int(r[3]), int(r[4])) == (60, 40)]
+    assert [int(r[0]) for r in photo_rows] == [4, 4]  # L1 is the fourth page (contents, legend, L3, L1, L2)
+    text = _text(out, 4)
+    assert "北侧.png" in text and "南侧.png" in text and "无现场照片" not in text
+    assert "无现场照片" in _text(out, 3) and "无现场照片" in _text(out, 5)
+    dpi = 100
+    image = _render(out, 4, dpi, tmp_path)
+    x0, y0, x1, y1 = _box_px(TEMPLATE.items_of(lay.PHOTOS)[0], dpi)
+    box = image[y0:y1, x0:x1]
+    for colour in ((200, 30, 30), (30, 30, 200)):
+        assert (np.abs(box - np.array(colour)).sum(axis=2) < 30).sum() > 200, colour
