@@ -13,8 +13,8 @@ from functools import reduce
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "gps" / "bund-walk.nmea"
-START_LAT, START_LON = 31.2384, 121.4903  # near the Bund's south end (Zhongshan East 1st Road)
-HEADING = 18.0  # degrees from north, along the river front
+START_LAT, START_LON = 31.2384, 121.4916  # on the Bund promenade by the river (Zhongshan East 1st Road)
+HEADING = 350.0  # degrees from north, along the river front
 SPEED = 1.4  # m/s, walking
 SECONDS = 60
 NO_FIX = 5

@@ -90,7 +90,7 @@ def test_the_bund_log_replays_with_its_timing_and_its_damaged_lines_counted():
     _, _, lat, _, lon, *_ = lines[0].split(",")
     assert last.lat == pytest.approx(int(lat[:2]) + float(lat[2:]) / 60, abs=1e-9)
     assert last.lon == pytest.approx(int(lon[:3]) + float(lon[3:]) / 60, abs=1e-9)
-    assert 31.238 < last.lat < 31.240 and 121.490 < last.lon < 121.491  # on the Bund
+    assert 31.238 < last.lat < 31.240 and 121.490 < last.lon < 121.492  # on the Bund
     receiver.stop()
 
 

@@ -24,10 +24,10 @@ def draw_position(painter: QPainter, view, x: float, y: float, accuracy_m: float
         radius = accuracy_m / view.resolution
         if radius >= MIN_CIRCLE_PX:
             fill = QColor(FIX_BLUE)
-            fill.setAlpha(40)
+            fill.setAlpha(60)
             rim = QColor(FIX_BLUE)
-            rim.setAlpha(150)
-            painter.setPen(QPen(rim, 1.2))
+            rim.setAlpha(210)
+            painter.setPen(QPen(rim, 1.5))
             painter.setBrush(fill)
             painter.drawEllipse(centre, radius, radius)
     if course_deg is not None:
