@@ -9,7 +9,9 @@ from pyproj import Transformer
 from PySide6.QtCore import Qt
 
 from gisdesk import attachments
+from gisdesk.io import gps
 from gisdesk.render.renderer import MapView
+from tests.conftest import DATA
 from tests.photo_project import CASE_1, CASE_2, CRS, GPS_LAT, GPS_LON, GPS_PHOTO, NOGPS_PHOTO, ROTATED_PHOTO, \
     copy_of, make_project
 
@@ -132,7 +134,7 @@ def json_action(link) -> str:
     return json.loads(link["facts"])["action"]
 
 
-def test_add_an_evidence_photo_through_its_dialog(window, monkeypatch):
+def test_add_an_evidence_photo_through_its_dialog(window):
     panel = photos_of(window, CASE_2)
     dialog = panel.evidence_dialog(NOGPS_PHOTO)
     # no GPS in the photo's EXIF: the feature's centre is offered and chosen
@@ -158,12 +160,18 @@ def test_add_an_evidence_photo_through_its_dialog(window, monkeypatch):
     assert dialog.position_source() == "exif" and dialog.azimuth.value() == pytest.approx(123.45, abs=0.05)
     assert "lon" not in dialog.values()
     dialog.close()
-    # with a GPS receiver's fix, its position is offered before the feature's centre
-    from gisdesk.ui import photos
-
-    monkeypatch.setattr(photos, "gps_position", lambda: (20.5125, -34.0372))
-    dialog = panel.evidence_dialog(NOGPS_PHOTO)
-    assert dialog.position_source() == "gps" and dialog.positions["feature"][0].isEnabled()
-    values = dialog.values()
-    assert (values["lon"], values["lat"], values["position_source"]) == (20.5125, -34.0372, "gps")
-    dialog.close()
+    # with a GPS receiver's fix, its position is offered before the feature's centre: a log replayed
+    # (tests/data/gps, F2's), whose last fix is 3114.34426 N 12129.48770 E
+    receiver = gps.GpsReceiver(gps.ReplaySource(DATA / "gps" / "bund-walk.nmea", speed=None)).start()
+    try:
+        assert receiver.wait(30)
+        dialog = panel.evidence_dialog(NOGPS_PHOTO)
+        assert dialog.position_source() == "gps" and dialog.positions["feature"][0].isEnabled()
+        values = dialog.values()
+        dialog.close()
+    finally:
+        receiver.stop()
+    assert values["position_source"] == "gps"
+    assert (values["lon"], values["lat"]) == (pytest.approx(121 + 29.48770 / 60, abs=1e-9),
+                                              pytest.approx(31 + 14.34426 / 60, abs=1e-9))
+    assert panel.evidence_dialog(NOGPS_PHOTO).position_source() == "feature"  # the receiver stopped

@@ -3,7 +3,7 @@
 The panel shows the attachments of the feature chosen in the Identify results as thumbnails
 (gisdesk.attachments stores them in the project). Its actions: add photos or documents, add an
 evidence photo (举证: the dialog asks azimuth, operator and device; the position comes from the
-photo's EXIF, else the GPS receiver when gisdesk.io.gps has a fix, else the feature's centre),
+photo's EXIF, else the GPS receiver when it has a fix (gisdesk.io.gps), else the feature's centre),
 open (a viewer with the full image and its EXIF facts or the evidence data, and whether the chain
 holds), save as, remove — and undo the last removal (an evidence photo's removal and its restoring
 are both sealed in the case history). Errors are said in the panel's own line, never in a modal box.
@@ -11,8 +11,6 @@ are both sealed in the case history). Errors are said in the panel's own line, n
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSettings, QSize, Qt, Signal
@@ -24,6 +22,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QDialog, QDialog
 
 from gisdesk import attachments
 from gisdesk.errors import GisdeskError
+from gisdesk.io import gps
 from gisdesk.store import current_user
 
 THUMB = 88  # px, the thumbnails' longer side
@@ -76,16 +75,9 @@ def read_image(data: bytes, width: int, height: int | None = None) -> QImage:
 
 
 def gps_position():
-    """(lon, lat) of the GPS receiver when gisdesk.io.gps exists and has a fix, else None."""
-    if importlib.util.find_spec("gisdesk.io.gps") is None:
-        return None
-    gps = importlib.import_module("gisdesk.io.gps")
-    current = getattr(gps, "current_fix", None) or getattr(gps, "last_fix", None)
-    fix = current() if callable(current) else None
-    if fix is None:
-        return None
-    lon, lat = getattr(fix, "lon", None), getattr(fix, "lat", None)
-    return (float(lon), float(lat)) if lon is not None and lat is not None else None
+    """(lon, lat) of the running GPS receiver's fix (gisdesk.io.gps), None without a fix."""
+    fix = gps.current_fix()
+    return (float(fix.lon), float(fix.lat)) if fix is not None else None
 
 
 class PhotoPanel(QWidget):
