@@ -63,6 +63,8 @@ def test_restore_brings_the_edits_back_unsaved_and_save_writes_them(qtbot, crash
     assert floors(stored, "B1") == 9 and "B3" in set(stored["uid"])
     assert journal.plan(Project.open(crashed), ignore={window.document.journal.owner}) is None
     assert window.document.journal.entries() == 0
+    window.close()
+    assert not journal.journal_path(crashed).exists()  # nothing unsaved left: the file goes with the window
 
 
 def test_discard_drops_them_and_they_are_not_offered_again(qtbot, crashed, monkeypatch):

@@ -521,6 +521,8 @@ class MainWindow(QMainWindow):
         self._abandon_load()
         if loader is not None:
             loader.wait(5)  # it stops at its next batch; do not leave it reading while the app ends
+        if self.document is not None and self.document.journal is not None:
+            self.document.journal.close()  # (its file goes when no unsaved edit is left in it)
         if not self.headless:  # (a screenshot's window size and view are not the user's layout)
             self._remember_view()
             self.settings.setValue("window/geometry", self.saveGeometry())
