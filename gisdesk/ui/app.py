@@ -8,7 +8,7 @@ import time
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, Qt, QTranslator
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -23,6 +23,8 @@ def make_app(lang: str | None = None, *, offscreen: bool = False) -> QApplicatio
     """The QApplication in the user's language (zh by default, en on request)."""
     if offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if QApplication.instance() is None:  # the HTML preview's Qt WebEngine shares OpenGL (ui/html_preview.py)
+        QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("gisdesk")
     app.setApplicationName("gisdesk")

@@ -1025,12 +1025,17 @@
 <context>
     <name>EvidenceDialog</name>
     <message>
-        <location filename="../../gisdesk/ui/photos.py" line="+344"/>
+        <location filename="../../gisdesk/ui/photos.py" line="+336"/>
         <source>Evidence photo %1</source>
         <translation>举证照片 %1</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+7"/>
+        <source>(give the direction)</source>
+        <translation>（请填写拍摄方向）</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Azimuth (clockwise from north)</source>
         <translation>方位角（自正北顺时针）</translation>
     </message>
@@ -1081,6 +1086,11 @@
     </message>
     <message>
         <location line="+24"/>
+        <source>Give the azimuth the photo was taken in</source>
+        <translation>请填写拍摄方位角</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Give the operator and the device</source>
         <translation>请填写操作员和设备</translation>
     </message>
@@ -1097,133 +1107,133 @@
         <location line="+150"/>
         <location line="+8"/>
         <source>Export map</source>
-        <translation type="unfinished"></translation>
+        <translation>导出地图</translation>
     </message>
     <message>
         <location line="-145"/>
         <location line="+123"/>
         <source>%1 (template)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1（模板）</translation>
     </message>
     <message>
         <location line="-115"/>
         <source>Layout:</source>
-        <translation type="unfinished"></translation>
+        <translation>版式：</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>One page</source>
-        <translation type="unfinished"></translation>
+        <translation>单页</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Atlas: a page per conflict</source>
-        <translation type="unfinished"></translation>
+        <translation>图集：每处冲突一页</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Atlas: a page per ledger case</source>
-        <translation type="unfinished"></translation>
+        <translation>图集：每个台账案件一页</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Atlas: a page per district</source>
-        <translation type="unfinished"></translation>
+        <translation>图集：每个片区一页</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Pages:</source>
-        <translation type="unfinished"></translation>
+        <translation>页面：</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Format:</source>
-        <translation type="unfinished"></translation>
+        <translation>格式：</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>200 dpi: an A3 page of 3307 × 2339 pixels, sharp on an office print</source>
-        <translation type="unfinished"></translation>
+        <translation>200 dpi：A3 页面 3307 × 2339 像素，办公打印清晰</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Resolution:</source>
-        <translation type="unfinished"></translation>
+        <translation>分辨率：</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Browse…</source>
-        <translation type="unfinished">浏览…</translation>
+        <translation>浏览…</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>File:</source>
-        <translation type="unfinished">文件：</translation>
+        <translation>文件：</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Include personal data</source>
-        <translation type="unfinished">包含个人信息</translation>
+        <translation>包含个人信息</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>当事人, 证件号 and 电话 as they are, not masked</source>
-        <translation type="unfinished"></translation>
+        <translation>当事人、证件号和电话按原样导出，不隐去</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Personal data (当事人, 证件号, 电话) will be masked: 张**, 110***********1234, 138****5678. When the export is done the status bar says which fields were masked.</source>
-        <translation type="unfinished"></translation>
+        <translation>个人信息（当事人、证件号、电话）将被隐去：张**、110***********1234、138****5678。导出完成后，状态栏会列出隐去的字段。</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Warning: the file will hold the names, ID numbers and phone numbers of the parties. Keep it as the rules on personal information require; do not hand it out at the meeting.</source>
-        <translation type="unfinished">警告：文件将包含当事人的姓名、证件号和电话。请按个人信息保护的规定保管，不要在会上分发。</translation>
+        <translation>警告：文件将含有当事人的姓名、证件号和电话。请按个人信息保护的规定保管，不要在会上分发。</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>The saved project is exported: save layouts changed in File › Page layouts… first.</source>
-        <translation type="unfinished"></translation>
+        <translation>导出的是已保存的项目：在“文件 › 页面布局…”中修改的版式请先保存。</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Export</source>
-        <translation type="unfinished">导出</translation>
+        <translation>导出</translation>
     </message>
     <message>
         <location line="+67"/>
         <source>PDF (*.pdf)</source>
-        <translation type="unfinished"></translation>
+        <translation>PDF（*.pdf）</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>PNG image (*.png)</source>
-        <translation type="unfinished"></translation>
+        <translation>PNG 图片（*.png）</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>SVG (*.svg)</source>
-        <translation type="unfinished"></translation>
+        <translation>SVG（*.svg）</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Web page (*.html)</source>
-        <translation type="unfinished"></translation>
+        <translation>网页（*.html）</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>The folder %1 does not exist.</source>
-        <translation type="unfinished"></translation>
+        <translation>文件夹 %1 不存在。</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Include personal data?</source>
-        <translation type="unfinished">包含个人信息？</translation>
+        <translation>包含个人信息？</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>The exported file will hold personal data unmasked (当事人, 证件号, 电话). Keep it as the rules on personal information require. Export it anyway?</source>
-        <translation type="unfinished"></translation>
+        <translation>导出的文件将含有未隐去的个人信息（当事人、证件号、电话），须按个人信息保护的规定保管。仍要导出吗？</translation>
     </message>
 </context>
 <context>
@@ -1516,6 +1526,19 @@
         <location line="+1"/>
         <source>Connect a GPS receiver or replay a log; add a point at the position</source>
         <translation>连接 GPS 接收机或回放记录；在所在位置添加点</translation>
+    </message>
+</context>
+<context>
+    <name>HtmlPreview</name>
+    <message>
+        <location filename="../../gisdesk/ui/html_preview.py" line="+39"/>
+        <source>Preview: %1</source>
+        <translation>预览：%1</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Open in browser</source>
+        <translation>在浏览器中打开</translation>
     </message>
 </context>
 <context>
@@ -1969,428 +1992,428 @@
         <location line="+108"/>
         <location line="+173"/>
         <source>Page layouts</source>
-        <translation type="unfinished"></translation>
+        <translation>页面布局</translation>
     </message>
     <message>
         <location line="-710"/>
         <source>Undo</source>
-        <translation type="unfinished"></translation>
+        <translation>撤销</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Redo</source>
-        <translation type="unfinished"></translation>
+        <translation>重做</translation>
     </message>
     <message>
         <location line="+16"/>
         <source>Add item</source>
-        <translation type="unfinished"></translation>
+        <translation>添加项目</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>Delete item</source>
-        <translation type="unfinished"></translation>
+        <translation>删除项目</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Page:</source>
-        <translation type="unfinished"></translation>
+        <translation>纸张：</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Portrait</source>
-        <translation type="unfinished"></translation>
+        <translation>纵向</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Landscape</source>
-        <translation type="unfinished"></translation>
+        <translation>横向</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Grid:</source>
-        <translation type="unfinished"></translation>
+        <translation>网格：</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Moved and resized items snap to this grid (0: no grid)</source>
-        <translation type="unfinished"></translation>
+        <translation>移动和缩放的项目对齐到此网格（0：不对齐）</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>A template is read-only: “New from template” makes a copy of it in the project to change.</source>
-        <translation type="unfinished"></translation>
+        <translation>模板只读：点“由模板新建”在本项目中建一个副本再修改。</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Save</source>
-        <translation type="unfinished"></translation>
+        <translation>保存</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Close</source>
-        <translation type="unfinished">关闭</translation>
+        <translation>关闭</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>Layouts</source>
-        <translation type="unfinished"></translation>
+        <translation>版式</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>New from template…</source>
-        <translation type="unfinished"></translation>
+        <translation>由模板新建…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Duplicate…</source>
-        <translation type="unfinished"></translation>
+        <translation>复制…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Rename…</source>
-        <translation type="unfinished"></translation>
+        <translation>重命名…</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Delete</source>
-        <translation type="unfinished">删除</translation>
+        <translation>删除</translation>
     </message>
     <message>
         <location line="+11"/>
         <location line="+545"/>
         <source>Default page</source>
-        <translation type="unfinished"></translation>
+        <translation>默认版式</translation>
     </message>
     <message>
         <location line="-544"/>
         <source>gisdesk export --default and File › Export map… start with this layout (kept in the project when saved)</source>
-        <translation type="unfinished"></translation>
+        <translation>gisdesk export --default 和“文件 › 导出地图…”默认用此版式（保存时记入项目）</translation>
     </message>
     <message>
         <location line="+39"/>
         <location line="+317"/>
         <source>Edit text</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑文字</translation>
     </message>
     <message>
         <location line="-316"/>
         <location line="+4"/>
         <source>Text:</source>
-        <translation type="unfinished"></translation>
+        <translation>文字：</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>{name} project name, {date} date, {organisation} organisation, {crs} coordinate system, {scale} map scale</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} 项目名称，{date} 日期，{organisation} 单位，{crs} 坐标系，{scale} 地图比例尺</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Edit heading</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑标题</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Heading:</source>
-        <translation type="unfinished"></translation>
+        <translation>标题：</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Font size</source>
-        <translation type="unfinished"></translation>
+        <translation>字号</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Font size:</source>
-        <translation type="unfinished"></translation>
+        <translation>字号：</translation>
     </message>
     <message>
         <location line="+1"/>
         <location line="+1"/>
         <source>Bold</source>
-        <translation type="unfinished"></translation>
+        <translation>粗体</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Left</source>
-        <translation type="unfinished"></translation>
+        <translation>左对齐</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Centre</source>
-        <translation type="unfinished"></translation>
+        <translation>居中</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Right</source>
-        <translation type="unfinished"></translation>
+        <translation>右对齐</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Alignment</source>
-        <translation type="unfinished"></translation>
+        <translation>对齐</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Align:</source>
-        <translation type="unfinished"></translation>
+        <translation>对齐：</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Left (mm):</source>
-        <translation type="unfinished"></translation>
+        <translation>左（毫米）：</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Top (mm):</source>
-        <translation type="unfinished"></translation>
+        <translation>上（毫米）：</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Width (mm):</source>
-        <translation type="unfinished"></translation>
+        <translation>宽（毫米）：</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Height (mm):</source>
-        <translation type="unfinished"></translation>
+        <translation>高（毫米）：</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>Fitted to the layers</source>
-        <translation type="unfinished"></translation>
+        <translation>按图层范围自动</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Scale:</source>
-        <translation type="unfinished"></translation>
+        <translation>比例尺：</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Centre:</source>
-        <translation type="unfinished"></translation>
+        <translation>中心：</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>From the map view</source>
-        <translation type="unfinished"></translation>
+        <translation>取当前地图</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>The centre of the main window&apos;s map (and its scale, when the frame is fitted)</source>
-        <translation type="unfinished"></translation>
+        <translation>主窗口地图的中心（地图框为自动比例尺时也取其比例尺）</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>On the layers</source>
-        <translation type="unfinished"></translation>
+        <translation>图层中心</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>The centre of the layers&apos; extent</source>
-        <translation type="unfinished"></translation>
+        <translation>图层范围的中心</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Centre on the layers</source>
-        <translation type="unfinished"></translation>
+        <translation>以图层为中心</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>Lines, symbols and labels of the map this many times their size</source>
-        <translation type="unfinished"></translation>
+        <translation>地图的线宽、符号和标注按此倍数放大</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Symbol size</source>
-        <translation type="unfinished"></translation>
+        <translation>符号大小</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Symbols:</source>
-        <translation type="unfinished"></translation>
+        <translation>符号倍数：</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Image:</source>
-        <translation type="unfinished"></translation>
+        <translation>图片：</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Choose image…</source>
-        <translation type="unfinished"></translation>
+        <translation>选择图片…</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Click an item on the page to change it; drag it to move it, drag its handles to resize it. Arrow keys move it by the grid, Delete removes it.</source>
-        <translation type="unfinished"></translation>
+        <translation>单击页面上的项目以修改；拖动可移动，拖动控制点可缩放。方向键按网格移动，Delete 键删除。</translation>
     </message>
     <message>
         <location line="+63"/>
         <source>In this project</source>
-        <translation type="unfinished"></translation>
+        <translation>本项目的版式</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>(none yet)</source>
-        <translation type="unfinished"></translation>
+        <translation>（尚无）</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Templates</source>
-        <translation type="unfinished"></translation>
+        <translation>模板</translation>
     </message>
     <message>
         <location line="+81"/>
         <source>Masked on the page (personal data): %1</source>
-        <translation type="unfinished"></translation>
+        <translation>页面上已隐去的个人信息：%1</translation>
     </message>
     <message>
         <location line="+35"/>
         <source>the layers&apos; centre</source>
-        <translation type="unfinished"></translation>
+        <translation>图层范围的中心</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>none</source>
-        <translation type="unfinished">无</translation>
+        <translation>无</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>kept in the project</source>
-        <translation type="unfinished"></translation>
+        <translation>已存入项目</translation>
     </message>
     <message>
         <location line="+8"/>
         <source> (template)</source>
-        <translation type="unfinished"></translation>
+        <translation>（模板）</translation>
     </message>
     <message>
         <location line="+45"/>
         <source>Position and size</source>
-        <translation type="unfinished"></translation>
+        <translation>位置和大小</translation>
     </message>
     <message>
         <location line="+22"/>
         <source>Map scale</source>
-        <translation type="unfinished"></translation>
+        <translation>地图比例尺</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>Centre from the map</source>
-        <translation type="unfinished"></translation>
+        <translation>取地图中心</translation>
     </message>
     <message>
         <location line="+3"/>
         <location line="+21"/>
         <source>Logo image</source>
-        <translation type="unfinished"></translation>
+        <translation>标志图片</translation>
     </message>
     <message>
         <location line="-20"/>
         <source>Images (*.png *.jpg *.jpeg *.svg *.bmp)</source>
-        <translation type="unfinished"></translation>
+        <translation>图片（*.png *.jpg *.jpeg *.svg *.bmp）</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>Cannot read %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>无法读取 %1：%2</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>%1 is not an image of at most 4 MB</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 不是不超过 4 MB 的图片</translation>
     </message>
     <message>
         <location line="+20"/>
         <source>Page size</source>
-        <translation type="unfinished"></translation>
+        <translation>纸张大小</translation>
     </message>
     <message>
         <location line="+15"/>
         <source>Add %1</source>
-        <translation type="unfinished">添加 %1</translation>
+        <translation>添加%1</translation>
     </message>
     <message>
         <location line="+8"/>
         <source>Delete %1</source>
-        <translation type="unfinished"></translation>
+        <translation>删除%1</translation>
     </message>
     <message>
         <location line="+17"/>
         <source>The project already has a layout called %1</source>
-        <translation type="unfinished"></translation>
+        <translation>项目中已有名为 %1 的版式</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>New layout %1</source>
-        <translation type="unfinished"></translation>
+        <translation>新建版式 %1</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>Duplicate as %1</source>
-        <translation type="unfinished"></translation>
+        <translation>复制为 %1</translation>
     </message>
     <message>
         <location line="+13"/>
         <source>Rename to %1</source>
-        <translation type="unfinished"></translation>
+        <translation>重命名为 %1</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>Delete layout %1</source>
-        <translation type="unfinished"></translation>
+        <translation>删除版式 %1</translation>
     </message>
     <message>
         <location line="+14"/>
         <location line="+4"/>
         <source>New from template</source>
-        <translation type="unfinished"></translation>
+        <translation>由模板新建</translation>
     </message>
     <message>
         <location line="-4"/>
         <source>Template:</source>
-        <translation type="unfinished"></translation>
+        <translation>模板：</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Name of the new layout:</source>
-        <translation type="unfinished"></translation>
+        <translation>新版式的名称：</translation>
     </message>
     <message>
         <location line="+8"/>
         <source>Duplicate</source>
-        <translation type="unfinished"></translation>
+        <translation>复制</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Name of the copy:</source>
-        <translation type="unfinished"></translation>
+        <translation>副本的名称：</translation>
     </message>
     <message>
         <location line="+8"/>
         <source>Rename</source>
-        <translation type="unfinished"></translation>
+        <translation>重命名</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>New name:</source>
-        <translation type="unfinished"></translation>
+        <translation>新名称：</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Delete layout</source>
-        <translation type="unfinished"></translation>
+        <translation>删除版式</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Delete the layout %1? (Undo brings it back until the designer is closed.)</source>
-        <translation type="unfinished"></translation>
+        <translation>删除版式 %1？（关闭设计器之前可撤销。）</translation>
     </message>
     <message>
         <location line="+36"/>
         <source>Save the changed layouts into the project?</source>
-        <translation type="unfinished"></translation>
+        <translation>将修改的版式保存到项目中？</translation>
     </message>
 </context>
 <context>
@@ -2599,7 +2622,7 @@
         <translation>项目 %1 有未保存的更改（图层顺序、可见性或样式）。是否保存？</translation>
     </message>
     <message>
-        <location line="+94"/>
+        <location line="+96"/>
         <source>Type a scale like 1:2000</source>
         <translation>请输入比例尺，如 1:2000</translation>
     </message>
@@ -2905,7 +2928,7 @@
 <context>
     <name>PhotoPanel</name>
     <message>
-        <location filename="../../gisdesk/ui/photos.py" line="-292"/>
+        <location filename="../../gisdesk/ui/photos.py" line="-294"/>
         <source>Add photos/documents…</source>
         <translation>添加照片/文档…</translation>
     </message>
@@ -3063,7 +3086,7 @@
 <context>
     <name>PhotoViewer</name>
     <message>
-        <location line="+110"/>
+        <location line="+112"/>
         <source>(a document: Save as… to open it in its program)</source>
         <translation>（文档：用“另存为…”保存后在相应程序中打开）</translation>
     </message>
@@ -4152,52 +4175,52 @@
     <message>
         <location filename="../../gisdesk/ui/export_map.py" line="-180"/>
         <source>PDF (vector, for printing)</source>
-        <translation type="unfinished"></translation>
+        <translation>PDF（矢量，用于打印）</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>PNG image</source>
-        <translation type="unfinished"></translation>
+        <translation>PNG 图片</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>SVG (vector, for editing)</source>
-        <translation type="unfinished"></translation>
+        <translation>SVG（矢量，用于编辑）</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Interactive HTML map (opens offline)</source>
-        <translation type="unfinished"></translation>
+        <translation>交互式 HTML 地图（可离线打开）</translation>
     </message>
     <message>
         <location line="+197"/>
         <source>Export map</source>
-        <translation type="unfinished"></translation>
+        <translation>导出地图</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>Exported %1 (with personal data: keep it as the rules require)</source>
-        <translation type="unfinished"></translation>
+        <translation>已导出 %1（含个人信息，请按规定保管）</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Exported %1; personal data masked: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>已导出 %1；已隐去个人信息：%2</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Exported %1; no personal data shown on it</source>
-        <translation type="unfinished"></translation>
+        <translation>已导出 %1；页面上没有个人信息</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>Export &amp;map…</source>
-        <translation type="unfinished"></translation>
+        <translation>导出地图(&amp;M)…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>A page layout as PDF, PNG, SVG or HTML</source>
-        <translation type="unfinished"></translation>
+        <translation>将页面版式导出为 PDF、PNG、SVG 或 HTML</translation>
     </message>
 </context>
 <context>
@@ -4323,114 +4346,114 @@
     <message>
         <location filename="../../gisdesk/ui/layout_designer.py" line="-1045"/>
         <source>Title</source>
-        <translation type="unfinished">名称</translation>
+        <translation>标题</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Subtitle</source>
-        <translation type="unfinished"></translation>
+        <translation>副标题</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Date</source>
-        <translation type="unfinished">日期</translation>
+        <translation>日期</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Organisation</source>
-        <translation type="unfinished"></translation>
+        <translation>编制单位</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Notes</source>
-        <translation type="unfinished"></translation>
+        <translation>注记</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>CRS note</source>
-        <translation type="unfinished"></translation>
+        <translation>坐标系说明</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Map frame</source>
-        <translation type="unfinished"></translation>
+        <translation>地图框</translation>
     </message>
     <message>
         <location line="+1"/>
         <location line="+719"/>
         <source>Legend</source>
-        <translation type="unfinished">图例</translation>
+        <translation>图例</translation>
     </message>
     <message>
         <location line="-718"/>
         <source>Scale bar</source>
-        <translation type="unfinished"></translation>
+        <translation>比例尺</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>North arrow</source>
-        <translation type="unfinished"></translation>
+        <translation>指北针</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Overview inset</source>
-        <translation type="unfinished"></translation>
+        <translation>鹰眼图</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Totals table</source>
-        <translation type="unfinished"></translation>
+        <translation>统计表</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Logo</source>
-        <translation type="unfinished"></translation>
+        <translation>标志</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Feature table (atlas)</source>
-        <translation type="unfinished"></translation>
+        <translation>要素属性表（图集）</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Before and after (atlas)</source>
-        <translation type="unfinished"></translation>
+        <translation>前后对比（图集）</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Photos (atlas)</source>
-        <translation type="unfinished"></translation>
+        <translation>照片（图集）</translation>
     </message>
     <message>
         <location line="+223"/>
         <location line="+16"/>
         <source>Move %1</source>
-        <translation type="unfinished">移动 %1</translation>
+        <translation>移动%1</translation>
     </message>
     <message>
         <location line="-15"/>
         <source>Resize %1</source>
-        <translation type="unfinished"></translation>
+        <translation>缩放%1</translation>
     </message>
     <message>
         <location line="+488"/>
         <source>Conflict totals</source>
-        <translation type="unfinished"></translation>
+        <translation>冲突统计</translation>
     </message>
     <message>
         <location line="+338"/>
         <source>Reading the layers for the page…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在读取页面的图层…</translation>
     </message>
     <message>
         <location line="+14"/>
         <source>Page &amp;layouts…</source>
-        <translation type="unfinished"></translation>
+        <translation>页面布局(&amp;L)…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Design the printed pages of the project</source>
-        <translation type="unfinished"></translation>
+        <translation>设计项目的打印页面</translation>
     </message>
 </context>
 <context>
