@@ -229,10 +229,6 @@ def build_parser() -> argparse.ArgumentParser:
         "写交互式网页地图（单个文件，内含 Leaflet 和底图瓦片，离线可开；弹窗显示要素属性）",
         "write an interactive web map (one file with Leaflet and the base map tiles inside, opens offline; popups "
         "show the features' attributes)"))
-    form.add_argument("--html", metavar="OUT.html", help=tr(
-        "写交互式网页地图（单个文件，内含 Leaflet 和底图瓦片，离线可开；弹窗显示要素属性）",
-        "write an interactive web map (one file with Leaflet and the base map tiles inside, opens offline; popups "
-        "show the features' attributes)"))
     p.add_argument("--dpi", type=float, help=tr("分辨率（PNG 默认 200；PDF 默认 200、SVG 默认 127，只影响其中的影像底图）",
                                                 "resolution (PNG default 200; PDF 200 and SVG 127, which only the "
                                                 "base map images in them follow)"))
@@ -727,8 +723,6 @@ def _export(args) -> int:
 
     if getattr(args, "html", None):
         return _export_html(args)
-    if getattr(args, "html", None):
-        return _export_html(args)
     fmt, out = next((f, getattr(args, f)) for f in ("pdf", "png", "svg") if getattr(args, f))
     result = export_page(args.project, out, layout_name=None if args.default else args.layout, fmt=fmt, dpi=args.dpi,
                          with_personal_data=args.with_personal_data, feedback=TerminalFeedback())
@@ -750,34 +744,6 @@ def _export(args) -> int:
                  "(not masked); keep it as the rules require", p=result.path.name))
     elif result.masked:
         print(tr("  已隐去个人信息的标注：{fields}", "  labels with personal data masked: {fields}",
-                 fields=tr("、", ", ").join(result.masked)))
-    return 0
-
-
-def _export_html(args) -> int:
-    from gisdesk.export.html import export_html
-    from gisdesk.jobs import TerminalFeedback
-
-    if args.dpi is not None:
-        raise InputError("--dpi 不适用于 --html（网页地图随浏览器缩放）",
-                         "--dpi does not apply to --html (a web map scales with the browser)")
-    result = export_html(args.project, args.html, layout_name=None if args.default else args.layout,
-                         with_personal_data=args.with_personal_data, feedback=TerminalFeedback())
-    for warning in result.warnings:
-        print(f"gisdesk: {tr('注意', 'note')}: {warning}", file=sys.stderr)
-    print(tr("已导出 {out}（{layout}，HTML，{n:,} 个要素，{c:,} 处冲突，{kb:,.0f} KB，用时 {sec:.1f} 秒）",
-             "exported {out} ({layout}, HTML, {n:,} features, {c:,} conflicts, {kb:,.0f} KB, in {sec:.1f} s)",
-             out=result.path, layout=result.layout, n=sum(result.features.values()), c=result.conflicts,
-             kb=result.size_bytes / 1024, sec=result.seconds))
-    for line in result.basemaps:
-        print(tr("  底图 {b}", "  base map {b}", b=line))
-    for note in result.notes:
-        print(f"  {note}")
-    if args.with_personal_data:
-        print(tr("  注意：{p} 的弹窗含个人信息（未隐去），请按规定保管", "  note: the popups of {p} hold personal data "
-                 "(not masked); keep it as the rules require", p=result.path.name))
-    elif result.masked:
-        print(tr("  已隐去个人信息：{fields}", "  personal data masked: {fields}",
                  fields=tr("、", ", ").join(result.masked)))
     return 0
 
