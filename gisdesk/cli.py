@@ -235,6 +235,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--with-personal-data", action="store_true", help=tr(
         "标注中保留个人信息（当事人、证件号、电话），不隐去；请按规定保管导出的文件",
         "keep personal data (当事人, 证件号, 电话) unmasked in the labels; keep the exported file as the rules require"))
+    p.add_argument("--atlas", choices=("conflicts", "cases", "districts"), help=tr(
+        "图集：每个冲突、每个台账案件或每个区一页（地图缩放到该要素，附鹰眼图、属性表、两期影像对比和照片），首页为目录；"
+        "--default 用模板 atlas-a4-landscape；PNG、SVG 每页一个文件，按页编号（OUT_001.png、OUT_002.png ...）",
+        "an atlas: a page per conflict, per ledger case or per district (the map zoomed to it, with an overview, its "
+        "table, the base maps of two dates and its photos), after a title page of contents; --default uses the "
+        "template atlas-a4-landscape; PNG and SVG write a numbered file per page (OUT_001.png, OUT_002.png ...)"))
+    p.add_argument("--limit", type=int, metavar="N", help=tr("图集只出前 N 页（不含目录）", "only the first N pages of "
+                                                             "the atlas (not counting the contents)"))
 
     p = sub.add_parser("cases", help=tr("与数字城管平台交换违法建设案件（CSV 或 JSON）：导出台账，或导入平台的案件阶段",
                                         "exchange ledger cases with a city platform (数字城管, CSV or JSON): export the "
@@ -721,6 +729,10 @@ def _export(args) -> int:
     from gisdesk.export.pages import export_page
     from gisdesk.jobs import TerminalFeedback
 
+    if getattr(args, "atlas", None):
+        return _export_atlas(args)
+    if getattr(args, "limit", None) is not None:
+        raise InputError("--limit 只用于图集（--atlas）", "--limit is for an atlas (--atlas) only")
     if getattr(args, "html", None):
         return _export_html(args)
     fmt, out = next((f, getattr(args, f)) for f in ("pdf", "png", "svg") if getattr(args, f))
@@ -744,6 +756,34 @@ def _export(args) -> int:
                  "(not masked); keep it as the rules require", p=result.path.name))
     elif result.masked:
         print(tr("  已隐去个人信息的标注：{fields}", "  labels with personal data masked: {fields}",
+                 fields=tr("、", ", ").join(result.masked)))
+    return 0
+
+
+def _export_atlas(args) -> int:
+    from gisdesk.export.atlas import ATLAS_NAMES, export_atlas
+    from gisdesk.jobs import TerminalFeedback
+
+    if getattr(args, "html", None):
+        raise InputError("图集（--atlas）只能写 --pdf、--png 或 --svg", "an atlas (--atlas) is written as --pdf, --png "
+                         "or --svg only")
+    fmt, out = next((f, getattr(args, f)) for f in ("pdf", "png", "svg") if getattr(args, f))
+    result = export_atlas(args.project, out, atlas=args.atlas, layout_name=None if args.default else args.layout,
+                          fmt=fmt, dpi=args.dpi, with_personal_data=args.with_personal_data, limit=args.limit,
+                          feedback=TerminalFeedback())
+    for warning in result.warnings:
+        print(f"gisdesk: {tr('注意', 'note')}: {warning}", file=sys.stderr)
+    where = str(result.path) if len(result.paths) == 1 else f"{result.paths[0]} … {result.paths[-1].name}"
+    print(tr("已导出{atlas} {out}（{layout}，{fmt}，{page}，共 {n} 页：目录 {toc} 页、图 {f} 页，{mb:.1f} MB，用时 {sec:.1f} 秒）",
+             "exported the {atlas} {out} ({layout}, {fmt}, {page}, {n} pages: {toc} of contents and {f} maps, "
+             "{mb:.1f} MB, in {sec:.1f} s)", atlas=tr(*ATLAS_NAMES[args.atlas]), out=where, layout=result.layout,
+             fmt=result.format.upper(), page=result.page, n=result.pages, toc=result.toc, f=result.features,
+             mb=result.size_bytes / 1e6, sec=result.seconds))
+    if args.with_personal_data:
+        print(tr("  注意：图集含个人信息（未隐去），请按规定保管", "  note: the atlas holds personal data (not masked); keep it "
+                 "as the rules require"))
+    elif result.masked:
+        print(tr("  已隐去个人信息：{fields}", "  personal data masked: {fields}",
                  fields=tr("、", ", ").join(result.masked)))
     return 0
 

@@ -155,6 +155,29 @@ def export_html_map(project, folder, with_personal, cli):
     return [("html", out.read_text(encoding="utf-8")), ("stdout", stdout)]
 
 
+def export_atlases(project, folder, with_personal, cli):
+    """gisdesk export --atlas cases and --atlas conflicts (PDF) after a review note quoting a party and a phone:
+    every page's text as pdftotext gives it back (spaces and line breaks out), and what it printed."""
+    import re
+    import subprocess
+
+    from gisdesk import reviews
+
+    cli("check", project.path, "--out", folder)
+    reviews.set_decision(project, project.layers_of("ledger")[0].id, "L2", project.layers_of("red")[0].id, "R1",
+                         "confirmed", note=REVIEW_NOTE, who="李工")
+    texts = []
+    for atlas in ("cases", "conflicts"):
+        out = folder / f"{atlas}.pdf"
+        code, stdout, err = cli("export", project.path, "--default", "--atlas", atlas, "--pdf", out,
+                                *(["--with-personal-data"] if with_personal else []))
+        assert code == 0, err
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(out), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        texts += [(f"atlas {atlas}", re.sub(r"\s+", "", text)), (f"stdout {atlas}", stdout)]
+    return texts
+
+
 # (name, exporter): each exporter writes into `folder` and returns every text it produced, [(what, text)];
 # with_personal=True the raw values must be in it (all of them in "xlsx" when there is one: the check's CSVs
 # never hold them; at least the party's name otherwise)
@@ -164,6 +187,7 @@ EXPORTERS = [
     ("pdf page, labels of 当事人", _page_labelled_by("party")),
     ("pdf page, labels of 备注", _page_labelled_by("notes")),
     ("html map, popups", export_html_map),
+    ("pdf atlases of cases and conflicts", export_atlases),
     # H7: ("png-svg labels", export_render_inputs), ("html", export_html) ...
 ]
 IDS = [e.values[0] if hasattr(e, "values") else e[0] for e in EXPORTERS]
