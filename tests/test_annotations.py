@@ -87,6 +87,30 @@ def test_gdal_reads_the_shapes(project):
     assert "Feature Count: 6" in info
 
 
+def test_the_file_stays_a_valid_geopackage_and_qgis_shows_the_shapes(tmp_path):
+    """GDAL's validator passes a project with the table; QGIS offers it split by geometry type, as its
+    browser does, and draws each part (a one-building project: QGIS renders every layer it offers)."""
+    from pyproj import CRS
+
+    from gisdesk.io.importer import import_layer
+    from gisdesk.project import Project
+    from tests.conftest import frame
+    from tests.test_gpkg_interop import _has, _require, probe, validate
+
+    project = Project.create(tmp_path / "small.gpkg", crs=CRS.from_epsg(4550))
+    frame([{"bid": "B1", "floors": 2, "geometry": shapely.box(356000, 3458000, 356020, 3458020)}]
+          ).to_file(tmp_path / "b.geojson")
+    import_layer(project, tmp_path / "b.geojson", "buildings", id_field="bid")
+    save_annotations(project, _one_of_each(356010, 3458010))
+    _require(_has("osgeo_utils.samples.validate_gpkg"), "GDAL's validate_gpkg.py (python3-gdal)")
+    result = validate(project.path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    _require(_has("qgis.core"), "QGIS (python3-qgis)")
+    layers = [layer for layer in probe("inspect", project.path)["layers"] if layer["name"] == TABLE]
+    assert {layer["geometry"]: layer["features"] for layer in layers} == {"Point": 1, "Line": 3, "Polygon": 2}
+    assert all(layer["valid"] and layer["render"]["drawn"] > 0 for layer in layers)
+
+
 def test_a_refused_save_leaves_the_annotations_as_they_were(project):
     x, y = _centre(project)
     items = _one_of_each(x, y)
@@ -246,21 +270,21 @@ def test_the_arrow_head_is_at_the_end_point():
 # --- a page ------------------------------------------------------------------------------------
 
 def test_the_text_of_annotations_comes_back_from_the_pdf(project, tmp_path, cli):
-    """A text and a callout on the default A3 page: pdftotext gives their Chinese back exactly, and the
-    PNG of the page shows the red rectangle."""
+    """A text and a callout on the default A3 page: pdftotext gives their Chinese back exactly, and
+    pdftoppm's picture of the page shows the red rectangle where it lies on the map."""
     x, y = _centre(project)
     items = [A.make(A.TEXT, shapely.Point(x - 400, y + 300), text="违法建设集中区域"),
              A.make(A.CALLOUT, shapely.LineString([(x, y), (x + 400, y + 400)]), text="道路红线压线面积待核"),
              A.make(A.RECTANGLE, A.rectangle(x - 150, y - 150, x + 150, y + 150), style=RED)]
     save_annotations(project, items)
-    pdf, png = tmp_path / "page.pdf", tmp_path / "page.png"
+    pdf = tmp_path / "page.pdf"
     assert cli("export", str(project.path), "--default", "--pdf", str(pdf))[0] == 0
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
     flat = re.sub(r"\s+", "", text)
     assert "违法建设集中区域" in flat and "道路红线压线面积待核" in flat
     assert not RADICALS.search(text)
-    assert cli("export", str(project.path), "--default", "--png", str(png), "--dpi", "60")[0] == 0
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", str(pdf), str(tmp_path / "page")], check=True)
     from PIL import Image
 
     from gisdesk.export import layout as lay
@@ -269,7 +293,7 @@ def test_the_text_of_annotations_comes_back_from_the_pdf(project, tmp_path, cli)
     page = read_page_data(project)
     item = lay.default_layout().map_item()
     view, _ = map_view(item, page, 60)
-    image = np.asarray(Image.open(png).convert("RGB")).astype(int)
+    image = np.asarray(Image.open(tmp_path / "page.png").convert("RGB")).astype(int)
     xs, ys = view.to_pixels(np.array([x - 100, x + 100]), np.array([y + 100, y - 100]))
     left, right = (int(px(item.x, 60) + v) for v in xs)
     top, bottom = (int(px(item.y, 60) + v) for v in ys)
