@@ -140,6 +140,9 @@ def test_add_an_evidence_photo_through_its_dialog(window):
     # no GPS in the photo's EXIF: the feature's centre is offered and chosen
     assert not dialog.positions["exif"][0].isEnabled() and dialog.position_source() == "feature"
     assert dialog.device.text() == "HUAWEI P40"
+    assert dialog.azimuth.value() == -1 and dialog.azimuth.text() == "(give the direction)"  # not taken as north
+    dialog._accept()
+    assert dialog.result() == 0 and dialog.note.text() == "Give the azimuth the photo was taken in"
     dialog.azimuth.setValue(45)
     dialog.operator.setText("李四")
     values = dialog.values()

@@ -339,12 +339,11 @@ class EvidenceDialog(QDialog):
         preview.setPixmap(QPixmap.fromImage(read_image(data, 320, 240)))
         form = QFormLayout()
         self.azimuth = QDoubleSpinBox()
-        self.azimuth.setRange(0, 360)
+        self.azimuth.setRange(-1, 360)  # -1: not given yet (no direction in the EXIF), shown as a request
+        self.azimuth.setSpecialValueText(self.tr("(give the direction)"))
         self.azimuth.setDecimals(1)
         self.azimuth.setSuffix("°")
-        self.azimuth.setWrapping(True)
-        if facts.get("azimuth") is not None:
-            self.azimuth.setValue(facts["azimuth"])
+        self.azimuth.setValue(facts["azimuth"] if facts.get("azimuth") is not None else -1)
         settings = QSettings()
         self.operator = QLineEdit(str(settings.value("attachments/operator", "") or current_user()))
         self.device = QLineEdit(facts.get("device") or str(settings.value("attachments/device", "")))
@@ -397,6 +396,9 @@ class EvidenceDialog(QDialog):
         return out
 
     def _accept(self) -> None:
+        if self.azimuth.value() < 0:
+            self.note.setText(self.tr("Give the azimuth the photo was taken in"))
+            return
         if not self.operator.text().strip() or not self.device.text().strip():
             self.note.setText(self.tr("Give the operator and the device"))
             return
