@@ -11,8 +11,7 @@ import geopandas as gpd
 import pyogrio
 import pytest
 import shapely
-import shapely.affinity
-from shapely.geometry import Point, box
+from shapely.geometry import box
 
 from gisdesk import attachments
 from gisdesk.field.merge import merge
@@ -294,18 +293,3 @@ def test_a_renamed_master_still_takes_its_package(master, package):
     edit(package, "buildings", attrs("B1", floors=9))
     assert [e["field_value"] for e in merge(master, package).applied] == [9]
 
-
-def test_an_edit_made_in_qgis_merges(master, package):
-    from tests.test_gpkg_interop import _has, _require, probe
-
-    _require(_has("qgis.core"), "QGIS (python3-qgis)")
-    result = probe("edit", package, "buildings", "B2", "floors", "9", "外业的建筑")
-    assert result["committed"], result
-    report = merge(master, package)
-    applied = by_key(report.applied)
-    assert applied[("buildings", "B2", "floors")]["field_value"] == 9
-    new = [e for e in report.applied if e["action"] == "add"]  # QGIS' new feature: no uid in the package
-    assert len(new) == 1 and new[0]["field_uid"].startswith("fid:") and new[0]["field_value"]["floors"] == 9
-    assert geometries(master, "buildings")[new[0]["uid"]].equals(
-        shapely.affinity.translate(geometries(master, "buildings")["B2"], 5.0, 0.0))
-    assert report.conflicts == [] and merge(master, package).applied == []
