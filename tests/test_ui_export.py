@@ -196,3 +196,50 @@ def test_cancel_in_the_status_bar_leaves_no_file(qtbot, window, monkeypatch, tmp
     indicator.cancel_button.click()
     assert _finish(qtbot, job) == "cancelled"
     assert list(tmp_path.iterdir()) == []  # neither the PDF nor its temporary file
+
+
+def test_a_district_atlas_from_the_dialog(qtbot, window, labelled, monkeypatch, tmp_path):
+    """An atlas takes its template; one PDF page per district (the district values of the subject layers,
+    read here) after the title and legend pages, each district's name on it."""
+    from gisdesk.layers.kinds import SUBJECT_KINDS
+    from gisdesk.project import Project
+
+    if not ui_export.atlas_available():
+        pytest.fail("gisdesk.export.atlas is part of the repository: the dialog must offer it")
+    from gisdesk.export import atlas
+
+    project = Project.open(labelled[0])
+    districts = set()
+    for info in project.layers():
+        frame = project.read_layer(info.id)
+        if info.kind in SUBJECT_KINDS and "district" in frame.columns:
+            districts |= {str(v) for v in frame["district"].dropna() if str(v).strip()}
+    assert districts
+    out = tmp_path / "片区.pdf"
+
+    def run(dialog):
+        dialog.atlas_combo.setCurrentIndex(dialog.atlas_combo.findData("districts"))
+        assert dialog.layout_name == atlas.DEFAULT_TEMPLATE and dialog.fmt == "pdf"
+        dialog.path_edit.setText(str(out))
+        dialog.accept()
+        return dialog.result()
+
+    monkeypatch.setattr(ui_export.ExportMapDialog, "exec", run)
+    job = ui_export.export_map(window)
+    assert _finish(qtbot, job) == "finished", job.error
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Pages:\s+(\d+)", info, re.M).group(1) == str(len(districts) + 2)
+    text = _text(out)
+    assert all(d in text for d in districts)
+
+
+def test_the_interactive_html_from_the_dialog_masks_the_names(qtbot, window, labelled, monkeypatch, tmp_path):
+    if not ui_export.html_available():
+        pytest.fail("gisdesk.export.html is part of the repository: the dialog must offer it")
+    party = labelled[1]
+    out = tmp_path / "地图.html"
+    job = _export(qtbot, window, monkeypatch, layout=PARTY_PAGE, out=out, fmt="html")
+    assert _finish(qtbot, job) == "finished", job.error
+    page = out.read_text(encoding="utf-8")
+    assert party not in page and party[0] + "**" in page
+    assert window.last_export["masked"] and not window.last_export["with_personal"]

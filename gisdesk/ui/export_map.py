@@ -50,7 +50,7 @@ def export_map_job(project_path: str, out: str, layout_name: str | None, fmt: st
     if atlas:
         from gisdesk.export.atlas import export_atlas
 
-        result = export_atlas(project_path, out, by=atlas, layout_name=layout_name, fmt=fmt,
+        result = export_atlas(project_path, out, atlas=atlas, layout_name=layout_name, fmt=fmt, dpi=dpi,
                               with_personal_data=with_personal, feedback=feedback)
     elif fmt == "html":
         from gisdesk.export.html import export_html
@@ -208,9 +208,21 @@ class ExportMapDialog(QDialog):
                 self.path_edit.setText(str(path.with_suffix("." + self.fmt)))
 
     def _atlas_changed(self) -> None:
-        if self.atlas and self.fmt not in ("pdf",):  # an atlas is a PDF of many pages
+        """An atlas: its own template (when a template was chosen), PDF (one file of every page), PNG or SVG
+        (a numbered file per page), not HTML."""
+        from gisdesk.export import atlas as atlas_module
+
+        at = self.format_combo.findData("html")
+        if at >= 0:
+            self.format_combo.model().item(at).setEnabled(not self.atlas)
+        if self.atlas and self.fmt == "html":
             self.set_format("pdf")
-        self.format_combo.setEnabled(not self.atlas)
+        if self.layout_combo.currentData() not in self.project.layouts():  # a template: the atlas's, or back
+            wanted = atlas_module.DEFAULT_TEMPLATE if self.atlas else (
+                self.project.setting("default_layout") or lay.DEFAULT_TEMPLATE)
+            at = self.layout_combo.findData(wanted)
+            if at >= 0:
+                self.layout_combo.setCurrentIndex(at)
         self._suggest_path()
 
     def _suggest_path(self) -> None:
