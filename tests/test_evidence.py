@@ -286,3 +286,30 @@ def test_links_carried_by_a_merge_still_verify(sealed, tmp_path):
     # the next link of the master follows its newest (the carried one) and verifies too
     attachments.add_evidence(master, "ledger", CASE_1, GPS_PHOTO, operator="内业")
     assert attachments.verify(master).ok
+
+
+def test_evidence_added_in_a_field_package_verifies_after_the_real_merge(tmp_path):
+    """gisdesk pack, evidence on the same case in the package and in the office, gisdesk merge (F1's):
+    the package's photo and link arrive, the forked chain verifies, a second merge changes nothing."""
+    from gisdesk.field.merge import merge
+    from gisdesk.field.pack import pack
+    from tests.field_projects import make_master
+
+    master, package = tmp_path / "master.gpkg", tmp_path / "field.gpkg"
+    make_master(master)
+    office = attachments.add_evidence(master, "ledger", "L1", GPS_PHOTO, operator="内业", lon=121.49, lat=31.24)
+    pack(master, package, extent=(0, -10, 200, 30))
+    in_field = attachments.add_evidence(package, "ledger", "L1", NOGPS_PHOTO, operator="外业", azimuth=30)
+    later = attachments.add_evidence(master, "ledger", "L1", ROTATED_PHOTO, operator="内业", azimuth=200)
+    assert attachments.verify(package).ok and attachments.verify(master).ok
+    report = merge(master, package)
+    assert report.conflicts == [], report.conflicts
+    assert attachments.read(master, in_field.attachment_id) == attachments.read(package, in_field.attachment_id)
+    links = {link["attachment_id"]: link for link in attachments.chain(master, "L1")}
+    assert set(links) == {office.attachment_id, later.attachment_id, in_field.attachment_id}
+    assert links[in_field.attachment_id]["prev_hash"] == links[later.attachment_id]["prev_hash"] == \
+        links[office.attachment_id]["link_hash"]  # the fork, both sides after the office's first photo
+    result = attachments.verify(master)
+    assert result.ok and result.links == 3, [p.message for p in result.problems]
+    merge(master, package)
+    assert attachments.verify(master).ok and len(attachments.chain(master, "L1")) == 3
