@@ -138,6 +138,19 @@ def test_type_a_text_where_it_was_clicked(window, qtbot):
     assert shapely.get_coordinates(item.geometry)[0] == pytest.approx((X0 + 30, Y0 + 25), abs=RES)
 
 
+def test_shift_enter_starts_a_second_line(window, qtbot):
+    window.annotations.actions[A.CALLOUT].trigger()
+    click(window, pixel(window, X0 + 10, Y0 + 28))  # off the buildings: a callout on a point
+    editor = window.annotations.editor
+    editor.insert("第一行")
+    qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    editor.insert("第二行")
+    assert editor.height() > editor.fontMetrics().lineSpacing() * 2  # it grew to show both
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    (item,) = notes(window)
+    assert item.text == "第一行\n第二行" and item.target is None
+
+
 def test_escape_drops_the_text(window, qtbot):
     window.annotations.actions[A.TEXT].trigger()
     click(window, pixel(window, X0 + 30, Y0 + 25))

@@ -10,8 +10,8 @@ handles, with the renderer's own drawing (render.annotations), so what is dragge
 what is dropped.
 
 Tools: drag a rectangle, ellipse or arrow (tail to head); draw a freehand outline holding the
-button; click for a text and type it in the small editor that opens there (Enter keeps it, Esc
-drops it); a callout: press on the feature or point it points at, drag to where its box goes,
+button; click for a text and type it in the small editor that opens there (Enter keeps it,
+Shift+Enter starts a new line, Esc drops it); a callout: press on the feature or point it points at, drag to where its box goes,
 type its text — a callout made on a feature follows it when the feature moves. The select tool
 picks the topmost annotation under a click (Shift adds), drags the selection, resizes a
 rectangle or ellipse by its corner handles, retypes a text or callout on a double click, and
@@ -27,8 +27,8 @@ import numpy as np
 import shapely
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPen
-from PySide6.QtWidgets import (QColorDialog, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLineEdit,
-                               QMenu, QPushButton, QSpinBox, QToolBar)
+from PySide6.QtWidgets import (QColorDialog, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QMenu,
+                               QPlainTextEdit, QPushButton, QSpinBox, QToolBar)
 
 from gisdesk.annotations import load_annotations, save_annotations
 from gisdesk.layers import annotations as A
@@ -46,6 +46,7 @@ MIN_DRAG_PIXELS = 4  # a shape dragged smaller than this is no shape (a click)
 CALLOUT_OFFSET_PX = (70.0, -55.0)  # where a callout's box goes from a click that did not drag
 FREEHAND_SIMPLIFY_PX = 1.0  # a freehand outline keeps the points that matter at this many pixels
 SELECTION_COLOR = QColor("#00a0e0")
+EDITOR_WIDTH = 240  # px, of the inline text editor
 
 
 class _AnnotationTool(MapTool):
@@ -295,29 +296,56 @@ def _paint_handles(painter: QPainter, box: QRectF, corners: bool, extra=()) -> N
     painter.restore()
 
 
-class InlineEditor(QLineEdit):
+class InlineEditor(QPlainTextEdit):
     """The small editor a text or callout is typed in, over the map where it goes: Enter keeps the
-    text (an empty one keeps nothing), Esc drops it, clicking elsewhere keeps it."""
+    text (an empty one keeps nothing), Shift+Enter starts a new line, Esc drops it, clicking
+    elsewhere keeps it."""
 
     def __init__(self, canvas, at: QPointF, text: str, done, cancelled=None):
         super().__init__(canvas)
         self._done, self._cancelled, self._over = done, cancelled, False
         self.setObjectName("annotation_editor")
-        self.setText(text)
-        self.setPlaceholderText(self.tr("Type the text, Enter to keep it"))
-        self.setMinimumWidth(200)
-        self.adjustSize()
-        x = int(min(max(at.x() - self.width() / 2, 0), max(canvas.width() - self.width(), 0)))
-        y = int(min(max(at.y() - self.height() / 2, 0), max(canvas.height() - self.height(), 0)))
-        self.move(x, y)
-        self.returnPressed.connect(lambda: self.finish(True))
+        self.setPlaceholderText(self.tr("Type the text: Enter keeps it, Shift+Enter starts a new line"))
+        self.setPlainText(text)
+        self.setTabChangesFocus(True)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFixedWidth(EDITOR_WIDTH)
+        self._at = at
+        self.document().contentsChanged.connect(self._fit)
+        self._fit()
         self.show()
         self.setFocus()
         self.selectAll()
 
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def insert(self, text: str) -> None:
+        """Put `text` in at the cursor (what an input method commits)."""
+        self.insertPlainText(text)
+
+    def _fit(self) -> None:
+        """As high as its lines (at least one), centred on the point it was opened at, inside the map."""
+        lines = max(1, self.document().blockCount())
+        height = round(self.fontMetrics().lineSpacing() * lines + 2 * self.frameWidth()
+                       + self.document().documentMargin() * 2 + 2)
+        self.setFixedHeight(height)
+        canvas = self.parentWidget()
+        x = int(min(max(self._at.x() - self.width() / 2, 0), max(canvas.width() - self.width(), 0)))
+        y = int(min(max(self._at.y() - height / 2, 0), max(canvas.height() - height, 0)))
+        self.move(x, y)
+
     def keyPressEvent(self, event):
         if event.key() == Qt.Key.Key_Escape:
             self.finish(False)
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
+                not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.finish(True)
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.insertPlainText("\n")
             return
         super().keyPressEvent(event)
 
@@ -330,7 +358,7 @@ class InlineEditor(QLineEdit):
         if self._over:
             return
         self._over = True
-        text = self.text().strip()
+        text = "\n".join(line.strip() for line in self.text().strip().splitlines())
         self.hide()
         self.deleteLater()
         if keep and text:

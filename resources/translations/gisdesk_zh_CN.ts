@@ -1647,8 +1647,8 @@
     <name>InlineEditor</name>
     <message>
         <location filename="../../gisdesk/ui/annotations.py" line="-87"/>
-        <source>Type the text, Enter to keep it</source>
-        <translation>输入文字，回车确定</translation>
+        <source>Type the text: Enter keeps it, Shift+Enter starts a new line</source>
+        <translation>输入文字：回车确定，Shift+回车换行</translation>
     </message>
 </context>
 <context>
