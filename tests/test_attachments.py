@@ -214,3 +214,20 @@ def test_cli_refuses_bad_input_with_one_line(project, cli):
     code, _, err = cli("--lang", "en", "attach", project, "ledger", CASE_1, ROTATED_PHOTO, "--evidence")
     assert code == 2 and "no direction in its EXIF" in err
     assert _file_digest(project) == digest
+
+
+def test_cli_attach_evidence(project, cli):
+    code, out, err = cli("attach", project, "ledger", CASE_2, NOGPS_PHOTO, "--evidence", "--azimuth", "45",
+                         "--operator", "李四", "--lon", "20.513", "--lat", "-34.0371")
+    assert code == 0, err
+    e, = attachments.list_attachments(project, "ledger", CASE_2)
+    assert (e.kind, e.azimuth, e.operator, e.device, e.lon, e.lat) == ("evidence", 45.0, "李四", "HUAWEI P40", 20.513,
+                                                                       -34.0371)
+    assert "举证照片" in out and e.attachment_id in out
+    import json
+    link, = attachments.chain(project, CASE_2)
+    assert json.loads(link["facts"])["position_source"] == "given" and link["sha256"] == e.sha256
+    code, _, err = cli("attach", project, "ledger", CASE_2, NOGPS_PHOTO, "--evidence", "--azimuth", "45", "--lon", "1")
+    assert code == 2 and "--lat" in err
+    code, out, _ = cli("attachments", project, "--verify")
+    assert code == 0 and "举证链 1 个链接完整" in out
