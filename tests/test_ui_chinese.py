@@ -42,6 +42,8 @@ ALLOWED = {
     "Ctrl", "Shift", "Alt", "Del", "Esc", "Enter", "Tab", "PgUp", "PgDown", "Home", "End",
     # abbreviations Chinese surveying writes in Latin letters (GPS, the seven and four parameters)
     "GPS", "GCJ", "BD", "dx", "dy", "dz", "rx", "ry", "rz", "dX", "dY",
+    # GNSS receivers' terms, as their Chinese manuals and screens write them
+    "NMEA", "HDOP", "DGPS", "RTK", "PPS", "UTC",
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z]+")  # (single letters: keys, axes, parameters)
 # not words: file paths, ids and codes with digits (osm-380340023, HP-2025-001, EPSG:4549), key
