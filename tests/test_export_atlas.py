@@ -10,6 +10,8 @@ before/after frames, a few pages of it only.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import shutil
 import subprocess
@@ -79,7 +81,10 @@ def city(tmp_path_factory):
     project = meeting_city(folder)
     assert main(["check", str(project.path), "--out", str(folder / "check")]) == 0
     cases, conflicts = folder / "cases.pdf", folder / "conflicts.pdf"
-    assert main(["export", str(project.path), "--default", "--atlas", "cases", "--pdf", str(cases)]) == 0
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["export", str(project.path), "--default", "--atlas", "cases", "--pdf", str(cases)]) == 0
+    (folder / "cases.txt").write_text(printed.getvalue(), encoding="utf-8")  # what the command printed
     assert main(["export", str(project.path), "--default", "--atlas", "conflicts", "--pdf", str(conflicts)]) == 0
     return project.path, folder, cases, conflicts
 
@@ -176,9 +181,9 @@ def test_personal_data_is_masked_unless_asked_for(city, tmp_path, cli):
     assert code == 0, err
     raw = _text(out)
     assert "张三丰" in raw and "110101199003071234" in raw and "13812345678" in raw
-    assert "含个人信息" in stdout
-    code, stdout, _ = cli("export", project_path, "--default", "--atlas", "cases", "--pdf", tmp_path / "m.pdf")
-    assert "已隐去个人信息：当事人、证件号、电话" in stdout
+    assert "含个人信息" in stdout and "已隐去" not in stdout
+    printed = (cases.parent / "cases.txt").read_text(encoding="utf-8")
+    assert "已隐去个人信息：当事人、证件号、电话" in printed and "共 5 页：目录 2 页、图 3 页" in printed
 
 
 def test_a_district_page_has_its_totals(city, tmp_path, cli):
@@ -340,7 +345,6 @@ def test_no_two_dates_no_before_after(city):
 
 def test_a_cases_photos_are_drawn_on_its_page(tmp_path, cli):
     """Two photos attached to L1 (gisdesk.attachments): on L1's page, in the photos box, and on no other."""
-    import io
 
     from PIL import Image
 

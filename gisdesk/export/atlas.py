@@ -266,7 +266,8 @@ def conflict_entries(project, page: PageData, *, with_personal_data: bool = Fals
         rows.append((header["relation"], relation))
         label = ""
         if text["relation"] == "encroach":
-            rows += [(header["overlap_m2"], _num(row.get("overlap_m2"), 2)), (header["depth_m"], _num(row.get("depth_m"), 2))]
+            rows += [(header["overlap_m2"], _num(row.get("overlap_m2"), 2)),
+                     (header["depth_m"], _num(row.get("depth_m"), 2))]
             label = tr("压线 {a} m² · 深 {d} m", "overlap {a} m² · depth {d} m", a=_num(row.get("overlap_m2"), 1),
                        d=_num(row.get("depth_m"), 1))
         else:
@@ -408,13 +409,15 @@ def district_entries(project, page: PageData, *, with_personal_data: bool = Fals
                                                            b[:, 3].max()))
             if layer.kind == "ledger" and "status" in frame.columns:
                 for value, n in pd.Series(_texts(frame["status"]))[districts == name].value_counts().items():
-                    status.setdefault(name, {})[value or "—"] = status.setdefault(name, {}).get(value or "—", 0) + int(n)
+                    mine_status = status.setdefault(name, {})
+                    mine_status[value or "—"] = mine_status.get(value or "—", 0) + int(n)
     totals = None
     if project.last_run():
         totals = project_totals(project, read_subjects(project), stored_conflicts(project), by="district")
     out = []
     for name in sorted(extents, key=lambda d: d):
-        rows = [(titles.get(layer_id, layer_id), tr("{n} 个", "{n}", n=f"{n:,}")) for layer_id, n in counts[name].items()]
+        rows = [(titles.get(layer_id, layer_id), tr("{n} 个", "{n}", n=f"{n:,}"))
+                for layer_id, n in counts[name].items()]
         if totals is not None:
             for layer_id, part in totals[totals["group"] == name].groupby("subject_table", sort=False):
                 for r in part.itertuples():
@@ -431,7 +434,7 @@ def district_entries(project, page: PageData, *, with_personal_data: bool = Fals
             rows.append((tr("台账案件状态", "Cases by status"), tr("、", ", ").join(
                 f"{k} {v}" for k, v in sorted(status[name].items(), key=lambda kv: -kv[1]))))
         summary = tr("、", ", ").join(f"{titles.get(k, k)} {v}" for k, v in counts[name].items())
-        out.append(AtlasEntry(name, tr("{d}", "{d}", d=name), summary, name, rows, tr("分区统计", "District totals"),
+        out.append(AtlasEntry(name, name, summary, name, rows, tr("分区统计", "District totals"),
                               None, _padded(extents[name], 0.0), fitted=True))
     return out
 
@@ -981,8 +984,8 @@ def draw_legend_page(painter: QPainter, layout: Layout, shared: _Shared, number:
     row = QFontMetricsF(font).height() * 2.0
     painter.setPen(QColor(INK))
     painter.setFont(bold)
-    painter.drawText(QRectF(x, y, body.right() - x, row), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                     tr("图集标记", "Atlas marks"))
+    painter.drawText(QRectF(x, y, body.right() - x, row),
+                     int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), tr("图集标记", "Atlas marks"))
     y += row
     swatch = QRectF(0, 0, px(10, dpi), px(5, dpi))
     shade = QColor(SHADE_COLOR)
