@@ -127,3 +127,32 @@ def test_a_missing_log_or_port_is_a_clear_error():
     receiver.wait(5)
     assert receiver.finished and "无法打开 GPS 串口 /dev/nonexistent-gps" in receiver.error
     receiver.stop()
+
+
+def test_a_receiver_on_a_serial_device_is_read_as_it_sends():
+    """A pseudo-terminal stands in for the USB receiver: pyserial opens its device as a port."""
+    import os
+    import time
+
+    master, slave = os.openpty()
+    receiver = gps.GpsReceiver(gps.SerialSource(os.ttyname(slave), 4800)).start()
+    try:
+        lines = LOG.read_bytes().splitlines(keepends=True)
+        fixes = [i for i, line in enumerate(lines) if line.startswith(b"$GNGGA,023020")]
+        deadline = time.monotonic() + 10
+        while getattr(receiver.source._serial, "is_open", False) is not True and time.monotonic() < deadline:
+            time.sleep(0.02)  # (opening the port flushes what waited in it)
+        for line in lines[:fixes[0] + 1]:
+            os.write(master, line)
+        while (receiver.fix.time is None or receiver.fix.time.second != 20) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        fix = receiver.fix
+        assert receiver.error is None and fix.has_fix and fix.time == dt.time(2, 30, 20, tzinfo=dt.timezone.utc)
+        _, _, lat, _, lon, *_ = lines[fixes[0]].decode().split(",")
+        assert (fix.lat, fix.lon) == pytest.approx((int(lat[:2]) + float(lat[2:]) / 60, int(lon[:3]) + float(lon[3:]) / 60))
+        assert receiver.stats["checksum_errors"] == 1  # the damaged line of 02:30:12
+    finally:
+        receiver.stop()
+        os.close(master)
+        os.close(slave)
+    assert not receiver.running
