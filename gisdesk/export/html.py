@@ -61,6 +61,7 @@ WEB = Path(__file__).resolve().parent.parent.parent / "resources" / "web" / "lea
 COORD_DECIMALS = 6  # of a degree: 0.11 m of latitude, 0.09 m of longitude at Shanghai
 SIMPLIFY_M = 0.05  # vertices closer than this to the line through their neighbours are dropped
 BASEMAP_BUDGET = 8_000_000  # bytes of tiles (before base64) all base maps together may take
+ENCROACH, SETBACK, EXEMPT = "encroach", "setback", "exempt"  # the conflict groups
 BACKGROUND = "#f7f5f0"  # the canvas's (render.renderer.render_image)
 OTHER_COLOR = "#999999"
 BLANK_TILE = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
@@ -173,8 +174,10 @@ def legend_html(entries: list[LegendEntry], title: str) -> str:
             rows.append(f'<div class="gd-row">{swatch_svg(entry.symbol)}<span>{e(entry.title)}</span></div>')
             continue
         rows.append(f'<div class="gd-row gd-head">{e(entry.title)}</div>')
-        for child in entry.children:
-            rows.append(f'<div class="gd-row gd-child">{swatch_svg(child.symbol)}<span>{e(child.title)}</span></div>')
+        children = "".join(f'<div class="gd-row gd-child">{swatch_svg(c.symbol)}<span>{e(c.title)}</span></div>'
+                           for c in entry.children)
+        columns = " gd-two" if len(entry.children) > 4 else ""  # as the app's dock lays out the ledger's 12
+        rows.append(f'<div class="gd-children{columns}">{children}</div>')
     return "".join(rows)
 
 
@@ -287,7 +290,9 @@ def _layer_features(item: _LayerData, to_lonlat: _ToLonLat) -> tuple[list[dict],
 
 
 def _conflict_features(project, items: list[_LayerData], masker, to_lonlat: _ToLonLat, titles: dict[str, str]):
-    """(encroachment features, setback features, count) of the last check; None when there is none."""
+    """(popup labels, {ENCROACH | SETBACK | EXEMPT: features}) of the last check's conflicts, most
+    severe first; None when there is no check. Exempt ones (a protected building in its purple line)
+    are a group of their own, hidden at first, as the app's list hides them."""
     from gisdesk import reviews
     from gisdesk.analysis.conflict_list import severity_sorted, subject_names
     from gisdesk.analysis.conflict_view import conflict_geometry
@@ -321,7 +326,7 @@ def _conflict_features(project, items: list[_LayerData], masker, to_lonlat: _ToL
              "overlap_m2", "depth_m", "distance_m", "required_m", "shortfall_m", "exemption", "decision", "note"]
     shown = [c for c in shown if c in frame.columns]
     labels = [tr(*CONFLICT_HEADERS[c]) for c in shown]
-    encroach, setback, found = [], [], []
+    groups, found = {ENCROACH: [], SETBACK: [], EXEMPT: []}, []
     for number, row in enumerate(frame.itertuples(index=False)):
         row = row._asdict()
         relation = str(row.get("relation", ""))
@@ -363,14 +368,14 @@ def _conflict_features(project, items: list[_LayerData], masker, to_lonlat: _ToL
                      "radius": 3, "fillColor": cm.SETBACK_LINE_COLOR, "fillOpacity": 1.0,
                      **({"dashArray": "4 3"} if exempt else {})}
         if geom is not None and not shapely.is_empty(geom):
-            found.append((relation == "encroach", geom, {"type": "Feature", "id": fid, "properties": props,
-                                                          "_style": style}))
+            which = EXEMPT if exempt else ENCROACH if relation == "encroach" else SETBACK
+            found.append((which, geom, {"type": "Feature", "id": fid, "properties": props, "_style": style}))
     geoms = _lonlat(np.array([g for _, g, _ in found], dtype=object), to_lonlat) if found else []
-    for (is_encroach, _, feature), geom in zip(found, geoms):
+    for (which, _, feature), geom in zip(found, geoms):
         feature["geometry"] = _geojson(geom)
         if feature["geometry"] is not None:
-            (encroach if is_encroach else setback).append(feature)
-    return labels, encroach, setback
+            groups[which].append(feature)
+    return labels, groups
 
 
 def _annotations(project, items: list[_LayerData], to_lonlat: _ToLonLat) -> list[dict]:
@@ -507,6 +512,8 @@ html,body{margin:0;padding:0;width:100%;height:100%;font-family:FONTS;}
 .gd-row .gd-swatch{vertical-align:middle;margin-right:4px;}
 .gd-head{font-weight:bold;}
 .gd-child{padding-left:8px;}
+.gd-two{columns:2;column-gap:10px;}
+.gd-two .gd-row{break-inside:avoid;}
 .gd-notes{font-size:11px;color:#555;max-width:300px;white-space:normal;margin-top:4px;}
 .gd-popup table{border-collapse:collapse;font-size:12px;}
 .gd-popup th{text-align:left;font-weight:normal;color:#555;padding:1px 8px 1px 0;vertical-align:top;white-space:nowrap;}
@@ -714,14 +721,16 @@ def export_html(project, out, *, layout_name: str | None = None, with_personal_d
     if conflicts is None:
         result.notes.append(tr("尚未运行冲突检查：网页不含冲突", "no conflict check run yet: the page shows no conflicts"))
     else:
-        labels, encroach, setback = conflicts
+        labels, by_group = conflicts
         labels_js["conflicts"] = labels
         titles_js["conflicts"] = tr("冲突（上次检查）", "Conflict (last check)")
-        result.conflicts = len(encroach) + len(setback)
-        for name, features in ((tr("冲突：压线", "Conflicts: encroachment"), encroach),
-                               (tr("冲突：退线不足", "Conflicts: setback shortfall"), setback)):
+        result.conflicts = sum(len(f) for f in by_group.values())
+        for which, name in ((ENCROACH, tr("冲突：压线", "Conflicts: encroachment")),
+                            (SETBACK, tr("冲突：退线不足", "Conflicts: setback shortfall")),
+                            (EXEMPT, tr("冲突：豁免（如保护建筑）", "Conflicts: exempt (e.g. protected buildings)"))):
+            features = by_group[which]
             if features:
-                group = folium.FeatureGroup(name=html.escape(name), show=True)
+                group = folium.FeatureGroup(name=html.escape(name), show=which != EXEMPT)
                 _add_geojson(folium, group, features, JsCode('gisdeskBind("conflicts")'), data)
                 conflict_groups.append(group)
 
@@ -759,10 +768,10 @@ def export_html(project, out, *, layout_name: str | None = None, with_personal_d
     entries = legend_entries([item.layer for item in visible])
     if conflict_groups:
         children = []
-        if conflicts[1]:
+        if conflicts[1][ENCROACH]:
             children.append(LegendEntry(tr("冲突重叠部分", "Conflict overlap"),
                                         Symbol("polygon", cm.SHADE_COLOR, cm.SHADE_ALPHA, cm.SHADE_COLOR)))
-        if conflicts[2]:
+        if conflicts[1][SETBACK]:
             children.append(LegendEntry(tr("退线不足（最短距离）", "Setback shortfall (shortest distance)"),
                                         Symbol(LINE, cm.DISTANCE_COLOR)))
         entries.append(LegendEntry(tr("上次检查的冲突", "Conflicts of the last check"), None, tuple(children)))
