@@ -83,7 +83,8 @@ def test_gdal_reads_the_shapes(project):
     ellipse = frame.geometry.iloc[4]  # 72 points on the ellipse: its area within 0.2 % of π·a·b
     assert ellipse.area == pytest.approx(math.pi * 100 * 75, rel=2e-3)
     assert frame["text"].iloc[2] == "压线面积 12.5 m²"
-    info = subprocess.run(["ogrinfo", "-so", str(project.path), TABLE], capture_output=True, text=True, check=True).stdout
+    info = subprocess.run(["ogrinfo", "-so", str(project.path), TABLE], capture_output=True, text=True,
+                          check=True).stdout
     assert "Feature Count: 6" in info
 
 

@@ -4,17 +4,15 @@ Edit › Undo/Redo — and saved with the project by Ctrl+S."""
 
 from __future__ import annotations
 
-from functools import partial
-
 import pytest
 import shapely
 from pyproj import CRS
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QKeySequence, QMouseEvent
 from PySide6.QtWidgets import QApplication
 from shapely.geometry import box
 
-from gisdesk.annotations import load_annotations, save_annotations
+from gisdesk.annotations import load_annotations
 from gisdesk.io.importer import import_layer
 from gisdesk.layers import annotations as A
 from gisdesk.layers.index import index_of
@@ -56,11 +54,12 @@ def shared_window(project_path):
 
 @pytest.fixture
 def window(shared_window, project_path):
+    from gisdesk.ui.annotations import saver_of
     from gisdesk.ui.canvas import PanTool
 
     w = shared_window
     controller = w.annotations
-    w.document.annotations.load([], saver=partial(save_annotations, Project.open(project_path)))
+    w.document.annotations.load([], saver=saver_of(w.document))
     controller.set_selection([])
     controller.styles = dict(A.DEFAULT_STYLES)
     w.canvas.set_tool(PanTool(w.canvas))
@@ -226,6 +225,9 @@ def test_a_callout_on_a_feature_follows_it(window, qtbot):
     assert shown.anchor == pytest.approx((X0 + 150, Y0 + 110), abs=RES)
     assert shown.box_centre == pytest.approx((X0 + 170, Y0 + 130), abs=RES)
     assert window.canvas.make_scene().annotations[0].anchor == pytest.approx(shown.anchor)
+    assert window.save_project()  # saved where it points now
+    (saved,) = load_annotations(Project.open(window.document.project.path))
+    assert saved.anchor == pytest.approx(shown.anchor) and saved.target == ("buildings", "B2")
     session.set_geometry("B2", box(X0 + 40, Y0, X0 + 60, Y0 + 20))  # back, for the other tests
     session.commit()
 

@@ -36,7 +36,7 @@ ALLOWED = {
     # formats, products, standards
     "GIS", "GeoPackage", "gpkg", "gisdesk", "CSV", "csv", "PNG", "png", "PDF", "pdf", "SVG", "svg", "DXF", "dxf",
     "CAD", "KML", "KMZ", "kml", "kmz", "GeoJSON", "geojson", "json", "Shapefile", "shapefile", "shp", "zip", "Excel",
-    "xlsx", "xls", "OSM", "osm", "pbf", "OpenStreetMap", "QGIS", "qml", "sld", "GDB", "gdb", "MBTiles", "mbtiles",
+    "xlsx", "xls", "HTML", "html", "OSM", "osm", "pbf", "OpenStreetMap", "QGIS", "qml", "sld", "GDB", "gdb", "MBTiles", "mbtiles",
     "tif", "tiff", "GeoTIFF", "GB", "ODbL", "DBF", "dbf", "cpg", "prj", "GBK", "UTF", "SQLite", "ID", "uid", "Qt", "PySide", "GDAL", "PROJ",
     # keys
     "Ctrl", "Shift", "Alt", "Del", "Esc", "Enter", "Tab", "PgUp", "PgDown", "Home", "End",

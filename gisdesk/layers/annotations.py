@@ -61,7 +61,8 @@ class AnnotationStyle:
         values = dict(values or {})
         base = cls()
         return cls(str(values.get("color", base.color)), float(values.get("width_mm", base.width_mm)),
-                   str(values.get("fill", base.fill)), min(1.0, max(0.0, float(values.get("fill_alpha", base.fill_alpha)))),
+                   str(values.get("fill", base.fill)),
+                   min(1.0, max(0.0, float(values.get("fill_alpha", base.fill_alpha)))),
                    max(1.0, float(values.get("font_pt", base.font_pt))))
 
 

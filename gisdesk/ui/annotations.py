@@ -11,17 +11,16 @@ what is dropped.
 
 Tools: drag a rectangle, ellipse or arrow (tail to head); draw a freehand outline holding the
 button; click for a text and type it in the small editor that opens there (Enter keeps it,
-Shift+Enter starts a new line, Esc drops it); a callout: press on the feature or point it points at, drag to where its box goes,
-type its text — a callout made on a feature follows it when the feature moves. The select tool
-picks the topmost annotation under a click (Shift adds), drags the selection, resizes a
-rectangle or ellipse by its corner handles, retypes a text or callout on a double click, and
-deletes with Delete.
+Shift+Enter starts a new line, Esc drops it); a callout: press on the feature or point it points
+at, drag to where its box goes, type its text — a callout made on a feature follows it when the
+feature moves. The select tool picks the topmost annotation under a click (Shift adds), drags the
+selection, resizes a rectangle or ellipse by its corner handles, retypes a text or callout on a
+double click, and deletes with Delete.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import partial
 
 import numpy as np
 import shapely
@@ -510,8 +509,7 @@ class AnnotationController(QObject):
         if document is not None:
             annotations = document.annotations
             if annotations.saver is None:  # read once per opened document
-                project = document.project
-                annotations.load(load_annotations(project), saver=partial(save_annotations, project))
+                annotations.load(load_annotations(document.project), saver=saver_of(document))
             annotations.events["changed"].connect(self._changed)
             self.canvas.refresh()
         self._update_actions()
@@ -519,7 +517,7 @@ class AnnotationController(QObject):
     def _changed(self, *_) -> None:
         annotations = self.annotations
         self.selected = [i for i in self.selected if annotations is not None and annotations.get(i) is not None]
-        self.canvas.refresh()
+        self.canvas.render_now()  # at once: the tool's preview has gone, the picture must not lag behind
         self.canvas.update()
         self._update_actions()
 
@@ -551,18 +549,7 @@ class AnnotationController(QObject):
     def shown(self) -> list[Annotation]:
         """The annotations as the map draws them now: callouts at their features (as Scene.of does)."""
         document = self._document
-        if document is None:
-            return []
-        items = document.annotations.items
-        found = {}
-        for layer in document.layers:
-            uids = [i.target[1] for i in items if i.target is not None and i.target[0] == layer.id]
-            if uids:
-                bounds = layer.data.bounds
-                for uid, row in zip(uids, layer.uid_rows.row_of_each(uids)):
-                    if row >= 0:
-                        found[(layer.id, uid)] = bounds[int(row)]
-        return list(A.resolve_targets(items, lambda layer_id, uid: found.get((layer_id, uid))))
+        return shown_annotations(document, document.annotations.items) if document is not None else []
 
     def pick(self, at: QPointF) -> Annotation | None:
         """The topmost annotation under the pixel `at` of the canvas."""
@@ -677,6 +664,28 @@ class AnnotationController(QObject):
             self.annotations.restyle(ids, style)
         elif kind is not None:
             self.styles[kind] = style
+
+
+def shown_annotations(document, items) -> list[Annotation]:
+    """`items` as the map draws them now: a callout on a feature of the document at that feature (one
+    uid lookup per layer for all its callouts)."""
+    found = {}
+    for layer in document.layers:
+        uids = [i.target[1] for i in items if i.target is not None and i.target[0] == layer.id]
+        if uids:
+            bounds = layer.data.bounds
+            for uid, row in zip(uids, layer.uid_rows.row_of_each(uids)):
+                if row >= 0:
+                    found[(layer.id, uid)] = bounds[int(row)]
+    return list(A.resolve_targets(items, lambda layer_id, uid: found.get((layer_id, uid))))
+
+
+def saver_of(document):
+    """What saves a document's annotations: as they are drawn now (a callout whose feature moved is
+    written where it points now, so QGIS draws its leader there and it stays there if the feature
+    goes), in one transaction of the store."""
+    project = document.project
+    return lambda items: save_annotations(project, shown_annotations(document, list(items)))
 
 
 def install(window) -> AnnotationController:

@@ -4,7 +4,7 @@
 <context>
     <name>AnnotationController</name>
     <message>
-        <location filename="../../gisdesk/ui/annotations.py" line="+425"/>
+        <location filename="../../gisdesk/ui/annotations.py" line="+452"/>
         <source>&amp;Annotate</source>
         <translation>标注(&amp;N)</translation>
     </message>
@@ -59,7 +59,7 @@
         <translation>删除所选标注(&amp;D)</translation>
     </message>
     <message>
-        <location line="+177"/>
+        <location line="+165"/>
         <source>Select annotations, or pick a drawing tool, to set a style</source>
         <translation>请先选择标注，或选一个绘制工具，再设置样式</translation>
     </message>
@@ -67,7 +67,7 @@
 <context>
     <name>AnnotationStyleDialog</name>
     <message>
-        <location line="-291"/>
+        <location line="-279"/>
         <source>Annotation style</source>
         <translation>标注样式</translation>
     </message>
@@ -1104,19 +1104,19 @@
     <name>ExportMapDialog</name>
     <message>
         <location filename="../../gisdesk/ui/export_map.py" line="+83"/>
-        <location line="+150"/>
+        <location line="+162"/>
         <location line="+8"/>
         <source>Export map</source>
         <translation>导出地图</translation>
     </message>
     <message>
-        <location line="-145"/>
-        <location line="+123"/>
+        <location line="-157"/>
+        <location line="+135"/>
         <source>%1 (template)</source>
         <translation>%1（模板）</translation>
     </message>
     <message>
-        <location line="-115"/>
+        <location line="-127"/>
         <source>Layout:</source>
         <translation>版式：</translation>
     </message>
@@ -1201,7 +1201,7 @@
         <translation>导出</translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+79"/>
         <source>PDF (*.pdf)</source>
         <translation>PDF（*.pdf）</translation>
     </message>
@@ -1646,7 +1646,7 @@
 <context>
     <name>InlineEditor</name>
     <message>
-        <location filename="../../gisdesk/ui/annotations.py" line="-87"/>
+        <location filename="../../gisdesk/ui/annotations.py" line="-114"/>
         <source>Type the text: Enter keeps it, Shift+Enter starts a new line</source>
         <translation>输入文字：回车确定，Shift+回车换行</translation>
     </message>
@@ -4173,7 +4173,7 @@
 <context>
     <name>export_map</name>
     <message>
-        <location filename="../../gisdesk/ui/export_map.py" line="-180"/>
+        <location filename="../../gisdesk/ui/export_map.py" line="-192"/>
         <source>PDF (vector, for printing)</source>
         <translation>PDF（矢量，用于打印）</translation>
     </message>
@@ -4193,7 +4193,7 @@
         <translation>交互式 HTML 地图（可离线打开）</translation>
     </message>
     <message>
-        <location line="+197"/>
+        <location line="+209"/>
         <source>Export map</source>
         <translation>导出地图</translation>
     </message>
