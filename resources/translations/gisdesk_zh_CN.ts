@@ -147,7 +147,7 @@
     <message>
         <location line="+80"/>
         <source>Overdue: the deadline has passed and the case is not yet demolished, confiscated, made legal or closed</source>
-        <translation type="unfinished"></translation>
+        <translation>已超期：处置期限已过，案件尚未拆除、没收、补办手续或结案</translation>
     </message>
     <message>
         <location line="+21"/>
