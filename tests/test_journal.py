@@ -155,3 +155,13 @@ def test_a_full_disk_says_so_and_keeps_what_was_journaled(project):
     again, restored = opened(project)
     journal.restore(again, journal.plan(again.project))
     assert features(restored)["B1"][0] == 9
+
+
+def test_a_command_whose_commit_was_refused_is_not_offered_to_redo(project):
+    document, session = opened(project)
+    session.set_attributes("B1", {"floors": 9})
+    session.set_attributes("B2", {"floors": 8})
+    session.revert()  # as the app does when the store refuses the commit
+    crash(document)
+    found = journal.plan(Project.open(project.path))
+    assert found.edits == 1 and found.layers[0].undone == []

@@ -129,7 +129,9 @@ class EditSession:
         """Take the last command back for good (undo with no redo), e.g. when its commit was refused."""
         if self._undo:
             self.undo()
-            self._redo.pop()
+            command = self._redo.pop()
+            if self.journal is not None:  # (nor can a restore redo it)
+                self.journal.forget(self, command)
 
     # --- commit ----------------------------------------------------------------------------
 

@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS journal_owners (
     owner TEXT PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, who TEXT NOT NULL, started_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS journal_entries (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, owner TEXT NOT NULL, layer TEXT NOT NULL,
-    op TEXT NOT NULL CHECK (op IN ('do', 'undo', 'redo')), command INTEGER NOT NULL, text TEXT NOT NULL,
+    op TEXT NOT NULL CHECK (op IN ('do', 'undo', 'redo', 'forget')), command INTEGER NOT NULL, text TEXT NOT NULL,
     at TEXT NOT NULL, changes TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS journal_entries_owner ON journal_entries(owner, layer);
 """
@@ -98,6 +98,20 @@ class Journal:
         with self._writing() as db:
             db.execute("INSERT INTO journal_entries (owner, layer, op, command, text, at, changes) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?)", entry)
+
+    def forget(self, session, command) -> None:
+        """A command undone for good (its commit was refused: EditSession.revert) leaves the redo
+        stack; let go when it cannot be written (a restore would offer it to redo, no more)."""
+        entry = (self.owner, session.layer.id, "forget", getattr(command, "journal_id", 0), command.text, _now(), "{}")
+        if self._batch is not None:
+            self._batch.append(entry)
+            return
+        try:
+            with self._writing() as db:
+                db.execute("INSERT INTO journal_entries (owner, layer, op, command, text, at, changes) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?)", entry)
+        except JournalError as error:
+            self.problem = error
 
     def clear(self, session) -> None:
         """Forget the entries of a session that committed (or discarded) its edits.
@@ -255,11 +269,15 @@ def plan(project, *, ignore: set[str] = frozenset()) -> Plan | None:
         undo: list[Change] = []
         redo: list[Change] = []
         for owner, op, command, text, changes in decoded:
+            key = (owner, command)
+            if op == "forget":
+                if redo and redo[-1].command == key:
+                    redo.pop()
+                continue
             states = {uid: c["after"] for uid, c in changes.items() if _still_applies(c, now.get(uid))}
             result.skipped += int(len(states) < len(changes))
             if not states:
                 continue
-            key = (owner, command)
             change = Change(key, text, states)
             if op == "undo" and undo and undo[-1].command == key:
                 redo.append(undo.pop())
