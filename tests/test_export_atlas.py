@@ -345,7 +345,6 @@ def test_no_two_dates_no_before_after(city):
 
 def test_a_cases_photos_are_drawn_on_its_page(tmp_path, cli):
     """Two photos attached to L1 (gisdesk.attachments): on L1's page, in the photos box, and on no other."""
-
     from PIL import Image
 
     from gisdesk import attachments
