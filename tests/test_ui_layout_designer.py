@@ -281,6 +281,7 @@ def test_templates_are_read_only_and_the_designer_fits_a_laptop(qtbot, project, 
 
 
 def test_the_menu_opens_the_designer_on_the_open_project(qtbot, tmp_path):
+    from gisdesk.project import Project
     from gisdesk.ui.main_window import MainWindow
 
     path = tmp_path / "demo.gpkg"
@@ -293,4 +294,15 @@ def test_the_menu_opens_the_designer_on_the_open_project(qtbot, tmp_path):
     designer = window.layout_designer
     assert designer is not None and designer.isVisible() and Path(designer.project.path) == path
     assert designer.map_view() is window.canvas.view
-    designer.close()
+    designer.canvas.render_now()
+    shown = designer.canvas.image
+    # the layers hidden in the project file (as the layer tree's Save does): the page shows it once read again
+    project = Project.open(path)
+    project.save_layer_states([{"id": info.id, "z_order": info.z_order, "visible": False, "opacity": info.opacity,
+                                "style": info.style} for info in project.layers()])
+    designer.reload_page()
+    assert all(not layer.visible for layer in designer.page.layers)
+    assert not _same_pixels(shown, designer.canvas.image)
+    window.documentChanged.emit(None)  # the project closed (another opened): its designer goes with it
+    qtbot.waitUntil(lambda: window.layout_designer is None or not window.layout_designer.isVisible(), timeout=5000)
+

@@ -38,7 +38,7 @@ translate = QCoreApplication.translate
 SCALES = (500, 1000, 2000, 2500, 5000, 10000, 25000, 50000)  # the map frame's scales offered
 HANDLE_PX = 7  # a resize handle's size on the screen
 PAGE_MARGIN_PX = 14  # grey round the page in the preview
-REDRAW_MS = 120  # the page is drawn again this long after the last change
+REDRAW_MS = 200  # the page is drawn again this long after the last change (typing runs on meanwhile)
 MAX_LOGO_BYTES = 4_000_000
 ROLE_KEY = Qt.ItemDataRole.UserRole  # the list's item: ("own", name) or ("template", id)
 
@@ -477,6 +477,12 @@ class LayoutDesigner(QWidget):
                 self.rename_button = button
             elif slot == self._ask_delete:
                 self.delete_button = button
+        self.reload_button = QPushButton(self.tr("Read the layers again"))
+        self.reload_button.setToolTip(self.tr("The page shows the layers as the project file has them: after "
+                                              "saving changes of the map, read them again"))
+        self.reload_button.setAutoDefault(False)
+        self.reload_button.clicked.connect(self.reload_page)
+        left_box.addWidget(self.reload_button)
         self.default_check = QCheckBox(self.tr("Default page"))
         self.default_check.setToolTip(self.tr("gisdesk export --default and File › Export map… start with this "
                                               "layout (kept in the project when saved)"))
@@ -1061,6 +1067,15 @@ class LayoutDesigner(QWidget):
         if answer == QMessageBox.StandardButton.Yes:
             self.delete()
 
+    def reload_page(self) -> None:
+        """Read the page's layers, styles and base maps from the project again (kept logos stay)."""
+        images = {**self.page.images, **self.images}
+        self.page = read_page_data(self.project)
+        self.page.images.update(images)
+        self.canvas.page = self.page
+        self.canvas.render_now()
+        self._fill_properties()
+
     # --- saving ---------------------------------------------------------------------------------
     def save(self) -> bool:
         """Write the changed and removed layouts, the default page and new logos into the project, in one
@@ -1108,7 +1123,7 @@ def open_designer(window) -> LayoutDesigner | None:
     if document is None:
         return None
     existing = getattr(window, "layout_designer", None)
-    if existing is not None and existing.isVisible() and existing.project is document.project:
+    if existing is not None and existing.isVisible() and Path(existing.project.path) == Path(document.project.path):
         existing.raise_()
         existing.activateWindow()
         return existing
@@ -1121,6 +1136,12 @@ def open_designer(window) -> LayoutDesigner | None:
     designer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     window.layout_designer = designer
     designer.destroyed.connect(lambda *_: setattr(window, "layout_designer", None))
+
+    def project_changed(document) -> None:  # another project (or none): the designer was of the last one
+        if document is None or Path(document.project.path) != Path(designer.project.path):
+            designer.close()
+    window.documentChanged.connect(project_changed)
+    designer.destroyed.connect(lambda *_: window.documentChanged.disconnect(project_changed))
     designer.show()
     return designer
 

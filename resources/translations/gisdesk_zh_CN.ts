@@ -4,7 +4,7 @@
 <context>
     <name>AnnotationController</name>
     <message>
-        <location filename="../../gisdesk/ui/annotations.py" line="+452"/>
+        <location filename="../../gisdesk/ui/annotations.py" line="+467"/>
         <source>&amp;Annotate</source>
         <translation>标注(&amp;N)</translation>
     </message>
@@ -1988,14 +1988,14 @@
     <name>LayoutDesigner</name>
     <message>
         <location filename="../../gisdesk/ui/layout_designer.py" line="+366"/>
-        <location line="+448"/>
+        <location line="+454"/>
         <location line="+108"/>
-        <location line="+173"/>
+        <location line="+182"/>
         <source>Page layouts</source>
         <translation>页面布局</translation>
     </message>
     <message>
-        <location line="-710"/>
+        <location line="-725"/>
         <source>Undo</source>
         <translation>撤销</translation>
     </message>
@@ -2081,6 +2081,16 @@
     </message>
     <message>
         <location line="+11"/>
+        <source>Read the layers again</source>
+        <translation>重新读取图层</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The page shows the layers as the project file has them: after saving changes of the map, read them again</source>
+        <translation>页面显示的是项目文件中的图层：保存地图的修改后，请重新读取</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <location line="+545"/>
         <source>Default page</source>
         <translation>默认版式</translation>
@@ -2411,7 +2421,7 @@
         <translation>删除版式 %1？（关闭设计器之前可撤销。）</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+45"/>
         <source>Save the changed layouts into the project?</source>
         <translation>将修改的版式保存到项目中？</translation>
     </message>
@@ -4344,7 +4354,7 @@
 <context>
     <name>layout_designer</name>
     <message>
-        <location filename="../../gisdesk/ui/layout_designer.py" line="-1045"/>
+        <location filename="../../gisdesk/ui/layout_designer.py" line="-1060"/>
         <source>Title</source>
         <translation>标题</translation>
     </message>
@@ -4380,12 +4390,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+719"/>
+        <location line="+725"/>
         <source>Legend</source>
         <translation>图例</translation>
     </message>
     <message>
-        <location line="-718"/>
+        <location line="-724"/>
         <source>Scale bar</source>
         <translation>比例尺</translation>
     </message>
@@ -4436,17 +4446,17 @@
         <translation>缩放%1</translation>
     </message>
     <message>
-        <location line="+488"/>
+        <location line="+494"/>
         <source>Conflict totals</source>
         <translation>冲突统计</translation>
     </message>
     <message>
-        <location line="+338"/>
+        <location line="+347"/>
         <source>Reading the layers for the page…</source>
         <translation>正在读取页面的图层…</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+20"/>
         <source>Page &amp;layouts…</source>
         <translation>页面布局(&amp;L)…</translation>
     </message>
