@@ -61,6 +61,18 @@ class _AnnotationTool(MapTool):
     def to_map(self, point: QPointF) -> tuple[float, float]:
         return self.canvas.view.to_map(point.x(), point.y())
 
+    def paint(self, painter: QPainter):
+        """The selection's handles: what was just drawn stays selected (Delete or 标注样式… act on it)."""
+        for item in self.controller.selected_items():
+            self.paint_handles(painter, item)
+
+    def paint_handles(self, painter: QPainter, item: Annotation) -> None:
+        extra = []
+        if item.kind == A.CALLOUT:  # the box, and a handle on the point it points at
+            shown = self.controller.shown_item(item)
+            extra = [QPointF(*(float(v) for v in self.canvas.view.to_pixels(*shown.anchor)))]
+        _paint_handles(painter, self.controller.pixel_box(item), item.kind in (A.RECTANGLE, A.ELLIPSE), extra)
+
 
 class DrawTool(_AnnotationTool):
     """Rectangle, ellipse and arrow by a drag; a freehand outline as the mouse goes."""
@@ -96,7 +108,9 @@ class DrawTool(_AnnotationTool):
 
     def paint(self, painter: QPainter):
         geometry = self._geometry()
-        if geometry is not None:
+        if geometry is None:
+            super().paint(painter)
+        else:
             draw_annotation(painter, A.make(self.kind, geometry, style=self.controller.style_for(self.kind)),
                             self.context())
 
@@ -133,50 +147,55 @@ class TextTool(_AnnotationTool):
 
 
 class CalloutTool(_AnnotationTool):
-    """Press on what it points at (a feature: it follows it), drag to where the box goes, type its text."""
+    """Press on what it points at (a feature: it follows it), drag to where the box goes, type its text.
+    The two points are kept as map points: the map may move while the text is typed."""
 
     def __init__(self, canvas, controller: AnnotationController):
         super().__init__(canvas, controller)
-        self._anchor: QPointF | None = None
-        self._box: QPointF | None = None
+        self._anchor: tuple[float, float] | None = None
+        self._box: tuple[float, float] | None = None
+        self._pressed: QPointF | None = None
 
     def press(self, event):
         if event.button() == Qt.MouseButton.LeftButton:
-            self._anchor = self._box = event.position()
+            self._pressed = event.position()
+            self._anchor = self._box = self.to_map(event.position())
 
     def move(self, event):
-        if self._anchor is not None:
-            self._box = event.position()
+        if self._pressed is not None:
+            self._box = self.to_map(event.position())
             self.canvas.update()
 
     def release(self, event):
-        if event.button() != Qt.MouseButton.LeftButton or self._anchor is None:
+        if event.button() != Qt.MouseButton.LeftButton or self._pressed is None:
             return
-        anchor, box = self._anchor, self._box
-        if (box - anchor).manhattanLength() < MIN_DRAG_PIXELS:
-            box = anchor + QPointF(*CALLOUT_OFFSET_PX)
-        (ax, ay), (bx, by) = self.to_map(anchor), self.to_map(box)
+        at = event.position()
+        if (at - self._pressed).manhattanLength() < MIN_DRAG_PIXELS:
+            at = self._pressed + QPointF(*CALLOUT_OFFSET_PX)
+        self._pressed = None
+        (ax, ay), (bx, by) = self._anchor, self.to_map(at)
+        self._box = (bx, by)
         target, offset = self.controller.feature_at(ax, ay)
 
         def made(text: str) -> None:
             self._anchor = self._box = None
             self.controller.add(A.CALLOUT, shapely.LineString([(ax, ay), (bx, by)]), text=text, target=target,
                                 target_offset=offset)
-        self._box = box
         self.canvas.update()
-        self.controller.ask_text(box, "", made, cancelled=self._cancel)
+        self.controller.ask_text(at, "", made, cancelled=self._cancel)
 
     def _cancel(self) -> None:
-        self._anchor = self._box = None
+        self._anchor = self._box = self._pressed = None
         self.canvas.update()
 
     def deactivate(self):
-        self._anchor = self._box = None
+        self._anchor = self._box = self._pressed = None
 
     def paint(self, painter: QPainter):
-        if self._anchor is not None and self._box is not None and (self._box - self._anchor).manhattanLength() > 0:
-            (ax, ay), (bx, by) = self.to_map(self._anchor), self.to_map(self._box)
-            preview = A.make(A.CALLOUT, shapely.LineString([(ax, ay), (bx, by)]), text=" ",
+        if self._anchor is None:
+            super().paint(painter)
+        elif self._box is not None and self._box != self._anchor:
+            preview = A.make(A.CALLOUT, shapely.LineString([self._anchor, self._box]), text=" ",
                              style=self.controller.style_for(A.CALLOUT))
             draw_annotation(painter, preview, self.context())
 
@@ -265,11 +284,7 @@ class SelectAnnotationTool(_AnnotationTool):
                 painter.setOpacity(0.75)
                 draw_annotation(painter, item, context)
                 painter.restore()
-            extra = []
-            if item.kind == A.CALLOUT:  # the box, and a handle on the point it points at
-                shown = self.controller.shown_item(item)
-                extra = [QPointF(*(float(v) for v in self.canvas.view.to_pixels(*shown.anchor)))]
-            _paint_handles(painter, self.controller.pixel_box(item), item.kind in (A.RECTANGLE, A.ELLIPSE), extra)
+            self.paint_handles(painter, item)
 
     def _resized(self, resizing: tuple[Annotation, QPointF], now: QPointF):
         item, fixed = resizing
