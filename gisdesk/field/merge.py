@@ -316,8 +316,15 @@ class _Plan:
             if fid_key in settled:  # a row without a uid that an earlier merge took, given one since (gisdesk opened it)
                 loose[fid_key] = field_features.pop(uid)
         field_features.update(loose)
-        master_features, master_loose = read_features(mdb, layer)
-        versions = dict(mdb.execute("SELECT uid, version FROM gisdesk_features WHERE layer = ?", (layer,)))
+        master_all = {str(r[0]).strip() for r in mdb.execute(f'SELECT uid FROM "{layer}" WHERE uid IS NOT NULL')}
+        wanted = (set(base) | {s.master_uid for s in settled.values()} | set(field_features)) & master_all
+        master_features, _ = read_features(mdb, layer, wanted)  # only those: a master may hold a million
+        versions = {}
+        some = sorted(wanted)
+        for start in range(0, len(some), 900):
+            chunk = some[start:start + 900]
+            versions.update(mdb.execute(f"SELECT uid, version FROM gisdesk_features WHERE layer = ? AND uid IN "
+                                        f"({','.join('?' * len(chunk))})", (layer, *chunk)))
         field_columns = set(value_columns(pdb, layer))
         master_columns = {c.lower(): c for c in value_columns(mdb, layer)}
         declared = mdb.execute("SELECT geometry_type_name FROM gpkg_geometry_columns WHERE lower(table_name) = lower(?)",
@@ -329,7 +336,7 @@ class _Plan:
                        tr("外业包的图层 {layer} 中没有字段 {field}（被其他软件删除？）：该字段未比较",
                           "the package's layer {layer} has no field {field} (dropped by another tool?): it was not "
                           "compared", layer=layer, field=column))
-        taken = set(master_features) | {str(s.master_uid) for s in settled.values()} | set(base) | \
+        taken = master_all | {str(s.master_uid) for s in settled.values()} | set(base) | \
             {u for u in field_features if not u.startswith("fid:")}
         fresh = _UidMaker(kind, taken)
         uid_map = self.uid_maps.setdefault(layer, {})
@@ -356,7 +363,7 @@ class _Plan:
                 self._both_present(ctx, edits)
             if ctx.master_uid:
                 uid_map[key] = ctx.master_uid
-        self.master_uids_after[layer] = set(master_features)
+        self.master_uids_after[layer] = set(master_all)
         for edit in edits:
             if edit.action == "add":
                 self.master_uids_after[layer].add(edit.uid)

@@ -201,62 +201,89 @@ def _extent_text(extent) -> str:
     return " ".join(f"{v:g}" for v in extent)
 
 
-def _layer_rows(project: Project, layer_id: str):
-    """uid, geometry (shapely) and district of a layer's features, read once."""
-    with gpkg.connect(project.path, readonly=True) as db:
-        geom = gpkg.geometry_column(db, layer_id)
-        columns = {name.lower(): name for name, _ in gpkg.columns_of(db, layer_id)}
-        district = columns.get("district")
-        rows = db.execute(f'SELECT uid, {f"{chr(34)}{geom}{chr(34)}" if geom else "NULL"}, '
-                          f'{f"{chr(34)}{district}{chr(34)}" if district else "NULL"} FROM "{layer_id}" '
-                          f"WHERE uid IS NOT NULL").fetchall()
-    uids = np.array([r[0] for r in rows], dtype=object)
-    geoms = gpkg.geometries_from_blobs([r[1] for r in rows])
-    districts = np.array([None if r[2] is None else str(r[2]).strip() for r in rows], dtype=object)
-    return uids, geoms, districts, district is not None
-
-
 def _choose(project: Project, district: str | None, extent) -> tuple[dict[str, set[str]], tuple | None]:
-    """The uids taken from each layer, and the package's box (the area and the features taken)."""
+    """The uids taken from each layer, and the package's box (the area and the features taken).
+
+    Only the geometries that may meet the area are decoded: the district's features, and those
+    the layer's R-tree finds in the area's box (a city master holds a million buildings)."""
     layers = [info for info in project.layers() if info.provider == "gpkg"]
-    read = {info.id: _layer_rows(project, info.id) for info in layers}
-    chosen: dict[str, np.ndarray] = {}
-    if district is not None:
-        wanted = str(district).strip()
-        known: set[str] = set()
-        found = []
-        for layer_id, (uids, geoms, districts, has) in read.items():
-            if not has:
-                continue
-            known |= {d for d in districts if d}
-            hit = districts == wanted
-            chosen[layer_id] = hit
-            found.extend(g for g in geoms[hit] if g is not None and not g.is_empty)
-        if not any(m.any() for m in chosen.values()):
-            raise InputError("项目 {path} 中没有区 {district}；现有：{known}",
-                             "project {path} has no district {district}; it has: {known}", path=project.path.name,
-                             district=wanted, known="、".join(sorted(known)[:30]) or "—")
-        area = tuple(shapely.GeometryCollection(found).bounds) if found else None
-    else:
-        area = tuple(extent)
-    taken: dict[str, set[str]] = {}
+    taken: dict[str, set[str]] = {info.id: set() for info in layers}
     bounds = []
-    for layer_id, (uids, geoms, districts, _) in read.items():
-        hit = chosen.get(layer_id, np.zeros(len(uids), dtype=bool)).copy()
-        if area is not None and len(uids):
-            present = ~shapely.is_missing(geoms)
-            meets = np.zeros(len(uids), dtype=bool)
-            meets[present] = shapely.intersects(geoms[present], shapely.box(*area))
-            hit |= meets
-        taken[layer_id] = set(uids[hit].tolist())
-        kept = [g for g in geoms[hit] if g is not None and not g.is_empty]
-        if kept:
-            bounds.append(shapely.GeometryCollection(kept).bounds)
+    with gpkg.connect(project.path, readonly=True) as db:
+        shape = {}
+        for info in layers:
+            geom = gpkg.geometry_column(db, info.id)
+            column = next((n for n, _ in gpkg.columns_of(db, info.id) if n.lower() == "district"), None)
+            shape[info.id] = (geom, column)
+        if district is not None:
+            wanted = str(district).strip()
+            known: set[str] = set()
+            found = []
+            for layer_id, (geom, column) in shape.items():
+                if column is None:
+                    continue
+                known |= {str(v).strip() for (v,) in db.execute(f'SELECT DISTINCT "{column}" FROM "{layer_id}"')
+                          if v is not None and str(v).strip()}
+                rows = db.execute(f'SELECT uid, {_quoted(geom)} FROM "{layer_id}" WHERE uid IS NOT NULL AND '
+                                  f'trim("{column}") = ?', (wanted,)).fetchall()
+                taken[layer_id] |= {r[0] for r in rows}
+                geoms = gpkg.geometries_from_blobs([r[1] for r in rows])
+                found.extend(g for g in geoms if g is not None and not g.is_empty)
+            if not any(taken.values()):
+                raise InputError("项目 {path} 中没有区 {district}；现有：{known}",
+                                 "project {path} has no district {district}; it has: {known}", path=project.path.name,
+                                 district=wanted, known="、".join(sorted(known)[:30]) or "—")
+            area = tuple(shapely.GeometryCollection(found).bounds) if found else None
+        else:
+            area = tuple(extent)
+        for layer_id, (geom, _) in shape.items():
+            if area is not None and geom:
+                rtree = f"rtree_{layer_id}_{geom}"
+                if gpkg.has_table(db, rtree):
+                    rows = db.execute(f'SELECT t.uid, t."{geom}" FROM "{layer_id}" t JOIN "{rtree}" r ON r.id = t.fid '
+                                      f"WHERE t.uid IS NOT NULL AND r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND "
+                                      f"r.miny <= ?", (area[0], area[2], area[1], area[3])).fetchall()
+                else:
+                    rows = db.execute(f'SELECT uid, "{geom}" FROM "{layer_id}" WHERE uid IS NOT NULL').fetchall()
+                geoms = gpkg.geometries_from_blobs([r[1] for r in rows])
+                uids = np.array([r[0] for r in rows], dtype=object)
+                present = ~shapely.is_missing(geoms)
+                meets = np.zeros(len(rows), dtype=bool)
+                meets[present] = shapely.intersects(geoms[present], shapely.box(*area))
+                taken[layer_id] |= set(uids[meets].tolist())
+            if taken[layer_id] and geom:
+                bounds.extend(_bounds_of(db, layer_id, geom, taken[layer_id]))
     if area is not None:
         bounds.append(area)
     box = (min(b[0] for b in bounds), min(b[1] for b in bounds), max(b[2] for b in bounds),
            max(b[3] for b in bounds)) if bounds else None
     return taken, box
+
+
+def _quoted(column: str | None) -> str:
+    return f'"{column}"' if column else "NULL"
+
+
+def _bounds_of(db, layer_id: str, geom: str, uids: set[str]) -> list[tuple]:
+    """The bounds of the features of `uids` (from their geometries, taken whole)."""
+    uids = sorted(uids)
+    rtree = f"rtree_{layer_id}_{geom}"
+    has_rtree = gpkg.has_table(db, rtree)
+    out = []
+    for start in range(0, len(uids), 900):
+        chunk = uids[start:start + 900]
+        marks = ",".join("?" * len(chunk))
+        if has_rtree:  # the index's boxes (rounded outwards): no geometry decoded
+            row = db.execute(f'SELECT min(r.minx), min(r.miny), max(r.maxx), max(r.maxy) FROM "{rtree}" r '
+                             f'JOIN "{layer_id}" t ON r.id = t.fid WHERE t.uid IN ({marks})', chunk).fetchone()
+            if row[0] is not None:
+                out.append(row)
+            continue
+        blobs = [r[0] for r in db.execute(f'SELECT "{geom}" FROM "{layer_id}" WHERE uid IN ({marks})', chunk)]
+        geoms = [g for g in gpkg.geometries_from_blobs(blobs) if g is not None and not g.is_empty]
+        if geoms:
+            out.append(shapely.total_bounds(geoms))
+    return out
 
 
 def _master_history_max(project: Project) -> int | None:
@@ -295,15 +322,28 @@ def _keep_only(db, project: Project, taken: dict[str, set[str]]) -> None:
     db.executemany("INSERT INTO temp.keep VALUES (?, ?)", [(layer, uid) for layer, uids in taken.items() for uid in uids])
     infos = {info.id: info for info in project.layers()}
     for layer_id in taken:
+        # the triggers (gisdesk's, GDAL's R-tree and count ones) are put back after the rows go: row by
+        # row they cost a big master's copy seconds; the index and the registrations are made here
+        triggers = _without_triggers(db, layer_id)
         db.execute(f'DELETE FROM "{layer_id}" WHERE uid IS NULL OR uid NOT IN '
                    f"(SELECT uid FROM temp.keep WHERE layer = ?)", (layer_id,))
+        db.execute("DELETE FROM gisdesk_features WHERE layer = ? AND uid NOT IN (SELECT uid FROM temp.keep WHERE "
+                   "layer = ?)", (layer_id, layer_id))
         geom = gpkg.geometry_column(db, layer_id)
         rtree = f"rtree_{layer_id}_{geom}"
         if geom and gpkg.has_table(db, rtree):
+            db.execute(f'DROP TABLE "{rtree}"')
+            db.execute(f'CREATE VIRTUAL TABLE "{rtree}" USING rtree(id, minx, maxx, miny, maxy)')
+            _fill_rtree(db, layer_id, geom, rtree)
             extent = db.execute(f'SELECT min(minx), min(miny), max(maxx), max(maxy) FROM "{rtree}"').fetchone()
             if extent[0] is not None:
                 db.execute("UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = ?",
                            (*extent, layer_id))
+        if gpkg.has_table(db, "gpkg_ogr_contents"):
+            db.execute(f'UPDATE gpkg_ogr_contents SET feature_count = (SELECT count(*) FROM "{layer_id}") '
+                       f"WHERE lower(table_name) = lower(?)", (layer_id,))
+        for sql in triggers:
+            db.execute(sql)
     db.execute("DELETE FROM gisdesk_edit_log WHERE uid IS NOT NULL AND (layer, uid) NOT IN (SELECT layer, uid FROM temp.keep)")
     db.execute("DELETE FROM gisdesk_reviews WHERE (subject_table, subject_id) NOT IN (SELECT layer, uid FROM temp.keep)")
     if gpkg.has_table(db, "gisdesk_conflicts"):
@@ -324,6 +364,20 @@ def _keep_only(db, project: Project, taken: dict[str, set[str]]) -> None:
         for sql in triggers:
             db.execute(sql)
     db.execute("DROP TABLE temp.keep")
+
+
+def _fill_rtree(db, layer_id: str, geom: str, rtree: str) -> None:
+    """The R-tree of a layer's geometries, their bounds computed at once (shapely) rather than by
+    the spec's SQL functions row by row."""
+    rows = db.execute(f'SELECT fid, "{geom}" FROM "{layer_id}" WHERE "{geom}" IS NOT NULL').fetchall()
+    if not rows:
+        return
+    geoms = gpkg.geometries_from_blobs([r[1] for r in rows])
+    bounds = shapely.bounds(geoms)
+    keep = ~np.isnan(bounds).any(axis=1)
+    db.executemany(f'INSERT INTO "{rtree}" VALUES (?, ?, ?, ?, ?)',
+                   [(int(fid), b[0], b[2], b[1], b[3]) for fid, b, k in zip((r[0] for r in rows), bounds.tolist(), keep)
+                    if k])
 
 
 def _snapshot(db, project: Project, taken: dict[str, set[str]]) -> int:

@@ -133,9 +133,12 @@ def value_columns(db, table: str) -> list[str]:
     return [name for name, _ in gpkg.columns_of(db, table) if name.lower() not in (*NOT_VALUES, geom)]
 
 
-def read_features(db, table: str) -> tuple[dict[str, Feature], dict[str, Feature]]:
+def read_features(db, table: str, uids=None) -> tuple[dict[str, Feature], dict[str, Feature]]:
     """The features of a layer table: (uid → Feature, "fid:N" → Feature for the rows without a uid
-    or with a uid an earlier row already has, as another tool's copy of a feature leaves it)."""
+    or with a uid an earlier row already has, as another tool's copy of a feature leaves it).
+    With `uids`, only the features of these uids (a master's few among its million)."""
+    if uids is not None:
+        return _read_some(db, table, sorted({str(u) for u in uids})), {}
     geom = gpkg.geometry_column(db, table)
     columns = value_columns(db, table)
     has_uid = any(name.lower() == "uid" for name, _ in gpkg.columns_of(db, table))
@@ -152,6 +155,19 @@ def read_features(db, table: str) -> tuple[dict[str, Feature], dict[str, Feature
         else:
             loose[f"fid:{fid}"] = feature
     return by_uid, loose
+
+
+def _read_some(db, table: str, uids: list[str]) -> dict[str, Feature]:
+    geom = gpkg.geometry_column(db, table)
+    columns = value_columns(db, table)
+    select = ", ".join(['fid', 'uid', f'"{geom}"' if geom else 'NULL', *(f'"{c}"' for c in columns)])
+    found: dict[str, Feature] = {}
+    for start in range(0, len(uids), 900):  # SQLite's limit on bound parameters
+        chunk = uids[start:start + 900]
+        for row in db.execute(f'SELECT {select} FROM "{table}" WHERE uid IN ({",".join("?" * len(chunk))}) '
+                              f"ORDER BY fid", chunk):
+            found.setdefault(str(row[1]).strip(), Feature(dict(zip(columns, row[3:])), wkb_of(row[2]), row[0]))
+    return found
 
 
 def create_base_table(db) -> None:
