@@ -284,7 +284,7 @@ def test_title_legend_and_switcher(browser, exported):
         assert word in legend, word
     switcher = browser.js("[...document.querySelectorAll('.leaflet-control-layers label')].map(l => l.innerText.trim())")
     assert {"建筑", "道路红线", "违法建设台账", "冲突：压线", "冲突：退线不足", "冲突：豁免（如保护建筑）", "批注",
-            "无底图"} <= set(switcher)
+            "名称注记", "无底图"} <= set(switcher)
     checked = browser.js("[...document.querySelectorAll('.leaflet-control-layers label')].filter(l => "
                          "l.querySelector('input').checked).map(l => l.innerText.trim())")
     assert "冲突：豁免（如保护建筑）" not in checked and "冲突：压线" in checked and "建筑" in checked
@@ -292,6 +292,33 @@ def test_title_legend_and_switcher(browser, exported):
     # the switcher's icon is leaflet.css's image, inlined
     image = browser.js("getComputedStyle(document.querySelector('.leaflet-control-layers-toggle')).backgroundImage")
     assert image.startswith('url("data:image/png;base64,')
+
+
+def test_labels_as_the_map_places_them(browser, exported):
+    """Road names at the opening view, none overlapping another; building names only closer in than
+    the buildings' label_max_scale (1:6 000), as the renderer has it."""
+    from pyproj import Transformer
+
+    project, _, _ = exported
+    browser.js("GISDESK.map.closePopup(); GISDESK.relabel(); 1")
+    boxes = browser.js("[...document.querySelectorAll('.gd-label')].map(e => { const r = e.getBoundingClientRect(); "
+                       "return [e.innerText, r.left, r.top, r.right, r.bottom]; })")
+    texts = [b[0] for b in boxes]
+    roads = set(project.read_layer("red_lines").name.dropna())
+    assert len(roads & set(texts)) >= 20 and "延安东路" in texts
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not (a[1] < b[3] - 1 and b[1] < a[3] - 1 and a[2] < b[4] - 1 and b[2] < a[4] - 1), (a, b)
+    buildings = project.read_layer("buildings")
+    named = buildings[buildings.name.fillna("").str.len() > 0]
+    assert not set(named.name) & set(texts)  # 1:20 000 or so: no building names
+    big = named.loc[named.geometry.area.idxmax()]
+    x, y = big.geometry.representative_point().coords[0]
+    lon, lat = Transformer.from_crs(project.crs, "EPSG:4326", always_xy=True).transform(x, y)
+    browser.js(f"GISDESK.map.setView([{lat}, {lon}], 17, {{animate: false}}); 1")
+    browser.settle()
+    closer = browser.js("[...document.querySelectorAll('.gd-label')].map(e => e.innerText)")
+    assert set(named.name) & set(closer)  # 1:4 000 or so: the buildings' names (where roads leave room)
 
 
 def test_a_popup_shows_the_attributes_by_their_chinese_names(browser, exported):
@@ -382,7 +409,7 @@ def test_the_screenshot_shows_the_layers_in_their_colours(browser, exported):
     shot = browser.first_screenshot
     assert len({tuple(p) for p in shot[::16, ::16].reshape(-1, 3)}) > 50  # a map, not a blank page
     browser.js("GISDESK.map.closePopup(); GISDESK.map.eachLayer(l => { if (l instanceof L.TileLayer) "
-               "GISDESK.map.removeLayer(l); }); 1")
+               "GISDESK.map.removeLayer(l); }); GISDESK.map.removeLayer(GISDESK.labelGroup); 1")  # labels: their test
     areas, edges = _drawn(project)
     tree = shapely.STRtree(edges)
     from gisdesk.annotations import load_annotations

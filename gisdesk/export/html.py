@@ -289,6 +289,32 @@ def _layer_features(item: _LayerData, to_lonlat: _ToLonLat) -> tuple[list[dict],
     return features, drawn, len(features)
 
 
+def _labels(item: _LayerData, to_lonlat: _ToLonLat) -> dict | None:
+    """The layer's labels as the page's script places them (render.renderer._draw_labels' rules: the
+    style's label field, colour, size, largest features first, none beyond label_max_scale or on
+    features smaller than label_min_area_mm2; a label overlapping one already placed is dropped,
+    and the top layers place theirs first). The texts are the exported (masked) frame's."""
+    layer, frame = item.layer, item.frame
+    field_name = layer.style.get("label_field")
+    if not field_name or field_name not in frame.columns or not len(frame):
+        return None
+    texts = frame[field_name].to_numpy(dtype=object)
+    keep = np.array([isinstance(t, str) and t.strip() != "" for t in texts])
+    if not keep.any():
+        return None
+    rows = np.flatnonzero(keep)
+    points = to_lonlat(np.asarray(layer.data.label_points[rows], dtype=float))
+    bounds = layer.data.bounds[rows]
+    sizes = np.round((bounds[:, 2] - bounds[:, 0]) * (bounds[:, 3] - bounds[:, 1]), 1)
+    order = np.argsort(-sizes, kind="stable")
+    style = layer.style
+    return {"color": style.get("label_color", "#333333"), "fontPx": round(style_size(style, "label_size_pt") * 96 / 72, 2),
+            "maxScale": style.get("label_max_scale"),
+            "minAreaPx": round(style_size(style, "label_min_area_mm2") / PX96_MM ** 2, 1),
+            "labels": [[float(points[i, 1]), float(points[i, 0]), str(texts[rows[i]]).strip(), float(sizes[i])]
+                       for i in order]}
+
+
 def _conflict_features(project, items: list[_LayerData], masker, to_lonlat: _ToLonLat, titles: dict[str, str]):
     """(popup labels, {ENCROACH | SETBACK | EXEMPT: features}) of the last check's conflicts, most
     severe first; None when there is no check. Exempt ones (a protected building in its purple line)
@@ -521,6 +547,7 @@ html,body{margin:0;padding:0;width:100%;height:100%;font-family:FONTS;}
 .gd-popup .gd-popup-title{font-weight:bold;margin-bottom:4px;}
 .gd-annot{background:none;border:none;}
 .gd-annot-text{position:absolute;transform:translate(-50%,-50%);white-space:pre;line-height:1.25;}
+.gd-label{position:absolute;transform:translate(-50%,-50%);white-space:nowrap;line-height:1.25;}
 .gd-halo{text-shadow:-1px -1px 0 #fff,1px -1px 0 #fff,-1px 1px 0 #fff,1px 1px 0 #fff,0 0 3px #fff;}
 """.replace("FONTS", FONTS).replace("BACKGROUND", BACKGROUND)
 
@@ -576,6 +603,30 @@ GISDESK.arrowHead = function (map, a) {
   return [tip, L.point(tip.x - len * Math.cos(angle - half), tip.y - len * Math.sin(angle - half)),
           L.point(tip.x - len * Math.cos(angle + half), tip.y - len * Math.sin(angle + half))].map(function (p) {
     return map.layerPointToLatLng(p); });
+};
+GISDESK.measure = document.createElement('canvas').getContext('2d');
+GISDESK.placeLabels = function (map, group, layers) {
+  group.clearLayers();
+  if (!map.hasLayer(group)) return;
+  var size = map.getSize(), bounds = map.getBounds(), centre = map.getCenter();
+  var res = 40075016.686 * Math.cos(centre.lat * Math.PI / 180) / Math.pow(2, map.getZoom() + 8);  // m a pixel
+  var scale = res * 96 / 0.0254, placed = [], count = 0;
+  layers.forEach(function (layer) {
+    if (layer.maxScale && scale > layer.maxScale) return;
+    GISDESK.measure.font = layer.fontPx + 'px ' + FONT_LIST;
+    for (var i = 0; i < layer.labels.length && count < 400; i++) {
+      var l = layer.labels[i];
+      if (l[3] / (res * res) < layer.minAreaPx || !bounds.contains([l[0], l[1]])) continue;
+      var p = map.latLngToContainerPoint([l[0], l[1]]), w = GISDESK.measure.measureText(l[2]).width;
+      var h = layer.fontPx * 1.25, box = [p.x - w / 2 - 3, p.y - h / 2 - 2, p.x + w / 2 + 3, p.y + h / 2 + 2];
+      if (box[0] < 0 || box[1] < 0 || box[2] > size.x || box[3] > size.y) continue;
+      if (placed.some(function (o) { return box[0] < o[2] && o[0] < box[2] && box[1] < o[3] && o[1] < box[3]; })) continue;
+      placed.push(box); count++;
+      L.marker([l[0], l[1]], {interactive: false, keyboard: false, icon: L.divIcon({className: 'gd-annot', iconSize: null,
+        html: '<div class="gd-label gd-halo" style="color:' + layer.color + ';font-size:' + layer.fontPx + 'px">' +
+          GISDESK.escape(l[2]) + '</div>'})}).addTo(group);
+    }
+  });
 };
 GISDESK.drawAnnotations = function (map, group, items) {
   items.forEach(function (a) {
@@ -734,6 +785,12 @@ def export_html(project, out, *, layout_name: str | None = None, with_personal_d
                 _add_geojson(folium, group, features, JsCode('gisdeskBind("conflicts")'), data)
                 conflict_groups.append(group)
 
+    # labels of the visible layers, the top layer's first (render draws labels after every layer)
+    label_layers = [entry for entry in (_labels(item, to_lonlat) for item in reversed(visible)) if entry is not None]
+    label_group = None
+    if label_layers:
+        label_group = folium.FeatureGroup(name=html.escape(tr("名称注记", "Labels")), show=True)
+
     # annotations, over everything (as render draws them last)
     annotations = _annotations(project, items, to_lonlat)
     result.annotations = len(annotations)
@@ -747,6 +804,7 @@ def export_html(project, out, *, layout_name: str | None = None, with_personal_d
     root.header.add_child(_text_element(f"<script>{_script(js)}</script>"), name="leaflet_js_inline")
     root.header.add_child(_text_element(f"<style>{CSS}</style>"), name="gisdesk_css")
     page_js = _fill(PAGE_JS, LABELS=_json(labels_js), TITLES=_json(titles_js), BLANK=json.dumps(BLANK_TILE),
+                    FONT_LIST=json.dumps(FONTS),
                     DATA=_json(data))
     root.header.add_child(_text_element(f"<script>{page_js}</script>"), name="gisdesk_js")
 
@@ -760,6 +818,14 @@ def export_html(project, out, *, layout_name: str | None = None, with_personal_d
         bases.append((label, base))
     for group in groups + conflict_groups:
         fmap.add_child(group)
+    if label_group is not None:
+        fmap.add_child(label_group)
+        fmap.add_child(_Raw(lambda name: (
+            f"GISDESK.labelLayers = {_json(label_layers)}; GISDESK.labelGroup = {label_group.get_name()};\n"
+            f"GISDESK.relabel = function () {{ GISDESK.placeLabels({map_name}, {label_group.get_name()}, "
+            f"GISDESK.labelLayers); }};\n"
+            f"{map_name}.on('moveend zoomend overlayadd', function (e) {{ if (!e.layer || e.layer === "
+            f"{label_group.get_name()}) GISDESK.relabel(); }});")))
     if annotations:
         fmap.add_child(_Raw(lambda name: f"GISDESK.drawAnnotations({map_name}, {conflict_groups[-1].get_name()}, "
                                          f"{_json(annotations)});"))
@@ -805,7 +871,7 @@ def export_html(project, out, *, layout_name: str | None = None, with_personal_d
         controls_js.append(f"gdBase[{_json(tr('无底图', 'No base map'))}] = L.layerGroup();")
         controls_js.append(f"{bases[-1][1].get_name()}.addTo({map_name});")
     controls_js.append("var gdOver = {};")
-    for group in groups + conflict_groups:
+    for group in groups + conflict_groups + ([label_group] if label_group is not None else []):
         controls_js.append(f"gdOver[{_json(html.unescape(group.layer_name))}] = {group.get_name()};")
     controls_js.append(f"L.control.layers(gdBase, gdOver, {{collapsed: true, sortLayers: false}}).addTo({map_name});")
     controls_js.append(f"L.control.scale({{imperial: false, maxWidth: 160}}).addTo({map_name});")
