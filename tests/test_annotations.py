@@ -285,6 +285,8 @@ def test_the_text_of_annotations_comes_back_from_the_pdf(project, tmp_path, cli)
     flat = re.sub(r"\s+", "", text)
     assert "违法建设集中区域" in flat and "道路红线压线面积待核" in flat
     assert not RADICALS.search(text)
+    images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert len(images.strip().splitlines()) == 2  # the header only: annotations are vector (no base map here)
     subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", str(pdf), str(tmp_path / "page")], check=True)
     from PIL import Image
 

@@ -189,6 +189,23 @@ def test_select_by_click_move_and_delete_each_undone(window, qtbot):
         pytest.approx((X0 + 20, Y0 + 5, X0 + 30, Y0 + 15))
 
 
+def test_arrow_keys_nudge_the_selection(window, qtbot):
+    controller = window.annotations
+    rect = controller.add(A.RECTANGLE, A.rectangle(X0 + 10, Y0 + 10, X0 + 20, Y0 + 20))
+    controller.actions["select"].trigger()
+    view = window.canvas.view
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)  # 10 px east
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Up)  # 1 px north
+    assert shapely.bounds(window.document.annotations.get(rect.id).geometry) == \
+        pytest.approx((X0 + 12.5, Y0 + 10.25, X0 + 22.5, Y0 + 20.25))
+    assert window.canvas.view == view  # the map did not pan
+    window.action_undo.trigger()
+    window.action_undo.trigger()
+    assert shapely.bounds(window.document.annotations.get(rect.id).geometry) == \
+        pytest.approx((X0 + 10, Y0 + 10, X0 + 20, Y0 + 20))
+
+
 def test_a_text_is_picked_by_its_letters(window):
     controller = window.annotations
     text = controller.add(A.TEXT, shapely.Point(X0 + 30, Y0 + 25), text="很长的一行说明文字")
@@ -261,6 +278,24 @@ def test_restyle_the_selection_is_undoable(window):
         ("#00aa00", "#ffcc00", 1.5, 0.4, 20.0)
     window.action_undo.trigger()
     assert window.document.annotations.get(rect.id).style == A.DEFAULT_STYLES[A.RECTANGLE]
+
+
+def test_the_style_with_nothing_selected_is_for_the_next_ones(window):
+    controller = window.annotations
+    controller.actions[A.ELLIPSE].trigger()
+    dialog = controller.edit_style()
+    dialog.set_colors(color="#123456")
+    dialog.width.setValue(2.0)
+    dialog.accept()
+    assert not window.document.dirty  # nothing changed on the map
+    drag(window, pixel(window, X0, Y0), pixel(window, X0 + 20, Y0 + 10))
+    (item,) = notes(window)
+    assert (item.style.color, item.style.width_mm) == ("#123456", 2.0)
+    assert ellipse_box_of(item) == pytest.approx((X0, Y0, X0 + 20, Y0 + 10), abs=RES)
+
+
+def ellipse_box_of(item):
+    return A.ellipse_box(item.geometry)
 
 
 def test_the_canvas_draws_them(window, qtbot):

@@ -15,7 +15,7 @@ Shift+Enter starts a new line, Esc drops it); a callout: press on the feature or
 at, drag to where its box goes, type its text — a callout made on a feature follows it when the
 feature moves. The select tool picks the topmost annotation under a click (Shift adds), drags the
 selection, resizes a rectangle or ellipse by its corner handles, retypes a text or callout on a
-double click, and deletes with Delete.
+double click, nudges the selection with the arrow keys (Shift: ten pixels) and deletes with Delete.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ CALLOUT_OFFSET_PX = (70.0, -55.0)  # where a callout's box goes from a click tha
 FREEHAND_SIMPLIFY_PX = 1.0  # a freehand outline keeps the points that matter at this many pixels
 SELECTION_COLOR = QColor("#00a0e0")
 EDITOR_WIDTH = 240  # px, of the inline text editor
+NUDGE_SHIFT_PIXELS = 10  # an arrow key moves the selection a pixel, with Shift this many
 
 
 class _AnnotationTool(MapTool):
@@ -263,6 +264,13 @@ class SelectAnnotationTool(_AnnotationTool):
             return True
         if event.key() == Qt.Key.Key_Escape and self.controller.selected:
             self.controller.set_selection([])
+            return True
+        steps = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, 1), Qt.Key.Key_Down: (0, -1)}
+        if event.key() in steps and self.controller.selected:  # nudge: a pixel, with Shift ten
+            pixels = NUDGE_SHIFT_PIXELS if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1
+            dx, dy = steps[event.key()]
+            resolution = self.canvas.view.resolution
+            self.controller.move_selected(dx * pixels * resolution, dy * pixels * resolution)
             return True
         return False
 
