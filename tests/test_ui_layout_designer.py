@@ -288,8 +288,13 @@ def test_the_menu_opens_the_designer_on_the_open_project(qtbot, tmp_path):
     shutil.copyfile(DEMO, path)
     window = MainWindow(headless=True)
     qtbot.addWidget(window)
+    Project.open(path).save_layout("坏的", '{"name": "坏的", "page": "B5"}')  # edited by hand, wrongly
     assert window.open_project(path)
     assert window.action_layouts.isEnabled()
+    window.action_layouts.trigger()  # says what is wrong instead of failing
+    assert getattr(window, "layout_designer", None) is None
+    assert "坏的" in window.statusBar().currentMessage() and "B5" in window.statusBar().currentMessage()
+    Project.open(path).remove_layout("坏的")
     window.action_layouts.trigger()
     designer = window.layout_designer
     assert designer is not None and designer.isVisible() and Path(designer.project.path) == path

@@ -1131,8 +1131,15 @@ def open_designer(window) -> LayoutDesigner | None:
     try:
         designer = LayoutDesigner(window, document.project, map_view=lambda: window.canvas.view,
                                   headless=window.headless)
-    finally:
+    except GisdeskError as error:  # a layout kept in the project that is not one (its JSON edited by hand)
+        window.statusBar().showMessage(str(error), 15000)
+        if not window.headless:
+            QMessageBox.warning(window, QCoreApplication.translate("layout_designer", "Page layouts"), str(error))
+        return None
+    except BaseException:
         window.statusBar().clearMessage()
+        raise
+    window.statusBar().clearMessage()
     designer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     window.layout_designer = designer
     designer.destroyed.connect(lambda *_: setattr(window, "layout_designer", None))
