@@ -569,7 +569,8 @@ function gisdeskPopup(key, feature) {
 }
 function gisdeskBind(key) {
   return function (feature, layer) {
-    layer.bindPopup(function () { return gisdeskPopup(key, feature); }, {maxWidth: 420});
+    layer.bindPopup(function () { return gisdeskPopup(key, feature); },
+                    {maxWidth: 420, maxHeight: 380, autoPanPaddingTopLeft: [60, 130]});  // clear of the title box
     GISDESK.features[feature.id] = layer;
   };
 }
@@ -610,7 +611,11 @@ GISDESK.placeLabels = function (map, group, layers) {
   if (!map.hasLayer(group)) return;
   var size = map.getSize(), bounds = map.getBounds(), centre = map.getCenter();
   var res = 40075016.686 * Math.cos(centre.lat * Math.PI / 180) / Math.pow(2, map.getZoom() + 8);  // m a pixel
-  var scale = res * 96 / 0.0254, placed = [], count = 0;
+  var scale = res * 96 / 0.0254, placed = [], count = 0, origin = map.getContainer().getBoundingClientRect();
+  document.querySelectorAll('#gd-header, .gd-legend, .leaflet-control').forEach(function (e) {  // not under boxes
+    var r = e.getBoundingClientRect();
+    if (r.width && r.height) placed.push([r.left - origin.left, r.top - origin.top, r.right - origin.left, r.bottom - origin.top]);
+  });
   layers.forEach(function (layer) {
     if (layer.maxScale && scale > layer.maxScale) return;
     GISDESK.measure.font = layer.fontPx + 'px ' + FONT_LIST;
@@ -661,7 +666,8 @@ GISDESK.openFromHash = function () {
   var layer = GISDESK.features[id];
   if (!layer) return;
   var map = GISDESK.map;
-  if (layer.getBounds) { map.fitBounds(layer.getBounds(), {maxZoom: 18}); } else { map.setView(layer.getLatLng(), 18); }
+  if (layer.getBounds) { map.fitBounds(layer.getBounds(), {maxZoom: 18, animate: false}); }
+  else { map.setView(layer.getLatLng(), 18, {animate: false}); }
   layer.openPopup();
 };
 window.addEventListener('hashchange', GISDESK.openFromHash);
