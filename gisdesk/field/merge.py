@@ -24,7 +24,13 @@ Per feature and per field (each attribute column and the geometry):
   uid (added by another tool), or with a uid an earlier row already has (a copy made in QGIS), or
   whose uid the master meanwhile gave another feature, gets a new uid (kind-NNNNNN), and the
   master remembers which, so merging the package again finds it;
-- deleted in the package and unchanged in the master: deleted.
+- deleted in the package and unchanged in the master: deleted;
+- a ledger case's status changed in the package moves along the workflow (layers/ledger.py
+  TRANSITIONS) with a history event, as in gisdesk: a change the package's history records
+  (gisdesk moved it there: those rows are carried) is written; one legal step made by another tool
+  (QGIS) is written with the history event it lacks (who: the merging user, note: the package);
+  any other status (a jump, an unknown word) is not written but listed as skipped, reason
+  `status-not-allowed`, for a person to move the case on (it is listed again by the next merge).
 
 Attachments (gisdesk_attachments) are sets per feature keyed by attachment_id, compared three-way
 the same way (added, removed, changed: any column, the bytes by sha256). Every blob carried is
@@ -67,10 +73,11 @@ from gisdesk.errors import InputError, ProjectError
 from gisdesk.field.pack import master_key
 from gisdesk.field.snapshot import (ATTACHMENT_LAYER, ATTACHMENTS, HISTORY, MERGED, MERGES, PACKAGE_HISTORY_MAX,
                                     PACKAGE_ID, PACKAGE_MASTER_KEY, Feature, Settled, create_merged_tables,
-                                    read_base, read_features, read_merged, same_geometry, same_value, shown,
-                                    value_columns, values_json, whole, wkt)
+                                    read_base, read_features, read_fids, read_merged, row_hashes, same_geometry,
+                                    same_value, shown, value_columns, values_json, whole, wkt)
 from gisdesk.i18n import tr
 from gisdesk.jobs import Feedback
+from gisdesk.layers.ledger import TRANSITIONS
 from gisdesk.project import Project
 from gisdesk.store import FeatureEdit, current_user, local_now
 
@@ -247,11 +254,13 @@ class _Plan:
         self.settle: list[tuple] = []  # (layer, field_uid, master_uid, Feature | None)
         self.attachment_ops: list[tuple] = []  # ("add" | "remove" | "change", record, data)
         self.history_rows: list[dict] = []
+        self.status_events: dict[str, list[tuple]] = {}  # layer → (case uid, from, to) steps made by other tools
         self.uid_maps: dict[str, dict[str, str]] = {}  # layer → field uid → master uid
         self.master_uids_after: dict[str, set[str]] = {}
         with gpkg.connect(package_path, readonly=True) as pdb, gpkg.connect(master.path, readonly=True) as mdb:
             base = read_base(pdb)
             self.settled = read_merged(mdb, self.package_id)
+            self.field_moves = _status_moves(pdb, self.history_max)
             infos = {info.id: info for info in master.layers()}
             package_layers = {r[0] for r in pdb.execute("SELECT table_name FROM gisdesk_layers WHERE kind != 'basemap'")}
             layers = [layer for layer in base if layer != ATTACHMENT_LAYER] + \
@@ -310,14 +319,20 @@ class _Plan:
                           "the package's layer {layer} has no uid column (lost when another tool rewrote it?): its "
                           "features cannot be told apart, the layer was not merged", layer=layer))
             return
-        field_features, loose = read_features(pdb, layer)
+        # a feature whose content hash is its base's is unchanged in the package: the master's own
+        # changes of it stand, nothing to compare (most of a big package)
+        hashes, loose_fids = row_hashes(pdb, layer)
+        unchanged = {u for u, digest in hashes.items() if u in base and u not in settled and base[u].hash
+                     and digest == base[u].hash}
+        field_features, _ = read_features(pdb, layer, set(hashes) - unchanged)
+        loose = read_fids(pdb, layer, loose_fids)
         for uid in [u for u in field_features if u not in base and u not in settled]:
             fid_key = f"fid:{field_features[uid].fid}"
             if fid_key in settled:  # a row without a uid that an earlier merge took, given one since (gisdesk opened it)
                 loose[fid_key] = field_features.pop(uid)
         field_features.update(loose)
         master_all = {str(r[0]).strip() for r in mdb.execute(f'SELECT uid FROM "{layer}" WHERE uid IS NOT NULL')}
-        wanted = (set(base) | {s.master_uid for s in settled.values()} | set(field_features)) & master_all
+        wanted = ((set(base) - unchanged) | {s.master_uid for s in settled.values()} | set(field_features)) & master_all
         master_features, _ = read_features(mdb, layer, wanted)  # only those: a master may hold a million
         versions = {}
         some = sorted(wanted)
@@ -341,7 +356,7 @@ class _Plan:
         fresh = _UidMaker(kind, taken)
         uid_map = self.uid_maps.setdefault(layer, {})
         edits = self.edits.setdefault(layer, [])
-        keys = list(dict.fromkeys([*base, *settled, *field_features]))
+        keys = list(dict.fromkeys([*(k for k in base if k not in unchanged), *settled, *field_features]))
         for key in keys:
             if key in settled:
                 b, master_uid = settled[key].feature, settled[key].master_uid
@@ -350,7 +365,7 @@ class _Plan:
             f = field_features.get(key)
             m = master_features.get(master_uid) if master_uid else None
             ctx = _FeatureContext(layer, key, master_uid, b, f, m, versions.get(master_uid) if master_uid else None,
-                                  field_columns, master_columns, multi)
+                                  field_columns, master_columns, multi, kind)
             if b is None and f is None:
                 continue
             if b is None:
@@ -464,6 +479,10 @@ class _Plan:
                 if choice == MASTER:
                     continue
                 self.report.applied.append({**entry, "resolution": PACKAGE})
+            if ctx.kind == "ledger" and column.lower() == "status" and not self._status_move(ctx, column, mv, fv):
+                self.report.applied.pop()  # (the entry just added: the move is listed as skipped instead)
+                skipped = True
+                continue
             if column == "geometry":
                 geometry, new_geometry = (shapely.from_wkb(fv) if fv is not None else None), True
             else:
@@ -475,6 +494,32 @@ class _Plan:
                                      geometry=ctx.fit(geometry)))
         if not open_conflicts and not skipped and not f.same(b, ctx.field_compared()):
             self.settle.append((ctx.layer, ctx.key, ctx.master_uid, f))
+
+    def _status_move(self, ctx: "_FeatureContext", column: str, old, new) -> bool:
+        """Whether a case's status may go from `old` (the master's) to `new` (the package's) in the
+        master: recorded by the package's history, or one legal step (its event is then added)."""
+        if same_value(old, ctx.b.values.get(column)) and _reaches(self.field_moves.get(ctx.key, []), old, new):
+            return True
+        if isinstance(old, str) and new in TRANSITIONS.get(old, ()):
+            self.status_events.setdefault(ctx.layer, []).append((ctx.master_uid, old, new))
+            self.report.applied.append(_entry(ctx.layer, ctx.master_uid, "history", None, None,
+                                              {"case_uid": ctx.master_uid, "from_status": old, "to_status": new,
+                                               "note": self._status_note()}, "history"))
+            return True
+        allowed = "、".join(TRANSITIONS.get(old, ())) if isinstance(old, str) else ""
+        self._skip(ctx.layer, ctx.master_uid, column, "status-not-allowed",
+                   tr("案件 {uid}（图层 {layer}）在外业包中的状态「{new}」不能从「{old}」一步到达（可改为：{allowed}），也没有"
+                      "其案件历史：未写入，请在 gisdesk 中按流程办理",
+                      "case {uid} (layer {layer}): its status '{new}' in the package cannot follow '{old}' in one step "
+                      "(allowed: {allowed}) and the package has no history of it: not written; move the case on in "
+                      "gisdesk along its workflow", uid=ctx.master_uid, layer=ctx.layer, new=new, old=old,
+                      allowed=allowed or "—"),
+                   base=shown(ctx.b.values.get(column)), master=shown(old), field_value=shown(new), action="edit")
+        return False
+
+    def _status_note(self) -> str:
+        return tr("由外业包 {id} 合并（状态在其他软件中修改）", "merged from the field package {id} (status changed in "
+                  "another tool)", id=self.package_id)
 
     # --- attachments ------------------------------------------------------------------------
 
@@ -602,7 +647,9 @@ class _Plan:
             if edits:
                 # deletes first: an add may take a uid a delete frees
                 order = sorted(edits, key=lambda e: {"delete": 0, "add": 1}.get(e.action, 2))
-                self.master.commit_edits(layer, order, who=who)
+                history = [(uid, now, who, old, new, self._status_note())
+                           for uid, old, new in self.status_events.get(layer, [])]
+                self.master.commit_edits(layer, order, who=who, history=history or None)
         if self.attachment_ops:
             attachment_store.ensure_schema(db)
             columns = [c for c in attachment_store.COLUMNS if c != "fid"]
@@ -652,6 +699,7 @@ class _FeatureContext:
     field_columns: set[str]
     master_columns: dict[str, str]  # lower → name
     multi: bool = False  # the master's layer holds MultiPolygons (a Polygon another tool wrote is made one)
+    kind: str = ""  # the layer's kind ("ledger": its status moves along the workflow)
 
     def fit(self, geometry):
         if self.multi and geometry is not None and geometry.geom_type == "Polygon":
@@ -695,6 +743,26 @@ class _UidMaker:
             if uid not in self.taken:
                 self.taken.add(uid)
                 return uid
+
+
+def _status_moves(db, history_max: int) -> dict[str, list[tuple]]:
+    """case uid → its (from, to) status steps the package's history added since it was packed."""
+    if not gpkg.has_table(db, HISTORY):
+        return {}
+    moves: dict[str, list[tuple]] = {}
+    for case, old, new in db.execute(f"SELECT case_uid, from_status, to_status FROM {HISTORY} WHERE event_id > ? "
+                                     f"ORDER BY event_id", (history_max,)):
+        moves.setdefault(str(case), []).append((old, new))
+    return moves
+
+
+def _reaches(moves: list[tuple], old, new) -> bool:
+    """Whether the steps, taken in order from `old`, lead to `new`."""
+    at = old
+    for step_from, step_to in moves:
+        if step_from == at:
+            at = step_to
+    return at == new and at != old
 
 
 def _attachment_rows(db) -> dict[str, dict]:

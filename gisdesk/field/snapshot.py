@@ -47,6 +47,7 @@ class Feature:
     values: dict  # column → value as SQLite stores it
     wkb: bytes | None  # ISO WKB, None for no geometry
     fid: int | None = None
+    hash: str | None = None  # the store's content hash, when known (the base snapshot's)
 
     def same(self, other: "Feature", columns=None) -> bool:
         """Whether the two hold the same values (on `columns` when given; a column one lacks reads NULL)."""
@@ -170,6 +171,36 @@ def _read_some(db, table: str, uids: list[str]) -> dict[str, Feature]:
     return found
 
 
+def read_fids(db, table: str, fids: list[int]) -> dict[str, Feature]:
+    """"fid:N" → Feature of the rows `fids` of a layer table."""
+    geom = gpkg.geometry_column(db, table)
+    columns = value_columns(db, table)
+    select = ", ".join(['fid', f'"{geom}"' if geom else 'NULL', *(f'"{c}"' for c in columns)])
+    found: dict[str, Feature] = {}
+    for start in range(0, len(fids), 900):
+        chunk = fids[start:start + 900]
+        for row in db.execute(f'SELECT {select} FROM "{table}" WHERE fid IN ({",".join("?" * len(chunk))})', chunk):
+            found[f"fid:{row[0]}"] = Feature(dict(zip(columns, row[2:])), wkb_of(row[1]), row[0])
+    return found
+
+
+def row_hashes(db, table: str) -> tuple[dict[str, str], list[int]]:
+    """uid → the store's content hash of each row of a layer table (made now, by SQLite), and the fids
+    of the rows without a uid or with one an earlier row has."""
+    columns = [name for name, _ in gpkg.columns_of(db, table)]
+    geom = gpkg.geometry_column(db, table)
+    hashes: dict[str, str] = {}
+    loose: list[int] = []
+    for fid, uid, digest in db.execute(f'SELECT fid, uid, {gpkg.hash_sql(columns, geom) if geom else "NULL"} '
+                                       f'FROM "{table}" ORDER BY fid'):
+        text = None if uid is None else str(uid).strip()
+        if text and text not in hashes:
+            hashes[text] = digest
+        else:
+            loose.append(fid)
+    return hashes, loose
+
+
 def create_base_table(db) -> None:
     db.execute(f"""CREATE TABLE IF NOT EXISTS {BASE} (fid INTEGER PRIMARY KEY AUTOINCREMENT,
         layer TEXT NOT NULL, uid TEXT NOT NULL, version INTEGER, hash TEXT, "values" TEXT NOT NULL,
@@ -183,8 +214,10 @@ def read_base(db) -> dict[str, dict[str, Feature]]:
     if not gpkg.has_table(db, BASE):
         return {}
     base: dict[str, dict[str, Feature]] = {}
-    for layer, uid, values, geometry in db.execute(f'SELECT layer, uid, "values", geometry FROM {BASE} ORDER BY fid'):
-        base.setdefault(layer, {})[uid] = Feature(values_from_json(values), None if geometry is None else bytes(geometry))
+    for layer, uid, values, geometry, digest in db.execute(
+            f'SELECT layer, uid, "values", geometry, hash FROM {BASE} ORDER BY fid'):
+        base.setdefault(layer, {})[uid] = Feature(values_from_json(values), None if geometry is None else bytes(geometry),
+                                                  None, digest)
     return base
 
 
