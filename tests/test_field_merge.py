@@ -14,6 +14,7 @@ import shapely
 from shapely.geometry import box
 
 from gisdesk import attachments
+from gisdesk.errors import ProjectError
 from gisdesk.field.merge import merge
 from gisdesk.field.pack import pack
 from gisdesk.project import Project
@@ -293,3 +294,24 @@ def test_a_renamed_master_still_takes_its_package(master, package):
     edit(package, "buildings", attrs("B1", floors=9))
     assert [e["field_value"] for e in merge(master, package).applied] == [9]
 
+
+
+def test_a_merge_that_fails_midway_leaves_the_master_as_it_was(master, package, monkeypatch):
+    edit(package, "buildings", attrs("B1", floors=9))
+    edit(package, "ledger", attrs("L1", notes="外业"))
+    before = digest(master)
+    real = Project.commit_edits
+    calls = []
+
+    def second_fails(self, layer_id, edits, **kwargs):
+        calls.append(layer_id)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(self, layer_id, edits, **kwargs)
+
+    monkeypatch.setattr(Project, "commit_edits", second_fails)
+    with pytest.raises(ProjectError):
+        merge(master, package)
+    assert len(calls) == 2 and digest(master) == before  # the first layer's edits were rolled back with it
+    monkeypatch.setattr(Project, "commit_edits", real)
+    assert {e["uid"] for e in merge(master, package).applied} == {"B1", "L1"}
