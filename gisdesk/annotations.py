@@ -23,6 +23,8 @@ row leaves the annotations as they were.
 from __future__ import annotations
 
 import json
+import sqlite3
+from pathlib import Path
 
 import numpy as np
 import shapely
@@ -66,8 +68,17 @@ def load_annotations(project) -> list[Annotation]:
 
 
 def save_annotations(project, annotations) -> None:
-    """Replace the project's annotations with `annotations` (bottom first), in one transaction."""
+    """Replace the project's annotations with `annotations` (bottom first), in one transaction; a file
+    that cannot be written raises ProjectError naming it, and is left as it was."""
     items = list(annotations)
+    try:
+        _save(project, items)
+    except sqlite3.Error as exc:  # a read-only or locked file, a full disk: nothing was written
+        raise ProjectError("无法把标注保存到项目 {path}：{why}", "cannot save the annotations to the project {path}: {why}",
+                           path=Path(project.path).name, why=gpkg.error_reason(exc)) from exc
+
+
+def _save(project, items: list) -> None:
     saved_at = local_now()
     with gpkg.connect(project.path) as db, gpkg.transaction(db):
         if not gpkg.has_table(db, TABLE):
