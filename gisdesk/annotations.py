@@ -22,6 +22,7 @@ row leaves the annotations as they were.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from pathlib import Path
@@ -80,7 +81,7 @@ def save_annotations(project, annotations) -> None:
 
 def _save(project, items: list) -> None:
     saved_at = local_now()
-    with gpkg.connect(project.path) as db, gpkg.transaction(db):
+    with _writing(project) as db:
         if not gpkg.has_table(db, TABLE):
             if not items:
                 return  # nothing to keep: an older project stays as it was
@@ -96,6 +97,19 @@ def _save(project, items: list) -> None:
               float(item.target_offset[1]) if item.target else None, z, item.created_at or saved_at,
               item.created_by or None, saved_at) for z, (blob, item) in enumerate(zip(blobs, items))])
         gpkg.touch_contents(db, TABLE)
+
+
+@contextlib.contextmanager
+def _writing(project):
+    """The store's own write (Project._write: a transaction, or a savepoint of the batch the project is
+    in, so that File › Save writes the annotations and the layers' states as one), else one of ours."""
+    write = getattr(project, "_write", None)
+    if write is not None:
+        with write() as db:
+            yield db
+        return
+    with gpkg.connect(project.path) as db, gpkg.transaction(db):
+        yield db
 
 
 def _create_table(db, srs_id: int) -> None:

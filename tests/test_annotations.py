@@ -190,6 +190,28 @@ def test_the_document_undoes_whichever_came_last(project):
     assert [i.text for i in load_annotations(project)] == ["先"] and not document.dirty
 
 
+def test_the_document_saves_annotations_and_layer_states_as_one(project, monkeypatch):
+    """A save that fails at the layers' states writes no annotation either, and they stay to be saved."""
+    from gisdesk.layers.document import MapDocument
+
+    document = MapDocument.open(project)
+    document.annotations.load([], saver=lambda items: save_annotations(project, items))
+    document.annotations.add(A.make(A.TEXT, shapely.Point(*_centre(project)), text="一起保存"))
+
+    def refused(states):
+        with project._write() as db:
+            db.execute("UPDATE gisdesk_layers SET title = 'x'")
+        raise OSError("disk full")
+    monkeypatch.setattr(project, "save_layer_states", refused)
+    with pytest.raises(OSError):
+        document.save()
+    assert not has_annotations_table(project) and document.dirty and document.annotations.unsaved
+    assert "x" not in {info.title for info in project.layers()}
+    monkeypatch.undo()
+    document.save()
+    assert [i.text for i in load_annotations(project)] == ["一起保存"] and not document.annotations.unsaved
+
+
 # --- callouts follow their feature ----------------------------------------------------------
 
 def test_a_callout_follows_its_feature():

@@ -8,6 +8,8 @@ the vector `layers`: every user of `layers` expects features.
 
 from __future__ import annotations
 
+import contextlib
+
 from gisdesk.layers.annotations import AnnotationSet
 from gisdesk.layers.edits import EditSession
 from gisdesk.layers.journal import Journal
@@ -181,15 +183,26 @@ class MapDocument:
                 max(e[3] for e in extents))
 
     def save(self) -> None:
-        self.annotations.save()  # (one transaction of its own, through the saver its opener gave it)
+        """Write the annotations and the layers' states, in one transaction of the store."""
+        batch = getattr(self.project, "batch", None)
+        unsaved = self.annotations.unsaved
+        try:
+            with batch() if batch is not None else contextlib.nullcontext():
+                self._save_states()
+        except BaseException:
+            self.annotations.unsaved = unsaved  # rolled back with the rest: still to be saved
+            raise
+        self.dirty = False
+        self.events["dirty"].emit(self)
+
+    def _save_states(self) -> None:
+        self.annotations.save()  # through the saver its opener gave it (gisdesk.annotations)
         self.project.save_layer_states([
             {"id": layer.id, "title": layer.info.name_zh if layer.title == layer.info.title else layer.title,
              "z_order": z, "visible": layer.visible, "opacity": layer.opacity,
              "style": layer.style} for z, layer in enumerate(self.layers)] +
             [{"id": layer.id, "title": layer.title, "z_order": z - len(self.basemaps), "visible": layer.visible,
               "opacity": layer.opacity, "style": layer.style} for z, layer in enumerate(self.basemaps)])
-        self.dirty = False
-        self.events["dirty"].emit(self)
 
     def _watch(self, layer: Layer | RasterLayer) -> None:
         for name in ("visible", "opacity", "style", "title"):
