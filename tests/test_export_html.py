@@ -452,3 +452,35 @@ def _kind(area, name: str) -> bool:
     return {"building": fill == "#dcd6cc", "green": fill == CONTROL_COLORS["green"],
             "red": fill == CONTROL_COLORS["red"],
             "ledger": fill in LEDGER_STATUS_COLORS.values() and alpha == 0.75}[name]
+
+
+# --- without a check or base maps; the command line ---------------------------------------
+
+def test_a_project_without_a_check_says_so_and_draws_no_conflicts(tmp_path):
+    from gisdesk.export.html import export_html
+    from tests.test_export_xlsx import meeting_city
+
+    project = meeting_city(tmp_path)
+    out = tmp_path / "city.html"
+    result = export_html(project.path, out)
+    text = out.read_text(encoding="utf-8")
+    assert result.conflicts == 0 and result.basemap_tiles == 0
+    assert "尚未运行冲突检查：网页不含冲突" in result.notes and "尚未运行冲突检查：网页不含冲突" in text
+    assert "项目没有可见的底图：网页不含底图" in text and "GISDESK.tileLayer('" not in text
+    assert result.features["违法建设台账"] == 3 and "冲突：压线" not in text
+
+
+def test_the_command_line(tmp_path, cli):
+    from tests.test_export_xlsx import meeting_city
+
+    project = meeting_city(tmp_path)
+    out = tmp_path / "city.html"
+    code, stdout, _ = cli("export", project.path, "--default", "--html", out)
+    assert code == 0 and out.is_file()
+    assert "HTML" in stdout and "已隐去个人信息：违法建设台账：当事人" in stdout
+    code, _, stderr = cli("export", project.path, "--default", "--html", tmp_path / "x.html", "--dpi", "300")
+    assert code == 2 and "--dpi 不适用于 --html" in stderr and not (tmp_path / "x.html").exists()
+    code, _, stderr = cli("--lang", "en", "export", project.path, "--layout", "nope", "--html", tmp_path / "y.html")
+    assert code == 2 and "no layout named nope" in stderr
+    code, _, stderr = cli("export", project.path, "--default", "--html", tmp_path / "no" / "z.html")
+    assert code == 2 and "输出目录不存在" in stderr
