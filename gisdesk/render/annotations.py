@@ -27,6 +27,7 @@ ARROW_HEAD_MM = 3.2  # the head's length at least; 4 × the line width when that
 ARROW_HEAD_ANGLE = math.radians(24)  # half the head's opening
 CALLOUT_PAD_MM = 1.6  # between the callout's text and its box
 CALLOUT_DOT_MM = 0.9  # radius of the dot at the anchor
+LEADER_HALO_MM = 0.35  # the white band along each side of a callout's leader
 
 
 def draw_annotations(painter: QPainter, annotations: Iterable[Annotation], context: RenderContext) -> None:
@@ -145,9 +146,15 @@ def _draw_callout(painter: QPainter, item: Annotation, context: RenderContext, p
     if not rect.contains(anchor):  # the leader, from the anchor to the nearest point of the box
         nearest = QPointF(min(max(anchor.x(), rect.left()), rect.right()),
                           min(max(anchor.y(), rect.top()), rect.bottom()))
+        dot = context.mm(CALLOUT_DOT_MM) + pen.widthF() / 2
+        halo = context.mm(LEADER_HALO_MM)  # a thin leader stays visible over dark roofs and red zones
+        painter.setPen(QPen(HALO_COLOR, pen.widthF() + 2 * halo, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+        painter.drawLine(anchor, nearest)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(HALO_COLOR)
+        painter.drawEllipse(anchor, dot + halo, dot + halo)
         painter.setPen(pen)
         painter.drawLine(anchor, nearest)
-        dot = context.mm(CALLOUT_DOT_MM) + pen.widthF() / 2
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(item.style.color))
         painter.drawEllipse(anchor, dot, dot)
