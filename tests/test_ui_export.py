@@ -186,16 +186,28 @@ def test_personal_data_is_masked_unless_ticked_and_the_warning_accepted(qtbot, w
     assert window.last_export["with_personal"] and window.last_export["masked"] == []
 
 
-def test_cancel_in_the_status_bar_leaves_no_file(qtbot, window, monkeypatch, tmp_path):
-    out = tmp_path / "cancelled.pdf"
-    job = _export(qtbot, window, monkeypatch, layout=lay.DEFAULT_TEMPLATE, out=out)
-    indicator = window.jobs_panel.indicator
-    # Cancel once the page is being drawn (its progress passes the first items)
-    qtbot.waitUntil(lambda: job.progress > 0 or not job.running, timeout=60_000)
-    assert job.running
-    indicator.cancel_button.click()
-    assert _finish(qtbot, job) == "cancelled"
-    assert list(tmp_path.iterdir()) == []  # neither the PDF nor its temporary file
+def test_cancel_in_the_status_bar_leaves_no_file(qtbot, window, labelled, monkeypatch, tmp_path):
+    """Cancelled while the page is drawn: the PDF writer's temporary file is there then, and is removed.
+    The base maps beside the project for this export only, so that drawing the map takes seconds."""
+    folder = labelled[0].parent
+    copied = [folder / name for name in ("demo_imagery_2016-06.mbtiles", "demo_imagery_2024-06.mbtiles")]
+    for path in copied:
+        shutil.copyfile(ROOT / "data" / path.name, path)
+    try:
+        out = tmp_path / "cancelled.pdf"
+        job = _export(qtbot, window, monkeypatch, layout=lay.DEFAULT_TEMPLATE, out=out)
+
+        def writing() -> bool:  # the page is being drawn into the writer's temporary file
+            return bool(list(tmp_path.glob(".cancelled.pdf.*.part")))
+
+        qtbot.waitUntil(lambda: writing() or not job.running, timeout=60_000)
+        assert job.running and writing()
+        window.jobs_panel.indicator.cancel_button.click()
+        assert _finish(qtbot, job) == "cancelled"
+        assert list(tmp_path.iterdir()) == []  # neither the PDF nor its temporary file
+    finally:
+        for path in copied:
+            path.unlink()
 
 
 def test_a_district_atlas_from_the_dialog(qtbot, window, labelled, monkeypatch, tmp_path):
