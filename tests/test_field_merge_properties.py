@@ -12,6 +12,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
@@ -25,7 +26,7 @@ from tests.field_projects import added, attrs, deleted, digest, edit, make_maste
 
 SIDES = ("master", "p0", "p1", "p2")
 FIELDS = ("floors", "name", "geometry")
-OPS = ("floors", "name", "move", "delete", "add", "photo", "unphoto", "rephoto")
+OPS = ("floors", "name", "move", "delete", "add", "photo", "unphoto", "rephoto", "tool_floors", "tool_add")
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def template(tmp_path_factory):
 def state(path: Path) -> tuple[dict, dict]:
     """uid → {floors, name, geometry} of the buildings, and attachment id → (uid, sha256)."""
     with gpkg.connect(path, readonly=True) as db:
-        rows = db.execute("SELECT uid, floors, name, geom FROM buildings").fetchall()
+        rows = db.execute("SELECT coalesce(uid, 'fid:' || fid), floors, name, geom FROM buildings").fetchall()
         photos = {}
         if gpkg.has_table(db, "gisdesk_attachments"):
             photos = {a: (u, s) for a, u, s in db.execute("SELECT attachment_id, uid, sha256 FROM gisdesk_attachments")}
@@ -82,9 +83,18 @@ def apply(path: Path, op: str, target: int, value: int, counter: int) -> None:
                     db.execute("UPDATE gisdesk_attachments SET data = ?, sha256 = ?, size = ? WHERE attachment_id = ?",
                                (data, attachments.sha256_hex(data), len(data), attachment_id))
         return
+    if op == "tool_add":  # another tool's insert: no uid, no edit log (the GeoPackage's own triggers only)
+        with gpkg.connect(path) as db, gpkg.transaction(db):
+            srs = db.execute("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = 'buildings'").fetchone()[0]
+            blob = gpkg.geometry_blobs(np.array([box(500 + 20 * counter, value, 510 + 20 * counter, value + 5)]), srs)[0]
+            db.execute("INSERT INTO buildings (geom, name, floors) VALUES (?, ?, ?)", (blob, f"tool{counter}", value))
+        return
     if uid not in features:
         return
-    if op == "floors":
+    if op == "tool_floors":  # another tool's UPDATE, as ogrinfo -sql or QGIS write it
+        with gpkg.connect(path) as db, gpkg.transaction(db):
+            db.execute("UPDATE buildings SET floors = ? WHERE uid = ?", (200 + value, uid))
+    elif op == "floors":
         edit(path, "buildings", attrs(uid, floors=100 + value))
     elif op == "name":
         edit(path, "buildings", attrs(uid, name=f"n{value}"))
