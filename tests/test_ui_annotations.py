@@ -119,6 +119,21 @@ def test_drag_a_rectangle_then_undo_and_redo_it(window):
     assert [i.id for i in notes(window)] == [item.id]
 
 
+def test_delete_takes_what_was_just_drawn_and_no_other_tools_delete(window, qtbot):
+    window.annotations.actions[A.ARROW].trigger()
+    drag(window, pixel(window, X0, Y0), pixel(window, X0 + 20, Y0 + 10))
+    (item,) = notes(window)
+    from gisdesk.ui.canvas import PanTool
+
+    window.canvas.set_tool(PanTool(window.canvas))  # another tool: its keys are its own
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Delete)
+    assert [i.id for i in notes(window)] == [item.id]
+    window.annotations.actions[A.ARROW].trigger()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Delete)
+    assert notes(window) == []
+
+
 def test_a_click_does_not_make_a_shape(window):
     window.annotations.actions[A.ELLIPSE].trigger()
     click(window, pixel(window, X0 + 10, Y0 + 10))

@@ -62,6 +62,13 @@ class _AnnotationTool(MapTool):
     def to_map(self, point: QPointF) -> tuple[float, float]:
         return self.canvas.view.to_map(point.x(), point.y())
 
+    def key(self, event) -> bool:
+        """Delete (or Backspace) deletes the selected annotations, whichever annotation tool is in use."""
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.controller.selected:
+            self.controller.delete_selected()
+            return True
+        return False
+
     def paint(self, painter: QPainter):
         """The selection's handles: what was just drawn stays selected (Delete or 标注样式… act on it)."""
         for item in self.controller.selected_items():
@@ -259,8 +266,7 @@ class SelectAnnotationTool(_AnnotationTool):
             self.controller.edit_text(picked)
 
     def key(self, event) -> bool:
-        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.controller.selected:
-            self.controller.delete_selected()
+        if super().key(event):
             return True
         if event.key() == Qt.Key.Key_Escape and self.controller.selected:
             self.controller.set_selection([])
@@ -509,9 +515,9 @@ class AnnotationController(QObject):
         self.action_style.setToolTip(plain_text(self.action_style.text()))
         self.action_style.triggered.connect(self.edit_style)
         self.action_delete = QAction(self.tr("&Delete selected annotations"), w)
-        self.action_delete.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
-        self.action_delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # the canvas's Delete only
-        self.canvas.addAction(self.action_delete)
+        # no shortcut: the annotation tools take Delete themselves (canvas.keyPressEvent asks the tool
+        # first), so that another tool's Delete (a vertex of the edit tools) is never taken from it
+        self.action_delete.setToolTip(plain_text(self.action_delete.text()) + " (Delete)")
         self.action_delete.triggered.connect(self.delete_selected)
         for action in (self.action_style, self.action_delete):
             menu.addAction(action)
