@@ -551,6 +551,8 @@ class Project:
             geom_column = gpkg.geometry_column(db, info.id)
             columns = {name.lower(): name for name, _ in gpkg.columns_of(db, info.id)}
             srs_id = _srs_of(db, info.id)
+            # changed by another tool (QGIS) since gisdesk last looked: left for the next open to look at
+            stale = _needs_reconcile(db, info.id)
             for edit in edits:
                 uid = str(edit.uid)
                 row = db.execute(f"SELECT version FROM {FEATURES} WHERE layer = ? AND uid = ?", (info.id, uid)).fetchone()
@@ -598,7 +600,8 @@ class Project:
             if history:
                 _append_history(db, history)
             gpkg.touch_contents(db, info.id)
-            db.execute(f"UPDATE {LAYERS} SET reconciled_at = {_NOW_SQL} WHERE table_name = ?", (info.id,))
+            if not stale:
+                db.execute(f"UPDATE {LAYERS} SET reconciled_at = {_NOW_SQL} WHERE table_name = ?", (info.id,))
         return new_versions
 
     def update_attributes(self, layer_id: str, uid: str, values: dict) -> None:

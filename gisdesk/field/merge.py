@@ -331,6 +331,7 @@ class _Plan:
             if fid_key in settled:  # a row without a uid that an earlier merge took, given one since (gisdesk opened it)
                 loose[fid_key] = field_features.pop(uid)
         field_features.update(loose)
+        _find_renumbered(field_features, settled)
         master_all = {str(r[0]).strip() for r in mdb.execute(f'SELECT uid FROM "{layer}" WHERE uid IS NOT NULL')}
         wanted = ((set(base) - unchanged) | {s.master_uid for s in settled.values()} | set(field_features)) & master_all
         master_features, _ = read_features(mdb, layer, wanted)  # only those: a master may hold a million
@@ -743,6 +744,21 @@ class _UidMaker:
             if uid not in self.taken:
                 self.taken.add(uid)
                 return uid
+
+
+def _find_renumbered(field_features: dict[str, Feature], settled: dict[str, Settled]) -> None:
+    """A row without a uid is known by its fid ("fid:N"), which a tool rewriting the layer renumbers
+    (ogr2ogr -overwrite): one an earlier merge took whose fid is gone is found again by its values
+    and geometry among the rows without a uid that no merge took, and keyed as before (else it would
+    be taken as deleted and added again under a new uid). One changed as well is not found: it
+    stays a delete and an add, both applied or listed, nothing lost."""
+    gone = [k for k, s in settled.items() if k.startswith("fid:") and k not in field_features and s.feature is not None]
+    free = [k for k in field_features if k.startswith("fid:") and k not in settled] if gone else []
+    for key in gone:
+        match = next((k for k in free if field_features[k].same(settled[key].feature)), None)
+        if match is not None:
+            free.remove(match)
+            field_features[key] = field_features.pop(match)
 
 
 def _status_moves(db, history_max: int) -> dict[str, list[tuple]]:
