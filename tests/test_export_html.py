@@ -484,3 +484,30 @@ def test_the_command_line(tmp_path, cli):
     assert code == 2 and "no layout named nope" in stderr
     code, _, stderr = cli("export", project.path, "--default", "--html", tmp_path / "no" / "z.html")
     assert code == 2 and "输出目录不存在" in stderr
+
+
+def test_a_cancel_leaves_the_old_file_as_it_was(tmp_path):
+    from gisdesk.errors import Cancelled
+    from gisdesk.export.html import export_html
+    from gisdesk.jobs import Feedback
+    from tests.test_export_xlsx import meeting_city
+
+    class CancelAt(Feedback):
+        def __init__(self, word):
+            super().__init__()
+            self.word, self.stages = word, []
+
+        def report(self):
+            self.stages.append(self.stage)
+            if self.word in self.stage:
+                self.cancel()
+
+    project = meeting_city(tmp_path)
+    out = tmp_path / "city.html"
+    out.write_text("the old page", encoding="utf-8")
+    for word in ("读取底图", "写图层", "写网页"):
+        feedback = CancelAt(word)
+        with pytest.raises(Cancelled):
+            export_html(project, out, feedback=feedback)
+        assert any(word in s for s in feedback.stages)
+        assert out.read_text(encoding="utf-8") == "the old page" and list(tmp_path.glob(".city.html.*")) == []

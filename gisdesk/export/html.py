@@ -894,6 +894,7 @@ def export_html(project, out, *, layout_name: str | None = None, with_personal_d
 
     feedback.set_stage(tr("写网页", "writing the page"))
     text = root.render()
+    feedback.set_progress(1.0)  # a cancel during the rendering: no file
     partial = out.with_name(f".{out.name}.{os.getpid()}.part")
     try:
         partial.write_text(text, encoding="utf-8")
