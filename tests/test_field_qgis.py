@@ -304,3 +304,51 @@ def test_a_layer_rewritten_by_ogr2ogr_merges_and_keeps_its_new_feature_through_a
     assert second.applied == [] and second.conflicts == [] and not second.written, second.applied
     assert sorted(frame(master, "buildings").index) == sorted(["B1", "B2", "B3", "B4", uid])
     assert integrity(master) == "ok"
+
+
+# --- a case's status across the merge: steps recorded by gisdesk, or decided by a person ---------------
+
+
+def set_status(path, uid: str, status: str) -> None:
+    """The status written as another tool writes it: the row only, no history (SQLite with the
+    GeoPackage functions the R-tree triggers call)."""
+    with gpkg.connect(path) as db, gpkg.transaction(db):
+        db.execute("UPDATE ledger SET status = ? WHERE uid = ?", (status, uid))
+
+
+def history_of(path, uid: str) -> list[tuple]:
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT from_status, to_status, who FROM gisdesk_ledger_history WHERE case_uid = ? "
+                          "ORDER BY event_id", (uid,)).fetchall()
+
+
+def test_steps_made_in_gisdesk_come_with_their_history_and_no_event_is_added_twice(tmp_path):
+    master, package = tmp_path / "master.gpkg", tmp_path / "field.gpkg"
+    make_master(master)
+    pack(master, package, extent=tuple(float(v) for v in ALL))
+    field = Project(package)
+    field.change_status("L2", "限期拆除", who="外业员")  # two steps: 已立案 → 限期拆除 → 已拆除
+    field.change_status("L2", "已拆除", who="外业员")
+    report = merge(master, package)
+    assert frame(master, "ledger").loc["L2", "status"] == "已拆除" and report.skipped == []
+    assert history_of(master, "L2") == [("已立案", "限期拆除", "外业员"), ("限期拆除", "已拆除", "外业员")]
+    assert [e["field"] for e in report.applied if e["uid"] == "L2"].count("history") == 2  # the carried rows only
+
+
+def test_a_status_conflict_decided_for_the_package_still_moves_only_along_the_workflow(tmp_path):
+    master, package = tmp_path / "master.gpkg", tmp_path / "field.gpkg"
+    make_master(master)
+    pack(master, package, extent=tuple(float(v) for v in ALL))
+    Project(master).change_status("L1", "已立案", who="办公室")  # 待核查 → 已立案 in the office
+    set_status(package, "L1", "不予立案")  # 待核查 → 不予立案 in the field, by another tool
+    set_status(package, "L2", "责令停止")  # 已立案 → 责令停止: one step, not in conflict
+    report = merge(master, package)
+    assert keys(report.conflicts) == {("ledger", "L1", "status")}
+    assert frame(master, "ledger").loc["L2", "status"] == "责令停止"
+    assert [h[:2] for h in history_of(master, "L2")] == [("已立案", "责令停止")]
+    # the person takes the package's value: 已立案 → 不予立案 is no step of the workflow, so it is not written
+    decided = merge(master, package, decisions={("ledger", "L1", "status"): "field"})
+    assert frame(master, "ledger").loc["L1", "status"] == "已立案"
+    assert [(e["uid"], e["reason"], e["master"], e["field_value"]) for e in decided.skipped] == [
+        ("L1", "status-not-allowed", "已立案", "不予立案")]
+    assert [h[:2] for h in history_of(master, "L1")] == [("待核查", "已立案")]
