@@ -268,8 +268,8 @@ def test_errors_are_clear_and_exit_2(demo, tmp_path, cli):
     assert code == 2 and "输出目录不存在" in err and str(missing.parent) in err
     code, _, err = cli("export", project, "--default", "--png", missing, "--lang", "en")
     assert code == 2 and "output folder does not exist" in err
-    code, _, err = cli("export", project, "--default", "--html", tmp_path / "x.html")  # a later slice
-    assert code == 2
+    code, _, err = cli("export", project, "--default", "--html", tmp_path / "x.html", "--dpi", "300")
+    assert code == 2 and "--dpi 不适用于 --html" in err and not (tmp_path / "x.html").exists()
     assert not list(tmp_path.glob("*.part")) and not list(tmp_path.glob(".*.part"))
 
 
