@@ -2,7 +2,7 @@
 own API (MapDocument, EditSession, the journal) and commits now and then, until it is killed.
 
 `python tests/crash_child.py` is a zygote: it imports gisdesk once, then for each line
-`run PROJECT REPORT SEED [FSIZE]` on stdin forks a child that edits and prints its pid; `warm PROJECT` opens and edits a throwaway project first (the children then start warm), `reap PID`
+`run PROJECT REPORT SEED [FSIZE]` (or `run PROJECT REPORT restore`) on stdin forks a child that edits and prints its pid; `warm PROJECT` opens and edits a throwaway project first (the children then start warm), `reap PID`
 waits for that child and answers `reaped STATUS`. The parent kills the children with SIGKILL.
 
 A child's edits are drawn from a seeded generator working on a model of the layer (`next_op`),
@@ -135,6 +135,22 @@ def run(project_path: str, report_path: str, seed: int) -> None:
         j += 1
 
 
+def restore_and_wait(project_path: str, report_path: str) -> None:
+    """Open the project as the app does and restore its journal (killed meanwhile, or after)."""
+    import time
+
+    from gisdesk.layers import journal
+    from gisdesk.layers.document import MapDocument
+    from gisdesk.project import Project
+
+    document = MapDocument.open(Project.open(project_path))
+    journal.restore(document, journal.plan(document.project))
+    out = os.open(report_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    os.write(out, b"restored\n")
+    os.fsync(out)
+    time.sleep(60)
+
+
 def full_disk(project_path: str, report_path: str, limit: int) -> None:
     """Edit with files limited to `limit` bytes (as a full disk): small edits, then one too large
     for the journal; report how each went and the layer's state after the refused one."""
@@ -189,7 +205,9 @@ def zygote() -> None:
             pid = os.fork()
             if pid == 0:
                 try:
-                    if len(words) > 4:
+                    if words[3] == "restore":
+                        restore_and_wait(words[1], words[2])
+                    elif len(words) > 4:
                         full_disk(words[1], words[2], int(words[4]))
                     else:
                         run(words[1], words[2], int(words[3]))

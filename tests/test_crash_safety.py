@@ -78,12 +78,14 @@ def make_project(folder: Path) -> Path:
     return p.path
 
 
-def wait_for_ops(report: Path, n: int) -> None:
+def wait_for_ops(report: Path, n: int, timeout: float = 60) -> None:
     """Until the child reported `n` ops done (or, for n = -1, at once)."""
+    deadline = time.monotonic() + timeout
     while n >= 0:
         lines = report.read_text().split() if report.exists() else []
         if len(lines) > n:  # "ready", then one line per op
             return
+        assert time.monotonic() < deadline, f"the child reported {len(lines)} lines of {n + 1}"
         time.sleep(0.005)
 
 
@@ -176,3 +178,52 @@ def test_a_full_disk_refuses_the_edit_with_a_clear_error_and_loses_nothing(zygot
     document = MapDocument.open(project)
     journal.restore(document, found)
     assert state_of(document.layer_by_id(LAYER).frame)["B1"][0] == 41
+
+
+def test_killed_while_restoring_the_journal_still_holds_every_edit(zygote, tmp_path):
+    """The restore replays the edits and moves them to the new window in one transaction of the
+    journal: killed before it, the old window's entries are whole; after it, the new one's."""
+    import shutil
+
+    base = make_project(tmp_path)
+    document = MapDocument.open(Project.open(base))
+    session = document.edits(document.layer_by_id(LAYER))
+    for i in range(12):  # twelve edits, one undone
+        session.set_attributes(f"B{i % 4 + 1}", {"floors": 10 + i, "name": f"第{i}次"})
+    session.add("N1", box(100, 100, 103, 103), {"floors": 3, "name": "新"})
+    session.undo()
+    wanted = state_of(document.layer_by_id(LAYER).frame)
+    document.journal._db.close()  # the window dies with them unsaved ...
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    with sqlite3.connect(journal.journal_path(base)) as db:  # ... in a process of its own, ended
+        db.execute("UPDATE journal_owners SET pid = ?", (gone.pid,))
+    timing = random.Random(7)
+    outcomes = Counter()
+    took = None  # how long a restore takes here: round 0 waits for it, the others are killed within it
+    for round_ in range(7):
+        folder = tmp_path / f"r{round_}"
+        folder.mkdir()
+        path = folder / base.name
+        shutil.copyfile(base, path)
+        shutil.copyfile(journal.journal_path(base), journal.journal_path(path))
+        report = folder / "report.txt"
+        pid = zygote.start(path, report, "restore")
+        if took is None:
+            started = time.monotonic()
+            wait_for_ops(report, 0)
+            took = time.monotonic() - started
+        else:
+            time.sleep(timing.uniform(0.2, 1.6) * took)
+        os.kill(pid, signal.SIGKILL)
+        zygote.reap(pid)
+        outcomes["restored" if report.exists() else "killed while restoring"] += 1
+        with sqlite3.connect(journal.journal_path(path)) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        project = Project.open(path)
+        found = journal.plan(project)
+        assert found.edits == 12 and len(found.layers[0].undone) == 1 and len(found.owners) == 1
+        again = MapDocument.open(project)
+        journal.restore(again, found)
+        assert state_of(again.layer_by_id(LAYER).frame) == wanted, f"round {round_}"
+    print(dict(outcomes))
