@@ -65,3 +65,26 @@ def test_without_webengine_the_page_opens_in_the_browser(tmp_path, qtbot):
         assert html_preview.preview_html(None, page) == html_preview.IN_BROWSER
     (url,), _ = opened.call_args
     assert url.isLocalFile() and url.toLocalFile() == str(page.resolve())
+
+
+def test_an_html_export_from_the_app_is_previewed(tmp_path, qtbot):
+    """File › 导出地图… to HTML: when the job is done the page is shown (the window's preview, or the
+    browser, which the status bar then says); a PDF is not, and a headless window shows nothing."""
+    from PySide6.QtWidgets import QMainWindow
+
+    from gisdesk.ui import export_map
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    window.headless = False
+    page = str(tmp_path / "map.html")
+    summary = {"path": page, "masked": [], "warnings": [], "with_personal": False}
+    with mock.patch.object(html_preview, "preview_html", return_value=html_preview.IN_BROWSER) as shown, \
+            mock.patch.object(export_map.QTimer, "singleShot", side_effect=lambda _ms, f: f()):
+        export_map._done(window, summary)
+        assert shown.call_args.args == (window, page)
+        assert "browser" in window.statusBar().currentMessage() or "浏览器" in window.statusBar().currentMessage()
+        export_map._done(window, {**summary, "path": str(tmp_path / "map.pdf")})
+        window.headless = True
+        export_map._done(window, summary)
+    assert shown.call_count == 1

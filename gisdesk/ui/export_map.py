@@ -298,6 +298,11 @@ def done_message(summary: dict) -> str:
 def _done(window, summary: dict) -> None:
     text = done_message(summary)
     window.last_export = summary
+    if summary["path"].lower().endswith(".html") and not getattr(window, "headless", False):
+        from gisdesk.ui.html_preview import IN_BROWSER, preview_html
+
+        if preview_html(window, summary["path"]) == IN_BROWSER:  # no Qt WebEngine in this PySide6
+            text += translate("export_map", " (opened in the system's browser)")
     # after the jobs panel's own "done" message, which follows on_done
     QTimer.singleShot(0, lambda: window.statusBar().showMessage(text, 20000))
 

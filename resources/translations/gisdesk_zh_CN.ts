@@ -4,7 +4,7 @@
 <context>
     <name>AnnotationController</name>
     <message>
-        <location filename="../../gisdesk/ui/annotations.py" line="+467"/>
+        <location filename="../../gisdesk/ui/annotations.py" line="+481"/>
         <source>&amp;Annotate</source>
         <translation>标注(&amp;N)</translation>
     </message>
@@ -4223,7 +4223,12 @@
         <translation>已导出 %1；页面上没有个人信息</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+10"/>
+        <source> (opened in the system&apos;s browser)</source>
+        <translation>（已在系统浏览器中打开）</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Export &amp;map…</source>
         <translation>导出地图(&amp;M)…</translation>
     </message>
@@ -4454,6 +4459,11 @@
         <location line="+347"/>
         <source>Reading the layers for the page…</source>
         <translation>正在读取页面的图层…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Page layouts</source>
+        <translation>页面布局</translation>
     </message>
     <message>
         <location line="+20"/>
