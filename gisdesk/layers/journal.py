@@ -339,9 +339,13 @@ def describe(found: Plan, titles: dict[str, str] | None = None) -> list[str]:
     lines = []
     for layer in found.layers:
         name = titles.get(layer.layer, layer.layer)
-        line = tr("{layer}：{n} 处修改", "{layer}: {n} edits", layer=name, n=layer.edits)
-        if layer.undone:
-            line += tr("（另有 {m} 处已撤销，可重做）", " (and {m} undone, to redo)", m=len(layer.undone))
+        if layer.edits or not layer.undone:
+            line = tr("{layer}：{n} 处修改", "{layer}: {n} edits", layer=name, n=layer.edits)
+            if layer.undone:
+                line += tr("（另有 {m} 处已撤销，可重做）", " (and {m} undone, to redo)", m=len(layer.undone))
+        else:
+            line = tr("{layer}：{m} 处已撤销的修改（可重做）", "{layer}: {m} undone edits (to redo)",
+                      layer=name, m=len(layer.undone))
         if layer.skipped:
             line += tr("；{k} 处已在项目中或已被他人修改，不再恢复", "; {k} already in the project or changed by others, "
                        "not restored", k=layer.skipped)
