@@ -300,9 +300,21 @@ def test_a_layer_rewritten_by_ogr2ogr_merges_and_keeps_its_new_feature_through_a
     # rewritten once more with nothing changed: the new feature, still without a uid, moves to the last fid
     rewrite(package, tmp_path, lambda features: list(reversed(list(features.values()))))
     assert fids(package) == {"B1": 1, "B2": 2, "B3": 3, "B4": 4, None: 5}
-    second = merge(master, package)
-    assert second.applied == [] and second.conflicts == [] and not second.written, second.applied
+    second = merge(master, package)  # nothing applied; the feature's new fid is recorded
+    assert second.applied == [] and second.conflicts == [] and second.skipped == [], second.applied
+    merged = digest(master)
+    assert not merge(master, package).written and digest(master) == merged
     assert sorted(frame(master, "buildings").index) == sorted(["B1", "B2", "B3", "B4", uid])
+    # then opened in gisdesk, which gives the row a uid of its own (here the very uid the master gave
+    # it): still the same feature, not deleted from the master; a change of it there goes to it
+    assert Project.open(package).notices
+    [given] = [u for u in fids(package) if u not in ("B1", "B2", "B3", "B4")]
+    assert merge(master, package).applied == []
+    assert sorted(frame(master, "buildings").index) == sorted(["B1", "B2", "B3", "B4", uid])
+    Project(package).update_attributes("buildings", given, {"floors": 4})
+    third = merge(master, package)
+    assert keys(third.applied) == {("buildings", uid, "floors")} and third.conflicts == []
+    assert frame(master, "buildings").loc[uid, "floors"] == 4
     assert integrity(master) == "ok"
 
 

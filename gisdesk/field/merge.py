@@ -331,7 +331,7 @@ class _Plan:
             if fid_key in settled:  # a row without a uid that an earlier merge took, given one since (gisdesk opened it)
                 loose[fid_key] = field_features.pop(uid)
         field_features.update(loose)
-        _find_renumbered(field_features, settled)
+        renumbered = _find_renumbered(field_features, settled, base)
         master_all = {str(r[0]).strip() for r in mdb.execute(f'SELECT uid FROM "{layer}" WHERE uid IS NOT NULL')}
         wanted = ((set(base) - unchanged) | {s.master_uid for s in settled.values()} | set(field_features)) & master_all
         master_features, _ = read_features(mdb, layer, wanted)  # only those: a master may hold a million
@@ -379,6 +379,13 @@ class _Plan:
                 self._both_present(ctx, edits)
             if ctx.master_uid:
                 uid_map[key] = ctx.master_uid
+        for old, new in renumbered.items():  # settled under its new key from now on, the old one gone
+            master_uid = settled[old].master_uid
+            uid_map[new] = master_uid
+            ours = [entry for entry in self.settle if entry[0] == layer and entry[1] == old]
+            state = ours[-1][3] if ours else settled[old].feature
+            self.settle = [entry for entry in self.settle if not (entry[0] == layer and entry[1] == old)]
+            self.settle += [(layer, old, master_uid, None), (layer, new, master_uid, state)]
         self.master_uids_after[layer] = set(master_all)
         for edit in edits:
             if edit.action == "add":
@@ -746,19 +753,25 @@ class _UidMaker:
                 return uid
 
 
-def _find_renumbered(field_features: dict[str, Feature], settled: dict[str, Settled]) -> None:
+def _find_renumbered(field_features: dict[str, Feature], settled: dict[str, Settled], base: dict) -> dict[str, str]:
     """A row without a uid is known by its fid ("fid:N"), which a tool rewriting the layer renumbers
     (ogr2ogr -overwrite): one an earlier merge took whose fid is gone is found again by its values
-    and geometry among the rows without a uid that no merge took, and keyed as before (else it would
-    be taken as deleted and added again under a new uid). One changed as well is not found: it
-    stays a delete and an add, both applied or listed, nothing lost."""
+    and geometry among the rows no merge took and the base does not hold (without a uid, or with
+    one gisdesk gave it since, opening the package), and keyed as before (else it would be taken as
+    deleted, and its master copy deleted, and added again). One changed as well is not found: it
+    stays a delete and an add, both applied or listed, nothing lost. Returns old key → new key: the
+    merge settles the feature under its new key (so an edit made after the rewrite is found too)."""
     gone = [k for k, s in settled.items() if k.startswith("fid:") and k not in field_features and s.feature is not None]
-    free = [k for k in field_features if k.startswith("fid:") and k not in settled] if gone else []
+    free = [k for k in field_features if k not in base and (k not in settled or settled[k].feature is None)] \
+        if gone else []
+    found = {}
     for key in gone:
         match = next((k for k in free if field_features[k].same(settled[key].feature)), None)
         if match is not None:
             free.remove(match)
             field_features[key] = field_features.pop(match)
+            found[key] = match
+    return found
 
 
 def _status_moves(db, history_max: int) -> dict[str, list[tuple]]:
