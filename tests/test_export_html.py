@@ -340,6 +340,14 @@ def test_a_popup_shows_the_attributes_by_their_chinese_names(browser, exported):
     browser.settle()
     text = browser.js("[...document.querySelectorAll('.leaflet-popup-content')].pop().innerText")
     assert "冲突类型\t压线" in text and "控制线\t" in text and "压线面积（m²）" in text
+    # a link to an exempt conflict ticks its group on and opens it
+    exempt = browser.js("Object.entries(GISDESK.features).find(([k, l]) => k.startsWith('conflicts/') && !l._map)[0]")
+    browser.js(f"GISDESK.map.closePopup(); location.hash = {json.dumps(exempt)}; 1")
+    browser.settle()
+    text = browser.js("[...document.querySelectorAll('.leaflet-popup-content')].pop().innerText")
+    assert "豁免\t" in text and browser.js(f"!!GISDESK.features[{json.dumps(exempt)}]._map")
+    browser.js("GISDESK.map.closePopup(); GISDESK.map.removeLayer(Object.entries(GISDESK.overlays).find(([k]) => "
+               "k.includes('豁免'))[1]); 1")  # as it was, for the tests after this one
 
 
 # --- colours at computed pixels -------------------------------------------------------------

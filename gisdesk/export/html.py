@@ -8,10 +8,16 @@ one filled area, so where two roads' zones overlap the colour is not doubled, as
 reprojected to EPSG:4326, with:
 - popups holding each feature's attributes under their names (the schema's, with units:
   违建面积（m²）) and coded values by name (未批先建), as the attribute table shows them
-  (gisdesk.layers.display); a link `PAGE.html#LAYER/UID` opens the page on that feature's popup;
+  (gisdesk.layers.display); a link `PAGE.html#LAYER/UID` (conflicts: `#conflicts/N`, N by
+  severity) opens the page on that feature's popup;
+- labels placed by the renderer's rules (label field, colour, size, scale and area limits, largest
+  first, top layers first, no overlaps), placed again at every move;
 - a layer switcher (Leaflet's), the legend (the map's legend entries, render.legend), the conflicts
-  of the last check (overlaps shaded as on the map, setback shortfalls as their shortest segment),
-  the title, subtitle, date and organisation lines of the page layout, a metric scale bar;
+  of the last check (overlaps shaded as on the map, setback shortfalls as their shortest segment;
+  the exempt ones in a group ticked off, as the app's list hides them), the annotations
+  (gisdesk.annotations: text, arrows, callouts following their feature, rectangles, ellipses,
+  freehand, sizes in mm and pt as on paper), the title, subtitle, date and organisation lines of
+  the page layout, a metric scale bar;
 - the project's MBTiles base maps for the extent, as data URIs, from their coarsest zoom down to
   the deepest that keeps all of them within BASEMAP_BUDGET bytes (Leaflet enlarges the deepest
   one beyond it); a GeoTIFF base map is not included (the page says so);
@@ -666,6 +672,11 @@ GISDESK.openFromHash = function () {
   var layer = GISDESK.features[id];
   if (!layer) return;
   var map = GISDESK.map;
+  if (!layer._map) {  // in a group ticked off (the exempt conflicts): tick it on
+    Object.values(GISDESK.overlays || {}).forEach(function (group) {
+      group.eachLayer(function (part) { if (part.hasLayer && part.hasLayer(layer)) map.addLayer(group); });
+    });
+  }
   if (layer.getBounds) { map.fitBounds(layer.getBounds(), {maxZoom: 18, animate: false}); }
   else { map.setView(layer.getLatLng(), 18, {animate: false}); }
   layer.openPopup();
@@ -879,6 +890,7 @@ def export_html(project, out, *, layout_name: str | None = None, with_personal_d
     controls_js.append("var gdOver = {};")
     for group in groups + conflict_groups + ([label_group] if label_group is not None else []):
         controls_js.append(f"gdOver[{_json(html.unescape(group.layer_name))}] = {group.get_name()};")
+    controls_js.append("GISDESK.overlays = gdOver;")
     controls_js.append(f"L.control.layers(gdBase, gdOver, {{collapsed: true, sortLayers: false}}).addTo({map_name});")
     controls_js.append(f"L.control.scale({{imperial: false, maxWidth: 160}}).addTo({map_name});")
     controls_js.append("var gdLegend = L.control({position: 'bottomright'});")
