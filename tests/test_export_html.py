@@ -483,8 +483,11 @@ def test_the_command_line(tmp_path, cli):
 
     project = meeting_city(tmp_path)
     out = tmp_path / "city.html"
-    code, stdout, _ = cli("export", project.path, "--default", "--html", out)
-    assert code == 0 and out.is_file()
+    code, stdout, stderr = cli("export", project.path, "--default", "--html", out)
+    assert code == 0 and out.is_file() and stderr == ""
+    with mock.patch("gisdesk.export.html.LARGE_PAGE", 1000):  # a page too big to open quickly: a warning
+        code, _, stderr = cli("export", project.path, "--default", "--html", out)
+    assert code == 0 and "浏览器打开和缩放会较慢" in stderr
     assert "HTML" in stdout and "已隐去个人信息：违法建设台账：当事人" in stdout
     code, _, stderr = cli("export", project.path, "--default", "--html", tmp_path / "x.html", "--dpi", "300")
     assert code == 2 and "--dpi 不适用于 --html" in stderr and not (tmp_path / "x.html").exists()

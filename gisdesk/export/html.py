@@ -66,6 +66,7 @@ ARROW_HEAD_MM, CALLOUT_DOT_MM, CALLOUT_PAD_MM = 3.2, 0.9, 1.6  # render.annotati
 WEB = Path(__file__).resolve().parent.parent.parent / "resources" / "web" / "leaflet"
 COORD_DECIMALS = 6  # of a degree: 0.11 m of latitude, 0.09 m of longitude at Shanghai
 SIMPLIFY_M = 0.05  # vertices closer than this to the line through their neighbours are dropped
+LARGE_PAGE = 60_000_000  # bytes beyond which the export warns: a browser takes long to open such a page
 BASEMAP_BUDGET = 8_000_000  # bytes of tiles (before base64) all base maps together may take
 ENCROACH, SETBACK, EXEMPT = "encroach", "setback", "exempt"  # the conflict groups
 BACKGROUND = "#f7f5f0"  # the canvas's (render.renderer.render_image)
@@ -915,6 +916,11 @@ def export_html(project, out, *, layout_name: str | None = None, with_personal_d
         partial.unlink(missing_ok=True)
         raise
     result.size_bytes = out.stat().st_size
+    if result.size_bytes > LARGE_PAGE:
+        result.warnings.append(tr("网页有 {mb:.0f} MB（{n:,} 个要素）：浏览器打开和缩放会较慢，可隐藏不需要的图层后再导出",
+                                  "the page is {mb:.0f} MB ({n:,} features): browsers open and zoom it slowly; hide "
+                                  "the layers not needed and export again", mb=result.size_bytes / 1e6,
+                                  n=sum(result.features.values())))
     result.seconds = time.perf_counter() - started
     return result
 
