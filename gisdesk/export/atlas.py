@@ -856,11 +856,8 @@ def toc_pages(layout: Layout, entries: int, dpi: float, family: str) -> int:
     return max(1, -(-entries // (columns * per_column)))
 
 
-def draw_toc_page(painter: QPainter, layout: Layout, entries: list[AtlasEntry], first: int, sheet: int,
-                  shared: _Shared) -> None:
-    """Title page `sheet` (0-based) of the contents: entries from their position `first`, the page numbers
-    following the contents' pages."""
-    dpi, family = shared.dpi, shared.family
+def _blank_page(painter: QPainter, layout: Layout, dpi: float) -> None:
+    """A white page with the layout's frame at its margin, antialiased."""
     w_mm, h_mm = layout.size_mm
     width, height = px(w_mm, dpi), px(h_mm, dpi)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -870,6 +867,14 @@ def draw_toc_page(painter: QPainter, layout: Layout, entries: list[AtlasEntry], 
         m = px(layout.margin_mm, dpi)
         painter.setPen(QPen(QColor(FRAME), px(0.5, dpi)))
         painter.drawRect(QRectF(m, m, width - 2 * m, height - 2 * m))
+
+
+def draw_toc_page(painter: QPainter, layout: Layout, entries: list[AtlasEntry], first: int, sheet: int,
+                  shared: _Shared) -> None:
+    """Title page `sheet` (0-based) of the contents: entries from their position `first`, the page numbers
+    following the contents' pages."""
+    dpi, family = shared.dpi, shared.family
+    _blank_page(painter, layout, dpi)
     body, row_h, columns, per_column = _toc_metrics(layout, dpi, family)
     n_toc = shared.pages - len(entries)  # the contents and the legend page
     page = shared.page
@@ -944,15 +949,7 @@ def draw_toc_page(painter: QPainter, layout: Layout, entries: list[AtlasEntry], 
 def _front_header(painter: QPainter, layout: Layout, shared: _Shared, title: str, number: int) -> QRectF:
     """The white page with its frame and a heading; the body's box below it (device pixels)."""
     dpi, family = shared.dpi, shared.family
-    w_mm, h_mm = layout.size_mm
-    width, height = px(w_mm, dpi), px(h_mm, dpi)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
-    painter.fillRect(QRectF(0, 0, width, height), QColor("#ffffff"))
-    if layout.margin_mm > 0:
-        m = px(layout.margin_mm, dpi)
-        painter.setPen(QPen(QColor(FRAME), px(0.5, dpi)))
-        painter.drawRect(QRectF(m, m, width - 2 * m, height - 2 * m))
+    _blank_page(painter, layout, dpi)
     body, _, _, _ = _toc_metrics(layout, dpi, family)
     painter.setPen(QColor(INK))
     painter.setFont(pages._font(family, 12, dpi, True))
@@ -1077,18 +1074,9 @@ def export_atlas(project_path, out, *, atlas: str, layout_name: str | None = Non
     fmt = (fmt or out.suffix.lstrip(".")).lower()
     if fmt not in pages.FORMATS:
         raise InputError("不支持的导出格式 {f}（可用 pdf、png、svg）", "unknown export format {f} (pdf, png or svg)", f=fmt)
-    dpi = float(dpi) if dpi is not None else pages.DEFAULT_DPI[fmt]
-    if not 10 <= dpi <= 1200:
-        raise InputError("分辨率 {dpi} dpi 不可用（10 到 1200）", "a resolution of {dpi} dpi cannot be used (10 to 1200)",
-                         dpi=f"{dpi:g}")
     if limit is not None and limit < 1:
         raise InputError("--limit 须为正整数，而不是 {n}", "--limit must be a positive number, not {n}", n=limit)
-    if not out.parent.is_dir():
-        raise InputError("输出目录不存在：{folder}", "the output folder does not exist: {folder}", folder=out.parent)
-    if not Path(project_path).is_file():
-        raise InputError("项目文件不存在：{path}", "project file not found: {path}", path=project_path)
-    if Path(project_path).resolve() == out.resolve():
-        raise InputError("输出文件 {out} 就是项目文件", "the output {out} is the project file", out=out)
+    dpi = pages.checked_output(project_path, out, fmt, dpi)
     project = Project.open(project_path)
     layout = lay.find_layout(project, layout_name) if layout_name else lay.load_template(DEFAULT_TEMPLATE)
     ensure_gui()

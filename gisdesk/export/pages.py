@@ -553,6 +553,22 @@ class ExportResult:
     masked: list[str] = field(default_factory=list)
 
 
+def checked_output(project_path, out: Path, fmt: str, dpi: float | None) -> float:
+    """The resolution to draw `fmt` at (`dpi`, else the format's default), once the dpi, the output's
+    folder and the project file are fine; InputError naming what is not."""
+    dpi = float(dpi) if dpi is not None else DEFAULT_DPI[fmt]
+    if not 10 <= dpi <= 1200:
+        raise InputError("分辨率 {dpi} dpi 不可用（10 到 1200）", "a resolution of {dpi} dpi cannot be used (10 to 1200)",
+                         dpi=f"{dpi:g}")
+    if not out.parent.is_dir():
+        raise InputError("输出目录不存在：{folder}", "the output folder does not exist: {folder}", folder=out.parent)
+    if not Path(project_path).is_file():
+        raise InputError("项目文件不存在：{path}", "project file not found: {path}", path=project_path)
+    if Path(project_path).resolve() == out.resolve():
+        raise InputError("输出文件 {out} 就是项目文件", "the output {out} is the project file", out=out)
+    return dpi
+
+
 def export_page(project_path, out, *, layout_name: str | None = None, fmt: str | None = None,
                 dpi: float | None = None, with_personal_data: bool = False,
                 feedback: Feedback | None = None) -> ExportResult:
@@ -567,16 +583,7 @@ def export_page(project_path, out, *, layout_name: str | None = None, fmt: str |
     fmt = (fmt or out.suffix.lstrip(".")).lower()
     if fmt not in FORMATS:
         raise InputError("不支持的导出格式 {f}（可用 pdf、png、svg）", "unknown export format {f} (pdf, png or svg)", f=fmt)
-    dpi = float(dpi) if dpi is not None else DEFAULT_DPI[fmt]
-    if not 10 <= dpi <= 1200:
-        raise InputError("分辨率 {dpi} dpi 不可用（10 到 1200）", "a resolution of {dpi} dpi cannot be used (10 to 1200)",
-                         dpi=f"{dpi:g}")
-    if not out.parent.is_dir():
-        raise InputError("输出目录不存在：{folder}", "the output folder does not exist: {folder}", folder=out.parent)
-    if not Path(project_path).is_file():
-        raise InputError("项目文件不存在：{path}", "project file not found: {path}", path=project_path)
-    if Path(project_path).resolve() == out.resolve():
-        raise InputError("输出文件 {out} 就是项目文件", "the output {out} is the project file", out=out)
+    dpi = checked_output(project_path, out, fmt, dpi)
     project = Project.open(project_path)
     layout = lay.find_layout(project, layout_name) if layout_name else lay.default_layout(project)
     ensure_gui()
