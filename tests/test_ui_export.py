@@ -126,10 +126,10 @@ def test_the_dialog_offers_the_formats_and_warns_before_personal_data(qtbot, lab
     assert dialog.path.suffix == ".png" and dialog.dpi == 200 and dialog.dpi_spin.isVisible()
     dialog.set_format("pdf")
     assert dialog.path.suffix == ".pdf" and dialog.dpi is None and not dialog.dpi_spin.isVisible()
-    assert dialog.masked_label.isVisible() and not dialog.warning_label.isVisible() and not dialog.with_personal
+    assert dialog.personal.masked_label.isVisible() and not dialog.personal.warning_label.isVisible() and not dialog.with_personal
     dialog.personal_check.setChecked(True)
-    assert dialog.warning_label.isVisible() and not dialog.masked_label.isVisible()
-    assert "当事人" in dialog.warning_label.text() or "names" in dialog.warning_label.text()
+    assert dialog.personal.warning_label.isVisible() and not dialog.personal.masked_label.isVisible()
+    assert "当事人" in dialog.personal.warning_label.text() or "names" in dialog.personal.warning_label.text()
     if os.environ.get("GISDESK_SCREENSHOTS"):  # for looking at it: GISDESK_SCREENSHOTS=folder
         dialog.grab().save(os.path.join(os.environ["GISDESK_SCREENSHOTS"], "export-map-dialog.png"))
     asked = []

@@ -21,10 +21,10 @@ def test_the_dialog_masks_by_default_and_warns_when_personal_data_is_ticked(qtbo
     dialog.show()
     app.processEvents()
     assert not dialog.with_personal and dialog.path == tmp_path / "城区.xlsx"
-    assert dialog.masked_label.isVisible() and not dialog.warning_label.isVisible()
+    assert dialog.personal.masked_label.isVisible() and not dialog.personal.warning_label.isVisible()
     dialog.personal_check.setChecked(True)
     app.processEvents()
-    assert dialog.warning_label.isVisible() and not dialog.masked_label.isVisible()
+    assert dialog.personal.warning_label.isVisible() and not dialog.personal.masked_label.isVisible()
     if os.environ.get("GISDESK_SCREENSHOTS"):  # for looking at it: GISDESK_SCREENSHOTS=folder
         dialog.grab().save(os.path.join(os.environ["GISDESK_SCREENSHOTS"], "export-xlsx-dialog.png"))
     dialog.path_edit.setText(str(tmp_path / "out"))

@@ -19,11 +19,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QMessageBox, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from gisdesk.export import layout as lay
 from gisdesk.export.pages import DEFAULT_DPI, export_page
+from gisdesk.ui.export_xlsx import PersonalDataChoice
 from gisdesk.ui.jobs import run_job
 
 translate = QCoreApplication.translate
@@ -139,22 +140,10 @@ class ExportMapDialog(QDialog):
         row.setContentsMargins(0, 0, 0, 0)
         form.addRow(self.tr("File:"), holder)
 
-        self.personal_check = QCheckBox(self.tr("Include personal data"))
-        self.personal_check.setToolTip(self.tr("当事人, 证件号 and 电话 as they are, not masked"))
-        box.addWidget(self.personal_check)
-        self.masked_label = QLabel(self.tr("Personal data (当事人, 证件号, 电话) will be masked: 张**, "
-                                           "110***********1234, 138****5678. When the export is done the status bar "
-                                           "says which fields were masked."))
-        self.masked_label.setWordWrap(True)
-        box.addWidget(self.masked_label)
-        self.warning_label = QLabel(self.tr("Warning: the file will hold the names, ID numbers and phone numbers of "
-                                            "the parties. Keep it as the rules on personal information require; do "
-                                            "not hand it out at the meeting."))
-        self.warning_label.setWordWrap(True)
-        self.warning_label.setStyleSheet("color: #b00020; font-weight: bold;")
-        self.warning_label.setVisible(False)
-        box.addWidget(self.warning_label)
-        self.personal_check.toggled.connect(self._personal_toggled)
+        self.personal = PersonalDataChoice(self, self.tr("When the export is done the status bar says which "
+                                                          "fields were masked."))
+        self.personal_check = self.personal.check
+        box.addWidget(self.personal)
 
         note = QLabel(self.tr("The saved project is exported: save layouts changed in File › Page layouts… first."))
         note.setWordWrap(True)
@@ -233,11 +222,6 @@ class ExportMapDialog(QDialog):
         if self.atlas:
             stem += "-" + self.atlas
         self.path_edit.setText(str(folder / f"{stem}.{self.fmt}"))
-
-    def _personal_toggled(self, on: bool) -> None:
-        self.warning_label.setVisible(on)
-        self.masked_label.setVisible(not on)
-        self.adjustSize()
 
     def _browse(self) -> None:
         filters = {"pdf": self.tr("PDF (*.pdf)"), "png": self.tr("PNG image (*.png)"), "svg": self.tr("SVG (*.svg)"),

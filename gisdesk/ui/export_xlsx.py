@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
-                               QMessageBox, QPushButton, QVBoxLayout)
+                               QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
 from gisdesk.export.xlsx import export_xlsx
 from gisdesk.ui.jobs import run_job
@@ -22,6 +22,36 @@ from gisdesk.ui.jobs import run_job
 def export_job(project, path: str, with_personal: bool, *, feedback):
     """The export as the app runs it (in a child process); returns the report."""
     return export_xlsx(project, path, with_personal=with_personal, feedback=feedback)
+
+
+class PersonalDataChoice(QWidget):
+    """Whether an export includes personal data: a box, unticked (masked), with what masking does,
+    and a warning in its place once ticked. Every export dialog has one; each asks once more on export."""
+
+    def __init__(self, dialog: QDialog, where_masked_is_said: str):
+        super().__init__(dialog)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.check = QCheckBox(self.tr("Include personal data"))
+        self.check.setToolTip(self.tr("当事人, 证件号 and 电话 as they are, not masked"))
+        layout.addWidget(self.check)
+        self.masked_label = QLabel(self.tr("Personal data (当事人, 证件号, 电话) will be masked: 张**, "
+                                           "110***********1234, 138****5678. %1").replace("%1", where_masked_is_said))
+        self.masked_label.setWordWrap(True)
+        layout.addWidget(self.masked_label)
+        self.warning_label = QLabel(self.tr("Warning: the file will hold the names, ID numbers and phone numbers of "
+                                            "the parties. Keep it as the rules on personal information require; do "
+                                            "not hand it out at the meeting."))
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.warning_label.setVisible(False)
+        layout.addWidget(self.warning_label)
+        self.check.toggled.connect(lambda on: self._toggled(dialog, on))
+
+    def _toggled(self, dialog: QDialog, on: bool) -> None:
+        self.warning_label.setVisible(on)
+        self.masked_label.setVisible(not on)
+        dialog.adjustSize()
 
 
 class ExportXlsxDialog(QDialog):
@@ -49,31 +79,14 @@ class ExportXlsxDialog(QDialog):
         browse.clicked.connect(self._browse)
         row.addWidget(browse)
         layout.addLayout(row)
-        self.personal_check = QCheckBox(self.tr("Include personal data"))
-        self.personal_check.setToolTip(self.tr("当事人, 证件号 and 电话 of the ledger, unmasked"))
-        layout.addWidget(self.personal_check)
-        self.masked_label = QLabel(self.tr("Personal data (当事人, 证件号, 电话) will be masked: 张**, "
-                                           "110***********1234, 138****5678. The sheet 说明 lists the masked fields."))
-        self.masked_label.setWordWrap(True)
-        layout.addWidget(self.masked_label)
-        self.warning_label = QLabel(self.tr("Warning: the file will hold the names, ID numbers and phone numbers of "
-                                            "the parties. Keep it as the rules on personal information require; do "
-                                            "not hand it out at the meeting."))
-        self.warning_label.setWordWrap(True)
-        self.warning_label.setStyleSheet("color: #b00020; font-weight: bold;")
-        self.warning_label.setVisible(False)
-        layout.addWidget(self.warning_label)
-        self.personal_check.toggled.connect(self._personal_toggled)
+        self.personal = PersonalDataChoice(self, self.tr("The sheet 说明 lists the masked fields."))
+        self.personal_check = self.personal.check
+        layout.addWidget(self.personal)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Export"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
-
-    def _personal_toggled(self, on: bool) -> None:
-        self.warning_label.setVisible(on)
-        self.masked_label.setVisible(not on)
-        self.adjustSize()
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Export to Excel"), self.path_edit.text(),

@@ -1103,20 +1103,20 @@
 <context>
     <name>ExportMapDialog</name>
     <message>
-        <location filename="../../gisdesk/ui/export_map.py" line="+83"/>
-        <location line="+162"/>
+        <location filename="../../gisdesk/ui/export_map.py" line="+84"/>
+        <location line="+145"/>
         <location line="+8"/>
         <source>Export map</source>
         <translation>导出地图</translation>
     </message>
     <message>
-        <location line="-157"/>
-        <location line="+135"/>
+        <location line="-140"/>
+        <location line="+123"/>
         <source>%1 (template)</source>
         <translation>%1（模板）</translation>
     </message>
     <message>
-        <location line="-127"/>
+        <location line="-115"/>
         <source>Layout:</source>
         <translation>版式：</translation>
     </message>
@@ -1172,26 +1172,11 @@
     </message>
     <message>
         <location line="+2"/>
-        <source>Include personal data</source>
-        <translation>包含个人信息</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>当事人, 证件号 and 电话 as they are, not masked</source>
-        <translation>当事人、证件号和电话按原样导出，不隐去</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Personal data (当事人, 证件号, 电话) will be masked: 张**, 110***********1234, 138****5678. When the export is done the status bar says which fields were masked.</source>
-        <translation>个人信息（当事人、证件号、电话）将被隐去：张**、110***********1234、138****5678。导出完成后，状态栏会列出隐去的字段。</translation>
+        <source>When the export is done the status bar says which fields were masked.</source>
+        <translation>导出完成后，状态栏会列出隐去的字段。</translation>
     </message>
     <message>
         <location line="+5"/>
-        <source>Warning: the file will hold the names, ID numbers and phone numbers of the parties. Keep it as the rules on personal information require; do not hand it out at the meeting.</source>
-        <translation>警告：文件将含有当事人的姓名、证件号和电话。请按个人信息保护的规定保管，不要在会上分发。</translation>
-    </message>
-    <message>
-        <location line="+9"/>
         <source>The saved project is exported: save layouts changed in File › Page layouts… first.</source>
         <translation>导出的是已保存的项目：在“文件 › 页面布局…”中修改的版式请先保存。</translation>
     </message>
@@ -1201,7 +1186,7 @@
         <translation>导出</translation>
     </message>
     <message>
-        <location line="+79"/>
+        <location line="+74"/>
         <source>PDF (*.pdf)</source>
         <translation>PDF（*.pdf）</translation>
     </message>
@@ -1239,13 +1224,13 @@
 <context>
     <name>ExportXlsxDialog</name>
     <message>
-        <location filename="../../gisdesk/ui/export_xlsx.py" line="+32"/>
-        <location line="+47"/>
+        <location filename="../../gisdesk/ui/export_xlsx.py" line="+62"/>
+        <location line="+30"/>
         <source>Export to Excel</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location line="-44"/>
+        <location line="-27"/>
         <source>The conflict list, the illegal-construction ledger and the area totals, one sheet each, with Chinese headers and units, and a sheet 说明 saying what was exported.</source>
         <translation>冲突清单、违法建设台账和面积统计，每表一页，中文表头并注明单位，另附“说明”页写明导出的内容。</translation>
     </message>
@@ -1266,31 +1251,16 @@
     </message>
     <message>
         <location line="+4"/>
-        <source>Include personal data</source>
-        <translation>包含个人信息</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>当事人, 证件号 and 电话 of the ledger, unmasked</source>
-        <translation>台账的当事人、证件号和电话，不隐去</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Personal data (当事人, 证件号, 电话) will be masked: 张**, 110***********1234, 138****5678. The sheet 说明 lists the masked fields.</source>
-        <translation>个人信息（当事人、证件号、电话）将被隐去，如 张**、110***********1234、138****5678；“说明”页列出已隐去的字段。</translation>
+        <source>The sheet 说明 lists the masked fields.</source>
+        <translation>“说明”页列出已隐去的字段。</translation>
     </message>
     <message>
         <location line="+4"/>
-        <source>Warning: the file will hold the names, ID numbers and phone numbers of the parties. Keep it as the rules on personal information require; do not hand it out at the meeting.</source>
-        <translation>警告：文件将包含当事人的姓名、证件号和电话。请按个人信息保护的规定保管，不要在会上分发。</translation>
-    </message>
-    <message>
-        <location line="+9"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+7"/>
         <source>Excel workbook (*.xlsx)</source>
         <translation>Excel 工作簿 (*.xlsx)</translation>
     </message>
@@ -2936,6 +2906,29 @@
     </message>
 </context>
 <context>
+    <name>PersonalDataChoice</name>
+    <message>
+        <location filename="../../gisdesk/ui/export_xlsx.py" line="-77"/>
+        <source>Include personal data</source>
+        <translation>包含个人信息</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>当事人, 证件号 and 电话 as they are, not masked</source>
+        <translation>当事人、证件号和电话按原样导出，不隐去</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Personal data (当事人, 证件号, 电话) will be masked: 张**, 110***********1234, 138****5678. %1</source>
+        <translation>个人信息（当事人、证件号、电话）将被隐去，如 张**、110***********1234、138****5678。%1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Warning: the file will hold the names, ID numbers and phone numbers of the parties. Keep it as the rules on personal information require; do not hand it out at the meeting.</source>
+        <translation>警告：文件将含有当事人的姓名、证件号和电话。请按个人信息保护的规定保管，不要在会上分发。</translation>
+    </message>
+</context>
+<context>
     <name>PhotoPanel</name>
     <message>
         <location filename="../../gisdesk/ui/photos.py" line="-294"/>
@@ -4150,7 +4143,7 @@
 <context>
     <name>export</name>
     <message>
-        <location filename="../../gisdesk/ui/export_xlsx.py" line="+22"/>
+        <location filename="../../gisdesk/ui/export_xlsx.py" line="+92"/>
         <source>Export to Excel</source>
         <translation>导出 Excel</translation>
     </message>
@@ -4183,7 +4176,7 @@
 <context>
     <name>export_map</name>
     <message>
-        <location filename="../../gisdesk/ui/export_map.py" line="-192"/>
+        <location filename="../../gisdesk/ui/export_map.py" line="-175"/>
         <source>PDF (vector, for printing)</source>
         <translation>PDF（矢量，用于打印）</translation>
     </message>
@@ -4203,7 +4196,7 @@
         <translation>交互式 HTML 地图（可离线打开）</translation>
     </message>
     <message>
-        <location line="+209"/>
+        <location line="+192"/>
         <source>Export map</source>
         <translation>导出地图</translation>
     </message>
