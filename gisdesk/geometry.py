@@ -3,6 +3,7 @@ polygon repair. The conflict engine and the control zones (gisdesk.layers.zones)
 
 from __future__ import annotations
 
+import ctypes
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -41,6 +42,44 @@ def parallel(func, *args, keys: np.ndarray | None = None, **kwargs) -> np.ndarra
         return func(*(part(a, i) for a in args), **{k: part(v, i) for k, v in kwargs.items()})
 
     return np.concatenate(list(thread_pool().map(run, range(len(edges) - 1))))
+
+
+def release_freed_memory() -> None:
+    """Give the pages of freed heap blocks back to the system (glibc's malloc_trim). The allocator
+    otherwise keeps what a stage freed (a million buildings' spatial index, a slice's eroded zones)
+    resident, in the arena of the thread that freed it, and the next stage grows elsewhere: the
+    ring city's 1 M check peaked ~200 MB higher. A few ms a call."""
+    global _libc
+    if _libc is None:
+        try:
+            _libc = ctypes.CDLL("libc.so.6")
+            _libc.malloc_trim  # noqa: B018  (not glibc: no such function)
+        except (OSError, AttributeError):
+            _libc = False
+    if _libc:
+        _libc.malloc_trim(0)
+
+
+_libc = None
+
+
+def keep_heap_small(arenas: int = 1, mmap_threshold: int = 128 * 1024) -> None:
+    """For a batch process (gisdesk check): at most `arenas` malloc arenas and blocks from
+    `mmap_threshold` bytes up mapped on their own (glibc mallopt; elsewhere nothing happens).
+
+    With an arena per thread and glibc's sliding mmap threshold, what one thread's GEOS calls
+    freed stays resident in its arena while another thread's grow, and large blocks, once one
+    was freed, come from the heap and stay there: the ring city's 1 M check peaked at 2.22 GiB
+    (2.33 GB), 2.00 GiB with two arenas and 1.98 GiB with one (CPU time the same within the
+    noise: GEOS's threads spend little of it in malloc). Call it before the threads start."""
+    global _libc
+    release_freed_memory()  # (finds the C library)
+    if _libc:
+        _libc.mallopt(_M_ARENA_MAX, arenas)
+        _libc.mallopt(_M_MMAP_THRESHOLD, mmap_threshold)
+
+
+_M_ARENA_MAX, _M_MMAP_THRESHOLD = -8, -3  # glibc's malloc.h
 
 
 def thread_pool() -> ThreadPoolExecutor:
