@@ -11,6 +11,7 @@ from gisdesk.analysis.conflict_list import subject_names
 from gisdesk.analysis.conflicts import CheckResult, check_conflicts
 from gisdesk.crs import crs_code_name
 from gisdesk.errors import ProjectError
+from gisdesk.geometry import release_freed_memory
 from gisdesk.jobs import Feedback
 from gisdesk.layers.kinds import CONTROL_KINDS, SUBJECT_KINDS
 from gisdesk.store import ProjectStore, RunRecord
@@ -53,6 +54,7 @@ def run_check(project: ProjectStore, rules: Rules, *, feedback: Feedback | None 
     feedback.set_stage("load")
     project.notices += project.repair()  # features another tool added since the project was opened get uids
     subjects, controls, kinds = load_check_inputs(project, rules)
+    release_freed_memory()  # what reading (GDAL, Arrow) let go of
     result = check_conflicts(subjects, controls, rules, crs=project.crs, kinds=kinds, feedback=feedback)
     if len(result.conflicts):  # name, else address, else uid: read for the conflicts' subjects only
         result.conflicts["subject_name"] = subject_names(project, result.conflicts).to_numpy()

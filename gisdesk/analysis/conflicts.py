@@ -26,7 +26,7 @@ from pyproj import CRS
 from gisdesk.analysis import periods
 from gisdesk.crs import is_metric_projected
 from gisdesk.errors import InputError
-from gisdesk.geometry import parallel, polygonal, polygonal_parts
+from gisdesk.geometry import parallel, polygonal, polygonal_parts, release_freed_memory
 from gisdesk.jobs import Feedback
 from gisdesk.layers.zones import centre_lines, control_zones
 from gisdesk.rules import Rules
@@ -91,7 +91,7 @@ def check_conflicts(subjects: dict[str, pd.DataFrame], controls: dict[str, pd.Da
         skipped[layer] = int(len(geoms) - usable.sum())
         subject_index = np.flatnonzero(usable)
         parts.append(_check_layer(
-            (kinds.get(layer, layer), layer), geoms[subject_index], frame["uid"].astype(str).to_numpy()[subject_index],
+            (kinds.get(layer, layer), layer), geoms[subject_index], _UidsOf(frame["uid"], subject_index),
             zones, rules, feedback, progress=(n / max(len(subjects), 1), (n + 1) / max(len(subjects), 1))))
     feedback.finish()
     conflicts = pd.concat(parts, ignore_index=True) if parts else _empty_conflicts()
@@ -170,9 +170,11 @@ def _check_layer(layer, geoms, uids, zones: _Zones, rules, feedback, *, progress
     lo, hi = np.minimum(seg[:, :2], seg[:, 2:]) - reach[:, None], np.maximum(seg[:, :2], seg[:, 2:]) + reach[:, None]
     at, subj = tree.query(shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1]))
     del tree  # the index of a million buildings is a few hundred MB
+    release_freed_memory()
     feedback.set_progress(start + span * 0.2)
     feedback.check_cancelled()
-    near = _segment_gap(seg[at], bounds[subj]) <= reach[at]
+    near = np.concatenate([_segment_gap(seg[at[i:i + _SLICE]], bounds[subj[i:i + _SLICE]]) <= reach[at[i:i + _SLICE]]
+                           for i in range(0, len(at), _SLICE)] or [np.zeros(0, dtype=bool)])
     pairs.append(zones.segment_zone[at[near]] * len(geoms) + subj[near])
     pairs = np.unique(np.concatenate(pairs))  # sorted by zone
     zone_idx, subj_idx = pairs // len(geoms), pairs % len(geoms)
@@ -192,12 +194,12 @@ def _check_layer(layer, geoms, uids, zones: _Zones, rules, feedback, *, progress
     xmin, ymin, xmax, ymax = bounds[subj_idx].T
     diag = np.hypot(xmax - xmin, ymax - ymin)
     margin = np.maximum.reduce([r, 2 * half, 2 * diag + half]) + 4 * _PROBE
-    near, tiled = _tile_pieces(zones.geoms, zone_idx, bounds[subj_idx], margin)
-    line, cut = _tile_pieces(zones.line, zone_idx, bounds[subj_idx], margin)
-    near[tiled] = polygonal_parts(near[tiled])  # without the lines where a zone touches its tile's side
+    near, tiled, piece_edges = _tile_pieces(zones.geoms, zone_idx, bounds[subj_idx], margin, polygons=True)
+    line, cut, _ = _tile_pieces(zones.line, zone_idx, bounds[subj_idx], margin)
+    del bounds  # of every subject (32 MB at 1 M), before the depth's peak
     room = np.where(tiled | cut, margin, np.inf)
     edges = zones.boundaries[zone_idx]
-    edges[tiled] = shapely.boundary(near[tiled])
+    edges[tiled] = piece_edges[tiled]
     overlap = np.full(len(B), None, dtype=object)
     area = np.zeros(len(B))
     depth = np.zeros(len(B))
@@ -226,7 +228,7 @@ def _check_layer(layer, geoms, uids, zones: _Zones, rules, feedback, *, progress
     relation = np.where(encroach, ENCROACH, SETBACK)
     frame = pd.DataFrame({
         "subject_layer": kind,
-        "subject_id": uids[subj_idx][keep],
+        "subject_id": uids.take(subj_idx[keep]),
         "control_kind": zones.kind[zone_idx][keep],
         "control_id": zones.uid[zone_idx][keep],
         "relation": relation[keep],
@@ -243,10 +245,13 @@ def _check_layer(layer, geoms, uids, zones: _Zones, rules, feedback, *, progress
     return frame
 
 
-def _tile_pieces(geoms: np.ndarray, index: np.ndarray, boxes: np.ndarray,
-                 margin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _tile_pieces(geoms: np.ndarray, index: np.ndarray, boxes: np.ndarray, margin: np.ndarray, *,
+                 polygons: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """geoms[index], where such a geometry has over _TILED coordinates its piece in a square tile
-    that holds the row's box grown by `margin`; and which rows are pieces.
+    that holds the row's box grown by `margin`; which rows are pieces; and with `polygons`, the
+    pieces are kept polygonal (without the lines where a zone touches its tile's side) and the
+    third array holds each piece's boundary (else None). Rows of one tile share one piece and
+    one boundary: made once, not once per row (a ring road's pieces near 50,000 buildings).
 
     The piece is the geometry itself within `margin` of the box, so whatever looks no farther
     than that sees the same; its other edges lie on the tile's sides. Tiles of side 2g start
@@ -256,8 +261,9 @@ def _tile_pieces(geoms: np.ndarray, index: np.ndarray, boxes: np.ndarray,
     out = geoms[index]
     big = ~shapely.is_missing(out) & (shapely.get_num_coordinates(out) > _TILED)
     at = np.flatnonzero(big)
+    edges = np.full(len(out), None, dtype=object) if polygons else None
     if not len(at):
-        return out, big
+        return out, big, edges
     x0, y0 = boxes[at, 0] - margin[at], boxes[at, 1] - margin[at]
     side = np.maximum(boxes[at, 2] - boxes[at, 0], boxes[at, 3] - boxes[at, 1]) + 2 * margin[at]
     g = _TILE * 2.0 ** np.ceil(np.log2(np.maximum(side / _TILE, 1.0)))
@@ -265,8 +271,26 @@ def _tile_pieces(geoms: np.ndarray, index: np.ndarray, boxes: np.ndarray,
     tiles, which = np.unique(key, axis=0, return_inverse=True)
     zone, size, ix, iy = tiles.T
     tile = shapely.box(ix * size, iy * size, (ix + 2) * size, (iy + 2) * size)
-    out[at] = parallel(shapely.intersection, geoms[zone.astype(np.int64)], tile)[which.ravel()]
-    return out, big
+    pieces = parallel(shapely.intersection, geoms[zone.astype(np.int64)], tile)
+    if polygons:
+        pieces = polygonal_parts(pieces)
+        edges[at] = shapely.boundary(pieces)[which.ravel()]
+    out[at] = pieces[which.ravel()]
+    return out, big, edges
+
+
+_SLICE = 1 << 20  # box pairs whose bound is computed at once: its temporaries take ~100 B a pair
+
+
+class _UidsOf:
+    """A subject layer's uids as text, of its usable features (`index`): made only for the rows kept
+    (a million Python strings would take ~70 MB and 0.1 s for the few thousand conflicts)."""
+
+    def __init__(self, column: pd.Series, index: np.ndarray):
+        self.column, self.index = column, index
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        return self.column.iloc[self.index[rows]].astype(str).to_numpy()
 
 
 _TILED = 2048  # coordinates: a zone with more is cut into tiles around the buildings near it
@@ -320,13 +344,19 @@ def encroachment_depth(buildings: np.ndarray, overlaps: np.ndarray, zones: np.nd
     if lines is not None and n:
         buffered = np.flatnonzero(~shapely.is_missing(lines) & (half > 0))
         depth[buffered] = _straight_depth(buildings[buffered], lines[buffered], half[buffered], boundaries[buffered])
+    # in slices: each pair's depth is its own, and what the general method builds for a pair (the
+    # zone near it, its candidates, the eroded zones) is let go of before the next slice is made
     rest = np.flatnonzero(np.isnan(depth))
-    if len(rest):
-        depth[rest] = _general_depth(buildings[rest], overlaps[rest], zones[rest], boundaries[rest],
-                                     lines=None if lines is None else lines[rest],
-                                     half=None if half is None else half[rest],
-                                     room=None if room is None else room[rest])
+    for part in (rest[i:i + _DEPTH_SLICE] for i in range(0, len(rest), _DEPTH_SLICE)):
+        depth[part] = _general_depth(buildings[part], overlaps[part], zones[part], boundaries[part],
+                                     lines=None if lines is None else lines[part],
+                                     half=None if half is None else half[part],
+                                     room=None if room is None else room[part])
+        release_freed_memory()
     return depth
+
+
+_DEPTH_SLICE = 4096  # pairs (ring city 1 M: 45,000 pairs go to the general method)
 
 
 def _straight_depth(buildings: np.ndarray, lines: np.ndarray, half: np.ndarray,
