@@ -37,9 +37,9 @@ ALLOWED = {
     "GIS", "GeoPackage", "gpkg", "gisdesk", "CSV", "csv", "PNG", "png", "PDF", "pdf", "SVG", "svg", "DXF", "dxf",
     "CAD", "KML", "KMZ", "kml", "kmz", "GeoJSON", "geojson", "json", "Shapefile", "shapefile", "shp", "zip", "Excel",
     "xlsx", "xls", "HTML", "html", "OSM", "osm", "pbf", "OpenStreetMap", "QGIS", "qml", "sld", "GDB", "gdb", "MBTiles", "mbtiles",
-    "tif", "tiff", "GeoTIFF", "GB", "ODbL", "DBF", "dbf", "cpg", "prj", "GBK", "UTF", "SQLite", "ID", "uid", "Qt", "PySide", "GDAL", "PROJ",
+    "tif", "tiff", "GeoTIFF", "EXIF", "GB", "ODbL", "DBF", "dbf", "cpg", "prj", "GBK", "UTF", "SQLite", "ID", "uid", "Qt", "PySide", "GDAL", "PROJ",
     # keys
-    "Ctrl", "Shift", "Alt", "Del", "Esc", "Enter", "Tab", "PgUp", "PgDown", "Home", "End",
+    "Ctrl", "Shift", "Alt", "Del", "Delete", "Esc", "Enter", "Tab", "PgUp", "PgDown", "Home", "End",
     # abbreviations Chinese surveying writes in Latin letters (GPS, the seven and four parameters)
     "GPS", "GCJ", "BD", "dx", "dy", "dz", "rx", "ry", "rz", "dX", "dY",
     # GNSS receivers' terms, as their Chinese manuals and screens write them

@@ -485,6 +485,10 @@ class AnnotationController(QObject):
         self.toolbar.setObjectName("annotation_toolbar")
         self.toolbar.setIconSize(w.toolbar.iconSize())
         w.addToolBar(Qt.ToolBarArea.RightToolBarArea, self.toolbar)
+        # shown once a tool is chosen from the menu (or from View › Panels): on a 1366×768 laptop an
+        # always-shown column would take the map's share below what the layout promises
+        self.toolbar.hide()
+        w.panels_menu.addAction(self.toolbar.toggleViewAction())
         group = w.action_pan.actionGroup()
         specs = [  # (kind or "select", menu text, icon, tool maker)
             ("select", self.tr("&Select annotations"), "annotate_select",
@@ -503,7 +507,7 @@ class AnnotationController(QObject):
             action = QAction(icon(icon_name), text, w)
             action.setToolTip(plain_text(text))
             action.setCheckable(True)
-            action.triggered.connect(lambda _=False, make=make: self.canvas.set_tool(make()))
+            action.triggered.connect(lambda _=False, make=make: self._use(make()))
             if group is not None:
                 group.addAction(action)
             menu.addAction(action)
@@ -527,6 +531,10 @@ class AnnotationController(QObject):
         if redo is not None and QKeySequence("Ctrl+Y") not in redo.shortcuts():
             redo.setShortcuts([*redo.shortcuts(), QKeySequence("Ctrl+Y")])
         self._update_actions()
+
+    def _use(self, tool) -> None:
+        self.toolbar.show()
+        self.canvas.set_tool(tool)
 
     def _document_changed(self, document) -> None:
         if self._document is not None:

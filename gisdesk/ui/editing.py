@@ -67,6 +67,10 @@ class EditController(QObject):
         menu.addSeparator()
         self.toolbar = w.addToolBar(self.tr("Editing"))
         self.toolbar.setObjectName("editing_toolbar")
+        # shown once an editing tool is chosen from the Edit menu (or from View › Panels): a second
+        # row of tools always there would take the map's share on a 1366×768 laptop below half
+        self.toolbar.hide()
+        w.panels_menu.addAction(self.toolbar.toggleViewAction())
         group = w.action_pan.actionGroup() or QActionGroup(w)
         specs = [  # (name, text, shortcut, tool maker)
             ("add_polygon", self.tr("Add &polygon"), "Ctrl+.", lambda: DrawTool(self.canvas, self, POLYGON)),
@@ -83,7 +87,7 @@ class EditController(QObject):
             action.setCheckable(True)
             if shortcut:
                 action.setShortcut(QKeySequence(shortcut))
-            action.triggered.connect(lambda _=False, make=make: self.canvas.set_tool(make()))
+            action.triggered.connect(lambda _=False, make=make: self._use(make()))
             group.addAction(action)
             menu.addAction(action)
             self.toolbar.addAction(action)
@@ -104,6 +108,10 @@ class EditController(QObject):
         settings.triggered.connect(self.snapping_settings)
         menu.addAction(settings)
         self.actions["snapping_settings"] = settings
+
+    def _use(self, tool) -> None:
+        self.toolbar.show()
+        self.canvas.set_tool(tool)
 
     def _plain(self, text: str, slot, shortcut: str = "") -> QAction:
         action = QAction(text, self.window)
