@@ -431,3 +431,28 @@ def test_a_cancelled_export_leaves_no_file(demo, tmp_path):
     with pytest.raises(Cancelled):
         export_page(project, tmp_path / "c.png", fmt="png", dpi=30, feedback=CancelInTheMap())
     assert list(tmp_path.iterdir()) == []
+
+
+GOLDEN_PAGE = ROOT / "tests" / "data" / "golden" / "page-a3-40dpi.png"
+
+
+def test_the_pdf_renders_back_as_the_golden_page(demo, tmp_path):
+    """The checked demo's default A3 page, dated 2026年12月1日, rendered back by pdftoppm at 40 dpi, is the
+    golden picture (tests/data/golden/page-a3-40dpi.png, looked at when made) to within antialiasing:
+    a layer, a legend entry, a colour or the totals table drawn otherwise moves far more pixels."""
+    from dataclasses import replace
+
+    from gisdesk.cli import main
+    from gisdesk.project import Project
+    from PIL import Image
+
+    project, _ = demo
+    Project.open(project).save_layout("golden", replace(lay.default_layout(), date="2026年12月1日").to_json())
+    pdf = tmp_path / "golden.pdf"
+    assert main(["export", str(project), "--layout", "golden", "--pdf", str(pdf)]) == 0
+    _run("pdftoppm", "-r", 40, "-png", "-singlefile", pdf, tmp_path / "page")
+    got = np.asarray(Image.open(tmp_path / "page.png").convert("RGB")).astype(int)
+    want = np.asarray(Image.open(GOLDEN_PAGE).convert("RGB")).astype(int)
+    assert got.shape == want.shape
+    moved = np.abs(got - want).max(axis=2) > 40
+    assert moved.mean() < 0.005, f"{moved.mean():.2%} of the pixels differ from the golden page"
