@@ -1133,9 +1133,9 @@ def export_atlas(project_path, out, *, atlas: str, layout_name: str | None = Non
         try:
             for (draw, number), partial in zip(steps(), partials):
                 if fmt == "png":
-                    _write_png(partial, layout, writer_dpi, draw)
+                    pages.write_png(partial, layout, writer_dpi, draw)
                 else:
-                    _write_svg(partial, layout, writer_dpi, draw, page.name)
+                    pages.write_svg(partial, layout, writer_dpi, draw, page.name)
                 feedback.set_progress(number / total)
             for partial, target in zip(partials, targets):
                 os.replace(partial, target)
@@ -1183,46 +1183,5 @@ def _write_pdf(path: Path, layout: Layout, page: PageData, resolution: int, step
             draw(painter)
             painter.restore()
             feedback.set_progress(number / total)
-    finally:
-        painter.end()
-
-
-def _write_png(path: Path, layout: Layout, dpi: float, draw) -> None:
-    w_mm, h_mm = layout.size_mm
-    width, height = round(px(w_mm, dpi)), round(px(h_mm, dpi))
-    if width * height > pages.MAX_PIXELS:
-        raise InputError("{dpi} dpi 的 {page} 图片有 {w}×{h} 像素，太大", "a {page} picture at {dpi} dpi would be "
-                         "{w}×{h} pixels: too big", dpi=f"{dpi:g}", page=layout.page, w=width, h=height)
-    image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
-    image.fill(QColor("#ffffff"))
-    dots_per_metre = round(dpi / 0.0254)
-    image.setDotsPerMeterX(dots_per_metre)
-    image.setDotsPerMeterY(dots_per_metre)
-    painter = QPainter(image)
-    try:
-        draw(painter)
-    finally:
-        painter.end()
-    if not image.convertToFormat(QImage.Format.Format_RGB32).save(str(path), "PNG"):
-        raise InputError("无法写入 {out}", "cannot write {out}", out=path)
-
-
-def _write_svg(path: Path, layout: Layout, dpi: float, draw, title: str) -> None:
-    from PySide6.QtSvg import QSvgGenerator
-
-    w_mm, h_mm = layout.size_mm
-    width, height = round(px(w_mm, dpi)), round(px(h_mm, dpi))
-    generator = QSvgGenerator()
-    generator.setFileName(str(path))
-    generator.setSize(QSize(width, height))
-    generator.setViewBox(QRectF(0, 0, width, height))
-    generator.setResolution(round(dpi))
-    generator.setTitle(title)
-    generator.setDescription("gisdesk")
-    painter = QPainter()
-    if not painter.begin(generator):
-        raise InputError("无法写入 {out}", "cannot write {out}", out=path)
-    try:
-        draw(painter)
     finally:
         painter.end()

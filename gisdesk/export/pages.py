@@ -598,9 +598,12 @@ def export_page(project_path, out, *, layout_name: str | None = None, fmt: str |
         if fmt == "pdf":
             geometry = _write_pdf(partial, layout, page, dpi, family, feedback)
         elif fmt == "png":
-            geometry = _write_png(partial, layout, page, dpi, family, feedback)
+            geometry = write_png(partial, layout, dpi, lambda painter: draw_page(
+                painter, layout, page, dpi, family=family, cancelled=_cancelled(feedback), progress=feedback.set_progress))
         else:
-            geometry = _write_svg(partial, layout, page, dpi, family, feedback)
+            geometry = write_svg(partial, layout, dpi, lambda painter: draw_page(
+                painter, layout, page, round(dpi), family=family, cancelled=_cancelled(feedback),
+                progress=feedback.set_progress), page.name)
         os.replace(partial, out)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -650,7 +653,8 @@ def _write_pdf(path: Path, layout: Layout, page: PageData, dpi: float, family: s
         painter.end()
 
 
-def _write_png(path: Path, layout: Layout, page: PageData, dpi: float, family: str, feedback) -> PageGeometry:
+def write_png(path: Path, layout: Layout, dpi: float, draw):
+    """A PNG of the page at `dpi` (its pHYs set) with what `draw(painter)` paints on white; what draw returns."""
     w_mm, h_mm = layout.size_mm
     width, height = round(px(w_mm, dpi)), round(px(h_mm, dpi))
     if width * height > MAX_PIXELS:
@@ -663,16 +667,16 @@ def _write_png(path: Path, layout: Layout, page: PageData, dpi: float, family: s
     image.setDotsPerMeterY(dots_per_metre)
     painter = QPainter(image)
     try:
-        geometry = draw_page(painter, layout, page, dpi, family=family, cancelled=_cancelled(feedback),
-                             progress=feedback.set_progress)
+        result = draw(painter)
     finally:
         painter.end()
     if not image.convertToFormat(QImage.Format.Format_RGB32).save(str(path), "PNG"):
         raise InputError("无法写入 {out}", "cannot write {out}", out=path)
-    return geometry
+    return result
 
 
-def _write_svg(path: Path, layout: Layout, page: PageData, dpi: float, family: str, feedback) -> PageGeometry:
+def write_svg(path: Path, layout: Layout, dpi: float, draw, title: str):
+    """An SVG of the page (`dpi` its resolution) with what `draw(painter)` paints; what draw returns."""
     from PySide6.QtSvg import QSvgGenerator
 
     w_mm, h_mm = layout.size_mm
@@ -682,13 +686,12 @@ def _write_svg(path: Path, layout: Layout, page: PageData, dpi: float, family: s
     generator.setSize(QSize(width, height))
     generator.setViewBox(QRectF(0, 0, width, height))
     generator.setResolution(round(dpi))
-    generator.setTitle(page.name)
+    generator.setTitle(title)
     generator.setDescription("gisdesk")
     painter = QPainter()
     if not painter.begin(generator):
         raise InputError("无法写入 {out}", "cannot write {out}", out=path)
     try:
-        return draw_page(painter, layout, page, round(dpi), family=family, cancelled=_cancelled(feedback),
-                         progress=feedback.set_progress)
+        return draw(painter)
     finally:
         painter.end()
