@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pyproj import CRS
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QApplication
 from shapely.geometry import box
