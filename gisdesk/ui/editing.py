@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import geopandas as gpd
 import numpy as np
 import shapely
 from PySide6.QtCore import QCoreApplication, QObject, QPointF, Qt
@@ -128,7 +129,7 @@ class EditController(QObject):
         allowed = set(kind_of(layer.kind).geometries) if layer is not None else set()
         for name, geometry in (("add_polygon", POLYGON), ("add_line", LINE), ("add_point", POINT)):
             self.actions[name].setEnabled(geometry in allowed)
-        for name in ("move", "vertices", "merge", "delete"):
+        for name in ("move", "vertices", "delete"):
             self.actions[name].setEnabled(layer is not None)
         self.actions["split"].setEnabled(POLYGON in allowed)
         self.actions["merge"].setEnabled(POLYGON in allowed)
@@ -332,7 +333,7 @@ class EditController(QObject):
 def _with_geometry(row, geometry):
     """A copy of a one-row frame of the layer with another geometry."""
     copy = row.copy()
-    copy = copy.set_geometry(copy.geometry.__class__([geometry], index=copy.index, crs=copy.crs), crs=copy.crs)
+    copy = copy.set_geometry(gpd.GeoSeries([geometry], index=copy.index, crs=copy.crs), crs=copy.crs)
     return copy.reset_index(drop=True)
 
 
