@@ -1159,19 +1159,7 @@ def _per_page(layout: Layout, dpi: float, family: str) -> int:
 
 
 def _write_pdf(path: Path, layout: Layout, page: PageData, resolution: int, steps, total: int, feedback) -> None:
-    from PySide6.QtCore import QMarginsF, QSizeF
-    from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter
-
-    writer = QPdfWriter(str(path))
-    w_mm, h_mm = layout.size_mm
-    size = QPageSize(QSizeF(min(w_mm, h_mm), max(w_mm, h_mm)), QPageSize.Unit.Millimeter, layout.page,
-                     QPageSize.SizeMatchPolicy.FuzzyMatch)
-    orientation = QPageLayout.Orientation.Landscape if layout.orientation == "landscape" \
-        else QPageLayout.Orientation.Portrait
-    writer.setPageLayout(QPageLayout(size, orientation, QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter))
-    writer.setResolution(resolution)
-    writer.setTitle(page.name)
-    writer.setCreator("gisdesk")
+    writer = pages.pdf_writer(path, layout, resolution, page.name)
     painter = QPainter()
     if not painter.begin(writer):
         raise InputError("无法写入 {out}", "cannot write {out}", out=path)

@@ -631,7 +631,8 @@ def _cancelled(feedback: Feedback) -> Callable[[], bool]:
     return check
 
 
-def _write_pdf(path: Path, layout: Layout, page: PageData, dpi: float, family: str, feedback) -> PageGeometry:
+def pdf_writer(path: Path, layout: Layout, resolution: int, title: str) -> QPdfWriter:
+    """A PDF writer of the layout's page size and orientation, no margins, at `resolution` dots per inch."""
     writer = QPdfWriter(str(path))
     w_mm, h_mm = layout.size_mm
     size = QPageSize(QSizeF(min(w_mm, h_mm), max(w_mm, h_mm)), QPageSize.Unit.Millimeter, layout.page,
@@ -639,10 +640,15 @@ def _write_pdf(path: Path, layout: Layout, page: PageData, dpi: float, family: s
     orientation = QPageLayout.Orientation.Landscape if layout.orientation == "landscape" \
         else QPageLayout.Orientation.Portrait
     writer.setPageLayout(QPageLayout(size, orientation, QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter))
-    resolution = round(max(PDF_DPI, dpi))
     writer.setResolution(resolution)
-    writer.setTitle(page.name)
+    writer.setTitle(title)
     writer.setCreator("gisdesk")
+    return writer
+
+
+def _write_pdf(path: Path, layout: Layout, page: PageData, dpi: float, family: str, feedback) -> PageGeometry:
+    resolution = round(max(PDF_DPI, dpi))
+    writer = pdf_writer(path, layout, resolution, page.name)
     painter = QPainter()
     if not painter.begin(writer):
         raise InputError("无法写入 {out}", "cannot write {out}", out=path)
