@@ -16,6 +16,8 @@ the UI and a partitioned run.
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -337,13 +339,18 @@ def encroachment_depth(buildings: np.ndarray, overlaps: np.ndarray, zones: np.nd
 
     Where Z is the buffer of a centre line (`lines`, with `half` widths; None/NaN for other
     zones) and the line near B is one straight piece, the depth is h − distance(B, line)
-    exactly (see _straight_depth); the other pairs go to the general method.
+    exactly (see _straight_depth). A small zone (a road drawn one segment a block, a park) has
+    its depth from the sites of its boundary, exactly (_site_depth); the other pairs go to the
+    general method.
     """
     n = len(overlaps)
     depth = np.full(n, np.nan)
     if lines is not None and n:
         buffered = np.flatnonzero(~shapely.is_missing(lines) & (half > 0))
         depth[buffered] = _straight_depth(buildings[buffered], lines[buffered], half[buffered], boundaries[buffered])
+    rest = np.flatnonzero(np.isnan(depth))
+    whole = rest if room is None else rest[np.isinf(room[rest])]  # not a tile's piece, whose sides are no boundary
+    depth[whole] = _site_depth(overlaps[whole], zones[whole])
     # in slices: each pair's depth is its own, and what the general method builds for a pair (the
     # zone near it, its candidates, the eroded zones) is let go of before the next slice is made
     rest = np.flatnonzero(np.isnan(depth))
@@ -356,7 +363,8 @@ def encroachment_depth(buildings: np.ndarray, overlaps: np.ndarray, zones: np.nd
     return depth
 
 
-_DEPTH_SLICE = 4096  # pairs (ring city 1 M: 45,000 pairs go to the general method)
+_SMALL_ZONE = 256  # coordinates of a zone at most, for _site_depth (a river's meanders have more)
+_DEPTH_SLICE = 1024  # pairs (ring city 1 M: 45,000 pairs go to the general method; 4096 a slice peaked 150 MB higher)
 
 
 def _straight_depth(buildings: np.ndarray, lines: np.ndarray, half: np.ndarray,
@@ -506,6 +514,325 @@ def _general_depth(buildings: np.ndarray, overlaps: np.ndarray, zones: np.ndarra
 
 _DEEPEN_ROUNDS = 4
 _CHORD = np.cos(np.pi / 32)  # GEOS buffers draw a quarter circle in 8 chords: they stay this far out
+
+
+# --- depth from the sites of the zone's boundary ----------------------------------------
+
+def _site_depth(overlaps: np.ndarray, zones: np.ndarray) -> np.ndarray:
+    """Depth of each overlap I into a zone polygon Z, exact and without buffers; NaN where Z has
+    over _SMALL_ZONE coordinates or more sites near I than the largest of _SITE_LINES and _SITE_POINTS.
+
+    f(p) = dist(p, ∂Z), for p in Z, is the distance to the nearest *site* of ∂Z: the line of an
+    edge (where p's foot on it lies on the edge) or a reflex vertex (the nearest point of ∂Z is
+    never a convex vertex). Inside the region where one site is nearest, f is that site's
+    distance, a convex function: its largest value on a piece of I lies on the piece's border.
+    So the maximum of f over I lies at a vertex of I, at a point of an edge of I where two sites
+    are equally near, or inside I where three are (a vertex of the medial axis of Z). All such
+    points are computed — two lines meet their bisector linearly, a line and a point on a
+    parabola, two points on their perpendicular bisector — and f is measured at each one that
+    lies in I, on the edges themselves. Only sites within U of I's box take part, U = min over
+    edges s of the largest dist(v, s) over I's vertices v, a bound of f on I: no other is ever
+    nearest. Coordinates are taken from a corner of I's box, for digits.
+    """
+    depth = np.full(len(overlaps), np.nan)
+    # in slices of about _SITE_WORK (edge of Z, vertex of I) products
+    work = shapely.get_num_coordinates(zones) * shapely.get_num_coordinates(overlaps)
+    rows = np.flatnonzero(shapely.get_num_coordinates(zones) <= _SMALL_ZONE)
+    slices = np.cumsum(work[rows]) // _SITE_WORK
+    for k in np.unique(slices):
+        part = rows[slices == k]
+        depth[part] = _site_depth_slice(overlaps[part], zones[part])
+    return depth
+
+
+def _site_depth_slice(overlaps: np.ndarray, zones: np.ndarray) -> np.ndarray:
+    rows = np.arange(len(overlaps))  # (the rows of this slice)
+    xmin, ymin, xmax, ymax = shapely.bounds(overlaps).T
+    origin = np.stack([xmin, ymin], axis=1)
+    size = np.stack([xmax - xmin, ymax - ymin], axis=1)
+    a, b, ring, owner = _oriented_edges(zones)
+    a, b = a - origin[owner], b - origin[owner]
+    d = b - a
+    following = d[_next_edge(ring)]
+    length = np.hypot(*d.T)
+    reflex = _cross(d, following) < -1e-9 * length * np.hypot(*following.T)  # at each edge's end b
+    # one ring without a reflex vertex: convex, f is the least distance to the edges' lines
+    convex = (np.bincount(owner, weights=reflex, minlength=len(rows)) == 0) & (
+        np.bincount(owner, weights=np.r_[True, ring[1:] != ring[:-1]], minlength=len(rows)) == 1)
+    v, v_owner = shapely.get_coordinates(overlaps, return_index=True)
+    v = v - origin[v_owner]
+    v_count = np.bincount(v_owner, minlength=len(rows))
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    gap = np.hypot(*np.maximum(0, np.maximum(lo - size[owner], -hi)).T)  # from each edge's box to I's box
+    # U from the edges that meet I's box (one that crosses I has some); where none does, f being
+    # 1-Lipschitz is at most f(v0) + I's diagonal on I, v0 a vertex of I. Edges farther than that
+    # from I's box are never nearest to a point of I.
+    touch = np.flatnonzero(gap <= 1e-9)
+    bound = _vertex_distances(a[touch], b[touch], length[touch], owner[touch], v, v_count, convex)[0]
+    first_vertex = v[np.cumsum(v_count) - v_count]
+    f0 = np.full(len(rows), np.inf)
+    none = np.flatnonzero(np.isinf(bound))
+    far = np.flatnonzero(np.isin(owner, none))
+    np.minimum.at(f0, owner[far], _point_segment_distance(first_vertex[owner[far]], a[far], b[far]))
+    bound = np.where(np.isinf(bound), f0 + np.hypot(*size.T), bound)
+    around = gap <= bound[owner] + 1e-9
+    a, b, owner, length, reflex, gap = (x[around] for x in (a, b, owner, length, reflex, gap))
+    upper, lower, least_side, most_side = _vertex_distances(a, b, length, owner, v, v_count, convex)
+    done = lower >= upper - 1e-12
+    out = np.where(done, upper, np.nan)
+
+    reach = upper[owner] + 1e-9
+    # an edge is nearest only to points on its inner side, at most U from its line: its line's signed
+    # distance, affine, takes on I the values between those at I's vertices
+    near_line = (length > 1e-12) & (gap <= reach) & (least_side <= reach) & (most_side >= -1e-9)
+    near_point = reflex & (np.hypot(*np.maximum(0, np.maximum(b - size[owner], -b)).T) <= reach)
+    lines, points = np.bincount(owner[near_line], minlength=len(rows)), np.bincount(owner[near_point], minlength=len(rows))
+    sites = _Sites(a, b, owner, near_line, near_point)
+    i_a, i_b, _, i_owner = _oriented_edges(overlaps)
+    i_a, i_b = i_a - origin[i_owner], i_b - origin[i_owner]
+    below_lines = 0
+    for width in _SITE_LINES:
+        below_points = -1
+        for count in _SITE_POINTS:
+            group = np.flatnonzero(~done & (lines > below_lines) & (lines <= width) &
+                                   (points > below_points) & (points <= count))
+            below_points = count
+            step = max(1, _SITE_SLICE // _combinations(width, count))
+            for part in (group[i:i + step] for i in range(0, len(group), step)):
+                out[part] = _site_maximum(overlaps, origin, size, part, width, count, sites, lower, upper,
+                                          i_a, i_b, i_owner)
+        below_lines = width
+    return np.maximum(out, 0.0)
+
+
+def _vertex_distances(a, b, length, owner, v, v_count, convex):
+    """For the edges (a, b) of the zones of `owner` and the vertices v of the overlaps (v_count of
+    each, in order): U per row (the least over edges of the largest distance at a vertex, to the
+    edge's line in a `convex` row), f at the vertices as far as these edges go, the largest over
+    the rows' vertices; and per edge the least and largest signed distance of a vertex to its line."""
+    n = len(v_count)
+    reps = v_count[owner]
+    first = np.cumsum(reps) - reps
+    edge = np.repeat(np.arange(len(a)), reps)
+    vertex = np.repeat((np.cumsum(v_count) - v_count)[owner] - first, reps) + np.arange(reps.sum())
+    upper, lower = np.full(n, np.inf), np.full(n, -np.inf)
+    if not len(edge):
+        return upper, lower, np.zeros(0), np.zeros(0)
+    dist = _point_segment_distance(v[vertex], a[edge], b[edge])
+    side = _cross(b[edge] - a[edge], v[vertex] - a[edge]) / np.maximum(length[edge], 1e-300)  # + inside
+    np.minimum.at(upper, owner, np.maximum.reduceat(np.where(convex[owner[edge]], side, dist), first))
+    at_vertex = np.full(len(v), np.inf)
+    np.minimum.at(at_vertex, vertex, dist)
+    np.maximum.at(lower, np.repeat(np.arange(n), v_count), at_vertex)
+    return upper, lower, np.minimum.reduceat(side, first), np.maximum.reduceat(side, first)
+
+
+_SITE_WORK = 1 << 21  # (edge of Z, vertex of I) products of one slice, about
+_SITE_LINES = (4, 8, 16, 32)  # edges of Z near I at most, padded to the next of these
+_SITE_POINTS = (0, 2, 4)  # reflex vertices near I at most, the same
+_SITE_SLICE = 1 << 22  # candidate points of one slice of rows, about
+
+
+def _combinations(lines: int, points: int) -> int:
+    """Candidate points of one row with these many sites, inside and (per edge of I, ~8) on edges."""
+    c = math.comb
+    return (c(lines, 3) + c(lines, 2) * points * 2 + lines * c(points, 2) * 2 + c(points, 3) +
+            8 * (c(lines, 2) + lines * points * 2 + c(points, 2)) + 1)
+
+
+@dataclass
+class _Sites:
+    """Edges of the zones (a, b, by owner row), and which are near sites as lines and as points (their end b)."""
+    a: np.ndarray
+    b: np.ndarray
+    owner: np.ndarray
+    near_line: np.ndarray
+    near_point: np.ndarray
+
+    def packed(self, rows: np.ndarray, width: int, count: int, n: int):
+        """For these rows: the near edges as (g, width) arrays ax, ay, bx, by, and the reflex
+        points as (g, count) arrays px, py; unused places hold a point _FAR away."""
+        row_of = np.full(n, -1)
+        row_of[rows] = np.arange(len(rows))
+        out = []
+        for mask, places, ends in ((self.near_line, width, (self.a, self.b)), (self.near_point, count, (self.b,))):
+            at = np.flatnonzero(mask & (row_of[self.owner] >= 0))
+            r = row_of[self.owner[at]]
+            slot = np.arange(len(at)) - np.searchsorted(r, r)
+            for xy in ends:
+                for axis in (0, 1):
+                    values = np.full((len(rows), places), _FAR)
+                    values[r, slot] = xy[at, axis]
+                    out.append(values)
+        return out
+
+
+def _site_maximum(overlaps, origin, size, rows, width, count, sites, lower, upper, i_a, i_b, i_owner) -> np.ndarray:
+    """The largest f over the overlaps of `rows` (see _site_depth)."""
+    g = len(rows)
+    ax, ay, bx, by, px, py = sites.packed(rows, width, count, len(lower))
+    ex, ey = bx - ax, by - ay
+    length = np.maximum(np.hypot(ex, ey), 1e-300)
+    nx, ny = -ey / length, ex / length  # unit normals, pointing into Z
+    c = np.where(ax < _FAR, nx * ax + ny * ay, -_FAR)  # a line's signed distance at p: nx·x + ny·y − c
+    best = lower[rows].copy()
+    top = upper[rows] + 1e-9
+    width_of, height_of = size[rows].T
+
+    def on_segments(x, y, *lines):
+        """Whether the foot of each point on each of these lines (arrays of line numbers, or slices) lies
+        on its edge: a line is a site only there."""
+        ok = np.ones(np.broadcast(x, y).shape, dtype=bool)
+        for k in lines:
+            t = ((x - ax[k]) * ex[k] + (y - ay[k]) * ey[k]) / np.maximum(ex[k] ** 2 + ey[k] ** 2, 1e-300)
+            ok &= (t >= -1e-9) & (t <= 1 + 1e-9)
+        return ok
+
+    def measure(row, x, y, tie, on_edge):
+        """f at candidate points of these rows, where their tie could raise the row's best."""
+        keep = np.isfinite(tie) & (tie > best[row]) & (tie <= top[row])
+        if not on_edge:  # in I's box
+            keep &= (x >= -1e-9) & (y >= -1e-9) & (x <= width_of[row] + 1e-9) & (y <= height_of[row] + 1e-9)
+        row, x, y, tie = row[keep], x[keep], y[keep], tie[keep]
+        f = _nearest_edge(x, y, ax[row], ay[row], ex[row], ey[row])
+        if not on_edge:  # where the three sites are the nearest, and in I
+            hit = f >= tie - 1e-6
+            row, x, y, f = row[hit], x[hit], y[hit], f[hit]
+            hit = shapely.intersects_xy(overlaps[rows[row]], x + origin[rows[row], 0], y + origin[rows[row], 1])
+            row, f = row[hit], f[hit]
+        np.maximum.at(best, row, f)
+
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # on the edges of I: p = s + t·u, 0 < t < 1
+        e = np.flatnonzero(np.isin(i_owner, rows))
+        er = np.searchsorted(rows, i_owner[e])
+        sx, sy = i_a[e, 0, None], i_a[e, 1, None]
+        ux, uy = i_b[e, 0, None] - sx, i_b[e, 1, None] - sy
+        at_s = nx[er] * sx + ny[er] * sy - c[er]  # a line's distance at s, and its change along u
+        along = nx[er] * ux + ny[er] * uy
+        i, j = np.triu_indices(width, 1)
+        t = (at_s[:, j] - at_s[:, i]) / (along[:, i] - along[:, j])  # two lines
+        t = np.where(on_segments(sx + t * ux, sy + t * uy, (er[:, None], i), (er[:, None], j)), t, np.nan)
+        _measure_on_edges(measure, er, sx, sy, ux, uy, t, at_s[:, i] + t * along[:, i])
+        wx, wy = sx[:, :, None] - px[er][:, None, :], sy[:, :, None] - py[er][:, None, :]  # a line and a point
+        A, D = at_s[:, :, None], along[:, :, None]
+        uu = ux[:, :, None] ** 2 + uy[:, :, None] ** 2
+        for t in _roots(D * D - uu, 2 * (A * D - wx * ux[:, :, None] - wy * uy[:, :, None]), A * A - wx * wx - wy * wy):
+            t = np.where(on_segments(sx[:, :, None] + t * ux[:, :, None], sy[:, :, None] + t * uy[:, :, None],
+                                     (er[:, None, None], np.arange(width)[None, :, None])), t, np.nan)
+            _measure_on_edges(measure, er, sx, sy, ux, uy, t.reshape(len(e), -1), (A + t * D).reshape(len(e), -1))
+        k, m = np.triu_indices(count, 1)  # two points
+        dx, dy = px[er][:, m] - px[er][:, k], py[er][:, m] - py[er][:, k]
+        t = ((px[er][:, m] ** 2 + py[er][:, m] ** 2 - px[er][:, k] ** 2 - py[er][:, k] ** 2) / 2
+             - sx * dx - sy * dy) / (ux * dx + uy * dy)
+        _measure_on_edges(measure, er, sx, sy, ux, uy, t,
+                          np.hypot(sx + t * ux - px[er][:, k], sy + t * uy - py[er][:, k]))
+
+        # inside I: three lines
+        i, j, m = np.array(list(itertools.combinations(range(width), 3)) or np.zeros((0, 3), int)).T.reshape(3, -1)
+        a1x, a1y, b1 = nx[:, i] - nx[:, j], ny[:, i] - ny[:, j], c[:, i] - c[:, j]
+        a2x, a2y, b2 = nx[:, i] - nx[:, m], ny[:, i] - ny[:, m], c[:, i] - c[:, m]
+        det = a1x * a2y - a1y * a2x
+        x, y = (b1 * a2y - b2 * a1y) / det, (a1x * b2 - a2x * b1) / det
+        x = np.where(on_segments(x, y, (slice(None), i), (slice(None), j), (slice(None), m)), x, np.nan)
+        _measure_inside(measure, x, y, nx[:, i] * x + ny[:, i] * y - c[:, i])
+        # two lines and a point: on the lines' bisector (n_i − n_j)·p = c_i − c_j, as far from the point
+        i, j = np.triu_indices(width, 1)
+        mx, my, mc = (nx[:, i] - nx[:, j])[:, :, None], (ny[:, i] - ny[:, j])[:, :, None], (c[:, i] - c[:, j])[:, :, None]
+        rx, ry = px[:, None, :], py[:, None, :]
+        mm = mx * mx + my * my
+        shift = (mc - mx * rx - my * ry) / mm
+        x0, y0 = rx + shift * mx, ry + shift * my  # the bisector's point nearest the point
+        norm = np.sqrt(mm)
+        wx, wy = -my / norm, mx / norm
+        ni_x, ni_y, ci = nx[:, i, None], ny[:, i, None], c[:, i, None]
+        _measure_on_bisector(measure, x0, y0, wx, wy, ni_x * x0 + ni_y * y0 - ci, ni_x * wx + ni_y * wy,
+                             (x0 - rx) ** 2 + (y0 - ry) ** 2,
+                             lambda x, y: on_segments(x, y, (slice(None), i, None), (slice(None), j, None)))
+        # a line and two points: on the points' perpendicular bisector, as far from the line
+        k, m = np.triu_indices(count, 1)
+        x0, y0 = ((px[:, k] + px[:, m]) / 2)[:, None, :], ((py[:, k] + py[:, m]) / 2)[:, None, :]
+        gx, gy = (px[:, m] - px[:, k])[:, None, :], (py[:, m] - py[:, k])[:, None, :]
+        norm = np.hypot(gx, gy)
+        wx, wy = -gy / norm, gx / norm
+        ni_x, ni_y, ci = nx[:, :, None], ny[:, :, None], c[:, :, None]
+        _measure_on_bisector(measure, x0, y0, wx, wy, ni_x * x0 + ni_y * y0 - ci, ni_x * wx + ni_y * wy,
+                             (gx / 2) ** 2 + (gy / 2) ** 2,
+                             lambda x, y: on_segments(x, y, (slice(None), slice(None), None)))
+        # three points: the centre of their circle
+        k, l, m = np.array(list(itertools.combinations(range(count), 3)) or np.zeros((0, 3), int)).T.reshape(3, -1)
+        x1, y1 = px[:, l] - px[:, k], py[:, l] - py[:, k]
+        x2, y2 = px[:, m] - px[:, k], py[:, m] - py[:, k]
+        det = 2 * (x1 * y2 - y1 * x2)
+        cx = (y2 * (x1 * x1 + y1 * y1) - y1 * (x2 * x2 + y2 * y2)) / det
+        cy = (x1 * (x2 * x2 + y2 * y2) - x2 * (x1 * x1 + y1 * y1)) / det
+        _measure_inside(measure, px[:, k] + cx, py[:, k] + cy, np.hypot(cx, cy))
+    return best
+
+
+def _measure_on_edges(measure, er, sx, sy, ux, uy, t, tie):
+    """Candidates on the edges of I at parameters t (edges × candidates), with their tie values."""
+    k, p = np.nonzero((t > 0) & (t < 1))
+    t = t[k, p]
+    measure(er[k], sx[k, 0] + t * ux[k, 0], sy[k, 0] + t * uy[k, 0], tie[k, p], on_edge=True)
+
+
+def _measure_inside(measure, x, y, tie):
+    """Candidates inside I: (rows × candidates) coordinates and tie values."""
+    k, p = np.nonzero(np.isfinite(x) & np.isfinite(y))
+    measure(k, x[k, p], y[k, p], tie[k, p], on_edge=False)
+
+
+def _measure_on_bisector(measure, x0, y0, wx, wy, alpha, beta, q2, on_lines):
+    """Points p = p0 + s·w of a bisector at distance alpha + beta·s from a line and from a point
+    q2 = |p0 − point|² away (p0 − point ⟂ w): (1 − β²)s² − 2αβs + q2 − α² = 0; `on_lines(x, y)` says
+    where the lines are sites."""
+    g = x0.shape[0]
+    for s in _roots(1 - beta * beta, -2 * alpha * beta, q2 - alpha * alpha):
+        x, y, tie = x0 + s * wx, y0 + s * wy, alpha + beta * s
+        x = np.where(on_lines(x, y), x, np.nan)
+        _measure_inside(measure, x.reshape(g, -1), y.reshape(g, -1), tie.reshape(g, -1))
+
+
+def _roots(qa, qb, qc):
+    """Both real roots of qa·t² + qb·t + qc = 0 (NaN where there are none; one where qa is 0)."""
+    disc = np.sqrt(qb * qb - 4 * qa * qc)
+    # the form that does not subtract nearly equal numbers
+    q = -(qb + np.copysign(disc, qb)) / 2
+    flat = np.abs(qa) < 1e-12
+    return np.where(flat, -qc / qb, q / qa), np.where(flat, np.nan, qc / q)
+
+
+def _nearest_edge(x, y, ax, ay, ex, ey) -> np.ndarray:
+    """The distance from each point (x, y) to the nearest of its row of segments a + t·e."""
+    t = np.clip(((x[:, None] - ax) * ex + (y[:, None] - ay) * ey) / np.maximum(ex * ex + ey * ey, 1e-300), 0.0, 1.0)
+    return np.sqrt(np.min((x[:, None] - ax - t * ex) ** 2 + (y[:, None] - ay - t * ey) ** 2, axis=1))
+
+
+def _cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """The z component of the cross product of rows of 2-d vectors."""
+    return u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
+
+
+def _next_edge(ring: np.ndarray) -> np.ndarray:
+    """For edges in ring order (`ring` the ring of each), the index of the edge after each one."""
+    following = np.arange(1, len(ring) + 1)
+    start = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
+    following[np.r_[start[1:], len(ring)] - 1] = start
+    return following
+
+
+def _oriented_edges(geoms: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Every edge (a, b) of every ring of these polygons, the interior on its left (shells
+    anticlockwise, holes clockwise); the ring of each (edges of a ring are in order) and its geometry."""
+    parts, part_of = shapely.get_parts(shapely.orient_polygons(geoms), return_index=True)
+    rings, ring_of = shapely.get_rings(parts, return_index=True)
+    xy, at = shapely.get_coordinates(rings, return_index=True)
+    same = np.flatnonzero(at[1:] == at[:-1])  # consecutive coordinates of one ring make an edge
+    return xy[same], xy[same + 1], at[same], part_of[ring_of[at[same]]]
+
+
+_FAR = 1e12  # m: where unused places of the packed sites lie
 
 
 def _deepest(geoms: np.ndarray, local: np.ndarray) -> np.ndarray:
