@@ -63,16 +63,17 @@ def release_freed_memory() -> None:
 _libc = None
 
 
-def keep_heap_small(arenas: int = 2, mmap_threshold: int = 128 * 1024) -> None:
+def keep_heap_small(arenas: int = 2, mmap_threshold: int = 4 * 1024 * 1024) -> None:
     """For a batch process (gisdesk check): at most `arenas` malloc arenas and blocks from
     `mmap_threshold` bytes up mapped on their own (glibc mallopt; elsewhere nothing happens).
 
     With an arena per thread and glibc's sliding mmap threshold, what one thread's GEOS calls
     freed stays resident in its arena while another thread's grow, and large blocks, once one
-    was freed, come from the heap and stay there: the ring city's 1 M check peaked at 2.22 GiB
-    (2.33 GB), 2.00 GiB with two arenas and 1.98 GiB with one. Two, not one: with a single arena
-    the two threads' GEOS calls wait on its lock, on a quiet machine the grid city's 1 M check
-    took 14.2 s instead of 10.8 s and 100 k 1.45 s instead of 1.04 s (the ring city's the same).
+    was freed, come from the heap and stay there: the ring city's 1 M check peaked at 2.22 GiB.
+    With two arenas and blocks from 4 MiB mapped it peaks at 1.87 GiB (1.95 GiB without a fixed
+    threshold; 128 KiB gives 1.87 GiB too). One arena is no smaller and slower: the two threads'
+    GEOS calls wait on its lock (grid city 100 k, in process, 1.17-1.25 s with two arenas, 1.65-1.71 s
+    with one); a threshold of 128 KiB maps and faults in every mid-sized array (1.33-1.44 s).
     Call it before the threads start."""
     global _libc
     release_freed_memory()  # (finds the C library)
