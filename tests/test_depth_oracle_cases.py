@@ -1,12 +1,12 @@
-"""The depth of an overlap from the sites of the zone's boundary, without buffers
-(gisdesk.analysis.conflicts._site_depth), against the branch-and-bound oracle of
-tests/depth_oracle.py, which shares no code with it.
+"""The depth of an overlap into small zones (gisdesk.analysis.conflicts.encroachment_depth, as the
+check calls it) against the branch-and-bound oracle of tests/depth_oracle.py, which shares no code
+with it, to 5 mm (the engine's ±4 mm and the oracle's 1 mm).
 
 Small zones are what most pairs of a city meet: the capsule of a road drawn as one segment per
 block, a rectangular park, a short bend. The cases put the deepest point of the overlap at each
-place the method looks: a vertex of the overlap; a point of its edge where two sites are equally
-near (a building across a park's ridge: two lines; inside a bend: a line and the reflex vertex;
-two reflex vertices); and a point inside where three are (a triangle's centre; over a bend).
+kind of place it can be: a vertex of the overlap; a point of its edge where two parts of the
+zone's boundary are equally near (a building across a park's ridge: two sides; inside a bend: a
+side and the reflex vertex); and a point inside where three are (a triangle's centre; over a bend).
 """
 
 from __future__ import annotations
@@ -16,12 +16,16 @@ import pytest
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Polygon, box
 
-from gisdesk.analysis.conflicts import _SMALL_ZONE, _site_depth, encroachment_depth
+from gisdesk.analysis.conflicts import encroachment_depth
 from tests.depth_oracle import depth as oracle, overlap
 
 
-def site_depth(building, zone) -> float:
-    return float(_site_depth(np.array([overlap(building, zone)]), np.array([zone]))[0])
+TOL = 0.005  # m
+
+
+def engine_depth(building, zone) -> float:
+    return float(encroachment_depth(np.array([building]), np.array([overlap(building, zone)]), np.array([zone]),
+                                    shapely.boundary(np.array([zone])))[0])
 
 
 PARK = box(0, 0, 100, 40)  # its ridge runs from (20, 20) to (80, 20); the depth there is 20
@@ -38,7 +42,7 @@ CAPSULE = shapely.buffer(LineString([(0, 0), (100, 0)]), 15)  # GEOS's: 8 chords
 def test_rectangular_park(building, hand):
     ref = oracle(building, PARK)
     assert ref == pytest.approx(hand, abs=0.002)
-    assert site_depth(building, PARK) == pytest.approx(ref, abs=0.002)
+    assert engine_depth(building, PARK) == pytest.approx(ref, abs=TOL)
 
 
 def test_around_the_centre_of_a_triangle():
@@ -48,7 +52,7 @@ def test_around_the_centre_of_a_triangle():
     inradius = 2 * triangle.area / triangle.length
     building = box(25, 12, 35, 22)
     assert oracle(building, triangle) == pytest.approx(inradius, abs=0.002)
-    assert site_depth(building, triangle) == pytest.approx(inradius, abs=1e-9)
+    assert engine_depth(building, triangle) == pytest.approx(inradius, abs=TOL)
 
 
 @pytest.mark.parametrize("building", [
@@ -62,7 +66,7 @@ def test_around_the_centre_of_a_triangle():
     Polygon(box(-25, -25, 25, 25).exterior.coords, [box(-5, -5, 5, 5).exterior.coords]),  # a courtyard round the end
 ])
 def test_capsule_of_one_segment(building):
-    assert site_depth(building, CAPSULE) == pytest.approx(oracle(building, CAPSULE), abs=0.002)
+    assert engine_depth(building, CAPSULE) == pytest.approx(oracle(building, CAPSULE), abs=TOL)
 
 
 BEND = shapely.buffer(LineString([(0, 0), (60, 0), (60, 60)]), 12)  # a reflex vertex at (48, 12)
@@ -83,18 +87,15 @@ HAIRPIN = shapely.buffer(LineString([(0, 0), (80, 0), (10, 25)]), 10)
     (HAIRPIN, box(20, -5, 40, 30)),  # across both legs
 ])
 def test_zones_that_are_not_convex(zone, building):
-    assert shapely.get_num_coordinates(zone) <= _SMALL_ZONE
-    got = site_depth(building, zone)
-    assert not np.isnan(got)
-    assert got == pytest.approx(oracle(building, zone), abs=0.002)
+    assert engine_depth(building, zone) == pytest.approx(oracle(building, zone), abs=TOL)
 
 
 def test_random_zones_and_buildings():
     """Capsules, bends and hairpins of centre lines, rotated rectangles, regular polygons and notched
-    ones against rotated rectangles and L-shapes thrown over them; every pair with an overlap the
-    method answers is compared with the oracle, and most pairs are answered."""
+    ones against rotated rectangles and L-shapes thrown over them; every pair with an overlap is
+    compared with the oracle."""
     rng = np.random.default_rng(8)
-    checked = tried = 0
+    checked = 0
     for _ in range(240):
         kind = rng.integers(5)
         if kind == 0:
@@ -117,7 +118,7 @@ def test_random_zones_and_buildings():
             x, depth_ = rng.uniform(10, w - 10), rng.uniform(5, hgt - 5)
             zone = Polygon([(0, 0), (w, 0), (w, hgt), (x + 5, hgt), (x, hgt - depth_), (x - 5, hgt), (0, hgt)])
         zone = shapely.affinity.rotate(zone, rng.uniform(0, 360), origin=(0, 0))
-        if not zone.is_valid or shapely.get_num_coordinates(zone) > _SMALL_ZONE:
+        if not zone.is_valid:
             continue
         xmin, ymin, xmax, ymax = zone.bounds
         w, hgt = rng.uniform(2, 40), rng.uniform(2, 40)
@@ -128,19 +129,9 @@ def test_random_zones_and_buildings():
         building = shapely.affinity.translate(building, rng.uniform(xmin - w, xmax), rng.uniform(ymin - hgt, ymax))
         if overlap(building, zone).area <= 0:
             continue
-        tried += 1
-        got = site_depth(building, zone)
-        if np.isnan(got):  # more sites near the building than the method takes: the general method's
-            continue
-        assert got == pytest.approx(oracle(building, zone), abs=0.002), (building.wkt, zone.wkt)
+        assert engine_depth(building, zone) == pytest.approx(oracle(building, zone), abs=TOL), (building.wkt, zone.wkt)
         checked += 1
-    assert checked > 0.8 * tried > 100
-
-
-def test_a_zone_of_many_coordinates_is_left_to_the_general_method():
-    river = shapely.buffer(LineString([(x, 10 * np.sin(x / 15)) for x in range(0, 400, 2)]), 15)
-    assert shapely.get_num_coordinates(river) > _SMALL_ZONE
-    assert np.isnan(site_depth(box(100, -30, 120, 30), river))
+    assert checked > 100
 
 
 def test_the_check_measures_a_park_crossing_on_its_ridge():
@@ -149,4 +140,4 @@ def test_the_check_measures_a_park_crossing_on_its_ridge():
     building = box(40, 10, 50, 30)
     got = encroachment_depth(np.array([building]), np.array([overlap(building, PARK)]), np.array([PARK]),
                              shapely.boundary(np.array([PARK])))
-    assert got[0] == pytest.approx(20.0, abs=1e-9)
+    assert got[0] == pytest.approx(20.0, abs=TOL)
