@@ -26,7 +26,7 @@ from pyproj import CRS
 from gisdesk.analysis import periods
 from gisdesk.crs import is_metric_projected
 from gisdesk.errors import InputError
-from gisdesk.geometry import parallel, polygonal, polygonal_parts, release_freed_memory
+from gisdesk.geometry import parallel, polygonal, polygonal_parts, release_freed_memory, thread_pool
 from gisdesk.jobs import Feedback
 from gisdesk.layers.zones import centre_lines, control_zones
 from gisdesk.rules import Rules
@@ -173,8 +173,9 @@ def _check_layer(layer, geoms, uids, zones: _Zones, rules, feedback, *, progress
     release_freed_memory()
     feedback.set_progress(start + span * 0.2)
     feedback.check_cancelled()
-    near = np.concatenate([_segment_gap(seg[at[i:i + _SLICE]], bounds[subj[i:i + _SLICE]]) <= reach[at[i:i + _SLICE]]
-                           for i in range(0, len(at), _SLICE)] or [np.zeros(0, dtype=bool)])
+    near = np.concatenate(list(thread_pool().map(  # numpy lets go of the GIL on arrays this long: both cores
+        lambda i: _segment_gap(seg[at[i:i + _SLICE]], bounds[subj[i:i + _SLICE]]) <= reach[at[i:i + _SLICE]],
+        range(0, len(at), _SLICE))) or [np.zeros(0, dtype=bool)])
     pairs.append(zones.segment_zone[at[near]] * len(geoms) + subj[near])
     pairs = np.unique(np.concatenate(pairs))  # sorted by zone
     zone_idx, subj_idx = pairs // len(geoms), pairs % len(geoms)
@@ -279,7 +280,7 @@ def _tile_pieces(geoms: np.ndarray, index: np.ndarray, boxes: np.ndarray, margin
     return out, big, edges
 
 
-_SLICE = 1 << 20  # box pairs whose bound is computed at once: its temporaries take ~100 B a pair
+_SLICE = 1 << 18  # box pairs whose bound is computed at once: its temporaries take ~100 B a pair
 
 
 class _UidsOf:
