@@ -15,7 +15,7 @@ Each engine runs in its own child process; the parent takes its peak memory (ru_
 os.wait4. `run` is the child's time from the first read to the answer (imports, connecting and loading
 DuckDB's extension excluded),
 `process` the child's whole wall time. `gisdesk` is `gisdesk check PROJECT` as a whole process
-(`python -c "from gisdesk.cli import main; main()" check ...` from this tree's root, so a
+(`python -c "from gisdesk.cli import console; console()" check ...` from this tree's root, so a
 checkout elsewhere measures its own gisdesk; on a copy of the project, since the check stores
 its results in it), compared through the stored conflicts' `overlap_m2` (see bench/README.md).
 """
@@ -248,7 +248,7 @@ def run_engine(engine: str, project: Path, threads: int = 2) -> dict:
             copy = work / project.name
             shutil.copyfile(project, copy)
             # what the console script runs, with this tree's gisdesk first on sys.path (cwd = root)
-            cmd = [sys.executable, "-c", "import sys; from gisdesk.cli import main; sys.exit(main())"]
+            cmd = [sys.executable, "-c", "from gisdesk.cli import console; console()"]
             wall, peak, status = _timed([*cmd, "check", str(copy), "--out", str(work / "out")], root, work / "log.txt")
             if status:
                 raise RuntimeError(f"gisdesk check failed ({status}): {(work / 'log.txt').read_text()[-2000:]}")

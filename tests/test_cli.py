@@ -167,3 +167,32 @@ def test_help_speaks_chinese_by_default_and_english_on_request(cli):
     assert code == 0 and "用法：gisdesk import" in out and "按uid匹配" in "".join(out.split())
     code, out, _ = cli("--lang", "en", "import", "--help")
     assert code == 0 and out.startswith("usage: gisdesk import") and "match features by uid" in " ".join(out.split())
+
+
+def test_the_gisdesk_command_ends_a_check_at_once_with_its_output_and_code(cli, sources):
+    """`gisdesk` (cli.console) ends the process after a check without freeing its results (os._exit):
+    what it printed still arrives, the files are whole, the results are stored and the code is the
+    command's; a refusal ends the ordinary way with its own code."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    project = sources / "city.gpkg"
+    cli("new", project)
+    cli("import", project, sources / "buildings.geojson", "--as", "buildings", "--id-field", "bid")
+    cli("import", project, sources / "centre.geojson", "--as", "red", "--id-field", "rid", "--half-width-field", "width")
+    command = [sys.executable, "-c", "from gisdesk.cli import console; console()"]
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as a pipe is written to
+    run = subprocess.run([*command, "check", str(project), "--out", str(sources / "out")], capture_output=True,
+                         text=True, timeout=120, env=buffered)
+    assert run.returncode == 0, run.stderr
+    assert "压线 1 处" in run.stdout and run.stdout.rstrip().endswith("totals.csv")  # the last line too
+    assert len(read_csv(sources / "out" / "conflicts.csv")) == 1
+    assert read_csv(sources / "out" / "totals.csv")
+    with sqlite3.connect(project) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("SELECT count(*) FROM gisdesk_conflicts").fetchone() == (1,)
+    refused = subprocess.run([*command, "check", str(sources / "missing.gpkg")], capture_output=True, text=True,
+                             timeout=120, env=buffered)
+    assert refused.returncode == 2 and "missing.gpkg" in refused.stderr
