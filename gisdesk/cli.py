@@ -665,7 +665,9 @@ def _totals(args) -> int:
     project = _open_project(args.project)
     _warn_if_stale(project)
     conflicts = stored_conflicts(project)  # before reading the layers: no check yet is an error
-    totals = project_totals(project, read_subjects(project), conflicts, by=args.by)
+    subjects = read_subjects(project)
+    _hold(subjects, conflicts)
+    totals = project_totals(project, subjects, conflicts, by=args.by)
     if args.out:
         write_csv(totals, args.out, TOTAL_COLUMNS)
         print(tr("  输出：{p}", "  output: {p}", p=args.out))
