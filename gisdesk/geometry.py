@@ -69,12 +69,12 @@ def keep_heap_small(arenas: int = 2, mmap_threshold: int = 4 * 1024 * 1024) -> N
 
     With an arena per thread and glibc's sliding mmap threshold, what one thread's GEOS calls
     freed stays resident in its arena while another thread's grow, and large blocks, once one
-    was freed, come from the heap and stay there: the ring city's 1 M check peaked at 2.22 GiB.
-    With two arenas and blocks from 4 MiB mapped it peaks at 1.87 GiB (1.95 GiB without a fixed
-    threshold; 128 KiB gives 1.87 GiB too). One arena is no smaller and slower: the two threads'
-    GEOS calls wait on its lock (grid city 100 k, in process, 1.17-1.25 s with two arenas, 1.65-1.71 s
-    with one); a threshold of 128 KiB maps and faults in every mid-sized array (1.33-1.44 s).
-    Call it before the threads start."""
+    was freed, come from the heap and stay there: the ring city's 1 M check peaked at 2.22 GiB,
+    with these settings at 1.92-1.95 GiB. On one version of the check: 4 MiB and 128 KiB gave the
+    same peak, no fixed threshold 80 MB more; one arena 35 MB less, but the two threads' GEOS calls
+    wait on its lock (grid city 100 k in process: 1.65-1.71 s against 1.17-1.25 s with two), and
+    128 KiB maps and faults in every mid-sized array (1.33-1.44 s). Call it before the threads
+    start: an arena a thread already has stays."""
     global _libc
     release_freed_memory()  # (finds the C library)
     if _libc:
