@@ -35,6 +35,7 @@ import json
 import os
 import re
 import sqlite3
+import uuid
 from pathlib import Path
 from typing import Iterable
 
@@ -135,7 +136,8 @@ class Project:
         if not path.parent.exists():
             raise ProjectError("目录不存在：{dir}", "folder does not exist: {dir}", dir=path.parent)
         settings = {"format_version": FORMAT_VERSION, "name": name or path.stem,
-                    "crs": f"EPSG:{crs.to_epsg()}" if crs else "", "created": local_now()}
+                    "crs": f"EPSG:{crs.to_epsg()}" if crs else "", "created": local_now(),
+                    "project_id": uuid.uuid4().hex}  # (two projects made in the same second are not one)
         tmp = _staging_path(path, "new")
         try:
             pyogrio.write_dataframe(pd.DataFrame({"key": list(settings), "value": list(settings.values())}),

@@ -315,3 +315,23 @@ def test_a_merge_that_fails_midway_leaves_the_master_as_it_was(master, package, 
     assert len(calls) == 2 and digest(master) == before  # the first layer's edits were rolled back with it
     monkeypatch.setattr(Project, "commit_edits", real)
     assert {e["uid"] for e in merge(master, package).applied} == {"B1", "L1"}
+
+
+def test_masters_made_in_the_same_second_are_told_apart_and_an_older_master_keeps_its_packages(tmp_path, cli,
+                                                                                                 monkeypatch):
+    """A master is named for its packages by the id it was made with, not only by the second it was
+    made in; a project made before projects had an id is still named by that second."""
+    import gisdesk.project as project_module
+
+    monkeypatch.setattr(project_module, "local_now", lambda precise=False: "2026-12-02T10:00:00+08:00")
+    first, second = make_master(tmp_path / "first.gpkg"), make_master(tmp_path / "second.gpkg")
+    assert first.settings()["created"] == second.settings()["created"]
+    pack(first.path, tmp_path / "field.gpkg", district="黄浦区")
+    code, _, err = cli("merge", second.path, tmp_path / "field.gpkg")
+    assert code == 2 and "不是由项目" in err
+    assert cli("merge", first.path, tmp_path / "field.gpkg")[0] == 0
+
+    with sqlite3.connect(second.path) as db:  # as a project of an older gisdesk: no id
+        db.execute("DELETE FROM gisdesk_settings WHERE key = 'project_id'")
+    pack(second.path, tmp_path / "older.gpkg", district="黄浦区")
+    assert cli("merge", second.path, tmp_path / "older.gpkg")[0] == 0

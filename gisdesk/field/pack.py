@@ -74,10 +74,12 @@ class PackResult:
 
 
 def master_key(settings: dict) -> str:
-    """What names a master for its packages: when it was created (to the second, kept in its settings:
-    a renamed project is the same master), its name for a project that does not say."""
-    return json.dumps(["created", settings["created"]] if settings.get("created") else ["name", settings.get("name", "")],
-                      ensure_ascii=False)
+    """What names a master for its packages, kept in its settings (a renamed project is the same
+    master): the id it was made with; for a project made before projects had one, when it was
+    created (to the second); for one that does not say either, its name."""
+    for key in ("project_id", "created", "name"):
+        if settings.get(key) or key == "name":
+            return json.dumps([key, settings.get(key, "")], ensure_ascii=False)
 
 
 def pack(project_path, out, *, district: str | None = None, extent=None, feedback: Feedback | None = None) -> PackResult:
