@@ -34,7 +34,7 @@ ATTACHMENT_LAYER = ATTACHMENTS  # the layer name of attachment rows in BASE and 
 # settings of a package (gisdesk_settings)
 PACKAGE_ID = "field:package_id"
 PACKAGE_MASTER = "field:master"  # the master's path when packed
-PACKAGE_MASTER_KEY = "field:master_key"  # the master's name and creation time: a package merges into it only
+PACKAGE_MASTER_KEY = "field:master_key"  # the master's id (pack.master_key): a package merges into it only
 PACKAGE_AREA = "field:area"  # JSON: {"district": D} or {"extent": [...]}, and the box taken
 PACKAGE_HISTORY_MAX = "field:history_max"  # the largest event_id of the ledger history given to the package
 PACKAGE_PACKED_AT = "field:packed_at"
