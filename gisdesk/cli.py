@@ -586,10 +586,12 @@ def _check(args) -> int:
 
 
 def _run_check_and_write(project, rules_path, out: Path, *, xlsx=None, with_personal: bool = False) -> None:
-    from gisdesk.analysis.check import run_check
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gisdesk.analysis.check import check_project, store_check
     from gisdesk.analysis.conflicts import CONFLICT_COLUMNS
     from gisdesk.analysis.periods import summary_counts
-    from gisdesk.analysis.totals import TOTAL_COLUMNS, project_totals
+    from gisdesk.analysis.totals import TOTAL_COLUMNS, area_totals, totals_context
     from gisdesk.io.tables import write_csv
     from gisdesk.jobs import TerminalFeedback
     from gisdesk.rules import load_rules, project_rules
@@ -600,9 +602,14 @@ def _run_check_and_write(project, rules_path, out: Path, *, xlsx=None, with_pers
     except OSError as exc:
         raise InputError("无法创建输出目录 {out}：{why}", "cannot create output folder {out}: {why}",
                          out=out, why=exc.strerror) from exc
-    result, subjects = run_check(project, rules, feedback=TerminalFeedback())
+    feedback = TerminalFeedback()
+    result, subjects = check_project(project, rules, feedback=feedback)
     _hold(result, subjects)
-    totals = project_totals(project, subjects, result.conflicts, by="district")
+    context = totals_context(project)  # (read before: the store is being written meanwhile)
+    with ThreadPoolExecutor(1) as pool:  # the totals' GEOS unions beside SQLite writing the results (1 M: ~0.4 s less)
+        totals = pool.submit(area_totals, subjects, result.conflicts, by="district", **context)
+        store_check(project, result, feedback=feedback)
+        totals = totals.result()
     paths = [write_csv(result.conflicts, out / "conflicts.csv", CONFLICT_COLUMNS),
              write_csv(totals, out / "totals.csv", TOTAL_COLUMNS)]
     titles = dict(zip(result.checked, _layer_names(project, list(result.checked))))

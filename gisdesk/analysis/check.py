@@ -51,6 +51,13 @@ def load_check_inputs(project: ProjectStore, rules: Rules | None = None) -> tupl
 def run_check(project: ProjectStore, rules: Rules, *, feedback: Feedback | None = None) -> tuple[CheckResult, dict]:
     """Check the project and store the results in it. Returns the result and the subject frames (by layer id)."""
     feedback = feedback or Feedback()
+    result, subjects = check_project(project, rules, feedback=feedback)
+    store_check(project, result, feedback=feedback)
+    return result, subjects
+
+
+def check_project(project: ProjectStore, rules: Rules, *, feedback: Feedback) -> tuple[CheckResult, dict]:
+    """run_check up to storing the results: the result and the subject frames (by layer id)."""
     feedback.set_stage("load")
     project.notices += project.repair()  # features another tool added since the project was opened get uids
     subjects, controls, kinds = load_check_inputs(project, rules)
@@ -58,11 +65,15 @@ def run_check(project: ProjectStore, rules: Rules, *, feedback: Feedback | None 
     result = check_conflicts(subjects, controls, rules, crs=project.crs, kinds=kinds, feedback=feedback)
     if len(result.conflicts):  # name, else address, else uid: read for the conflicts' subjects only
         result.conflicts["subject_name"] = subject_names(project, result.conflicts).to_numpy()
+    return result, subjects
+
+
+def store_check(project: ProjectStore, result: CheckResult, *, feedback: Feedback) -> None:
+    """The rest of run_check: the results stored in the project, in one transaction."""
     feedback.set_stage("save")  # the last point where a cancel takes effect: after it, the results are saved
     project.save_check(result.conflicts, run_record(result))
     feedback.finish()
     result.timings = dict(feedback.timings)
-    return result, subjects
 
 
 def run_record(result: CheckResult) -> RunRecord:

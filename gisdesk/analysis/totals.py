@@ -192,8 +192,14 @@ def project_totals(project, subjects: dict[str, pd.DataFrame], conflicts: pd.Dat
 
     `subjects` as `read_subjects` gives them (or as the check returns them), `conflicts` as
     `stored_conflicts` (or the check's own)."""
-    return area_totals(subjects, conflicts, by=by, area_method=area_method(project),
-                       control_kinds=control_kinds(project), kinds={info.id: info.kind for info in project.layers()})
+    return area_totals(subjects, conflicts, by=by, **totals_context(project))
+
+
+def totals_context(project) -> dict:
+    """What area_totals takes of a project besides its frames, read from it: the area method, the
+    control kinds it has and each layer's kind."""
+    return {"area_method": area_method(project), "control_kinds": control_kinds(project),
+            "kinds": {info.id: info.kind for info in project.layers()}}
 
 
 def read_subjects(project) -> dict[str, gpd.GeoDataFrame]:
