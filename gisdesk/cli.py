@@ -607,9 +607,9 @@ def _run_check_and_write(project, rules_path, out: Path, *, xlsx=None, with_pers
     _hold(result, subjects)
     context = totals_context(project)  # (read before: the store is being written meanwhile)
     with ThreadPoolExecutor(1) as pool:  # the totals' GEOS unions beside SQLite writing the results (1 M: ~0.4 s less)
-        totals = pool.submit(area_totals, subjects, result.conflicts, by="district", **context)
+        pending = pool.submit(area_totals, subjects, result.conflicts, by="district", **context)
         store_check(project, result, feedback=feedback)
-        totals = totals.result()
+        totals = pending.result()
     paths = [write_csv(result.conflicts, out / "conflicts.csv", CONFLICT_COLUMNS),
              write_csv(totals, out / "totals.csv", TOTAL_COLUMNS)]
     titles = dict(zip(result.checked, _layer_names(project, list(result.checked))))

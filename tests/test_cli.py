@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import csv
+import os
+import sqlite3
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -173,11 +177,6 @@ def test_the_gisdesk_command_ends_a_check_at_once_with_its_output_and_code(cli, 
     """`gisdesk` (cli.console) ends the process after a check without freeing its results (os._exit):
     what it printed still arrives, the files are whole, the results are stored and the code is the
     command's; a refusal ends the ordinary way with its own code."""
-    import os
-    import sqlite3
-    import subprocess
-    import sys
-
     project = sources / "city.gpkg"
     cli("new", project)
     cli("import", project, sources / "buildings.geojson", "--as", "buildings", "--id-field", "bid")

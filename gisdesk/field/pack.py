@@ -77,9 +77,8 @@ def master_key(settings: dict) -> str:
     """What names a master for its packages, kept in its settings (a renamed project is the same
     master): the id it was made with; for a project made before projects had one, when it was
     created (to the second); for one that does not say either, its name."""
-    for key in ("project_id", "created", "name"):
-        if settings.get(key) or key == "name":
-            return json.dumps([key, settings.get(key, "")], ensure_ascii=False)
+    key = next((k for k in ("project_id", "created") if settings.get(k)), "name")
+    return json.dumps([key, settings.get(key, "")], ensure_ascii=False)
 
 
 def pack(project_path, out, *, district: str | None = None, extent=None, feedback: Feedback | None = None) -> PackResult:
