@@ -90,6 +90,18 @@ def test_zones_that_are_not_convex(zone, building):
     assert engine_depth(building, zone) == pytest.approx(oracle(building, zone), abs=TOL)
 
 
+# a service road of Snezhinsk (OpenStreetMap, ODbL) looping round a building, whose centre line runs
+# along the building's wall: the deepest part is a strip 120 m long and a few cm wide on the wall
+WALL = shapely.from_wkt("POLYGON ((1.75 29.58, 7.58 29, 6.96 22.89, 122.54 11.32, 121.4 0, 119.9 0.15, 0 12.15, "
+                        "1.75 29.58))")
+LOOP = shapely.buffer(shapely.from_wkt("LINESTRING (0 12.15, -0.63 -3.4, -1.42 -22.8, 0.36 -23.02, 115.34 -37.59, "
+                                       "119.9 0.15, 0 12.15)"), 5)
+
+
+def test_a_road_along_a_wall():
+    assert engine_depth(WALL, LOOP) == pytest.approx(oracle(WALL, LOOP), abs=TOL)
+
+
 def test_random_zones_and_buildings():
     """Capsules, bends and hairpins of centre lines, rotated rectangles, regular polygons and notched
     ones against rotated rectangles and L-shapes thrown over them; every pair with an overlap is
