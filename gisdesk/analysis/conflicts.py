@@ -137,11 +137,12 @@ def _control_zones(controls: dict[str, pd.DataFrame], kinds: dict[str, str], rul
     # GEOS's prepared dwithin and intersects pay off on large zones (a ring road's 10,000
     # vertices) and cost 2-3× more on the small ones (a block edge's road): grid city 1 M,
     # dwithin and intersects 7.6 s all prepared, 4.2 s these only; ring city 100 k, 0.5 s, 5.1 s none
+    boundaries = parallel(shapely.boundary, arrays["geoms"])  # (before they are prepared: no thread shares one then)
     shapely.prepare(arrays["geoms"][shapely.get_num_coordinates(arrays["geoms"]) > _PREPARED])
     parts, zone = shapely.get_parts(arrays["line"], return_index=True)
     xy, part = shapely.get_coordinates(parts, return_index=True)
     same = np.flatnonzero(part[1:] == part[:-1])  # consecutive vertices of one part make a segment
-    return _Zones(boundaries=shapely.boundary(arrays["geoms"]), segments=np.hstack([xy[same], xy[same + 1]]),
+    return _Zones(boundaries=boundaries, segments=np.hstack([xy[same], xy[same + 1]]),
                   segment_zone=zone[part[same]], counts=counts, repaired=repaired, **arrays)
 
 

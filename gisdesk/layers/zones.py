@@ -78,19 +78,29 @@ def _without_specks(zones: np.ndarray, lines: np.ndarray, half: np.ndarray) -> n
     Such a hole is a speck (about 0.01 m²) whose every point lies within the half width of the
     line, so it is inside the zone by definition; the depth of a building was measured to it.
     A hole goes when a slightly wider buffer of the line (1 cm, finer arcs) covers it; the
-    real hole of a ring road holds points far from the line and stays.
+    real hole of a ring road (or of a service road looping round a yard) holds points far from
+    the line and stays: one of them farther than the wider buffer reaches keeps it without the buffer.
     """
     out = zones.copy()
-    for i in np.flatnonzero(shapely.get_num_interior_rings(zones) > 0):  # few zones have holes
-        polygons = shapely.get_parts(zones[i])
-        kept = []
-        for polygon in polygons:
-            holes = [shapely.Polygon(ring) for ring in polygon.interiors]
-            if holes:
-                wide = shapely.buffer(lines[i], half[i] + _SPECK_TOLERANCE, quad_segs=32)
-                holes = [h for h in holes if not wide.covers(h)]
-            kept.append(shapely.Polygon(polygon.exterior, [h.exterior for h in holes]))
-        out[i] = kept[0] if len(kept) == 1 else shapely.MultiPolygon(kept)
+    holed = np.flatnonzero(shapely.get_num_interior_rings(zones) > 0)  # few zones have holes
+    if not len(holed):
+        return out
+    polygons, owner = shapely.get_parts(zones[holed], return_index=True)
+    rings = shapely.get_num_interior_rings(polygons)
+    polygon = np.repeat(np.arange(len(polygons)), rings)
+    index = np.arange(len(polygon)) - np.repeat(np.cumsum(rings) - rings, rings)
+    holes = shapely.polygons(shapely.get_interior_ring(polygons[polygon], index))
+    line, reach = lines[holed][owner[polygon]], half[holed][owner[polygon]] + _SPECK_TOLERANCE
+    real = parallel(shapely.distance, parallel(shapely.point_on_surface, holes), line) > reach
+    maybe = np.flatnonzero(~real)
+    if len(maybe):
+        wide = parallel(shapely.buffer, line[maybe], reach[maybe], quad_segs=32)
+        real[maybe] = ~parallel(shapely.covers, wide, holes[maybe])
+    specks = np.bincount(owner[polygon[~real]], minlength=len(holed))
+    for k in np.flatnonzero(specks):  # rebuilt without their specks
+        kept = [shapely.Polygon(polygons[j].exterior, [holes[h].exterior for h in np.flatnonzero(polygon == j) if real[h]])
+                for j in np.flatnonzero(owner == k)]
+        out[holed[k]] = kept[0] if len(kept) == 1 else shapely.MultiPolygon(kept)
     return out
 
 
