@@ -121,3 +121,26 @@ def polygonal_parts(geoms: np.ndarray) -> np.ndarray:
         polys = [p for p in shapely.get_parts(shapely.get_parts(geoms[i])) if shapely.get_type_id(p) == 3]
         out[i] = shapely.multipolygons(polys) if polys else shapely.Polygon()
     return out
+
+
+# --- distances of points and segments in numpy (the last axis is x, y) --------------------------
+
+def point_segment_distance(q, s0, s1):
+    """Distance of points q to segments s0–s1 (broadcasting; the last axis is x, y)."""
+    ux, uy = s1[..., 0] - s0[..., 0], s1[..., 1] - s0[..., 1]
+    wx, wy = q[..., 0] - s0[..., 0], q[..., 1] - s0[..., 1]
+    uu = ux * ux + uy * uy
+    t = np.clip((wx * ux + wy * uy) / np.where(uu > 0, uu, 1.0), 0.0, 1.0)
+    ex, ey = wx - t * ux, wy - t * uy
+    return np.sqrt(ex * ex + ey * ey)
+
+
+def segment_distance(a0, a1, b0, b1):
+    """Distance between the segments a0–a1 and b0–b1, row by row: 0 where they cross."""
+    def side(p, q, r):
+        return (q[:, 0] - p[:, 0]) * (r[:, 1] - p[:, 1]) - (q[:, 1] - p[:, 1]) * (r[:, 0] - p[:, 0])
+
+    ends = np.minimum(np.minimum(point_segment_distance(a0, b0, b1), point_segment_distance(a1, b0, b1)),
+                      np.minimum(point_segment_distance(b0, a0, a1), point_segment_distance(b1, a0, a1)))
+    cross = (side(a0, a1, b0) * side(a0, a1, b1) < 0) & (side(b0, b1, a0) * side(b0, b1, a1) < 0)
+    return np.where(cross, 0.0, ends)

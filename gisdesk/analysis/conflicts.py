@@ -26,7 +26,8 @@ from pyproj import CRS
 from gisdesk.analysis import periods
 from gisdesk.crs import is_metric_projected
 from gisdesk.errors import InputError
-from gisdesk.geometry import parallel, polygonal, polygonal_parts, release_freed_memory, thread_pool
+from gisdesk.geometry import (parallel, point_segment_distance, polygonal, polygonal_parts, release_freed_memory,
+                              segment_distance, thread_pool)
 from gisdesk.jobs import Feedback
 from gisdesk.layers.zones import centre_lines, control_zones
 from gisdesk.rules import Rules
@@ -304,7 +305,7 @@ def _segment_gap(segments: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     bounds: the segment's distance to the centre of the box, less its half diagonal."""
     centre = (bounds[:, :2] + bounds[:, 2:]) / 2
     radius = np.hypot(*(bounds[:, 2:] - bounds[:, :2]).T) / 2
-    return _point_segment_distance(centre, segments[:, :2], segments[:, 2:]) - radius
+    return point_segment_distance(centre, segments[:, :2], segments[:, 2:]) - radius
 
 
 def _empty_conflicts() -> pd.DataFrame:
@@ -421,7 +422,138 @@ def _straight_depth(buildings: np.ndarray, lines: np.ndarray, half: np.ndarray,
             break
     exact = lower >= upper - 2 * _PROBE
     depth[near[one[exact]]] = upper[exact]
+    # a piece of several segments: h − d is the depth where no other part of the line comes near the
+    # zone's sides where B is (_unobstructed), and the point of B nearest to the line sees it
+    many = np.setdiff1d(np.flatnonzero(~shapely.is_empty(piece)), one)
+    factor = _unobstructed(piece[many], B[many], h[many], np.c_[xmin, ymin, xmax, ymax][many], reach[many])
+    many, factor = many[~np.isnan(factor)], factor[~np.isnan(factor)]
+    if len(many):
+        found = parallel(shapely.shortest_line, B[many], L[many])
+        local = parallel(shapely.intersection, boundaries[near[many]], box[many])
+        seen = parallel(shapely.distance, shapely.get_point(found, 0), local)
+        upper = (h[many] - d[near[many]]) * factor
+        exact = (shapely.length(found) < h[many] * _CHORD) & (seen >= upper - 2 * _PROBE)
+        depth[near[many[exact]]] = upper[exact]
     return depth
+
+
+def _unobstructed(pieces: np.ndarray, buildings: np.ndarray, h: np.ndarray, boxes: np.ndarray,
+                  reach: np.ndarray) -> np.ndarray:
+    """A factor k ≥ 1 such that dist(p, ∂Z) ≤ k·(h − d) for every p of B in Z = buffer(L, h) (the true
+    buffer), d = dist(B, L), or NaN where this sufficient test finds none; in numpy. `pieces` are L
+    within B's box grown by `reach` ≥ 2h, `boxes` B's boxes.
+
+    For p in Z with nearest line point c, the point q at distance h from c through p is on ∂Z when
+    no line point is nearer to q than h: then dist(p, ∂Z) ≤ |pq| = h − dist(p, L) ≤ h − d. Only line
+    points within 2h of B can be that near, and they lie in the piece. Where c is inside an edge e,
+    q lies on e's offset to p's side, over the part of e that B's box projects to (σ), if B meets
+    the band of points within h of e there. The next edge stays at least h from σ where the line
+    turns away from that side. Where it turns toward it by δ, σ comes nearer than h to it only over
+    the kite round the bisector whose far corner M is the two offsets' crossing; if the kite fits
+    on both edges and no other edge comes within h of M, M is on ∂Z and every point of the kite at
+    least d from the line lies within (h − d) / cos(δ/2) of M. Where c is a vertex, q lies on the
+    arc on the side the line turns away from, inside the triangle of the arc's end tangents.
+    So every σ, kite corner and triangle must stay farther than h from every other edge (not its
+    own). A line's own end within h of the box fails the test.
+    """
+    n = len(pieces)
+    factor = np.where(shapely.get_num_coordinates(pieces) <= _FEW, 1.0, np.nan)  # all shapes × all edges
+    if np.isnan(factor).all():
+        return factor
+    parts, owner = shapely.get_parts(pieces, return_index=True)
+    xy, at = shapely.get_coordinates(parts, return_index=True)
+    pair = owner[at]
+    x0, y0, x1, y1 = boxes[pair].T
+    gap = np.hypot(np.maximum(np.maximum(x0 - xy[:, 0], xy[:, 0] - x1), 0),  # to B's box
+                   np.maximum(np.maximum(y0 - xy[:, 1], xy[:, 1] - y1), 0))
+    first = np.r_[True, at[1:] != at[:-1]]
+    last = np.r_[at[1:] != at[:-1], True]
+    # an end that is not on the piece's sides is the line's own end (a round cap; a closed
+    # ring's seam is taken as one too)
+    r = reach[pair]
+    cut = ((np.abs(xy[:, 0] - (x0 - r)) < 1e-6) | (np.abs(xy[:, 0] - (x1 + r)) < 1e-6) |
+           (np.abs(xy[:, 1] - (y0 - r)) < 1e-6) | (np.abs(xy[:, 1] - (y1 + r)) < 1e-6))
+    factor[pair[(first | last) & ~cut & (gap <= h[pair])]] = np.nan
+    e = np.flatnonzero(~last & ~np.isnan(factor[pair]))  # edge i runs from vertex e[i] to e[i] + 1
+    a, b, ep = xy[e], xy[e + 1], pair[e]
+    length = np.hypot(*(b - a).T)
+    e, a, b, ep, length = (x[length > 0] for x in (e, a, b, ep, length))
+    hh = h[ep]
+    u = (b - a) / length[:, None]
+    normal = np.c_[-u[:, 1], u[:, 0]]  # to the left
+    index = np.full(len(xy), -1)
+    index[e] = np.arange(len(e))
+    before = np.where(first[e], -1, index[np.maximum(e - 1, 0)])  # the edges either side, -1 at an end
+    after = np.where(last[e + 1], -1, index[np.minimum(e + 1, len(xy) - 1)])
+    # the vertex at the end of edge i: its turn (> 0 left), cos δ/2, and whether its kite fits
+    nxt = np.maximum(after, 0)
+    turn = np.where(after >= 0, u[:, 0] * u[nxt, 1] - u[:, 1] * u[nxt, 0], 0.0)
+    cos_turn = np.clip(np.einsum("ij,ij->i", u, u[nxt]), -1.0, 1.0)
+    half_cos = np.sqrt((1 + cos_turn) / 2)
+    half_tan = np.sqrt((1 - cos_turn) / np.maximum(1 + cos_turn, 1e-300))
+    fits = (after >= 0) & (hh * half_tan < np.minimum(length, length[nxt]))
+    inner_n1, inner_n2 = np.sign(turn)[:, None] * normal, np.sign(turn)[:, None] * normal[nxt]
+    kite_m = b + hh[:, None] * (inner_n1 + inner_n2) / np.maximum(1 + np.einsum("ij,ij->i", inner_n1, inner_n2),
+                                                                   1e-300)[:, None]
+    corners = np.stack([np.c_[x0, y0], np.c_[x1, y0], np.c_[x1, y1], np.c_[x0, y1]], axis=1)[e]
+    rel = corners - a[:, None, :]
+    along, off = np.einsum("ijk,ik->ij", rel, u), np.einsum("ijk,ik->ij", rel, normal)
+    t0, t1 = np.clip(along.min(axis=1), 0, length), np.clip(along.max(axis=1), 0, length)
+    host = ((along.max(axis=1) >= 0) & (along.min(axis=1) <= length) &
+            (point_segment_distance(np.c_[(x0 + x1) / 2, (y0 + y1) / 2][e], a, b) <= hh + np.hypot(x1 - x0, y1 - y0)[e] / 2))
+    shapes, exempt, kites = [], [], []  # shapes as 3 points (a segment repeats its end), the edges they may touch
+    for sign in (1.0, -1.0):
+        on = np.flatnonzero(host & ((off.max(axis=1) > 0) if sign > 0 else (off.min(axis=1) < 0)))
+        lift = sign * hh[on, None] * normal[on]
+        band = shapely.polygons(np.stack([a[on], b[on], b[on] + lift, a[on] + lift, a[on]], axis=1))
+        on, lift = (x[parallel(shapely.intersects, buildings[ep[on]], band)] for x in (on, lift))
+        s0, s1 = a[on] + u[on] * t0[on, None] + lift, a[on] + u[on] * t1[on, None] + lift
+        shapes.append(np.stack([s0, s1, s1], axis=1))
+        # a neighbour is passed over where the line turns away from this side, or toward it with a kite that fits
+        neighbour = []
+        for edge, vertex in ((before[on], np.maximum(before[on], 0)), (after[on], on)):
+            away = sign * turn[vertex] <= 0
+            kite = (edge >= 0) & ~away & fits[vertex]
+            kites.append(vertex[kite])
+            neighbour.append(np.where(away | kite, edge, -1))
+        exempt.append(np.c_[ep[on], on, *neighbour])
+    kite = np.unique(np.concatenate(kites))
+    shapes.append(np.repeat(kite_m[kite, None, :], 3, axis=1))
+    exempt.append(np.c_[ep[kite], kite, after[kite], np.full(len(kite), -1)])
+    # the arcs round vertices within h of B's box, on the side the line turns away from
+    v = np.flatnonzero((after >= 0) & (np.abs(turn) > 1e-12) & (gap[e + 1] <= hh))
+    outer = -np.sign(turn[v])[:, None]
+    n1, n2 = outer * normal[v], outer * normal[after[v]]
+    hv = hh[v, None]
+    apex = b[v] + hv * (n1 + n2) / np.maximum(1 + np.einsum("ij,ij->i", n1, n2), 1e-300)[:, None]
+    shapes.append(np.stack([b[v] + hv * n1, b[v] + hv * n2, apex], axis=1))
+    exempt.append(np.c_[ep[v], v, after[v], np.full(len(v), -1)])
+    shape_xy, skip = np.concatenate(shapes), np.concatenate(exempt)
+    owner_of = skip[:, 0]
+    # every (shape, edge of its piece but its own)
+    order = np.argsort(ep, kind="stable")
+    start = np.searchsorted(ep[order], np.arange(n))
+    reps = np.bincount(ep, minlength=n)[owner_of]
+    shape = np.repeat(np.arange(len(shape_xy)), reps)
+    other = order[np.repeat(start[owner_of], reps) + np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps)]
+    keep = (other != skip[shape, 1]) & (other != skip[shape, 2]) & (other != skip[shape, 3])
+    shape, other = shape[keep], other[keep]
+    T, p, q = shape_xy[shape], a[other], b[other]
+    dist = np.minimum.reduce([segment_distance(T[:, 0], T[:, 1], p, q), segment_distance(T[:, 1], T[:, 2], p, q),
+                              segment_distance(T[:, 2], T[:, 0], p, q)])
+
+    def side(o, d, x):
+        return (d[:, 0] - o[:, 0]) * (x[:, 1] - o[:, 1]) - (d[:, 1] - o[:, 1]) * (x[:, 0] - o[:, 0])
+
+    sides = np.stack([side(T[:, 0], T[:, 1], p), side(T[:, 1], T[:, 2], p), side(T[:, 2], T[:, 0], p)], axis=1)
+    inside = (sides > 0).all(axis=1) | (sides < 0).all(axis=1)  # an edge inside a triangle touches none of its sides
+    blocked = inside | ~(dist > hh[other] * (1 + 1e-9) + 1e-9)  # (NaN, from a hairpin's far apex, blocks too)
+    np.fmax.at(factor, ep[kite], 1 / half_cos[kite])
+    factor[owner_of[shape[blocked]]] = np.nan
+    return factor
+
+
+_FEW = 32  # coordinates: a piece of the line with more goes to the general method
 
 
 def _general_depth(buildings: np.ndarray, overlaps: np.ndarray, zones: np.ndarray, boundaries: np.ndarray, *,
@@ -552,7 +684,7 @@ def _tight_slice(overlaps: np.ndarray, local: np.ndarray, lower: np.ndarray) -> 
     v_start = np.searchsorted(v_owner, np.arange(n))
     # a segment that bounds the depth lies within reach of every vertex, so of the westmost and eastmost
     for extreme in _extreme_vertices(vxy[:, 0], v_owner, n):
-        near = _point_segment_distance(vxy[extreme[seg_owner]], a, b) <= reach[seg_owner]
+        near = point_segment_distance(vxy[extreme[seg_owner]], a, b) <= reach[seg_owner]
         a, b, seg_owner = a[near], b[near], seg_owner[near]
     # every (segment, vertex of the same pair), segment by segment; segments are in pair order
     reps = np.bincount(v_owner, minlength=n)[seg_owner]
@@ -561,7 +693,7 @@ def _tight_slice(overlaps: np.ndarray, local: np.ndarray, lower: np.ndarray) -> 
     vertex = np.repeat(v_start[seg_owner] - first, reps) + np.arange(reps.sum())
     bound = np.full(n, np.inf)
     if len(a):
-        farthest = np.maximum.reduceat(_point_segment_distance(vxy[vertex], a[segment], b[segment]), first)
+        farthest = np.maximum.reduceat(point_segment_distance(vxy[vertex], a[segment], b[segment]), first)
         owners, start = np.unique(seg_owner, return_index=True)
         bound[owners] = np.minimum.reduceat(farthest, start)
     return bound <= reach
@@ -573,12 +705,6 @@ def _extreme_vertices(x: np.ndarray, owner: np.ndarray, n: int) -> tuple[np.ndar
     start = np.searchsorted(owner[order], np.arange(n))
     end = np.searchsorted(owner[order], np.arange(n), side="right") - 1
     return order[np.minimum(start, len(x) - 1)], order[np.maximum(end, 0)]
-
-
-def _point_segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ab = b - a
-    t = np.clip(np.einsum("ij,ij->i", p - a, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-300), 0.0, 1.0)
-    return np.hypot(*(p - a - t[:, None] * ab).T)
 
 
 def _line_candidates(buildings: np.ndarray, lines: np.ndarray, window: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from gisdesk.geometry import WORKERS, parallel, thread_pool
+from gisdesk.geometry import WORKERS, parallel, point_segment_distance, segment_distance, thread_pool
 
 _BIG = 256  # a group with more geometries than this is cut into cells
 _PER_CELL = 4  # about this many geometries per cell
@@ -402,7 +402,7 @@ class _Rings:
         r = np.minimum(least(s0), least(s1))
         self.S0[members], self.S1[members] = s0, s1
         self.r_in[members] = np.where(r > 2 * _MARGIN, r - _MARGIN, -1.0)
-        far = _point_segment(np.stack([ax, ay], axis=-1), s0[:, None, :], s1[:, None, :]).max(axis=1)
+        far = point_segment_distance(np.stack([ax, ay], axis=-1), s0[:, None, :], s1[:, None, :]).max(axis=1)
         self.r_out[members] = far + _MARGIN
 
     def _chunks(self) -> None:
@@ -509,9 +509,9 @@ def _pairs(R: _Rings, I, J):
     """Pass 1, pairs of polygons: those whose outer capsules meet, and the polygons I that lie in J's
     inner capsule (covered whole)."""
     S0, S1, r_out = R.S0, R.S1, R.r_out
-    near = _segment_segment(S0[I], S1[I], S0[J], S1[J]) <= r_out[I] + r_out[J]
+    near = segment_distance(S0[I], S1[I], S0[J], S1[J]) <= r_out[I] + r_out[J]
     I, J = I[near], J[near]
-    far = np.maximum(_point_segment(S0[I], S0[J], S1[J]), _point_segment(S1[I], S0[J], S1[J])) + r_out[I]
+    far = np.maximum(point_segment_distance(S0[I], S0[J], S1[J]), point_segment_distance(S1[I], S0[J], S1[J])) + r_out[I]
     inside = far < R.r_in[J]
     return I[inside], I[~inside], J[~inside]
 
@@ -521,7 +521,7 @@ def _chunk_rows(R: _Rings, I, J):
     count = R.choff[I + 1] - R.choff[I]
     ch = _expand(R.choff[I], R.choff[I + 1] - 1)
     jj = np.repeat(J, count)
-    dc = _point_segment(R.ch_centre[ch], R.S0[jj], R.S1[jj])
+    dc = point_segment_distance(R.ch_centre[ch], R.S0[jj], R.S1[jj])
     radius = R.ch_radius[ch]
     inside = dc + radius < R.r_in[jj]
     mixed = ~inside & (dc - radius <= R.r_out[jj])
@@ -534,7 +534,7 @@ def _edge_rows(R: _Rings, ch, jj):
     jj = np.repeat(jj, R.ch_last[ch] - R.ch_first[ch] + 1)
     p0 = R.p[g]
     s0, s1, r = R.S0[jj], R.S1[jj], R.r_in[jj]
-    inside = (_point_segment(p0, s0, s1) < r) & (_point_segment(p0 + R.d[g], s0, s1) < r)
+    inside = (point_segment_distance(p0, s0, s1) < r) & (point_segment_distance(p0 + R.d[g], s0, s1) < r)
     return g[inside], g[~inside], jj[~inside]
 
 
@@ -542,7 +542,7 @@ def _exact_rows(R: _Rings, g, jj):
     """Pass 4, the (edge, J) still open that meet J's outer capsule: the part of the edge inside J by
     Cyrus–Beck. Returns the edges J covers whole, then (edges, t0, t1) of the parts."""
     p0 = R.p[g]
-    meet = _segment_segment(p0, p0 + R.d[g], R.S0[jj], R.S1[jj]) <= R.r_out[jj]
+    meet = segment_distance(p0, p0 + R.d[g], R.S0[jj], R.S1[jj]) <= R.r_out[jj]
     g, jj = g[meet], jj[meet]
     whole, eg, et0, et1 = [], [], [], []
     table = R.table[jj]
@@ -595,24 +595,3 @@ def _expand(first: np.ndarray, last: np.ndarray) -> np.ndarray:
     """first[0]..last[0], first[1]..last[1], … as one array."""
     count = last - first + 1
     return np.repeat(first - np.cumsum(count) + count, count) + np.arange(count.sum())
-
-
-def _point_segment(q, s0, s1):
-    """Distance of points q to segments s0–s1 (broadcasting; the last axis is x, y)."""
-    ux, uy = s1[..., 0] - s0[..., 0], s1[..., 1] - s0[..., 1]
-    wx, wy = q[..., 0] - s0[..., 0], q[..., 1] - s0[..., 1]
-    uu = ux * ux + uy * uy
-    t = np.clip((wx * ux + wy * uy) / np.where(uu > 0, uu, 1.0), 0.0, 1.0)
-    ex, ey = wx - t * ux, wy - t * uy
-    return np.sqrt(ex * ex + ey * ey)
-
-
-def _segment_segment(a0, a1, b0, b1):
-    """Distance between the segments a0–a1 and b0–b1, row by row: 0 where they cross."""
-    def side(p, q, r):
-        return (q[:, 0] - p[:, 0]) * (r[:, 1] - p[:, 1]) - (q[:, 1] - p[:, 1]) * (r[:, 0] - p[:, 0])
-
-    ends = np.minimum(np.minimum(_point_segment(a0, b0, b1), _point_segment(a1, b0, b1)),
-                      np.minimum(_point_segment(b0, a0, a1), _point_segment(b1, a0, a1)))
-    cross = (side(a0, a1, b0) * side(a0, a1, b1) < 0) & (side(b0, b1, a0) * side(b0, b1, a1) < 0)
-    return np.where(cross, 0.0, ends)
