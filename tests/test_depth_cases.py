@@ -336,7 +336,8 @@ def random_city(seed: int, n_lines: int = 14, n_buildings: int = 300, curved: bo
     rectangles scattered around the lines, many across them. `curved`: the lines are chains of
     arcs drawn with 2–4 m chords, some of a radius under the half width (ramps, roundabouts).
     `gentle`: streets as mapped in OpenStreetMap, of 3–12 segments 4–40 m long turning a little
-    either way (now and then by 30–90°), half widths 3–12 m, buildings beside them more than across."""
+    either way (now and then by 30–90°), some looping back to their start, half widths 3–12 m, and
+    buildings also round their ends."""
     rng = np.random.default_rng(seed)
     lines = []
     for k in range(n_lines):
@@ -346,6 +347,8 @@ def random_city(seed: int, n_lines: int = 14, n_buildings: int = 300, curved: bo
             for _ in range(int(rng.integers(3, 13))):
                 heading += rng.normal(0, 0.15) if rng.random() < 0.85 else rng.choice([-1, 1]) * rng.uniform(0.5, 1.6)
                 xy.append(xy[-1] + rng.uniform(4, 40) * np.array([math.cos(heading), math.sin(heading)]))
+            if rng.random() < 0.2:  # a service road looping round a yard
+                xy.append(xy[0])
             lines.append(control(LineString(xy), float(rng.uniform(3, 12)), uid=f"L{k}"))
             continue
         for _ in range(int(rng.integers(1, 6))):
@@ -367,7 +370,8 @@ def random_city(seed: int, n_lines: int = 14, n_buildings: int = 300, curved: bo
     buildings = []
     for _ in range(n_buildings):
         line = lines[int(rng.integers(len(lines)))]
-        at = line["geometry"].interpolate(rng.random(), normalized=True)
+        at = line["geometry"].interpolate(rng.choice([0.0, 1.0]) if gentle and rng.random() < 0.3 else rng.random(),
+                                          normalized=True)  # (a street's dead end at a building)
         reach = 1.5 * line["half_width_m"]
         cx, cy = at.x + rng.uniform(-reach, reach), at.y + rng.uniform(-reach, reach)
         w, d = rng.uniform(4, 20), rng.uniform(4, 12)

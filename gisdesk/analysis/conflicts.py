@@ -452,12 +452,12 @@ def _unobstructed(pieces: np.ndarray, buildings: np.ndarray, h: np.ndarray, boxe
     the kite round the bisector whose far corner M is the two offsets' crossing; if the kite fits
     on both edges and no other edge comes within h of M, M is on ∂Z and every point of the kite at
     least d from the line lies within (h − d) / cos(δ/2) of M. Where c is a vertex, q lies on the
-    arc on the side the line turns away from, inside the triangle of the arc's end tangents.
-    So every σ, kite corner and triangle must stay farther than h from every other edge (not its
-    own). A line's own end within h of the box fails the test.
+    arc on the side the line turns away from, inside the triangle of the arc's end tangents, and at
+    the line's own end on the round cap, each half of it in such a triangle. So every σ, kite corner
+    and triangle must stay farther than h from every other edge (not its own).
     """
     n = len(pieces)
-    factor = np.where(shapely.get_num_coordinates(pieces) <= _FEW, 1.0, np.nan)  # all shapes × all edges
+    factor = np.where(shapely.get_num_coordinates(pieces) <= _FEW, 1.0, np.nan)
     if np.isnan(factor).all():
         return factor
     parts, owner = shapely.get_parts(pieces, return_index=True)
@@ -468,12 +468,12 @@ def _unobstructed(pieces: np.ndarray, buildings: np.ndarray, h: np.ndarray, boxe
                    np.maximum(np.maximum(y0 - xy[:, 1], xy[:, 1] - y1), 0))
     first = np.r_[True, at[1:] != at[:-1]]
     last = np.r_[at[1:] != at[:-1], True]
-    # an end that is not on the piece's sides is the line's own end (a round cap; a closed
-    # ring's seam is taken as one too)
+    # an end that is not on the piece's sides is the line's own end, with a round cap (a closed
+    # ring's seam is taken as two: each cap then meets the other edge, and the test fails)
     r = reach[pair]
     cut = ((np.abs(xy[:, 0] - (x0 - r)) < 1e-6) | (np.abs(xy[:, 0] - (x1 + r)) < 1e-6) |
            (np.abs(xy[:, 1] - (y0 - r)) < 1e-6) | (np.abs(xy[:, 1] - (y1 + r)) < 1e-6))
-    factor[pair[(first | last) & ~cut & (gap <= h[pair])]] = np.nan
+    cap = (first | last) & ~cut & (gap <= h[pair])
     e = np.flatnonzero(~last & ~np.isnan(factor[pair]))  # edge i runs from vertex e[i] to e[i] + 1
     a, b, ep = xy[e], xy[e + 1], pair[e]
     length = np.hypot(*(b - a).T)
@@ -528,6 +528,16 @@ def _unobstructed(pieces: np.ndarray, buildings: np.ndarray, h: np.ndarray, boxe
     apex = b[v] + hv * (n1 + n2) / np.maximum(1 + np.einsum("ij,ij->i", n1, n2), 1e-300)[:, None]
     shapes.append(np.stack([b[v] + hv * n1, b[v] + hv * n2, apex], axis=1))
     exempt.append(np.c_[ep[v], v, after[v], np.full(len(v), -1)])
+    # the round ends within h of B's box: each half of the cap in the triangle of its end tangents
+    end = np.flatnonzero(cap & ~np.isnan(factor[pair]))
+    edge = np.where(first[end], index[end], index[np.maximum(end - 1, 0)])
+    factor[pair[end[(edge < 0) | (first[end] & last[end])]]] = np.nan  # a part of one point, or its edge of no length
+    end, edge = end[edge >= 0], edge[edge >= 0]
+    out = np.where(first[end], -1.0, 1.0)[:, None] * u[edge]
+    for n_ in (normal[edge], -normal[edge]):
+        he = hh[edge, None]
+        shapes.append(np.stack([xy[end] + he * n_, xy[end] + he * out, xy[end] + he * (n_ + out)], axis=1))
+        exempt.append(np.c_[ep[edge], edge, np.full((len(edge), 2), -1)])
     shape_xy, skip = np.concatenate(shapes), np.concatenate(exempt)
     owner_of = skip[:, 0]
     # every (shape, edge of its piece but its own)
@@ -553,7 +563,7 @@ def _unobstructed(pieces: np.ndarray, buildings: np.ndarray, h: np.ndarray, boxe
     return factor
 
 
-_FEW = 32  # coordinates: a piece of the line with more goes to the general method
+_FEW = 12  # coordinates: a piece of the line with more goes to the general method (every shape meets every edge)
 
 
 def _general_depth(buildings: np.ndarray, overlaps: np.ndarray, zones: np.ndarray, boundaries: np.ndarray, *,
