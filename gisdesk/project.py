@@ -58,6 +58,7 @@ from gisdesk.store import (FeatureEdit, LayerInfo, RunRecord, check_layer_id, cu
 FORMAT_VERSION = "2"
 SETTINGS, LAYERS, FEATURES, EDIT_LOG = "gisdesk_settings", "gisdesk_layers", "gisdesk_features", "gisdesk_edit_log"
 CONFLICTS, RUNS, REVIEWS, HISTORY = "gisdesk_conflicts", "gisdesk_check_runs", "gisdesk_reviews", "gisdesk_ledger_history"
+_SAVE_SLICE = 50_000  # conflict rows turned into Python values at a time
 QGIS_STYLES = "layer_styles"
 TOPOLOGY = "gisdesk_topology"  # overlaps, slivers and gaps found on import (Project.save_topology)
 LAYOUT_KEY = "layout:"  # settings key prefix of the page layouts (Project.layouts)
@@ -641,10 +642,14 @@ class Project:
                 distance_m REAL, required_m REAL, shortfall_m REAL, subject_table TEXT NOT NULL,
                 control_table TEXT NOT NULL, period TEXT NOT NULL DEFAULT 'unknown',
                 exemption TEXT NOT NULL DEFAULT '')""")
-            rows = zip(gpkg.geometry_blobs(conflicts["overlap"].to_numpy(), srs_id),
-                       *(conflicts[c].to_numpy().tolist() for c in columns))
+            def rows():  # made a slice at a time: a million rows as Python objects at once took ~1 GB
+                for at in range(0, len(conflicts), _SAVE_SLICE):
+                    part = conflicts.iloc[at:at + _SAVE_SLICE]
+                    yield from zip(gpkg.geometry_blobs(part["overlap"].to_numpy(), srs_id),
+                                   *(part[c].to_numpy().tolist() for c in columns))
+
             db.executemany(f"INSERT INTO {CONFLICTS} (geom, {', '.join(columns)}) "
-                           f"VALUES ({', '.join('?' * (len(columns) + 1))})", rows)
+                           f"VALUES ({', '.join('?' * (len(columns) + 1))})", rows())
             db.execute(f"CREATE INDEX {CONFLICTS}_subject ON {CONFLICTS}(subject_table, subject_id)")
             db.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, "
                        "srs_id) VALUES (?, 'features', ?, ?, ?, ?)",

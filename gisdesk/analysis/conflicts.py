@@ -429,8 +429,8 @@ def _straight_depth(buildings: np.ndarray, lines: np.ndarray, half: np.ndarray,
     many, factor = many[~np.isnan(factor)], factor[~np.isnan(factor)]
     if len(many):
         found = parallel(shapely.shortest_line, B[many], L[many])
-        local = parallel(shapely.intersection, boundaries[near[many]], box[many])
-        seen = parallel(shapely.distance, shapely.get_point(found, 0), local)
+        # the point's nearest of ∂Z lies within h − d of it, inside the box: no need to cut ∂Z to it
+        seen = parallel(shapely.distance, shapely.get_point(found, 0), boundaries[near[many]])
         upper = (h[many] - d[near[many]]) * factor
         exact = (shapely.length(found) < h[many] * _CHORD) & (seen >= upper - 2 * _PROBE)
         depth[near[many[exact]]] = upper[exact]
@@ -457,6 +457,9 @@ def _unobstructed(pieces: np.ndarray, buildings: np.ndarray, h: np.ndarray, boxe
     and triangle must stay farther than h from every other edge (not its own).
     """
     n = len(pieces)
+    if n > _PIECES:  # in slices: the (shape, edge) rows of 100,000 pieces take ~200 MB
+        return np.concatenate([_unobstructed(pieces[i:i + _PIECES], buildings[i:i + _PIECES], h[i:i + _PIECES],
+                                             boxes[i:i + _PIECES], reach[i:i + _PIECES]) for i in range(0, n, _PIECES)])
     factor = np.where(shapely.get_num_coordinates(pieces) <= _FEW, 1.0, np.nan)
     if np.isnan(factor).all():
         return factor
@@ -563,6 +566,7 @@ def _unobstructed(pieces: np.ndarray, buildings: np.ndarray, h: np.ndarray, boxe
     return factor
 
 
+_PIECES = 16384
 _FEW = 12  # coordinates: a piece of the line with more goes to the general method (every shape meets every edge)
 
 
