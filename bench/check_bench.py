@@ -1,6 +1,6 @@
 """Benchmark of the conflict check on synthetic cities of 10k, 100k and 1M buildings.
 
-    python -m bench.check_bench [--sizes 10000 100000 1000000] [--city classic|grid|ring] [--engines [NAME ...]]
+    python -m bench.check_bench [--sizes 10000 100000 1000000] [--city classic|grid|ring|osm] [--engines [NAME ...]]
                                 [--regen] [--profile]
 
 For each size: write the city into a project (bench/out/city-N.gpkg for the classic city of
@@ -32,7 +32,7 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "out"
 RESULTS = Path(__file__).resolve().parent / "results"
-CITIES = ("classic", "grid", "ring")
+CITIES = ("classic", "grid", "ring", "osm")
 
 
 def project_path(city: str, n: int) -> Path:
@@ -246,7 +246,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--city", choices=CITIES, default="classic",
-                        help="classic: bench/city.py; grid, ring: bench/grid_city.py")
+                        help="classic: bench/city.py; grid, ring: bench/grid_city.py; osm: bench/osm_city.py")
     parser.add_argument("--engines", nargs="*", metavar="NAME",
                         help="also run these baselines of bench/engines.py (none named: all)")
     parser.add_argument("--regen", action="store_true", help="write the city projects again")
@@ -260,6 +260,9 @@ def main(argv=None) -> int:
         if args.city == "classic":
             from bench.city import write_project
             counts = write_project(project_path(args.city, args._make), args._make)
+        elif args.city == "osm":
+            from bench.osm_city import write_city
+            counts = write_city(project_path(args.city, args._make), args._make)
         else:
             from bench.grid_city import write_city
             counts = write_city(project_path(args.city, args._make), args._make, layout=args.city)
