@@ -388,8 +388,10 @@ def _straight_depth(buildings: np.ndarray, lines: np.ndarray, half: np.ndarray,
     xmin, ymin, xmax, ymax = shapely.bounds(B).T
     reach = 2 * h + _PROBE
     box = shapely.box(xmin - reach, ymin - reach, xmax + reach, ymax + reach)
-    piece = L.copy()  # a line of one segment is its own piece; others are clipped to the box
-    bent = np.flatnonzero((shapely.get_type_id(L) != 1) | (shapely.get_num_coordinates(L) != 2))
+    piece = L.copy()  # a line of one segment, or one inside the box, is its own piece; others are clipped to the box
+    lx0, ly0, lx1, ly1 = shapely.bounds(L).T
+    inside = (lx0 > xmin - reach) & (ly0 > ymin - reach) & (lx1 < xmax + reach) & (ly1 < ymax + reach)
+    bent = np.flatnonzero(((shapely.get_type_id(L) != 1) | (shapely.get_num_coordinates(L) != 2)) & ~inside)
     piece[bent] = parallel(shapely.intersection, L[bent], box[bent])
     one = np.flatnonzero((shapely.get_type_id(piece) == 1) & (shapely.get_num_coordinates(piece) == 2))
     coords = shapely.get_coordinates(piece[one]).reshape(-1, 2, 2)
