@@ -509,3 +509,45 @@ def test_a_building_deep_in_a_large_park_is_measured_on_the_whole_park():
     rows = check([b], [control(park)], kind="green")
     assert rows[("b0", "L")].depth_m == pytest.approx(depth(b, park), abs=0.01)
     assert rows[("b0", "L")].depth_m == pytest.approx(320.0, abs=0.01)
+
+
+# --- the bound for a polyline's buffer (conflicts._unobstructed) ------------------------------------
+
+def _bound_factor(line, building, h):
+    from gisdesk.analysis.conflicts import _PROBE, _unobstructed
+    bounds = np.array([building.bounds])
+    reach = np.array([2 * h + _PROBE])
+    return _unobstructed(np.array([line]), np.array([building]), np.array([float(h)]), bounds, reach)[0]
+
+
+def test_polyline_bound_inside_a_bend_grows_by_the_kite():
+    """A line turning toward B by δ: the offsets cross at a corner of ∂Z, and B's points near it
+    lie within (h − d) / cos(δ/2) of it; on the outer side nothing grows."""
+    line = LineString([(0, 0), (50, 0), (100, 5)])
+    delta = math.atan2(5, 50)
+    assert _bound_factor(line, box(40, 3, 60, 10), 5) == pytest.approx(1 / math.cos(delta / 2), rel=1e-12)
+    assert _bound_factor(line, box(40, -10, 60, -3), 5) == 1.0
+
+
+@pytest.mark.parametrize("line", [
+    LineString([(0, 0), (50, 0), (50, 0), (100, 5)]),  # a repeated point: no arc round it
+    LineString([(0, 0), (50, 0), (20, 0)]),  # turning right back: a cap, not a bend
+], ids=["repeated point", "reversal"])
+def test_polyline_bound_refuses(line):
+    assert np.isnan(_bound_factor(line, box(40, 3, 48, 9), 8))
+
+
+def test_a_loop_round_the_building():
+    """A service road round a yard, B in its corner: the corner of the yard's hole, 8 m in from
+    both sides, bounds the depth (by √2 for the right angle); the depth itself is the oracle's."""
+    loop = LineString([(0, 0), (50, 0), (50, 20), (0, 20), (0, 0)])
+    assert _bound_factor(loop, box(40, 3, 48, 9), 8) == pytest.approx(math.sqrt(2), rel=1e-12)
+    assert_depth(box(40, 3, 48, 9), control(loop, 8))
+
+
+def test_building_inside_a_gentle_bend_against_the_oracle():
+    """B over the inner side of a bend, where the zone is deeper than h − d: the check's depth is
+    the oracle's (the bound grown by the kite, or the general method)."""
+    ctrl = control(LineString([(0, 0), (50, 0), (100, 20)]), 8)
+    assert_depth(box(42, 1, 56, 12), ctrl)
+    assert_depth(box(45, -3, 56, 12), ctrl)  # across the line

@@ -482,6 +482,7 @@ def _unobstructed(pieces: np.ndarray, buildings: np.ndarray, h: np.ndarray, boxe
     e = np.flatnonzero(~last & ~np.isnan(factor[pair]))  # edge i runs from vertex e[i] to e[i] + 1
     a, b, ep = xy[e], xy[e + 1], pair[e]
     length = np.hypot(*(b - a).T)
+    factor[ep[length == 0]] = np.nan  # a repeated point: its vertex would have no arc
     e, a, b, ep, length = (x[length > 0] for x in (e, a, b, ep, length))
     hh = h[ep]
     u = (b - a) / length[:, None]
@@ -497,6 +498,7 @@ def _unobstructed(pieces: np.ndarray, buildings: np.ndarray, h: np.ndarray, boxe
     half_cos = np.sqrt((1 + cos_turn) / 2)
     half_tan = np.sqrt((1 - cos_turn) / np.maximum(1 + cos_turn, 1e-300))
     fits = (after >= 0) & (hh * half_tan < np.minimum(length, length[nxt]))
+    factor[ep[(after >= 0) & (np.abs(turn) <= 1e-12) & (cos_turn <= 0)]] = np.nan  # turning right back: a cap
     inner_n1, inner_n2 = np.sign(turn)[:, None] * normal, np.sign(turn)[:, None] * normal[nxt]
     kite_m = b + hh[:, None] * (inner_n1 + inner_n2) / np.maximum(1 + np.einsum("ij,ij->i", inner_n1, inner_n2),
                                                                    1e-300)[:, None]
@@ -563,7 +565,7 @@ def _unobstructed(pieces: np.ndarray, buildings: np.ndarray, h: np.ndarray, boxe
     sides = np.stack([side(T[:, 0], T[:, 1], p), side(T[:, 1], T[:, 2], p), side(T[:, 2], T[:, 0], p)], axis=1)
     inside = (sides > 0).all(axis=1) | (sides < 0).all(axis=1)  # an edge inside a triangle touches none of its sides
     blocked = inside | ~(dist > hh[other] * (1 + 1e-9) + 1e-9)  # (NaN, from a hairpin's far apex, blocks too)
-    np.fmax.at(factor, ep[kite], 1 / half_cos[kite])
+    np.maximum.at(factor, ep[kite], 1 / half_cos[kite])  # (NaN stays NaN)
     factor[owner_of[shape[blocked]]] = np.nan
     return factor
 
