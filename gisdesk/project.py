@@ -669,14 +669,13 @@ class Project:
         if not self.last_run():
             raise ProjectError("项目 {path} 还没有运行过冲突检查（gisdesk check）",
                                "project {path} has no check results yet (run gisdesk check)", path=self.path.name)
-        with self._connect(readonly=True) as db:
-            frame = pd.read_sql_query(f"SELECT * FROM {CONFLICTS} ORDER BY fid", db)
+        # GDAL reads the table in the order of its fid (a million rows in ~1 s, not ~12 s row by row)
+        frame = pyogrio.read_dataframe(self.path, layer=CONFLICTS, use_arrow=True)
         for table, kind in (("subject_table", "subject_layer"), ("control_table", "control_kind")):
             if table not in frame:  # stored by gisdesk before layers had ids: one layer per kind
                 frame[table] = frame[kind].map(lambda k: kind_of(k).table).astype(object)
         frame = stored_defaults(frame)  # stored before periods: unknown, no exemption
-        geoms = gpkg.geometries_from_blobs(frame.pop("geom").to_numpy())
-        return gpd.GeoDataFrame(frame.drop(columns="fid"), geometry=geoms, crs=self.crs)
+        return frame.set_crs(self.crs, allow_override=True) if self.crs is not None else frame
 
     def last_run(self) -> dict | None:
         with self._connect(readonly=True) as db:
