@@ -620,7 +620,7 @@ def _general_depth(buildings: np.ndarray, overlaps: np.ndarray, zones: np.ndarra
 
     lower = _deepest(overlaps, local)
     if lines is not None:
-        coords, owner, to_line = _line_candidates(buildings, lines, window)
+        coords, owner, to_line = _line_candidates(buildings, lines, half, window)
         # GEOS's buffer holds every point nearer the line than h·cos(π/32) (its arcs' chords): such
         # a candidate lies in I, and its distance to ∂Z is a depth; the others are passed over
         inside = np.flatnonzero(to_line < half[owner] * _CHORD)
@@ -725,9 +725,11 @@ def _extreme_vertices(x: np.ndarray, owner: np.ndarray, n: int) -> tuple[np.ndar
     return order[np.minimum(start, len(x) - 1)], order[np.maximum(end, 0)]
 
 
-def _line_candidates(buildings: np.ndarray, lines: np.ndarray, window: np.ndarray) -> tuple[np.ndarray, ...]:
+def _line_candidates(buildings: np.ndarray, lines: np.ndarray, half: np.ndarray,
+                     window: np.ndarray) -> tuple[np.ndarray, ...]:
     """Points of B likely to be deepest in a line's buffer: nearest to the line, and nearest to each
-    of its vertices in the window (a bend is deepest on its inner side, at the vertex).
+    of its vertices in the window (a bend is deepest on its inner side, at the vertex) that lies
+    nearer B's box than h·_CHORD (from the others the point would not be known to lie in Z).
     Coordinates, the pair each belongs to, and a bound of its distance to the line."""
     pairs = np.flatnonzero(~shapely.is_missing(lines))
     to_line = parallel(shapely.shortest_line, buildings[pairs], lines[pairs])
@@ -735,6 +737,11 @@ def _line_candidates(buildings: np.ndarray, lines: np.ndarray, window: np.ndarra
     vertex_xy, at = shapely.get_coordinates(parallel(shapely.intersection, lines[pairs], window[pairs]),
                                             return_index=True)
     owner = pairs[at]
+    x0, y0, x1, y1 = shapely.bounds(buildings[owner]).T
+    gap = np.hypot(np.maximum(np.maximum(x0 - vertex_xy[:, 0], vertex_xy[:, 0] - x1), 0),
+                   np.maximum(np.maximum(y0 - vertex_xy[:, 1], vertex_xy[:, 1] - y1), 0))
+    near = gap < half[owner] * _CHORD
+    vertex_xy, owner = vertex_xy[near], owner[near]
     to_vertices = parallel(shapely.shortest_line, buildings[owner], shapely.points(vertex_xy))
     found = np.concatenate([to_line, to_vertices])
     return (shapely.get_coordinates(shapely.get_point(found, 0)), np.concatenate([pairs, owner]),
