@@ -65,9 +65,10 @@ def _texts(column: pd.Series) -> pa.Array:
     if pd.api.types.is_string_dtype(column.dtype):  # text, or objects that may all be text (None, NaN: empty)
         try:
             cells = pa.array(column, type=_TEXT, from_pandas=True)
-            return (cells.combine_chunks() if isinstance(cells, pa.ChunkedArray) else cells).fill_null(_s(""))
         except (pa.ArrowTypeError, pa.ArrowInvalid):
-            pass
+            cells = None  # objects not all text: each made text below
+        if cells is not None:
+            return (cells.combine_chunks() if isinstance(cells, pa.ChunkedArray) else cells).fill_null(_s(""))
     return pa.array(["" if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else str(v)
                      for v in column.astype(object).tolist()], type=_TEXT)
 
