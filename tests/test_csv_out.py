@@ -71,3 +71,9 @@ def test_a_column_in_several_chunks(tmp_path):
     frame = pd.DataFrame({"t": pd.concat([part, part], ignore_index=True)})
     out = write_csv(frame, tmp_path / "t.csv", ["t"])
     assert out.read_text(encoding="utf-8") == 't\na\n"b,c"\n\na\n"b,c"\n\n'
+
+
+def test_objects_that_are_not_all_text(tmp_path):
+    frame = pd.DataFrame({"v": pd.Series([1, "a", None, 2.5, np.nan, True], dtype=object)})
+    out = write_csv(frame, tmp_path / "t.csv", ["v"])
+    assert out.read_text(encoding="utf-8") == "v\n1\na\n\n2.5\n\nTrue\n"
