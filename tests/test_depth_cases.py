@@ -551,3 +551,20 @@ def test_building_inside_a_gentle_bend_against_the_oracle():
     ctrl = control(LineString([(0, 0), (50, 0), (100, 20)]), 8)
     assert_depth(box(42, 1, 56, 12), ctrl)
     assert_depth(box(45, -3, 56, 12), ctrl)  # across the line
+
+
+def test_a_sliver_on_a_spike_of_a_one_sided_band():
+    """GEOS's left band of this zigzag has no area round the last segment near B, only a spike: B's
+    overlap is a sliver of 4e-15 m² along it, every point of which lies on ∂Z, so its depth is 0
+    (it was measured as 6.66 m, to the ends of the spike's line left by clipping the zone)."""
+    b = shapely.from_wkt("POLYGON ((500.5999453093118 549.3497286235697, 495.7171932467792 552.9451155680283, "
+                         "487.6483055760519 541.9870800282627, 492.5310576385845 538.3916930838041, "
+                         "500.5999453093118 549.3497286235697))")
+    line = shapely.from_wkt("LINESTRING (448.02944813095047 592.2339240981719, 416.40451957632234 492.1865712612131, "
+                            "397.4279583988306 571.0318339907886, 412.78156719057 547.9957000909563, "
+                            "526.9120205337667 550.3800249434839)")
+    ctrl = control(line, 13.221215048191349, "left")
+    row = check([b], [ctrl])[("b0", "L")]
+    assert 0 < row.overlap_m2 < 1e-9
+    assert row.depth_m == pytest.approx(depth(b, zone_of(ctrl)), abs=0.01)
+    assert row.depth_m < 0.01

@@ -628,7 +628,11 @@ def _general_depth(buildings: np.ndarray, overlaps: np.ndarray, zones: np.ndarra
         np.maximum.at(lower, owner, parallel(shapely.distance, points, local[owner]))
 
     depth = lower.copy()
-    open_ = np.flatnonzero(~_tight(overlaps, local, lower))
+    # I lies in the window: where Z has no area there (a building on a degenerate spike of a one-sided
+    # band, its overlap a sliver of rounding), every point of I lies on ∂Z and the depth is 0
+    flat = shapely.area(zone) == 0
+    depth[flat] = 0.0
+    open_ = np.flatnonzero(~_tight(overlaps, local, lower) & ~flat)
     for _ in range(_DEEPEN_ROUNDS):
         covered, _, rest = _covered(overlaps[open_], zone[open_], lower[open_] + _PROBE, slack=_PROBE)
         open_, rest = open_[~covered], rest[~covered]
