@@ -135,11 +135,19 @@ def point_segment_distance(q, s0, s1):
     return np.sqrt(ex * ex + ey * ey)
 
 
+def point_box_distance(q, boxes):
+    """Distance of points q to boxes (xmin, ymin, xmax, ymax), row by row: 0 inside."""
+    return np.hypot(np.maximum(np.maximum(boxes[:, 0] - q[:, 0], q[:, 0] - boxes[:, 2]), 0),
+                    np.maximum(np.maximum(boxes[:, 1] - q[:, 1], q[:, 1] - boxes[:, 3]), 0))
+
+
+def side(p, q, r):
+    """Twice the signed area of each triangle p, q, r: > 0 where r lies left of p → q."""
+    return (q[:, 0] - p[:, 0]) * (r[:, 1] - p[:, 1]) - (q[:, 1] - p[:, 1]) * (r[:, 0] - p[:, 0])
+
+
 def segment_distance(a0, a1, b0, b1):
     """Distance between the segments a0–a1 and b0–b1, row by row: 0 where they cross."""
-    def side(p, q, r):
-        return (q[:, 0] - p[:, 0]) * (r[:, 1] - p[:, 1]) - (q[:, 1] - p[:, 1]) * (r[:, 0] - p[:, 0])
-
     ends = np.minimum(np.minimum(point_segment_distance(a0, b0, b1), point_segment_distance(a1, b0, b1)),
                       np.minimum(point_segment_distance(b0, a0, a1), point_segment_distance(b1, a0, a1)))
     cross = (side(a0, a1, b0) * side(a0, a1, b1) < 0) & (side(b0, b1, a0) * side(b0, b1, a1) < 0)

@@ -26,8 +26,8 @@ from pyproj import CRS
 from gisdesk.analysis import periods
 from gisdesk.crs import is_metric_projected
 from gisdesk.errors import InputError
-from gisdesk.geometry import (parallel, point_segment_distance, polygonal, polygonal_parts, release_freed_memory,
-                              segment_distance, thread_pool)
+from gisdesk.geometry import (parallel, point_box_distance, point_segment_distance, polygonal, polygonal_parts,
+                              release_freed_memory, segment_distance, side, thread_pool)
 from gisdesk.jobs import Feedback
 from gisdesk.layers.zones import centre_lines, control_zones
 from gisdesk.rules import Rules
@@ -469,8 +469,7 @@ def _unobstructed(pieces: np.ndarray, buildings: np.ndarray, h: np.ndarray, boxe
     xy, at = shapely.get_coordinates(parts, return_index=True)
     pair = owner[at]
     x0, y0, x1, y1 = boxes[pair].T
-    gap = np.hypot(np.maximum(np.maximum(x0 - xy[:, 0], xy[:, 0] - x1), 0),  # to B's box
-                   np.maximum(np.maximum(y0 - xy[:, 1], xy[:, 1] - y1), 0))
+    gap = point_box_distance(xy, boxes[pair])  # to B's box
     first = np.r_[True, at[1:] != at[:-1]]
     last = np.r_[at[1:] != at[:-1], True]
     # an end that is not on the piece's sides is the line's own end, with a round cap (a closed
@@ -558,10 +557,6 @@ def _unobstructed(pieces: np.ndarray, buildings: np.ndarray, h: np.ndarray, boxe
     T, p, q = shape_xy[shape], a[other], b[other]
     dist = np.minimum.reduce([segment_distance(T[:, 0], T[:, 1], p, q), segment_distance(T[:, 1], T[:, 2], p, q),
                               segment_distance(T[:, 2], T[:, 0], p, q)])
-
-    def side(o, d, x):
-        return (d[:, 0] - o[:, 0]) * (x[:, 1] - o[:, 1]) - (d[:, 1] - o[:, 1]) * (x[:, 0] - o[:, 0])
-
     sides = np.stack([side(T[:, 0], T[:, 1], p), side(T[:, 1], T[:, 2], p), side(T[:, 2], T[:, 0], p)], axis=1)
     inside = (sides > 0).all(axis=1) | (sides < 0).all(axis=1)  # an edge inside a triangle touches none of its sides
     blocked = inside | ~(dist > hh[other] * (1 + 1e-9) + 1e-9)  # (NaN, from a hairpin's far apex, blocks too)
@@ -570,7 +565,7 @@ def _unobstructed(pieces: np.ndarray, buildings: np.ndarray, h: np.ndarray, boxe
     return factor
 
 
-_PIECES = 16384
+_PIECES = 16384  # pieces tested at once by _unobstructed
 _FEW = 12  # coordinates: a piece of the line with more goes to the general method (every shape meets every edge)
 
 
@@ -741,10 +736,7 @@ def _line_candidates(buildings: np.ndarray, lines: np.ndarray, half: np.ndarray,
     vertex_xy, at = shapely.get_coordinates(parallel(shapely.intersection, lines[pairs], window[pairs]),
                                             return_index=True)
     owner = pairs[at]
-    x0, y0, x1, y1 = shapely.bounds(buildings[owner]).T
-    gap = np.hypot(np.maximum(np.maximum(x0 - vertex_xy[:, 0], vertex_xy[:, 0] - x1), 0),
-                   np.maximum(np.maximum(y0 - vertex_xy[:, 1], vertex_xy[:, 1] - y1), 0))
-    near = gap < half[owner] * _CHORD
+    near = point_box_distance(vertex_xy, shapely.bounds(buildings[owner])) < half[owner] * _CHORD
     vertex_xy, owner = vertex_xy[near], owner[near]
     to_vertices = parallel(shapely.shortest_line, buildings[owner], shapely.points(vertex_xy))
     found = np.concatenate([to_line, to_vertices])
