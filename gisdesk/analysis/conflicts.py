@@ -347,6 +347,10 @@ def encroachment_depth(buildings: np.ndarray, overlaps: np.ndarray, zones: np.nd
     if lines is not None and n:
         buffered = np.flatnonzero(~shapely.is_missing(lines) & (half > 0))
         depth[buffered] = _straight_depth(buildings[buffered], lines[buffered], half[buffered], boundaries[buffered])
+    # a whole zone that is a convex polygon: exactly, in numpy (a tile's piece has sides that are not the zone's)
+    rest = np.flatnonzero(np.isnan(depth))
+    whole = rest if room is None else rest[np.isinf(room[rest])]
+    depth[whole] = _convex_depth(overlaps[whole], zones[whole])
     # in slices: each pair's depth is its own, and what the general method builds for a pair (the
     # zone near it, its candidates, the eroded zones) is let go of before the next slice is made
     rest = np.flatnonzero(np.isnan(depth))
@@ -567,6 +571,131 @@ def _unobstructed(pieces: np.ndarray, buildings: np.ndarray, h: np.ndarray, boxe
 
 _PIECES = 16384  # pieces tested at once by _unobstructed
 _FEW = 12  # coordinates: a piece of the line with more goes to the general method (every shape meets every edge)
+
+
+def _convex_depth(overlaps: np.ndarray, zones: np.ndarray) -> np.ndarray:
+    """The depth of each overlap I into a zone that is a convex polygon of up to _CONVEX_EDGES edges
+    (a rectangular park, the capsule of a road of one segment), exactly; NaN for the other pairs.
+
+    Inside a convex polygon the distance to the boundary is the least distance to its edges' lines,
+    g(p) = min_k (n_k·p − c_k), a concave, piecewise linear function. Its largest value over I lies
+    at a vertex of I; or on an edge of I where a line that grows along the edge meets one that
+    shrinks; or inside I, and then (a local maximum of a concave function is a global one) at a
+    corner of the set where g is largest, a point equally near three lines. The depth is the largest
+    g at these points, all of which lie in I. Only lines that can be the nearest somewhere in I
+    count: the distance to a line is linear, so over I it lies between its values at I's vertices,
+    and a line whose least exceeds another line's greatest is never the nearest. A pair with more
+    than _RELEVANT such lines is left to the general method (NaN).
+    """
+    depth = np.full(len(overlaps), np.nan)
+    fit = np.flatnonzero((shapely.get_type_id(zones) == 3) & (shapely.get_num_interior_rings(zones) == 0)
+                         & (shapely.get_num_coordinates(zones) <= _CONVEX_EDGES + 1) & ~shapely.is_empty(overlaps))
+    for part in (fit[i:i + _CONVEX_SLICE] for i in range(0, len(fit), _CONVEX_SLICE)):
+        depth[part] = _convex_slice(overlaps[part], zones[part])
+    return depth
+
+
+_CONVEX_EDGES = 64
+_RELEVANT = 12
+_CONVEX_SLICE = 4096  # pairs: the (candidate, line) rows of a slice take a few tens of MB
+
+
+def _same_owner(first: np.ndarray, second: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every (i, j) with first[i] == second[j] (owners in 0..n-1), as index arrays, i ascending."""
+    order = np.argsort(second, kind="stable")
+    count = np.bincount(second, minlength=n)
+    start = np.cumsum(count) - count
+    reps = count[first]
+    i = np.repeat(np.arange(len(first)), reps)
+    j = order[np.repeat(start[first], reps) + np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps)]
+    return i, j
+
+
+def _convex_slice(overlaps: np.ndarray, zones: np.ndarray) -> np.ndarray:
+    n = len(overlaps)
+    depth = np.full(n, np.nan)
+    # the zones' edges without repeated points, each with the line's inward unit normal and offset
+    xy, at = shapely.get_coordinates(zones, return_index=True)
+    e = np.flatnonzero((at[1:] == at[:-1]) & (xy[1:] != xy[:-1]).any(axis=1))
+    a, d, owner = xy[e], xy[e + 1] - xy[e], at[e]
+    twice = np.bincount(owner, a[:, 0] * d[:, 1] - a[:, 1] * d[:, 0], minlength=n)  # twice the signed area
+    orient = np.sign(twice)[owner]
+    length = np.hypot(d[:, 0], d[:, 1])
+    nx, ny = -orient * d[:, 1] / length, orient * d[:, 0] / length
+    c = nx * a[:, 0] + ny * a[:, 1]
+    first = np.r_[True, owner[1:] != owner[:-1]]
+    head = np.maximum.accumulate(np.where(first, np.arange(len(e)), 0))  # each edge's ring's first edge
+    nxt = np.where(np.r_[owner[1:] == owner[:-1], False], np.arange(len(e)) + 1, head)
+    turn = orient * (d[:, 0] * d[nxt, 1] - d[:, 1] * d[nxt, 0])
+    reflex = np.bincount(owner, turn < -1e-9 * length * length[nxt], minlength=n) > 0
+    convex = ~reflex & (np.bincount(owner, minlength=n) >= 3) & (twice != 0)
+    lines = np.flatnonzero(convex[owner])
+    owner, nx, ny, c = owner[lines], nx[lines], ny[lines], c[lines]
+
+    # the lines that can be the nearest somewhere in I: least distance over I's vertices ≤ U, the
+    # least over the lines of the greatest (U bounds g over I)
+    vxy, v_owner = shapely.get_coordinates(overlaps, return_index=True)
+    vi, li = _same_owner(v_owner, owner, n)
+    s = nx[li] * vxy[vi, 0] + ny[li] * vxy[vi, 1] - c[li]
+    low, high = np.full(len(owner), np.inf), np.full(len(owner), -np.inf)
+    np.minimum.at(low, li, s)
+    np.maximum.at(high, li, s)
+    upper = np.full(n, np.inf)
+    np.minimum.at(upper, owner, high)
+    relevant = low <= upper[owner] + 1e-9 * (1 + np.abs(upper[owner]))
+    count = np.bincount(owner[relevant], minlength=n)
+    relevant &= count[owner] <= _RELEVANT
+    owner, nx, ny, c = owner[relevant], nx[relevant], ny[relevant], c[relevant]
+    done = np.bincount(owner, minlength=n) > 0
+
+    def g(points: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """min over the relevant lines of the pair `at` of the signed distance of each point."""
+        pi, li = _same_owner(at, owner, n)
+        s = nx[li] * points[pi, 0] + ny[li] * points[pi, 1] - c[li]
+        return np.minimum.reduceat(s, np.flatnonzero(np.r_[True, pi[1:] != pi[:-1]])) if len(s) else s
+
+    best = np.full(n, -np.inf)
+    on = done[v_owner]
+    np.maximum.at(best, v_owner[on], g(vxy[on], v_owner[on]))
+    # on I's edges: where a line growing along the edge meets a shrinking one
+    parts, part_owner = shapely.get_parts(overlaps, return_index=True)
+    rings, ring_owner = shapely.get_rings(parts, return_index=True)
+    rxy, r_at = shapely.get_coordinates(rings, return_index=True)
+    k = np.flatnonzero(r_at[1:] == r_at[:-1])
+    ea, eb, e_owner = rxy[k], rxy[k + 1], part_owner[ring_owner[r_at[k]]]
+    k = np.flatnonzero(done[e_owner])
+    ea, eb, e_owner = ea[k], eb[k], e_owner[k]
+    pi, pj = _same_owner(owner, owner, n)
+    pi, pj = pi[pi < pj], pj[pi < pj]
+    ei, pk = _same_owner(e_owner, owner[pi], n)
+    i, j = pi[pk], pj[pk]
+    A, Bv = ea[ei], eb[ei]
+    alpha_i = nx[i] * A[:, 0] + ny[i] * A[:, 1] - c[i]
+    alpha_j = nx[j] * A[:, 0] + ny[j] * A[:, 1] - c[j]
+    beta_i = nx[i] * (Bv[:, 0] - A[:, 0]) + ny[i] * (Bv[:, 1] - A[:, 1])
+    beta_j = nx[j] * (Bv[:, 0] - A[:, 0]) + ny[j] * (Bv[:, 1] - A[:, 1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (alpha_j - alpha_i) / (beta_i - beta_j)
+    cross = np.flatnonzero((beta_i * beta_j < 0) & (t > 0) & (t < 1))
+    points = A[cross] + t[cross, None] * (Bv[cross] - A[cross])
+    np.maximum.at(best, e_owner[ei[cross]], g(points, e_owner[ei[cross]]))
+    # inside I: points equally near three lines, deeper than what I's boundary reached
+    ti, tl = _same_owner(owner[pi], owner, n)
+    tl_ok = tl > pj[ti]
+    i, j, l = pi[ti[tl_ok]], pj[ti[tl_ok]], tl[tl_ok]
+    a1, b1, r1 = nx[i] - nx[j], ny[i] - ny[j], c[i] - c[j]
+    a2, b2, r2 = nx[i] - nx[l], ny[i] - ny[l], c[i] - c[l]
+    det = a1 * b2 - a2 * b1
+    ok = np.flatnonzero(np.abs(det) > 1e-12)
+    det = det[ok]
+    points = np.c_[(r1[ok] * b2[ok] - r2[ok] * b1[ok]) / det, (a1[ok] * r2[ok] - a2[ok] * r1[ok]) / det]
+    at = owner[i[ok]]
+    value = g(points, at)
+    deeper = np.flatnonzero(value > best[at] + 1e-9)
+    inside = shapely.intersects_xy(overlaps[at[deeper]], points[deeper, 0], points[deeper, 1])
+    np.maximum.at(best, at[deeper[inside]], value[deeper[inside]])
+    depth[done] = np.maximum(best[done], 0.0)
+    return depth
 
 
 def _general_depth(buildings: np.ndarray, overlaps: np.ndarray, zones: np.ndarray, boundaries: np.ndarray, *,
