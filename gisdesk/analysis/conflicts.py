@@ -689,7 +689,13 @@ def _convex_slice(overlaps: np.ndarray, zones: np.ndarray) -> np.ndarray:
     ok = np.flatnonzero(np.abs(det) > 1e-12)
     det = det[ok]
     points = np.c_[(r1[ok] * b2[ok] - r2[ok] * b1[ok]) / det, (a1[ok] * r2[ok] - a2[ok] * r1[ok]) / det]
-    at = owner[i[ok]]
+    at, i = owner[i[ok]], i[ok]
+    # measured only if as far from its three lines as to be deeper (g is at most that) and in I's box
+    box = shapely.bounds(overlaps)[at]
+    near = np.flatnonzero((nx[i] * points[:, 0] + ny[i] * points[:, 1] - c[i] > best[at] + 1e-9) &
+                          (points[:, 0] >= box[:, 0]) & (points[:, 0] <= box[:, 2]) &
+                          (points[:, 1] >= box[:, 1]) & (points[:, 1] <= box[:, 3]))
+    points, at = points[near], at[near]
     value = g(points, at)
     deeper = np.flatnonzero(value > best[at] + 1e-9)
     inside = shapely.intersects_xy(overlaps[at[deeper]], points[deeper, 0], points[deeper, 1])
