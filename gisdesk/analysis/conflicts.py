@@ -26,7 +26,7 @@ from pyproj import CRS
 from gisdesk.analysis import periods
 from gisdesk.crs import is_metric_projected
 from gisdesk.errors import InputError
-from gisdesk.geometry import (parallel, point_box_distance, point_segment_distance, polygonal, polygonal_parts,
+from gisdesk.geometry import (WORKERS, parallel, point_box_distance, point_segment_distance, polygonal, polygonal_parts,
                               release_freed_memory, segment_distance, side, thread_pool)
 from gisdesk.jobs import Feedback
 from gisdesk.layers.zones import centre_lines, control_zones
@@ -155,24 +155,28 @@ def _check_layer(layer, geoms, uids, zones: _Zones, rules, feedback, *, progress
     span = end - start
     if len(geoms) == 0 or len(zones.geoms) == 0:
         return _empty_conflicts()
-    # Candidates from the index of subjects: for a polygon zone, the subjects whose boxes come
-    # within the setback of its box; for a centre line, those near the box of each of its
-    # segments grown by h + setback (a ring road's box holds the whole city), less those a
-    # bound in numpy puts beyond that reach (a rotated road's box holds many far from it).
-    # Then the exact test on all cores (STRtree.query runs on one).
-    tree = shapely.STRtree(geoms)
+    # Candidates from an index of the zones' reach, the smaller side, asked by every subject on all
+    # cores: for a polygon zone, its box grown by the setback; for a centre line, the box of each of
+    # its segments grown by h + setback (a ring road's box holds the whole city), less the subjects
+    # a bound in numpy puts beyond that reach (a rotated road's box holds many far from it).
+    # Then the exact test on all cores.
     bounds = shapely.bounds(geoms)
     polygon = np.flatnonzero(shapely.is_missing(zones.line))
     xmin, ymin, xmax, ymax = shapely.bounds(zones.geoms[polygon]).T
     r = required[polygon]
-    at, subj = tree.query(shapely.box(xmin - r, ymin - r, xmax + r, ymax + r))
-    pairs = [polygon[at] * len(geoms) + subj]
     seg = zones.segments
     reach = (zones.half + required)[zones.segment_zone] + _PROBE
     lo, hi = np.minimum(seg[:, :2], seg[:, 2:]) - reach[:, None], np.maximum(seg[:, :2], seg[:, 2:]) + reach[:, None]
-    at, subj = tree.query(shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1]))
-    del tree  # the index of a million buildings is a few hundred MB
-    release_freed_memory()
+    tree = shapely.STRtree(np.concatenate([shapely.box(xmin - r, ymin - r, xmax + r, ymax + r),
+                                           shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1])]))
+    chunks = np.linspace(0, len(geoms), 4 * WORKERS + 1).astype(np.int64)
+    found = list(thread_pool().map(lambda k: tree.query(geoms[chunks[k]:chunks[k + 1]]) + [[chunks[k]], [0]],
+                                   range(len(chunks) - 1)))
+    subj, at = np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
+    del tree, found
+    on_polygon = at < len(polygon)
+    pairs = [polygon[at[on_polygon]] * len(geoms) + subj[on_polygon]]
+    at, subj = at[~on_polygon] - len(polygon), subj[~on_polygon]
     feedback.set_progress(start + span * 0.2)
     feedback.check_cancelled()
     near = np.concatenate(list(thread_pool().map(  # numpy lets go of the GIL on arrays this long: both cores
@@ -868,15 +872,22 @@ def _line_candidates(buildings: np.ndarray, lines: np.ndarray, half: np.ndarray,
     pairs = np.flatnonzero(~shapely.is_missing(lines))
     to_line = parallel(shapely.shortest_line, buildings[pairs], lines[pairs])
     # the line's vertices in the window (and where it leaves the window: points of the line too)
-    vertex_xy, at = shapely.get_coordinates(parallel(shapely.intersection, lines[pairs], window[pairs]),
-                                            return_index=True)
+    clipped = parallel(shapely.intersection, lines[pairs], window[pairs])
+    vertex_xy, at = shapely.get_coordinates(clipped, return_index=True)
     owner = pairs[at]
     near = point_box_distance(vertex_xy, shapely.bounds(buildings[owner])) < half[owner] * _CHORD
     vertex_xy, owner = vertex_xy[near], owner[near]
     to_vertices = parallel(shapely.shortest_line, buildings[owner], shapely.points(vertex_xy))
     found = np.concatenate([to_line, to_vertices])
-    return (shapely.get_coordinates(shapely.get_point(found, 0)), np.concatenate([pairs, owner]),
-            shapely.length(found))
+    # the middle of each segment of the line within B (a river across B: its zone is as deep as h
+    # there, and a little less at the vertices, where the outer arc's chords come nearer)
+    across, at = shapely.get_parts(parallel(shapely.intersection, clipped, buildings[pairs]), return_index=True)
+    xy, part = shapely.get_coordinates(across, return_index=True)
+    same = np.flatnonzero(part[1:] == part[:-1])
+    middle = (xy[same] + xy[same + 1]) / 2
+    return (np.concatenate([shapely.get_coordinates(shapely.get_point(found, 0)), middle]),
+            np.concatenate([pairs, owner, pairs[at[part[same]]]]),
+            np.concatenate([shapely.length(found), np.zeros(len(same))]))
 
 
 def _covered(overlaps: np.ndarray, zones: np.ndarray, radius: np.ndarray, *, slack: float):
