@@ -101,7 +101,6 @@ def bench_project(path: Path, repeat: int, profile: bool) -> None:
         stages.wrap(indicators, "dissolved_area", "dissolved zone area")  # (before 86758fa: and the occupation areas)
         if hasattr(indicators, "dissolved_areas"):
             stages.wrap(indicators, "dissolved_areas", "occupation areas (one dissolve)")
-        stages.wrap(dissolve, "_boundary_areas", "  of which by the boundary")
         stages.wrap(dissolve, "_tiled_area", "  of which by cells")
         stages.wrap(indicators, "dissolved_length", "dissolved line length")
         with clock(figures, "indicators"):

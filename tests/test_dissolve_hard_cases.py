@@ -1,7 +1,8 @@
-"""The area of a union of convex polygons by its boundary (dissolve._boundary_areas) equals the area
-worked out by hand, and GEOS's union, on the cases that could trip it: shared and collinear edges,
-duplicates, nesting, a polygon larger than every other, the extent's cut, and generated road networks
-whose junctions overlap (perpendicular roads of one width put cap vertices on one circle)."""
+"""The dissolved area of zones (dissolve.dissolved_area) equals the area worked out by hand, and GEOS's
+union in one piece, on the cases that could trip a union cut into cells: shared and collinear edges,
+duplicates, nesting, a polygon larger than every other, holes, the extent's cut, and generated road
+networks whose junctions overlap (perpendicular roads of one width put cap vertices on one circle).
+Each test runs as it comes and with cells of one geometry each, so that every piece is clipped."""
 
 from __future__ import annotations
 
@@ -13,15 +14,16 @@ import shapely
 from shapely.geometry import Polygon, box
 
 from gisdesk.analysis import dissolve
-from gisdesk.analysis.dissolve import _boundary_areas, dissolved_area
+from gisdesk.analysis.dissolve import dissolved_area
 
 X0, Y0 = 400_000.0, 3_400_000.0  # Gauss-Krüger sized coordinates: rounding shows here if anywhere
 
 
-def by_boundary(geoms) -> float:
-    """The boundary method alone, on one part (NaN when it does not take the set)."""
-    geoms = np.asarray(geoms, dtype=object)
-    return float(_boundary_areas(geoms, [np.arange(len(geoms))])[0])
+@pytest.fixture(autouse=True, params=["as it comes", "fine cells"])
+def cells(request, monkeypatch):
+    if request.param == "fine cells":
+        monkeypatch.setattr(dissolve, "_BIG", 1)
+        monkeypatch.setattr(dissolve, "_PER_CELL", 1)
 
 
 def by_geos(geoms, extent=None) -> float:
@@ -40,27 +42,27 @@ def test_overlapping_squares_have_their_inclusion_exclusion_area():
     # three 10 m squares: A and B overlap 4 × 10, B and C 10 × 3, A and C 0; C holds a square within
     a, b, c = box(X0, Y0, X0 + 10, Y0 + 10), box(X0 + 6, Y0, X0 + 16, Y0 + 10), box(X0 + 13, Y0, X0 + 23, Y0 + 10)
     inner = box(X0 + 15, Y0 + 2, X0 + 20, Y0 + 7)
-    assert by_boundary([a, b, c, inner]) == pytest.approx(300 - 40 - 30, rel=1e-12)
+    assert dissolved_area([a, b, c, inner]) == pytest.approx(300 - 40 - 30, rel=1e-12)
     # and four squares around a point, each overlapping its two neighbours and the one across
     quad = [box(X0 + dx, Y0 + dy, X0 + dx + 10, Y0 + dy + 10) for dx in (0, 8) for dy in (0, 8)]
-    assert by_boundary(quad) == pytest.approx(18 * 18, rel=1e-12)
+    assert dissolved_area(quad) == pytest.approx(18 * 18, rel=1e-12)
 
 
 def test_shared_edges_count_once_or_cancel():
     # side by side (a shared edge run both ways): they cancel, the areas add
     left, right = box(X0, Y0, X0 + 30, Y0 + 30), box(X0 + 30, Y0, X0 + 60, Y0 + 30)
-    assert by_boundary([left, right]) == pytest.approx(1800, rel=1e-12)
+    assert dissolved_area([left, right]) == pytest.approx(1800, rel=1e-12)
     # duplicates: every edge shared the same way; it counts once
-    assert by_boundary([left] * 3) == pytest.approx(900, rel=1e-12)
+    assert dissolved_area([left] * 3) == pytest.approx(900, rel=1e-12)
     # a stretch shared the same way in part (the bottom edges from X0+10 to X0+30): one 30 × 40 box
-    assert by_boundary([left, box(X0 + 10, Y0, X0 + 40, Y0 + 30)]) == pytest.approx(1200, rel=1e-12)
+    assert dissolved_area([left, box(X0 + 10, Y0, X0 + 40, Y0 + 30)]) == pytest.approx(1200, rel=1e-12)
     # nested, touching the outer one's edge from inside: the outer one alone
-    assert by_boundary([left, box(X0, Y0 + 5, X0 + 10, Y0 + 15)]) == pytest.approx(900, rel=1e-12)
+    assert dissolved_area([left, box(X0, Y0 + 5, X0 + 10, Y0 + 15)]) == pytest.approx(900, rel=1e-12)
     # all of it turned by an angle whose sines do not round to the same points (shared lines in floats)
     for degrees in (17.0, 33.3, 90.0, 151.7):
         shapes = [rotated(g, degrees) for g in (left, right, box(X0 + 10, Y0, X0 + 40, Y0 + 30), left)]
-        assert by_boundary(shapes) == pytest.approx(by_geos(shapes), rel=1e-9)
-        assert by_boundary(shapes) == pytest.approx(1800, rel=1e-9)
+        assert dissolved_area(shapes) == pytest.approx(by_geos(shapes), rel=1e-9)
+        assert dissolved_area(shapes) == pytest.approx(1800, rel=1e-9)
 
 
 def test_a_zone_larger_than_every_other_covers_them():
@@ -73,19 +75,16 @@ def test_a_zone_larger_than_every_other_covers_them():
     rim = park.exterior.interpolate(np.linspace(0, park.exterior.length, 20, endpoint=False))
     out = [shapely.Point(p.x, p.y).buffer(3, quad_segs=2) for p in rim]  # straddling the park's edge
     shapes = [park, *inside, *out]
-    assert not math.isnan(by_boundary(shapes))
-    assert by_boundary(shapes) == pytest.approx(by_geos(shapes), rel=1e-10)
-    assert by_boundary([park, *inside]) == pytest.approx(park.area, rel=1e-12)
+    assert dissolved_area(shapes) == pytest.approx(by_geos(shapes), rel=1e-10)
+    assert dissolved_area([park, *inside]) == pytest.approx(park.area, rel=1e-12)
 
 
-def test_what_it_does_not_take_goes_to_geos():
+def test_a_ring_road_and_an_l_shape_among_squares():
     ring_road = shapely.Point(X0, Y0).buffer(500).difference(shapely.Point(X0, Y0).buffer(480))  # a hole
     ell = Polygon([(X0, Y0), (X0 + 20, Y0), (X0 + 20, Y0 + 5), (X0 + 5, Y0 + 5), (X0 + 5, Y0 + 20), (X0, Y0 + 20)])
     squares = [box(X0 + 490 * math.cos(a), Y0 + 490 * math.sin(a), X0 + 490 * math.cos(a) + 30,
                    Y0 + 490 * math.sin(a) + 30) for a in np.linspace(0, 6, 300)]
     for odd in (ring_road, ell):
-        assert math.isnan(by_boundary([odd, *squares]))
-        # but dissolved_area measures it all the same, by cells
         assert dissolved_area([odd, *squares]) == pytest.approx(by_geos([odd, *squares]), rel=1e-9)
     assert dissolved_area(squares) == pytest.approx(by_geos(squares), rel=1e-9)
 
@@ -115,7 +114,6 @@ def test_generated_road_networks_equal_geos(degrees, widths, jitter):
     zones = road_network(24, degrees, widths, np.random.default_rng(int(degrees)), junction_jitter=jitter)
     assert len(zones) > 1000
     expected = by_geos(zones)
-    assert by_boundary(zones) == pytest.approx(expected, rel=1e-9)
     assert dissolved_area(zones) == pytest.approx(expected, rel=1e-9)
     # and cut by an extent through the middle of blocks and junctions
     b = shapely.total_bounds(zones)
@@ -131,24 +129,7 @@ def test_random_roads_and_parks_equal_geos():
     xs, ys = X0 + rng.uniform(0, 5000, 400), Y0 + rng.uniform(0, 5000, 400)
     parks = shapely.box(xs, ys, xs + rng.uniform(5, 300, 400), ys + rng.uniform(5, 300, 400))
     zones = np.concatenate([roads, parks])
-    assert by_boundary(zones) == pytest.approx(by_geos(zones), rel=1e-9)
-
-
-def test_the_boundary_method_and_the_cells_agree_through_dissolved_area(monkeypatch):
-    zones = road_network(16, 12.5, [10.0, 20.0], np.random.default_rng(2))
-    new = dissolved_area(zones)
-    monkeypatch.setattr(dissolve, "_BY_BOUNDARY", False)
-    assert new == pytest.approx(dissolved_area(zones), rel=1e-9)
-
-
-def test_the_cover_of_an_edge_by_its_earlier_intervals_is_exact_at_any_edge_number():
-    # intervals of one edge, sorted by start: [0, .5], [.3, .4] (all covered before), [.35, .9] (to .5),
-    # then another edge; the edge numbers are those of a city of millions of edges
-    for first in (0, 10_000_000, 2**40):
-        g = np.array([first] * 3 + [first + 1] * 2)
-        t0, t1 = np.array([0.0, 0.3, 0.35, 0.2, 0.7]), np.array([0.5, 0.4, 0.9, 0.6, 0.8])
-        covered = dissolve._overlap_with_earlier(g, t0, t1)
-        assert covered.tolist() == [0.0, 0.4 - 0.3, 0.5 - 0.35, 0.0, 0.0]
+    assert dissolved_area(zones) == pytest.approx(by_geos(zones), rel=1e-9)
 
 
 def test_random_convex_polygons_with_collinear_vertices_duplicates_and_shared_edges_equal_geos():
@@ -168,5 +149,4 @@ def test_random_convex_polygons_with_collinear_vertices_duplicates_and_shared_ed
             polys.append(polys[0])
         if rng.random() < 0.3:  # a row of boxes side by side
             polys += list(shapely.box(X0 + 10 * np.arange(5), Y0, X0 + 10 * np.arange(5) + 10, Y0 + 10))
-        assert not math.isnan(by_boundary(polys))
-        assert by_boundary(polys) == pytest.approx(by_geos(polys), rel=1e-9)
+        assert dissolved_area(polys) == pytest.approx(by_geos(polys), rel=1e-9)
