@@ -25,6 +25,7 @@ from gisdesk.analysis import periods
 from gisdesk.analysis.check import SUBJECT_COLUMNS, area_method, control_kinds
 from gisdesk.analysis.dissolve import dissolved_areas
 from gisdesk.errors import InputError
+from gisdesk.geometry import parallel
 from gisdesk.layers.kinds import SUBJECT_KINDS
 
 GROUP_LEVELS = ("district", "street", "community")
@@ -72,7 +73,7 @@ def area_totals(subjects: dict[str, pd.DataFrame], conflicts: pd.DataFrame, *, b
         groups = len(labels) + 1  # the groups, then ALL
         geoms = np.asarray(frame.geometry.values, dtype=object)
         polygon = np.isin(shapely.get_type_id(geoms), (3, 6))
-        area = shapely.area(geoms[polygon])
+        area = parallel(shapely.area, geoms[polygon])  # (a million footprints: 0.45 s on one core)
         features = np.bincount(codes[polygon], minlength=groups)
         footprint = np.bincount(codes[polygon], weights=area, minlength=groups)
         features[-1], footprint[-1] = polygon.sum(), area.sum()
